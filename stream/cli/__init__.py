@@ -1,0 +1,44 @@
+"""The `riskstream` command line. One module per sub-command, each with `register(subparsers)`.
+
+Modules import their heavy dependencies inside the handler so `riskstream --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Sub-command modules, in the order `--help` lists them.
+COMMANDS = (
+    "score",
+    "replay",
+    "worker",
+    "alerts",
+    "eval_classifier",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="riskstream", description="Conversation risk monitoring on Kafka.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"stream.cli.{name}")
+        except ModuleNotFoundError as exc:  # a command whose module is not written yet
+            if exc.name != f"stream.cli.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("riskstream: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
