@@ -1,0 +1,155 @@
+"""Deployment settings for the Kafka-facing commands (worker, alerts, topic replay).
+
+Read from `RISKSTREAM_*` environment variables, overridable by command-line flags. Transport
+security (TLS, SASL/SCRAM) is expressed once here and translated for Faust/aiokafka and kafka-python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import ssl
+from dataclasses import dataclass, field, fields, replace
+
+# Logical topic name -> the schema its payloads follow.
+TOPICS: dict[str, str] = {
+    "turns": "turn",
+    "turn-scores": "turn-score",
+    "review-cases": "review-case",
+    "dead-letter": "dead-letter",
+    "review-decisions": "review-decision",
+    "enforcement-actions": "enforcement-action",
+    "privacy-requests": "privacy-request",
+}
+
+MAX_RETENTION_DAYS = 30.0
+
+
+@dataclass(frozen=True)
+class Security:
+    protocol: str = "PLAINTEXT"  # PLAINTEXT | SSL | SASL_PLAINTEXT | SASL_SSL
+    cafile: str | None = None
+    certfile: str | None = None
+    keyfile: str | None = None
+    sasl_mechanism: str | None = None  # PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512
+    sasl_username: str | None = None
+    sasl_password: str | None = None
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        if "SSL" not in self.protocol:
+            return None
+        ctx = ssl.create_default_context(cafile=self.cafile)
+        if self.certfile:
+            ctx.load_cert_chain(self.certfile, self.keyfile)
+        return ctx
+
+    def kafka_python(self) -> dict:
+        """Keyword arguments for kafka-python clients."""
+        kw: dict = {"security_protocol": self.protocol}
+        if "SSL" in self.protocol:
+            kw["ssl_context"] = self.ssl_context()
+        if self.protocol.startswith("SASL"):
+            kw.update(sasl_mechanism=self.sasl_mechanism or "SCRAM-SHA-512",
+                      sasl_plain_username=self.sasl_username, sasl_plain_password=self.sasl_password)
+        return kw
+
+    def faust_credentials(self):
+        """`broker_credentials` for faust.App (None for PLAINTEXT)."""
+        import faust
+
+        if self.protocol == "PLAINTEXT":
+            return None
+        if self.protocol == "SSL":
+            return faust.SSLCredentials(self.ssl_context())
+        return faust.SASLCredentials(username=self.sasl_username, password=self.sasl_password,
+                                     ssl_context=self.ssl_context(),
+                                     mechanism=self.sasl_mechanism or "SCRAM-SHA-512")
+
+
+@dataclass(frozen=True)
+class Settings:
+    broker: str = "127.0.0.1:9092"  # comma-separated host:port list
+    app_id: str = "riskstream"  # Faust app id = consumer group of the workers
+    topic_prefix: str = "riskstream."
+    partitions: int = 6
+    replication: int = 1
+    retention_days: float = MAX_RETENTION_DAYS
+    store: str = "rocksdb"  # rocksdb (production) | memory
+    data_dir: str = ".riskstream-data"
+    batch_size: int = 64  # turns scored per batch (stream.take)
+    batch_within_s: float = 0.25  # max wait to fill a batch
+    security: Security = field(default_factory=Security)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.retention_days <= MAX_RETENTION_DAYS:
+            raise ValueError(f"retention_days must be in (0, {MAX_RETENTION_DAYS:g}], got {self.retention_days}")
+        if self.store not in ("rocksdb", "memory"):
+            raise ValueError(f"store must be 'rocksdb' or 'memory', got {self.store!r}")
+
+    def topic(self, logical: str) -> str:
+        if logical not in TOPICS:
+            raise KeyError(f"unknown topic {logical!r}")
+        return self.topic_prefix + logical
+
+    @property
+    def retention_ms(self) -> int:
+        return int(self.retention_days * 86400 * 1000)
+
+
+_ENV = {  # Settings field -> environment variable
+    "broker": "RISKSTREAM_BROKER", "app_id": "RISKSTREAM_APP_ID", "topic_prefix": "RISKSTREAM_TOPIC_PREFIX",
+    "partitions": "RISKSTREAM_PARTITIONS", "replication": "RISKSTREAM_REPLICATION",
+    "retention_days": "RISKSTREAM_RETENTION_DAYS", "store": "RISKSTREAM_STORE", "data_dir": "RISKSTREAM_DATA_DIR",
+    "batch_size": "RISKSTREAM_BATCH_SIZE", "batch_within_s": "RISKSTREAM_BATCH_WITHIN",
+}
+_SEC_ENV = {
+    "protocol": "RISKSTREAM_SECURITY_PROTOCOL", "cafile": "RISKSTREAM_SSL_CAFILE",
+    "certfile": "RISKSTREAM_SSL_CERTFILE", "keyfile": "RISKSTREAM_SSL_KEYFILE",
+    "sasl_mechanism": "RISKSTREAM_SASL_MECHANISM", "sasl_username": "RISKSTREAM_SASL_USERNAME",
+    "sasl_password": "RISKSTREAM_SASL_PASSWORD",
+}
+
+
+def add_kafka_args(parser: argparse.ArgumentParser) -> None:
+    """Flags for every Kafka-facing command; each defaults to its environment variable."""
+    g = parser.add_argument_group("kafka")
+    g.add_argument("--broker", help=f"bootstrap servers (env {_ENV['broker']}, default 127.0.0.1:9092)")
+    g.add_argument("--topic-prefix", help=f"prefix of every topic name (env {_ENV['topic_prefix']}, default riskstream.)")
+    g.add_argument("--security-protocol", choices=["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"],
+                   help=f"env {_SEC_ENV['protocol']}")
+    g.add_argument("--ssl-cafile", help=f"CA bundle to verify the broker (env {_SEC_ENV['cafile']})")
+    g.add_argument("--ssl-certfile", help="client certificate for mutual TLS")
+    g.add_argument("--ssl-keyfile", help="client key for mutual TLS")
+    g.add_argument("--sasl-mechanism", choices=["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"])
+    g.add_argument("--sasl-username")
+    g.add_argument("--sasl-password", help=f"prefer env {_SEC_ENV['sasl_password']} over the flag")
+
+
+def settings_from(args: argparse.Namespace | None = None, **overrides) -> Settings:
+    """Defaults < environment < command-line flags < explicit overrides."""
+    values: dict = {}
+    sec: dict = {}
+    types = {f.name: f.type for f in fields(Settings)}
+    for name, env in _ENV.items():
+        if env in os.environ:
+            values[name] = os.environ[env]
+    for name, env in _SEC_ENV.items():
+        if env in os.environ:
+            sec[name] = os.environ[env]
+    if args is not None:
+        for name in list(_ENV):
+            v = getattr(args, name, None)
+            if v is not None:
+                values[name] = v
+        for name in _SEC_ENV:
+            v = getattr(args, "security_protocol" if name == "protocol" else (name if name.startswith("sasl") else f"ssl_{name}"), None)
+            if v is not None:
+                sec[name] = v
+    for name, v in list(values.items()):
+        kind = types[name]
+        if kind in ("int", int):
+            values[name] = int(v)
+        elif kind in ("float", float):
+            values[name] = float(v)
+    settings = Settings(**values, security=Security(**sec))
+    return replace(settings, **overrides) if overrides else settings

@@ -1,0 +1,60 @@
+"""The batch loop both drivers share: score a batch once, then step each turn's window in order.
+
+Windows live behind `WindowStore` (get/put/delete by key); `MemoryStore` serves replay and tests,
+the Faust driver adapts its changelog-backed table. The turn is passed along so a store that is
+partitioned by source record (Faust/RocksDB) can write to the right partition.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Protocol, Sequence
+
+from stream.core.effects import Effect
+from stream.core.engine import Detector
+from stream.core.events import Turn
+from stream.core.window import UserWindow
+
+
+class WindowStore(Protocol):
+    def get(self, key: str, turn: Turn) -> dict | None: ...
+
+    def put(self, key: str, value: dict, turn: Turn) -> None: ...
+
+    def delete(self, key: str, turn: Turn) -> None: ...
+
+
+class MemoryStore:
+    """Windows in a dict. `sweep` drops windows idle beyond retention, so expired users cost nothing."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, dict] = {}
+
+    def get(self, key: str, turn: Turn) -> dict | None:
+        return self.data.get(key)
+
+    def put(self, key: str, value: dict, turn: Turn) -> None:
+        self.data[key] = value
+
+    def delete(self, key: str, turn: Turn) -> None:
+        self.data.pop(key, None)
+
+    def sweep(self, now: float, max_idle_s: float) -> int:
+        stale = [k for k, v in self.data.items() if now - v.get("updated", 0.0) > max_idle_s]
+        for k in stale:
+            del self.data[k]
+        return len(stale)
+
+
+def run_batch(detector: Detector, turns: Sequence[Turn], store: WindowStore) -> Iterator[tuple[Turn, list[Effect]]]:
+    """Yield (turn, effects) for each turn, in the given order, after one batched scoring call."""
+    scores = detector.score(turns)
+    for turn, score in zip(turns, scores):
+        key = detector.window_key(turn)
+        stored = store.get(key, turn)
+        window = UserWindow.from_dict(stored) if stored else None
+        step = detector.step(window, turn, score)
+        if step.window is None:
+            store.delete(key, turn)
+        else:
+            store.put(key, step.window.to_dict(), turn)
+        yield turn, step.effects

@@ -1,0 +1,37 @@
+"""Test double for the classifier (never for Kafka): keyword rules -> category scores.
+
+Lets core tests control scores exactly, so policy behaviour is asserted independently of model
+quality. Text containing "[violence=0.9]" scores violence 0.9, etc.
+"""
+
+from __future__ import annotations
+
+import re
+
+from stream.scoring.types import TextScore
+from stream.taxonomy import CATEGORIES
+
+_TAG = re.compile(r"\[([a-z/-]+)=([0-9.]+)\]")
+
+
+class TagScorer:
+    version = "tag-scorer-test"
+
+    def __init__(self, thresholds: dict[str, float] | None = None):
+        self.thresholds = thresholds or {c: 0.5 for c in CATEGORIES}
+
+    def score_batch(self, texts):
+        out = []
+        for text in texts:
+            scores = {c: 0.01 for c in CATEGORIES}
+            for cat, val in _TAG.findall(text):
+                scores[cat] = float(val)
+            flags = {c: scores[c] >= self.thresholds[c] for c in CATEGORIES}
+            out.append(TextScore(scores, flags, any(flags.values())))
+        return out
+
+
+def turn(i: int, text: str, user: str = "u1", conv: str = "c1", day: int = 1, hour: int = 9, role: str = "user",
+         **extra) -> dict:
+    return {"event_id": f"e{i}", "user_id": user, "conversation_id": conv, "turn_index": i, "role": role,
+            "text": text, "ts": f"2026-10-{day:02d}T{hour:02d}:{i % 60:02d}:00Z", **extra}
