@@ -132,6 +132,17 @@ def _file_tail(path: Path, lines: int = 40) -> str:
         return "(missing)"
 
 
+def _log_excerpt(path: Path) -> str:
+    """The ERROR/FATAL lines plus the last lines of a broker log: the config dump is just noise."""
+    try:
+        lines = path.read_text(errors="replace").rstrip().splitlines()
+    except OSError:
+        return "(missing)"
+    errors = [l for l in lines if "] ERROR " in l or "] FATAL " in l or "Exception" in l][-12:]
+    head = ["... errors:", *errors, "... last lines:"] if errors else []
+    return "\n".join(head + lines[-15:])
+
+
 def free_port() -> int:
     """An ephemeral port free right now on 127.0.0.1 (racy by nature; start() retries on clashes)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -177,6 +188,17 @@ def _is_our_broker(pid: int, config: Path) -> bool:
     return b"kafka.Kafka" in cmdline and str(config).encode() in cmdline
 
 
+def _signal(pid: int, sig: int) -> None:
+    """Signal the broker's whole process group when it leads one (it does: start_new_session)."""
+    try:
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, sig)
+        else:
+            os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
 def _die_with_parent() -> None:
     """preexec_fn: SIGTERM the JVM if the Python process that started it dies (Linux only)."""
     try:
@@ -207,12 +229,26 @@ def _recv_exact(sock: socket.socket, n: int) -> bytes:
     return buf
 
 
-def probe_metadata(bootstrap: str, timeout: float = 2.0) -> int:
-    """Number of live brokers in a Metadata v1 response (>0 means the broker serves clients)."""
+def probe_cluster(bootstrap: str, timeout: float = 2.0) -> tuple[int, str | None]:
+    """(live brokers, cluster id) from a Metadata v2 request; >0 brokers means it serves clients."""
     host, port = bootstrap.rsplit(":", 1)
     with socket.create_connection((host, int(port)), timeout=timeout) as sock:
-        resp = _request(sock, 3, 1, struct.pack(">i", -1))  # Metadata v1, all topics
-    return struct.unpack(">i", resp[:4])[0]
+        resp = _request(sock, 3, 2, struct.pack(">i", -1))  # Metadata v2, all topics
+    count, pos = struct.unpack_from(">i", resp, 0)[0], 4
+    for _ in range(count):  # node_id, host, port, rack
+        pos += 4
+        pos += 2 + struct.unpack_from(">h", resp, pos)[0]
+        pos += 4
+        rack = struct.unpack_from(">h", resp, pos)[0]
+        pos += 2 + max(rack, 0)
+    size = struct.unpack_from(">h", resp, pos)[0]
+    cluster_id = resp[pos + 2:pos + 2 + size].decode() if size >= 0 else None
+    return count, cluster_id
+
+
+def probe_metadata(bootstrap: str, timeout: float = 2.0) -> int:
+    """Number of live brokers the broker at `bootstrap` reports."""
+    return probe_cluster(bootstrap, timeout)[0]
 
 
 def probe_tls(bootstrap: str, cafile: str, timeout: float = 2.0) -> None:
@@ -253,6 +289,7 @@ class TlsEndpoint:
     password: str
     mechanism: str = SCRAM_MECHANISM
     security_protocol: str = "SASL_SSL"
+    log_path: str | None = None  # broker log, when the broker is ours (lets tests check what it logged)
 
     def kafka_python_config(self) -> dict:
         """Keyword arguments for kafka-python's KafkaProducer / KafkaConsumer / KafkaAdminClient."""
@@ -264,6 +301,10 @@ class TlsEndpoint:
             "sasl_plain_username": self.username,
             "sasl_plain_password": self.password,
         }
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """A verifying client context trusting only the dev CA (e.g. for faust.SASLCredentials)."""
+        return ssl.create_default_context(cafile=self.cafile)
 
 
 class KafkaBroker:
@@ -295,6 +336,7 @@ class KafkaBroker:
         self.sasl_username = SCRAM_USER
         self.sasl_password = ""
         self.pid: int | None = None
+        self.cluster_id: str | None = None
         self.startup_seconds: float | None = None
         self._proc: subprocess.Popen | None = None
 
@@ -317,7 +359,8 @@ class KafkaBroker:
     def tls(self) -> TlsEndpoint:
         if not self.tls_enabled:
             raise KafkaDevError("this broker was started without tls=True")
-        return TlsEndpoint(self.tls_bootstrap, self.cafile, self.sasl_username, self.sasl_password)
+        return TlsEndpoint(self.tls_bootstrap, self.cafile, self.sasl_username, self.sasl_password,
+                           log_path=str(self.log_path))
 
     # lifecycle -----------------------------------------------------------
     def __enter__(self) -> "KafkaBroker":
@@ -342,20 +385,26 @@ class KafkaBroker:
                 return self._start_once()
             except _PortClash:
                 if attempt == 2 or not auto:
-                    raise KafkaDevError(f"ports in use, broker could not bind:\n{_file_tail(self.log_path)}") from None
+                    raise KafkaDevError(f"ports in use, broker could not bind:\n{_log_excerpt(self.log_path)}") from None
         raise AssertionError("unreachable")
 
     def _start_once(self) -> "KafkaBroker":
         t0 = time.monotonic()
         self._pick_ports()
+        self._check_ports_free()
         self._clean_run_dir()
         if self.tls_enabled:
             self.sasl_password = secrets.token_hex(16)
             self._make_certs()
         self._write_config()
         self._format_storage()
-        self._launch()
-        self._wait_ready()
+        try:
+            self._launch()
+            self._wait_ready()
+        except BaseException:  # incl. Ctrl-C: never leave a half-started JVM behind
+            if self.pid:
+                self.stop()
+            raise
         self.startup_seconds = time.monotonic() - t0
         self._write_state()
         return self
@@ -364,21 +413,16 @@ class KafkaBroker:
         """SIGTERM (controlled shutdown), SIGKILL after `timeout`, then remove data and state."""
         pid = self.pid or self._running_pid()
         if pid and _pid_alive(pid):
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+            _signal(pid, signal.SIGTERM)
             if not self._wait_exit(pid, timeout):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+                _signal(pid, signal.SIGKILL)
                 if not self._wait_exit(pid, 10):
                     raise KafkaDevError(f"broker pid {pid} survived SIGKILL")
         self._proc, self.pid = None, None
         for name in (PID_FILE, STATE_FILE):
             (self.dir / name).unlink(missing_ok=True)
         shutil.rmtree(self.data_dir, ignore_errors=True)
+        shutil.rmtree(self.dir / "tls", ignore_errors=True)
         if self._own_dir:
             shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -394,7 +438,7 @@ class KafkaBroker:
         except (OSError, ValueError):
             return broker
         broker.port, broker.controller_port, broker.tls_port = state["port"], state["controller_port"], state["tls_port"]
-        broker.tls_enabled = state["tls"]
+        broker.tls_enabled, broker.cluster_id = state["tls"], state.get("cluster_id")
         broker.sasl_username, broker.sasl_password = state["sasl_username"], state["sasl_password"]
         broker.pid = broker._running_pid()
         return broker
@@ -426,6 +470,19 @@ class KafkaBroker:
         ports = [self.port, self.controller_port] + ([self.tls_port] if self.tls_enabled else [])
         if len(set(ports)) != len(ports):
             raise _PortClash()
+
+    def _check_ports_free(self) -> None:
+        """Refuse early: otherwise the readiness probe could be answered by some other broker."""
+        for port in [self.port, self.controller_port] + ([self.tls_port] if self.tls_enabled else []):
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the JVM does: TIME_WAIT is fine
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    if 0 in self._want:
+                        raise _PortClash() from None
+                    raise KafkaDevError(f"127.0.0.1:{port} is already in use (another broker? "
+                                        f"`python dev/kafka.py stop`, or choose other ports)") from None
 
     def _clean_run_dir(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -517,23 +574,32 @@ class KafkaBroker:
             "log4j.logger.kafka.request.logger=WARN\n"
             "log4j.logger.kafka.authorizer.logger=WARN\n"
         )
+        (self.dir / "log4j-tools.properties").write_text(  # StorageTool: warnings to stderr only
+            "log4j.rootLogger=WARN, stderr\n"
+            "log4j.appender.stderr=org.apache.log4j.ConsoleAppender\n"
+            "log4j.appender.stderr.Target=System.err\n"
+            "log4j.appender.stderr.layout=org.apache.log4j.PatternLayout\n"
+            "log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n\n"
+        )
 
-    def _jvm(self) -> list[str]:
-        return [_java(), f"-Dlog4j.configuration=file:{self.dir / 'log4j.properties'}",
+    def _jvm(self, log4j: str = "log4j.properties") -> list[str]:
+        return [_java(), f"-Dlog4j.configuration=file:{self.dir / log4j}",
                 f"-Dkafka.logs.dir={self.dir}", "-Djava.awt.headless=true", "-cp", str(LIBS / "*")]
 
     def _format_storage(self) -> None:
-        cmd = [*self._jvm(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "kafka.tools.StorageTool",
-               "format", "-t", _cluster_id(), "-c", str(self.config_path)]
+        self.cluster_id = _cluster_id()
+        cmd = [*self._jvm("log4j-tools.properties"), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+               "kafka.tools.StorageTool", "format", "-t", self.cluster_id, "-c", str(self.config_path)]
         if self.tls_enabled:
             cmd += ["--add-scram", f"{SCRAM_MECHANISM}=[name={self.sasl_username},password={self.sasl_password}]"]
         proc = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
         if proc.returncode != 0:
             raise KafkaDevError(f"kafka StorageTool format failed (exit {proc.returncode}):\n"
-                                f"{_tail(proc.stdout + proc.stderr)}\n--- broker.log ---\n{_file_tail(self.log_path)}")
+                                f"{_tail(proc.stdout + proc.stderr)}")
 
     def _launch(self) -> None:
-        cmd = [*self._jvm(), f"-Xmx{self.heap}", "-Xms256m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+        xms = "256m" if self.heap == "512m" else self.heap
+        cmd = [*self._jvm(), f"-Xmx{self.heap}", f"-Xms{xms}", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
                "-XX:+ExitOnOutOfMemoryError", "kafka.Kafka", str(self.config_path)]
         with open(self.out_path, "ab") as out:
             self._proc = subprocess.Popen(
@@ -551,13 +617,17 @@ class KafkaBroker:
                 self._proc, pid = None, self.pid
                 self.pid = None
                 (self.dir / PID_FILE).unlink(missing_ok=True)
-                log = _file_tail(self.log_path)
-                if "Address already in use" in log or "BindException" in log:
+                full = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+                if "Address already in use" in full or "BindException" in full:
                     raise _PortClash()
+                log = _log_excerpt(self.log_path)
                 raise KafkaDevError(f"Kafka broker (pid {pid}) exited during startup.\n"
                                     f"--- {self.log_path} ---\n{log}\n--- {self.out_path} ---\n{_file_tail(self.out_path)}")
             try:
-                if probe_metadata(self.bootstrap, timeout=1.0) > 0:
+                brokers, cluster_id = probe_cluster(self.bootstrap, timeout=1.0)
+                if brokers > 0:
+                    if cluster_id != self.cluster_id:
+                        raise KafkaDevError(f"{self.bootstrap} is answered by another Kafka cluster ({cluster_id})")
                     if self.tls_enabled:
                         probe_tls(self.tls_bootstrap, self.cafile, timeout=2.0)
                     return
@@ -565,14 +635,13 @@ class KafkaBroker:
             except (OSError, ssl.SSLError, struct.error) as exc:
                 last = exc
             time.sleep(0.2)
-        log = _file_tail(self.log_path)
-        self.stop()
+        log = _log_excerpt(self.log_path)
         raise KafkaDevError(f"Kafka broker did not become ready within {self.startup_timeout:.0f}s "
                             f"(last probe error: {last}).\n--- {self.log_path} ---\n{log}")
 
     def _write_state(self) -> None:
         state = {"pid": self.pid, "version": KAFKA_VERSION, "port": self.port, "controller_port": self.controller_port,
-                 "tls": self.tls_enabled, "tls_port": self.tls_port, "cafile": self.cafile,
+                 "cluster_id": self.cluster_id, "tls": self.tls_enabled, "tls_port": self.tls_port, "cafile": self.cafile,
                  "sasl_mechanism": SCRAM_MECHANISM, "sasl_username": self.sasl_username,
                  "sasl_password": self.sasl_password}
         path = self.dir / STATE_FILE

@@ -28,6 +28,7 @@ def run(args) -> int:
     from stream.cli.common import build_detector
     from stream.config import settings_from
     from stream.drivers.faust_app import create_app
+    from stream.topics import ensure_topics
 
     try:
         settings = settings_from(args)
@@ -36,6 +37,7 @@ def run(args) -> int:
     detector = build_detector(args)
     if detector.config.retention_days > settings.retention_days:
         detector.config = replace(detector.config, retention_days=settings.retention_days)
+    ensure_topics(settings)
     app = create_app(settings, detector)
     worker = faust.Worker(app, loglevel=args.loglevel)
     worker.execute_from_commandline()

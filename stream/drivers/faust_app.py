@@ -74,8 +74,8 @@ def create_app(settings: Settings, detector: Detector) -> faust.App:
                            replicas=settings.replication, internal=True, config=topic_config)
         for logical in TOPICS
     }
-    windows = app.Table("windows", default=None, partitions=settings.partitions, key_type=str, value_type=dict,
-                        key_serializer="json", value_serializer="json")
+    windows = app.Table("windows", default=None, partitions=settings.partitions,
+                        schema=faust.Schema(key_serializer="json", value_serializer="json"))
     store = TableStore(windows)
     zdr = detector.config.zdr_tenants
 

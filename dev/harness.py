@@ -1,0 +1,102 @@
+"""Run `riskstream worker` as a real subprocess against a broker, and read/write its topics (tests, bench).
+
+Integration tests talk to the worker only through Kafka (kafka-python), as users' services do.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import orjson
+from kafka import KafkaConsumer, KafkaProducer
+
+REPO = Path(__file__).resolve().parents[1]
+RISKSTREAM = [sys.executable, "-m", "stream"]
+
+
+class WorkerProcess:
+    def __init__(self, bootstrap: str, workdir: Path, prefix: str, app_id: str, extra: list[str] | None = None,
+                 env: dict | None = None, partitions: int = 3):
+        self.bootstrap, self.workdir, self.prefix, self.app_id = bootstrap, workdir, prefix, app_id
+        self.extra = extra or []
+        self.env = env or {}
+        self.partitions = partitions
+        self.proc: subprocess.Popen | None = None
+        self.log_path: Path | None = None
+
+    def start(self, data_dir: str = "data", timeout: float = 90.0) -> "WorkerProcess":
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.workdir / f"worker-{uuid.uuid4().hex[:6]}.log"
+        cmd = RISKSTREAM + ["worker", "--broker", self.bootstrap, "--topic-prefix", self.prefix, "--app-id", self.app_id,
+                            "--data-dir", str(self.workdir / data_dir), "--partitions", str(self.partitions),
+                            "--batch-size", "16", *self.extra]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"worker exited with {self.proc.returncode}:\n{self.tail()}")
+            if b"Ready" in self.log_path.read_bytes():
+                return self
+            time.sleep(0.3)
+        raise TimeoutError(f"worker not ready in {timeout}s:\n{self.tail()}")
+
+    def tail(self, n: int = 60) -> str:
+        if not self.log_path or not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+
+    def stop(self, timeout: float = 30.0) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self.log.close()
+
+    def kill(self) -> None:
+        """Crash: SIGKILL, no graceful shutdown (offsets and table flushes as they were)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+            self.log.close()
+
+
+def produce(bootstrap: str, topic: str, records: list[tuple[str | None, bytes]]) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    for key, value in records:
+        producer.send(topic, key=key.encode() if key else None, value=value)
+    producer.flush()
+    producer.close()
+
+
+def produce_turns(bootstrap: str, topic: str, turns: list[dict]) -> None:
+    produce(bootstrap, topic, [(t.get("user_id"), orjson.dumps(t)) for t in turns])
+
+
+def consume_until(bootstrap: str, topic: str, done, timeout: float = 60.0, worker: WorkerProcess | None = None) -> list[dict]:
+    """Read `topic` from the beginning until `done(records)` is true; fail with the worker log on timeout."""
+    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False,
+                             group_id=None, consumer_timeout_ms=500)
+    records: list[dict] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            for msg in consumer:
+                records.append(orjson.loads(msg.value))
+            if done(records):
+                return records
+        raise AssertionError(f"timed out on {topic}; got {len(records)} records: {records[-3:]}\n"
+                             f"worker log:\n{worker.tail() if worker else ''}")
+    finally:
+        consumer.close()

@@ -1,0 +1,1 @@
+"""Downstream alerting: tail review/enforcement topics and deliver to stdout, a file or a webhook."""

@@ -1,0 +1,63 @@
+"""Create the app's topics before anything subscribes, with partitions and retention from settings.
+
+Faust declares internal topics lazily, after the consumer may already have been assigned; an
+explicit admin step makes `riskstream worker` on an empty cluster deterministic.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from stream.config import TOPICS, Settings
+
+log = logging.getLogger("riskstream.topics")
+
+
+def ensure_topics(settings: Settings, names: list[str] | None = None, timeout_s: float = 60.0) -> list[str]:
+    """Create missing topics (all logical topics by default); return the names created."""
+    wanted = [settings.topic(n) for n in (names or list(TOPICS))]
+    admin = _admin(settings, timeout_s)
+    try:
+        existing = set(admin.list_topics())
+        missing = [t for t in wanted if t not in existing]
+        if missing:
+            new = [NewTopic(t, num_partitions=settings.partitions, replication_factor=settings.replication,
+                            topic_configs={"retention.ms": str(settings.retention_ms), "cleanup.policy": "delete"})
+                   for t in missing]
+            try:
+                admin.create_topics(new, timeout_ms=int(timeout_s * 1000))
+            except TopicAlreadyExistsError:
+                pass  # another worker created it first
+            log.info("created topics: %s", ", ".join(missing))
+        _wait_visible(admin, wanted, timeout_s)
+        return missing
+    finally:
+        admin.close()
+
+
+def _admin(settings: Settings, timeout_s: float) -> KafkaAdminClient:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return KafkaAdminClient(bootstrap_servers=settings.broker.split(","), client_id="riskstream-admin",
+                                    **settings.security.kafka_python())
+        except KafkaError as exc:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"riskstream: cannot reach Kafka at {settings.broker}: {exc}")
+            time.sleep(1.0)
+
+
+def _wait_visible(admin: KafkaAdminClient, topics: list[str], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        meta = admin.describe_topics(topics)
+        if all(m.get("error_code", 0) == 0 and m.get("partitions") for m in meta):
+            return
+        if time.monotonic() > deadline:
+            raise SystemExit(f"riskstream: topics not available after {timeout_s:.0f}s: {topics}")
+        time.sleep(0.2)
