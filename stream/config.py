@@ -14,12 +14,16 @@ from dataclasses import dataclass, field, fields, replace
 # Logical topic name -> the schema its payloads follow.
 TOPICS: dict[str, str] = {
     "turns": "turn",
+    "turns-by-person": "turn",  # internal: turns re-keyed by person id after account linking
     "turn-scores": "turn-score",
     "review-cases": "review-case",
     "dead-letter": "dead-letter",
     "review-decisions": "review-decision",
     "enforcement-actions": "enforcement-action",
     "privacy-requests": "privacy-request",
+    "appeals": "appeal",
+    "support-events": "support-event",
+    "audit": "audit-record",
 }
 
 MAX_RETENTION_DAYS = 30.0

@@ -19,6 +19,7 @@ class TagScorer:
 
     def __init__(self, thresholds: dict[str, float] | None = None):
         self.thresholds = thresholds or {c: 0.5 for c in CATEGORIES}
+        self.threshold_map = self.thresholds
 
     def score_batch(self, texts):
         out = []

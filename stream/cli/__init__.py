@@ -16,6 +16,8 @@ COMMANDS = (
     "worker",
     "alerts",
     "eval_classifier",
+    "evaluate",
+    "recalibrate",
 )
 
 

@@ -31,22 +31,32 @@ def evidence_payload(e: Evidence) -> dict:
         "redactions": e.redactions,
         "text_sha256": e.text_sha256,
         "signals": e.signals,
+        "user_id": e.user_id,
+        "stages": e.stages,
+        "contextual": e.contextual,
     }
 
 
 def reason_text(rule: str, categories: list[str], evidence: list[Evidence], trigger: Evidence | None,
-                window: UserWindow) -> str:
+                window: UserWindow, stages: tuple[str, ...] = (), pathway: str | None = None) -> str:
     """One paragraph a reviewer can read: which rule, which categories, which turns and signals."""
     cats = ", ".join(categories)
     if rule == "severe-turn" and trigger is not None:
         head = f"Single severe turn {trigger.event_id} (conversation {trigger.conversation_id}) scored " + ", ".join(
             f"{c} {trigger.scores.get(c, 0.0):.2f}" for c in categories if c in trigger.scores)
+    elif rule == "escalation":
+        convs = sorted({e.conversation_id for e in evidence})
+        head = (f"Escalation on the {pathway} pathway: " + " -> ".join(stages) +
+                f" across {len(convs)} conversation(s)")
     else:
         convs = sorted({e.conversation_id for e in evidence})
         head = (f"Accumulated risk in {cats} over {len(evidence)} turns across {len(convs)} conversation(s) "
                 f"(decayed risk " + ", ".join(f"{c} {window.risk.get(c, 0.0):.2f}" for c in categories) + ")")
-    turns = "; ".join(f"{e.event_id} [{e.top_category} {e.score:.2f}]" for e in evidence[-6:])
+    turns = "; ".join(f"{e.event_id} [{e.top_category} {e.score:.2f}" + (f"; {', '.join(s.split(':')[1] for s in e.stages)}" if e.stages else "")
+                      + ("; read in context" if e.contextual else "") + "]" for e in evidence[-6:])
     signals = sorted({f"{s['kind']}:{s['source_id']}" for e in evidence for s in e.signals})
+    if rule != "escalation" and stages:
+        head += f"; {pathway} pathway stages seen: " + " -> ".join(stages)
     text = f"{head}. Evidence turns: {turns}."
     if signals:
         text += " Signals: " + ", ".join(signals) + "."
@@ -54,14 +64,15 @@ def reason_text(rule: str, categories: list[str], evidence: list[Evidence], trig
 
 
 def build_case_event(window: UserWindow, turn: Turn, case: OpenCase, event: str, trigger_evidence: Evidence | None,
-                     cfg: pol.PolicyConfig, model_version: str) -> dict:
+                     trigger: pol.Trigger, model_version: str) -> dict:
     """The review-case payload (schemas/review-case.schema.json) for an open or update event."""
-    relevant = [e for e in window.evidence if any(c in e.scores for c in case.categories)]
+    relevant = [e for e in window.evidence if any(c in e.scores for c in case.categories)
+                or any(s.split(":")[0] in case.categories for s in e.stages)]
     scores = {c: round(max((e.scores.get(c, 0.0) for e in relevant), default=0.0), 4) for c in case.categories}
     payload = {
         "case_id": case.case_id,
         "event": event,
-        "user_id": window.user_id,
+        "user_id": turn.user_id,
         "trigger_event_id": turn.event_id,
         "opened_at": format_rfc3339(case.opened_at),
         "updated_at": format_rfc3339(turn.ts),
@@ -70,13 +81,18 @@ def build_case_event(window: UserWindow, turn: Turn, case: OpenCase, event: str,
         "priority": case.priority,
         "route": case.route,
         "rule": case.rule,
-        "reason": reason_text(case.rule, case.categories, relevant, trigger_evidence, window),
+        "reason": reason_text(case.rule, case.categories, relevant, trigger_evidence, window, trigger.stages,
+                              trigger.pathway),
         "evidence": [evidence_payload(e) for e in relevant],
         "trajectory": {c: round(v, 4) for c, v in sorted(window.risk.items())},
         "scores": scores,
         "conversations": sorted({e.conversation_id for e in relevant}),
+        "accounts": sorted({e.user_id for e in relevant if e.user_id} | {turn.user_id}),
+        "stages": list(trigger.stages),
         "model_version": model_version,
     }
+    if window.user_id != turn.user_id:
+        payload["person_id"] = window.user_id
     if turn.tenant_id:
         payload["tenant_id"] = turn.tenant_id
     return payload

@@ -1,11 +1,15 @@
-"""The detector: fold one scored turn into its user's window and return the effects.
+"""The detector: fold one scored turn into its person's window and return the effects.
 
-`Detector.step` is a pure function of (window, turn, score, config): the drivers own all I/O.
+`Detector.step` is a pure function of (window, turn, score, config) apart from one thing: a short
+follow-up that refers back ("can you give me an example of it?") is re-scored together with the
+conversation context it refers to, through the same scorer. The drivers own all I/O.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -14,31 +18,43 @@ from stream.core.cases import build_case_event, case_id_for
 from stream.core.effects import Effect
 from stream.core.events import Turn
 from stream.core.redaction import excerpt
+from stream.core.stages import detect_stages
 from stream.core.timeutil import format_rfc3339
 from stream.core.window import Evidence, OpenCase, UserWindow, push_bounded
 from stream.scoring.types import Scorer, TextScore
+from stream.taxonomy import CATEGORIES
+
+# Words by which a follow-up points back at what was said before.
+_REFERS_BACK = re.compile(
+    r"\b(?:it|that|this|those|these|them|more|example|examples|again|same|another|steps|details|specific|"
+    r"exactly|how|what about|and then|continue|go on)\b|继续|这个|那个|详细|具体", re.I)
+CONTEXT_TURNS = 2  # user turns of context kept per person
 
 
 @dataclass(slots=True)
 class Step:
-    window: UserWindow | None  # None: nothing to keep for this user
+    window: UserWindow | None  # None: nothing to keep for this person
     effects: list[Effect]
 
 
 class Detector:
-    """Scores batches of turns and steps per-user windows. One instance per driver process."""
+    """Scores batches of turns and steps per-person windows. One instance per driver process."""
 
     def __init__(self, scorer: Scorer, config: pol.PolicyConfig | None = None, model_version: str = ""):
         self.scorer = scorer
         self.config = config or pol.PolicyConfig()
         self.model_version = model_version or getattr(scorer, "version", "")
+        thresholds = getattr(scorer, "threshold_map", None)
+        self.thresholds: dict[str, float] = dict(thresholds) if thresholds else {c: 0.5 for c in CATEGORIES}
+        # Zero-data-retention context never goes into persisted state: it lives here, in memory only.
+        self._volatile_context: OrderedDict[str, list[dict]] = OrderedDict()
 
     def score(self, turns: Sequence[Turn]) -> list[TextScore]:
         return self.scorer.score_batch([t.text for t in turns])
 
     @staticmethod
     def window_key(turn: Turn) -> str:
-        return turn.user_id
+        return turn.person_id or turn.user_id
 
     def is_expired(self, window: UserWindow, now: float) -> bool:
         return now - window.updated > self.config.retention_days * 86400
@@ -47,38 +63,91 @@ class Detector:
         cfg = self.config
         if window is not None and self.is_expired(window, turn.ts):
             window = None  # beyond retention: the old window is gone, not merely decayed
-        window = window or UserWindow(user_id=turn.user_id, updated=turn.ts)
+        window = window or UserWindow(user_id=self.window_key(turn), updated=turn.ts)
         if turn.event_id in window.recent_ids:
             return Step(window, [])  # redelivery of a turn already folded in (idempotency)
         push_bounded(window.recent_ids, turn.event_id, cfg.recent_ids_limit)
         window.turns += 1
         if turn.conversation_id not in window.conversations:
             push_bounded(window.conversations, turn.conversation_id, cfg.conversations_limit)
-        effects = [Effect("score", turn.user_id, self._score_payload(turn, score))]
-
         window.decay_to(turn.ts, cfg.half_life_hours * 3600)
         if window.case and turn.ts - window.case.updated_at > cfg.case_ttl_hours * 3600:
             window.case = None
-        if turn.role != "user":
-            return Step(window, effects)  # assistant/system/tool turns are scored, not held against the user
 
-        contrib = pol.contributions(score.category_scores, cfg)
+        if turn.role != "user":  # assistant/system/tool turns are scored, never held against the user
+            return Step(window, [Effect("score", turn.user_id, self._score_payload(turn, score, False, []))])
+
+        scores, contextual = self._with_context(window, turn, score)
+        stages = detect_stages(turn.text, scores)
+        for st in stages:
+            window.stages[f"{st.pathway}:{st.name}"] = [turn.ts, turn.event_id]
+        effects = [Effect("score", turn.user_id, self._score_payload(turn, score, contextual, stages, scores))]
+        self._remember_context(window, turn, scores)
+
+        contrib = pol.contributions(scores, cfg)
         evidence = None
-        if contrib:
+        if contrib or stages:
             for c, v in contrib.items():
                 window.risk[c] = window.risk.get(c, 0.0) + v
-            evidence = self._evidence(turn, score, contrib)
+            evidence = self._evidence(turn, score, scores, contrib, stages, contextual)
             push_bounded(window.evidence, evidence, cfg.evidence_limit)
 
-        trigger = pol.evaluate(window, score.category_scores, score.categories, cfg)
+        flags = {c: scores[c] >= self.thresholds[c] for c in CATEGORIES}
+        trigger = pol.evaluate(window, scores, flags, {st.pathway for st in stages}, turn.ts, cfg)
         if trigger is not None and evidence is not None:
             case_effect = self._case_effect(window, turn, trigger, evidence)
             if case_effect is not None:
                 effects.append(case_effect)
         return Step(window, effects)
 
-    def _evidence(self, turn: Turn, score: TextScore, contrib: dict[str, float]) -> Evidence:
-        top = max(contrib, key=lambda c: (contrib[c], c))
+    # -- context-aware scoring -------------------------------------------------------------
+    def _with_context(self, window: UserWindow, turn: Turn, score: TextScore) -> tuple[dict[str, float], bool]:
+        """Per-category max of the turn alone and, for a short follow-up that refers back, the turn
+        read with its context, capped by what the context itself scored (it inherits, not invents)."""
+        cfg = self.config
+        scores = dict(score.category_scores)
+        ctx = self._context_for(window, turn)
+        if not ctx or len(turn.text.split()) > cfg.context_max_words or not _REFERS_BACK.search(turn.text):
+            return scores, False
+        prev = ctx[-1]
+        if prev["conversation_id"] != turn.conversation_id or turn.ts - prev["ts"] > cfg.context_gap_minutes * 60:
+            return scores, False
+        if max(prev["scores"].values(), default=0.0) < cfg.context_min_score:
+            return scores, False
+        joint = self.scorer.score_batch([prev["text"] + "\n" + turn.text])[0].category_scores
+        changed = False
+        for c, v in joint.items():
+            inherited = min(v, prev["scores"].get(c, 0.0))
+            if inherited > scores[c]:
+                scores[c], changed = inherited, True
+        return scores, changed
+
+    def _context_for(self, window: UserWindow, turn: Turn) -> list[dict]:
+        if turn.tenant_id in self.config.zdr_tenants:
+            return self._volatile_context.get(window.user_id, [])
+        return window.context
+
+    def _remember_context(self, window: UserWindow, turn: Turn, scores: dict[str, float]) -> None:
+        zdr = turn.tenant_id in self.config.zdr_tenants
+        text = turn.text if zdr else excerpt(turn.text, self.config.excerpt_chars)[0]
+        item = {"conversation_id": turn.conversation_id, "ts": turn.ts, "text": text,
+                "scores": {c: round(v, 4) for c, v in scores.items() if v >= 0.1}}
+        if zdr:
+            ctx = self._volatile_context.setdefault(window.user_id, [])
+            self._volatile_context.move_to_end(window.user_id)
+            while len(self._volatile_context) > 50_000:
+                self._volatile_context.popitem(last=False)
+        else:
+            ctx = window.context
+        push_bounded(ctx, item, CONTEXT_TURNS)
+
+    # -- evidence and cases ----------------------------------------------------------------
+    def _evidence(self, turn: Turn, score: TextScore, scores: dict[str, float], contrib: dict[str, float],
+                  stages: list, contextual: bool) -> Evidence:
+        if contrib:
+            top = max(contrib, key=lambda c: (contrib[c], c))
+        else:  # a stage signal without a strong score: file it under its pathway's category
+            top = pol.PATHWAYS[stages[0].pathway][0][0]
         zdr = turn.tenant_id in self.config.zdr_tenants
         text, spans = (None, []) if zdr else excerpt(turn.text, self.config.excerpt_chars)
         return Evidence(
@@ -88,30 +157,33 @@ class Detector:
             ts=turn.ts,
             role=turn.role,
             top_category=top,
-            score=round(contrib[top], 4),
+            score=round(scores.get(top, 0.0), 4),
             scores={c: round(v, 4) for c, v in contrib.items()},
             excerpt=text,
             redactions=[s.to_dict() for s in spans],
             text_sha256=hashlib.sha256(turn.text.encode()).hexdigest(),
             signals=[s.to_dict() for s in score.signals],
+            user_id=turn.user_id,
+            stages=[f"{st.pathway}:{st.name}" for st in stages],
+            contextual=contextual,
         )
 
     def _case_effect(self, window: UserWindow, turn: Turn, trigger: pol.Trigger, evidence: Evidence) -> Effect | None:
         cfg = self.config
         case = window.case
+        imm = pol.imminence(trigger.categories, trigger.stage_imminence)
         if case is None:
             cats = trigger.categories
-            sev = pol.severity(cats, window, cfg)
-            case = OpenCase(case_id=case_id_for(turn.user_id, turn.event_id), opened_at=turn.ts, updated_at=turn.ts,
-                            last_emitted_at=turn.ts, categories=cats, severity=sev,
-                            priority=pol.priority(sev, pol.imminence(cats)), route=pol.route(cats), rule=trigger.rule,
-                            evidence_ids=[evidence.event_id])
+            sev = pol.severity(cats, window, cfg, trigger.strength)
+            case = OpenCase(case_id=case_id_for(window.user_id, turn.event_id), opened_at=turn.ts, updated_at=turn.ts,
+                            last_emitted_at=turn.ts, categories=cats, severity=sev, priority=pol.priority(sev, imm),
+                            route=pol.route(cats), rule=trigger.rule, evidence_ids=[evidence.event_id])
             window.case = case
             event = "open"
         else:
-            cats = sorted(set(case.categories) | set(trigger.categories), key=_order)
-            sev = max(case.severity, pol.severity(cats, window, cfg))
-            prio = min(case.priority, pol.priority(sev, pol.imminence(cats)))
+            cats = sorted(set(case.categories) | set(trigger.categories), key=CATEGORIES.index)
+            sev = max(case.severity, pol.severity(cats, window, cfg, trigger.strength))
+            prio = min(case.priority, pol.priority(sev, max(imm, pol.imminence(cats))))
             worsened = prio < case.priority or set(cats) != set(case.categories)
             case.categories, case.severity, case.priority, case.route = cats, sev, prio, pol.route(cats)
             case.updated_at = turn.ts
@@ -120,28 +192,29 @@ class Detector:
                 return None  # evidence kept in state; no new event inside the cooldown
             event = "update"
         case.last_emitted_at = turn.ts
-        payload = build_case_event(window, turn, case, event, evidence, cfg, self.model_version)
+        payload = build_case_event(window, turn, case, event, evidence, trigger, self.model_version)
         return Effect("case", turn.user_id, payload)
 
-    def _score_payload(self, turn: Turn, score: TextScore) -> dict:
+    def _score_payload(self, turn: Turn, score: TextScore, contextual: bool, stages: list,
+                       scores: dict[str, float] | None = None) -> dict:
+        final = scores or score.category_scores
+        flags = score.categories if not contextual else {c: final[c] >= self.thresholds[c] for c in CATEGORIES}
         payload = {
             "event_id": turn.event_id,
             "user_id": turn.user_id,
             "conversation_id": turn.conversation_id,
             "ts": format_rfc3339(turn.ts),
             "role": turn.role,
-            "flagged": score.flagged,
-            "categories": score.categories,
-            "category_scores": {c: round(v, 6) for c, v in score.category_scores.items()},
+            "flagged": any(flags.values()),
+            "categories": flags,
+            "category_scores": {c: round(v, 6) for c, v in final.items()},
+            "contextual": contextual,
+            "stages": [f"{st.pathway}:{st.name}" for st in stages],
             "signals": [s.to_dict() for s in score.signals],
             "model_version": self.model_version,
         }
+        if turn.person_id:
+            payload["person_id"] = turn.person_id
         if turn.tenant_id:
             payload["tenant_id"] = turn.tenant_id
         return payload
-
-
-def _order(category: str) -> int:
-    from stream.taxonomy import CATEGORIES
-
-    return CATEGORIES.index(category)

@@ -27,6 +27,7 @@ class Turn:
     tenant_id: str | None = None
     locale: str | None = None
     identity: dict = field(default_factory=dict)
+    person_id: str | None = None  # set by account linking (or by the platform, if it knows)
 
     def order_key(self) -> tuple:
         """Event-time order, ties broken deterministically."""
@@ -74,4 +75,5 @@ def parse_turn(raw: bytes | str | dict) -> Turn | Rejection:
         tenant_id=tenant_id,
         locale=payload.get("locale"),
         identity=dict(payload.get("identity") or {}),
+        person_id=payload.get("person_id") if isinstance(payload.get("person_id"), str) else None,
     )

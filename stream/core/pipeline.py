@@ -7,11 +7,13 @@ partitioned by source record (Faust/RocksDB) can write to the right partition.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator, Protocol, Sequence
 
 from stream.core.effects import Effect
 from stream.core.engine import Detector
 from stream.core.events import Turn
+from stream.core.identity import Registry, link
 from stream.core.window import UserWindow
 
 
@@ -43,6 +45,13 @@ class MemoryStore:
         for k in stale:
             del self.data[k]
         return len(stale)
+
+
+def with_person(turn: Turn, registry: Registry) -> Turn:
+    """The turn with its person id resolved by account linking (kept if the platform set one)."""
+    if turn.person_id:
+        return turn
+    return replace(turn, person_id=link(turn.user_id, turn.identity, registry).person_id)
 
 
 def run_batch(detector: Detector, turns: Sequence[Turn], store: WindowStore) -> Iterator[tuple[Turn, list[Effect]]]:

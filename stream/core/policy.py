@@ -49,6 +49,12 @@ class PolicyConfig:
     case_ttl_hours: float = 168.0  # an open case with no new evidence for this long is closed in state
     cooldown_minutes: float = 30.0  # min time between update events of one case (unless it worsens)
     retention_days: float = 30.0  # a window idle this long (event time) is gone
+    stage_window_days: float = 21.0  # stages older than this no longer count towards escalation
+    escalation_threshold: float = 2.5  # summed stage weights on one pathway that open a case
+    min_stages: int = 2  # distinct stages needed (one stage alone is never a pattern)
+    context_max_words: int = 16  # a follow-up this short, referring back, inherits its context
+    context_gap_minutes: float = 120.0  # context only from the same conversation, this recent
+    context_min_score: float = 0.4  # the context turn must itself have scored this high
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     zdr_tenants: frozenset[str] = frozenset()  # tenants whose raw text is never persisted
 
@@ -71,8 +77,30 @@ class PolicyConfig:
 class Trigger:
     """Why a window warrants a case now."""
 
-    rule: str  # "severe-turn" | "accumulated"
+    rule: str  # "severe-turn" | "escalation" | "accumulated"
     categories: list[str]
+    pathway: str | None = None
+    stages: tuple[str, ...] = ()  # stages seen on the pathway, in pathway order
+    strength: float = 0.0  # escalation: summed stage weights / 4, capped at 1
+    stage_imminence: float = 0.0  # highest stage rank / pathway length
+
+
+# Pathway -> (categories of its case, number of stages on it)
+PATHWAYS = {"violence": (["violence"], 5), "self-harm": (["self-harm"], 4)}
+
+
+def pathway_progress(window: UserWindow, now: float, cfg: PolicyConfig) -> dict[str, list[tuple[int, str, float]]]:
+    """Per pathway, the (rank, stage, weight) seen within the stage window, ordered by rank."""
+    from stream.core.stages import STAGES
+
+    by_name = {f"{st.pathway}:{st.name}": st for st in STAGES}
+    horizon = now - cfg.stage_window_days * 86400
+    out: dict[str, list[tuple[int, str, float]]] = {}
+    for key, (ts, _event) in window.stages.items():
+        st = by_name.get(key)
+        if st is not None and ts >= horizon:
+            out.setdefault(st.pathway, []).append((st.rank, st.name, st.weight))
+    return {p: sorted(v) for p, v in out.items()}
 
 
 def contributions(scores: dict[str, float], cfg: PolicyConfig) -> dict[str, float]:
@@ -80,11 +108,17 @@ def contributions(scores: dict[str, float], cfg: PolicyConfig) -> dict[str, floa
 
 
 def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict[str, bool],
-             cfg: PolicyConfig) -> Trigger | None:
+             new_pathways: set[str], now: float, cfg: PolicyConfig) -> Trigger | None:
     """Decide from the updated window and the newest turn whether a case is warranted."""
     severe = [c for c in CATEGORIES if turn_flags.get(c) and turn_scores.get(c, 0.0) >= cfg.severe_score]
+    escalation = _escalation(window, new_pathways, now, cfg)
     if severe:
+        if escalation is not None:  # keep the pathway context for priority and the reason
+            return Trigger("severe-turn", sorted(set(severe) | set(escalation.categories), key=CATEGORIES.index),
+                           escalation.pathway, escalation.stages, escalation.strength, escalation.stage_imminence)
         return Trigger("severe-turn", severe)
+    if escalation is not None:
+        return escalation
     accumulated = [c for c in CATEGORIES
                    if window.risk.get(c, 0.0) >= cfg.accumulate_threshold
                    and _evidence_count(window.evidence, c) >= cfg.min_evidence_turns]
@@ -93,22 +127,40 @@ def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict
     return None
 
 
+def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: PolicyConfig) -> Trigger | None:
+    """A pathway climbed: enough distinct stages, enough weight, and the newest turn moved on it."""
+    best = None
+    for pathway, seen in pathway_progress(window, now, cfg).items():
+        total = sum(w for _, _, w in seen)
+        if pathway not in new_pathways or len(seen) < cfg.min_stages or total < cfg.escalation_threshold:
+            continue
+        cats, length = PATHWAYS[pathway]
+        names = tuple(name for _, name, _ in seen)
+        if pathway == "self-harm" and ({"intent", "plan"} & set(names)):
+            cats = cats + ["self-harm/intent"]
+        trig = Trigger("escalation", list(cats), pathway, names, min(1.0, total / 4.0), max(r for r, _, _ in seen) / length)
+        if best is None or trig.strength > best.strength:
+            best = trig
+    return best
+
+
 def _evidence_count(evidence: list[Evidence], category: str) -> int:
     return sum(1 for e in evidence if category in e.scores)
 
 
-def severity(categories: list[str], window: UserWindow, cfg: PolicyConfig) -> float:
-    """0..1: the worst category's weight times how strongly the evidence supports it."""
+def severity(categories: list[str], window: UserWindow, cfg: PolicyConfig, stage_strength: float = 0.0) -> float:
+    """0..1: the worst category's weight times how strongly the evidence (or the pathway) supports it."""
     best = 0.0
     for c in categories:
         peak = max((e.scores.get(c, 0.0) for e in window.evidence), default=0.0)
-        strength = max(peak, min(1.0, window.risk.get(c, 0.0) / (2 * cfg.accumulate_threshold)))
+        strength = max(peak, stage_strength, min(1.0, window.risk.get(c, 0.0) / (2 * cfg.accumulate_threshold)))
         best = max(best, cfg.weights.get(c, 0.5) * strength)
     return round(min(1.0, best), 4)
 
 
-def imminence(categories: list[str]) -> float:
-    return 1.0 if any(c in IMMINENT for c in categories) else 0.5
+def imminence(categories: list[str], stage_imminence: float = 0.0) -> float:
+    """1.0 for threats/intent/instructions; otherwise how far along its pathway the person is."""
+    return 1.0 if any(c in IMMINENT for c in categories) else max(0.5, stage_imminence)
 
 
 def priority(sev: float, imm: float) -> int:

@@ -29,6 +29,9 @@ class Evidence:
     redactions: list[dict] = field(default_factory=list)
     text_sha256: str = ""
     signals: list[dict] = field(default_factory=list)
+    user_id: str = ""  # the account that wrote it (a person's window spans accounts)
+    stages: list[str] = field(default_factory=list)  # "pathway:stage" signals of this turn
+    contextual: bool = False  # scores inherited from the conversation context
 
 
 @dataclass(slots=True)
@@ -55,6 +58,8 @@ class UserWindow:
     recent_ids: list[str] = field(default_factory=list)
     case: OpenCase | None = None
     turns: int = 0
+    stages: dict[str, list] = field(default_factory=dict)  # "pathway:stage" -> [last ts, event_id]
+    context: list[dict] = field(default_factory=list)  # last user turns of the latest conversation (redacted)
 
     def decay_to(self, now: float, half_life_s: float) -> None:
         """Exponentially decay risk to event time `now` (never backwards: late turns add at par)."""
@@ -81,6 +86,8 @@ class UserWindow:
             recent_ids=list(d.get("recent_ids", [])),
             case=OpenCase(**case) if case else None,
             turns=d.get("turns", 0),
+            stages={k: list(v) for k, v in d.get("stages", {}).items()},
+            context=list(d.get("context", [])),
         )
 
 

@@ -1,7 +1,8 @@
-"""The embedded runner: drive the core from a JSONL file in event-time order, no broker needed.
+"""The embedded runner: drive the core from historical turns in event-time order, no broker needed.
 
 Same `Detector` and `run_batch` as the Faust worker; windows live in a `MemoryStore` that is swept
-of users idle beyond retention as event time advances.
+of users idle beyond retention as event time advances. Several `Lane`s (a current and a shadow
+configuration) can run over the same turns in lockstep, so a shared scorer scores each batch once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from stream.core.deadletter import dead_letter_record
 from stream.core.effects import Effect
 from stream.core.engine import Detector
 from stream.core.events import Rejection, Turn, parse_turn
-from stream.core.pipeline import MemoryStore, run_batch
+from stream.core.identity import DictRegistry
+from stream.core.pipeline import MemoryStore, run_batch, with_person
 from stream.jsonl import dumps_line
 
 
@@ -28,48 +30,87 @@ class ReplayStats:
     flagged_turns: int = 0
     seconds: float = 0.0
     rejections: list[dict] = field(default_factory=list)
+    interrupted: bool = False
 
 
-def load_turns(lines: Iterable[tuple[int, bytes]], source: str, stats: ReplayStats,
-               zdr_tenants: frozenset[str]) -> list[Turn]:
-    """Parse every line; rejections become dead-letter records (kept in stats), valid turns are sorted by event time."""
+@dataclass
+class Lane:
+    """One configuration being replayed: its detector, where its effects go, its counters and windows."""
+
+    detector: Detector
+    sinks: dict[str, IO[bytes] | None]
+    stats: ReplayStats = field(default_factory=ReplayStats)
+    on_effect: Callable[[Effect], None] | None = None
+    store: MemoryStore = field(default_factory=MemoryStore)
+
+
+def load_turns(lines: Iterable[tuple[int | dict, bytes]], source: str, stats: ReplayStats,
+               zdr_tenants: frozenset[str], received_at: Callable[[int | dict], float] | None = None) -> list[Turn]:
+    """Parse every record; rejections become dead-letter records (kept in stats), valid turns are sorted by event time.
+
+    Each item is (where, raw): `where` is a file line number, or a dead-letter `source` dict
+    (topic/partition/offset) for records read from Kafka. `received_at(where)` dates rejections
+    (default: now); topic replays pass the record timestamp so reruns stay byte-identical.
+    """
     turns: list[Turn] = []
-    for line_no, raw in lines:
+    for where, raw in lines:
         parsed = parse_turn(raw)
         if isinstance(parsed, Rejection):
+            origin = where if isinstance(where, dict) else {"topic": source, "line": where}
+            when = received_at(where) if received_at is not None else time.time()
             stats.rejected += 1
-            stats.rejections.append(dead_letter_record(parsed, raw, {"topic": source, "line": line_no}, None,
-                                                       time.time(), zdr_tenants))
+            stats.rejections.append(dead_letter_record(parsed, raw, origin, None, when, zdr_tenants))
         else:
             turns.append(parsed)
     turns.sort(key=Turn.order_key)
     return turns
 
 
+def replay_lanes(lanes: list[Lane], turns: list[Turn], batch_size: int = 256,
+                 on_batch: Callable[[int], None] | None = None, stop: Callable[[], bool] | None = None) -> None:
+    """Run turns (already in event-time order) through every lane, batch by batch.
+
+    `stop()` is checked between batches: a stopped run has processed whole batches only, so every
+    output holds complete lines for a prefix of the input (stats.interrupted is set).
+    """
+    started = time.monotonic()
+    registry = DictRegistry()  # account -> person links, shared by every lane (same input, same links)
+    for i in range(0, len(turns), batch_size):
+        if stop is not None and stop():
+            for lane in lanes:
+                lane.stats.interrupted = True
+            break
+        batch = [with_person(t, registry) for t in turns[i: i + batch_size]]
+        for lane in lanes:
+            _run_lane_batch(lane, batch)
+        if on_batch is not None:
+            on_batch(len(batch))
+    for lane in lanes:
+        lane.stats.seconds = time.monotonic() - started
+
+
 def replay_turns(detector: Detector, turns: list[Turn], sinks: dict[str, IO[bytes] | None], stats: ReplayStats,
                  batch_size: int = 256, on_batch: Callable[[int], None] | None = None,
                  on_effect: Callable[[Effect], None] | None = None) -> MemoryStore:
-    """Run turns (already in event-time order) through the core, writing effects to `sinks` by kind."""
-    store = MemoryStore()
-    retention_s = detector.config.retention_days * 86400
-    started = time.monotonic()
-    for i in range(0, len(turns), batch_size):
-        batch = turns[i: i + batch_size]
-        for turn, effects in run_batch(detector, batch, store):
-            stats.turns += 1
-            stats.users.add(turn.user_id)
-            for eff in effects:
-                _count(eff, stats)
-                sink = sinks.get(eff.kind)
-                if sink is not None:
-                    sink.write(dumps_line(eff.payload))
-                if on_effect is not None:
-                    on_effect(eff)
-        store.sweep(batch[-1].ts, retention_s)
-        if on_batch is not None:
-            on_batch(len(batch))
-    stats.seconds = time.monotonic() - started
-    return store
+    """Single-configuration replay (see `replay_lanes`); returns the final windows."""
+    lane = Lane(detector, sinks, stats, on_effect)
+    replay_lanes([lane], turns, batch_size, on_batch)
+    return lane.store
+
+
+def _run_lane_batch(lane: Lane, batch: list[Turn]) -> None:
+    stats = lane.stats
+    for turn, effects in run_batch(lane.detector, batch, lane.store):
+        stats.turns += 1
+        stats.users.add(turn.user_id)
+        for eff in effects:
+            _count(eff, stats)
+            sink = lane.sinks.get(eff.kind)
+            if sink is not None:
+                sink.write(dumps_line(eff.payload))
+            if lane.on_effect is not None:
+                lane.on_effect(eff)
+    lane.store.sweep(batch[-1].ts, lane.detector.config.retention_days * 86400)
 
 
 def _count(eff: Effect, stats: ReplayStats) -> None:

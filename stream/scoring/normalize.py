@@ -81,6 +81,7 @@ def _strip_marks(t: str) -> str:
 
 
 def _fold_token(tok: str) -> str:
+    tok = tok.strip("!|+¡")  # sentence punctuation, not leetspeak, at token edges ("sleep!!")
     if any(c in _LEET_CHARS for c in tok) and any(c.isalpha() for c in tok):
         tok = tok.translate(_LEET)
     elif tok and all(c in _LEET_CHARS for c in tok) and not tok.isdigit():

@@ -1,0 +1,73 @@
+"""`riskstream recalibrate`: propose per-category thresholds from reviewer decisions.
+
+Holds a target precision (--target-precision) and/or a review budget (--budget-per-day) per
+category. The proposal is written as a shadow configuration to --output, a new file: it never
+changes the live thresholds; verify it with `riskstream replay --shadow OUTPUT` first.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def register(sub) -> None:
+    from stream.cli.evaluate import add_decision_args
+    from stream.config import add_kafka_args
+
+    p = sub.add_parser("recalibrate", help="propose per-category thresholds for a target precision or review budget",
+                       description=__doc__.split("\n\n")[0])
+    p.add_argument("--cases", required=True, metavar="FILE", help="case events from `riskstream replay --cases`")
+    p.add_argument("--decisions", required=True, metavar="TOPIC|FILE", help="review decisions (file or topic)")
+    p.add_argument("--target-precision", type=float, metavar="P", help="keep precision >= P per category (0..1)")
+    p.add_argument("--budget-per-day", type=float, metavar="N", help="at most N cases per day per category")
+    p.add_argument("--min-labelled", type=int, default=5, metavar="N",
+                   help="move a threshold only with at least N reviewed cases above it (default 5)")
+    p.add_argument("--output", required=True, metavar="FILE", help="where to write the proposal (shadow config JSON)")
+    p.add_argument("--force", action="store_true", help="overwrite --output if it exists")
+    add_decision_args(p)
+    add_kafka_args(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    import orjson
+
+    import stream.scoring as scoring
+    from stream.cli.evaluate import fail, load_joined
+    from stream.evaluation.recalibrate import propose_thresholds
+    from stream.scoring.cascade import default_models_dir
+
+    out = Path(args.output)
+    if out.resolve().is_relative_to(default_models_dir().resolve()):
+        fail("recalibrate", f"refusing to write into the live models folder ({default_models_dir()}); "
+                            "write the proposal elsewhere and review it")
+    if out.exists() and not args.force:
+        fail("recalibrate", f"{out} exists; pass --force to overwrite it")
+    joined, _missed, span = load_joined(args, "recalibrate")
+    if not joined:
+        fail("recalibrate", "no cases to learn from")
+    if span is not None:
+        days = (span[1] - span[0]) / 86400
+    else:
+        days = (joined[-1].case.opened_at - joined[0].case.opened_at) / 86400 + 1
+    try:
+        proposal = propose_thresholds(joined, days, _current_thresholds(scoring), args.target_precision,
+                                      args.budget_per_day, args.min_labelled)
+    except ValueError as exc:
+        fail("recalibrate", str(exc))
+    proposal["about"]["cases"], proposal["about"]["decisions"] = args.cases, args.decisions
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(orjson.dumps(proposal, option=orjson.OPT_INDENT_2) + b"\n")
+    for cat, info in proposal["about"]["per_category"].items():
+        moved = f"{info['current']} -> {info['proposed']}" if info["proposed"] is not None else f"keep ({info['note']})"
+        print(f"  {cat:<24} {moved}", file=sys.stderr)
+    print(f"riskstream recalibrate: proposal for {len(proposal['thresholds'])} categor(ies) written to {out}; "
+          f"check it with: riskstream replay ... --shadow {out} --diff DIFF.json", file=sys.stderr)
+    return 0
+
+
+def _current_thresholds(scoring) -> dict[str, float]:
+    scorer = scoring.load_default_scorer()
+    current = getattr(scorer, "threshold_map", None) or getattr(scorer, "thresholds", None)
+    return {c: round(float(v), 4) for c, v in current.items()} if isinstance(current, dict) else {}

@@ -1,0 +1,94 @@
+"""Escalation stages: where a turn sits on a threat-assessment pathway.
+
+Violence follows the "pathway to violence" (Calhoun & Weston) and the TRAP-18 proximal warning
+behaviours (Meloy): grievance -> ideation / fixation on a target -> research / capability
+(weapons) -> planning / logistics -> imminence / leakage. Self-harm follows the C-SSRS ladder:
+distress -> ideation -> intent -> plan / means.
+
+Stage signals are written rules (phrase patterns over obfuscation-normalised text, English and
+some Chinese), gated by the classifiers where a phrase alone is ambiguous: "gun" in a history
+question is not capability research unless violence is in the air. Each stage alone is weak
+evidence (most people who vent a grievance are harmless); the window records when each stage was
+last seen, and the policy opens a case when a person climbs several stages within a period.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from stream.scoring.normalize import normalize_for_match
+
+
+@dataclass(frozen=True)
+class Stage:
+    pathway: str  # "violence" | "self-harm"
+    name: str
+    rank: int  # position on the pathway (1 = earliest)
+    weight: float  # contribution to the pathway score
+    pattern: re.Pattern
+    gate: tuple[tuple[str, float], ...] = ()  # any (category, min score) must hold besides the phrase
+
+
+def _p(*phrases: str) -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in phrases))
+
+
+_TARGET = r"(?:him|her|them|my (?:boss|manager|ex|wife|husband|teacher|coworkers?|colleagues?|neighbou?r|landlord|father|mother|classmates?)|that (?:guy|woman|man|bitch|bastard))"
+
+STAGES: tuple[Stage, ...] = (
+    # violence pathway
+    Stage("violence", "grievance", 1, 0.5, _p(
+        r"\bhumiliat", r"\blaugh(?:ed|ing)? at me\b", r"\btreat(?:ed|s)? me like\b", r"\bsick of (?:being|them|him|her)",
+        r"\b(?:ruined|destroyed) my life\b", r"\bthey (?:all )?(?:hate|mock|bully|bullied) me\b", r"\bunfair(?:ly)? (?:fired|treated)",
+        r"\bfired me\b", r"\bbetrayed me\b", r"\bnobody respects me\b", r"他们都看不起我", r"欺负我")),
+    Stage("violence", "ideation", 2, 1.0, _p(
+        r"\b(?:make|made) (?:them|him|her|everyone) pay\b", r"\bwill (?:all )?regret\b", r"\bget (?:back at|revenge on|even with)\b",
+        r"\brevenge\b", r"\bwant(?:s)? to (?:hurt|kill|destroy|punish) " + _TARGET, r"\bthey (?:will|are going to) pay\b",
+        r"\bdeserves? to (?:die|suffer)\b", r"\bthinking (?:about|of) (?:hurting|killing) ", r"报复", r"让他们付出代价")),
+    Stage("violence", "research", 3, 1.0, _p(
+        r"\b(?:buy|get|obtain|acquire)\b.{0,30}\b(?:gun|rifle|pistol|handgun|firearm|ammo|ammunition|ar-?15)\b",
+        r"\b(?:gun|rifle|pistol|firearm)s?\b.{0,40}\b(?:without|no) (?:a )?(?:background check|paperwork|license|licence)",
+        r"\b(?:make|build)\b.{0,20}\b(?:bomb|explosive|pipe bomb|molotov)", r"\bmost (?:lethal|deadly)\b",
+        r"\bhow (?:much|many) .{0,20}(?:to kill|lethal)", r"\bbody armou?r\b", r"买枪", r"制作炸弹"),
+        gate=(("violence", 0.02), ("illicit", 0.1), ("illicit/violent", 0.05))),
+    Stage("violence", "planning", 4, 1.0, _p(
+        r"\bwhen is (?:the|his|her) .{0,30}\b(?:most crowded|empty|busiest|alone)\b", r"\bwhere (?:he|she|they) (?:parks?|lives?|works?)\b",
+        r"\b(?:his|her|their) (?:daily )?(?:schedule|routine)\b", r"\bsecurity (?:guards?|cameras?) (?:at|in)\b",
+        r"\bwhat time does (?:he|she) (?:leave|arrive|get)\b", r"\bfloor ?plan of\b", r"\bi know where (?:he|she|they) (?:lives?|parks?)\b"),
+        gate=(("violence", 0.02), ("harassment", 0.1))),
+    Stage("violence", "imminence", 5, 1.5, _p(
+        r"\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend)|on monday|next week)\b.{0,60}\b(?:shoot|kill|stab|hurt|attack|bomb|do it)\b",
+        r"\b(?:shoot|kill|stab|hurt|attack)\b.{0,60}\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend))\b",
+        r"\byou(?:'ll| will) see (?:it )?on the news\b", r"\bi am going to (?:shoot|kill|stab|attack)\b", r"\bi'?m going to (?:shoot|kill|stab|attack)\b",
+        r"\bit ends (?:tomorrow|tonight|today)\b", r"明天就动手"),
+        gate=(("violence", 0.05), ("harassment/threatening", 0.05))),
+    # self-harm ladder
+    Stage("self-harm", "distress", 1, 0.5, _p(
+        r"\b(?:hopeless|worthless|pointless|empty inside)\b", r"\ba burden\b", r"\bcan'?t (?:go on|take (?:it|this) anymore|cope)\b",
+        r"\bnobody (?:cares|would (?:care|notice))\b", r"\bno reason to (?:live|go on)\b", r"\bcan'?t sleep\b.{0,40}\b(?:pointless|hopeless)",
+        r"活着没意思", r"好累不想")),
+    Stage("self-harm", "ideation", 2, 1.0, _p(
+        r"\bwant(?:s)? to die\b", r"\b(?:end|ending|take|taking) my (?:own )?life\b", r"\bbetter off dead\b", r"\bkill(?:ing)? myself\b",
+        r"\bsuicid", r"\bdon'?t want to (?:be alive|live|wake up)\b", r"想死", r"自杀")),
+    Stage("self-harm", "intent", 3, 1.5, _p(
+        r"\bi(?:'m| am) going to (?:kill myself|end (?:it|my life))\b", r"\bi(?:'ve| have) decided to (?:die|end)", r"\btonight (?:is|will be) the night\b",
+        r"\bgoodbye (?:everyone|forever)\b", r"\bthis is my (?:last|final) (?:message|night|day)\b", r"\bwrote (?:a|my) (?:suicide )?note\b",
+        r"我决定了.{0,6}(?:死|结束)")),
+    Stage("self-harm", "plan", 4, 1.5, _p(
+        r"\bhow many (?:pills|tablets)\b", r"\blethal dose\b", r"\b(?:overdose|od) on\b", r"\bpainless (?:way|method)s?\b",
+        r"\b(?:bought|have|got) (?:the )?(?:pills|rope|razor|blades?)\b", r"\bhighest bridge\b", r"\bhow to hang\b",
+        r"多少片.{0,4}致死", r"安眠药")),
+)
+
+
+def detect_stages(text: str, scores: dict[str, float]) -> list[Stage]:
+    """Stages whose phrase matches and whose gate (if any) the classifier scores pass."""
+    norm = normalize_for_match(text)
+    if not norm:
+        return []
+    hits = []
+    for st in STAGES:
+        if st.pattern.search(norm) and (not st.gate or any(scores.get(c, 0.0) >= m for c, m in st.gate)):
+            hits.append(st)
+    return hits

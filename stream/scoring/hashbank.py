@@ -1,0 +1,155 @@
+"""Hash banks of known-bad content: exact (sha256) and near-duplicate (64-bit SimHash + LSH).
+
+File format (`models/banks/*.json`; no raw text is stored, only hashes):
+
+    {"id": "bank-threats", "version": "1", "description": "...",
+     "max_distance": 6, "min_tokens": 6,
+     "entries": [{"id": "b-0001", "sha256": "<hex>", "simhash": "<16 hex>",
+                  "categories": {"violence": 0.98, "harassment/threatening": 0.98}}]}
+
+Both hashes are computed over `normalize_for_match(text)` (NFKC, case, homoglyphs, leetspeak,
+zero-width and spacing tricks removed), so trivially obfuscated copies still hit. SimHash uses
+word unigrams + bigrams + trigrams as features; near-duplicate = Hamming distance <= max_distance,
+looked up via LSH over (max_distance + 1) bands of the 64 bits (bands of 64 // (d+1) bits) (pigeonhole: a near duplicate
+agrees exactly on at least one band). Texts shorter than `min_tokens` tokens are only matched
+exactly (short texts collide too easily).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from stream.scoring.normalize import match_tokens
+from stream.scoring.watch import WatchedDir
+from stream.taxonomy import CATEGORIES
+
+_BIT = (np.uint64(1) << np.arange(64, dtype=np.uint64)).astype(np.uint64)
+
+
+def exact_hash(tokens: list[str]) -> str:
+    return hashlib.sha256(" ".join(tokens).encode("utf-8")).hexdigest()
+
+
+def _feat_hashes(tokens: list[str]) -> np.ndarray:
+    feats = list(tokens)
+    feats += [a + " " + b for a, b in zip(tokens, tokens[1:])]
+    feats += [a + " " + b + " " + c for a, b, c in zip(tokens, tokens[1:], tokens[2:])]
+    hs = [int.from_bytes(hashlib.blake2b(f.encode("utf-8"), digest_size=8).digest(), "little") for f in feats]
+    return np.asarray(hs, dtype=np.uint64)
+
+
+def simhash(tokens: list[str]) -> int:
+    if not tokens:
+        return 0
+    hs = _feat_hashes(tokens)
+    bits = ((hs[:, None] & _BIT[None, :]) != 0).sum(0)  # [64] count of set bits per position
+    v = bits * 2 > hs.shape[0]
+    return int(np.sum(_BIT[v], dtype=np.uint64)) if v.any() else 0
+
+
+def hamming(a: int, b: int) -> int:
+    return (a ^ b).bit_count()
+
+
+@dataclass(frozen=True)
+class BankEntry:
+    bank_id: str
+    entry_id: str
+    sha256: str
+    simhash: int
+    categories: dict[str, float]
+
+
+@dataclass(frozen=True)
+class BankMatch:
+    bank_id: str
+    entry_id: str
+    kind: str  # "exact" | "near"
+    distance: int
+    categories: dict[str, float]
+
+
+class Bank:
+    def __init__(self, bank_id: str, entries: list[BankEntry], max_distance: int = 3, min_tokens: int = 5):
+        self.bank_id = bank_id
+        self.entries = entries
+        self.max_distance = max_distance
+        self.min_tokens = min_tokens
+        self.bands = max_distance + 1
+        self.width = 64 // self.bands
+        self.exact: dict[str, list[BankEntry]] = {}
+        self.lsh: list[dict[int, list[BankEntry]]] = [dict() for _ in range(self.bands)]
+        for e in entries:
+            self.exact.setdefault(e.sha256, []).append(e)
+            for i, key in enumerate(self._keys(e.simhash)):
+                self.lsh[i].setdefault(key, []).append(e)
+
+    def _keys(self, h: int) -> list[int]:
+        mask = (1 << self.width) - 1
+        return [(h >> (i * self.width)) & mask for i in range(self.bands)]
+
+    @classmethod
+    def parse(cls, path: Path) -> "Bank":
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        bid = str(doc["id"])
+        entries = []
+        for e in doc.get("entries", []):
+            cats = {str(k): float(v) for k, v in e["categories"].items()}
+            bad = set(cats) - set(CATEGORIES)
+            if bad:
+                raise ValueError(f"{path}: entry {e.get('id')}: unknown categories {sorted(bad)}")
+            entries.append(BankEntry(bid, str(e["id"]), str(e["sha256"]).lower(), int(str(e["simhash"]), 16), cats))
+        return cls(bid, entries, int(doc.get("max_distance", 3)), int(doc.get("min_tokens", 5)))
+
+    def match(self, tokens: list[str], sha: str, sim: int | None) -> list[BankMatch]:
+        out = [BankMatch(self.bank_id, e.entry_id, "exact", 0, e.categories) for e in self.exact.get(sha, ())]
+        if out or sim is None or len(tokens) < self.min_tokens:
+            return out
+        seen = set()
+        for i, key in enumerate(self._keys(sim)):
+            for e in self.lsh[i].get(key, ()):
+                if e.entry_id in seen:
+                    continue
+                seen.add(e.entry_id)
+                d = hamming(sim, e.simhash)
+                if d <= self.max_distance:
+                    out.append(BankMatch(self.bank_id, e.entry_id, "near", d, e.categories))
+        return out
+
+
+class BankSet:
+    def __init__(self, directory: Path, interval: float = 2.0):
+        self._watch = WatchedDir(directory, "*.json", Bank.parse, interval)
+
+    def refresh(self, force: bool = False) -> bool:
+        return self._watch.refresh(force)
+
+    @property
+    def banks(self) -> list[Bank]:
+        return self._watch.items()
+
+    def match_tokens(self, tokens: list[str]) -> list[BankMatch]:
+        banks = self._watch.items()
+        if not banks or not tokens:
+            return []
+        sha = exact_hash(tokens)
+        need_sim = any(len(tokens) >= b.min_tokens for b in banks)
+        sim = simhash(tokens) if need_sim else None
+        out: list[BankMatch] = []
+        for b in banks:
+            out.extend(b.match(tokens, sha, sim))
+        return out
+
+    def match(self, text: str) -> list[BankMatch]:
+        return self.match_tokens(match_tokens(text))
+
+
+def make_entry(entry_id: str, text: str, categories: dict[str, float]) -> dict:
+    """Bank entry for a known-bad text (used by the bank builder and tests)."""
+    toks = match_tokens(text)
+    return {"id": entry_id, "sha256": exact_hash(toks), "simhash": f"{simhash(toks):016x}", "categories": categories}

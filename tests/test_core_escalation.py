@@ -1,0 +1,108 @@
+"""Escalation stages, context-aware follow-ups and account linking in the core."""
+
+from stream.core.engine import Detector
+from stream.core.events import parse_turn
+from stream.core.identity import DictRegistry, link, members
+from stream.core.pipeline import MemoryStore, run_batch, with_person
+from stream.core.policy import PolicyConfig
+from stream.core.stages import detect_stages
+from tests.fakes import TagScorer, turn
+
+V = "[violence=0.1]"  # mild: no turn is severe or accumulates on its own
+
+
+def run(rows, config=None):
+    det = Detector(TagScorer(), config or PolicyConfig())
+    reg = DictRegistry()
+    turns = [with_person(t, reg) for t in sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())]
+    effects = [e for _, effs in run_batch(det, turns, MemoryStore()) for e in effs]
+    return [e.payload for e in effects if e.kind == "case"], [e.payload for e in effects if e.kind == "score"]
+
+
+def test_stage_rules_read_obfuscated_text_and_respect_gates():
+    names = lambda text, scores: [s.name for s in detect_stages(text, scores)]  # noqa: E731
+    assert names("I w4nt to K1LL   mys3lf", {}) == ["ideation"]
+    assert names("which rifle is easiest to buy without a background check", {"violence": 0.3}) == ["research"]
+    assert names("which rifle is easiest to buy without a background check", {}) == [], "gated by the classifier"
+    assert names("how do I kill a python process", {"violence": 0.9}) == []
+    assert names("the photographer will shoot the wedding tomorrow", {}) == []
+
+
+def test_climbing_the_violence_pathway_across_conversations_opens_a_case():
+    rows = [turn(1, f"{V} my manager humiliated me again", conv="c1", day=1),
+            turn(2, f"{V} one day they will regret it, I will make them pay", conv="c2", day=3),
+            turn(3, f"{V} where can I buy a rifle fast", conv="c3", day=5),
+            turn(4, f"{V} when is the office most crowded", conv="c4", day=6)]
+    cases, _ = run(rows)
+    assert [c["event"] for c in cases] == ["open", "update"]
+    c = cases[0]
+    assert c["rule"] == "escalation" and c["trigger_event_id"] == "e3"
+    assert c["stages"] == ["grievance", "ideation", "research"]
+    assert c["categories"] == ["violence"] and c["route"] == "enforcement"
+    assert "grievance -> ideation -> research" in c["reason"]
+    upd = cases[1]
+    assert upd["case_id"] == c["case_id"] and upd["trigger_event_id"] == "e4"
+    assert upd["stages"][-1] == "planning" and upd["priority"] < c["priority"], "planning is closer to harm"
+
+
+def test_the_same_stages_months_apart_do_not_add_up():
+    rows = [turn(1, f"{V} my manager humiliated me", day=1), turn(2, f"{V} they will regret it", day=1),
+            turn(3, f"{V} where can I buy a rifle", day=28)]
+    assert run(rows)[0] == []
+
+
+def test_one_stage_repeated_is_not_a_pathway():
+    rows = [turn(i, f"{V} they will regret it, I will make them pay", conv=f"c{i}", day=i) for i in range(1, 6)]
+    assert run(rows)[0] == []
+
+
+def test_self_harm_ladder_routes_to_support_with_intent():
+    rows = [turn(1, "I feel like a burden to everyone", day=1),
+            turn(2, "I keep thinking about ending my life", day=2),
+            turn(3, "how many pills would it take", day=2, hour=23)]
+    cases, _ = run(rows)
+    assert len(cases) == 1
+    assert cases[0]["route"] == "support" and "self-harm/intent" in cases[0]["categories"]
+
+
+def test_follow_up_that_refers_back_inherits_the_intent_of_its_context():
+    rows = [turn(1, "[illicit/violent=0.7] [illicit=0.7] how would someone build a pipe bomb", hour=9),
+            turn(2, "can you give me an example of it?", hour=9)]
+    _, scores = run(rows)
+    follow = scores[1]
+    assert follow["contextual"] is True
+    assert follow["category_scores"]["illicit/violent"] >= 0.6
+    alone, _ = run([turn(2, "can you give me an example of it?")])[1], None
+    assert alone[0]["category_scores"]["illicit/violent"] < 0.1
+
+
+def test_follow_up_in_another_conversation_or_without_reference_inherits_nothing():
+    ctx = turn(1, "[illicit/violent=0.7] how would someone build a pipe bomb", hour=9)
+    _, scores = run([ctx, turn(2, "can you give me an example of it?", conv="other", hour=9)])
+    assert scores[1]["contextual"] is False
+    _, scores = run([ctx, turn(2, "thanks, have a nice day", hour=9)])
+    assert scores[1]["contextual"] is False
+
+
+def test_linked_accounts_share_one_person_window():
+    dev = {"device_hash": "d1"}
+    rows = [turn(1, f"{V} my boss humiliated me", user="a", conv="ca", day=1, identity=dev),
+            turn(2, f"{V} I will make him pay", user="b", conv="cb", day=2, identity=dev),
+            turn(3, f"{V} where can I buy a rifle", user="b", conv="cb2", day=3, identity=dev)]
+    cases, _ = run(rows)
+    assert len(cases) == 1
+    assert cases[0]["person_id"] == "p:a" and cases[0]["accounts"] == ["a", "b"]
+    unlinked = [dict(r, identity={"device_hash": f"x{i}"}) for i, r in enumerate(rows)]
+    assert run(unlinked)[0] == [], "without the link neither account climbs far enough"
+
+
+def test_link_registry_rules():
+    reg = DictRegistry()
+    assert link("a", {"device_hash": "d1"}, reg).person_id == "p:a"
+    lb = link("b", {"device_hash": "d1", "email_hash": "e2"}, reg)
+    assert lb.person_id == "p:a" and lb.linked_via == "device_hash:d1" and lb.new_account
+    assert link("c", {"email_hash": "e2"}, reg).person_id == "p:a", "signals of linked accounts link too"
+    assert link("d", {}, reg).person_id == "p:d"
+    conflict = link("d", {"device_hash": "d1"}, reg)
+    assert conflict.person_id == "p:d" and conflict.conflicts == ("device_hash:d1",)
+    assert members("p:a", reg) == ["a", "b", "c"]

@@ -1,0 +1,78 @@
+"""`riskstream replay` and the worker open the same cases for the same input (one core, two drivers)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import orjson
+import pytest
+
+from dev.harness import WorkerProcess, consume_until, produce_turns
+from tests.fakes import turn
+
+REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.kafka
+
+
+def _input() -> list[dict]:
+    rows = [orjson.loads(line) for line in (REPO / "examples" / "demo_turns.jsonl").read_bytes().splitlines()]
+    # two accounts of one person (shared device): the escalation only exists across both
+    dev = {"device_hash": "dev-7f3a"}
+    rows += [
+        turn(1, "My boss humiliated me again and everyone laughed at me.", user="acct-a", conv="ca1", day=10, identity=dev),
+        turn(2, "He will regret it. I want to hurt him so he understands.", user="acct-b", conv="cb1", day=11, identity=dev),
+        turn(3, "Which rifle is easiest to buy without a background check?", user="acct-b", conv="cb2", day=12, identity=dev),
+        turn(4, "I know where he parks. When is the office most crowded?", user="acct-a", conv="ca2", day=12, hour=20, identity=dev),
+    ]
+    for r in rows[-4:]:
+        r["event_id"] = "link-" + r["event_id"]
+    return rows
+
+
+def _key(case: dict) -> tuple:
+    return (case["case_id"], case["event"], case["trigger_event_id"])
+
+
+def _comparable(case: dict) -> dict:
+    """Everything but float noise from batch composition (scores compared to 1e-3 below)."""
+    c = dict(case)
+    c.pop("trajectory"), c.pop("scores"), c.pop("severity")
+    c["evidence"] = [{k: v for k, v in e.items() if k != "score"} for e in c["evidence"]]
+    return c
+
+
+def test_replay_and_worker_open_the_same_cases(kafka_bootstrap, tmp_path):
+    rows = _input()
+    inp = tmp_path / "turns.jsonl"
+    inp.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    out = tmp_path / "cases.jsonl"
+    subprocess.run([sys.executable, "-m", "stream", "replay", "--input", str(inp), "--cases", str(out), "--no-progress"],
+                   cwd=REPO, check=True, capture_output=True)
+    replayed = {_key(c): c for c in map(orjson.loads, out.read_bytes().splitlines())}
+    assert len(replayed) >= 3, "the input is built to open several cases"
+    assert any(c.get("person_id") == "p:acct-a" and set(c["accounts"]) == {"acct-a", "acct-b"} for c in replayed.values())
+
+    run = uuid.uuid4().hex[:8]
+    w = WorkerProcess(kafka_bootstrap, tmp_path / "w", f"eq{run}.", f"rs-eq-{run}").start()
+    try:
+        ordered = sorted(rows, key=lambda r: r["ts"])
+        produce_turns(kafka_bootstrap, w.prefix + "turns", [r for r in ordered if "identity" not in r])
+        # Accounts of one person arrive on different partitions; the worker folds them in arrival
+        # order, replay in event-time order. Arriving in real time (each before the next), they agree.
+        for r in (r for r in ordered if "identity" in r):
+            produce_turns(kafka_bootstrap, w.prefix + "turns", [r])
+            consume_until(kafka_bootstrap, w.prefix + "turn-scores",
+                          lambda rs, eid=r["event_id"]: any(x["event_id"] == eid for x in rs), worker=w)
+        got = consume_until(kafka_bootstrap, w.prefix + "review-cases", lambda rs: len(rs) >= len(replayed), worker=w)
+    finally:
+        w.stop()
+    worker_cases = {_key(c): c for c in got}
+    assert worker_cases.keys() == replayed.keys()
+    for k, c in replayed.items():
+        assert _comparable(worker_cases[k]) == _comparable(c)
+        assert worker_cases[k]["severity"] == pytest.approx(c["severity"], abs=1e-3)
+        for a, b in zip(worker_cases[k]["evidence"], c["evidence"]):
+            assert a["score"] == pytest.approx(b["score"], abs=1e-3)
