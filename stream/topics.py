@@ -11,9 +11,10 @@ import time
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import TopicAlreadyExistsError
 
 from stream.config import TOPICS, Settings
+from stream.kafka_clients import open_client
 
 log = logging.getLogger("riskstream.topics")
 
@@ -41,15 +42,7 @@ def ensure_topics(settings: Settings, names: list[str] | None = None, timeout_s:
 
 
 def _admin(settings: Settings, timeout_s: float) -> KafkaAdminClient:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            return KafkaAdminClient(bootstrap_servers=settings.broker.split(","), client_id="riskstream-admin",
-                                    **settings.security.kafka_python())
-        except KafkaError as exc:
-            if time.monotonic() > deadline:
-                raise SystemExit(f"riskstream: cannot reach Kafka at {settings.broker}: {exc}")
-            time.sleep(1.0)
+    return open_client(KafkaAdminClient, settings, "worker", timeout_s=timeout_s, client_id="riskstream-admin")
 
 
 def _wait_visible(admin: KafkaAdminClient, topics: list[str], timeout_s: float) -> None:

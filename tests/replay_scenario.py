@@ -3,7 +3,7 @@
 Scores are controlled with `tests.fakes.TagScorer` tags, so each user has one known fate:
     u-severe-low  one violence 0.86 turn: a case now; lost when the shadow raises violence to 0.9
     u-accum       two violence 0.5 turns: no case now; gained when the shadow accumulates at 0.9
-    u-harass      one harassment 0.9 turn: P3 now; P2 when the shadow weighs harassment 1.0
+    u-graphic      one violence/graphic 0.9 turn: P3 now; P2 when the shadow weighs it 1.0
     u-deleted     a severe turn before their deletion request (must vanish) and one after (kept)
     u-zdr         zero-data-retention tenant: a severe turn and a broken record, both with SECRET text
     u-late        two benign turns produced out of event-time order (the later one first)
@@ -17,12 +17,11 @@ import time
 
 import orjson
 
-from stream.core.cases import case_id_for
 from stream.core.timeutil import format_rfc3339
 
 SECRET = "SECRET-ZDR-PHRASE"
 ZDR_TENANT = "zdr-tenant"
-SHADOW = {"policy": {"accumulate_threshold": 0.9, "weights": {"harassment": 1.0}}, "thresholds": {"violence": 0.9}}
+SHADOW = {"policy": {"accumulate_threshold": 0.9, "weights": {"violence/graphic": 1.0}}, "thresholds": {"violence": 0.9}}
 
 
 class Scenario:
@@ -58,7 +57,7 @@ class Scenario:
         self.severe_low = self.turn("u-severe-low", 1, 10, "[violence=0.86] I will hurt him")
         self.turn("u-accum", 0, 9, "[violence=0.5] so angry")
         self.turn("u-accum", 0, 10, "[violence=0.5] still angry")
-        self.harass = self.turn("u-harass", 2, 12, "[harassment=0.9] you are worthless")
+        self.graphic = self.turn("u-graphic", 2, 12, "[violence/graphic=0.9] a gory scene")
         self.deleted_early = self.turn("u-deleted", 1, 9, "[violence=0.95] early threat")
         self.deleted_after = self.turn("u-deleted", 2, 8, "[violence=0.95] new data after deletion")
         self.zdr = self.turn("u-zdr", 1, 15, f"[violence=0.95] {SECRET} mail alice@example.com", tenant_id=ZDR_TENANT)
@@ -88,14 +87,16 @@ class Scenario:
         return [{"request_id": "pr1", "type": "delete_user", "user_id": "u-deleted",
                  "ts": format_rfc3339(self.deletion_ts)}]
 
+    def decision(self, i: int, case: str, user: str, action: str, day: int, hour: float, **kw) -> dict:
+        return {"decision_id": f"d{i}", "case_id": case, "user_id": user, "reviewer_id": "r1", "action": action,
+                "ts": format_rfc3339(self.at(day, hour)), **kw}
+
     def decisions(self) -> list[dict]:
-        """Confirm u-severe-low by case id, dismiss u-harass by user+time, overturn u-zdr on appeal, one miss."""
-        d = lambda i, case, user, action, day, hour, **kw: {  # noqa: E731
-            "decision_id": f"d{i}", "case_id": case, "user_id": user, "reviewer_id": "r1", "action": action,
-            "ts": format_rfc3339(self.at(day, hour)), **kw}
+        """Dismiss u-graphic by user+time, overturn u-zdr on appeal, one miss. (d1, confirming u-severe-low's
+        case by its id, is produced by the test once the replay has given the id.)"""
+        d = self.decision
         return [
-            d(1, case_id_for("u-severe-low", self.severe_low["event_id"]), "u-severe-low", "ban", 1, 12),
-            d(2, "live-harass-1", "u-harass", "dismiss", 2, 14),
+            d(2, "live-graphic-1", "u-graphic", "dismiss", 2, 14),
             d(3, "live-missed-1", "b3", "warn", 1, 8, categories=["harassment"]),
             d(4, "live-zdr-1", "u-zdr", "ban", 1, 18),
             d(5, "live-zdr-1", "u-zdr", "dismiss", 1, 20, appeal_of="d4"),

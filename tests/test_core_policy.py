@@ -104,3 +104,12 @@ def test_evidence_excerpts_are_redacted_and_zdr_tenants_keep_no_text():
 def test_case_output_is_deterministic():
     rows = [turn(i, f"[violence=0.{5 + i % 5}] t{i}", conv=f"c{i % 3}", day=1 + i // 4) for i in range(20)]
     assert run(rows)[0] == run(rows)[0]
+
+
+def test_one_insult_is_not_a_case_but_repeated_harassment_is():
+    cases, _, _ = run([turn(1, "[harassment=0.97] you idiot")])
+    assert cases == [], "harassment weighs below severe_min_weight: a single turn never opens a case"
+    cases, _, _ = run([turn(i, "[harassment=0.9] you idiot", conv=f"c{i}", hour=9 + i) for i in range(1, 4)])
+    opened = [c for c in cases if c["event"] == "open"]
+    assert len(opened) == 1 and opened[0]["rule"] == "accumulated" and opened[0]["categories"] == ["harassment"]
+    assert opened[0]["trigger_event_id"] == "e2"

@@ -16,6 +16,7 @@ COMMANDS = (
     "worker",
     "alerts",
     "eval_classifier",
+    "simulate",
     "evaluate",
     "recalibrate",
 )

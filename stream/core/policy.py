@@ -39,7 +39,8 @@ HARM_TO_OTHERS = frozenset({"harassment/threatening", "hate/threatening", "illic
 class PolicyConfig:
     half_life_hours: float = 72.0  # decay of accumulated risk
     min_contribution: float = 0.35  # a category score below this adds nothing to the window
-    severe_score: float = 0.85  # one flagged turn at or above this opens a case
+    severe_score: float = 0.85  # one flagged turn at or above this opens a case...
+    severe_min_weight: float = 0.6  # ...in a category at least this grave (one insult is not a case; a pattern is)
     accumulate_threshold: float = 1.4  # decayed risk at or above this (with >= 2 turns) opens a case
     min_evidence_turns: int = 2
     evidence_limit: int = 16  # ring of evidence references kept per user
@@ -110,7 +111,8 @@ def contributions(scores: dict[str, float], cfg: PolicyConfig) -> dict[str, floa
 def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict[str, bool],
              new_pathways: set[str], now: float, cfg: PolicyConfig) -> Trigger | None:
     """Decide from the updated window and the newest turn whether a case is warranted."""
-    severe = [c for c in CATEGORIES if turn_flags.get(c) and turn_scores.get(c, 0.0) >= cfg.severe_score]
+    severe = [c for c in CATEGORIES if turn_flags.get(c) and turn_scores.get(c, 0.0) >= cfg.severe_score
+              and cfg.weights.get(c, 0.5) >= cfg.severe_min_weight]
     escalation = _escalation(window, new_pathways, now, cfg)
     if severe:
         if escalation is not None:  # keep the pathway context for priority and the reason

@@ -70,7 +70,7 @@ STAGES: tuple[Stage, ...] = (
         r"活着没意思", r"好累不想")),
     Stage("self-harm", "ideation", 2, 1.0, _p(
         r"\bwant(?:s)? to die\b", r"\b(?:end|ending|take|taking) my (?:own )?life\b", r"\bbetter off dead\b", r"\bkill(?:ing)? myself\b",
-        r"\bsuicid", r"\bdon'?t want to (?:be alive|live|wake up)\b", r"想死", r"自杀")),
+        r"\b(?:i|i'?m|i am|i feel|i've been|me|my)\b.{0,20}\bsuicid", r"\bdon'?t want to (?:be alive|live|wake up)\b", r"想死", r"自杀")),
     Stage("self-harm", "intent", 3, 1.5, _p(
         r"\bi(?:'m| am) going to (?:kill myself|end (?:it|my life))\b", r"\bi(?:'ve| have) decided to (?:die|end)", r"\btonight (?:is|will be) the night\b",
         r"\bgoodbye (?:everyone|forever)\b", r"\bthis is my (?:last|final) (?:message|night|day)\b", r"\bwrote (?:a|my) (?:suicide )?note\b",

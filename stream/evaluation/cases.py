@@ -31,7 +31,7 @@ class CaseSummary:
     evidence: list[dict]
     tenant_id: str | None = None
     updates: int = 0
-    extra: dict = field(default_factory=dict)
+    accounts: list[str] = field(default_factory=list)  # every account of the person the case covers
 
     @property
     def first_evidence_ts(self) -> float:
@@ -50,7 +50,7 @@ def collapse(events: Iterable[dict]) -> list[CaseSummary]:
                 opened_at_text=ev["opened_at"], trigger_event_id=ev["trigger_event_id"], rule=ev.get("rule", ""),
                 categories=list(ev["categories"]), severity=ev["severity"], priority=ev["priority"],
                 route=ev.get("route", ""), scores=dict(ev.get("scores", {})), evidence=list(ev.get("evidence", [])),
-                tenant_id=ev.get("tenant_id"))
+                tenant_id=ev.get("tenant_id"), accounts=sorted(set(ev.get("accounts") or []) | {ev["user_id"]}))
             continue
         c.updates += 1
         c.categories = list(dict.fromkeys(c.categories + list(ev["categories"])))
@@ -60,6 +60,7 @@ def collapse(events: Iterable[dict]) -> list[CaseSummary]:
         for cat, v in ev.get("scores", {}).items():
             c.scores[cat] = max(v, c.scores.get(cat, 0.0))
         c.evidence = list(ev.get("evidence", c.evidence))
+        c.accounts = sorted(set(c.accounts) | set(ev.get("accounts") or []))
     return sorted(cases.values(), key=lambda c: (c.opened_at, c.case_id))
 
 

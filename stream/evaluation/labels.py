@@ -5,9 +5,9 @@ escalate; dismissed = dismiss / deprioritise. An appeal (a decision with `appeal
 the decision it appeals, so the final word on a case is what counts.
 
 Join rule (`join_decisions`): a replayed case takes the final decision with the same case_id;
-failing that, the final decision for the same user whose ts lies within `window_s` of the
-replayed case's opening (closest first; live and replayed cases of one user then describe the
-same behaviour). A confirmed decision joined to no replayed case is a miss.
+failing that, the final decision for the same user (or another account linked to the same
+person, per the case's `accounts`) whose ts lies within `window_s` of the replayed case's opening
+(closest first; live and replayed cases of one person then describe the same behaviour). A confirmed decision joined to no replayed case is a miss.
 """
 
 from __future__ import annotations
@@ -126,7 +126,8 @@ def join_decisions(cases: list[CaseSummary], decisions: list[Decision], window_s
         d = by_case.get(c.case_id)
         how = "case_id"
         if d is None:
-            near = [x for x in by_user.get(c.user_id, ()) if abs(x.ts - c.opened_at) <= window_s]
+            near = [x for u in c.accounts or [c.user_id] for x in by_user.get(u, ())
+                    if abs(x.ts - c.opened_at) <= window_s]
             d = min(near, key=lambda x: (abs(x.ts - c.opened_at), x.ts, x.decision_id)) if near else None
             how = "user+time" if d else "none"
         if d is not None:

@@ -9,6 +9,7 @@ batch is scored once; thresholds are applied afterwards by `ThresholdScorer`.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
@@ -85,40 +86,47 @@ def shadow_policy(base: PolicyConfig, cfg: ShadowConfig) -> PolicyConfig:
 
 
 class BatchMemo:
-    """Wraps a scorer so that lanes scoring the same batch back to back pay for it once."""
+    """Wraps a scorer so that lanes scoring the same texts back to back pay for them once.
 
-    def __init__(self, inner: Scorer):
-        self.inner = inner
-        self._texts: list[str] | None = None
-        self._scores: list[TextScore] = []
-        self.calls = 0  # batches actually scored
+    Keeps the last few distinct calls (the batch, plus the core's small context re-scores), so
+    lane B finds lane A's results; other attributes (version, threshold_map) pass through.
+    """
 
-    @property
-    def version(self) -> str:
-        return getattr(self.inner, "version", "")
+    def __init__(self, inner: Scorer, keep: int = 64):
+        self.inner, self.keep = inner, keep
+        self._cache: OrderedDict[tuple[str, ...], list[TextScore]] = OrderedDict()
+        self.calls = 0  # calls that actually reached the inner scorer
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
 
     def score_batch(self, texts: Sequence[str]) -> list[TextScore]:
-        texts = list(texts)
-        if texts != self._texts:
-            self._texts, self._scores = texts, self.inner.score_batch(texts)
+        key = tuple(texts)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._cache[key] = self.inner.score_batch(texts)
             self.calls += 1
-        return self._scores
+            while len(self._cache) > self.keep:
+                self._cache.popitem(last=False)
+        return hit
 
 
 class ThresholdScorer:
-    """Re-derives flags from category scores with overridden per-category thresholds (others unchanged)."""
+    """The inner scorer with some per-category flag thresholds overridden (`threshold_map`, which the
+    core flags against, and each score's `categories`/`flagged`); everything else passes through."""
 
     def __init__(self, inner: Scorer, thresholds: dict[str, float]):
-        self.inner, self.thresholds = inner, dict(thresholds)
+        self.inner, self.overrides = inner, dict(thresholds)
+        current = getattr(inner, "threshold_map", None) or {c: 0.5 for c in CATEGORIES}
+        self.threshold_map = {**current, **self.overrides}
 
-    @property
-    def version(self) -> str:
-        return getattr(self.inner, "version", "")
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
 
     def score_batch(self, texts: Sequence[str]) -> list[TextScore]:
         out = []
         for s in self.inner.score_batch(texts):
-            flags = {c: (s.category_scores[c] >= self.thresholds[c]) if c in self.thresholds else s.categories[c]
+            flags = {c: (s.category_scores[c] >= self.overrides[c]) if c in self.overrides else s.categories[c]
                      for c in s.categories}
             out.append(TextScore(s.category_scores, flags, any(flags.values()), s.signals))
         return out

@@ -1,0 +1,1 @@
+"""Synthetic user timelines for the escalation benchmark (`riskstream simulate`)."""

@@ -1,0 +1,87 @@
+"""Text pools for simulated timelines, drawn from the dev split of `../shared/datasets` only.
+
+Each pool is a list of texts with what it stands for on a timeline. Sources (see the datasets'
+README for licences): threatgram (threats, level 1 non-violent / 2 violent), reddit C-SSRS users
+(post sequences of at-risk and supportive users), goemotions (anger/annoyance comments: grievance
+without threat; neutral comments), harmful_behaviors + ailuminate (single harmful requests),
+toxigen neutral statements, cyber_benign_frr (borderline-but-benign security questions) and the
+benign task/small-talk corpora (sgd, chatterbot, banking77, sonos).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stream.datasplit import split_of
+
+
+def datasets_dir() -> Path:
+    env = os.environ.get("RISKSTREAM_DATASETS")
+    return Path(env) if env else Path(__file__).resolve().parents[3] / "shared" / "datasets"
+
+
+@dataclass
+class Pools:
+    threat_violent: list[str] = field(default_factory=list)
+    threat_mild: list[str] = field(default_factory=list)
+    grievance: list[str] = field(default_factory=list)
+    self_harm_users: list[list[str]] = field(default_factory=list)  # C-SSRS Ideation/Behavior/Attempt
+    supportive_users: list[list[str]] = field(default_factory=list)  # C-SSRS Supportive: talk about it, not at risk
+    harmful_requests: list[str] = field(default_factory=list)
+    benign: list[str] = field(default_factory=list)
+    hard_benign: list[str] = field(default_factory=list)  # look risky, are not
+
+
+def _rows(root: Path, name: str):
+    path = root / name
+    if not path.is_file():
+        raise SystemExit(f"riskstream simulate: dataset file missing: {path} (set RISKSTREAM_DATASETS)")
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if split_of(row) == "dev":
+                yield row
+
+
+def _user_turns(row: dict) -> list[str]:
+    return [t["content"] for t in row.get("turns", []) if t.get("role") == "user" and t.get("content", "").strip()]
+
+
+def load_pools(root: Path | None = None, max_chars: int = 1200) -> Pools:
+    root = root or datasets_dir()
+    p = Pools()
+    cut = lambda t: t[:max_chars]  # noqa: E731
+    for r in _rows(root, "threatgram_threats.jsonl"):
+        lvl = r["labels"]["threat_level"]
+        if lvl:  # level 0 is "no threat", yet often abusive: neither a threat nor a benign user
+            (p.threat_violent if lvl == 2 else p.threat_mild).append(cut(r["text"]))
+    for r in _rows(root, "reddit_cssrs_users.jsonl"):
+        posts = [cut(t) for t in _user_turns(r)]
+        if not posts:
+            continue
+        if r["labels"]["cssrs"] in ("Ideation", "Behavior", "Attempt"):
+            p.self_harm_users.append(posts)
+        elif r["labels"]["cssrs"] == "Supportive":
+            p.supportive_users.append(posts)
+    for r in _rows(root, "goemotions.jsonl"):
+        emo = set(r["labels"].get("emotions") or [])
+        if emo & {"anger", "annoyance", "disgust"}:
+            p.grievance.append(r["text"])
+        elif emo == {"neutral"}:
+            p.benign.append(r["text"])
+    for name in ("harmful_behaviors.jsonl", "ailuminate_en.jsonl"):
+        p.harmful_requests += [cut(r["text"]) for r in _rows(root, name)]
+    for r in _rows(root, "toxigen_prompts.jsonl"):
+        if r["labels"].get("hate") == 0:
+            p.hard_benign.append(r["text"])
+    p.hard_benign += [r["text"] for r in _rows(root, "cyber_benign_frr.jsonl") if r.get("lang", "en") == "en"]
+    for name in ("sgd_dialogues_benign.jsonl", "chatterbot_benign.jsonl"):
+        for r in _rows(root, name):
+            if r.get("lang", "en") == "en":
+                p.benign += _user_turns(r)
+    for name in ("banking77_benign.jsonl", "sonos_nlu_benign.jsonl"):
+        p.benign += [r["text"] for r in _rows(root, name)]
+    return p
