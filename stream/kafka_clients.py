@@ -49,7 +49,7 @@ def _hint(settings: Settings, kind: str) -> str:
 
 
 def open_client(factory: Callable[..., T], settings: Settings, command: str, timeout_s: float = 60.0,
-                attempt_s: float = 10.0, **kwargs) -> T:
+                attempt_s: float = 5.0, **kwargs) -> T:
     """`factory(bootstrap_servers=..., <security kwargs>, **kwargs)`, retried until `timeout_s`.
 
     Raises SystemExit with a one-line reason: authentication or TLS verification refused (after

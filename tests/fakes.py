@@ -36,3 +36,16 @@ def turn(i: int, text: str, user: str = "u1", conv: str = "c1", day: int = 1, ho
          **extra) -> dict:
     return {"event_id": f"e{i}", "user_id": user, "conversation_id": conv, "turn_index": i, "role": role,
             "text": text, "ts": f"2026-10-{day:02d}T{hour:02d}:{i % 60:02d}:00Z", **extra}
+
+
+def core_case(*rows: dict, zdr_tenants: frozenset[str] = frozenset()) -> dict:
+    """The last review-case payload the core (with TagScorer) emits for `rows`: a realistic case without a broker."""
+    from stream.core.engine import Detector
+    from stream.core.events import parse_turn
+    from stream.core.pipeline import MemoryStore, run_batch
+    from stream.core.policy import PolicyConfig
+
+    det = Detector(TagScorer(), PolicyConfig(zdr_tenants=zdr_tenants))
+    turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
+    cases = [e.payload for _, effs in run_batch(det, turns, MemoryStore()) for e in effs if e.kind == "case"]
+    return cases[-1]

@@ -98,9 +98,9 @@ class Scenario:
         return [
             d(2, "live-graphic-1", "u-graphic", "dismiss", 2, 14),
             d(3, "live-missed-1", "b3", "warn", 1, 8, categories=["harassment"]),
-            d(4, "live-zdr-1", "u-zdr", "ban", 1, 18),
+            d(4, "live-zdr-1", "u-zdr", "ban", 1, 18, categories=["violence"]),
             d(5, "live-zdr-1", "u-zdr", "dismiss", 1, 20, appeal_of="d4"),
-            d(6, "live-ancient", "u-old", "ban", -20, 0),  # long before the range: neither joined nor missed
+            d(6, "live-ancient", "u-old", "ban", -20, 0, categories=["violence"]),  # long before the range: neither joined nor missed
         ]
 
 

@@ -106,3 +106,14 @@ def test_link_registry_rules():
     conflict = link("d", {"device_hash": "d1"}, reg)
     assert conflict.person_id == "p:d" and conflict.conflicts == ("device_hash:d1",)
     assert members("p:a", reg) == ["a", "b", "c"]
+
+
+def test_new_account_of_a_banned_person_opens_a_new_case_on_its_first_turn():
+    ban = {"decision_id": "d1", "case_id": "case-old", "categories": ["violence"], "linked_via": "device_hash:d1"}
+    rows = [turn(1, "[violence=0.95] I will hurt him", user="a", conv="c1"),
+            turn(2, "hello, can you help with a recipe", user="c", conv="c2", day=3, person_id="p:a", ban_evasion=ban)]
+    cases, _ = run(rows)
+    assert [c["rule"] for c in cases] == ["severe-turn", "ban-evasion"]
+    assert cases[1]["case_id"] != cases[0]["case_id"] and cases[1]["event"] == "open"
+    assert cases[1]["user_id"] == "c" and cases[1]["priority"] == 1 and cases[1]["categories"] == ["violence"]
+    assert any(s["kind"] == "identity" for s in cases[1]["evidence"][-1]["signals"])

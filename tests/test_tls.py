@@ -4,6 +4,7 @@ the environment; a wrong password ends the command with a clear error instead of
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 import uuid
@@ -85,7 +86,7 @@ def test_a_wrong_password_fails_fast_with_an_authentication_error(kafka_tls_brok
         "worker": ["worker", *common, "--app-id", "rs-tls-bad", "--data-dir", str(tmp_path / "data")],
         "alerts": ["alerts", *common, "--idle-exit", "1"],
     }
-    env = {**__import__("os").environ, "RISKSTREAM_SASL_PASSWORD": "not-the-password"}
+    env = {**os.environ, "RISKSTREAM_SASL_PASSWORD": "not-the-password"}
     started = time.monotonic()
     procs = {name: subprocess.Popen(RISKSTREAM + argv, cwd=REPO, env=env, stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE) for name, argv in commands.items()}

@@ -15,6 +15,7 @@ COMMANDS = (
     "replay",
     "worker",
     "alerts",
+    "reveal",
     "eval_classifier",
     "simulate",
     "evaluate",

@@ -44,6 +44,9 @@ def reason_text(rule: str, categories: list[str], evidence: list[Evidence], trig
     if rule == "severe-turn" and trigger is not None:
         head = f"Single severe turn {trigger.event_id} (conversation {trigger.conversation_id}) scored " + ", ".join(
             f"{c} {trigger.scores.get(c, 0.0):.2f}" for c in categories if c in trigger.scores)
+    elif rule == "ban-evasion" and trigger is not None:
+        head = (f"New account {trigger.user_id} linked to a banned person on its first turn {trigger.event_id} "
+                f"(categories of the ban: {cats})")
     elif rule == "escalation":
         convs = sorted({e.conversation_id for e in evidence})
         head = (f"Escalation on the {pathway} pathway: " + " -> ".join(stages) +
@@ -67,7 +70,7 @@ def build_case_event(window: UserWindow, turn: Turn, case: OpenCase, event: str,
                      trigger: pol.Trigger, model_version: str) -> dict:
     """The review-case payload (schemas/review-case.schema.json) for an open or update event."""
     relevant = [e for e in window.evidence if any(c in e.scores for c in case.categories)
-                or any(s.split(":")[0] in case.categories for s in e.stages)]
+                or any(s.split(":")[0] in case.categories for s in e.stages) or e.event_id in case.evidence_ids]
     scores = {c: round(max((e.scores.get(c, 0.0) for e in relevant), default=0.0), 4) for c in case.categories}
     payload = {
         "case_id": case.case_id,

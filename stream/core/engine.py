@@ -19,6 +19,7 @@ from stream.core.effects import Effect
 from stream.core.events import Turn
 from stream.core.redaction import excerpt
 from stream.core.stages import detect_stages
+from stream.core.support import support_event
 from stream.core.timeutil import format_rfc3339
 from stream.core.window import Evidence, OpenCase, UserWindow, push_bounded
 from stream.scoring.types import Scorer, TextScore
@@ -40,8 +41,12 @@ class Step:
 class Detector:
     """Scores batches of turns and steps per-person windows. One instance per driver process."""
 
-    def __init__(self, scorer: Scorer, config: pol.PolicyConfig | None = None, model_version: str = ""):
+    def __init__(self, scorer: Scorer, config: pol.PolicyConfig | None = None, model_version: str = "",
+                 resources: dict | None = None):
+        from stream.resources import load_crisis_resources
+
         self.scorer = scorer
+        self.resources = resources or load_crisis_resources()
         self.config = config or pol.PolicyConfig()
         self.model_version = model_version or getattr(scorer, "version", "")
         thresholds = getattr(scorer, "threshold_map", None)
@@ -86,18 +91,22 @@ class Detector:
 
         contrib = pol.contributions(scores, cfg)
         evidence = None
-        if contrib or stages:
+        ban = turn.ban_evasion
+        if contrib or stages or ban:
             for c, v in contrib.items():
                 window.risk[c] = window.risk.get(c, 0.0) + v
-            evidence = self._evidence(turn, score, scores, contrib, stages, contextual)
+            evidence = self._evidence(turn, score, scores, contrib, stages, contextual, ban)
             push_bounded(window.evidence, evidence, cfg.evidence_limit)
 
         flags = {c: scores[c] >= self.thresholds[c] for c in CATEGORIES}
-        trigger = pol.evaluate(window, scores, flags, {st.pathway for st in stages}, turn.ts, cfg)
+        trigger = pol.evaluate(window, scores, flags, {st.pathway for st in stages}, turn.ts, cfg, ban)
         if trigger is not None and evidence is not None:
             case_effect = self._case_effect(window, turn, trigger, evidence)
             if case_effect is not None:
                 effects.append(case_effect)
+                if case_effect.payload["route"] == "support":
+                    effects.append(Effect("support", turn.user_id,
+                                          support_event(case_effect.payload, turn.locale, self.resources)))
         return Step(window, effects)
 
     # -- context-aware scoring -------------------------------------------------------------
@@ -143,11 +152,13 @@ class Detector:
 
     # -- evidence and cases ----------------------------------------------------------------
     def _evidence(self, turn: Turn, score: TextScore, scores: dict[str, float], contrib: dict[str, float],
-                  stages: list, contextual: bool) -> Evidence:
+                  stages: list, contextual: bool, ban: dict | None = None) -> Evidence:
         if contrib:
             top = max(contrib, key=lambda c: (contrib[c], c))
-        else:  # a stage signal without a strong score: file it under its pathway's category
+        elif stages:  # a stage signal without a strong score: file it under its pathway's category
             top = pol.PATHWAYS[stages[0].pathway][0][0]
+        else:  # ban evasion: filed under the ban's category
+            top = next((c for c in (ban or {}).get("categories") or [] if c in CATEGORIES), "harassment")
         zdr = turn.tenant_id in self.config.zdr_tenants
         text, spans = (None, []) if zdr else excerpt(turn.text, self.config.excerpt_chars)
         return Evidence(
@@ -162,7 +173,9 @@ class Detector:
             excerpt=text,
             redactions=[s.to_dict() for s in spans],
             text_sha256=hashlib.sha256(turn.text.encode()).hexdigest(),
-            signals=[s.to_dict() for s in score.signals],
+            signals=[s.to_dict() for s in score.signals] + (
+                [{"kind": "identity", "source_id": ban.get("linked_via") or "identity", "category": top,
+                  "detail": f"linked to person banned by {ban.get('decision_id')}"}] if ban else []),
             user_id=turn.user_id,
             stages=[f"{st.pathway}:{st.name}" for st in stages],
             contextual=contextual,
@@ -170,13 +183,15 @@ class Detector:
 
     def _case_effect(self, window: UserWindow, turn: Turn, trigger: pol.Trigger, evidence: Evidence) -> Effect | None:
         cfg = self.config
-        case = window.case
+        # a ban means the person's earlier case was decided: evasion is a new case, not an update
+        case = None if trigger.rule == "ban-evasion" else window.case
         imm = pol.imminence(trigger.categories, trigger.stage_imminence)
         if case is None:
             cats = trigger.categories
             sev = pol.severity(cats, window, cfg, trigger.strength)
+            prio = 1 if trigger.rule == "ban-evasion" else pol.priority(sev, imm)  # evaders are reviewed first
             case = OpenCase(case_id=case_id_for(window.user_id, turn.event_id), opened_at=turn.ts, updated_at=turn.ts,
-                            last_emitted_at=turn.ts, categories=cats, severity=sev, priority=pol.priority(sev, imm),
+                            last_emitted_at=turn.ts, categories=cats, severity=sev, priority=prio,
                             route=pol.route(cats), rule=trigger.rule, evidence_ids=[evidence.event_id])
             window.case = case
             event = "open"

@@ -28,6 +28,7 @@ class Turn:
     locale: str | None = None
     identity: dict = field(default_factory=dict)
     person_id: str | None = None  # set by account linking (or by the platform, if it knows)
+    ban_evasion: dict | None = None  # set by account linking: a new account linked to a banned person
 
     def order_key(self) -> tuple:
         """Event-time order, ties broken deterministically."""
@@ -42,8 +43,8 @@ class Rejection:
     tenant_id: str | None = None
 
 
-def parse_turn(raw: bytes | str | dict) -> Turn | Rejection:
-    """Decode and validate one inbound record against `schemas/turn.schema.json`."""
+def parse_payload(raw: bytes | str | dict, schema: str, id_field: str = "event_id") -> dict | Rejection:
+    """Decode one inbound record and validate it against `schemas/<schema>.schema.json`."""
     if isinstance(raw, dict):
         payload = raw
     else:
@@ -53,12 +54,21 @@ def parse_turn(raw: bytes | str | dict) -> Turn | Rejection:
             return Rejection(f"not valid JSON: {exc}")
     if not isinstance(payload, dict):
         return Rejection(f"expected a JSON object, got {type(payload).__name__}")
-    event_id = payload.get("event_id") if isinstance(payload.get("event_id"), str) else None
-    tenant_id = payload.get("tenant_id") if isinstance(payload.get("tenant_id"), str) else None
-    problem = first_error("turn", payload)
+    problem = first_error(schema, payload)
     if problem is not None:
         message, pointer = problem
-        return Rejection(f"schema violation at {pointer}: {message}", pointer, event_id, tenant_id)
+        ident = payload.get(id_field) if isinstance(payload.get(id_field), str) else None
+        tenant_id = payload.get("tenant_id") if isinstance(payload.get("tenant_id"), str) else None
+        return Rejection(f"schema violation at {pointer}: {message}", pointer, ident, tenant_id)
+    return payload
+
+
+def parse_turn(raw: bytes | str | dict) -> Turn | Rejection:
+    """Decode and validate one inbound record against `schemas/turn.schema.json`."""
+    payload = parse_payload(raw, "turn")
+    if isinstance(payload, Rejection):
+        return payload
+    event_id, tenant_id = payload["event_id"], payload.get("tenant_id")
     try:
         ts = parse_rfc3339(payload["ts"])
     except ValueError as exc:
@@ -76,4 +86,5 @@ def parse_turn(raw: bytes | str | dict) -> Turn | Rejection:
         locale=payload.get("locale"),
         identity=dict(payload.get("identity") or {}),
         person_id=payload.get("person_id") if isinstance(payload.get("person_id"), str) else None,
+        ban_evasion=payload.get("ban_evasion") if isinstance(payload.get("ban_evasion"), dict) else None,
     )

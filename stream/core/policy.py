@@ -109,8 +109,11 @@ def contributions(scores: dict[str, float], cfg: PolicyConfig) -> dict[str, floa
 
 
 def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict[str, bool],
-             new_pathways: set[str], now: float, cfg: PolicyConfig) -> Trigger | None:
+             new_pathways: set[str], now: float, cfg: PolicyConfig, ban: dict | None = None) -> Trigger | None:
     """Decide from the updated window and the newest turn whether a case is warranted."""
+    if ban is not None:  # a new account of a banned person: reviewed on its first turn
+        cats = [c for c in ban.get("categories") or [] if c in CATEGORIES] or ["harassment"]
+        return Trigger("ban-evasion", cats, strength=1.0, stage_imminence=1.0)
     severe = [c for c in CATEGORIES if turn_flags.get(c) and turn_scores.get(c, 0.0) >= cfg.severe_score
               and cfg.weights.get(c, 0.5) >= cfg.severe_min_weight]
     escalation = _escalation(window, new_pathways, now, cfg)

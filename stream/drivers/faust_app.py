@@ -1,17 +1,21 @@
 """The Kafka driver: a Faust app wiring topics and changelog-backed tables to the core.
 
-agent `link`:   turns (keyed by user) -> validate (rejects -> dead-letter) -> resolve the person
-                (identity registry, a global table) -> turns-by-person (keyed by person)
-agent `detect`: turns-by-person -> batch (take_events) -> score -> per-person window in the
-                `windows` table -> turn-scores and review-cases topics.
+Detection (`faust_detect.py`):
+  agent `link`:   turns (keyed by user) -> validate (rejects -> dead-letter) -> resolve the person
+                  (identity registry, a global table) -> turns-by-person (keyed by person)
+  agent `detect`: turns-by-person -> batch (take_events) -> score -> per-person window in the
+                  `windows` table -> turn-scores, review-cases, support-events.
+Review (`faust_review.py`):
+  agents `decisions` / `appeals` -> per-case review state in the `reviews` table ->
+                  enforcement-actions, audit, review-cases (reopen), ban registry.
 Re-keying by person puts every account of one person on one partition, hence one window.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 import weakref
+from dataclasses import dataclass
 
 import faust
 import orjson
@@ -20,14 +24,12 @@ from faust.streams import _current_event
 from stream.config import TOPICS, Settings
 from stream.core.deadletter import dead_letter_record
 from stream.core.engine import Detector
-from stream.core.events import Rejection, Turn, parse_turn
-from stream.core.identity import link
-from stream.core.pipeline import run_batch
-
-log = logging.getLogger("riskstream.worker")
+from stream.core.events import Rejection, Turn
 
 # Effect kind -> logical topic it is written to.
-EFFECT_TOPICS = {"score": "turn-scores", "case": "review-cases", "dead_letter": "dead-letter"}
+EFFECT_TOPICS = {"score": "turn-scores", "case": "review-cases", "dead_letter": "dead-letter",
+                 "support": "support-events", "enforcement": "enforcement-actions", "audit": "audit",
+                 "appeal_review": "review-cases"}
 
 
 class GlobalRegistry:
@@ -39,9 +41,13 @@ class GlobalRegistry:
     def get(self, key: str) -> str | None:
         return self.table.get(key)
 
-    def put(self, key: str, value: str) -> None:
+    def put(self, key: str, value) -> None:
         if self.table.get(key) != value:
             self.table[key] = value
+
+    def delete(self, key: str) -> None:
+        if self.table.get(key) is not None:
+            self.table.pop(key, None)
 
 
 class TableStore:
@@ -70,7 +76,35 @@ class TableStore:
         self._with_event(turn, lambda: self.table.pop(key, None))
 
 
+@dataclass
+class Wiring:
+    """What the agent modules share: the app, its topics and tables, and emit helpers."""
+
+    app: faust.App
+    settings: Settings
+    detector: Detector
+    topics: dict
+    windows: faust.Table
+    reviews: faust.Table
+    registry: GlobalRegistry
+
+    async def emit(self, logical: str, key: str | None, payload: dict) -> None:
+        await self.topics[logical].send(key=key.encode() if key else None, value=orjson.dumps(payload))
+
+    async def emit_effect(self, effect) -> None:
+        await self.emit(EFFECT_TOPICS[effect.kind], effect.key, effect.payload)
+
+    async def dead_letter(self, event, raw: bytes, rejection: Rejection) -> None:
+        msg = event.message
+        key = msg.key.decode("utf-8", "replace") if isinstance(msg.key, bytes) else msg.key
+        record = dead_letter_record(rejection, raw, {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset},
+                                    key, time.time(), self.detector.config.zdr_tenants)
+        await self.emit("dead-letter", key, record)
+
+
 def create_app(settings: Settings, detector: Detector) -> faust.App:
+    from stream.drivers import faust_detect, faust_review
+
     app = faust.App(
         settings.app_id,
         broker=[f"kafka://{b.strip()}" for b in settings.broker.split(",")],
@@ -92,62 +126,20 @@ def create_app(settings: Settings, detector: Detector) -> faust.App:
                            replicas=settings.replication, internal=True, config=topic_config)
         for logical in TOPICS
     }
-    windows = app.Table("windows", default=None, partitions=settings.partitions,
-                        schema=faust.Schema(key_serializer="json", value_serializer="json"))
-    identities = app.GlobalTable("identities", default=None, partitions=settings.partitions,
-                                 schema=faust.Schema(key_serializer="json", value_serializer="json"))
-    store = TableStore(windows)
-    registry = GlobalRegistry(identities)
-    zdr = detector.config.zdr_tenants
-
-    async def emit(logical: str, key: str | None, payload: dict) -> None:
-        await topics[logical].send(key=key.encode() if key else None, value=orjson.dumps(payload))
-
-    async def dead_letter(event, raw: bytes, rejection: Rejection) -> None:
-        msg = event.message
-        key = msg.key.decode("utf-8", "replace") if isinstance(msg.key, bytes) else msg.key
-        record = dead_letter_record(rejection, raw, {"topic": msg.topic, "partition": msg.partition,
-                                                     "offset": msg.offset}, key, time.time(), zdr)
-        await emit("dead-letter", key, record)
-
-    @app.agent(topics["turns"], name="link")
-    async def link_accounts(stream):
-        async for event in stream.events():
-            raw = _raw(event)
-            parsed = parse_turn(raw)
-            if isinstance(parsed, Rejection):
-                await dead_letter(event, raw, parsed)
-                continue
-            person = parsed.person_id or link(parsed.user_id, parsed.identity, registry).person_id
-            payload = orjson.loads(raw)
-            payload["person_id"] = person
-            await topics["turns-by-person"].send(key=person.encode(), value=orjson.dumps(payload))
-
-    @app.agent(topics["turns-by-person"], name="detect")
-    async def detect(stream):
-        async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
-            turns: list[Turn] = []
-            store.events.clear()
-            for event in events:
-                raw = _raw(event)
-                parsed = parse_turn(raw)
-                if isinstance(parsed, Rejection):  # only if a producer writes here directly
-                    await dead_letter(event, raw, parsed)
-                    continue
-                turns.append(parsed)
-                store.events[id(parsed)] = event
-            if not turns:
-                continue
-            for turn, effects in run_batch(detector, turns, store):
-                for eff in effects:
-                    await emit(EFFECT_TOPICS[eff.kind], eff.key, eff.payload)
-            store.events.clear()
-
-    app.riskstream_topics = topics  # for tests and tools
-    app.riskstream_table = windows
+    json_schema = faust.Schema(key_serializer="json", value_serializer="json")
+    wiring = Wiring(
+        app=app, settings=settings, detector=detector, topics=topics,
+        windows=app.Table("windows", default=None, partitions=settings.partitions, schema=json_schema),
+        reviews=app.Table("reviews", default=None, partitions=settings.partitions, schema=json_schema),
+        registry=GlobalRegistry(app.GlobalTable("identities", default=None, partitions=settings.partitions,
+                                                schema=json_schema)),
+    )
+    faust_detect.register(wiring)
+    faust_review.register(wiring)
+    app.riskstream = wiring  # for tests and tools
     return app
 
 
-def _raw(event) -> bytes:
+def raw_value(event) -> bytes:
     value = event.value
     return value if isinstance(value, bytes) else bytes(value or b"")

@@ -76,6 +76,8 @@ def load_cases(path: str) -> list[CaseSummary]:
                 continue
             try:
                 ev = orjson.loads(line)
+                if ev.get("event") == "reopen":
+                    continue  # an appeal sending a case back to review: not a detection
                 missing = [k for k in ("case_id", "user_id", "opened_at", "trigger_event_id", "categories",
                                        "severity", "priority") if k not in ev]
             except (orjson.JSONDecodeError, TypeError) as exc:

@@ -43,7 +43,7 @@ def load_per_day(cases: list[tuple[float, str]], span: tuple[float, float] | Non
     if not cases and span is None:
         return {"days": {}, "per_day": spread([])}
     first = span[0] if span else min(t for t, _ in cases)
-    last = span[1] if span else max(t for t, _ in cases)
+    last = span[1] - 1e-3 if span else max(t for t, _ in cases)  # a span's end is exclusive
     days: dict[str, dict] = {}
     day = datetime.fromtimestamp(first, tz=timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
     while day.timestamp() <= last:

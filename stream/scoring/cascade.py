@@ -119,7 +119,7 @@ class CascadeScorer:
         s = self.cheap.score_normalized(norm)
         if self.mode == "cheap" or self.encoder is None:
             return s
-        gate = self.encoder.gate_mask(s)
+        gate = self.encoder.gate_mask(s, norm)
         ids = np.nonzero(gate)[0]
         if ids.size:
             e = self.encoder.score([norm[i] for i in ids])

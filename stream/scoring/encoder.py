@@ -26,6 +26,37 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
 
+def cjk_share(text: str) -> float:
+    """Share of CJK / Hangul / kana characters among non-space characters."""
+    n = c = 0
+    for ch in text:
+        if ch.isspace():
+            continue
+        n += 1
+        if ord(ch) >= 0x2E80:
+            c += 1
+    return c / n if n else 0.0
+
+
+CJK_SKIP = 0.3  # MiniLM's vocabulary is English; the cheap stage alone is better on zh/ko text
+
+
+def gate(cheap_scores: np.ndarray, cheap_thr: np.ndarray, ratio: float, texts: Sequence[str]) -> np.ndarray:
+    """Rows that go to the encoder: the cheap stage is not confidently negative
+    (max_c cheap_c / thr_c >= ratio) and the text is not mainly CJK / Hangul."""
+    g = (cheap_scores / cheap_thr[None, :]).max(1) >= ratio
+    for i in np.nonzero(g)[0]:
+        if cjk_share(texts[i][:200]) > CJK_SKIP:
+            g[i] = False
+    return g
+
+
+def combine(cheap_scores: np.ndarray, enc_scores: np.ndarray, comb: np.ndarray) -> np.ndarray:
+    """Per-category stacking: sigmoid(w_cheap * logit(cheap) + w_enc * logit(enc) + b); comb [13, 3]."""
+    z = comb[:, 0] * _logit(cheap_scores) + comb[:, 1] * _logit(enc_scores) + comb[:, 2]
+    return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+
+
 def load_tokenizer(path: Path, max_len: int) -> Tokenizer:
     tok = Tokenizer.from_file(str(path))
     tok.no_padding()
@@ -67,13 +98,11 @@ class EncoderStage:
         self.comb = np.array([comb.get(c, [0.0, 1.0, 0.0]) for c in CATEGORIES], np.float32)  # w_cheap, w_enc, b
         self.has_embedding = "embedding" in [o.name for o in self.onnx.session.get_outputs()]
 
-    def gate_mask(self, cheap_scores: np.ndarray) -> np.ndarray:
-        """Rows where the cheap stage is not confidently negative: max_c cheap_c / thr_c >= ratio."""
-        return (cheap_scores / self.gate_thr[None, :]).max(1) >= self.gate_ratio
+    def gate_mask(self, cheap_scores: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        return gate(cheap_scores, self.gate_thr, self.gate_ratio, texts)
 
     def combine(self, cheap_scores: np.ndarray, enc_scores: np.ndarray) -> np.ndarray:
-        z = self.comb[:, 0] * _logit(cheap_scores) + self.comb[:, 1] * _logit(enc_scores) + self.comb[:, 2]
-        return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+        return combine(cheap_scores, enc_scores, self.comb)
 
     def _batches(self, texts: Sequence[str]):
         return token_batches(self.tok, texts, self.batch)

@@ -1,0 +1,49 @@
+"""Review agents: reviewer decisions and appeals -> enforcement, audit, reopened cases, ban registry."""
+
+from __future__ import annotations
+
+import time
+
+from stream.core.events import Rejection, parse_payload
+from stream.core.identity import members
+from stream.core.review import on_appeal, on_decision
+from stream.drivers.faust_app import Wiring, raw_value
+
+
+def register(w: Wiring) -> None:
+    async def apply(effects) -> None:
+        for eff in effects:
+            if eff.kind == "registry":
+                if eff.payload["value"] is None:
+                    w.registry.delete(eff.key)
+                else:
+                    w.registry.put(eff.key, eff.payload["value"])
+            else:
+                await w.emit_effect(eff)
+
+    @w.app.agent(w.topics["review-decisions"], name="decisions")
+    async def decisions(stream):
+        async for event in stream.events():
+            raw = raw_value(event)
+            decision = parse_payload(raw, "review-decision", "decision_id")
+            if isinstance(decision, Rejection):
+                await w.dead_letter(event, raw, decision)
+                continue
+            person = w.registry.get(f"account:{decision['user_id']}") or f"p:{decision['user_id']}"
+            accounts = members(person, w.registry) or [decision["user_id"]]
+            state, effects = on_decision(w.reviews.get(decision["case_id"]), decision, person, accounts, time.time())
+            w.reviews[decision["case_id"]] = state
+            await apply(effects)
+
+    @w.app.agent(w.topics["appeals"], name="appeals")
+    async def appeals(stream):
+        async for event in stream.events():
+            raw = raw_value(event)
+            appeal = parse_payload(raw, "appeal", "appeal_id")
+            if isinstance(appeal, Rejection):
+                await w.dead_letter(event, raw, appeal)
+                continue
+            state, effects = on_appeal(w.reviews.get(appeal["case_id"]), appeal, time.time())
+            if state is not None:
+                w.reviews[appeal["case_id"]] = state
+            await apply(effects)

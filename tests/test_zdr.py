@@ -1,0 +1,131 @@
+"""Zero-data-retention on the real broker: after a worker run, no topic it wrote and no file of its
+local store holds any word of a ZDR tenant's turns. A non-ZDR tenant's word does show up (in case
+excerpts, the changelog and the store), which proves the search looks where text would be."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import orjson
+import pytest
+from kafka import KafkaConsumer, TopicPartition
+
+from dev.harness import WorkerProcess, consume_until, produce, produce_turns
+from tests.fakes import turn
+
+pytestmark = pytest.mark.kafka
+
+ZDR, OPEN = "tenant-zdr", "tenant-open"
+# Made-up words: they can only come from the turns below.
+ZDR_WORDS = ["Vexmorrow", "Quilbrand", "Ostravine", "Pellucorn", "Drisketh", "Umbravold"]
+CONTROL = "Hollowfane"
+THREAT = "I will kill you {w}. I am going to shoot you tomorrow morning."
+SELF_HARM = "I want to kill myself tonight {w}, I have the pills ready and I am saying goodbye."
+
+
+def zdr_turns() -> list[dict]:
+    w = ZDR_WORDS
+    return [
+        turn(1, THREAT.format(w=w[0]) + " Mail me at zed@example.org", user="zed", tenant_id=ZDR, locale="en-GB"),
+        turn(2, SELF_HARM.format(w=w[1]), user="zoe", tenant_id=ZDR),
+        turn(3, f"How do I kill a Python process named {w[2]}?", user="zed", tenant_id=ZDR),
+        turn(4, f"Sure, here is how to stop {w[3]} safely.", user="zed", tenant_id=ZDR, role="assistant"),
+    ]
+
+
+def zdr_rejects() -> list[bytes]:
+    """Valid JSON, invalid turns, of the ZDR tenant: they go to the dead-letter topic."""
+    missing = {k: v for k, v in turn(5, f"secret {ZDR_WORDS[4]}", user="zed", tenant_id=ZDR).items()
+               if k != "conversation_id"}
+    bad_role = turn(6, "hello", user="zed", tenant_id=ZDR, role=f"{ZDR_WORDS[5]} villain")
+    return [orjson.dumps(missing), orjson.dumps(bad_role)]
+
+
+@pytest.fixture(scope="module")
+def run(kafka_bootstrap, tmp_path_factory):
+    """One worker run over both tenants; stopped (store flushed) before anything is inspected."""
+    tag = uuid.uuid4().hex[:8]
+    w = WorkerProcess(kafka_bootstrap, tmp_path_factory.mktemp("zdr"), f"zdr{tag}.", f"rs-zdr-{tag}",
+                      extra=["--zdr-tenants", ZDR]).start()
+    try:
+        produce_turns(kafka_bootstrap, w.prefix + "turns",
+                      [*zdr_turns(), turn(9, THREAT.format(w=CONTROL), user="olly", tenant_id=OPEN)])
+        produce(kafka_bootstrap, w.prefix + "turns", [("zed", raw) for raw in zdr_rejects()])
+        cases = consume_until(kafka_bootstrap, w.prefix + "review-cases",
+                              lambda rs: {r["user_id"] for r in rs} >= {"zed", "zoe", "olly"}, worker=w)
+        consume_until(kafka_bootstrap, w.prefix + "dead-letter", lambda rs: len(rs) >= 2, worker=w)
+        consume_until(kafka_bootstrap, w.prefix + "turn-scores", lambda rs: len(rs) >= 5, worker=w)
+        consume_until(kafka_bootstrap, f"{w.app_id}-windows-changelog", lambda rs: len(rs) >= 3, worker=w)
+    finally:
+        w.stop()
+    return w, cases
+
+
+def written_topics(bootstrap: str, w: WorkerProcess) -> dict[str, list[bytes]]:
+    """Every record (key and value) of every topic of this run except the customer's own input topic."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    try:
+        names = sorted(t for t in consumer.topics() if (t.startswith(w.prefix) or t.startswith(w.app_id))
+                       and t != w.prefix + "turns")
+        out: dict[str, list[bytes]] = {}
+        for name in names:
+            tps = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name)]
+            consumer.assign(tps)
+            consumer.seek_to_beginning(*tps)
+            end = consumer.end_offsets(tps)
+            out[name] = []
+            while any(consumer.position(tp) < end[tp] for tp in tps):
+                for msgs in consumer.poll(timeout_ms=1000).values():
+                    out[name] += [(m.key or b"") + b"\n" + (m.value or b"") for m in msgs]
+        return out
+    finally:
+        consumer.close()
+
+
+def stored_files(w: WorkerProcess) -> dict[str, bytes]:
+    data = w.workdir / "data"
+    return {str(p.relative_to(data)): p.read_bytes() for p in data.rglob("*") if p.is_file()}
+
+
+def found(word: str, blobs: dict[str, object]) -> list[str]:
+    """Names of the blobs holding `word` in any letter case (normalised copies count too)."""
+    needle = word.lower().encode()
+    return [name for name, blob in blobs.items()
+            if needle in (b"".join(blob) if isinstance(blob, list) else blob).lower()]
+
+
+def test_no_topic_the_worker_wrote_holds_zdr_text(run, kafka_bootstrap):
+    w, _ = run
+    topics = written_topics(kafka_bootstrap, w)
+    for expected in ("turn-scores", "review-cases", "dead-letter", "support-events"):
+        assert topics.get(w.prefix + expected), f"{expected} is empty: nothing was inspected"
+    assert topics.get(f"{w.app_id}-windows-changelog"), "the windows changelog was not inspected"
+    leaks = {word: found(word, topics) for word in ZDR_WORDS if found(word, topics)}
+    assert not leaks, f"ZDR text on topics: {leaks}"
+    assert {w.prefix + "review-cases", f"{w.app_id}-windows-changelog"} <= set(found(CONTROL, topics)), \
+        "control: the non-ZDR excerpt is in the case and the window state"
+
+
+def test_no_file_of_the_local_store_holds_zdr_text(run):
+    w, _ = run
+    files = stored_files(w)
+    assert files, "the worker wrote no local state"
+    leaks = {word: found(word, files) for word in ZDR_WORDS if found(word, files)}
+    assert not leaks, f"ZDR text in the store: {leaks}"
+    assert found(CONTROL, files), "control: the non-ZDR excerpt is in the store"
+
+
+def test_zdr_cases_keep_scores_hashes_and_ids(run):
+    _, cases = run
+    zed = next(c for c in cases if c["user_id"] == "zed")
+    assert zed["tenant_id"] == ZDR and all(e["excerpt"] is None for e in zed["evidence"])
+    assert all(len(e["text_sha256"]) == 64 for e in zed["evidence"]) and zed["scores"]
+    olly = next(c for c in cases if c["user_id"] == "olly")
+    assert CONTROL in olly["evidence"][0]["excerpt"]
+
+
+def test_the_worker_log_holds_no_zdr_text(run):
+    w, _ = run
+    log = Path(w.log_path).read_bytes()
+    assert not [word for word in ZDR_WORDS if word.encode() in log]
