@@ -63,3 +63,24 @@ def test_appeal_without_active_enforcement_is_denied_and_audited():
     state, effects = on_appeal(None, {"appeal_id": "a9", "case_id": "case-x", "decision_id": "dx", "user_id": "u9",
                                       "ts": "2026-10-03T10:00:00Z"}, T)
     assert kinds(effects) == ["audit"] and effects[0].payload["outcome"] == "denied"
+
+
+def test_erase_prunes_one_account_or_erases_the_person_and_redacts_the_open_case():
+    from stream.core.privacy import erase, purge
+    from stream.core.window import Evidence, OpenCase, UserWindow
+
+    def window():
+        ev = [Evidence(f"e{i}", "c", i, T, "user", "violence", 0.9, {"violence": 0.9}, "text", user_id=u)
+              for i, u in enumerate(["a", "b", "a"])]
+        case = OpenCase("case-1", T, T, T, ["violence"], 0.7, 2, "enforcement", "accumulated", ["e0", "e1", "e2"])
+        return UserWindow("p:a", updated=T, evidence=ev, case=case, context=[{"text": "x"}])
+
+    req = {"request_id": "r1", "type": "delete_user", "user_id": "a", "ts": "2026-10-01T00:00:00Z"}
+    w, effects = erase(window(), req, T)
+    assert [e.event_id for e in w.evidence] == ["e1"] and w.context == [] and w.case.evidence_ids == ["e1"]
+    assert effects[0].kind == "case_redaction" and effects[0].payload["redacted_event_ids"] == ["e0", "e2"]
+    assert effects[-1].payload["details"]["window"] == "pruned"
+    w, effects = erase(window(), dict(req, include_person=True), T)
+    assert w is None and effects[-1].payload["details"]["window"] == "erased"
+    assert purge(window(), "p:a", T + 31 * 86400, 30)[0] is None
+    assert purge(window(), "p:a", T + 29 * 86400, 30)[0] is not None

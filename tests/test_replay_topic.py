@@ -241,3 +241,24 @@ def test_ctrl_c_stops_after_the_current_batch_with_whole_lines(monkeypatch, tmp_
     assert len(lines(tmp_path / "s.jsonl")) == 10, "batch 2 is finished, batch 3 never starts"
     assert all(c["case_id"] for c in lines(tmp_path / "c.jsonl"))
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_deletion_holds_cover_the_account_or_the_whole_person():
+    from stream.core.events import parse_turn
+    from stream.evaluation.holds import HoldReport, apply_holds, load_deletions
+
+    dev = {"device_hash": "dev-1"}
+    rows = [turn(1, "a", user="acct-a", identity=dev), turn(2, "b", user="acct-b", identity=dev),
+            turn(3, "c", user="acct-c"), turn(4, "later", user="acct-a", day=5)]
+    turns = [parse_turn(r) for r in rows]
+    req = lambda user, person: (user, orjson.dumps({"request_id": f"r-{user}", "type": "delete_user",  # noqa: E731
+                                                    "user_id": user, "include_person": person,
+                                                    "ts": "2026-10-02T00:00:00Z"}))
+    report = HoldReport()
+    account_only = load_deletions([req("acct-a", False), ("bad", b"{}")], report)
+    assert [t.event_id for t in apply_holds(turns, None, None, account_only, report)] == ["e2", "e3", "e4"]
+    assert report.requests == 1 and len(report.bad_requests) == 1, "an invalid request is reported"
+    person = load_deletions([req("acct-a", True)], HoldReport())
+    report = HoldReport()
+    assert [t.event_id for t in apply_holds(turns, None, None, person, report)] == ["e3", "e4"]
+    assert report.deleted_users == {"acct-a", "acct-b"} and report.deleted_turns == 2

@@ -208,28 +208,25 @@ def _load(args, settings, start, end, lateness, zdr):
     return turns, stats
 
 
-def _deletions(args, settings, holds) -> dict[str, float]:
+def _deletions(args, settings, holds) -> dict[str, tuple[float, bool]]:
     """Deletion requests from --privacy-requests and, for topic replays, the privacy-requests topic."""
     from stream.drivers.topic_source import TopicMissing, read_topic
-    from stream.evaluation.holds import load_deletions
+    from stream.evaluation.holds import load_deletions, merge_deletions
     from stream.jsonl import iter_lines, open_input
 
-    deleted: dict[str, float] = {}
+    deleted: dict[str, tuple[float, bool]] = {}
     if args.privacy_requests:
         with open_input(args.privacy_requests) as fh:
-            deleted.update(load_deletions(((f"{args.privacy_requests}:{n}", raw) for n, raw in iter_lines(fh)), holds))
+            deleted = load_deletions(((f"{args.privacy_requests}:{n}", raw) for n, raw in iter_lines(fh)), holds)
     if args.topic:
         topic = settings.topic("privacy-requests")
         try:
-            found = load_deletions(((f"{topic}/{r.partition}@{r.offset}", r.value) for r in read_topic(settings, topic)),
-                                   holds)
+            merge_deletions(deleted, load_deletions(
+                ((f"{topic}/{r.partition}@{r.offset}", r.value) for r in read_topic(settings, topic)), holds))
         except TopicMissing:
             if not args.privacy_requests:
                 raise SystemExit(f"riskstream replay: privacy-requests topic {topic!r} does not exist, so deletions "
                                  f"cannot be honoured; pass --privacy-requests FILE (may be empty) to name their source")
-            found = {}
-        for user, ts in found.items():
-            deleted[user] = max(ts, deleted.get(user, ts))
     if holds.bad_requests:
         print(f"riskstream replay: {len(holds.bad_requests)} invalid privacy request(s) skipped; first: "
               + "; ".join(holds.bad_requests[:3]), file=sys.stderr)

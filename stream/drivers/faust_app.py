@@ -29,7 +29,8 @@ from stream.core.events import Rejection, Turn
 # Effect kind -> logical topic it is written to.
 EFFECT_TOPICS = {"score": "turn-scores", "case": "review-cases", "dead_letter": "dead-letter",
                  "support": "support-events", "enforcement": "enforcement-actions", "audit": "audit",
-                 "appeal_review": "review-cases"}
+                 "appeal_review": "review-cases", "case_redaction": "review-cases"}
+# turns-by-person carries turns and, from the privacy agent, control records keyed the same way.
 
 
 class GlobalRegistry:
@@ -87,6 +88,7 @@ class Wiring:
     windows: faust.Table
     reviews: faust.Table
     registry: GlobalRegistry
+    watermark: float = 0.0  # latest event time folded in by this worker (drives retention purges)
 
     async def emit(self, logical: str, key: str | None, payload: dict) -> None:
         await self.topics[logical].send(key=key.encode() if key else None, value=orjson.dumps(payload))
@@ -103,7 +105,7 @@ class Wiring:
 
 
 def create_app(settings: Settings, detector: Detector) -> faust.App:
-    from stream.drivers import faust_detect, faust_review
+    from stream.drivers import faust_detect, faust_privacy, faust_review
 
     app = faust.App(
         settings.app_id,
@@ -136,6 +138,7 @@ def create_app(settings: Settings, detector: Detector) -> faust.App:
     )
     faust_detect.register(wiring)
     faust_review.register(wiring)
+    faust_privacy.register(wiring)
     app.riskstream = wiring  # for tests and tools
     return app
 

@@ -1,7 +1,8 @@
 """Privacy holds and time bounds applied to historical turns before they are replayed.
 
 Deleted users stay deleted: every turn of a user with ts at or before their latest delete_user
-request is dropped (a later turn under the same id is new data). Retention: a replay may not
+request is dropped (a later turn under the same id is new data); with `include_person`, so are
+the turns of every account linked to the same person. Retention: a replay may not
 reach further back than the retention limit unless the operator names an archive they own.
 """
 
@@ -10,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-import orjson
-
 from stream.core.events import Turn
+from stream.core.identity import DictRegistry
+from stream.core.pipeline import with_person
 from stream.core.timeutil import format_rfc3339, parse_rfc3339
-from stream.schemas import first_error
+from stream.evaluation.records import valid_records
 
 
 @dataclass
@@ -26,33 +27,51 @@ class HoldReport:
     bad_requests: list[str] = field(default_factory=list)
 
 
-def load_deletions(records: Iterable[tuple[object, bytes]], report: HoldReport) -> dict[str, float]:
-    """user_id -> ts of their latest delete_user request. Invalid requests are listed, not ignored silently."""
-    deleted: dict[str, float] = {}
-    for where, raw in records:
-        try:
-            req = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            report.bad_requests.append(f"{where}: not valid JSON: {exc}")
-            continue
-        problem = first_error("privacy-request", req)
-        if problem is not None:
-            report.bad_requests.append(f"{where}: schema violation at {problem[1]}: {problem[0]}")
-            continue
+def load_deletions(records: Iterable[tuple[object, bytes]], report: HoldReport) -> dict[str, tuple[float, bool]]:
+    """user_id -> (ts of their latest delete_user request, whether it covers the whole person).
+
+    Invalid requests are listed in the report, never ignored silently."""
+    deleted: dict[str, tuple[float, bool]] = {}
+    for _, req in valid_records(records, "privacy-request", report.bad_requests):
         report.requests += 1
-        ts = parse_rfc3339(req["ts"])
-        deleted[req["user_id"]] = max(ts, deleted.get(req["user_id"], ts))
+        ts, person = parse_rfc3339(req["ts"]), bool(req.get("include_person"))
+        old_ts, old_person = deleted.get(req["user_id"], (ts, person))
+        deleted[req["user_id"]] = (max(ts, old_ts), person or old_person)
     return deleted
 
 
-def apply_holds(turns: list[Turn], start: float | None, end: float | None, deleted: dict[str, float],
+def merge_deletions(into: dict[str, tuple[float, bool]], more: dict[str, tuple[float, bool]]) -> None:
+    for user, (ts, person) in more.items():
+        old_ts, old_person = into.get(user, (ts, person))
+        into[user] = (max(ts, old_ts), person or old_person)
+
+
+def persons_by_user(turns: list[Turn]) -> dict[str, str]:
+    """user -> person, as the core's account linking resolves it over these turns in this order."""
+    registry = DictRegistry()
+    return {t.user_id: with_person(t, registry).person_id for t in turns}
+
+
+def apply_holds(turns: list[Turn], start: float | None, end: float | None, deleted: dict[str, tuple[float, bool]],
                 report: HoldReport) -> list[Turn]:
-    """Turns with start <= ts < end whose user was not deleted after them (order preserved)."""
+    """Turns with start <= ts < end not deleted: neither their account nor (include_person) their person
+    had a deletion request at or after them. Order is preserved."""
+    cutoff = {u: ts for u, (ts, _) in deleted.items()}
+    if any(person for _, person in deleted.values()):
+        persons = persons_by_user(turns)
+        gone = {}
+        for u, (ts, person) in deleted.items():
+            if person:
+                p = persons.get(u, u)
+                gone[p] = max(ts, gone.get(p, ts))
+        for u, p in persons.items():
+            if p in gone:
+                cutoff[u] = max(gone[p], cutoff.get(u, gone[p]))
     kept: list[Turn] = []
     for t in turns:
         if (start is not None and t.ts < start) or (end is not None and t.ts >= end):
             report.outside_range += 1
-        elif t.user_id in deleted and t.ts <= deleted[t.user_id]:
+        elif t.user_id in cutoff and t.ts <= cutoff[t.user_id]:
             report.deleted_turns += 1
             report.deleted_users.add(t.user_id)
         else:

@@ -15,11 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-import orjson
-
 from stream.core.timeutil import parse_rfc3339
 from stream.evaluation.cases import CaseSummary
-from stream.schemas import first_error
+from stream.evaluation.records import valid_records
 
 CONFIRMED = frozenset({"warn", "suspend", "ban", "escalate"})
 DISMISSED = frozenset({"dismiss", "deprioritise"})
@@ -50,28 +48,11 @@ class TruthUser:
     harm_event_id: str | None
 
 
-def _records(records: Iterable[tuple[object, bytes]], schema: str | None, errors: list[str]) -> Iterable[tuple[object, dict]]:
-    for where, raw in records:
-        try:
-            obj = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            errors.append(f"{where}: not valid JSON: {exc}")
-            continue
-        if not isinstance(obj, dict):
-            errors.append(f"{where}: expected a JSON object")
-            continue
-        problem = first_error(schema, obj) if schema else None
-        if problem is not None:
-            errors.append(f"{where}: schema violation at {problem[1]}: {problem[0]}")
-            continue
-        yield where, obj
-
-
 def parse_decisions(records: Iterable[tuple[object, bytes]], errors: list[str]) -> list[Decision]:
     """Valid decisions (invalid ones are appended to `errors` with where they came from)."""
     return [Decision(d["decision_id"], d["case_id"], d["user_id"], d["action"], parse_rfc3339(d["ts"]),
                      tuple(d.get("categories", ())), d.get("appeal_of"))
-            for _, d in _records(records, "review-decision", errors)]
+            for _, d in valid_records(records, "review-decision", errors)]
 
 
 def final_decisions(decisions: list[Decision]) -> list[Decision]:
@@ -87,7 +68,7 @@ def final_decisions(decisions: list[Decision]) -> list[Decision]:
 def parse_truth(records: Iterable[tuple[object, bytes]], errors: list[str]) -> list[TruthUser]:
     """Simulation truth lines: user_id, kind (escalating|benign|spike), category, harm_inferable_at, harm_event_id."""
     out: list[TruthUser] = []
-    for where, t in _records(records, None, errors):
+    for where, t in valid_records(records, None, errors):
         uid, kind = t.get("user_id"), t.get("kind")
         if not isinstance(uid, str) or kind not in TRUTH_KINDS:
             errors.append(f"{where}: needs a string user_id and kind in {'|'.join(TRUTH_KINDS)}")

@@ -1,0 +1,70 @@
+"""Deletion on the real broker: state, compacted changelogs and open cases; no resurrection."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import orjson
+import pytest
+from kafka import KafkaConsumer
+
+from dev.harness import WorkerProcess, consume_until, produce, produce_turns
+from tests.fakes import turn
+
+pytestmark = pytest.mark.kafka
+THREAT = "I will kill you. I am going to shoot you tomorrow morning."
+
+
+def _changelog(bootstrap: str, topic: str) -> list[tuple[bytes, bytes | None]]:
+    c = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None,
+                      consumer_timeout_ms=1500)
+    out = [(m.key, m.value) for m in c]
+    c.close()
+    return out
+
+
+def test_delete_user_erases_window_registry_and_case_text_and_old_turns_stay_deleted(kafka_bootstrap, tmp_path):
+    run = uuid.uuid4().hex[:8]
+    w = WorkerProcess(kafka_bootstrap, tmp_path, f"pv{run}.", f"rs-pv-{run}").start()
+    bs, p = kafka_bootstrap, w.prefix
+    try:
+        dev = {"device_hash": "dev-del"}
+        threat = turn(1, THREAT, user="del-a", conv="c1", identity=dev)
+        produce_turns(bs, p + "turns", [threat])  # first: the person is "p:del-a"
+        cases = consume_until(bs, p + "review-cases", lambda rs: any(r["user_id"] == "del-a" for r in rs), worker=w)
+        produce_turns(bs, p + "turns", [turn(2, "hello", user="del-b", conv="c2", identity=dev)])
+        case = next(r for r in cases if r["user_id"] == "del-a")
+        assert case["evidence"][0]["excerpt"], "before deletion the reviewer sees the (redacted) excerpt"
+        consume_until(bs, p + "turn-scores", lambda rs: {r["event_id"] for r in rs} >= {"e1", "e2"}, worker=w)
+
+        req = {"request_id": "del-1", "type": "delete_user", "user_id": "del-a", "include_person": True,
+               "ts": "2026-10-05T00:00:00Z"}
+        produce(bs, p + "privacy-requests", [("del-a", orjson.dumps(req))])
+        audits = consume_until(bs, p + "audit", lambda rs: any(a["action"] == "deletion" for a in rs), worker=w)
+        done = next(a for a in audits if a["action"] == "deletion")
+        assert done["target"]["request_id"] == "del-1" and done["details"]["window"] == "erased"
+        cases = consume_until(bs, p + "review-cases", lambda rs: any(r["event"] == "redact" for r in rs), worker=w)
+        redact = next(r for r in cases if r["event"] == "redact")
+        assert redact["case_id"] == case["case_id"] and "e1" in redact["redacted_event_ids"]
+
+        # compacted changelogs: the person's window and the account links are tombstoned
+        deadline = time.monotonic() + 30
+        while True:
+            windows = _changelog(bs, f"{w.app_id}-windows-changelog")
+            ids = _changelog(bs, f"{w.app_id}-identities-changelog")
+            last_window = [v for k, v in windows if k == b'"p:del-a"'][-1:]
+            last_account = [v for k, v in ids if k == b'"account:del-a"'][-1:]
+            if last_window == [None] and last_account == [None]:
+                break
+            assert time.monotonic() < deadline, (last_window, last_account)
+            time.sleep(1)
+
+        # a redelivered turn from before the request does not bring the user back
+        produce_turns(bs, p + "turns", [threat, turn(3, "still here", user="keep", conv="c9")])
+        scores = consume_until(bs, p + "turn-scores", lambda rs: any(r["event_id"] == "e3" for r in rs), worker=w)
+        assert [r["event_id"] for r in scores].count("e1") == 1
+        windows = _changelog(bs, f"{w.app_id}-windows-changelog")
+        assert [v for k, v in windows if k == b'"p:del-a"'][-1] is None
+    finally:
+        w.stop()
