@@ -82,6 +82,7 @@ class Settings:
     data_dir: str = ".riskstream-data"
     batch_size: int = 64  # turns scored per batch (stream.take)
     batch_within_s: float = 0.25  # max wait to fill a batch
+    purge_interval_s: float = 300.0  # how often windows idle beyond retention are purged
     security: Security = field(default_factory=Security)
 
     def __post_init__(self) -> None:
@@ -105,6 +106,7 @@ _ENV = {  # Settings field -> environment variable
     "partitions": "RISKSTREAM_PARTITIONS", "replication": "RISKSTREAM_REPLICATION",
     "retention_days": "RISKSTREAM_RETENTION_DAYS", "store": "RISKSTREAM_STORE", "data_dir": "RISKSTREAM_DATA_DIR",
     "batch_size": "RISKSTREAM_BATCH_SIZE", "batch_within_s": "RISKSTREAM_BATCH_WITHIN",
+    "purge_interval_s": "RISKSTREAM_PURGE_INTERVAL",
 }
 _SEC_ENV = {
     "protocol": "RISKSTREAM_SECURITY_PROTOCOL", "cafile": "RISKSTREAM_SSL_CAFILE",

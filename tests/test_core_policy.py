@@ -113,3 +113,13 @@ def test_one_insult_is_not_a_case_but_repeated_harassment_is():
     opened = [c for c in cases if c["event"] == "open"]
     assert len(opened) == 1 and opened[0]["rule"] == "accumulated" and opened[0]["categories"] == ["harassment"]
     assert opened[0]["trigger_event_id"] == "e2"
+
+
+def test_case_carries_at_most_n_preceding_turns_of_context_redacted():
+    rows = [turn(1, "call me at +1 415-555-0134", hour=9), turn(2, "nothing much", hour=9), turn(3, "and then", hour=9),
+            turn(4, "[violence=0.95] I will hurt him", hour=9), turn(5, "other conv", conv="c2", hour=9)]
+    cases, _, _ = run(rows, PolicyConfig(context_turns=2))
+    ctx = cases[0]["context"]
+    assert [c["event_id"] for c in ctx] == ["e2", "e3"], "only N=2 preceding turns of the same conversation"
+    cases, _, _ = run(rows[:1] + rows[3:4], PolicyConfig(context_turns=2))
+    assert cases[0]["context"][0]["excerpt"] == "call me at [PHONE]"

@@ -68,3 +68,23 @@ def test_delete_user_erases_window_registry_and_case_text_and_old_turns_stay_del
         assert [v for k, v in windows if k == b'"p:del-a"'][-1] is None
     finally:
         w.stop()
+
+
+def test_windows_idle_beyond_retention_are_purged_by_event_time_and_audited(kafka_bootstrap, tmp_path):
+    run = uuid.uuid4().hex[:8]
+    w = WorkerProcess(kafka_bootstrap, tmp_path, f"pg{run}.", f"rs-pg-{run}", extra=["--retention-days", "1"],
+                      env={"RISKSTREAM_PURGE_INTERVAL": "1"}).start()
+    bs, p = kafka_bootstrap, w.prefix
+    try:
+        produce_turns(bs, p + "turns", [turn(1, "hello from long ago", user="old", conv="c1", day=1)])
+        consume_until(bs, p + "turn-scores", lambda rs: any(r["event_id"] == "e1" for r in rs), worker=w)
+        produce_turns(bs, p + "turns", [turn(2, "hello from today", user="new", conv="c2", day=3)])
+        audits = consume_until(bs, p + "audit", lambda rs: any(a["action"] == "purge" for a in rs), worker=w)
+        purged = [a for a in audits if a["action"] == "purge"]
+        assert [a["target"]["person_id"] for a in purged] == ["p:old"], "only the window idle > 1 day of event time"
+        deadline = time.monotonic() + 30
+        while [v for k, v in _changelog(bs, f"{w.app_id}-windows-changelog") if k == b'"p:old"'][-1] is not None:
+            assert time.monotonic() < deadline
+            time.sleep(1)
+    finally:
+        w.stop()

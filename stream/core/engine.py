@@ -29,7 +29,6 @@ from stream.taxonomy import CATEGORIES
 _REFERS_BACK = re.compile(
     r"\b(?:it|that|this|those|these|them|more|example|examples|again|same|another|steps|details|specific|"
     r"exactly|how|what about|and then|continue|go on)\b|继续|这个|那个|详细|具体", re.I)
-CONTEXT_TURNS = 2  # user turns of context kept per person
 
 
 @dataclass(slots=True)
@@ -139,7 +138,7 @@ class Detector:
     def _remember_context(self, window: UserWindow, turn: Turn, scores: dict[str, float]) -> None:
         zdr = turn.tenant_id in self.config.zdr_tenants
         text = turn.text if zdr else excerpt(turn.text, self.config.excerpt_chars)[0]
-        item = {"conversation_id": turn.conversation_id, "ts": turn.ts, "text": text,
+        item = {"event_id": turn.event_id, "conversation_id": turn.conversation_id, "ts": turn.ts, "text": text,
                 "scores": {c: round(v, 4) for c, v in scores.items() if v >= 0.1}}
         if zdr:
             ctx = self._volatile_context.setdefault(window.user_id, [])
@@ -148,7 +147,7 @@ class Detector:
                 self._volatile_context.popitem(last=False)
         else:
             ctx = window.context
-        push_bounded(ctx, item, CONTEXT_TURNS)
+        push_bounded(ctx, item, self.config.context_turns + 1)  # N before the newest, and the newest
 
     # -- evidence and cases ----------------------------------------------------------------
     def _evidence(self, turn: Turn, score: TextScore, scores: dict[str, float], contrib: dict[str, float],

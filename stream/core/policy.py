@@ -53,6 +53,7 @@ class PolicyConfig:
     stage_window_days: float = 21.0  # stages older than this no longer count towards escalation
     escalation_threshold: float = 2.5  # summed stage weights on one pathway that open a case
     min_stages: int = 2  # distinct stages needed (one stage alone is never a pattern)
+    context_turns: int = 2  # N: preceding user turns kept (redacted) for context scoring and reviewers
     context_max_words: int = 16  # a follow-up this short, referring back, inherits its context
     context_gap_minutes: float = 120.0  # context only from the same conversation, this recent
     context_min_score: float = 0.4  # the context turn must itself have scored this high

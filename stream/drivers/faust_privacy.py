@@ -17,9 +17,6 @@ from stream.core.identity import members
 from stream.core.timeutil import parse_rfc3339
 from stream.drivers.faust_app import Wiring, raw_value
 
-PURGE_INTERVAL_S = 300.0
-
-
 def deleted_key(user_id: str) -> str:
     return f"deleted:{user_id}"
 
@@ -50,7 +47,7 @@ def register(w: Wiring) -> None:
             control = {"control": "erase", "person_id": person, "request": req, "accounts": accounts}
             await w.topics["turns-by-person"].send(key=person.encode(), value=orjson.dumps(control))
 
-    @w.app.timer(interval=PURGE_INTERVAL_S)
+    @w.app.timer(interval=w.settings.purge_interval_s)
     async def purge_expired():
         horizon = w.watermark - w.detector.config.retention_days * 86400
         if w.watermark <= 0:

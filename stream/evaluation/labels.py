@@ -7,7 +7,8 @@ the decision it appeals, so the final word on a case is what counts.
 Join rule (`join_decisions`): a replayed case takes the final decision with the same case_id;
 failing that, the final decision for the same user (or another account linked to the same
 person, per the case's `accounts`) whose ts lies within `window_s` of the replayed case's opening
-(closest first; live and replayed cases of one person then describe the same behaviour). A confirmed decision joined to no replayed case is a miss.
+(closest first; live and replayed cases of one person then describe the same behaviour). A
+confirmed decision joined to no replayed case is a miss.
 """
 
 from __future__ import annotations
