@@ -10,7 +10,7 @@ WORKDIR /app
 COPY . /app
 RUN pip install -e . \
  && useradd --system --home-dir /app --shell /usr/sbin/nologin riskstream \
- && chown -R riskstream /app
+ && mkdir -p /data && chown -R riskstream /app /data
 USER riskstream
 
 CMD ["riskstream", "--help"]
