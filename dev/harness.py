@@ -72,22 +72,30 @@ class WorkerProcess:
             self.log.close()
 
 
-def produce(bootstrap: str, topic: str, records: list[tuple[str | None, bytes]]) -> None:
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+def run_cli(*args: str, env: dict | None = None, timeout: float = 120.0) -> subprocess.CompletedProcess:
+    """`riskstream <args>` to completion, output captured (bytes), environment = ours + `env`."""
+    return subprocess.run(RISKSTREAM + list(args), cwd=REPO, env={**os.environ, **(env or {})}, capture_output=True,
+                          timeout=timeout)
+
+
+def produce(bootstrap: str, topic: str, records: list[tuple[str | None, bytes]], **client) -> None:
+    """`client`: extra kafka-python settings (e.g. TLS/SASL) for every helper below."""
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", **client)
     for key, value in records:
         producer.send(topic, key=key.encode() if key else None, value=value)
     producer.flush()
     producer.close()
 
 
-def produce_turns(bootstrap: str, topic: str, turns: list[dict]) -> None:
-    produce(bootstrap, topic, [(t.get("user_id"), orjson.dumps(t)) for t in turns])
+def produce_turns(bootstrap: str, topic: str, turns: list[dict], **client) -> None:
+    produce(bootstrap, topic, [(t.get("user_id"), orjson.dumps(t)) for t in turns], **client)
 
 
-def consume_until(bootstrap: str, topic: str, done, timeout: float = 60.0, worker: WorkerProcess | None = None) -> list[dict]:
+def consume_until(bootstrap: str, topic: str, done, timeout: float = 60.0, worker: WorkerProcess | None = None,
+                  **client) -> list[dict]:
     """Read `topic` from the beginning until `done(records)` is true; fail with the worker log on timeout."""
     consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False,
-                             group_id=None, consumer_timeout_ms=500)
+                             group_id=None, consumer_timeout_ms=500, **client)
     records: list[dict] = []
     deadline = time.monotonic() + timeout
     try:

@@ -1,0 +1,1 @@
+"""Reviewer tooling: the audited reveal path (who may read what a case redacts)."""
