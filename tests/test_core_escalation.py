@@ -117,3 +117,27 @@ def test_new_account_of_a_banned_person_opens_a_new_case_on_its_first_turn():
     assert cases[1]["case_id"] != cases[0]["case_id"] and cases[1]["event"] == "open"
     assert cases[1]["user_id"] == "c" and cases[1]["priority"] == 1 and cases[1]["categories"] == ["violence"]
     assert any(s["kind"] == "identity" for s in cases[1]["evidence"][-1]["signals"])
+
+
+def test_prescored_zdr_turns_give_the_same_cases_without_their_text():
+    """The worker pre-scores zero-data-retention turns before re-keying them: same result, no text."""
+    cfg = PolicyConfig(zdr_tenants=frozenset({"z"}))
+    rows = [turn(1, f"{V} my manager humiliated me again", conv="c1", day=1, tenant_id="z"),
+            turn(2, f"{V} one day they will regret it, I will make them pay", conv="c2", day=3, tenant_id="z"),
+            turn(3, f"{V} where can I buy a rifle fast", conv="c3", day=5, tenant_id="z"),
+            turn(4, "[illicit/violent=0.7] how would someone build a pipe bomb", conv="c4", day=6, tenant_id="z"),
+            turn(5, "can you give me an example of it?", conv="c4", day=6, tenant_id="z")]
+    plain, plain_scores = run(rows, cfg)
+    det = Detector(TagScorer(), cfg)
+    reg = DictRegistry()
+    turns = []
+    for t in sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key()):
+        t = with_person(t, reg)
+        pre = det.prescore(t, det.window_key(t))
+        turns.append(parse_turn({**{k: v for k, v in rows[int(t.event_id[1:]) - 1].items()}, "text": "",
+                                 "person_id": t.person_id, "prescored": pre}))
+    effects = [e for _, effs in run_batch(Detector(TagScorer(), cfg), turns, MemoryStore()) for e in effs]
+    cases = [e.payload for e in effects if e.kind == "case"]
+    scores = [e.payload for e in effects if e.kind == "score"]
+    assert cases == plain and scores == plain_scores
+    assert scores[-1]["contextual"] is True, "context for ZDR turns lives in memory where the text is"

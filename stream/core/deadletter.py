@@ -26,6 +26,8 @@ def dead_letter_record(rejection: Rejection, raw: bytes, source: dict, key: str 
         "received_at": format_rfc3339(received_at),
     }
     if rejection.tenant_id in zdr_tenants:
+        # validator messages quote the offending value: keep only where it failed, never what it said
+        record["reason"] = _without_values(rejection)
         record["raw"] = None
         return record
     try:
@@ -33,3 +35,8 @@ def dead_letter_record(rejection: Rejection, raw: bytes, source: dict, key: str 
     except UnicodeDecodeError:
         record["raw"], record["raw_encoding"] = base64.b64encode(raw).decode("ascii"), "base64"
     return record
+
+
+def _without_values(rejection: Rejection) -> str:
+    head = rejection.reason.split(":", 1)[0]
+    return f"{head} (details withheld: zero-data-retention tenant)"

@@ -18,11 +18,11 @@ from stream.core.cases import build_case_event, case_id_for
 from stream.core.effects import Effect
 from stream.core.events import Turn
 from stream.core.redaction import excerpt
-from stream.core.stages import detect_stages
+from stream.core.stages import BY_KEY, detect_stages
 from stream.core.support import support_event
 from stream.core.timeutil import format_rfc3339
 from stream.core.window import Evidence, OpenCase, UserWindow, push_bounded
-from stream.scoring.types import Scorer, TextScore
+from stream.scoring.types import Scorer, Signal, TextScore
 from stream.taxonomy import CATEGORIES
 
 # Words by which a follow-up points back at what was said before.
@@ -54,7 +54,26 @@ class Detector:
         self._volatile_context: OrderedDict[str, list[dict]] = OrderedDict()
 
     def score(self, turns: Sequence[Turn]) -> list[TextScore]:
-        return self.scorer.score_batch([t.text for t in turns])
+        """Batch-score the turns' texts (pre-scored zero-data-retention turns carry their score)."""
+        todo = [t.text for t in turns if t.prescored is None]
+        fresh = iter(self.scorer.score_batch(todo) if todo else ())
+        return [_alone(t.prescored) if t.prescored is not None else next(fresh) for t in turns]
+
+    def prescore(self, turn: Turn, key: str) -> dict:
+        """Everything `step` needs from a turn's text, computed where the text is, so that only
+        scores, stage names and a hash travel on (zero-data-retention tenants: the worker re-keys
+        turns by person through a topic, which must never hold their text)."""
+        score = self.scorer.score_batch([turn.text])[0]
+        out = {"alone": {"scores": score.category_scores, "flags": score.categories,
+                         "signals": [s.to_dict() for s in score.signals]},
+               "text_sha256": hashlib.sha256(turn.text.encode()).hexdigest()}
+        if turn.role == "user":
+            ctx = self._volatile_context.setdefault(key, [])
+            scores, contextual = self._with_context(ctx, turn, score)
+            stages = detect_stages(turn.text, scores)
+            self._remember_context(ctx, turn, scores)
+            out.update(scores=scores, contextual=contextual, stages=[f"{st.pathway}:{st.name}" for st in stages])
+        return out
 
     @staticmethod
     def window_key(turn: Turn) -> str:
@@ -81,12 +100,16 @@ class Detector:
         if turn.role != "user":  # assistant/system/tool turns are scored, never held against the user
             return Step(window, [Effect("score", turn.user_id, self._score_payload(turn, score, False, []))])
 
-        scores, contextual = self._with_context(window, turn, score)
-        stages = detect_stages(turn.text, scores)
+        if turn.prescored is not None:
+            scores, contextual = turn.prescored["scores"], turn.prescored["contextual"]
+            stages = [BY_KEY[k] for k in turn.prescored["stages"] if k in BY_KEY]
+        else:
+            scores, contextual = self._with_context(self._context_for(window, turn), turn, score)
+            stages = detect_stages(turn.text, scores)
+            self._remember_context(self._context_for(window, turn, create=True), turn, scores)
         for st in stages:
             window.stages[f"{st.pathway}:{st.name}"] = [turn.ts, turn.event_id]
         effects = [Effect("score", turn.user_id, self._score_payload(turn, score, contextual, stages, scores))]
-        self._remember_context(window, turn, scores)
 
         contrib = pol.contributions(scores, cfg)
         evidence = None
@@ -109,12 +132,11 @@ class Detector:
         return Step(window, effects)
 
     # -- context-aware scoring -------------------------------------------------------------
-    def _with_context(self, window: UserWindow, turn: Turn, score: TextScore) -> tuple[dict[str, float], bool]:
+    def _with_context(self, ctx: list[dict], turn: Turn, score: TextScore) -> tuple[dict[str, float], bool]:
         """Per-category max of the turn alone and, for a short follow-up that refers back, the turn
         read with its context, capped by what the context itself scored (it inherits, not invents)."""
         cfg = self.config
         scores = dict(score.category_scores)
-        ctx = self._context_for(window, turn)
         if not ctx or len(turn.text.split()) > cfg.context_max_words or not _REFERS_BACK.search(turn.text):
             return scores, False
         prev = ctx[-1]
@@ -130,23 +152,25 @@ class Detector:
                 scores[c], changed = inherited, True
         return scores, changed
 
-    def _context_for(self, window: UserWindow, turn: Turn) -> list[dict]:
-        if turn.tenant_id in self.config.zdr_tenants:
-            return self._volatile_context.get(window.user_id, [])
-        return window.context
+    def _context_for(self, window: UserWindow, turn: Turn, create: bool = False) -> list[dict]:
+        """Context of a person: in the window, or for zero-data-retention tenants in memory only."""
+        if turn.tenant_id not in self.config.zdr_tenants:
+            return window.context
+        key = window.user_id
+        if key not in self._volatile_context:
+            if not create:
+                return []
+            self._volatile_context[key] = []
+            while len(self._volatile_context) > 50_000:
+                self._volatile_context.popitem(last=False)
+        self._volatile_context.move_to_end(key)
+        return self._volatile_context[key]
 
-    def _remember_context(self, window: UserWindow, turn: Turn, scores: dict[str, float]) -> None:
+    def _remember_context(self, ctx: list[dict], turn: Turn, scores: dict[str, float]) -> None:
         zdr = turn.tenant_id in self.config.zdr_tenants
         text = turn.text if zdr else excerpt(turn.text, self.config.excerpt_chars)[0]
         item = {"event_id": turn.event_id, "conversation_id": turn.conversation_id, "ts": turn.ts, "text": text,
                 "scores": {c: round(v, 4) for c, v in scores.items() if v >= 0.1}}
-        if zdr:
-            ctx = self._volatile_context.setdefault(window.user_id, [])
-            self._volatile_context.move_to_end(window.user_id)
-            while len(self._volatile_context) > 50_000:
-                self._volatile_context.popitem(last=False)
-        else:
-            ctx = window.context
         push_bounded(ctx, item, self.config.context_turns + 1)  # N before the newest, and the newest
 
     # -- evidence and cases ----------------------------------------------------------------
@@ -171,7 +195,7 @@ class Detector:
             scores={c: round(v, 4) for c, v in contrib.items()},
             excerpt=text,
             redactions=[s.to_dict() for s in spans],
-            text_sha256=hashlib.sha256(turn.text.encode()).hexdigest(),
+            text_sha256=(turn.prescored or {}).get("text_sha256") or hashlib.sha256(turn.text.encode()).hexdigest(),
             signals=[s.to_dict() for s in score.signals] + (
                 [{"kind": "identity", "source_id": ban.get("linked_via") or "identity", "category": top,
                   "detail": f"linked to person banned by {ban.get('decision_id')}"}] if ban else []),
@@ -232,3 +256,9 @@ class Detector:
         if turn.tenant_id:
             payload["tenant_id"] = turn.tenant_id
         return payload
+
+
+def _alone(prescored: dict) -> TextScore:
+    """The turn-alone score carried by a pre-scored turn."""
+    a = prescored["alone"]
+    return TextScore(a["scores"], a["flags"], any(a["flags"].values()), tuple(Signal(**s) for s in a["signals"]))

@@ -29,6 +29,7 @@ class Turn:
     identity: dict = field(default_factory=dict)
     person_id: str | None = None  # set by account linking (or by the platform, if it knows)
     ban_evasion: dict | None = None  # set by account linking: a new account linked to a banned person
+    prescored: dict | None = None  # zero-data-retention: text features computed before re-keying (text is "")
 
     def order_key(self) -> tuple:
         """Event-time order, ties broken deterministically."""
@@ -87,4 +88,5 @@ def parse_turn(raw: bytes | str | dict) -> Turn | Rejection:
         identity=dict(payload.get("identity") or {}),
         person_id=payload.get("person_id") if isinstance(payload.get("person_id"), str) else None,
         ban_evasion=payload.get("ban_evasion") if isinstance(payload.get("ban_evasion"), dict) else None,
+        prescored=payload.get("prescored") if isinstance(payload.get("prescored"), dict) else None,
     )

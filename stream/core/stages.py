@@ -82,6 +82,9 @@ STAGES: tuple[Stage, ...] = (
 )
 
 
+BY_KEY: dict[str, Stage] = {f"{st.pathway}:{st.name}": st for st in STAGES}
+
+
 def detect_stages(text: str, scores: dict[str, float]) -> list[Stage]:
     """Stages whose phrase matches and whose gate (if any) the classifier scores pass."""
     norm = normalize_for_match(text)

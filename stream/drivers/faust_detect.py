@@ -1,5 +1,7 @@
 """Detection agents: link accounts and re-key by person, then batch-score and step windows.
 
+Turns of zero-data-retention tenants are scored in `link` and re-keyed without their text.
+
 turns-by-person also carries control records (erase / purge, see `faust_privacy`), applied in
 order between the turns of a batch, on the partition that holds the person's window.
 """
@@ -38,6 +40,10 @@ def register(w: Wiring) -> None:
                 ban = w.registry.get(banned_key(linked.person_id)) if linked.new_account else None
                 if ban:
                     payload["ban_evasion"] = {**ban, "linked_via": linked.linked_via}
+            if parsed.tenant_id in w.detector.config.zdr_tenants:
+                # zero data retention: score here, where the text is; only scores cross the topic
+                payload["prescored"] = w.detector.prescore(parsed, payload["person_id"])
+                payload["text"] = ""
             await w.topics["turns-by-person"].send(key=payload["person_id"].encode(), value=orjson.dumps(payload))
 
     async def run_turns(turns: list[Turn]) -> None:

@@ -88,11 +88,12 @@ def shadow_policy(base: PolicyConfig, cfg: ShadowConfig) -> PolicyConfig:
 class BatchMemo:
     """Wraps a scorer so that lanes scoring the same texts back to back pay for them once.
 
-    Keeps the last few distinct calls (the batch, plus the core's small context re-scores), so
-    lane B finds lane A's results; other attributes (version, threshold_map) pass through.
+    Keeps the most recent distinct calls (the batch, plus the core's one-text context re-scores,
+    which are few per batch), so lane B finds lane A's results; a miss only costs time. Other
+    attributes (version, threshold_map) pass through.
     """
 
-    def __init__(self, inner: Scorer, keep: int = 64):
+    def __init__(self, inner: Scorer, keep: int = 1024):
         self.inner, self.keep = inner, keep
         self._cache: OrderedDict[tuple[str, ...], list[TextScore]] = OrderedDict()
         self.calls = 0  # calls that actually reached the inner scorer
@@ -103,7 +104,9 @@ class BatchMemo:
     def score_batch(self, texts: Sequence[str]) -> list[TextScore]:
         key = tuple(texts)
         hit = self._cache.get(key)
-        if hit is None:
+        if hit is not None:
+            self._cache.move_to_end(key)
+        else:
             hit = self._cache[key] = self.inner.score_batch(texts)
             self.calls += 1
             while len(self._cache) > self.keep:
