@@ -42,8 +42,9 @@ def reason_text(rule: str, categories: list[str], evidence: list[Evidence], trig
     """One paragraph a reviewer can read: which rule, which categories, which turns and signals."""
     cats = ", ".join(categories)
     if rule == "severe-turn" and trigger is not None:
-        head = f"Single severe turn {trigger.event_id} (conversation {trigger.conversation_id}) scored " + ", ".join(
-            f"{c} {trigger.scores.get(c, 0.0):.2f}" for c in categories if c in trigger.scores)
+        scored = [c for c in categories if c in trigger.scores] or sorted(trigger.scores)
+        head = f"Single severe turn {trigger.event_id} (conversation {trigger.conversation_id}) scored " + (
+            ", ".join(f"{c} {trigger.scores[c]:.2f}" for c in scored) or "no category strongly")
     elif rule == "ban-evasion" and trigger is not None:
         head = (f"New account {trigger.user_id} linked to a banned person on its first turn {trigger.event_id} "
                 f"(categories of the ban: {cats})")
@@ -84,8 +85,8 @@ def build_case_event(window: UserWindow, turn: Turn, case: OpenCase, event: str,
         "priority": case.priority,
         "route": case.route,
         "rule": case.rule,
-        "reason": reason_text(case.rule, case.categories, relevant, trigger_evidence, window, trigger.stages,
-                              trigger.pathway),
+        "reason": reason_text(trigger.rule, case.categories, relevant, trigger_evidence, window, trigger.stages,
+                              trigger.pathway),  # why this event (an update may fire on another rule than the open)
         "evidence": [evidence_payload(e) for e in relevant],
         "trajectory": {c: round(v, 4) for c, v in sorted(window.risk.items())},
         "scores": scores,

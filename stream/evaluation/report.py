@@ -30,6 +30,11 @@ def _table(head: list[str], rows: list[list]) -> str:
     return f"<table><tr>{h}</tr>{body}</table>"
 
 
+def _inputs(rep: dict) -> str:
+    items = [f"{k.replace('_', ' ')}: {v}" for k, v in rep.get("inputs", {}).items() if v is not None]
+    return f"<p class=\"note\">Inputs: {escape(' · '.join(items))}</p>"
+
+
 def _page(title: str, parts: list[str]) -> str:
     return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(title)}</title>"
             f"<style>{CSS}</style></head><body><h1>{escape(title)}</h1>" + "".join(parts) + "</body></html>\n")
@@ -43,7 +48,7 @@ def _render_decisions(rep: dict) -> str:
     o = rep["overall"]
     load = rep["load"]["per_day"]
     parts = [
-        f"<p class=\"note\">Inputs: {escape(str(rep.get('inputs', {})))}</p>",
+        _inputs(rep),
         "<h2>In short</h2>",
         f"<p><span class=\"big\">{_v(o['precision'], True)}</span> of the reviewed cases this configuration opens "
         f"were confirmed by reviewers ({o['confirmed']} confirmed, {o['dismissed']} dismissed, {o['unreviewed']} "
@@ -105,7 +110,7 @@ def _render_truth(rep: dict) -> str:
             rows.append([f"delay ({unit}, {stat})"] + [_v(systems[n][f"delay_{unit}"][stat]) for n in names])
     u = rep["users"]
     parts = [
-        f"<p class=\"note\">Inputs: {escape(str(rep.get('inputs', {})))}</p>",
+        _inputs(rep),
         f"<p>{u['escalating']} escalating, {u['benign']} benign and {u['spike']} spike user(s). A user counts as "
         "detected when any case opens for them. Delay counts from the moment harm became inferable to the first "
         "case opened at or after it (in hours, and in the user's own turns); cases opened before that moment are "
