@@ -96,6 +96,18 @@ class Wiring:
     async def emit_effect(self, effect) -> None:
         await self.emit(EFFECT_TOPICS[effect.kind], effect.key, effect.payload)
 
+    async def valid_records(self, stream, schema: str, id_field: str):
+        """Yield the stream's records that validate against `schema`; dead-letter the others."""
+        from stream.core.events import parse_payload
+
+        async for event in stream.events():
+            raw = raw_value(event)
+            payload = parse_payload(raw, schema, id_field)
+            if isinstance(payload, Rejection):
+                await self.dead_letter(event, raw, payload)
+                continue
+            yield payload
+
     async def dead_letter(self, event, raw: bytes, rejection: Rejection) -> None:
         msg = event.message
         key = msg.key.decode("utf-8", "replace") if isinstance(msg.key, bytes) else msg.key

@@ -12,10 +12,9 @@ import time
 
 import orjson
 
-from stream.core.events import Rejection, parse_payload
 from stream.core.identity import members
 from stream.core.timeutil import parse_rfc3339
-from stream.drivers.faust_app import Wiring, raw_value
+from stream.drivers.faust_app import Wiring
 
 def deleted_key(user_id: str) -> str:
     return f"deleted:{user_id}"
@@ -26,12 +25,7 @@ def register(w: Wiring) -> None:
 
     @w.app.agent(w.topics["privacy-requests"], name="privacy")
     async def privacy(stream):
-        async for event in stream.events():
-            raw = raw_value(event)
-            req = parse_payload(raw, "privacy-request", "request_id")
-            if isinstance(req, Rejection):
-                await w.dead_letter(event, raw, req)
-                continue
+        async for req in w.valid_records(stream, "privacy-request", "request_id"):
             user = req["user_id"]
             person = reg.get(f"account:{user}") or f"p:{user}"
             accounts = members(person, reg) if req.get("include_person") else [user]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import time
 
-from stream.core.events import Rejection, parse_payload
 from stream.core.identity import members
 from stream.core.review import on_appeal, on_decision
-from stream.drivers.faust_app import Wiring, raw_value
+from stream.drivers.faust_app import Wiring
 
 
 def register(w: Wiring) -> None:
@@ -23,12 +22,7 @@ def register(w: Wiring) -> None:
 
     @w.app.agent(w.topics["review-decisions"], name="decisions")
     async def decisions(stream):
-        async for event in stream.events():
-            raw = raw_value(event)
-            decision = parse_payload(raw, "review-decision", "decision_id")
-            if isinstance(decision, Rejection):
-                await w.dead_letter(event, raw, decision)
-                continue
+        async for decision in w.valid_records(stream, "review-decision", "decision_id"):
             person = w.registry.get(f"account:{decision['user_id']}") or f"p:{decision['user_id']}"
             accounts = members(person, w.registry) or [decision["user_id"]]
             state, effects = on_decision(w.reviews.get(decision["case_id"]), decision, person, accounts, time.time())
@@ -37,12 +31,7 @@ def register(w: Wiring) -> None:
 
     @w.app.agent(w.topics["appeals"], name="appeals")
     async def appeals(stream):
-        async for event in stream.events():
-            raw = raw_value(event)
-            appeal = parse_payload(raw, "appeal", "appeal_id")
-            if isinstance(appeal, Rejection):
-                await w.dead_letter(event, raw, appeal)
-                continue
+        async for appeal in w.valid_records(stream, "appeal", "appeal_id"):
             state, effects = on_appeal(w.reviews.get(appeal["case_id"]), appeal, time.time())
             if state is not None:
                 w.reviews[appeal["case_id"]] = state
