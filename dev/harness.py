@@ -5,6 +5,7 @@ Integration tests talk to the worker only through Kafka (kafka-python), as users
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import subprocess
@@ -17,6 +18,13 @@ import orjson
 from kafka import KafkaConsumer, KafkaProducer
 
 REPO = Path(__file__).resolve().parents[1]
+_RUNNING: list["WorkerProcess"] = []  # killed at interpreter exit, whatever a test did
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    for w in list(_RUNNING):
+        w.kill()
 RISKSTREAM = [sys.executable, "-m", "stream"]
 
 
@@ -39,6 +47,7 @@ class WorkerProcess:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        _RUNNING.append(self)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -46,6 +55,7 @@ class WorkerProcess:
             if b"Ready" in self.log_path.read_bytes():
                 return self
             time.sleep(0.3)
+        self.kill()  # never leave a half-started worker behind
         raise TimeoutError(f"worker not ready in {timeout}s:\n{self.tail()}")
 
     def tail(self, n: int = 60) -> str:
