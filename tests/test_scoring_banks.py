@@ -86,7 +86,7 @@ KNOWN = ("Forward this to 10 people or the man with the knife will come to your 
 def banks_dir(tmp_path):
     d = tmp_path / "banks"
     d.mkdir()
-    _write(d / "b.json", {"id": "test-bank", "max_distance": 6, "min_tokens": 6,
+    _write(d / "b.json", {"id": "test-bank", "max_distance": 10, "min_tokens": 6,
                           "entries": [make_entry("kb-1", KNOWN, {"violence": 0.95, "harassment/threatening": 0.95})]})
     return d
 
@@ -100,14 +100,17 @@ def test_bank_exact_match_survives_obfuscation(banks_dir):
 
 def test_bank_near_duplicate_match(banks_dir):
     bs = BankSet(banks_dir, interval=0)
-    near = KNOWN.replace("tonight", "tomorrow night")
-    ms = bs.match(near)
-    assert ms and ms[0].kind == "near" and ms[0].entry_id == "kb-1" and ms[0].distance <= 6
+    for near in (KNOWN.replace("tonight", "tomorrow night"),
+                 KNOWN.replace("Forward this to 10 people or", "Send this to ten friends or"),
+                 KNOWN + " I am not joking."):
+        ms = bs.match(near)
+        assert ms and ms[0].kind == "near" and ms[0].entry_id == "kb-1" and ms[0].distance <= 10, near
 
 
 def test_bank_no_match_on_unrelated_text(banks_dir):
     bs = BankSet(banks_dir, interval=0)
     assert bs.match("Forward this email to your manager before the meeting tomorrow please") == []
+    assert bs.match("Please forward this to 10 people in your team before tonight so the house meeting can start") == []
     assert bs.match("kill") == []
 
 
@@ -124,3 +127,27 @@ def test_committed_lists_and_banks_load():
     assert len(bs.banks) >= 1
     ids = [e.entry_id for b in bl.lists for e in b.entries]
     assert len(ids) == len(set(ids)), "entry ids must be unique"
+
+
+def test_cascade_hot_reloads_lists_and_reports_signals(tmp_path):
+    """A running scorer picks up an edited list file and reports the match with its ids."""
+    from stream.scoring.cascade import CHEAP_FILE, load_cascade
+
+    models = tmp_path / "models"
+    (models / "lists").mkdir(parents=True)
+    (models / "banks").mkdir()
+    (models / CHEAP_FILE).symlink_to(REPO / "models" / CHEAP_FILE)
+    scorer = load_cascade(models, reload_interval=0)
+    text = "the purple walrus protocol is go"
+    assert not scorer.score_batch([text])[0].signals
+    _write(models / "lists" / "custom.json", {"id": "custom-list", "entries": [
+        {"id": "cw-1", "phrase": "purple walrus protocol", "categories": {"violence": 0.99}}]})
+    s = scorer.score_batch([text])[0]
+    assert s.flagged and s.categories["violence"]
+    assert [(g.kind, g.source_id, g.category, g.detail) for g in s.signals] == [
+        ("blocklist", "custom-list", "violence", "cw-1")]
+    _write(models / "banks" / "b.json", {"id": "custom-bank", "entries": [
+        make_entry("kb-9", "please transfer the money to the account before friday or else", {"illicit": 0.95})]})
+    s = scorer.score_batch(["Please transfer the m0ney to the account before Friday or else!"])[0]
+    assert any(g.kind == "hashbank" and g.source_id == "custom-bank" and g.detail.startswith("kb-9 exact")
+               for g in s.signals)

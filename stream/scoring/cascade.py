@@ -69,24 +69,25 @@ class CheapStage:
         out = np.zeros((n, K), dtype=np.float32)
         if n == 0:
             return out
-        rows = [features.featurize_one(t, normalized=True) for t in norm]
-        order = sorted(range(n), key=lambda i: rows[i][0].shape[0])  # length buckets: little padding
+        data, indices, indptr = features.featurize_batch(norm, normalized=True)
+        nnz = np.diff(indptr)
+        order = np.argsort(nnz, kind="stable")  # length buckets: little padding
         for s in range(0, n, chunk):
             ids = order[s:s + chunk]
-            k = max(1, max(rows[i][0].shape[0] for i in ids))
+            k = max(1, int(nnz[ids].max()))
             idx = np.zeros((len(ids), k), dtype=np.int64)
             val = np.zeros((len(ids), k), dtype=np.float32)
             for r, i in enumerate(ids):
-                u, v = rows[i]
-                idx[r, : u.shape[0]] = u
-                val[r, : v.shape[0]] = v
+                a, b = indptr[i], indptr[i + 1]
+                idx[r, : b - a] = indices[a:b]
+                val[r, : b - a] = data[a:b]
             out[ids] = self.onnx.run({"feat_idx": idx, "feat_val": val})
         return out
 
 
 class CascadeScorer:
     def __init__(self, models_dir: Path, use_encoder: bool = True, reload_interval: float = 2.0,
-                 threads: int | None = None, encoder_batch: int = 32, use_lists: bool = True,
+                 threads: int | None = None, encoder_batch: int = 8, use_lists: bool = True,
                  stages: str | None = None):
         self.models_dir = Path(models_dir)
         self.cheap = CheapStage(self.models_dir / CHEAP_FILE, threads)
@@ -142,9 +143,10 @@ class CascadeScorer:
             scores[live] = self.model_scores([norm[i] for i in live])
         self.stats["texts"] += n
         signals: list[list[Signal]] = [[] for _ in range(n)]
-        if self.use_lists:
-            for i in live:
-                toks = match_tokens(norm[i])
+        if self.use_lists and live:
+            toks_live = [match_tokens(norm[i], normalized=True) for i in live]
+            bank_hits = self.banks.match_many(toks_live)
+            for i, toks, bhits in zip(live, toks_live, bank_hits):
                 if not toks:
                     continue
                 for m in self.lists.match(" ".join(toks)):
@@ -152,7 +154,7 @@ class CascadeScorer:
                         j = CI[c]
                         scores[i, j] = max(scores[i, j], v)
                         signals[i].append(Signal("blocklist", m.list_id, c, m.entry_id))
-                for m in self.banks.match_tokens(toks):
+                for m in bhits:
                     for c, v in m.categories.items():
                         j = CI[c]
                         scores[i, j] = max(scores[i, j], v)

@@ -54,7 +54,7 @@ def gate(cheap_scores: np.ndarray, cheap_thr: np.ndarray, ratio: float, texts: S
 def combine(cheap_scores: np.ndarray, enc_scores: np.ndarray, comb: np.ndarray) -> np.ndarray:
     """Per-category stacking: sigmoid(w_cheap * logit(cheap) + w_enc * logit(enc) + b); comb [13, 3]."""
     z = comb[:, 0] * _logit(cheap_scores) + comb[:, 1] * _logit(enc_scores) + comb[:, 2]
-    return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+    return (1.0 / (1.0 + np.exp(-np.clip(z, -40.0, 40.0)))).astype(np.float32)
 
 
 def load_tokenizer(path: Path, max_len: int) -> Tokenizer:

@@ -47,43 +47,67 @@ def _bucket(h: np.ndarray, seed: np.uint64) -> np.ndarray:
     return (x & _MASK).astype(np.int64)
 
 
-def _text_indices(t: str) -> np.ndarray:
-    s = " " + t + " "
-    cps = np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    parts = []
-    n_chars = cps.shape[0]
+def featurize_one(text: str, normalized: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Unique feature indices (int64) and L2-normalised values (float32) of one text
+    (exactly `featurize_batch([text])`)."""
+    data, indices, _ = featurize_batch([text], normalized)
+    return indices, data
+
+
+def featurize_batch(texts: Sequence[str], normalized: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vectorised `featurize_one` over a batch (identical output): CSR (data, indices, indptr).
+
+    All texts are hashed in one pass over their concatenated code points; n-grams that would
+    straddle two texts are masked out; (row, bucket) keys are counted with one `np.unique`.
+    """
+    n = len(texts)
+    ts = [(t if normalized else normalize_text(t))[:MAX_CHARS] for t in texts]
+    live = [i for i, t in enumerate(ts) if t]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    if not live:
+        return np.zeros(0, np.float32), np.zeros(0, np.int64), indptr
+    padded = [" " + ts[i] + " " for i in live]
+    lens = np.fromiter((len(x) for x in padded), dtype=np.int64, count=len(padded))
+    cps = np.frombuffer("".join(padded).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    rows_live = np.asarray(live, dtype=np.int64)
+    pos_row = np.repeat(np.arange(len(live), dtype=np.int64), lens)
+    keys = []
     cjk = cps >= _CJK_MIN
     if cjk.any():
-        parts.append(_bucket(cps[cjk], _SEEDS[1]))
+        keys.append(pos_row[cjk] * DIM + _bucket(cps[cjk], _SEEDS[1]))
     h = cps.copy()
-    for n in range(2, CHAR_NGRAMS[-1] + 1):
-        if n_chars < n:
+    total = cps.shape[0]
+    for k in range(2, CHAR_NGRAMS[-1] + 1):
+        if total < k:
             break
         with np.errstate(over="ignore"):
-            h = h[:-1] * _P + cps[n - 1:]
-        if n in CHAR_NGRAMS:
-            parts.append(_bucket(h, _SEEDS[n]))
-    words = _WORD.findall(t)
-    if words:
-        wh = [zlib.crc32(w.encode()) for w in words]
-        wh += [zlib.crc32(b"\x01" + a.encode() + b"\x00" + b.encode()) for a, b in zip(words, words[1:])]
-        parts.append(_bucket(np.asarray(wh, dtype=np.uint64), _SEEDS[7]))
-    idx = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-    idx[idx == 0] = 1  # 0 is the padding index
-    return idx
-
-
-def featurize_one(text: str, normalized: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Unique feature indices (int64) and L2-normalised values (float32) of one text."""
-    t = text if normalized else normalize_text(text)
-    t = t[:MAX_CHARS]
-    if not t:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    idx = _text_indices(t)
-    u, c = np.unique(idx, return_counts=True)
-    v = 1.0 + np.log(c.astype(np.float32))
-    v /= np.sqrt(float(np.dot(v, v)))
-    return u, v.astype(np.float32)
+            h = h[:-1] * _P + cps[k - 1:]
+        if k in CHAR_NGRAMS:
+            ok = pos_row[: total - k + 1] == pos_row[k - 1:]
+            keys.append(pos_row[: total - k + 1][ok] * DIM + _bucket(h[ok], _SEEDS[k]))
+    wh: list[int] = []
+    wr: list[int] = []
+    for r, i in enumerate(live):
+        words = _WORD.findall(ts[i])
+        if words:
+            hs = [zlib.crc32(w.encode()) for w in words]
+            hs += [zlib.crc32(b"\x01" + a.encode() + b"\x00" + b.encode()) for a, b in zip(words, words[1:])]
+            wh.extend(hs)
+            wr.extend([r] * len(hs))
+    if wh:
+        keys.append(np.asarray(wr, dtype=np.int64) * DIM + _bucket(np.asarray(wh, dtype=np.uint64), _SEEDS[7]))
+    allk = np.concatenate(keys)
+    bucket = allk % DIM
+    allk[bucket == 0] += 1  # 0 is the padding index
+    u, c = np.unique(allk, return_counts=True)
+    r = u // DIM
+    idx = u % DIM
+    v = (1.0 + np.log(c.astype(np.float32))).astype(np.float32)
+    norms = np.sqrt(np.bincount(r, weights=(v * v).astype(np.float64), minlength=len(live))).astype(np.float32)
+    v /= norms[r]
+    counts = np.bincount(rows_live[r], minlength=n)
+    indptr[1:] = np.cumsum(counts)
+    return v, idx, indptr
 
 
 def featurize(texts: Sequence[str], normalized: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -98,14 +122,16 @@ def featurize(texts: Sequence[str], normalized: bool = False) -> tuple[np.ndarra
     return idx, val
 
 
-def featurize_csr(texts: Sequence[str], normalized: bool = False):
-    """CSR parts (data, indices, indptr) for training with scipy.sparse (training only)."""
-    data, indices, indptr = [], [], [0]
-    for t in texts:
-        u, v = featurize_one(t, normalized)
-        indices.append(u)
-        data.append(v)
-        indptr.append(indptr[-1] + u.shape[0])
+def featurize_csr(texts: Sequence[str], normalized: bool = False, chunk: int = 2048):
+    """CSR parts (data, indices, indptr) for training with scipy.sparse."""
+    data, indices, ptr = [], [], [np.zeros(1, np.int64)]
+    off = 0
+    for s in range(0, len(texts), chunk):
+        d, i, p = featurize_batch(texts[s:s + chunk], normalized)
+        data.append(d)
+        indices.append(i)
+        ptr.append(p[1:] + off)
+        off += int(p[-1])
     return (np.concatenate(data) if data else np.zeros(0, np.float32),
             np.concatenate(indices) if indices else np.zeros(0, np.int64),
-            np.asarray(indptr, dtype=np.int64))
+            np.concatenate(ptr))

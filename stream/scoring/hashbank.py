@@ -3,13 +3,14 @@
 File format (`models/banks/*.json`; no raw text is stored, only hashes):
 
     {"id": "bank-threats", "version": "1", "description": "...",
-     "max_distance": 6, "min_tokens": 6,
+     "max_distance": 10, "min_tokens": 6,
      "entries": [{"id": "b-0001", "sha256": "<hex>", "simhash": "<16 hex>",
                   "categories": {"violence": 0.98, "harassment/threatening": 0.98}}]}
 
 Both hashes are computed over `normalize_for_match(text)` (NFKC, case, homoglyphs, leetspeak,
 zero-width and spacing tricks removed), so trivially obfuscated copies still hit. SimHash uses
-word unigrams + bigrams + trigrams as features; near-duplicate = Hamming distance <= max_distance,
+word unigrams + bigrams + trigrams as features (near variants of a ~20-word message land at
+6-9 bits, unrelated texts at 24+); near-duplicate = Hamming distance <= max_distance,
 looked up via LSH over (max_distance + 1) bands of the 64 bits (bands of 64 // (d+1) bits) (pigeonhole: a near duplicate
 agrees exactly on at least one band). Texts shorter than `min_tokens` tokens are only matched
 exactly (short texts collide too easily).
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,21 +37,81 @@ def exact_hash(tokens: list[str]) -> str:
     return hashlib.sha256(" ".join(tokens).encode("utf-8")).hexdigest()
 
 
+_M1 = np.uint64(0x9E3779B97F4A7C15)
+_M2 = np.uint64(0xBF58476D1CE4E5B9)
+_M3 = np.uint64(0x94D049BB133111EB)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser (vectorised, wrapping uint64 arithmetic)."""
+    with np.errstate(over="ignore"):
+        x = x ^ (x >> np.uint64(30))
+        x = x * _M2
+        x = x ^ (x >> np.uint64(27))
+        x = x * _M3
+        return x ^ (x >> np.uint64(31))
+
+
 def _feat_hashes(tokens: list[str]) -> np.ndarray:
-    feats = list(tokens)
-    feats += [a + " " + b for a, b in zip(tokens, tokens[1:])]
-    feats += [a + " " + b + " " + c for a, b, c in zip(tokens, tokens[1:], tokens[2:])]
-    hs = [int.from_bytes(hashlib.blake2b(f.encode("utf-8"), digest_size=8).digest(), "little") for f in feats]
-    return np.asarray(hs, dtype=np.uint64)
+    """64-bit hashes of word 1-, 2- and 3-grams (token crc32 pairs mixed with splitmix64)."""
+    t = np.array([zlib.crc32(w.encode("utf-8")) | (zlib.crc32(w.encode("utf-8"), 0x5BD1E995) << 32)
+                  for w in tokens], dtype=np.uint64)
+    h1 = _mix(t)
+    parts = [h1]
+    with np.errstate(over="ignore"):
+        if len(tokens) > 1:
+            h2 = _mix(h1[:-1] * _M1 + h1[1:] + np.uint64(2))
+            parts.append(h2)
+            if len(tokens) > 2:
+                parts.append(_mix(h2[:-1] * _M1 + h1[2:] + np.uint64(3)))
+    return np.concatenate(parts)
 
 
 def simhash(tokens: list[str]) -> int:
     if not tokens:
         return 0
     hs = _feat_hashes(tokens)
-    bits = ((hs[:, None] & _BIT[None, :]) != 0).sum(0)  # [64] count of set bits per position
+    bits = np.unpackbits(hs.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little").sum(0)  # [64]
     v = bits * 2 > hs.shape[0]
     return int(np.sum(_BIT[v], dtype=np.uint64)) if v.any() else 0
+
+
+def simhash_many(token_lists: list[list[str]]) -> list[int]:
+    """`simhash` of many token lists at once (same values, one vectorised pass)."""
+    n = len(token_lists)
+    lens = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=n)
+    if lens.sum() == 0:
+        return [0] * n
+    flat = [w.encode("utf-8") for toks in token_lists for w in toks]
+    t = np.fromiter((zlib.crc32(b) | (zlib.crc32(b, 0x5BD1E995) << 32) for b in flat), dtype=np.uint64, count=len(flat))
+    row = np.repeat(np.arange(n, dtype=np.int64), lens)
+    h1 = _mix(t)
+    feats = [h1]
+    frows = [row]
+    with np.errstate(over="ignore"):
+        if len(flat) > 1:
+            h2 = _mix(h1[:-1] * _M1 + h1[1:] + np.uint64(2))
+            ok2 = row[:-1] == row[1:]
+            feats.append(h2[ok2])
+            frows.append(row[:-1][ok2])
+            if len(flat) > 2:
+                h3 = _mix(h2[:-1] * _M1 + h1[2:] + np.uint64(3))
+                ok3 = ok2[:-1] & (row[1:-1] == row[2:])
+                feats.append(h3[ok3])
+                frows.append(row[:-2][ok3])
+    hs = np.concatenate(feats)
+    rs = np.concatenate(frows)
+    order = np.argsort(rs, kind="stable")
+    rs = rs[order]
+    bits = np.unpackbits(hs[order].view(np.uint8).reshape(-1, 8), axis=1, bitorder="little").astype(np.int32)
+    nfeat = np.bincount(rs, minlength=n)
+    counts = np.zeros((n, 64), dtype=np.int64)
+    nz = np.nonzero(nfeat)[0]
+    starts = np.searchsorted(rs, nz)
+    counts[nz] = np.add.reduceat(bits, starts, axis=0)
+    v = counts * 2 > nfeat[:, None]
+    vals = (v.astype(np.uint64) * _BIT[None, :]).sum(1, dtype=np.uint64)
+    return [int(x) for x in vals]
 
 
 def hamming(a: int, b: int) -> int:
@@ -147,6 +209,26 @@ class BankSet:
 
     def match(self, text: str) -> list[BankMatch]:
         return self.match_tokens(match_tokens(text))
+
+    def match_many(self, token_lists: list[list[str]]) -> list[list[BankMatch]]:
+        """Batch version of `match_tokens` (SimHash computed in one vectorised pass)."""
+        banks = self._watch.items()
+        if not banks:
+            return [[] for _ in token_lists]
+        min_tok = min(b.min_tokens for b in banks)
+        need = [i for i, t in enumerate(token_lists) if len(t) >= min_tok]
+        sims: dict[int, int] = dict(zip(need, simhash_many([token_lists[i] for i in need]))) if need else {}
+        out = []
+        for i, toks in enumerate(token_lists):
+            if not toks:
+                out.append([])
+                continue
+            sha = exact_hash(toks)
+            res: list[BankMatch] = []
+            for b in banks:
+                res.extend(b.match(toks, sha, sims.get(i)))
+            out.append(res)
+        return out
 
 
 def make_entry(entry_id: str, text: str, categories: dict[str, float]) -> dict:

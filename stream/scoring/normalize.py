@@ -81,22 +81,35 @@ def _strip_marks(t: str) -> str:
 
 
 def _fold_token(tok: str) -> str:
+    """Leetspeak / symbol folding of one token (letter floods are squeezed later, per text)."""
     tok = tok.strip("!|+¡")  # sentence punctuation, not leetspeak, at token edges ("sleep!!")
     if any(c in _LEET_CHARS for c in tok) and any(c.isalpha() for c in tok):
         tok = tok.translate(_LEET)
     elif tok and all(c in _LEET_CHARS for c in tok) and not tok.isdigit():
         tok = tok.translate(_LEET)  # e.g. "@$$" -> "ass"; plain numbers stay numbers
-    tok = re.sub(r"[@$!|+€£¡]", "", tok)
-    return _REPEAT.sub(r"\1\1", tok)
+    return _LEET_LEFT.sub("", tok)
 
 
-def match_tokens(text: str) -> list[str]:
-    """Obfuscation-resistant token sequence used by blocklists and hash banks."""
-    t = _strip_marks(normalize_text(text))
+_LEET_LEFT = re.compile(r"[@$!|+€£¡]")
+
+
+def match_tokens(text: str, normalized: bool = False) -> list[str]:
+    """Obfuscation-resistant token sequence used by blocklists and hash banks.
+
+    `normalized=True` skips `normalize_text` (the caller already applied it)."""
+    t = _strip_marks(text if normalized else normalize_text(text))
     if not t:
         return []
     raw = [tok for tok in _TOKEN_SPLIT.split(t) if tok]
-    toks = [f for f in (_fold_token(tok) for tok in raw) if f]
+    toks = []
+    for tok in raw:
+        if not tok.isalpha():  # fast path: plain words need no folding
+            tok = _fold_token(tok)
+            if not tok:
+                continue
+        toks.append(tok)
+    if any(len(x) > 2 for x in toks):
+        toks = _REPEAT.sub(r"\1\1", " ".join(toks)).split(" ")
     # Re-join spaced-out words: a run of >= 3 single-letter tokens ("k i l l", "k.i.l.l").
     out: list[str] = []
     run: list[str] = []

@@ -59,6 +59,7 @@ class OnnxStage:
 
     @classmethod
     def load(cls, path: Path, threads: int | None = None) -> "OnnxStage":
+        path = Path(path)
         sess = make_session(path, threads)
         meta = read_metadata(sess)
         return cls(meta.get("riskstream.model", path.stem), path, sess, meta)

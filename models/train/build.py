@@ -1,0 +1,189 @@
+"""One-command training pipeline: `python -m models.train.build [--stages cheap,encoder]`.
+
+Reads ../shared/datasets (+ models/data/*.jsonl, project-written), trains the cheap stage and the
+encoder heads, calibrates, chooses thresholds, exports ONNX to models/, writes held-out dev
+splits in eval-classifier format to .cache/dev/, and writes models/manifest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import onnx  # noqa: E402
+
+from models.train import data as D  # noqa: E402
+from models.train import export, thresholds  # noqa: E402
+from stream.scoring.metrics import auprc  # noqa: E402
+from models.train.train_cheap import build_matrix, pos_weights, train_logreg  # noqa: E402
+from stream.scoring import features  # noqa: E402
+from stream.taxonomy import CATEGORIES  # noqa: E402
+
+REPO = D.REPO
+MODELS = REPO / "models"
+CACHE = REPO / ".cache"
+VERSION = "0.2.0"
+CHEAP_FILE = "cheap_ngram.onnx"
+
+
+def sha256(p: Path) -> str:
+    h = hashlib.sha256()
+    with open(p, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def split_dev(ex: list[D.Example]):
+    """dev -> calibration half (thresholds, Platt) and report half (model card metrics)."""
+    train = [e for e in ex if e.split == "train"]
+    calib, report = [], []
+    for e in ex:
+        if e.split != "dev":
+            continue
+        h = int(hashlib.md5(e.text.encode()).hexdigest()[:6], 16) % 2
+        (calib if h == 0 else report).append(e)
+    return train, calib, report
+
+
+def write_dev(report: list[D.Example]) -> None:
+    out = CACHE / "dev"
+    out.mkdir(parents=True, exist_ok=True)
+    by: dict[str, list] = {}
+    for e in report:
+        by.setdefault(e.source.replace(":", "_"), []).append(D.to_eval_row(e))
+    allrows = []
+    for src, rows in by.items():
+        with open(out / f"{src}.jsonl", "w", encoding="utf-8") as fh:
+            for r in rows:
+                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+        allrows.extend(rows)
+    with open(out / "all.jsonl", "w", encoding="utf-8") as fh:
+        for r in allrows:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    print(f"  wrote {len(allrows)} dev rows ({len(by)} sources) to {out}")
+
+
+def labels(ex):
+    return np.stack([e.labels for e in ex]).astype(np.float32)
+
+
+def calibrate_and_threshold(logit_c, Yc, benign_c, name):
+    cal_a = np.ones(len(CATEGORIES), np.float32)
+    cal_b = np.zeros(len(CATEGORIES), np.float32)
+    thr = {}
+    info = {}
+    for j, c in enumerate(CATEGORIES):
+        known = ~np.isnan(Yc[:, j])
+        y = Yc[known, j]
+        if y.sum() >= 10 and (1 - y).sum() >= 10:
+            a, b = export.fit_platt(logit_c[known, j], y)
+            cal_a[j], cal_b[j] = a, b
+        s = 1 / (1 + np.exp(-(cal_a[j] * logit_c[:, j] + cal_b[j])))
+        t, inf = thresholds.choose(s, Yc[:, j], benign_c)
+        thr[c] = t
+        info[c] = inf
+        print(f"    {name} {c:24s} thr {t:.3f} a {cal_a[j]:.2f} b {cal_b[j]:+.2f} "
+              f"F1 {inf['f1']:.3f} P {inf['precision']:.3f} R {inf['recall']:.3f} npos {inf['n_pos']}")
+    return cal_a, cal_b, thr, info
+
+
+def report_metrics(scores: np.ndarray, Y: np.ndarray, ex, thr: dict, name: str) -> dict:
+    res = {}
+    benign = np.array([e.benign for e in ex])
+    for j, c in enumerate(CATEGORIES):
+        known = ~np.isnan(Y[:, j])
+        res[c] = auprc(Y[known, j], scores[known, j])
+    # binary any-category
+    anyy = np.array([1.0 if np.nansum(y) > 0 else (0.0 if np.all(~np.isnan(y)) or e.benign else np.nan)
+                     for y, e in zip(Y, ex)])
+    k = ~np.isnan(anyy)
+    res["any"] = auprc(anyy[k], scores[k].max(1))
+    flag = np.zeros(len(ex), bool)
+    for j, c in enumerate(CATEGORIES):
+        flag |= scores[:, j] >= thr[c]
+    res["benign_fpr"] = float(flag[benign].mean()) if benign.any() else float("nan")
+    print(f"  [{name}] any-AUPRC {res['any']:.3f} benign-FPR {res['benign_fpr']:.3f} | " +
+          " ".join(f"{c}:{v:.2f}" for c, v in res.items() if c in CATEGORIES and not np.isnan(v)))
+    # per source any-AUPRC
+    srcs = sorted({e.source for e in ex})
+    for s in srcs:
+        m = np.array([e.source == s for e in ex]) & k
+        if m.sum() and anyy[m].sum() and (1 - anyy[m]).sum():
+            print(f"      {s:28s} n={int(m.sum()):6d} any-AUPRC {auprc(anyy[m], scores[m].max(1)):.3f}")
+        elif m.sum():
+            print(f"      {s:28s} n={int(m.sum()):6d} flagged {flag[m].mean():.3f} (single-class)")
+    return res
+
+
+def stage_cheap(train, calib, report, args):
+    t0 = time.time()
+    print("[cheap] featurising", flush=True)
+    Xtr = build_matrix([e.text for e in train])
+    Ytr = labels(train)
+    wtr = np.array([e.weight for e in train], np.float32)
+    pw = pos_weights(Ytr, wtr)
+    print(f"  X {Xtr.shape} nnz {Xtr.nnz} ({time.time() - t0:.0f}s); pos_weight {np.round(pw, 2).tolist()}")
+    W, b = train_logreg(Xtr, Ytr, wtr, epochs=args.epochs, pos_weight=pw)
+    Xc = build_matrix([e.text for e in calib])
+    Xr = build_matrix([e.text for e in report])
+    lc = np.asarray(Xc @ W + b)
+    lr = np.asarray(Xr @ W + b)
+    Yc, Yr = labels(calib), labels(report)
+    benign_c = np.array([e.benign for e in calib])
+    cal_a, cal_b, thr, info = calibrate_and_threshold(lc, Yc, benign_c, "cheap")
+    sr = 1 / (1 + np.exp(-(cal_a * lr + cal_b)))
+    res = report_metrics(sr, Yr, report, thr, "cheap/report")
+    meta = {
+        "riskstream.stage": "cheap",
+        "riskstream.model": "cheap_ngram",
+        "riskstream.version": VERSION,
+        "riskstream.categories": list(CATEGORIES),
+        "riskstream.thresholds": thr,
+        "riskstream.features": features.spec(),
+        "riskstream.calibration": "platt per category: sigmoid(a*logit+b), fitted on dev calibration half",
+    }
+    m = export.cheap_model(W, b, cal_a, cal_b, meta)
+    onnx.save(m, MODELS / CHEAP_FILE)
+    print(f"[cheap] saved {MODELS / CHEAP_FILE} ({(MODELS / CHEAP_FILE).stat().st_size / 1e6:.1f} MB) "
+          f"in {time.time() - t0:.0f}s")
+    return {"thresholds": thr, "threshold_info": info, "report": res}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--stages", default="cheap,encoder")
+    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--enc-epochs", type=int, default=20)
+    args = ap.parse_args(argv)
+    stages = set(args.stages.split(","))
+    print("[data] loading sources", flush=True)
+    ex = D.load_all()
+    train, calib, report = split_dev(ex)
+    print(f"  train {len(train)}  calib {len(calib)}  report {len(report)}")
+    write_dev(report)
+    summary = {"version": VERSION}
+    if "cheap" in stages:
+        summary["cheap"] = stage_cheap(train, calib, report, args)
+    if "encoder" in stages:
+        from models.train import train_encoder
+        summary["encoder"] = train_encoder.stage_encoder(train, calib, report, args)
+    man = MODELS / "manifest.json"
+    old = json.loads(man.read_text()) if man.exists() else {}
+    old.update({k: v for k, v in summary.items()})
+    old["files"] = {p.name: sha256(p) for p in sorted(MODELS.glob("*.onnx"))}
+    man.write_text(json.dumps(old, indent=1, sort_keys=True, default=float))
+    print("[done]", json.dumps(old["files"], indent=1))
+
+
+if __name__ == "__main__":
+    main()

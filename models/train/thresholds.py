@@ -1,0 +1,46 @@
+"""Per-category threshold choice on the calibration half of the dev split."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from stream.scoring.metrics import f1_at
+
+MAX_BENIGN_FPR = 0.02  # per category, on rows of benign-only sources (incl. project benign talk)
+MIN_POS = 15
+FLOOR, CEIL = 0.25, 0.9
+
+
+def choose(scores: np.ndarray, y: np.ndarray, benign: np.ndarray, beta: float = 1.0) -> tuple[float, dict]:
+    """Max F-beta threshold subject to FPR <= MAX_BENIGN_FPR on benign rows.
+
+    scores: [N] calibrated scores; y: [N] labels with NaN = unknown; benign: [N] bool.
+    """
+    known = ~np.isnan(y)
+    ys, ss = y[known], scores[known]
+    bs = scores[benign]
+    npos = int(ys.sum())
+    if npos < MIN_POS:
+        thr = 0.5
+        f, p, r = f1_at(ys, ss, thr) if npos else (0.0, 0.0, 0.0)
+        return thr, {"f1": f, "precision": p, "recall": r, "n_pos": npos, "rule": "default (few positives)"}
+    # smallest threshold allowed by the benign-FPR constraint
+    if bs.size:
+        min_thr = float(np.quantile(bs, 1 - MAX_BENIGN_FPR))
+    else:
+        min_thr = 0.0
+    best = (-1.0, 0.5, 0.0, 0.0)
+    for thr in np.linspace(FLOOR, CEIL, 66):
+        if thr < min_thr:
+            continue
+        f, p, r = f1_at(ys, ss, thr)
+        fb = (1 + beta**2) * p * r / (beta**2 * p + r) if p + r else 0.0
+        if fb > best[0]:
+            best = (fb, float(thr), p, r)
+    if best[0] < 0:
+        thr = CEIL
+        f, p, r = f1_at(ys, ss, thr)
+        return thr, {"f1": f, "precision": p, "recall": r, "n_pos": npos, "rule": "ceiling (benign FPR)"}
+    thr = round(best[1], 4)
+    f, p, r = f1_at(ys, ss, thr)
+    return thr, {"f1": f, "precision": p, "recall": r, "n_pos": npos, "rule": f"max F1, benign FPR<={MAX_BENIGN_FPR}"}
