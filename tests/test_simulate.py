@@ -1,0 +1,71 @@
+"""Synthetic timelines and the stateless baseline, on a tiny dataset directory written by the test."""
+
+import json
+
+from stream.datasplit import split_of
+from stream.simulate.baseline import stateless_cases, threshold_for_rate, user_turn_peaks
+from stream.simulate.pools import load_pools
+from stream.simulate.timelines import build
+
+
+def _write(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def _datasets(tmp_path):
+    dev = {"split": "test"}
+    _write(tmp_path / "threatgram_threats.jsonl",
+           [{"id": f"tg{i}", "text": f"threat {i}", "labels": {"threat_level": i % 3, **dev}} for i in range(30)]
+           + [{"id": "tg-train", "text": "TRAIN ROW", "labels": {"threat_level": 2, "split": "train"}}])
+    _write(tmp_path / "reddit_cssrs_users.jsonl", [
+        {"id": f"u{i}", "labels": {"cssrs": c, **dev}, "turns": [{"role": "user", "content": f"{c} post {j}"} for j in range(3)]}
+        for i, c in enumerate(["Ideation", "Attempt", "Supportive", "Indicator"])])
+    _write(tmp_path / "goemotions.jsonl", [{"id": f"g{i}", "text": f"comment {i}", "labels": {"emotions": [e], **dev}}
+                                           for i, e in enumerate(["anger", "neutral"] * 10)])
+    for name in ("harmful_behaviors.jsonl", "ailuminate_en.jsonl", "toxigen_prompts.jsonl", "cyber_benign_frr.jsonl",
+                 "banking77_benign.jsonl", "sonos_nlu_benign.jsonl"):
+        _write(tmp_path / name, [{"id": f"{name}{i}", "text": f"{name} text {i}", "labels": {"hate": 0, **dev}} for i in range(10)])
+    for name in ("sgd_dialogues_benign.jsonl", "chatterbot_benign.jsonl"):
+        _write(tmp_path / name, [{"id": f"{name}{i}", "turns": [{"role": "user", "content": f"hi {i}"}], "labels": dev}
+                                 for i in range(10)])
+    return tmp_path
+
+
+def test_pools_draw_only_dev_rows(tmp_path):
+    pools = load_pools(_datasets(tmp_path))
+    assert "TRAIN ROW" not in pools.threat_violent
+    assert len(pools.threat_violent) == 10 and len(pools.threat_mild) == 10
+    assert len(pools.self_harm_users) == 2 and len(pools.supportive_users) == 1
+    assert split_of({"id": "x", "labels": {"split": "validate"}}) == "dev"
+
+
+def test_timelines_spread_escalating_harm_over_conversations_and_are_deterministic(tmp_path):
+    pools = load_pools(_datasets(tmp_path))
+    turns, truth = build(pools, n_violent=5, n_benign=8, n_spike=3, seed=3)
+    assert (turns, truth) == build(pools, n_violent=5, n_benign=8, n_spike=3, seed=3)
+    kinds = [t["kind"] for t in truth]
+    assert kinds.count("escalating") == 7 and kinds.count("benign") == 9 and kinds.count("spike") == 3
+    by_user = {}
+    for t in turns:
+        by_user.setdefault(t["user_id"], []).append(t)
+    for t in truth:
+        if t["kind"] == "escalating" and t["category"] == "violence":
+            mine = by_user[t["user_id"]]
+            risky = [x for x in mine if x["text"] in pools.threat_violent + pools.threat_mild + pools.grievance]
+            assert len({x["conversation_id"] for x in risky}) == len(risky) >= 3, "one risk turn per conversation"
+            assert any(x["event_id"] == t["harm_event_id"] and x["ts"] == t["harm_inferable_at"] for x in mine)
+    assert [t["ts"] for t in turns] == sorted(t["ts"] for t in turns)
+
+
+def test_stateless_baseline_matches_the_benign_rate():
+    def row(u, e, ts, v):
+        return {"user_id": u, "event_id": e, "ts": ts, "role": "user",
+                "category_scores": {"violence": v, "harassment": v / 2}}
+    rows = [row("b1", "x1", "1", 0.9), row("b2", "x2", "1", 0.5), row("b3", "x3", "1", 0.2), row("b4", "x4", "1", 0.1),
+            row("e1", "y1", "1", 0.3), row("e1", "y2", "2", 0.95)]
+    peaks = user_turn_peaks(rows)
+    thr = threshold_for_rate(peaks, ["b1", "b2", "b3", "b4"], 0.25)
+    assert 0.5 < thr <= 0.9 + 1e-6
+    cases = stateless_cases(peaks, thr)
+    assert {c["user_id"] for c in cases} == {"b1", "e1"}
+    assert next(c for c in cases if c["user_id"] == "e1")["trigger_event_id"] == "y2"
