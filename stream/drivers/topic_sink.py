@@ -30,14 +30,14 @@ class TopicSink:
     def __init__(self, settings: Settings, prefix: str, kinds: tuple[str, ...] = ("case", "score")):
         from kafka import KafkaProducer
 
+        from stream.kafka_clients import open_client
         from stream.topics import ensure_topics
 
         check_output_prefix(settings, prefix)
         out = replace(settings, topic_prefix=prefix)
         ensure_topics(out, [KIND_TOPIC[k] for k in kinds])
         self.topics = {k: out.topic(KIND_TOPIC[k]) for k in kinds}
-        self.producer = KafkaProducer(bootstrap_servers=settings.broker.split(","), acks="all",
-                                      **settings.security.kafka_python())
+        self.producer = open_client(KafkaProducer, settings, "replay", acks="all")
         self.sent = 0
 
     def __call__(self, eff: Effect) -> None:

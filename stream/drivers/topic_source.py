@@ -64,9 +64,10 @@ def read_topic(settings: Settings, topic: str, start_ms: int | None = None, end_
     """
     from kafka import KafkaConsumer, TopicPartition
 
-    consumer = KafkaConsumer(bootstrap_servers=settings.broker.split(","), group_id=None, enable_auto_commit=False,
-                             client_id="riskstream-replay", auto_offset_reset="earliest",
-                             **settings.security.kafka_python())
+    from stream.kafka_clients import open_client
+
+    consumer = open_client(KafkaConsumer, settings, "replay", group_id=None, enable_auto_commit=False,
+                           client_id="riskstream-replay", auto_offset_reset="earliest")
     try:
         partitions = consumer.partitions_for_topic(topic)
         if not partitions:
