@@ -11,7 +11,6 @@ models/MODEL_CARD.md; keep both in sync.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from stream.datasplit import hash_split, split_of
 from stream.taxonomy import CATEGORIES, PARENT
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,9 +68,8 @@ BENIGN = lab(rest="neg")
 NOT_SH = ("self-harm", "self-harm/intent", "self-harm/instructions")
 
 
-def _hsplit(key: str, pct: int = 15) -> str:
-    h = int(hashlib.sha1(key.encode()).hexdigest()[:8], 16) % 100
-    return "dev" if h < pct else "train"
+# The split is shared with `riskstream simulate` (timelines draw dev rows only): one definition.
+_hsplit = hash_split
 
 
 def _rows(name: str):
@@ -79,11 +78,7 @@ def _rows(name: str):
             yield json.loads(line)
 
 
-def _split_of(r: dict, dev_names=("dev", "valid", "val", "validate", "test")) -> str:
-    s = r.get("labels", {}).get("split")
-    if s is None:
-        return _hsplit(r["id"])
-    return "dev" if s in dev_names else "train"
+_split_of = split_of
 
 
 def _sample(rows: list, n: int, seed: int = 13) -> list:
