@@ -68,14 +68,16 @@ def test_clear_harm_flagged(scorer, text, category):
 
 
 def test_project_benign_sets_mostly_unflagged(scorer):
-    rows = _rows("benign_violence_talk.jsonl") + _rows("benign_scary_prompts.jsonl")
+    rows = (_rows("benign_violence_talk.jsonl") + _rows("benign_scary_prompts.jsonl")
+            + _rows("threats_third_party_benign.jsonl"))
     res = scorer.score_batch([r["text"] for r in rows])
     flagged = [r["text"] for r, s in zip(rows, res) if s.flagged]
     assert len(flagged) / len(rows) <= 0.05, flagged
 
 
 def test_project_harmful_sets_mostly_flagged(scorer):
-    rows = _rows("harmful_counterparts.jsonl") + _rows("harmful_requests.jsonl") + _rows("sexual_content.jsonl")
+    rows = (_rows("harmful_counterparts.jsonl") + _rows("harmful_requests.jsonl") + _rows("sexual_content.jsonl")
+            + _rows("threats_third_party.jsonl"))
     res = scorer.score_batch([r["text"] for r in rows])
     missed = [r["text"] for r, s in zip(rows, res) if not s.flagged]
     assert len(missed) / len(rows) <= 0.10, missed
