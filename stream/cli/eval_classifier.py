@@ -58,7 +58,7 @@ def evaluate(rows, scorer, batch_size: int = 256) -> dict:
     """Metrics dict for labelled rows (used by the CLI and the training pipeline's report)."""
     import numpy as np
 
-    from stream.scoring.metrics import auprc, f1_at
+    from stream.scoring.metrics import auprc, prf
     from stream.taxonomy import CATEGORIES
 
     n = len(rows)
@@ -86,16 +86,11 @@ def evaluate(rows, scorer, batch_size: int = 256) -> dict:
         known = ~np.isnan(Y[:, j])
         y, sc, fl = Y[known, j], S[known, j], F[known, j]
         npos = int(y.sum())
-        tp = float(np.sum(fl & (y == 1)))
-        fp = float(np.sum(fl & (y == 0)))
-        fn = float(np.sum(~fl & (y == 1)))
-        p = tp / (tp + fp) if tp + fp else 0.0
-        rcl = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * p * rcl / (p + rcl) if p + rcl else 0.0
+        f1, p, rcl = prf(fl, y)
         out["categories"][c] = {
             "n": int(known.sum()), "n_pos": npos,
             "auprc": auprc(y, sc) if npos and npos < len(y) else None,
-            "f1": f1 if npos else None, "precision": p if (tp + fp) else None, "recall": rcl if npos else None,
+            "f1": f1 if npos else None, "precision": p if fl.any() else None, "recall": rcl if npos else None,
             "threshold": thr.get(c),
             "benign_fpr": float(F[benign, j].mean()) if benign.any() else None,
         }
@@ -103,16 +98,12 @@ def evaluate(rows, scorer, batch_size: int = 256) -> dict:
     kk = ~np.isnan(anyy)
     flagged = F.any(1)
     ya, sa, fa = anyy[kk], S[kk].max(1), flagged[kk]
-    tp = float(np.sum(fa & (ya == 1)))
-    fp = float(np.sum(fa & (ya == 0)))
-    fn = float(np.sum(~fa & (ya == 1)))
-    p = tp / (tp + fp) if tp + fp else 0.0
-    rcl = tp / (tp + fn) if tp + fn else 0.0
+    f1, p, rcl = prf(fa, ya)
     out["any"] = {
         "n": int(kk.sum()), "n_pos": int(ya.sum()),
         "auprc": auprc(ya, sa) if 0 < ya.sum() < len(ya) else None,
-        "f1": (2 * p * rcl / (p + rcl) if p + rcl else 0.0) if ya.sum() else None,
-        "precision": p if tp + fp else None, "recall": rcl if ya.sum() else None,
+        "f1": f1 if ya.sum() else None,
+        "precision": p if fa.any() else None, "recall": rcl if ya.sum() else None,
         "flagged_rate_pos": float(flagged[anyy == 1].mean()) if (anyy == 1).any() else None,
     }
     out["benign_fpr"] = float(flagged[benign].mean()) if benign.any() else None

@@ -25,8 +25,8 @@ def auprc(y: np.ndarray, s: np.ndarray) -> float:
     return float(np.sum((rec - rec_prev) * prec))
 
 
-def f1_at(y: np.ndarray, s: np.ndarray, thr: float) -> tuple[float, float, float]:
-    pred = s >= thr
+def prf(pred: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """(F1, precision, recall) of boolean predictions against 0/1 labels."""
     tp = float(np.sum(pred & (y == 1)))
     fp = float(np.sum(pred & (y == 0)))
     fn = float(np.sum(~pred & (y == 1)))
@@ -34,3 +34,7 @@ def f1_at(y: np.ndarray, s: np.ndarray, thr: float) -> tuple[float, float, float
     r = tp / (tp + fn) if tp + fn else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
     return f, p, r
+
+
+def f1_at(y: np.ndarray, s: np.ndarray, thr: float) -> tuple[float, float, float]:
+    return prf(s >= thr, y)
