@@ -38,7 +38,6 @@ def train_logreg(X: sp.csr_matrix, Y: np.ndarray, w: np.ndarray, epochs: int = 6
     mb = np.zeros_like(b); vb = np.zeros_like(b)
     b1, b2, eps = 0.9, 0.999, 1e-8
     rng = np.random.default_rng(seed)
-    XT = None
     step = 0
     wsum = float(w.sum())
     for ep in range(epochs):

@@ -27,13 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="riskstream", description="Conversation risk monitoring on Kafka.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"stream.cli.{name}")
-        except ModuleNotFoundError as exc:  # a command whose module is not written yet
-            if exc.name != f"stream.cli.{name}":
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(f"stream.cli.{name}").register(sub)
     return parser
 
 

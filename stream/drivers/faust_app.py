@@ -151,7 +151,6 @@ def create_app(settings: Settings, detector: Detector) -> faust.App:
     faust_detect.register(wiring)
     faust_review.register(wiring)
     faust_privacy.register(wiring)
-    app.riskstream = wiring  # for tests and tools
     return app
 
 

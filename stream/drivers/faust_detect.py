@@ -8,6 +8,8 @@ order between the turns of a batch, on the partition that holds the person's win
 
 from __future__ import annotations
 
+import time
+
 import orjson
 
 from stream.core.events import Rejection, Turn, parse_turn
@@ -17,7 +19,7 @@ from stream.core.privacy import erase, purge
 from stream.core.review import banned_key
 from stream.core.window import UserWindow
 from stream.drivers.faust_app import TableStore, Wiring, raw_value
-from stream.drivers.faust_privacy import control_of, is_deleted, now
+from stream.drivers.faust_privacy import control_of, is_deleted
 
 
 def register(w: Wiring) -> None:
@@ -60,7 +62,7 @@ def register(w: Wiring) -> None:
         stored = store.get(key, control)
         window = UserWindow.from_dict(stored) if stored else None
         if control["control"] == "erase":
-            window, effects = erase(window, control["request"], now())
+            window, effects = erase(window, control["request"], time.time())
         else:
             window, effects = purge(window, key, control["now"], w.detector.config.retention_days)
             if not effects:

@@ -8,8 +8,6 @@ does the same with `purge` records for windows idle beyond retention (by event t
 
 from __future__ import annotations
 
-import time
-
 import orjson
 
 from stream.core.identity import members
@@ -67,7 +65,3 @@ def control_of(raw: bytes) -> dict | None:
     except orjson.JSONDecodeError:
         return None
     return value if isinstance(value, dict) and value.get("control") in ("erase", "purge") else None
-
-
-def now() -> float:
-    return time.time()
