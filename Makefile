@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv kafka-fetch bench models clean
+.PHONY: demo test venv kafka-fetch bench models holdout-models clean
 
 venv: $(STAMP)
 
@@ -43,6 +43,11 @@ models: $(TRAIN_STAMP) $(STAMP)
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build_banks
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build
 	$(TRAIN_ENV) $(PY) -m models.train.card
+
+# Benchmark-only model set: the escalation benchmark's violence sources (ThreatGram, GoEmotions)
+# left out of training entirely, so bench/bench_timelines.py can report on data the models never saw.
+holdout-models: $(TRAIN_STAMP) $(STAMP)
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build --holdout threatgram,goemotions --out .cache/holdout-models
 
 clean:
 	rm -rf $(VENV) .demo .cache

@@ -1,13 +1,24 @@
 """The escalation benchmark, one command: simulate -> replay -> stateless baseline -> evaluate.
 
 riskstream (stateful windows, stages, linking) against a stateless per-turn baseline whose
-threshold is set to flag the same share of benign users. Writes bench/results/timelines.json and
-bench/results/timelines.html (plots), and prints the headline figures.
+threshold is set to flag the same share of benign users. Timelines are drawn from the "report"
+half of the dev split (policy was tuned on the "tune" half). Two model sets:
+
+- production: the committed models. The timeline sources' dev rows are unseen, but their sources
+  are in training, so per-turn scores are in-distribution and the stateless baseline is strong.
+- held-out: models trained with the timelines' violence sources (ThreatGram, GoEmotions) left out
+  entirely (`make holdout-models`, written to .cache/holdout-models): what riskstream meets on
+  data it has never seen. Skipped with a note when that model set has not been built.
+
+Writes bench/results/timelines.json (+ .html) and timelines_heldout.json (+ .html), and prints
+the headline figures.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -22,42 +33,66 @@ from stream.simulate.baseline import stateless_cases, threshold_for_rate, user_t
 
 RESULTS = Path(__file__).resolve().parent / "results"
 RS = [sys.executable, "-m", "stream"]
+HELDOUT_MODELS = REPO / ".cache" / "holdout-models"
+HEADLINE_KEYS = ("recall", "precision", "benign_flagged_per_1000", "delay_hours", "delay_turns", "per_shape")
 
 
 def _lines(path: Path) -> list[dict]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
 
 
-def main(seed: int = 11) -> dict:
-    RESULTS.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory() as d:
-        d = Path(d)
-        subprocess.run(RS + ["simulate", "--out", str(d), "--seed", str(seed)], check=True, cwd=REPO)
-        subprocess.run(RS + ["replay", "--input", str(d / "turns.jsonl"), "--cases", str(d / "cases.jsonl"),
-                             "--scores", str(d / "scores.jsonl"), "--no-progress"], check=True, cwd=REPO)
-        truth = _lines(d / "truth.jsonl")
-        benign = [t["user_id"] for t in truth if t["kind"] == "benign"]
-        opened = {c["user_id"] for c in _lines(d / "cases.jsonl") if c["event"] == "open"}
-        rate = sum(u in opened for u in benign) / len(benign)
-        peaks = user_turn_peaks(_lines(d / "scores.jsonl"))
-        thr = threshold_for_rate(peaks, benign, rate)
-        (d / "baseline.jsonl").write_bytes(b"".join(dumps_line(c) for c in stateless_cases(peaks, thr)))
-        subprocess.run(RS + ["evaluate", "--cases", str(d / "cases.jsonl"), "--truth", str(d / "truth.jsonl"),
-                             "--turns", str(d / "turns.jsonl"), "--baseline-cases", str(d / "baseline.jsonl"),
-                             "--json", str(RESULTS / "timelines.json"), "--html", str(RESULTS / "timelines.html")],
-                       check=True, cwd=REPO)
-    report = json.loads((RESULTS / "timelines.json").read_text())
-    systems = report["systems"]
-    names = list(systems)
-    ours, base = systems[names[0]], systems[names[1]]
-    head = {"bench": "timelines", "seed": seed, "users": report["users"], "baseline_threshold": round(thr, 4),
-            "riskstream": {k: ours[k] for k in ("recall", "precision", "benign_flagged_per_1000", "delay_hours", "delay_turns")},
-            "stateless_same_fpr": {k: base[k] for k in ("recall", "precision", "benign_flagged_per_1000")},
+def run_models(d: Path, name: str, models_dir: Path | None) -> dict:
+    """Replay the simulated timelines with one model set, build the baseline, evaluate; returns the headline."""
+    env = dict(os.environ, **({"RISKSTREAM_MODELS_DIR": str(models_dir)} if models_dir else {}))
+    out = d / name
+    out.mkdir()
+    subprocess.run(RS + ["replay", "--input", str(d / "turns.jsonl"), "--cases", str(out / "cases.jsonl"),
+                         "--scores", str(out / "scores.jsonl"), "--no-progress"], check=True, cwd=REPO, env=env)
+    truth = _lines(d / "truth.jsonl")
+    benign = [t["user_id"] for t in truth if t["kind"] == "benign"]
+    opened = {c["user_id"] for c in _lines(out / "cases.jsonl") if c["event"] == "open"}
+    rate = sum(u in opened for u in benign) / len(benign)
+    peaks = user_turn_peaks(_lines(out / "scores.jsonl"))
+    thr = threshold_for_rate(peaks, benign, rate)
+    (out / "baseline.jsonl").write_bytes(b"".join(dumps_line(c) for c in stateless_cases(peaks, thr)))
+    stem = "timelines" if name == "production" else f"timelines_{name}"
+    subprocess.run(RS + ["evaluate", "--cases", str(out / "cases.jsonl"), "--truth", str(d / "truth.jsonl"),
+                         "--turns", str(d / "turns.jsonl"), "--baseline-cases", str(out / "baseline.jsonl"),
+                         "--json", str(RESULTS / f"{stem}.json"), "--html", str(RESULTS / f"{stem}.html")],
+                   check=True, cwd=REPO, env=env)
+    report = json.loads((RESULTS / f"{stem}.json").read_text())
+    ours, base = report["systems"]["riskstream"], report["systems"]["baseline"]
+    head = {"models": str(models_dir or "models/"), "baseline_threshold": round(thr, 4),
+            "riskstream": {k: ours[k] for k in HEADLINE_KEYS},
+            "stateless_same_fpr": {k: base[k] for k in ("recall", "precision", "benign_flagged_per_1000", "per_shape")},
             "recall_gain_points": round(100 * ((ours["recall"] or 0) - (base["recall"] or 0)), 1)}
     report["headline"] = head
-    (RESULTS / "timelines.json").write_text(json.dumps(report, indent=2) + "\n")
+    (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
     return head
 
 
+def main(seed: int = 11, part: str = "report", heldout: Path | None = HELDOUT_MODELS) -> dict:
+    RESULTS.mkdir(exist_ok=True)
+    result: dict = {"bench": "timelines", "seed": seed, "part": part}
+    with tempfile.TemporaryDirectory() as d:
+        d = Path(d)
+        subprocess.run(RS + ["simulate", "--out", str(d), "--seed", str(seed), "--part", part], check=True, cwd=REPO)
+        kinds: dict[str, int] = {}
+        for t in _lines(d / "truth.jsonl"):
+            kinds[t["kind"]] = kinds.get(t["kind"], 0) + 1
+        result["users"] = kinds
+        result["production"] = run_models(d, "production", None)
+        if heldout and (heldout / "cheap_ngram.onnx").is_file():
+            result["heldout"] = run_models(d, "heldout", heldout)
+        else:
+            result["heldout"] = f"skipped: {heldout} not built (run `make holdout-models`)"
+    return result
+
+
 if __name__ == "__main__":
-    print(json.dumps(main(), indent=2))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--part", default="report", choices=("report", "tune", "all"))
+    ap.add_argument("--heldout-models", type=Path, default=HELDOUT_MODELS)
+    a = ap.parse_args()
+    print(json.dumps(main(a.seed, a.part, a.heldout_models), indent=2))

@@ -1,7 +1,8 @@
 """Test double for the classifier (never for Kafka): keyword rules -> category scores.
 
 Lets core tests control scores exactly, so policy behaviour is asserted independently of model
-quality. Text containing "[violence=0.9]" scores violence 0.9, etc.
+quality. Text containing "[violence=0.9]" scores violence 0.9, etc. "{violence+0.4}" fragments add
+up (capped at 1): one alone scores 0.4, two read together 0.8, as a build-up of mild turns would.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from stream.scoring.types import TextScore
 from stream.taxonomy import CATEGORIES
 
 _TAG = re.compile(r"\[([a-z/-]+)=([0-9.]+)\]")
+_ADD = re.compile(r"\{([a-z/-]+)\+([0-9.]+)\}")
 
 
 class TagScorer:
@@ -27,6 +29,11 @@ class TagScorer:
             scores = {c: 0.01 for c in CATEGORIES}
             for cat, val in _TAG.findall(text):
                 scores[cat] = float(val)
+            added: dict[str, float] = {}
+            for cat, val in _ADD.findall(text):
+                added[cat] = added.get(cat, 0.0) + float(val)
+            for cat, val in added.items():
+                scores[cat] = max(scores[cat], min(1.0, val))
             flags = {c: scores[c] >= self.thresholds[c] for c in CATEGORIES}
             out.append(TextScore(scores, flags, any(flags.values())))
         return out

@@ -216,3 +216,24 @@ def test_evaluate_and_recalibrate_cli_on_files(tmp_path, monkeypatch):
         main(["evaluate", "--cases", str(cases), "--decisions", str(tmp_path / "missing.jsonl")])
     with pytest.raises(SystemExit, match="truth mode"):
         main(["evaluate", "--cases", str(cases), "--decisions", str(decisions), "--turns", str(cases)])
+
+
+def test_truth_mode_counts_a_person_detected_on_any_of_their_accounts_and_reports_per_shape():
+    truth = [
+        {"user_id": "p1a", "kind": "escalating", "category": "violence", "shape": "cross-account",
+         "accounts": ["p1a", "p1b"], "harm_inferable_at": iso(T0), "harm_event_id": "b-2"},
+        {"user_id": "p2", "kind": "escalating", "category": "violence", "shape": "spread",
+         "harm_inferable_at": iso(T0), "harm_event_id": None},
+        {"user_id": "ben1", "kind": "benign", "category": None, "harm_inferable_at": None, "harm_event_id": None},
+    ]
+    errors: list[str] = []
+    bad = {"user_id": "x", "kind": "benign", "accounts": "x"}
+    parsed = parse_truth([(i, orjson.dumps(t)) for i, t in enumerate(truth + [bad])], errors)
+    assert len(parsed) == 3 and errors and "accounts" in errors[0]
+    turns = {"p1a": [(T0 - 60, "a-1")], "p1b": [(T0, "b-2"), (T0 + 60, "b-3")]}
+    cases = collapse([dict(case_event("k", "p1b", T0 + 60), trigger_event_id="b-3")])  # on the second account
+    r = truth_report(parsed, {"riskstream": cases}, turns)["systems"]["riskstream"]
+    assert (r["true_positives"], r["false_positives"]) == (1, 0)
+    assert r["per_shape"] == {"cross-account": {"users": 1, "detected": 1, "recall": 1.0},
+                              "spread": {"users": 1, "detected": 0, "recall": 0.0}}
+    assert r["delay_turns"]["median"] == 1  # counted over both accounts' turns: b-2 (harm) .. b-3 (trigger)

@@ -24,9 +24,10 @@ def _datasets(tmp_path):
                                            for i, e in enumerate(["anger", "neutral"] * 10)])
     for name in ("harmful_behaviors.jsonl", "ailuminate_en.jsonl", "toxigen_prompts.jsonl", "cyber_benign_frr.jsonl",
                  "banking77_benign.jsonl", "sonos_nlu_benign.jsonl"):
-        _write(tmp_path / name, [{"id": f"{name}{i}", "text": f"{name} text {i}", "labels": {"hate": 0, **dev}} for i in range(10)])
+        _write(tmp_path / name, [{"id": f"{name}{i}", "text": f"{name} text {i}",
+                                  "labels": {"hate": 0, "hazard": "vcr" if i % 2 else "prv", **dev}} for i in range(10)])
     for name in ("sgd_dialogues_benign.jsonl", "chatterbot_benign.jsonl"):
-        _write(tmp_path / name, [{"id": f"{name}{i}", "turns": [{"role": "user", "content": f"hi {i}"}], "labels": dev}
+        _write(tmp_path / name, [{"id": f"{name}{i}", "turns": [{"role": "user", "content": f"hi {name} {i}"}], "labels": dev}
                                  for i in range(10)])
     return tmp_path
 
@@ -39,21 +40,44 @@ def test_pools_draw_only_dev_rows(tmp_path):
     assert split_of({"id": "x", "labels": {"split": "validate"}}) == "dev"
 
 
+def test_pools_halve_the_dev_split_into_tune_and_report(tmp_path):
+    root = _datasets(tmp_path)
+    whole, tune, report = (load_pools(root, part=p) for p in ("all", "tune", "report"))
+    for pool in ("threat_violent", "grievance", "benign", "harmful_requests"):
+        a, b = set(getattr(tune, pool)), set(getattr(report, pool))
+        assert not a & b, f"{pool}: a text in both halves"
+        assert a | b == set(getattr(whole, pool))
+    assert tune.threat_violent and report.threat_violent
+    assert set(whole.violent_requests) == {t for t in whole.harmful_requests if t.split()[-1] in "13579"}
+
+
 def test_timelines_spread_escalating_harm_over_conversations_and_are_deterministic(tmp_path):
     pools = load_pools(_datasets(tmp_path))
-    turns, truth = build(pools, n_violent=5, n_benign=8, n_spike=3, seed=3)
-    assert (turns, truth) == build(pools, n_violent=5, n_benign=8, n_spike=3, seed=3)
+    turns, truth = build(pools, n_violent=6, n_benign=8, n_spike=3, seed=3)
+    assert (turns, truth) == build(pools, n_violent=6, n_benign=8, n_spike=3, seed=3)
     kinds = [t["kind"] for t in truth]
-    assert kinds.count("escalating") == 7 and kinds.count("benign") == 9 and kinds.count("spike") == 3
+    assert kinds.count("escalating") == 8 and kinds.count("benign") == 9 and kinds.count("spike") == 3
     by_user = {}
     for t in turns:
         by_user.setdefault(t["user_id"], []).append(t)
+    risk_pool = set(pools.threat_violent + pools.threat_mild + pools.grievance + pools.violent_requests)
+    shapes = set()
     for t in truth:
         if t["kind"] == "escalating" and t["category"] == "violence":
-            mine = by_user[t["user_id"]]
-            risky = [x for x in mine if x["text"] in pools.threat_violent + pools.threat_mild + pools.grievance]
+            shapes.add(t["shape"])
+            mine = [x for a in t.get("accounts", [t["user_id"]]) for x in by_user[a]]
+            risky = [x for x in mine if x["text"] in risk_pool]
             assert len({x["conversation_id"] for x in risky}) == len(risky) >= 3, "one risk turn per conversation"
             assert any(x["event_id"] == t["harm_event_id"] and x["ts"] == t["harm_inferable_at"] for x in mine)
+            texts = {x["text"] for x in risky}
+            if t["shape"] == "spread":
+                assert not texts & set(pools.threat_violent), "spread harm has no single violent threat"
+                assert texts & set(pools.violent_requests)
+            if t["shape"] == "cross-account":
+                assert len(t["accounts"]) == 2 and all(by_user[a] for a in t["accounts"])
+                assert len({x["identity"]["device_hash"] for x in mine}) == 1, "the accounts share a device"
+                assert len({x["user_id"] for x in risky}) == 2, "the harm is split over both accounts"
+    assert shapes == {"explicit", "spread", "cross-account"}
     assert [t["ts"] for t in turns] == sorted(t["ts"] for t in turns)
 
 

@@ -159,18 +159,43 @@ def stage_cheap(train, calib, report, args):
     return {"thresholds": thr, "threshold_info": info, "report": res}
 
 
+def _redirect_output(out: Path) -> None:
+    """Models go to `out`; the blocklists and hash banks of models/ are linked in, so the set loads as is."""
+    global MODELS
+    from models.train import train_encoder
+
+    out.mkdir(parents=True, exist_ok=True)
+    for sub in ("lists", "banks"):
+        link = out / sub
+        if not link.exists():
+            link.symlink_to((REPO / "models" / sub).resolve(), target_is_directory=True)
+    MODELS = train_encoder.MODELS = out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--stages", default="cheap,encoder")
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--enc-epochs", type=int, default=20)
+    ap.add_argument("--holdout", default="", metavar="SOURCES",
+                    help="comma-separated loader names left out of training entirely (e.g. threatgram,reddit_cssrs), "
+                         "for benchmarks on sources the models have never seen; needs --out")
+    ap.add_argument("--out", metavar="DIR", help="write the models here instead of models/ (lists and banks are linked)")
     args = ap.parse_args(argv)
     stages = set(args.stages.split(","))
+    holdout = {h for h in args.holdout.split(",") if h}
+    if holdout and not args.out:
+        ap.error("--holdout writes a benchmark-only model set: give --out DIR (never models/)")
+    if holdout - set(D.LOADERS):
+        ap.error(f"unknown source(s) in --holdout: {', '.join(sorted(holdout - set(D.LOADERS)))}")
+    if args.out:
+        _redirect_output(Path(args.out))
     print("[data] loading sources", flush=True)
-    ex = D.load_all()
+    ex = D.load_all(skip=holdout)
     train, calib, report = split_dev(ex)
-    print(f"  train {len(train)}  calib {len(calib)}  report {len(report)}")
-    write_dev(report)
+    print(f"  train {len(train)}  calib {len(calib)}  report {len(report)}" + (f"  (held out: {', '.join(sorted(holdout))})" if holdout else ""))
+    if not args.out:
+        write_dev(report)
     summary = {"version": VERSION}
     if "cheap" in stages:
         summary["cheap"] = stage_cheap(train, calib, report, args)

@@ -447,9 +447,11 @@ LOADERS = {
 SOURCE_CAP = 12000
 
 
-def load_all(verbose: bool = True) -> list[Example]:
+def load_all(verbose: bool = True, skip: set[str] = frozenset()) -> list[Example]:
     out: list[Example] = []
     for name, fn in LOADERS.items():
+        if name in skip:
+            continue
         ex = [e for e in fn() if e.text and e.text.strip()]
         out.extend(ex)
         if verbose:

@@ -19,6 +19,9 @@ def register(sub) -> None:
     p.add_argument("--self-harm", type=int, default=None, help="at-risk users (default: every dev-split one)")
     p.add_argument("--benign", type=int, default=1500, help="benign users (default 1500)")
     p.add_argument("--spike", type=int, default=100, help="single-spike users (default 100)")
+    p.add_argument("--part", choices=("all", "tune", "report"), default="all",
+                   help="which half of the dev split to draw from: tune policy on 'tune', report figures on "
+                        "'report' (default: all)")
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=run)
 
@@ -30,7 +33,7 @@ def run(args) -> int:
     from stream.simulate.pools import load_pools
     from stream.simulate.timelines import build
 
-    pools = load_pools(Path(args.datasets) if args.datasets else None)
+    pools = load_pools(Path(args.datasets) if args.datasets else None, part=args.part)
     turns, truth = build(pools, args.violent, args.self_harm, args.benign, args.spike, args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -133,23 +133,35 @@ class Detector:
 
     # -- context-aware scoring -------------------------------------------------------------
     def _with_context(self, ctx: list[dict], turn: Turn, score: TextScore) -> tuple[dict[str, float], bool]:
-        """Per-category max of the turn alone and, for a short follow-up that refers back, the turn
-        read with its context, capped by what the context itself scored (it inherits, not invents)."""
+        """Per-category max of the turn alone and the turn read with its conversation context.
+
+        Two readings, both through the same scorer: a short follow-up that refers back ("give me an
+        example of it") inherits what its context scored, capped by it (it inherits, not invents);
+        and a build-up, where the recent turns of the conversation read together score clearly above
+        every one of them alone (intent assembled over several mild turns)."""
         cfg = self.config
         scores = dict(score.category_scores)
-        if not ctx or len(turn.text.split()) > cfg.context_max_words or not _REFERS_BACK.search(turn.text):
+        prior = [c for c in ctx[-cfg.context_turns:] if c["conversation_id"] == turn.conversation_id
+                 and 0 <= turn.ts - c["ts"] <= cfg.context_gap_minutes * 60 and c["event_id"] != turn.event_id]
+        if not prior:
             return scores, False
-        prev = ctx[-1]
-        if prev["conversation_id"] != turn.conversation_id or turn.ts - prev["ts"] > cfg.context_gap_minutes * 60:
+        prev = prior[-1]
+        prev_max = max(prev["scores"].values(), default=0.0)
+        follow_up = (len(turn.text.split()) <= cfg.context_max_words and bool(_REFERS_BACK.search(turn.text))
+                     and prev_max >= cfg.context_min_score)
+        parts = {c: max([scores.get(c, 0.0)] + [p["scores"].get(c, 0.0) for p in prior]) for c in scores}
+        build_up = max(parts.values(), default=0.0) >= cfg.buildup_min_score
+        if not (follow_up or build_up):
             return scores, False
-        if max(prev["scores"].values(), default=0.0) < cfg.context_min_score:
-            return scores, False
-        joint = self.scorer.score_batch([prev["text"] + "\n" + turn.text])[0].category_scores
+        text = prev["text"] + "\n" + turn.text if not build_up else "\n".join([p["text"] for p in prior] + [turn.text])
+        joint = self.scorer.score_batch([text])[0].category_scores
         changed = False
         for c, v in joint.items():
-            inherited = min(v, prev["scores"].get(c, 0.0))
-            if inherited > scores[c]:
-                scores[c], changed = inherited, True
+            cand = min(v, prev["scores"].get(c, 0.0)) if follow_up else 0.0
+            if build_up and v >= parts.get(c, 0.0) + cfg.buildup_margin:
+                cand = max(cand, v)
+            if cand > scores.get(c, 0.0):
+                scores[c], changed = cand, True
         return scores, changed
 
     def _context_for(self, window: UserWindow, turn: Turn, create: bool = False) -> list[dict]:

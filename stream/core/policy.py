@@ -37,11 +37,11 @@ HARM_TO_OTHERS = frozenset({"harassment/threatening", "hate/threatening", "illic
 
 @dataclass(frozen=True)
 class PolicyConfig:
-    half_life_hours: float = 72.0  # decay of accumulated risk
-    min_contribution: float = 0.35  # a category score below this adds nothing to the window
+    half_life_hours: float = 168.0  # decay of accumulated risk: a week, since harm is spread over days
+    min_contribution: float = 0.2  # a category score below this adds nothing to the window
     severe_score: float = 0.85  # one flagged turn at or above this opens a case...
     severe_min_weight: float = 0.6  # ...in a category at least this grave (one insult is not a case; a pattern is)
-    accumulate_threshold: float = 1.4  # decayed risk at or above this (with >= 2 turns) opens a case
+    accumulate_threshold: float = 0.6  # decayed risk at or above this (with >= 2 turns) opens a case
     min_evidence_turns: int = 2
     evidence_limit: int = 16  # ring of evidence references kept per user
     excerpt_chars: int = 400  # evidence excerpts are redacted and cut to this
@@ -57,6 +57,8 @@ class PolicyConfig:
     context_max_words: int = 16  # a follow-up this short, referring back, inherits its context
     context_gap_minutes: float = 120.0  # context only from the same conversation, this recent
     context_min_score: float = 0.4  # the context turn must itself have scored this high
+    buildup_min_score: float = 0.2  # build-up: read the conversation together once a part scores this high...
+    buildup_margin: float = 0.2  # ...and count it where together it scores this much above every part alone
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     zdr_tenants: frozenset[str] = frozenset()  # tenants whose raw text is never persisted
 

@@ -47,6 +47,12 @@ class TruthUser:
     category: str | None
     harm_ts: float | None
     harm_event_id: str | None
+    shape: str | None = None  # how the harm is laid out (explicit, spread, cross-account, posts, ...)
+    accounts: tuple[str, ...] = ()  # every account of the person (a case on any of them counts)
+
+    @property
+    def account_ids(self) -> tuple[str, ...]:
+        return self.accounts or (self.user_id,)
 
 
 def parse_decisions(records: Iterable[tuple[object, bytes]], errors: list[str]) -> list[Decision]:
@@ -67,7 +73,8 @@ def final_decisions(decisions: list[Decision]) -> list[Decision]:
 
 
 def parse_truth(records: Iterable[tuple[object, bytes]], errors: list[str]) -> list[TruthUser]:
-    """Simulation truth lines: user_id, kind (escalating|benign|spike), category, harm_inferable_at, harm_event_id."""
+    """Simulation truth lines: user_id, kind (escalating|benign|spike), category, harm_inferable_at, harm_event_id,
+    and optionally shape and accounts (all accounts of one person)."""
     out: list[TruthUser] = []
     for where, t in valid_records(records, None, errors):
         uid, kind = t.get("user_id"), t.get("kind")
@@ -79,7 +86,11 @@ def parse_truth(records: Iterable[tuple[object, bytes]], errors: list[str]) -> l
         except (ValueError, TypeError) as exc:
             errors.append(f"{where}: bad harm_inferable_at: {exc}")
             continue
-        out.append(TruthUser(uid, kind, t.get("category"), harm, t.get("harm_event_id")))
+        accounts = t.get("accounts") or []
+        if not isinstance(accounts, list) or not all(isinstance(a, str) for a in accounts):
+            errors.append(f"{where}: accounts must be a list of user ids")
+            continue
+        out.append(TruthUser(uid, kind, t.get("category"), harm, t.get("harm_event_id"), t.get("shape"), tuple(accounts)))
     return out
 
 

@@ -138,9 +138,11 @@ def truth_report(truth: list[TruthUser], systems: dict[str, list[CaseSummary]],
 
 def _truth_system(truth: list[TruthUser], cases: list[CaseSummary],
                   user_turns: dict[str, list[tuple[float, str]]] | None) -> dict:
-    by_user: dict[str, list[CaseSummary]] = defaultdict(list)
+    by_account: dict[str, list[CaseSummary]] = defaultdict(list)
     for c in cases:
-        by_user[c.user_id].append(c)
+        by_account[c.user_id].append(c)
+    by_user = {t.user_id: [c for a in t.account_ids for c in by_account.get(a, ())] for t in truth}
+    by_user = {u: cs for u, cs in by_user.items() if cs}
     esc = [t for t in truth if t.kind == "escalating"]
     ben = [t for t in truth if t.kind == "benign"]
     spike = [t for t in truth if t.kind == "spike"]
@@ -159,14 +161,19 @@ def _truth_system(truth: list[TruthUser], cases: list[CaseSummary],
         timely += 1
         delays_h.append((first.opened_at - t.harm_ts) / 3600)
         if user_turns is not None:
-            n = turns_between(user_turns.get(t.user_id, []), t, first.trigger_event_id)
+            mine = sorted(x for a in t.account_ids for x in user_turns.get(a, []))
+            n = turns_between(mine, t, first.trigger_event_id)
             if n is not None:
                 delays_turns.append(n)
-    per_category: dict[str, dict] = {}
-    for cat in sorted({t.category or "(none)" for t in esc}):
-        users = [t for t in esc if (t.category or "(none)") == cat]
-        hit = sum(t.user_id in by_user for t in users)
-        per_category[cat] = {"users": len(users), "detected": hit, "recall": _ratio(hit, len(users))}
+
+    def recall_by(key) -> dict:
+        out: dict[str, dict] = {}
+        for k in sorted({key(t) or "(none)" for t in esc}):
+            users = [t for t in esc if (key(t) or "(none)") == k]
+            hit = sum(t.user_id in by_user for t in users)
+            out[k] = {"users": len(users), "detected": hit, "recall": _ratio(hit, len(users))}
+        return out
+
     score = {u: max(c.severity for c in cs) for u, cs in by_user.items()}
     return {
         "cases": len(cases),
@@ -179,7 +186,8 @@ def _truth_system(truth: list[TruthUser], cases: list[CaseSummary],
         "escalating_detected_timely": timely,
         "delay_hours": spread(delays_h),
         "delay_turns": spread(delays_turns),
-        "per_category": per_category,
+        "per_category": recall_by(lambda t: t.category),
+        "per_shape": recall_by(lambda t: t.shape),
         "load": load_per_day([(c.opened_at, "cases") for c in cases]),
         "pr_curve": pr_curve([(score.get(t.user_id, 0.0), t.kind == "escalating") for t in esc + ben], len(esc)),
     }

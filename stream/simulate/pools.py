@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stream.datasplit import split_of
+from stream.datasplit import hash_split, split_of
 
 
 def datasets_dir() -> Path:
@@ -31,18 +31,28 @@ class Pools:
     self_harm_users: list[list[str]] = field(default_factory=list)  # C-SSRS Ideation/Behavior/Attempt
     supportive_users: list[list[str]] = field(default_factory=list)  # C-SSRS Supportive: talk about it, not at risk
     harmful_requests: list[str] = field(default_factory=list)
+    violent_requests: list[str] = field(default_factory=list)  # capability / research: weapons, attacks
     benign: list[str] = field(default_factory=list)
     hard_benign: list[str] = field(default_factory=list)  # look risky, are not
 
 
-def _rows(root: Path, name: str):
+PARTS = ("all", "tune", "report")
+
+
+def part_of(row: dict) -> str:
+    """Dev rows are halved once more: policy is tuned on "tune" timelines, figures are reported on
+    "report" timelines, so the reported numbers come from texts no tuning decision has seen."""
+    return "tune" if hash_split("part:" + row["id"], 50) == "dev" else "report"
+
+
+def _rows(root: Path, name: str, part: str = "all"):
     path = root / name
     if not path.is_file():
         raise SystemExit(f"riskstream simulate: dataset file missing: {path} (set RISKSTREAM_DATASETS)")
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
-            if split_of(row) == "dev":
+            if split_of(row) == "dev" and (part == "all" or part_of(row) == part):
                 yield row
 
 
@@ -50,15 +60,25 @@ def _user_turns(row: dict) -> list[str]:
     return [t["content"] for t in row.get("turns", []) if t.get("role") == "user" and t.get("content", "").strip()]
 
 
-def load_pools(root: Path | None = None, max_chars: int = 1200) -> Pools:
+_VIOLENT_HAZARDS = {"vcr", "iwp"}  # ailuminate: violent crimes, indiscriminate weapons
+_VIOLENT_SETS = {"Violence", "chemical_biological", "harmful"}  # strongreject / harmbench categories
+
+
+def load_pools(root: Path | None = None, max_chars: int = 1200, part: str = "all") -> Pools:
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {', '.join(PARTS)}")
     root = root or datasets_dir()
     p = Pools()
     cut = lambda t: t[:max_chars]  # noqa: E731
-    for r in _rows(root, "threatgram_threats.jsonl"):
+
+    def rows(name: str):
+        return _rows(root, name, part)
+
+    for r in rows("threatgram_threats.jsonl"):
         lvl = r["labels"]["threat_level"]
         if lvl:  # level 0 is "no threat", yet often abusive: neither a threat nor a benign user
             (p.threat_violent if lvl == 2 else p.threat_mild).append(cut(r["text"]))
-    for r in _rows(root, "reddit_cssrs_users.jsonl"):
+    for r in rows("reddit_cssrs_users.jsonl"):
         posts = [cut(t) for t in _user_turns(r)]
         if not posts:
             continue
@@ -66,22 +86,28 @@ def load_pools(root: Path | None = None, max_chars: int = 1200) -> Pools:
             p.self_harm_users.append(posts)
         elif r["labels"]["cssrs"] == "Supportive":
             p.supportive_users.append(posts)
-    for r in _rows(root, "goemotions.jsonl"):
+    for r in rows("goemotions.jsonl"):
         emo = set(r["labels"].get("emotions") or [])
         if emo & {"anger", "annoyance", "disgust"}:
             p.grievance.append(r["text"])
         elif emo == {"neutral"}:
             p.benign.append(r["text"])
+        elif emo & {"sadness", "grief", "fear", "nervousness"}:
+            p.hard_benign.append(r["text"])  # distress is not self-harm: a look-alike
     for name in ("harmful_behaviors.jsonl", "ailuminate_en.jsonl"):
-        p.harmful_requests += [cut(r["text"]) for r in _rows(root, name)]
-    for r in _rows(root, "toxigen_prompts.jsonl"):
+        for r in rows(name):
+            p.harmful_requests.append(cut(r["text"]))
+            lab = r["labels"]
+            if lab.get("hazard") in _VIOLENT_HAZARDS or (lab.get("SemanticCategory") or lab.get("category")) in _VIOLENT_SETS:
+                p.violent_requests.append(cut(r["text"]))
+    for r in rows("toxigen_prompts.jsonl"):
         if r["labels"].get("hate") == 0:
             p.hard_benign.append(r["text"])
-    p.hard_benign += [r["text"] for r in _rows(root, "cyber_benign_frr.jsonl") if r.get("lang", "en") == "en"]
+    p.hard_benign += [r["text"] for r in rows("cyber_benign_frr.jsonl") if r.get("lang", "en") == "en"]
     for name in ("sgd_dialogues_benign.jsonl", "chatterbot_benign.jsonl"):
-        for r in _rows(root, name):
+        for r in rows(name):
             if r.get("lang", "en") == "en":
                 p.benign += _user_turns(r)
     for name in ("banking77_benign.jsonl", "sonos_nlu_benign.jsonl"):
-        p.benign += [r["text"] for r in _rows(root, name)]
+        p.benign += [r["text"] for r in rows(name)]
     return p

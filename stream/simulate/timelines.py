@@ -1,14 +1,24 @@
 """Build synthetic user timelines: escalating, benign and single-spike users over days.
 
-Escalating users spread their harm: risk turns (a grievance, then threats; or an at-risk
-person's posts) land in separate conversations days apart, padded with ordinary turns, so no
-single conversation shows the whole pattern. Benign users include hard negatives: venting anger,
-neutral statements about groups, benign security questions, people supporting someone at risk.
-Spike users are benign apart from one harmful request. Deterministic for a seed.
+Escalating users spread their harm: risk turns land in separate conversations days apart, padded
+with ordinary turns, so no single conversation shows the whole pattern. Violence comes in three
+shapes (truth field `shape`):
+
+- explicit: grievance, then non-violent threats, then one violent threat (ThreatGram level 2);
+- spread: grievance, non-violent threats and a request for violent capability (weapons, attacks),
+  with no explicit violent threat: the pattern, not one message, is the harm;
+- cross-account: either of the above split over two accounts of one person, linked by a hashed
+  device; truth lists the `accounts` and a detection on any of them counts.
+
+Self-harm users are the posts of at-risk Reddit users (C-SSRS Ideation/Behavior/Attempt), in order.
+Benign users include hard negatives: venting anger, sadness and fear, neutral statements about
+groups, benign security questions, people supporting someone at risk. Spike users are benign apart
+from one harmful request. Deterministic for a seed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 from datetime import datetime, timedelta, timezone
 
@@ -17,6 +27,7 @@ from stream.simulate.pools import Pools
 START = datetime(2026, 9, 1, tzinfo=timezone.utc)
 ASSISTANT = ("Thanks for sharing that. Could you tell me a bit more?", "Here is what I found.",
              "I can help with that. Let me walk you through it.", "I'm not able to help with that request.")
+SHAPES = ("explicit", "spread", "cross-account")
 
 
 def _ts(dt: datetime) -> str:
@@ -29,8 +40,9 @@ class _Builder:
         self.turns: list[dict] = []
 
     def user(self, user_id: str, risk: list[str], pools: Pools, span_days: float, pad: tuple[int, int] = (1, 3),
-             hard: list[str] = ()) -> list[tuple[str, str]]:
-        """Lay out `risk` texts one per conversation (in order) across the span; returns (text, ts) of risk turns."""
+             hard: list[str] = (), accounts: list[str] | None = None) -> list[tuple[str, str]]:
+        """Lay out `risk` texts one per conversation (in order) across the span; returns (event id, ts)
+        of the risk turns. With `accounts`, conversations alternate between those linked accounts."""
         rng = self.rng
         n_conv = max(len(risk), rng.randint(2, 5))
         base = START + timedelta(days=rng.uniform(0, 40))
@@ -38,7 +50,9 @@ class _Builder:
         slots = sorted(rng.sample(range(n_conv), len(risk))) if risk else []
         risk_at: list[tuple[str, str]] = []
         hard = list(hard)
+        device = hashlib.sha256(user_id.encode()).hexdigest()[:32] if accounts else None
         for j, t0 in enumerate(starts):
+            account = accounts[j % len(accounts)] if accounts else user_id
             texts = [rng.choice(pools.benign) for _ in range(rng.randint(*pad))]
             if hard and rng.random() < 0.6:
                 texts.insert(rng.randrange(len(texts) + 1), hard.pop())
@@ -48,21 +62,38 @@ class _Builder:
                 texts.insert(risk_pos, risk[slots.index(j)])
             t = t0
             idx = 0
+            conv = f"{account}-c{j}"
             for k, text in enumerate(texts):
-                eid = f"{user_id}-c{j}-t{idx}"
-                self.turns.append({"event_id": eid, "user_id": user_id, "conversation_id": f"{user_id}-c{j}",
-                                   "turn_index": idx, "role": "user", "text": text, "ts": _ts(t), "locale": "en-US"})
+                eid = f"{conv}-t{idx}"
+                turn = {"event_id": eid, "user_id": account, "conversation_id": conv, "turn_index": idx,
+                        "role": "user", "text": text, "ts": _ts(t), "locale": "en-US"}
+                if device:
+                    turn["identity"] = {"device_hash": device}
+                self.turns.append(turn)
                 if k == risk_pos:
                     risk_at.append((eid, _ts(t)))
                 idx += 1
                 t += timedelta(seconds=rng.uniform(20, 90))
                 if rng.random() < 0.5:
-                    self.turns.append({"event_id": f"{user_id}-c{j}-t{idx}", "user_id": user_id,
-                                       "conversation_id": f"{user_id}-c{j}", "turn_index": idx, "role": "assistant",
-                                       "text": rng.choice(ASSISTANT), "ts": _ts(t), "locale": "en-US"})
+                    reply = {"event_id": f"{conv}-t{idx}", "user_id": account, "conversation_id": conv,
+                             "turn_index": idx, "role": "assistant", "text": rng.choice(ASSISTANT),
+                             "ts": _ts(t), "locale": "en-US"}
+                    if device:
+                        reply["identity"] = {"device_hash": device}
+                    self.turns.append(reply)
                     idx += 1
                     t += timedelta(seconds=rng.uniform(20, 90))
         return risk_at
+
+
+def _violent_risk(rng: random.Random, pools: Pools, shape: str) -> tuple[list[str], int]:
+    """(risk texts in order, index of the turn from which the harm is inferable)."""
+    grievance = rng.sample(pools.grievance, rng.randint(1, 2))
+    mild = rng.sample(pools.threat_mild, rng.randint(1, 2))
+    if shape == "explicit":
+        return grievance + mild + rng.sample(pools.threat_violent, 1), len(grievance) + len(mild)
+    # spread: no single violent threat; the pattern is inferable once a threat follows the grievance
+    return grievance + mild + rng.sample(pools.violent_requests, 1), len(grievance)
 
 
 def build(pools: Pools, n_violent: int = 150, n_self_harm: int | None = None, n_benign: int = 1500,
@@ -72,21 +103,25 @@ def build(pools: Pools, n_violent: int = 150, n_self_harm: int | None = None, n_
     b = _Builder(rng)
     truth: list[dict] = []
     for i in range(n_violent):
-        risk = (rng.sample(pools.grievance, rng.randint(1, 2)) + rng.sample(pools.threat_mild, rng.randint(1, 2))
-                + rng.sample(pools.threat_violent, 1))
-        at = b.user(f"sim-v{i:04d}", risk, pools, span_days=rng.uniform(3, 14))
-        first = next(ts for (eid, ts), text in zip(at, risk) if text in pools.threat_violent)
-        harm_eid = next(eid for (eid, ts), text in zip(at, risk) if text in pools.threat_violent)
-        truth.append({"user_id": f"sim-v{i:04d}", "kind": "escalating", "category": "violence",
-                      "harm_inferable_at": first, "harm_event_id": harm_eid})
+        uid = f"sim-v{i:04d}"
+        shape = SHAPES[i % len(SHAPES)]
+        risk, harm_idx = _violent_risk(rng, pools, "explicit" if shape == "cross-account" and i % 2 else
+                                       "spread" if shape == "cross-account" else shape)
+        accounts = [f"{uid}a", f"{uid}b"] if shape == "cross-account" else None
+        at = b.user(uid, risk, pools, span_days=rng.uniform(3, 14), accounts=accounts)
+        row = {"user_id": accounts[0] if accounts else uid, "kind": "escalating", "category": "violence",
+               "shape": shape, "harm_inferable_at": at[harm_idx][1], "harm_event_id": at[harm_idx][0]}
+        if accounts:
+            row["accounts"] = accounts
+        truth.append(row)
     sh_users = pools.self_harm_users if n_self_harm is None else pools.self_harm_users[:n_self_harm]
     for i, posts in enumerate(sh_users):
         at = b.user(f"sim-s{i:04d}", posts[:6], pools, span_days=rng.uniform(3, 21))
-        truth.append({"user_id": f"sim-s{i:04d}", "kind": "escalating", "category": "self-harm",
+        truth.append({"user_id": f"sim-s{i:04d}", "kind": "escalating", "category": "self-harm", "shape": "posts",
                       "harm_inferable_at": at[0][1], "harm_event_id": at[0][0]})
     hard_pool = pools.hard_benign + pools.grievance
     for i in range(n_benign):
-        hard = rng.sample(hard_pool, rng.randint(0, 2)) if rng.random() < 0.5 else []
+        hard = rng.sample(hard_pool, rng.randint(0, 3)) if rng.random() < 0.5 else []
         b.user(f"sim-b{i:04d}", [], pools, span_days=rng.uniform(1, 21), pad=(1, 4), hard=hard)
         truth.append({"user_id": f"sim-b{i:04d}", "kind": "benign", "category": None, "harm_inferable_at": None,
                       "harm_event_id": None})
