@@ -28,8 +28,8 @@ def test_single_severe_turn_opens_a_case_with_evidence_and_reason():
 
 
 def test_mild_turns_across_conversations_accumulate_into_one_case():
-    rows = [turn(1, "[violence=0.25] a", conv="c1", day=1), turn(2, "[violence=0.25] b", conv="c2", day=2),
-            turn(3, "[violence=0.25] c", conv="c3", day=2, hour=12)]
+    rows = [turn(1, "[violence=0.6] a", conv="c1", day=1), turn(2, "[violence=0.6] b", conv="c2", day=2),
+            turn(3, "[violence=0.6] c", conv="c3", day=2, hour=12)]
     cases, _, _ = run(rows)
     assert len(cases) == 1, "no single turn is severe; the window must carry the pattern"
     c = cases[0]
@@ -39,7 +39,7 @@ def test_mild_turns_across_conversations_accumulate_into_one_case():
 
 
 def test_same_mild_turns_far_apart_decay_and_open_nothing():
-    rows = [turn(1, "[violence=0.25] a", day=1), turn(2, "[violence=0.25] b", day=12), turn(3, "[violence=0.25] c", day=24)]
+    rows = [turn(1, "[violence=0.6] a", day=1), turn(2, "[violence=0.6] b", day=12), turn(3, "[violence=0.6] c", day=24)]
     cases, _, _ = run(rows)
     assert cases == []
 
@@ -56,7 +56,7 @@ def test_new_evidence_updates_the_open_case_instead_of_opening_another():
 
 def test_update_inside_cooldown_is_emitted_when_priority_worsens():
     rows = [turn(1, "[violence=0.9] x", hour=9), turn(2, "[violence=0.9] y", hour=11), turn(3, "[violence=0.9] z", hour=11)]
-    cases, _, _ = run(rows, PolicyConfig(accumulate_threshold=1.4))  # severity climbs over three turns
+    cases, _, _ = run(rows)
     assert [c["event"] for c in cases] == ["open", "update", "update"]
     assert cases[2]["priority"] < cases[1]["priority"]
 

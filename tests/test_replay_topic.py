@@ -132,13 +132,15 @@ def test_shadow_diff_gains_loses_and_reprioritises_scoring_each_turn_once(world,
     shadow = tmp_path / "shadow.json"
     shadow.write_text(json.dumps(SHADOW))
     plain = tmp_path / "plain.jsonl"
-    assert run_cli(monkeypatch, replay_args(world, "--cases", str(plain))) == 0
+    alone = CountingScorer()
+    assert run_cli(monkeypatch, replay_args(world, "--cases", str(plain)), alone) == 0
+    assert alone.texts >= len(world.expected_turns())  # every turn, plus conversation-context readings
     scorer = CountingScorer()
     rc = run_cli(monkeypatch, replay_args(world, "--cases", str(tmp_path / "cases.jsonl"), "--shadow", str(shadow),
                                           "--shadow-cases", str(tmp_path / "shadow.jsonl"), "--diff",
                                           str(tmp_path / "diff.json")), scorer)
     assert rc == 0
-    assert scorer.texts == len(world.expected_turns()), "each turn is scored once for both configurations"
+    assert scorer.texts == alone.texts, "each text is scored once for both configurations"
     assert (tmp_path / "cases.jsonl").read_bytes() == plain.read_bytes(), "the shadow must not change current output"
     diff = json.loads((tmp_path / "diff.json").read_text())
     n = diff["counts"]

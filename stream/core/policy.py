@@ -37,11 +37,11 @@ HARM_TO_OTHERS = frozenset({"harassment/threatening", "hate/threatening", "illic
 
 @dataclass(frozen=True)
 class PolicyConfig:
-    half_life_hours: float = 168.0  # decay of accumulated risk: a week, since harm is spread over days
-    min_contribution: float = 0.2  # a category score below this adds nothing to the window
+    half_life_hours: float = 72.0  # decay of accumulated risk
+    min_contribution: float = 0.35  # a category score below this adds nothing to the window
     severe_score: float = 0.85  # one flagged turn at or above this opens a case...
     severe_min_weight: float = 0.6  # ...in a category at least this grave (one insult is not a case; a pattern is)
-    accumulate_threshold: float = 0.6  # decayed risk at or above this (with >= 2 turns) opens a case
+    accumulate_threshold: float = 1.4  # decayed risk at or above this (with >= 2 turns) opens a case
     min_evidence_turns: int = 2
     evidence_limit: int = 16  # ring of evidence references kept per user
     excerpt_chars: int = 400  # evidence excerpts are redacted and cut to this
