@@ -22,6 +22,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import orjson
@@ -77,10 +78,7 @@ def main(seed: int = 11, part: str = "report", heldout: Path | None = HELDOUT_MO
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
         subprocess.run(RS + ["simulate", "--out", str(d), "--seed", str(seed), "--part", part], check=True, cwd=REPO)
-        kinds: dict[str, int] = {}
-        for t in _lines(d / "truth.jsonl"):
-            kinds[t["kind"]] = kinds.get(t["kind"], 0) + 1
-        result["users"] = kinds
+        result["users"] = dict(Counter(t["kind"] for t in _lines(d / "truth.jsonl")))
         result["production"] = run_models(d, "production", None)
         if heldout and (heldout / "cheap_ngram.onnx").is_file():
             result["heldout"] = run_models(d, "heldout", heldout)

@@ -153,8 +153,8 @@ class Detector:
         build_up = max(parts.values(), default=0.0) >= cfg.buildup_min_score
         if not (follow_up or build_up):
             return scores, False
-        text = prev["text"] + "\n" + turn.text if not build_up else "\n".join([p["text"] for p in prior] + [turn.text])
-        joint = self.scorer.score_batch([text])[0].category_scores
+        read_with = prior if build_up else [prev]
+        joint = self.scorer.score_batch(["\n".join([p["text"] for p in read_with] + [turn.text])])[0].category_scores
         changed = False
         for c, v in joint.items():
             cand = min(v, prev["scores"].get(c, 0.0)) if follow_up else 0.0

@@ -96,10 +96,10 @@ def load_pools(root: Path | None = None, max_chars: int = 1200, part: str = "all
             p.hard_benign.append(r["text"])  # distress is not self-harm: a look-alike
     for name in ("harmful_behaviors.jsonl", "ailuminate_en.jsonl"):
         for r in rows(name):
-            p.harmful_requests.append(cut(r["text"]))
-            lab = r["labels"]
+            text, lab = cut(r["text"]), r["labels"]
+            p.harmful_requests.append(text)
             if lab.get("hazard") in _VIOLENT_HAZARDS or (lab.get("SemanticCategory") or lab.get("category")) in _VIOLENT_SETS:
-                p.violent_requests.append(cut(r["text"]))
+                p.violent_requests.append(text)
     for r in rows("toxigen_prompts.jsonl"):
         if r["labels"].get("hate") == 0:
             p.hard_benign.append(r["text"])

@@ -34,6 +34,15 @@ def _ts(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _turn(event_id: str, account: str, conv: str, idx: int, role: str, text: str, t: datetime,
+          device: str | None) -> dict:
+    turn = {"event_id": event_id, "user_id": account, "conversation_id": conv, "turn_index": idx, "role": role,
+            "text": text, "ts": _ts(t), "locale": "en-US"}
+    if device:
+        turn["identity"] = {"device_hash": device}
+    return turn
+
+
 class _Builder:
     def __init__(self, rng: random.Random):
         self.rng = rng
@@ -65,22 +74,14 @@ class _Builder:
             conv = f"{account}-c{j}"
             for k, text in enumerate(texts):
                 eid = f"{conv}-t{idx}"
-                turn = {"event_id": eid, "user_id": account, "conversation_id": conv, "turn_index": idx,
-                        "role": "user", "text": text, "ts": _ts(t), "locale": "en-US"}
-                if device:
-                    turn["identity"] = {"device_hash": device}
-                self.turns.append(turn)
+                self.turns.append(_turn(eid, account, conv, idx, "user", text, t, device))
                 if k == risk_pos:
                     risk_at.append((eid, _ts(t)))
                 idx += 1
                 t += timedelta(seconds=rng.uniform(20, 90))
                 if rng.random() < 0.5:
-                    reply = {"event_id": f"{conv}-t{idx}", "user_id": account, "conversation_id": conv,
-                             "turn_index": idx, "role": "assistant", "text": rng.choice(ASSISTANT),
-                             "ts": _ts(t), "locale": "en-US"}
-                    if device:
-                        reply["identity"] = {"device_hash": device}
-                    self.turns.append(reply)
+                    self.turns.append(_turn(f"{conv}-t{idx}", account, conv, idx, "assistant", rng.choice(ASSISTANT),
+                                            t, device))
                     idx += 1
                     t += timedelta(seconds=rng.uniform(20, 90))
         return risk_at
@@ -105,8 +106,8 @@ def build(pools: Pools, n_violent: int = 150, n_self_harm: int | None = None, n_
     for i in range(n_violent):
         uid = f"sim-v{i:04d}"
         shape = SHAPES[i % len(SHAPES)]
-        risk, harm_idx = _violent_risk(rng, pools, "explicit" if shape == "cross-account" and i % 2 else
-                                       "spread" if shape == "cross-account" else shape)
+        layout = shape if shape != "cross-account" else ("explicit" if i % 2 else "spread")
+        risk, harm_idx = _violent_risk(rng, pools, layout)
         accounts = [f"{uid}a", f"{uid}b"] if shape == "cross-account" else None
         at = b.user(uid, risk, pools, span_days=rng.uniform(3, 14), accounts=accounts)
         row = {"user_id": accounts[0] if accounts else uid, "kind": "escalating", "category": "violence",
