@@ -2,7 +2,8 @@
 
 riskstream (stateful windows, stages, linking) against a stateless per-turn baseline whose
 threshold is set to flag the same share of benign users. Timelines are drawn from the "report"
-half of the dev split (policy was tuned on the "tune" half). Two model sets:
+half of the dev split (policy was tuned, and each model set's trajectory model trained, on
+"tune" timelines only). Two model sets:
 
 - production: the committed models. The timeline sources' dev rows are unseen, but their sources
   are in training, so per-turn scores are in-distribution and the stateless baseline is strong.
@@ -67,9 +68,24 @@ def run_models(d: Path, name: str, models_dir: Path | None) -> dict:
             "riskstream": {k: ours[k] for k in HEADLINE_KEYS},
             "stateless_same_fpr": {k: base[k] for k in ("recall", "precision", "benign_flagged_per_1000", "per_shape")},
             "recall_gain_points": round(100 * ((ours["recall"] or 0) - (base["recall"] or 0)), 1)}
+    head["first_case_rule"] = _rules_by_kind(_lines(out / "cases.jsonl"), truth)
     report["headline"] = head
     (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
     return head
+
+
+def _rules_by_kind(cases: list[dict], truth: list[dict]) -> dict:
+    """Which rule opened each person's first case, counted per kind of person (benign = false positives)."""
+    owner = {a: t for t in truth for a in (t.get("accounts") or [t["user_id"]])}
+    first: dict[str, tuple[str, str]] = {}
+    for c in sorted((c for c in cases if c["event"] == "open"), key=lambda c: c["opened_at"]):
+        t = owner.get(c["user_id"])
+        if t is not None:
+            first.setdefault(t["user_id"], (t["kind"], c["rule"]))
+    out: dict[str, Counter] = {}
+    for kind, rule in first.values():
+        out.setdefault(kind, Counter())[rule] += 1
+    return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
 
 
 def main(seed: int = 11, part: str = "report", heldout: Path | None = HELDOUT_MODELS) -> dict:

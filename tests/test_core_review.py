@@ -73,11 +73,15 @@ def test_erase_prunes_one_account_or_erases_the_person_and_redacts_the_open_case
         ev = [Evidence(f"e{i}", "c", i, T, "user", "violence", 0.9, {"violence": 0.9}, "text", user_id=u)
               for i, u in enumerate(["a", "b", "a"])]
         case = OpenCase("case-1", T, T, T, ["violence"], 0.7, 2, "enforcement", "accumulated", ["e0", "e1", "e2"])
-        return UserWindow("p:a", updated=T, evidence=ev, case=case, context=[{"text": "x"}])
+        peaks = {"violence": [[0.9, T, "e0", "a"], [0.9, T, "e1", "b"]], "hate": [[0.3, T, "e2", "a"]]}
+        return UserWindow("p:a", updated=T, evidence=ev, case=case, context=[{"text": "x"}], peaks=peaks,
+                          stages={"violence:grievance": [T, "e0"], "violence:research": [T, "e1"]})
 
     req = {"request_id": "r1", "type": "delete_user", "user_id": "a", "ts": "2026-10-01T00:00:00Z"}
     w, effects = erase(window(), req, T)
     assert [e.event_id for e in w.evidence] == ["e1"] and w.context == [] and w.case.evidence_ids == ["e1"]
+    assert w.peaks == {"violence": [[0.9, T, "e1", "b"]]}, "the erased account's trajectory peaks go too"
+    assert list(w.stages) == ["violence:research"] and effects[-1].payload["details"]["peaks_removed"] == 2
     assert effects[0].kind == "case_redaction" and effects[0].payload["redacted_event_ids"] == ["e0", "e2"]
     assert effects[-1].payload["details"]["window"] == "pruned"
     w, effects = erase(window(), dict(req, include_person=True), T)

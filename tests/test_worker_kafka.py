@@ -69,7 +69,8 @@ def test_malformed_records_go_to_dead_letter_and_the_next_good_one_is_processed(
 
 
 def test_restarted_worker_recovers_the_window_from_the_changelog(kafka_bootstrap, tmp_path):
-    """No single turn may open a case (severe_score > 1): only the window across the restart can."""
+    """No single turn may open a case (severe_score > 1): only the window across the restart can
+    (the committed trajectory model, reading the peaks kept in the changelogged window)."""
     prefix, app_id = _ids()
     policy = tmp_path / "policy.json"
     policy.write_text(json.dumps({"severe_score": 1.01, "accumulate_threshold": 1.0, "min_evidence_turns": 2}))
@@ -88,6 +89,6 @@ def test_restarted_worker_recovers_the_window_from_the_changelog(kafka_bootstrap
     finally:
         w.stop()
     case = cases[0]
-    assert case["user_id"] == "carol" and case["rule"] == "accumulated"
+    assert case["user_id"] == "carol" and case["rule"] == "trajectory"
     assert [e["event_id"] for e in case["evidence"]] == ["e1", "e2"]
     assert case["conversations"] == ["c1", "c2"]

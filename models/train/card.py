@@ -108,6 +108,8 @@ violence/graphic, sexual/minors come almost only from project-written examples),
 numbers are not reliable; the held-out public benchmarks the project is judged on are not used
 here.
 
+{trajectory}
+
 ## Throughput (one core)
 
 {bench}
@@ -195,6 +197,39 @@ encoder heads train on ≤ 5k rows per source (2.5k for zh/ko) with matching wei
 """
 
 
+def trajectory_section(models_dir: Path = MODELS) -> str:
+    """The person-level trajectory model (`trajectory.json`, trained by models/train/trajectory.py)."""
+    p = models_dir / "trajectory.json"
+    if not p.exists():
+        return "## Trajectory model\n\nNot built (`python -m models.train.trajectory`)."
+    d = json.loads(p.read_text())
+    t = d.get("training", {})
+    top = sorted(((w, n) for n, w in zip(d["features"], d["weights"]) if w > 0), reverse=True)[:8]
+    zero = sum(1 for w in d["weights"] if w == 0)
+    return "\n".join([
+        "## Trajectory model",
+        "",
+        f"`trajectory.json` ({d['version']}, sha256 `{_sha(p)}`): a person-level logistic model over the window "
+        f"(`stream/core/trajectory.py`), trained by `python -m models.train.trajectory` against these classifiers. "
+        f"Features: per category the {d['top_k']} highest turn scores (>= {d['floor']}) decayed with a "
+        f"{d['half_life_days']:g}-day half-life, and a decayed indicator per pathway stage. Weights are "
+        f"non-negative ({zero} of {len(d['weights'])} are 0); threshold {d['threshold']:.3f} (logit).",
+        "",
+        f"* Training data: {t.get('timelines')} ({t.get('people', {}).get('escalating')} escalating and "
+        f"{t.get('people', {}).get('benign')} benign simulated people, {t.get('labelled_turns')} labelled turns), "
+        "built from the *tune* half of the dev split only; the escalation benchmark reports on the other half. "
+        "The simulated texts come from the datasets listed below (ThreatGram CC BY 4.0, GoEmotions Apache-2.0, "
+        "Reddit C-SSRS CC BY, AILuminate CC-BY-4.0, HarmBench/StrongREJECT MIT, ...); only weights derived from "
+        "them are stored.",
+        f"* In-sample: recall {t.get('in_sample', {}).get('recall')} of escalating people at "
+        f"{t.get('in_sample', {}).get('benign_flagged')} of benign people flagged (target {t.get('benign_rate_target')}).",
+        "* Largest weights: " + ", ".join(f"`{n}` {w:.2f}" for w, n in top) + ".",
+        "* Limits: learned from simulated timelines, so it knows the shapes the simulator writes (grievance, "
+        "threats, capability requests; C-SSRS post sequences) and the score profile of these classifiers. Retrain it "
+        "whenever the classifiers change (a file whose features do not match the code is refused at load).",
+    ])
+
+
 def _sha(p: Path) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest()
 
@@ -254,6 +289,7 @@ def main() -> None:
         table_encoder=format_table(res["encoder"], markdown=True),
         table_sources=format_sources(res["cascade"], markdown=True),
         bench=bench,
+        trajectory=trajectory_section(),
     ) + STATIC_DATA
     (MODELS / "MODEL_CARD.md").write_text(text, encoding="utf-8")
     (REPO / ".cache" / "dev_metrics.json").write_text(json.dumps(res, indent=1, sort_keys=True))

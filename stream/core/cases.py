@@ -7,6 +7,7 @@ produce byte-identical cases for the same input.
 from __future__ import annotations
 
 import hashlib
+import math
 
 from stream.core import policy as pol
 from stream.core.events import Turn
@@ -37,9 +38,10 @@ def evidence_payload(e: Evidence) -> dict:
     }
 
 
-def reason_text(rule: str, categories: list[str], evidence: list[Evidence], trigger: Evidence | None,
-                window: UserWindow, stages: tuple[str, ...] = (), pathway: str | None = None) -> str:
+def reason_text(why: pol.Trigger, categories: list[str], evidence: list[Evidence], trigger: Evidence | None,
+                window: UserWindow) -> str:
     """One paragraph a reviewer can read: which rule, which categories, which turns and signals."""
+    rule, stages, pathway = why.rule, why.stages, why.pathway
     cats = ", ".join(categories)
     if rule == "severe-turn" and trigger is not None:
         scored = [c for c in categories if c in trigger.scores] or sorted(trigger.scores)
@@ -52,6 +54,12 @@ def reason_text(rule: str, categories: list[str], evidence: list[Evidence], trig
         convs = sorted({e.conversation_id for e in evidence})
         head = (f"Escalation on the {pathway} pathway: " + " -> ".join(stages) +
                 f" across {len(convs)} conversation(s)")
+    elif rule == "trajectory" and why.score is not None and why.threshold is not None:
+        peaks = "; ".join(f"{c} " + ", ".join(f"{p[2]} {p[0]:.2f}" for p in window.peaks.get(c, []))
+                          for c in why.categories if window.peaks.get(c))
+        convs = sorted({e.conversation_id for e in evidence})
+        head = (f"Trajectory model: a pattern in {', '.join(why.categories)} across {len(convs)} conversation(s) "
+                f"(model probability {_sigmoid(why.score):.2f}, threshold {_sigmoid(why.threshold):.2f}); highest turns kept: {peaks}")
     else:
         convs = sorted({e.conversation_id for e in evidence})
         head = (f"Accumulated risk in {cats} over {len(evidence)} turns across {len(convs)} conversation(s) "
@@ -85,8 +93,7 @@ def build_case_event(window: UserWindow, turn: Turn, case: OpenCase, event: str,
         "priority": case.priority,
         "route": case.route,
         "rule": case.rule,
-        "reason": reason_text(trigger.rule, case.categories, relevant, trigger_evidence, window, trigger.stages,
-                              trigger.pathway),  # why this event (an update may fire on another rule than the open)
+        "reason": reason_text(trigger, case.categories, relevant, trigger_evidence, window),  # why this event (an update may fire on another rule than the open)
         "evidence": [evidence_payload(e) for e in relevant],
         "trajectory": {c: round(v, 4) for c, v in sorted(window.risk.items())},
         "scores": scores,
@@ -103,3 +110,7 @@ def build_case_event(window: UserWindow, turn: Turn, case: OpenCase, event: str,
     if turn.tenant_id:
         payload["tenant_id"] = turn.tenant_id
     return payload
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))

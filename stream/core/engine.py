@@ -20,6 +20,7 @@ from stream.core.events import Turn
 from stream.core.redaction import excerpt
 from stream.core.stages import BY_KEY, detect_stages
 from stream.core.support import support_event
+from stream.core.trajectory import TrajectoryModel, read
 from stream.core.timeutil import format_rfc3339
 from stream.core.window import Evidence, OpenCase, UserWindow, push_bounded
 from stream.scoring.types import Scorer, Signal, TextScore
@@ -41,13 +42,20 @@ class Detector:
     """Scores batches of turns and steps per-person windows. One instance per driver process."""
 
     def __init__(self, scorer: Scorer, config: pol.PolicyConfig | None = None, model_version: str = "",
-                 resources: dict | None = None):
+                 resources: dict | None = None, trajectory: TrajectoryModel | None | str = "auto"):
+        """`trajectory`: "auto" loads `trajectory.json` from the scorer's models directory, if any;
+        None disables the model (the fixed accumulation threshold applies)."""
         from stream.resources import load_crisis_resources
 
         self.scorer = scorer
         self.resources = resources or load_crisis_resources()
         self.config = config or pol.PolicyConfig()
+        if trajectory == "auto":
+            trajectory = TrajectoryModel.load(getattr(scorer, "models_dir", None))
+        self.trajectory: TrajectoryModel | None = trajectory
         self.model_version = model_version or getattr(scorer, "version", "")
+        if self.trajectory is not None and not model_version:
+            self.model_version += f"+{self.trajectory.version}"
         thresholds = getattr(scorer, "threshold_map", None)
         self.thresholds: dict[str, float] = dict(thresholds) if thresholds else {c: 0.5 for c in CATEGORIES}
         # Zero-data-retention context never goes into persisted state: it lives here, in memory only.
@@ -112,16 +120,23 @@ class Detector:
         effects = [Effect("score", turn.user_id, self._score_payload(turn, score, contextual, stages, scores))]
 
         contrib = pol.contributions(scores, cfg)
+        for c, v in contrib.items():
+            window.risk[c] = window.risk.get(c, 0.0) + v
+        reading = None
+        if self.trajectory is not None:
+            self.trajectory.record(window, scores, turn.ts, turn.event_id, turn.user_id)
+            reading = read(self.trajectory, window, turn.ts, turn.event_id)
+            if reading.fires:  # the turn that tipped the pattern is evidence, even if mild on its own
+                contrib = {**{c: scores[c] for c in reading.categories if scores.get(c, 0.0) >= self.trajectory.floor},
+                           **contrib}
         evidence = None
         ban = turn.ban_evasion
         if contrib or stages or ban:
-            for c, v in contrib.items():
-                window.risk[c] = window.risk.get(c, 0.0) + v
             evidence = self._evidence(turn, score, scores, contrib, stages, contextual, ban)
             push_bounded(window.evidence, evidence, cfg.evidence_limit)
 
         flags = {c: scores[c] >= self.thresholds[c] for c in CATEGORIES}
-        trigger = pol.evaluate(window, scores, flags, {st.pathway for st in stages}, turn.ts, cfg, ban)
+        trigger = pol.evaluate(window, scores, flags, {st.pathway for st in stages}, turn.ts, cfg, ban, reading)
         if trigger is not None and evidence is not None:
             case_effect = self._case_effect(window, turn, trigger, evidence)
             if case_effect is not None:

@@ -1,13 +1,16 @@
 """Case policy: the tunable numbers and the pure rules deciding when a window warrants review.
 
 Two ways in, as trust-and-safety reviewers expect: one severe turn is enough; several milder
-turns, possibly spread across conversations and days, add up through the decayed window.
+turns, possibly spread across conversations and days, add up through the decayed window. How they
+add up is decided by the trajectory model (`stream/core/trajectory.py`) when the models directory
+has one, else by the fixed accumulation threshold below; climbing a pathway's stages is a third way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from stream.core.trajectory import Reading
 from stream.core.window import Evidence, UserWindow
 from stream.taxonomy import CATEGORIES, SUPPORT_CATEGORIES
 
@@ -81,12 +84,14 @@ class PolicyConfig:
 class Trigger:
     """Why a window warrants a case now."""
 
-    rule: str  # "severe-turn" | "escalation" | "accumulated"
+    rule: str  # "severe-turn" | "escalation" | "trajectory" | "accumulated" | "ban-evasion"
     categories: list[str]
     pathway: str | None = None
     stages: tuple[str, ...] = ()  # stages seen on the pathway, in pathway order
-    strength: float = 0.0  # escalation: summed stage weights / 4, capped at 1
+    strength: float = 0.0  # escalation: summed stage weights / 4, capped at 1; trajectory: model probability
     stage_imminence: float = 0.0  # highest stage rank / pathway length
+    score: float | None = None  # trajectory: the model's logit...
+    threshold: float | None = None  # ...and the logit it had to reach
 
 
 # Pathway -> (categories of its case, number of stages on it)
@@ -112,8 +117,11 @@ def contributions(scores: dict[str, float], cfg: PolicyConfig) -> dict[str, floa
 
 
 def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict[str, bool],
-             new_pathways: set[str], now: float, cfg: PolicyConfig, ban: dict | None = None) -> Trigger | None:
-    """Decide from the updated window and the newest turn whether a case is warranted."""
+             new_pathways: set[str], now: float, cfg: PolicyConfig, ban: dict | None = None,
+             reading: Reading | None = None) -> Trigger | None:
+    """Decide from the updated window and the newest turn whether a case is warranted. `reading` is
+    the trajectory model's view of the window (None when no model is loaded: the fixed accumulation
+    threshold applies instead)."""
     if ban is not None:  # a new account of a banned person: reviewed on its first turn
         cats = [c for c in ban.get("categories") or [] if c in CATEGORIES] or ["harassment"]
         return Trigger("ban-evasion", cats, strength=1.0, stage_imminence=1.0)
@@ -127,6 +135,8 @@ def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict
         return Trigger("severe-turn", severe)
     if escalation is not None:
         return escalation
+    if reading is not None:
+        return _trajectory(window, reading, cfg)
     accumulated = [c for c in CATEGORIES
                    if window.risk.get(c, 0.0) >= cfg.accumulate_threshold
                    and _evidence_count(window.evidence, c) >= cfg.min_evidence_turns]
@@ -150,6 +160,17 @@ def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: Pol
         if best is None or trig.strength > best.strength:
             best = trig
     return best
+
+
+def _trajectory(window: UserWindow, reading: Reading, cfg: PolicyConfig) -> Trigger | None:
+    """The model's score crossed its threshold on a pattern of at least `min_evidence_turns` turns."""
+    if not reading.fires or not reading.categories:
+        return None
+    turns = {p[2] for c in reading.categories for p in window.peaks.get(c, [])}
+    if len(turns) < cfg.min_evidence_turns:
+        return None  # one turn is never a pattern (a severe one is the severe-turn rule's business)
+    return Trigger("trajectory", reading.categories, strength=round(reading.probability, 4),
+                   score=reading.logit, threshold=reading.threshold)
 
 
 def _evidence_count(evidence: list[Evidence], category: str) -> int:

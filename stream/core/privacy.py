@@ -10,6 +10,7 @@ from __future__ import annotations
 from stream.core.audit import audit_record
 from stream.core.effects import Effect
 from stream.core.timeutil import format_rfc3339
+from stream.core.trajectory import drop_account
 from stream.core.window import UserWindow
 
 
@@ -33,6 +34,9 @@ def erase(window: UserWindow | None, request: dict, now: float) -> tuple[UserWin
         else:
             window.evidence = others
             window.context = []
+            details["peaks_removed"] = drop_account(window, user)
+            gone = {e.event_id for e in mine}
+            window.stages = {k: v for k, v in window.stages.items() if v[1] not in gone}
             for e in mine:
                 if window.case and e.event_id in window.case.evidence_ids:
                     window.case.evidence_ids.remove(e.event_id)

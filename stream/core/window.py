@@ -60,6 +60,7 @@ class UserWindow:
     turns: int = 0
     stages: dict[str, list] = field(default_factory=dict)  # "pathway:stage" -> [last ts, event_id]
     context: list[dict] = field(default_factory=list)  # last user turns of the latest conversation (redacted)
+    peaks: dict[str, list] = field(default_factory=dict)  # category -> top K [score, ts, event_id] (trajectory model)
 
     def decay_to(self, now: float, half_life_s: float) -> None:
         """Exponentially decay risk to event time `now` (never backwards: late turns add at par)."""
@@ -88,6 +89,7 @@ class UserWindow:
             turns=d.get("turns", 0),
             stages={k: list(v) for k, v in d.get("stages", {}).items()},
             context=list(d.get("context", [])),
+            peaks={c: [list(p) for p in v] for c, v in d.get("peaks", {}).items() if c in CATEGORIES},
         )
 
 

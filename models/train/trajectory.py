@@ -1,0 +1,177 @@
+"""Train the trajectory model (stream/core/trajectory.py) and write `<models dir>/trajectory.json`.
+
+    python -m models.train.trajectory [--models-dir DIR] [--seeds 101,102,103,104]
+
+Runs in the runtime venv (numpy and the classifiers; part of `make models` and
+`make holdout-models`). The model depends on the classifiers' score distributions, so it is
+trained per models directory, against that directory's classifiers.
+
+1. Timelines: `riskstream simulate` timelines drawn from the *tune* half of the dev split only
+   (several seeds). The benchmark reports on the *report* half, which training never sees.
+2. Features: the timelines go through the same `Detector` the drivers run, with a recording-only
+   model, and the window's features are taken after every user turn.
+3. Labels: 1 for an escalating person from the turn where the harm becomes inferable (truth
+   `harm_inferable_at`), 0 for every turn of a benign person. Earlier turns of escalating people
+   and single-spike users are left out. Each person weighs 1 in total, however many turns.
+4. Fit: L2-regularised logistic regression (Newton's method, intercept not penalised) with
+   non-negative weights, so that more risk never lowers a person's score.
+5. Threshold: the logit that flags `--benign-rate` of the benign training people (default 1 %;
+   the other rules flag some more, so the whole system stays within the 2 % budget).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("RISKSTREAM_ORT_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+from stream.core.engine import Detector  # noqa: E402
+from stream.core.events import parse_turn  # noqa: E402
+from stream.core.identity import DictRegistry  # noqa: E402
+from stream.core.pipeline import MemoryStore, run_batch, with_person  # noqa: E402
+from stream.core.timeutil import parse_rfc3339  # noqa: E402
+from stream.core.trajectory import FILE_NAME, TrajectoryModel  # noqa: E402
+from stream.core.window import UserWindow  # noqa: E402
+from stream.scoring import load_default_scorer  # noqa: E402
+from stream.simulate.pools import load_pools  # noqa: E402
+from stream.simulate.timelines import build  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class _Memo:
+    """Scores each distinct text once: the seeds' timelines reuse the same pool texts."""
+
+    def __init__(self, inner):
+        self.inner, self.cache = inner, {}
+        self.version, self.threshold_map = inner.version, inner.threshold_map
+
+    def score_batch(self, texts):
+        todo = [t for t in dict.fromkeys(texts) if t not in self.cache]
+        if todo:
+            self.cache.update(zip(todo, self.inner.score_batch(todo)))
+        return [self.cache[t] for t in texts]
+
+
+def collect(detector: Detector, turns: list[dict], truth: list[dict], tag: str):
+    """(features, label, person) for every labelled user turn of one timeline set."""
+    owner = {a: t for t in truth for a in (t.get("accounts") or [t["user_id"]])}
+    parsed = [parse_turn(r) for r in turns]
+    registry, store = DictRegistry(), MemoryStore()
+    ordered = [with_person(t, registry) for t in sorted(parsed, key=lambda t: t.order_key())]
+    rows = []
+    for i in range(0, len(ordered), 256):
+        for turn, _effects in run_batch(detector, ordered[i:i + 256], store):
+            t = owner.get(turn.user_id)
+            if turn.role != "user" or t is None or t["kind"] not in ("benign", "escalating"):
+                continue
+            if t["kind"] == "escalating" and turn.ts < parse_rfc3339(t["harm_inferable_at"]):
+                continue  # the harm is not inferable yet: neither a positive nor a negative
+            window = UserWindow.from_dict(store.data[detector.window_key(turn)])
+            rows.append((detector.trajectory.features(window, turn.ts), t["kind"] == "escalating",
+                         f"{tag}/{t['user_id']}"))
+    return rows
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float = 1.0, iters: int = 50) -> tuple[np.ndarray, float]:
+    """Minimise c * sum_i w_i * logloss_i + |beta|^2 / 2 (intercept free) by Newton's method."""
+    n, d = x.shape
+    xb = np.hstack([x, np.ones((n, 1))])
+    beta = np.zeros(d + 1)
+    reg = np.ones(d + 1)
+    reg[-1] = 0.0
+    for _ in range(iters):
+        p = 1.0 / (1.0 + np.exp(-np.clip(xb @ beta, -50, 50)))
+        grad = c * (xb.T @ (w * (p - y))) + reg * beta
+        hess = c * (xb.T * (w * p * (1 - p))) @ xb + np.diag(reg + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        beta -= step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return beta[:-1], float(beta[-1])
+
+
+def fit_monotone(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float = 1.0) -> tuple[np.ndarray, float]:
+    """`fit_logistic` with every weight >= 0: a riskier turn or a further stage never lowers a
+    person's score. Active set: features whose weight comes out negative are fixed at 0 and the
+    rest refitted, until none is negative."""
+    active = np.ones(x.shape[1], dtype=bool)
+    while True:
+        wa, bias = fit_logistic(x[:, active], y, w, c)
+        if (wa >= 0).all():
+            weights = np.zeros(x.shape[1])
+            weights[active] = wa
+            return weights, bias
+        idx = np.flatnonzero(active)
+        active[idx[wa < 0]] = False
+
+
+def train(models_dir: Path, seeds: list[int], half_life_days: float, top_k: int, floor: float, c: float,
+          benign_rate: float, datasets: Path | None = None) -> dict:
+    scorer = _Memo(load_default_scorer(models_dir=models_dir))
+    detector = Detector(scorer, trajectory=TrajectoryModel.recording_only(half_life_days, top_k, floor))
+    pools = load_pools(datasets, part="tune")
+    rows = []
+    for seed in seeds:
+        t0 = time.time()
+        turns, truth = build(pools, seed=seed)
+        rows += collect(detector, turns, truth, str(seed))
+        print(f"  seed {seed}: {len(turns)} turns, {len(rows)} labelled rows so far ({time.time() - t0:.0f}s)", flush=True)
+    x = np.array([r[0] for r in rows])
+    y = np.array([float(r[1]) for r in rows])
+    people = [r[2] for r in rows]
+    per_person: dict[str, int] = {}
+    for p in people:
+        per_person[p] = per_person.get(p, 0) + 1
+    w = np.array([1.0 / per_person[p] for p in people])
+    weights, bias = fit_monotone(x, y, w, c)
+    logits = x @ weights + bias
+    peak: dict[str, float] = {}
+    for p, v in zip(people, logits):
+        peak[p] = max(peak.get(p, -np.inf), float(v))
+    label = {p: bool(v) for p, v in zip(people, y)}
+    benign = sorted((peak[p] for p in peak if not label[p]), reverse=True)
+    threshold = benign[int(benign_rate * len(benign))] + 1e-6
+    escalating = [peak[p] for p in peak if label[p]]
+    model = TrajectoryModel(half_life_days, top_k, floor, tuple(map(float, weights)), bias, float(threshold))
+    return model.to_dict(training={
+        "timelines": f"riskstream simulate --part tune, seeds {','.join(map(str, seeds))}",
+        "people": {"escalating": len(escalating), "benign": len(benign)},
+        "labelled_turns": len(rows), "l2_c": c, "benign_rate_target": benign_rate,
+        "in_sample": {"recall": round(float(np.mean(np.array(escalating) >= threshold)), 4),
+                      "benign_flagged": round(float(np.mean(np.array(benign) >= threshold)), 4)},
+        "classifiers": scorer.version})
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--models-dir", type=Path, default=REPO / "models")
+    ap.add_argument("--seeds", default="101,102,103,104")
+    ap.add_argument("--half-life-days", type=float, default=14.0)
+    ap.add_argument("--top-k", type=int, default=3)
+    ap.add_argument("--floor", type=float, default=0.1)
+    ap.add_argument("--c", type=float, default=1.0, help="inverse L2 strength (per person-weighted loss)")
+    ap.add_argument("--benign-rate", type=float, default=0.01)
+    ap.add_argument("--datasets", type=Path, default=None)
+    args = ap.parse_args(argv)
+    t0 = time.time()
+    print(f"training the trajectory model for {args.models_dir}", flush=True)
+    out = train(args.models_dir, [int(s) for s in args.seeds.split(",")], args.half_life_days, args.top_k,
+                args.floor, args.c, args.benign_rate, args.datasets)
+    path = args.models_dir / FILE_NAME
+    path.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {path} ({out['version']}; in-sample recall {out['training']['in_sample']['recall']}, "
+          f"benign flagged {out['training']['in_sample']['benign_flagged']}; {time.time() - t0:.0f}s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""Trajectory model: a learned person-level score for patterns that no single turn shows.
+
+Why: an escalation spread over days and conversations (a grievance, a non-violent threat, a
+question about weapons) is made of turns that each stay below any per-turn threshold, while
+benign people also write the odd angry or sad turn. What separates them is how many risky turns
+there are, in which categories, how recent, and which pathway stages came with them.
+
+The window keeps, per category, the K highest time-decayed turn scores (`peaks`: at most K
+entries per category, so state stays bounded). Decay is the same for every entry, so the order of
+the entries never changes with time and the top K are kept exactly. The features are those K
+decayed scores per category plus a decayed indicator per pathway stage; a logistic model over
+them (trained by `models/train/trajectory.py` on simulated tune timelines, stored next to the
+classifiers as `trajectory.json`) gives the score. Pure: no I/O beyond `load`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from stream.core.stages import STAGES
+from stream.core.window import UserWindow
+from stream.taxonomy import CATEGORIES
+
+FILE_NAME = "trajectory.json"
+KIND = "riskstream-trajectory/1"
+_LN2 = math.log(2.0)
+
+
+def drop_account(window: UserWindow, user_id: str) -> int:
+    """Remove the peaks of one account (deletion request); returns how many were removed."""
+    removed = 0
+    for c in list(window.peaks):
+        kept = [p for p in window.peaks[c] if (p[3] if len(p) > 3 else window.user_id) != user_id]
+        removed += len(window.peaks[c]) - len(kept)
+        if kept:
+            window.peaks[c] = kept
+        else:
+            del window.peaks[c]
+    return removed
+
+
+def feature_names(top_k: int) -> list[str]:
+    """`<category>#<rank>` (rank 1 = highest decayed turn score), then `stage:<pathway>:<stage>`."""
+    return [f"{c}#{k}" for c in CATEGORIES for k in range(1, top_k + 1)] + [
+        f"stage:{st.pathway}:{st.name}" for st in STAGES]
+
+
+@dataclass(frozen=True)
+class TrajectoryModel:
+    half_life_days: float
+    top_k: int
+    floor: float  # turn scores below this are not kept
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float  # logit at or above which a case opens
+    version: str = ""
+
+    @property
+    def half_life_s(self) -> float:
+        return self.half_life_days * 86400.0
+
+    @classmethod
+    def recording_only(cls, half_life_days: float = 14.0, top_k: int = 3, floor: float = 0.1) -> "TrajectoryModel":
+        """Keeps the peaks but never fires: what training runs to collect features."""
+        n = len(feature_names(top_k))
+        return cls(half_life_days, top_k, floor, (0.0,) * n, 0.0, math.inf, "recording-only")
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrajectoryModel":
+        if d.get("kind") != KIND:
+            raise ValueError(f"not a trajectory model (kind {d.get('kind')!r}, expected {KIND!r})")
+        names = feature_names(int(d["top_k"]))
+        if list(d["features"]) != names or len(d["weights"]) != len(names):
+            raise ValueError("trajectory model features do not match this version of riskstream; retrain it "
+                             "(python -m models.train.trajectory)")
+        return cls(float(d["half_life_days"]), int(d["top_k"]), float(d["floor"]), tuple(map(float, d["weights"])),
+                   float(d["bias"]), float(d["threshold"]), str(d.get("version", "")))
+
+    @classmethod
+    def load(cls, models_dir: Path | str | None) -> "TrajectoryModel | None":
+        """The model stored with the classifiers, or None when that directory has none."""
+        if models_dir is None:
+            return None
+        path = Path(models_dir) / FILE_NAME
+        if not path.is_file():
+            return None
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+    def to_dict(self, **extra) -> dict:
+        body = {"kind": KIND, "half_life_days": self.half_life_days, "top_k": self.top_k, "floor": self.floor,
+                "features": feature_names(self.top_k), "weights": [round(w, 6) for w in self.weights],
+                "bias": round(self.bias, 6), "threshold": round(self.threshold, 6)}
+        version = "traj-" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
+        return {**body, "version": version, **extra}
+
+    # -- state ---------------------------------------------------------------------------------
+    def record(self, window: UserWindow, scores: dict[str, float], ts: float, event_id: str, user_id: str = "") -> None:
+        """Keep the turn's category scores among the window's top K decayed peaks. A peak is
+        [score, ts, event_id], plus the account when it is not the window's own (a person's window
+        spans linked accounts; deleting one account must find its peaks)."""
+        for c, v in scores.items():
+            if v < self.floor or c not in CATEGORIES:
+                continue
+            peaks = window.peaks.setdefault(c, [])
+            if any(p[2] == event_id for p in peaks):  # a redelivered turn: already kept
+                continue
+            peaks.append([round(v, 4), ts, event_id] + ([user_id] if user_id and user_id != window.user_id else []))
+            peaks.sort(key=lambda p: (-self._rank_key(p), p[2]))
+            del peaks[self.top_k:]
+
+    def _rank_key(self, peak: list) -> float:
+        """log of the decayed value, up to a constant shared by all entries (time-invariant order)."""
+        return math.log(max(peak[0], 1e-9)) + peak[1] * _LN2 / self.half_life_s
+
+    # -- reading ---------------------------------------------------------------------------------
+    def features(self, window: UserWindow, now: float) -> list[float]:
+        hl = self.half_life_s
+        out: list[float] = []
+        for c in CATEGORIES:
+            vals = [p[0] * 0.5 ** (max(0.0, now - p[1]) / hl) for p in window.peaks.get(c, [])]
+            out += (vals + [0.0] * self.top_k)[: self.top_k]
+        for st in STAGES:
+            seen = window.stages.get(f"{st.pathway}:{st.name}")
+            out.append(0.5 ** (max(0.0, now - seen[0]) / hl) if seen else 0.0)
+        return out
+
+    def logit(self, feats: list[float]) -> float:
+        return self.bias + math.fsum(w * x for w, x in zip(self.weights, feats))
+
+    def contributions(self, feats: list[float]) -> dict[str, float]:
+        """Per category (stages count for their pathway's category): summed weight x feature."""
+        names = feature_names(self.top_k)
+        out: dict[str, float] = {}
+        for name, w, x in zip(names, self.weights, feats):
+            if x:
+                cat = name.split("#")[0] if "#" in name else _PATHWAY_CATEGORY[name.split(":")[1]]
+                out[cat] = out.get(cat, 0.0) + w * x
+        return out
+
+
+_PATHWAY_CATEGORY = {"violence": "violence", "self-harm": "self-harm"}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The model's view of a window after a turn: the logit and what drove it."""
+
+    logit: float
+    threshold: float
+    categories: list[str]  # the categories that pushed the score up most (at most two)
+    moved: bool = True  # the newest turn is among those categories' peaks (it moved the pattern)
+
+    @property
+    def fires(self) -> bool:
+        return self.moved and self.logit >= self.threshold
+
+    @property
+    def probability(self) -> float:
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, self.logit))))
+
+
+def read(model: TrajectoryModel, window: UserWindow, now: float, event_id: str) -> Reading:
+    """The reading after turn `event_id` was recorded: it fires only if that turn moved the pattern,
+    so later harmless turns of a flagged person do not re-trigger it."""
+    feats = model.features(window, now)
+    contrib = model.contributions(feats)
+    positive = sorted(((v, c) for c, v in contrib.items() if v > 0), reverse=True)
+    cats = [c for v, c in positive[:2] if v >= 0.25 * positive[0][0]] if positive else []
+    moved = any(p[2] == event_id for c in cats for p in window.peaks.get(c, []))
+    return Reading(model.logit(feats), model.threshold, sorted(cats, key=CATEGORIES.index), moved)

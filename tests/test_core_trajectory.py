@@ -1,0 +1,122 @@
+"""The trajectory model: bounded peaks, decayed features, the "trajectory" rule and model files."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from stream.core.engine import Detector
+from stream.core.events import parse_turn
+from stream.core.pipeline import MemoryStore, run_batch
+from stream.core.policy import PolicyConfig
+from stream.core.trajectory import FILE_NAME, TrajectoryModel, feature_names, read
+from stream.core.window import UserWindow
+from tests.fakes import TagScorer, turn
+
+DAY = 86400.0
+
+
+def harassment_model(threshold: float = 1.0) -> TrajectoryModel:
+    """Hand-set weights: the three highest harassment turns count 1 each; bias -0.5."""
+    names = feature_names(3)
+    weights = tuple(1.0 if n.startswith("harassment#") else 0.0 for n in names)
+    return TrajectoryModel(14.0, 3, 0.1, weights, -0.5, threshold, "test")
+
+
+def run(rows, model):
+    det = Detector(TagScorer(), PolicyConfig(), trajectory=model)
+    turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
+    store = MemoryStore()
+    effects = [e for _, effs in run_batch(det, turns, store) for e in effs]
+    return [e.payload for e in effects if e.kind == "case"], store
+
+
+def test_peaks_keep_the_top_k_decayed_scores_and_round_trip():
+    m = harassment_model()
+    w = UserWindow("u")
+    for i, (v, day) in enumerate([(0.3, 0), (0.5, 1), (0.2, 2), (0.9, 3), (0.4, 30), (0.05, 31)]):
+        m.record(w, {"harassment": v, "hate": 0.01}, day * DAY, f"e{i}")
+    kept = w.peaks["harassment"]
+    assert len(kept) == 3 and "hate" not in w.peaks, "below the floor nothing is kept"
+    # day 30: 0.4 fresh beats 0.9 from day 3 decayed by 27 days (0.24) and 0.5 from day 1 (0.12)
+    assert [p[2] for p in kept] == ["e4", "e3", "e1"]
+    assert UserWindow.from_dict(json.loads(json.dumps(w.to_dict()))).peaks == w.peaks
+    feats = m.features(w, 30 * DAY)
+    assert feats[:3] == pytest.approx([0.4, 0.9 * 0.5 ** (27 / 14), 0.5 * 0.5 ** (29 / 14)])
+    assert m.features(w, 44 * DAY)[0] == pytest.approx(0.2), "one half-life later, half the value"
+
+
+def test_mild_turns_across_conversations_open_a_trajectory_case_naming_them():
+    rows = [turn(1, "[harassment=0.3] a", conv="c1", day=1), turn(2, "[harassment=0.3] b", conv="c2", day=3),
+            turn(3, "[harassment=0.3] c", conv="c3", day=5)]
+    cases, store = run(rows, harassment_model(threshold=0.3))
+    assert len(cases) == 1
+    c = cases[0]
+    assert c["rule"] == "trajectory" and c["trigger_event_id"] == "e3" and c["categories"] == ["harassment"]
+    assert "Trajectory model" in c["reason"] and all(e in c["reason"] for e in ("e1", "e2", "e3"))
+    assert c["model_version"].endswith("+test")
+    # without the model, the fixed accumulation threshold applies: 0.3 contributes nothing
+    assert run(rows, None)[0] == []
+    # the same turns, too few of them: below the model's threshold
+    assert run(rows[:2], harassment_model(threshold=0.3))[0] == []
+
+
+def test_one_turn_is_never_a_trajectory_pattern():
+    cases, _ = run([turn(1, "[harassment=0.45] a")], harassment_model(threshold=-0.4))
+    assert cases == [], "the model fires, but a pattern needs at least two turns"
+
+
+def test_a_later_harmless_turn_does_not_re_trigger_the_pattern():
+    m = harassment_model(threshold=0.3)
+    rows = [turn(1, "[harassment=0.3] a", conv="c1", day=1), turn(2, "[harassment=0.3] b", conv="c2", day=2),
+            turn(3, "[harassment=0.3] c", conv="c3", day=3), turn(4, "thanks", conv="c4", day=3, hour=18)]
+    cases, store = run(rows, m)
+    assert [c["event"] for c in cases] == ["open"]
+    w = UserWindow.from_dict(store.data["u1"])
+    assert m.logit(m.features(w, w.updated)) >= m.threshold, "the score is still above the threshold..."
+    assert not read(m, w, w.updated, "e4").fires, "...but the harmless turn did not move the pattern"
+
+
+def test_model_file_round_trips_and_mismatched_features_are_rejected(tmp_path):
+    m = harassment_model()
+    d = m.to_dict(training={"note": "test"})
+    (tmp_path / FILE_NAME).write_text(json.dumps(d))
+    loaded = TrajectoryModel.load(tmp_path)
+    assert loaded.weights == m.weights and loaded.version == d["version"].strip() and loaded.version.startswith("traj-")
+    assert TrajectoryModel.load(tmp_path / "missing") is None
+    d["features"] = d["features"][:-1]
+    with pytest.raises(ValueError, match="retrain"):
+        TrajectoryModel.from_dict(d)
+
+
+def test_committed_models_carry_a_trajectory_model_matching_this_code():
+    from stream.scoring.cascade import default_models_dir
+
+    m = TrajectoryModel.load(default_models_dir())
+    assert m is not None, "models/trajectory.json is missing: python -m models.train.trajectory"
+    assert math.isfinite(m.threshold) and any(w != 0 for w in m.weights)
+
+
+def test_newton_fit_recovers_the_separating_direction():
+    from models.train.trajectory import fit_logistic
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 3))
+    y = (x[:, 0] - 0.5 * x[:, 2] + 0.3 * rng.normal(size=400) > 0).astype(float)
+    w, b = fit_logistic(x, y, np.ones(400), c=1.0)
+    assert w[0] > 1.0 and w[2] < -0.5 and abs(w[1]) < 0.5 * w[0]
+    p = 1 / (1 + np.exp(-(x @ w + b)))
+    assert np.mean((p > 0.5) == (y > 0.5)) > 0.9
+
+
+def test_monotone_fit_never_lets_risk_lower_the_score():
+    from models.train.trajectory import fit_logistic, fit_monotone
+
+    rng = np.random.default_rng(1)
+    x = rng.uniform(size=(600, 3))
+    y = (x[:, 0] - 0.8 * x[:, 1] + 0.1 * rng.normal(size=600) > 0.1).astype(float)  # feature 1 "protects"
+    free, _ = fit_logistic(x, y, np.ones(600), c=100.0)
+    assert free[1] < -1.0
+    w, _ = fit_monotone(x, y, np.ones(600), c=100.0)
+    assert (w >= 0).all() and w[1] == 0.0 and w[0] > 1.0
