@@ -20,8 +20,8 @@ from stream.core.events import Turn
 from stream.core.redaction import excerpt
 from stream.core.stages import BY_KEY, detect_stages
 from stream.core.support import support_event
-from stream.core.trajectory import TrajectoryModel, read
 from stream.core.timeutil import format_rfc3339
+from stream.core.trajectory import TrajectoryModel, read
 from stream.core.window import Evidence, OpenCase, UserWindow, push_bounded
 from stream.scoring.types import Scorer, Signal, TextScore
 from stream.taxonomy import CATEGORIES

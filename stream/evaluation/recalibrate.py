@@ -1,7 +1,7 @@
 """Propose per-category thresholds from reviewer decisions: hold a target precision or a review budget.
 
 Estimated from replayed cases: a case's peak score in a category stands in for "would this case
-still open at threshold t". That is exact for severe-turn cases and approximate for accumulated
+still open at threshold t". That is exact for severe-turn cases and approximate for trajectory and accumulated
 ones, so the proposal is written as a shadow configuration to be verified with
 `riskstream replay --shadow` before anyone adopts it. Nothing here touches a live config.
 """
