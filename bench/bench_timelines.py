@@ -11,8 +11,10 @@ half of the dev split (policy was tuned, and each model set's trajectory model t
   entirely (`make holdout-models`, written to .cache/holdout-models): what riskstream meets on
   data it has never seen. Skipped with a note when that model set has not been built.
 
-Writes bench/results/timelines.json (+ .html) and timelines_heldout.json (+ .html), and prints
-the headline figures.
+Runs seeds 11, 12 and 13 by default (each a fresh draw of people from the report half). Writes
+bench/results/timelines.json (+ .html) and timelines_heldout.json (+ .html) for the first seed,
+timelines_seeds.json with every seed's headline and the mean / min / max over seeds, and prints
+that summary.
 """
 
 from __future__ import annotations
@@ -43,8 +45,9 @@ def _lines(path: Path) -> list[dict]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
 
 
-def run_models(d: Path, name: str, models_dir: Path | None) -> dict:
-    """Replay the simulated timelines with one model set, build the baseline, evaluate; returns the headline."""
+def run_models(d: Path, name: str, models_dir: Path | None, report_dir: Path = RESULTS, suffix: str = "") -> dict:
+    """Replay the simulated timelines with one model set, build the baseline, evaluate (JSON + HTML
+    into `report_dir`); returns the headline."""
     env = dict(os.environ, **({"RISKSTREAM_MODELS_DIR": str(models_dir)} if models_dir else {}))
     out = d / name
     out.mkdir()
@@ -57,12 +60,12 @@ def run_models(d: Path, name: str, models_dir: Path | None) -> dict:
     peaks = user_turn_peaks(_lines(out / "scores.jsonl"))
     thr = threshold_for_rate(peaks, benign, rate)
     (out / "baseline.jsonl").write_bytes(b"".join(dumps_line(c) for c in stateless_cases(peaks, thr)))
-    stem = "timelines" if name == "production" else f"timelines_{name}"
+    stem = ("timelines" if name == "production" else f"timelines_{name}") + suffix
     subprocess.run(RS + ["evaluate", "--cases", str(out / "cases.jsonl"), "--truth", str(d / "truth.jsonl"),
                          "--turns", str(d / "turns.jsonl"), "--baseline-cases", str(out / "baseline.jsonl"),
-                         "--json", str(RESULTS / f"{stem}.json"), "--html", str(RESULTS / f"{stem}.html")],
+                         "--json", str(report_dir / f"{stem}.json"), "--html", str(report_dir / f"{stem}.html")],
                    check=True, cwd=REPO, env=env)
-    report = json.loads((RESULTS / f"{stem}.json").read_text())
+    report = json.loads((report_dir / f"{stem}.json").read_text())
     ours, base = report["systems"]["riskstream"], report["systems"]["baseline"]
     head = {"models": str(models_dir or "models/"), "baseline_threshold": round(thr, 4),
             "riskstream": {k: ours[k] for k in HEADLINE_KEYS},
@@ -70,7 +73,7 @@ def run_models(d: Path, name: str, models_dir: Path | None) -> dict:
             "recall_gain_points": round(100 * ((ours["recall"] or 0) - (base["recall"] or 0)), 1)}
     head["first_case_rule"] = _rules_by_kind(_lines(out / "cases.jsonl"), truth)
     report["headline"] = head
-    (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (report_dir / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
     return head
 
 
@@ -88,25 +91,54 @@ def _rules_by_kind(cases: list[dict], truth: list[dict]) -> dict:
     return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
 
 
-def main(seed: int = 11, part: str = "report", heldout: Path | None = HELDOUT_MODELS) -> dict:
+# The issue's first-wave targets, checked per seed.
+TARGETS = {"recall_min": 0.70, "benign_flagged_per_1000_max": 20.0, "recall_gain_points_min": 20.0}
+
+
+def _summary(runs: dict[str, dict]) -> dict:
+    """Mean / min / max over seeds of the headline figures, and whether every seed meets the targets."""
+    rows = {seed: {"recall": h["riskstream"]["recall"], "benign_flagged_per_1000": h["riskstream"]["benign_flagged_per_1000"],
+                   "stateless_recall": h["stateless_same_fpr"]["recall"], "recall_gain_points": h["recall_gain_points"]}
+            for seed, h in runs.items()}
+    out: dict = {}
+    for key in ("recall", "benign_flagged_per_1000", "stateless_recall", "recall_gain_points"):
+        vals = [r[key] or 0.0 for r in rows.values()]
+        out[key] = {"mean": round(sum(vals) / len(vals), 4), "min": min(vals), "max": max(vals)}
+    met = {seed: (r["recall"] or 0) >= TARGETS["recall_min"]
+           and r["benign_flagged_per_1000"] <= TARGETS["benign_flagged_per_1000_max"]
+           and r["recall_gain_points"] >= TARGETS["recall_gain_points_min"] for seed, r in rows.items()}
+    out["targets"] = TARGETS
+    out["targets_met_by_seed"] = met
+    return out
+
+
+def main(seeds: list[int] = (11, 12, 13), part: str = "report", heldout: Path | None = HELDOUT_MODELS) -> dict:
+    """Every seed is a fresh draw of people from the same half; the first seed's full reports go to
+    bench/results/timelines*.json|html, the rest are summarised (seed-to-seed spread is large)."""
     RESULTS.mkdir(exist_ok=True)
-    result: dict = {"bench": "timelines", "seed": seed, "part": part}
-    with tempfile.TemporaryDirectory() as d:
-        d = Path(d)
-        subprocess.run(RS + ["simulate", "--out", str(d), "--seed", str(seed), "--part", part], check=True, cwd=REPO)
-        result["users"] = dict(Counter(t["kind"] for t in _lines(d / "truth.jsonl")))
-        result["production"] = run_models(d, "production", None)
-        if heldout and (heldout / "cheap_ngram.onnx").is_file():
-            result["heldout"] = run_models(d, "heldout", heldout)
-        else:
-            result["heldout"] = f"skipped: {heldout} not built (run `make holdout-models`)"
+    sets: dict[str, Path | None] = {"production": None}
+    result: dict = {"bench": "timelines", "seeds": list(seeds), "part": part, "users": {}, "runs": {}}
+    if heldout and (heldout / "cheap_ngram.onnx").is_file():
+        sets["heldout"] = heldout
+    else:
+        result["heldout"] = f"skipped: {heldout} not built (run `make holdout-models`)"
+    for i, seed in enumerate(seeds):
+        with tempfile.TemporaryDirectory() as d:
+            d = Path(d)
+            subprocess.run(RS + ["simulate", "--out", str(d), "--seed", str(seed), "--part", part], check=True, cwd=REPO)
+            result["users"][str(seed)] = dict(Counter(t["kind"] for t in _lines(d / "truth.jsonl")))
+            for name, models_dir in sets.items():
+                report_dir = RESULTS if i == 0 else d
+                result["runs"].setdefault(name, {})[str(seed)] = run_models(d, name, models_dir, report_dir)
+    result["summary"] = {name: _summary(runs) for name, runs in result["runs"].items()}
+    (RESULTS / "timelines_seeds.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--seeds", default="11,12,13", help="comma-separated simulate seeds (default 11,12,13)")
     ap.add_argument("--part", default="report", choices=("report", "tune", "all"))
     ap.add_argument("--heldout-models", type=Path, default=HELDOUT_MODELS)
     a = ap.parse_args()
-    print(json.dumps(main(a.seed, a.part, a.heldout_models), indent=2))
+    print(json.dumps(main([int(s) for s in a.seeds.split(",")], a.part, a.heldout_models)["summary"], indent=2))

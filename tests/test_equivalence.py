@@ -29,6 +29,14 @@ def _input() -> list[dict]:
     ]
     for r in rows[-4:]:
         r["event_id"] = "link-" + r["event_id"]
+    # insults spread over conversations and days: no single one is a case, the pattern is (trajectory model)
+    rows += [
+        turn(1, "Dave from accounting is a pathetic, worthless moron and I told him so.", user="acct-h", conv="ch1", day=14),
+        turn(2, "My sister is a stupid lying cow and everyone knows it.", user="acct-h", conv="ch2", day=15),
+        turn(3, "That idiot Dave screwed up again, what a brainless clown.", user="acct-h", conv="ch3", day=16),
+    ]
+    for r in rows[-3:]:
+        r["event_id"] = "insult-" + r["event_id"]
     return rows
 
 
@@ -54,6 +62,7 @@ def test_replay_and_worker_open_the_same_cases(kafka_bootstrap, tmp_path):
     replayed = {_key(c): c for c in map(orjson.loads, out.read_bytes().splitlines())}
     assert len(replayed) >= 3, "the input is built to open several cases"
     assert any(c.get("person_id") == "p:acct-a" and set(c["accounts"]) == {"acct-a", "acct-b"} for c in replayed.values())
+    assert {c["rule"] for c in replayed.values()} >= {"severe-turn", "escalation", "trajectory"}
 
     run = uuid.uuid4().hex[:8]
     w = WorkerProcess(kafka_bootstrap, tmp_path / "w", f"eq{run}.", f"rs-eq-{run}").start()
