@@ -28,6 +28,20 @@ def test_stage_rules_read_obfuscated_text_and_respect_gates():
     assert names("the photographer will shoot the wedding tomorrow", {}) == []
 
 
+def test_stage_rules_match_apostrophes_and_read_who_the_words_are_about():
+    names = lambda text, scores=None: [s.name for s in detect_stages(text, scores or {})]  # noqa: E731
+    gate = {"violence": 0.5, "harassment/threatening": 0.5}
+    # normalisation turns "can't" into "can t": the written rule must still match
+    assert names("I can't go on like this") == ["distress"]
+    assert names("I don't want to live anymore") == ["ideation"]
+    assert names("I'm going to shoot him tomorrow", gate) == ["imminence"]
+    # distress is about oneself; calling someone else worthless is an insult, not a self-harm signal
+    assert names("I feel so worthless") == ["distress"] and names("I'm just a burden to everyone") == ["distress"]
+    assert names("Dave is a pathetic, worthless moron") == [] and names("this meeting is pointless") == []
+    # "going to kill myself" is the self-harm ladder, never violence against others
+    assert names("I'm going to kill myself", gate) == ["ideation", "intent"]
+
+
 def test_climbing_the_violence_pathway_across_conversations_opens_a_case():
     rows = [turn(1, f"{V} my manager humiliated me again", conv="c1", day=1),
             turn(2, f"{V} one day they will regret it, I will make them pay", conv="c2", day=3),

@@ -31,7 +31,16 @@ class Stage:
 
 
 def _p(*phrases: str) -> re.Pattern:
-    return re.compile("|".join(f"(?:{p})" for p in phrases))
+    """Phrases are written with apostrophes ("can'?t"); matching text is normalised, where an
+    apostrophe has become a space ("i can t go on"), so an apostrophe matches either."""
+    return re.compile("|".join(f"(?:{_APOS.sub(_apostrophe, p)})" for p in phrases))
+
+
+_APOS = re.compile(r"'\??")
+
+
+def _apostrophe(m: re.Match) -> str:
+    return "[' ]?" if m.group().endswith("?") else "[' ]"
 
 
 _TARGET = r"(?:him|her|them|my (?:boss|manager|ex|wife|husband|teacher|coworkers?|colleagues?|neighbou?r|landlord|father|mother|classmates?)|that (?:guy|woman|man|bitch|bastard))"
@@ -60,12 +69,15 @@ STAGES: tuple[Stage, ...] = (
     Stage("violence", "imminence", 5, 1.5, _p(
         r"\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend)|on monday|next week)\b.{0,60}\b(?:shoot|kill|stab|hurt|attack|bomb|do it)\b",
         r"\b(?:shoot|kill|stab|hurt|attack)\b.{0,60}\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend))\b",
-        r"\byou(?:'ll| will) see (?:it )?on the news\b", r"\bi am going to (?:shoot|kill|stab|attack)\b", r"\bi'?m going to (?:shoot|kill|stab|attack)\b",
+        r"\byou(?:'ll| will) see (?:it )?on the news\b", r"\bi(?: am|'?m) going to (?:shoot|kill|stab|attack)\b(?! (?:my ?self|me)\b)",
         r"\bit ends (?:tomorrow|tonight|today)\b", r"明天就动手"),
         gate=(("violence", 0.05), ("harassment/threatening", 0.05))),
     # self-harm ladder
-    Stage("self-harm", "distress", 1, 0.5, _p(
-        r"\b(?:hopeless|worthless|pointless|empty inside)\b", r"\ba burden\b", r"\bcan'?t (?:go on|take (?:it|this) anymore|cope)\b",
+    Stage("self-harm", "distress", 1, 0.5, _p(  # about oneself: "Dave is a worthless moron" is not distress
+        r"\b(?:i'?m|i am|i feel|i felt|feel(?:ing)?|i'?ve been|makes me feel)\s+(?:so |completely |totally |really |utterly |just |such |like )?(?:a )?"
+        r"(?:hopeless|worthless|useless|empty inside|a burden|burden)\b",
+        r"\b(?:life|everything|my life|it all|living) (?:is|feels|seems) (?:so |completely |totally )?(?:pointless|hopeless|meaningless)\b",
+        r"\bi'?m (?:just )?a burden\b", r"\bcan'?t (?:go on|take (?:it|this) anymore|cope)\b",
         r"\bnobody (?:cares|would (?:care|notice))\b", r"\bno reason to (?:live|go on)\b", r"\bcan'?t sleep\b.{0,40}\b(?:pointless|hopeless)",
         r"活着没意思", r"好累不想")),
     Stage("self-harm", "ideation", 2, 1.0, _p(
