@@ -120,3 +120,12 @@ def test_monotone_fit_never_lets_risk_lower_the_score():
     assert free[1] < -1.0
     w, _ = fit_monotone(x, y, np.ones(600), c=100.0)
     assert (w >= 0).all() and w[1] == 0.0 and w[0] > 1.0
+
+
+def test_the_policy_can_switch_the_models_directory_trajectory_model_off(tmp_path):
+    (tmp_path / FILE_NAME).write_text(json.dumps(harassment_model(threshold=0.3).to_dict()))
+    scorer = TagScorer()
+    scorer.models_dir = tmp_path
+    assert Detector(scorer).trajectory is not None, "loaded from the scorer's models directory"
+    off = Detector(scorer, PolicyConfig.from_mapping({"trajectory_model": False}))
+    assert off.trajectory is None and off.model_version == scorer.version

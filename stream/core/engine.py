@@ -43,15 +43,17 @@ class Detector:
 
     def __init__(self, scorer: Scorer, config: pol.PolicyConfig | None = None, model_version: str = "",
                  resources: dict | None = None, trajectory: TrajectoryModel | None | str = "auto"):
-        """`trajectory`: "auto" loads `trajectory.json` from the scorer's models directory, if any;
-        None disables the model (the fixed accumulation threshold applies)."""
+        """`trajectory`: "auto" loads `trajectory.json` from the scorer's models directory, if any and
+        unless the policy says `trajectory_model: false`; None disables the model (the fixed
+        accumulation threshold applies)."""
         from stream.resources import load_crisis_resources
 
         self.scorer = scorer
         self.resources = resources or load_crisis_resources()
         self.config = config or pol.PolicyConfig()
         if trajectory == "auto":
-            trajectory = TrajectoryModel.load(getattr(scorer, "models_dir", None))
+            use = self.config.trajectory_model
+            trajectory = TrajectoryModel.load(getattr(scorer, "models_dir", None)) if use else None
         self.trajectory: TrajectoryModel | None = trajectory
         self.model_version = model_version or getattr(scorer, "version", "")
         if self.trajectory is not None and not model_version:

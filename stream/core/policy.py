@@ -46,6 +46,7 @@ class PolicyConfig:
     severe_min_weight: float = 0.6  # ...in a category at least this grave (one insult is not a case; a pattern is)
     accumulate_threshold: float = 1.4  # decayed risk at or above this (with >= 2 turns) opens a case
     min_evidence_turns: int = 2
+    trajectory_model: bool = True  # use the models directory's trajectory.json when it has one (else: accumulation)
     evidence_limit: int = 16  # ring of evidence references kept per user
     excerpt_chars: int = 400  # evidence excerpts are redacted and cut to this
     recent_ids_limit: int = 64  # idempotency ring of event ids
