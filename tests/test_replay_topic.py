@@ -85,11 +85,11 @@ def test_topic_replay_orders_by_event_time_applies_holds_and_is_byte_identical(w
     admin = KafkaAdminClient(bootstrap_servers=world.bootstrap)
     groups_before = _groups(admin)
     outs = []
-    for run in ("a", "b"):
+    for run, buffer in (("a", "200000"), ("b", "3")):  # b: the event-time sort spills runs of 3 turns and merges
         d = tmp_path / run
         rc = run_cli(monkeypatch, replay_args(world, "--cases", str(d / "cases.jsonl"), "--scores",
                                               str(d / "scores.jsonl"), "--dead-letter", str(d / "dead.jsonl"),
-                                              "--batch-size", "7"))
+                                              "--batch-size", "7", "--sort-buffer", buffer))
         assert rc == 0
         outs.append(d)
     err = capsys.readouterr().err

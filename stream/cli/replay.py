@@ -8,6 +8,7 @@ per turn. --shadow replays an alternative configuration alongside and reports th
 
 from __future__ import annotations
 
+import argparse
 import signal
 import sys
 import time
@@ -44,6 +45,9 @@ def register(sub) -> None:
     p.add_argument("--match-window-hours", type=float, default=168.0,
                    help="shadow diff: a case of the same user opened this close counts as the same case (default 168)")
     p.add_argument("--batch-size", type=int, default=256, metavar="N")
+    p.add_argument("--sort-buffer", type=_positive, default=200_000, metavar="TURNS",
+                   help="turns held in memory while ordering by event time; beyond it sorted runs are spilled "
+                        "to temporary files and merged, so long replays need bounded memory (default 200000)")
     p.add_argument("--summary", action="store_true", help="print a readable summary of every case opened")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
     add_policy_args(p)
@@ -51,15 +55,18 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _positive(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
+
+
 def run(args) -> int:
     from stream.cli.common import load_policy
     from stream.config import settings_from
-    from stream.drivers.replay import Lane, replay_lanes
-    from stream.drivers.topic_sink import TopicSink, check_output_prefix
-    from stream.evaluation.cases import collapse
-    from stream.evaluation.holds import HoldReport, apply_holds
-    from stream.jsonl import dumps_line, open_output
-    from stream.progress import Progress
+    from stream.drivers.topic_sink import check_output_prefix
+    from stream.evaluation.holds import HoldReport
 
     try:
         settings = settings_from(args)
@@ -74,13 +81,25 @@ def run(args) -> int:
     base, shadow = _build_detectors(args, policy)
 
     holds = HoldReport()
-    turns, stats = _load(args, settings, start, end, lateness, policy.zdr_tenants)
+    loaded, stats = _load(args, settings, start, end, lateness, policy.zdr_tenants)
+    with loaded:  # spilled runs of the event-time sort are removed at the end
+        return _replay(args, settings, policy, base, shadow, loaded, stats, holds, start, end)
+
+
+def _replay(args, settings, policy, base, shadow, loaded, stats, holds, start, end) -> int:
+    from stream.drivers.replay import Lane, replay_lanes
+    from stream.drivers.topic_sink import TopicSink
+    from stream.evaluation.cases import collapse
+    from stream.evaluation.holds import hold_back
+    from stream.jsonl import dumps_line, open_output
+    from stream.progress import Progress
+
     deleted = _deletions(args, settings, holds)
-    turns = apply_holds(turns, start, end, deleted, holds)
+    turns = hold_back(loaded, start, end, deleted, holds)
 
     base_events: list[dict] = []
     shadow_events: list[dict] = []
-    progress = Progress("replay", total=len(turns), enabled=not args.no_progress)
+    progress = Progress("replay", total=len(loaded), enabled=not args.no_progress)
     sink = TopicSink(settings, args.output_topic_prefix) if args.output_topic_prefix else None
     stopper = _Stopper()
     with open_output(args.cases) as cases, open_output(args.scores) as scores, \
@@ -106,7 +125,7 @@ def run(args) -> int:
             progress.close()
             if sink is not None:
                 sink.close()
-    _report(stats, holds, args, len(turns), sink)
+    _report(stats, holds, args, len(loaded), sink)
     if shadow is not None:
         _write_diff(args, collapse(base_events), collapse(shadow_events), policy.zdr_tenants)
     if args.summary:
@@ -189,7 +208,7 @@ def _load(args, settings, start, end, lateness, zdr):
     stats = ReplayStats()
     if args.input:
         with open_input(args.input) as fin:
-            return load_turns(iter_lines(fin), f"file:{args.input}", stats, zdr), stats
+            return load_turns(iter_lines(fin), f"file:{args.input}", stats, zdr, sort_buffer=args.sort_buffer), stats
     progress = Progress("read", enabled=not args.no_progress)
     current = {"ts": 0.0}
 
@@ -200,7 +219,8 @@ def _load(args, settings, start, end, lateness, zdr):
             yield rec.source(), rec.value
 
     try:
-        turns = load_turns(records(), args.topic, stats, zdr, received_at=lambda _where: current["ts"])
+        turns = load_turns(records(), args.topic, stats, zdr, received_at=lambda _where: current["ts"],
+                           sort_buffer=args.sort_buffer)
     except (TopicMissing, TimeoutError) as exc:
         raise SystemExit(f"riskstream replay: {exc}")
     finally:
@@ -263,7 +283,7 @@ def _report(stats, holds, args, total: int, sink) -> None:
         print(f"rejected {stats.rejected:,} input record(s), {where}; first: " +
               "; ".join(f"{_where(r['source'])}: {r['reason']}" for r in stats.rejections[:3]), file=out)
     if stats.interrupted:
-        print(f"interrupted: {stats.turns:,} of {total:,} turns replayed; outputs hold complete lines for those turns",
+        print(f"interrupted: {stats.turns:,} of {total:,} turns read were replayed; outputs hold complete lines for those turns",
               file=out)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import IO, Callable, Iterable
 
 from stream.core.deadletter import dead_letter_record
@@ -17,6 +18,7 @@ from stream.core.engine import Detector
 from stream.core.events import Rejection, Turn, parse_turn
 from stream.core.identity import DictRegistry
 from stream.core.pipeline import MemoryStore, run_batch, with_person
+from stream.drivers.sorted_turns import DEFAULT_RUN_SIZE, SortedTurns
 from stream.jsonl import dumps_line
 
 
@@ -45,14 +47,17 @@ class Lane:
 
 
 def load_turns(lines: Iterable[tuple[int | dict, bytes]], source: str, stats: ReplayStats,
-               zdr_tenants: frozenset[str], received_at: Callable[[int | dict], float] | None = None) -> list[Turn]:
-    """Parse every record; rejections become dead-letter records (kept in stats), valid turns are sorted by event time.
+               zdr_tenants: frozenset[str], received_at: Callable[[int | dict], float] | None = None,
+               sort_buffer: int = DEFAULT_RUN_SIZE) -> SortedTurns:
+    """Parse every record; rejections become dead-letter records (kept in stats), valid turns come
+    back in event-time order, held in memory `sort_buffer` turns at a time (the rest spilled to
+    temporary files: close the result, or use it in a `with` block).
 
     Each item is (where, raw): `where` is a file line number, or a dead-letter `source` dict
     (topic/partition/offset) for records read from Kafka. `received_at(where)` dates rejections
     (default: now); topic replays pass the record timestamp so reruns stay byte-identical.
     """
-    turns: list[Turn] = []
+    turns = SortedTurns(sort_buffer)
     for where, raw in lines:
         parsed = parse_turn(raw)
         if isinstance(parsed, Rejection):
@@ -61,26 +66,30 @@ def load_turns(lines: Iterable[tuple[int | dict, bytes]], source: str, stats: Re
             stats.rejected += 1
             stats.rejections.append(dead_letter_record(parsed, raw, origin, None, when, zdr_tenants))
         else:
-            turns.append(parsed)
-    turns.sort(key=Turn.order_key)
+            turns.add(parsed)
     return turns
 
 
-def replay_lanes(lanes: list[Lane], turns: list[Turn], batch_size: int = 256,
+def replay_lanes(lanes: list[Lane], turns: Iterable[Turn], batch_size: int = 256,
                  on_batch: Callable[[int], None] | None = None, stop: Callable[[], bool] | None = None) -> None:
-    """Run turns (already in event-time order) through every lane, batch by batch.
+    """Run turns (already in event-time order; any iterable, consumed once) through every lane,
+    batch by batch.
 
     `stop()` is checked between batches: a stopped run has processed whole batches only, so every
     output holds complete lines for a prefix of the input (stats.interrupted is set).
     """
     started = time.monotonic()
     registry = DictRegistry()  # account -> person links, shared by every lane (same input, same links)
-    for i in range(0, len(turns), batch_size):
+    stream = iter(turns)
+    while True:
+        chunk = list(islice(stream, batch_size))
+        if not chunk:
+            break
         if stop is not None and stop():
             for lane in lanes:
                 lane.stats.interrupted = True
             break
-        batch = [with_person(t, registry) for t in turns[i: i + batch_size]]
+        batch = [with_person(t, registry) for t in chunk]
         for lane in lanes:
             _run_lane_batch(lane, batch)
         if on_batch is not None:
@@ -89,7 +98,7 @@ def replay_lanes(lanes: list[Lane], turns: list[Turn], batch_size: int = 256,
         lane.stats.seconds = time.monotonic() - started
 
 
-def replay_turns(detector: Detector, turns: list[Turn], sinks: dict[str, IO[bytes] | None], stats: ReplayStats,
+def replay_turns(detector: Detector, turns: Iterable[Turn], sinks: dict[str, IO[bytes] | None], stats: ReplayStats,
                  batch_size: int = 256, on_batch: Callable[[int], None] | None = None,
                  on_effect: Callable[[Effect], None] | None = None) -> MemoryStore:
     """Single-configuration replay (see `replay_lanes`); returns the final windows."""

@@ -9,7 +9,7 @@ reach further back than the retention limit unless the operator names an archive
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from stream.core.events import Turn
 from stream.core.identity import DictRegistry
@@ -46,16 +46,17 @@ def merge_deletions(into: dict[str, tuple[float, bool]], more: dict[str, tuple[f
         into[user] = (max(ts, old_ts), person or old_person)
 
 
-def persons_by_user(turns: list[Turn]) -> dict[str, str]:
+def persons_by_user(turns: Iterable[Turn]) -> dict[str, str]:
     """user -> person, as the core's account linking resolves it over these turns in this order."""
     registry = DictRegistry()
     return {t.user_id: with_person(t, registry).person_id for t in turns}
 
 
-def apply_holds(turns: list[Turn], start: float | None, end: float | None, deleted: dict[str, tuple[float, bool]],
-                report: HoldReport) -> list[Turn]:
+def hold_back(turns: Iterable[Turn], start: float | None, end: float | None, deleted: dict[str, tuple[float, bool]],
+              report: HoldReport) -> Iterator[Turn]:
     """Turns with start <= ts < end not deleted: neither their account nor (include_person) their person
-    had a deletion request at or after them. Order is preserved."""
+    had a deletion request at or after them. Order is preserved; lazy (the report fills as it is read).
+    Person-wide deletions read `turns` once more first, to link accounts: pass a re-iterable."""
     cutoff = {u: ts for u, (ts, _) in deleted.items()}
     if any(person for _, person in deleted.values()):
         persons = persons_by_user(turns)
@@ -67,7 +68,10 @@ def apply_holds(turns: list[Turn], start: float | None, end: float | None, delet
         for u, p in persons.items():
             if p in gone:
                 cutoff[u] = max(gone[p], cutoff.get(u, gone[p]))
-    kept: list[Turn] = []
+    return _kept(turns, start, end, cutoff, report)
+
+
+def _kept(turns, start, end, cutoff, report) -> Iterator[Turn]:
     for t in turns:
         if (start is not None and t.ts < start) or (end is not None and t.ts >= end):
             report.outside_range += 1
@@ -75,8 +79,13 @@ def apply_holds(turns: list[Turn], start: float | None, end: float | None, delet
             report.deleted_turns += 1
             report.deleted_users.add(t.user_id)
         else:
-            kept.append(t)
-    return kept
+            yield t
+
+
+def apply_holds(turns: list[Turn], start: float | None, end: float | None, deleted: dict[str, tuple[float, bool]],
+                report: HoldReport) -> list[Turn]:
+    """`hold_back`, collected into a list."""
+    return list(hold_back(turns, start, end, deleted, report))
 
 
 def check_retention(start: float, now: float, retention_days: float, archive: bool) -> None:
