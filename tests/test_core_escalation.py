@@ -70,6 +70,17 @@ def test_one_stage_repeated_is_not_a_pathway():
     assert run(rows)[0] == []
 
 
+def test_stated_intent_after_naming_death_opens_a_support_case_on_one_turn():
+    for text in ("Nobody would care if I died. I'm going to do it this weekend.",
+                 "Nobody would care if I died. I am going to do it this weekend."):
+        cases, _ = run([turn(1, "hi"), turn(2, text)])
+        assert len(cases) == 1, text
+        c = cases[0]
+        assert c["rule"] == "escalation" and c["route"] == "support" and "self-harm/intent" in c["categories"]
+        assert c["stages"] == ["distress", "intent"]
+    assert run([turn(1, "I'm going to do it this weekend, the garage needs painting.")])[0] == []
+
+
 def test_self_harm_ladder_routes_to_support_with_intent():
     rows = [turn(1, "I feel like a burden to everyone", day=1),
             turn(2, "I keep thinking about ending my life", day=2),

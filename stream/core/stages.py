@@ -83,8 +83,11 @@ STAGES: tuple[Stage, ...] = (
     Stage("self-harm", "ideation", 2, 1.0, _p(
         r"\bwant(?:s)? to die\b", r"\b(?:end|ending|take|taking) my (?:own )?life\b", r"\bbetter off dead\b", r"\bkill(?:ing)? myself\b",
         r"\b(?:i|i'?m|i am|i feel|i've been|me|my)\b.{0,20}\bsuicid", r"\bdon'?t want to (?:be alive|live|wake up)\b", r"想死", r"自杀")),
-    Stage("self-harm", "intent", 3, 1.5, _p(
-        r"\bi(?:'m| am) going to (?:kill myself|end (?:it|my life))\b", r"\bi(?:'ve| have) decided to (?:die|end)", r"\btonight (?:is|will be) the night\b",
+    Stage("self-harm", "intent", 3, 2.0, _p(  # with any other rung (even distress) a support case opens
+        r"\bi(?:'m| am) going to (?:kill myself|end (?:it|my life))\b",
+        # "do it", once death or suicide was named just before: "Nobody would care if I died. I'm going to do it."
+        r"\b(?:die|died|dead|death|suicide|kill myself|end it all|end my life|nobody would (?:care|notice|miss me))\b"
+        r".{0,80}\bi(?: am|'m| will|'ll) (?:going to |gonna )?do it\b", r"\bi(?:'ve| have) decided to (?:die|end)", r"\btonight (?:is|will be) the night\b",
         r"\bgoodbye (?:everyone|forever)\b", r"\bthis is my (?:last|final) (?:message|night|day)\b", r"\bwrote (?:a|my) (?:suicide )?note\b",
         r"我决定了.{0,6}(?:死|结束)")),
     Stage("self-harm", "plan", 4, 1.5, _p(
