@@ -10,7 +10,7 @@ from stream.core.engine import Detector
 from stream.core.events import parse_turn
 from stream.core.pipeline import MemoryStore, run_batch
 from stream.core.policy import PolicyConfig
-from stream.core.trajectory import FILE_NAME, TrajectoryModel, feature_names, read
+from stream.core.trajectory import FILE_NAME, ModelFileError, TrajectoryModel, feature_names, read
 from stream.core.window import UserWindow
 from tests.fakes import TagScorer, turn
 
@@ -88,6 +88,27 @@ def test_model_file_round_trips_and_mismatched_features_are_rejected(tmp_path):
     d["features"] = d["features"][:-1]
     with pytest.raises(ValueError, match="retrain"):
         TrajectoryModel.from_dict(d)
+    (tmp_path / FILE_NAME).write_text(json.dumps(d))
+    with pytest.raises(ModelFileError, match="retrain"):
+        TrajectoryModel.load(tmp_path)
+    (tmp_path / FILE_NAME).write_text('{"kind": "riskstream-trajectory/1", "top_k": 3')
+    with pytest.raises(ModelFileError, match=FILE_NAME):
+        TrajectoryModel.load(tmp_path)
+
+
+def test_replay_refuses_a_broken_trajectory_model_with_a_clear_message(tmp_path, monkeypatch, capsys):
+    import stream.scoring
+    from stream.cli import main
+
+    (tmp_path / FILE_NAME).write_text("{not json")
+    scorer = TagScorer()
+    scorer.models_dir = tmp_path
+    monkeypatch.setattr(stream.scoring, "load_default_scorer", lambda **kw: scorer)
+    src = tmp_path / "turns.jsonl"
+    src.write_text(json.dumps(turn(1, "hi")) + "\n")
+    assert main(["replay", "--input", str(src), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "unusable model file" in err and FILE_NAME in err
 
 
 def test_committed_models_carry_a_trajectory_model_matching_this_code():

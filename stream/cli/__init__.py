@@ -40,3 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except ValueError as exc:
+        from stream.core.trajectory import ModelFileError  # lazy: keeps `riskstream --help` fast
+
+        if not isinstance(exc, ModelFileError):
+            raise
+        print(f"riskstream: unusable model file: {exc}", file=sys.stderr)
+        return 2

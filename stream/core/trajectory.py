@@ -49,6 +49,10 @@ def feature_names(top_k: int) -> list[str]:
         f"stage:{st.pathway}:{st.name}" for st in STAGES]
 
 
+class ModelFileError(ValueError):
+    """A trajectory model file that cannot be used (broken, or built for other features)."""
+
+
 @dataclass(frozen=True)
 class TrajectoryModel:
     half_life_days: float
@@ -88,7 +92,10 @@ class TrajectoryModel:
         path = Path(models_dir) / FILE_NAME
         if not path.is_file():
             return None
-        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        try:
+            return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, KeyError, TypeError) as exc:  # JSONDecodeError is a ValueError
+            raise ModelFileError(f"{path}: {exc}") from exc
 
     def to_dict(self, **extra) -> dict:
         body = {"kind": KIND, "half_life_days": self.half_life_days, "top_k": self.top_k, "floor": self.floor,
