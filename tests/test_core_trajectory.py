@@ -150,3 +150,17 @@ def test_the_policy_can_switch_the_models_directory_trajectory_model_off(tmp_pat
     assert Detector(scorer).trajectory is not None, "loaded from the scorer's models directory"
     off = Detector(scorer, PolicyConfig.from_mapping({"trajectory_model": False}))
     assert off.trajectory is None and off.model_version == scorer.version
+
+
+def test_the_policy_can_move_the_trajectory_threshold_without_retraining():
+    rows = [turn(1, "[harassment=0.3] a", conv="c1", day=1), turn(2, "[harassment=0.3] b", conv="c2", day=3),
+            turn(3, "[harassment=0.3] c", conv="c3", day=5)]
+    m = harassment_model(threshold=0.3)  # the pattern reaches logit 0.32 (probability 0.58)
+    strict = Detector(TagScorer(), PolicyConfig(trajectory_min_probability=0.6), trajectory=m)
+    assert strict.trajectory.threshold == pytest.approx(math.log(0.6 / 0.4))
+    turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
+    assert not [e for _, effs in run_batch(strict, turns, MemoryStore()) for e in effs if e.kind == "case"]
+    lenient = Detector(TagScorer(), PolicyConfig(trajectory_min_probability=0.55), trajectory=m)
+    assert [e for _, effs in run_batch(lenient, turns, MemoryStore()) for e in effs if e.kind == "case"]
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        PolicyConfig.from_mapping({"trajectory_min_probability": 1.0})

@@ -8,9 +8,10 @@ conversation context it refers to, through the same scorer. The drivers own all 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from stream.core import policy as pol
@@ -54,6 +55,9 @@ class Detector:
         if trajectory == "auto":
             use = self.config.trajectory_model
             trajectory = TrajectoryModel.load(getattr(scorer, "models_dir", None)) if use else None
+        p = self.config.trajectory_min_probability
+        if trajectory is not None and p is not None:
+            trajectory = replace(trajectory, threshold=math.log(p / (1.0 - p)))
         self.trajectory: TrajectoryModel | None = trajectory
         self.model_version = model_version or getattr(scorer, "version", "")
         if self.trajectory is not None and not model_version:

@@ -47,6 +47,7 @@ class PolicyConfig:
     accumulate_threshold: float = 1.4  # decayed risk at or above this (with >= 2 turns) opens a case
     min_evidence_turns: int = 2
     trajectory_model: bool = True  # use the models directory's trajectory.json when it has one (else: accumulation)
+    trajectory_min_probability: float | None = None  # override the model's own threshold (0..1 exclusive)
     evidence_limit: int = 16  # ring of evidence references kept per user
     excerpt_chars: int = 400  # evidence excerpts are redacted and cut to this
     recent_ids_limit: int = 64  # idempotency ring of event ids
@@ -65,6 +66,11 @@ class PolicyConfig:
     buildup_margin: float = 0.2  # ...and count it where together it scores this much above every part alone
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     zdr_tenants: frozenset[str] = frozenset()  # tenants whose raw text is never persisted
+
+    def __post_init__(self) -> None:
+        p = self.trajectory_min_probability
+        if p is not None and not 0.0 < p < 1.0:
+            raise ValueError(f"trajectory_min_probability must be between 0 and 1 (exclusive), got {p}")
 
     @classmethod
     def from_mapping(cls, values: dict) -> "PolicyConfig":
