@@ -28,7 +28,7 @@ bench: $(STAMP) kafka-fetch
 
 # Training pipeline (classifiers): own venv, no torch. Rebuilds models/*.onnx, lists/banks hashes,
 # manifest.json, .cache/dev/*.jsonl (held-out dev splits), models/trajectory.json (person-level
-# model over the classifiers' scores, trained in the runtime venv) and models/MODEL_CARD.md.
+# model over the classifiers' scores) and models/MODEL_CARD.md.
 TRAIN_VENV := .venv-train
 TRAIN_STAMP := $(TRAIN_VENV)/.installed
 TRAIN_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 RISKSTREAM_ORT_THREADS=1 PYTHONPATH=.
@@ -43,14 +43,14 @@ $(TRAIN_STAMP): models/train/requirements.txt
 models: $(TRAIN_STAMP) $(STAMP)
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build_banks
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build
-	$(TRAIN_ENV) $(PY) -m models.train.trajectory
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory
 	$(TRAIN_ENV) $(PY) -m models.train.card
 
 # Benchmark-only model set: the escalation benchmark's violence sources (ThreatGram, GoEmotions)
 # left out of training entirely, so bench/bench_timelines.py can report on data the models never saw.
 holdout-models: $(TRAIN_STAMP) $(STAMP)
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build --holdout threatgram,goemotions --out .cache/holdout-models
-	$(TRAIN_ENV) $(PY) -m models.train.trajectory --models-dir .cache/holdout-models
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory --models-dir .cache/holdout-models
 
 clean:
 	rm -rf $(VENV) .demo .cache

@@ -116,7 +116,7 @@ def test_committed_models_carry_a_trajectory_model_matching_this_code():
 
     m = TrajectoryModel.load(default_models_dir())
     assert m is not None, "models/trajectory.json is missing: python -m models.train.trajectory"
-    assert math.isfinite(m.threshold) and any(w != 0 for w in m.weights)
+    assert math.isfinite(m.threshold) and (any(w != 0 for w in m.weights) or m.trees)
 
 
 def test_newton_fit_recovers_the_separating_direction():
@@ -164,3 +164,23 @@ def test_the_policy_can_move_the_trajectory_threshold_without_retraining():
     assert [e for _, effs in run_batch(lenient, turns, MemoryStore()) for e in effs if e.kind == "case"]
     with pytest.raises(ValueError, match="between 0 and 1"):
         PolicyConfig.from_mapping({"trajectory_min_probability": 1.0})
+
+
+def test_tree_models_score_by_walking_their_nodes_and_round_trip():
+    names = feature_names(3)
+    h1, h2 = names.index("harassment#1"), names.index("harassment#2")
+    # tree 1: harassment#1 <= 0.5 -> 0.0 else (harassment#2 <= 0.2 -> 0.5 else 2.0); tree 2: constant 0.25
+    trees = (((h1, 0.5, 1, 2), (0.0,), (h2, 0.2, 3, 4), (0.5,), (2.0,)), ((0.25,),))
+    m = TrajectoryModel(14.0, 3, 0.1, (0.0,) * len(names), -1.0, 1.0, "t", trees)
+    x = [0.0] * len(names)
+    assert m.logit(x) == pytest.approx(-0.75)
+    x[h1] = 0.8
+    assert m.logit(x) == pytest.approx(-0.25)
+    x[h2] = 0.6
+    assert m.logit(x) == pytest.approx(1.25)
+    assert m.contributions(x) == {"harassment": pytest.approx(2.0)}, "zeroing harassment drops the score by 2"
+    d = m.to_dict()
+    assert TrajectoryModel.from_dict(d).trees == trees and d["version"] != harassment_model().to_dict()["version"]
+    d["trees"][0][0] = [h1, 0.5, 1, 99]
+    with pytest.raises(ValueError, match="malformed"):
+        TrajectoryModel.from_dict(d)

@@ -204,16 +204,30 @@ def trajectory_section(models_dir: Path = MODELS) -> str:
         return "## Trajectory model\n\nNot built (`python -m models.train.trajectory`)."
     d = json.loads(p.read_text())
     t = d.get("training", {})
-    top = sorted(((w, n) for n, w in zip(d["features"], d["weights"]) if w > 0), reverse=True)[:8]
-    zero = sum(1 for w in d["weights"] if w == 0)
+    trees = d.get("trees") or []
+    if trees:
+        splits: dict[str, int] = {}
+        for tree in trees:
+            for node in tree:
+                if len(node) == 4:
+                    splits[d["features"][node[0]]] = splits.get(d["features"][node[0]], 0) + 1
+        kind = (f"{len(trees)} gradient-boosted trees of depth <= 3, monotone increasing in every feature "
+                f"({len(splits)} of {len(d['features'])} features used)")
+        top_line = "* Features used in most splits: " + ", ".join(
+            f"`{n}` {k}" for n, k in sorted(splits.items(), key=lambda kv: (-kv[1], kv[0]))[:8]) + "."
+    else:
+        top = sorted(((w, n) for n, w in zip(d["features"], d["weights"]) if w > 0), reverse=True)[:8]
+        zero = sum(1 for w in d["weights"] if w == 0)
+        kind = f"logistic, non-negative weights ({zero} of {len(d['weights'])} are 0)"
+        top_line = "* Largest weights: " + ", ".join(f"`{n}` {w:.2f}" for w, n in top) + "."
     return "\n".join([
         "## Trajectory model",
         "",
-        f"`trajectory.json` ({d['version']}, sha256 `{_sha(p)}`): a person-level logistic model over the window "
+        f"`trajectory.json` ({d['version']}, sha256 `{_sha(p)}`): a person-level model over the window "
         f"(`stream/core/trajectory.py`), trained by `python -m models.train.trajectory` against these classifiers. "
         f"Features: per category the {d['top_k']} highest turn scores (>= {d['floor']}) decayed with a "
-        f"{d['half_life_days']:g}-day half-life, and a decayed indicator per pathway stage. Weights are "
-        f"non-negative ({zero} of {len(d['weights'])} are 0); threshold {d['threshold']:.3f} (logit).",
+        f"{d['half_life_days']:g}-day half-life, and a decayed indicator per pathway stage. Model: {kind}; "
+        f"threshold {d['threshold']:.3f} (logit).",
         "",
         f"* Training data: {t.get('timelines')} ({t.get('people', {}).get('escalating')} escalating and "
         f"{t.get('people', {}).get('benign')} benign simulated people, {t.get('labelled_turns')} labelled turns), "
@@ -223,7 +237,7 @@ def trajectory_section(models_dir: Path = MODELS) -> str:
         "them are stored.",
         f"* In-sample: recall {t.get('in_sample', {}).get('recall')} of escalating people at "
         f"{t.get('in_sample', {}).get('benign_flagged')} of benign people flagged (target {t.get('benign_rate_target')}).",
-        "* Largest weights: " + ", ".join(f"`{n}` {w:.2f}" for w, n in top) + ".",
+        top_line,
         "* Limits: learned from simulated timelines, so it knows the shapes the simulator writes (grievance, "
         "threats, capability requests; C-SSRS post sequences) and the score profile of these classifiers. Retrain it "
         "whenever the classifiers change (a file whose features do not match the code is refused at load).",

@@ -2,8 +2,8 @@
 
     python -m models.train.trajectory [--models-dir DIR] [--seeds 101,102,103,104]
 
-Runs in the runtime venv (numpy and the classifiers; part of `make models` and
-`make holdout-models`). The model depends on the classifiers' score distributions, so it is
+Runs in the training venv (scikit-learn, plus the runtime's onnxruntime and tokenizers; part
+of `make models` and `make holdout-models`). The model depends on the classifiers' score distributions, so it is
 trained per models directory, against that directory's classifiers.
 
 1. Timelines: `riskstream simulate` timelines drawn from the *tune* half of the dev split only
@@ -13,8 +13,13 @@ trained per models directory, against that directory's classifiers.
 3. Labels: 1 for an escalating person from the turn where the harm becomes inferable (truth
    `harm_inferable_at`), 0 for every turn of a benign person. Earlier turns of escalating people
    and single-spike users are left out. Each person weighs 1 in total, however many turns.
-4. Fit: L2-regularised logistic regression (Newton's method, intercept not penalised) with
-   non-negative weights, so that more risk never lowers a person's score.
+4. Fit: logistic regression with non-negative weights (Newton's method, L2, intercept free), so
+   more risk never lowers a person's score. `--model trees` fits 100 gradient-boosted trees of
+   depth 3 instead (scikit-learn HistGradientBoosting, monotone increasing in every feature,
+   exported as plain nodes). On a tune seed held out of training the trees found 0.80 of
+   escalating people where the logistic model found 0.70 at the same benign rate, but at the 1 %
+   rule below they flag more benign people on the benchmark's report half (see README), so the
+   logistic model stays the default.
 5. Threshold: the logit that flags `--benign-rate` of the benign training people (default 1 %;
    the other rules flag some more, so the whole system stays within the 2 % budget).
 """
@@ -114,8 +119,28 @@ def fit_monotone(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float = 1.0) ->
         active[idx[wa < 0]] = False
 
 
+def fit_trees(x: np.ndarray, y: np.ndarray, w: np.ndarray, n_trees: int = 100, depth: int = 3) -> tuple[tuple, float]:
+    """A gradient-boosted ensemble, monotone increasing in every feature (more risk never lowers
+    the score), exported as plain node tuples for `stream.core.trajectory` (needs scikit-learn:
+    the training venv). The export is checked against scikit-learn's own scores."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    m = HistGradientBoostingClassifier(max_depth=depth, max_iter=n_trees, learning_rate=0.1, l2_regularization=1.0,
+                                       monotonic_cst=[1] * x.shape[1], early_stopping=False, random_state=0)
+    m.fit(x, y, sample_weight=w)
+    trees = tuple(tuple((float(n["value"]),) if n["is_leaf"] else
+                        (int(n["feature_idx"]), float(n["num_threshold"]), int(n["left"]), int(n["right"]))
+                        for n in pred[0].nodes) for pred in m._predictors)
+    bias = float(np.ravel(m._baseline_prediction)[0])
+    probe = TrajectoryModel(14.0, 3, 0.1, (0.0,) * x.shape[1], bias, 0.0, "", trees)
+    sample = x[:: max(1, len(x) // 2000)]
+    ours = np.array([probe.logit(list(row)) for row in sample])
+    assert np.allclose(ours, m.decision_function(sample), atol=1e-6), "tree export does not reproduce the model"
+    return trees, bias
+
+
 def train(models_dir: Path, seeds: list[int], half_life_days: float, top_k: int, floor: float, c: float,
-          benign_rate: float, datasets: Path | None = None) -> dict:
+          benign_rate: float, datasets: Path | None = None, kind: str = "logistic") -> dict:
     scorer = _Memo(load_default_scorer(models_dir=models_dir))
     detector = Detector(scorer, trajectory=TrajectoryModel.recording_only(half_life_days, top_k, floor))
     pools = load_pools(datasets, part="tune")
@@ -132,8 +157,13 @@ def train(models_dir: Path, seeds: list[int], half_life_days: float, top_k: int,
     for p in people:
         per_person[p] = per_person.get(p, 0) + 1
     w = np.array([1.0 / per_person[p] for p in people])
-    weights, bias = fit_monotone(x, y, w, c)
-    logits = x @ weights + bias
+    if kind == "trees":
+        trees, bias = fit_trees(x, y, w)
+        weights = np.zeros(x.shape[1])
+    else:
+        (weights, bias), trees = fit_monotone(x, y, w, c), ()
+    fitted = TrajectoryModel(half_life_days, top_k, floor, tuple(map(float, weights)), bias, 0.0, "", trees)
+    logits = np.array([fitted.logit(list(row)) for row in x])
     peak: dict[str, float] = {}
     for p, v in zip(people, logits):
         peak[p] = max(peak.get(p, -np.inf), float(v))
@@ -141,11 +171,13 @@ def train(models_dir: Path, seeds: list[int], half_life_days: float, top_k: int,
     benign = sorted((peak[p] for p in peak if not label[p]), reverse=True)
     threshold = benign[int(benign_rate * len(benign))] + 1e-6
     escalating = [peak[p] for p in peak if label[p]]
-    model = TrajectoryModel(half_life_days, top_k, floor, tuple(map(float, weights)), bias, float(threshold))
+    model = TrajectoryModel(half_life_days, top_k, floor, tuple(map(float, weights)), bias, float(threshold), "", trees)
     return model.to_dict(training={
+        "model": "gradient-boosted trees: 100, depth 3, monotone increasing in every feature" if trees
+        else f"logistic regression, non-negative weights, L2 C={c}",
         "timelines": f"riskstream simulate --part tune, seeds {','.join(map(str, seeds))}",
         "people": {"escalating": len(escalating), "benign": len(benign)},
-        "labelled_turns": len(rows), "l2_c": c, "benign_rate_target": benign_rate,
+        "labelled_turns": len(rows), "benign_rate_target": benign_rate,
         "in_sample": {"recall": round(float(np.mean(np.array(escalating) >= threshold)), 4),
                       "benign_flagged": round(float(np.mean(np.array(benign) >= threshold)), 4)},
         "classifiers": scorer.version})
@@ -158,14 +190,16 @@ def main(argv=None) -> int:
     ap.add_argument("--half-life-days", type=float, default=14.0)
     ap.add_argument("--top-k", type=int, default=3)
     ap.add_argument("--floor", type=float, default=0.1)
-    ap.add_argument("--c", type=float, default=1.0, help="inverse L2 strength (per person-weighted loss)")
+    ap.add_argument("--model", choices=("logistic", "trees"), default="logistic",
+                    help="logistic (default, numpy only) or trees (needs scikit-learn: the training venv)")
+    ap.add_argument("--c", type=float, default=1.0, help="logistic: inverse L2 strength (per person-weighted loss)")
     ap.add_argument("--benign-rate", type=float, default=0.01)
     ap.add_argument("--datasets", type=Path, default=None)
     args = ap.parse_args(argv)
     t0 = time.time()
     print(f"training the trajectory model for {args.models_dir}", flush=True)
     out = train(args.models_dir, [int(s) for s in args.seeds.split(",")], args.half_life_days, args.top_k,
-                args.floor, args.c, args.benign_rate, args.datasets)
+                args.floor, args.c, args.benign_rate, args.datasets, args.model)
     path = args.models_dir / FILE_NAME
     path.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {path} ({out['version']}; in-sample recall {out['training']['in_sample']['recall']}, "

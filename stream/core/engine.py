@@ -22,7 +22,7 @@ from stream.core.redaction import excerpt
 from stream.core.stages import BY_KEY, detect_stages
 from stream.core.support import support_event
 from stream.core.timeutil import format_rfc3339
-from stream.core.trajectory import TrajectoryModel, read
+from stream.core.trajectory import Reading, TrajectoryModel, read
 from stream.core.window import Evidence, OpenCase, UserWindow, push_bounded
 from stream.scoring.types import Scorer, Signal, TextScore
 from stream.taxonomy import CATEGORIES
@@ -130,8 +130,10 @@ class Detector:
             window.risk[c] = window.risk.get(c, 0.0) + v
         reading = None
         if self.trajectory is not None:
-            self.trajectory.record(window, scores, turn.ts, turn.event_id, turn.user_id)
-            reading = read(self.trajectory, window, turn.ts, turn.event_id)
+            if self.trajectory.record(window, scores, turn.ts, turn.event_id, turn.user_id) or stages:
+                reading = read(self.trajectory, window, turn.ts, turn.event_id)
+            else:  # nothing new kept: the score only decayed since the last turn, it cannot newly fire
+                reading = Reading(-math.inf, self.trajectory.threshold, [], False)
             if reading.fires:  # the turn that tipped the pattern is evidence, even if mild on its own
                 contrib = {**{c: scores[c] for c in reading.categories if scores.get(c, 0.0) >= self.trajectory.floor},
                            **contrib}

@@ -62,6 +62,9 @@ class TrajectoryModel:
     bias: float
     threshold: float  # logit at or above which a case opens
     version: str = ""
+    # Optional tree ensemble added to the linear part: each tree a tuple of nodes, a split being
+    # (feature index, threshold, left, right) -- left when the feature <= threshold -- and a leaf (value,).
+    trees: tuple = ()
 
     @property
     def half_life_s(self) -> float:
@@ -81,8 +84,15 @@ class TrajectoryModel:
         if list(d["features"]) != names or len(d["weights"]) != len(names):
             raise ValueError("trajectory model features do not match this version of riskstream; retrain it "
                              "(python -m models.train.trajectory)")
+        trees = tuple(tuple(tuple(node) for node in tree) for tree in d.get("trees", []))
+        for tree in trees:
+            for node in tree:
+                if len(node) == 4 and not (0 <= node[0] < len(names) and 0 < node[2] < len(tree) and 0 < node[3] < len(tree)):
+                    raise ValueError(f"malformed tree node {list(node)}")
+                if len(node) not in (1, 4):
+                    raise ValueError(f"malformed tree node {list(node)}")
         return cls(float(d["half_life_days"]), int(d["top_k"]), float(d["floor"]), tuple(map(float, d["weights"])),
-                   float(d["bias"]), float(d["threshold"]), str(d.get("version", "")))
+                   float(d["bias"]), float(d["threshold"]), str(d.get("version", "")), trees)
 
     @classmethod
     def load(cls, models_dir: Path | str | None) -> "TrajectoryModel | None":
@@ -101,14 +111,18 @@ class TrajectoryModel:
         body = {"kind": KIND, "half_life_days": self.half_life_days, "top_k": self.top_k, "floor": self.floor,
                 "features": feature_names(self.top_k), "weights": [round(w, 6) for w in self.weights],
                 "bias": round(self.bias, 6), "threshold": round(self.threshold, 6)}
+        if self.trees:
+            body["trees"] = [[list(node) for node in tree] for tree in self.trees]
         version = "traj-" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
         return {**body, "version": version, **extra}
 
     # -- state ---------------------------------------------------------------------------------
-    def record(self, window: UserWindow, scores: dict[str, float], ts: float, event_id: str, user_id: str = "") -> None:
+    def record(self, window: UserWindow, scores: dict[str, float], ts: float, event_id: str, user_id: str = "") -> bool:
         """Keep the turn's category scores among the window's top K decayed peaks. A peak is
         [score, ts, event_id], plus the account when it is not the window's own (a person's window
-        spans linked accounts; deleting one account must find its peaks)."""
+        spans linked accounts; deleting one account must find its peaks). True if the turn was kept
+        anywhere (if not, the window's score can only have decayed)."""
+        kept = False
         for c, v in scores.items():
             if v < self.floor or c not in CATEGORIES:
                 continue
@@ -118,6 +132,8 @@ class TrajectoryModel:
             peaks.append([round(v, 4), ts, event_id] + ([user_id] if user_id and user_id != window.user_id else []))
             peaks.sort(key=lambda p: (-self._rank_key(p), p[2]))
             del peaks[self.top_k:]
+            kept = kept or any(p[2] == event_id for p in peaks)
+        return kept
 
     def _rank_key(self, peak: list) -> float:
         """log of the decayed value, up to a constant shared by all entries (time-invariant order)."""
@@ -136,20 +152,40 @@ class TrajectoryModel:
         return out
 
     def logit(self, feats: list[float]) -> float:
-        return self.bias + math.fsum(w * x for w, x in zip(self.weights, feats))
+        linear = math.fsum(w * x for w, x in zip(self.weights, feats) if w)
+        return self.bias + linear + math.fsum(_walk(tree, feats) for tree in self.trees)
 
     def contributions(self, feats: list[float]) -> dict[str, float]:
-        """Per category (stages count for their pathway's category): summed weight x feature."""
-        names = feature_names(self.top_k)
+        """Per category (stages count for their pathway's category): how much the score drops when
+        that category's features are zeroed. For a linear model this is the summed weight x feature."""
+        full = self.logit(feats)
         out: dict[str, float] = {}
-        for name, w, x in zip(names, self.weights, feats):
-            if x:
-                cat = name.split("#")[0] if "#" in name else _PATHWAY_CATEGORY[name.split(":")[1]]
-                out[cat] = out.get(cat, 0.0) + w * x
+        for cat, idx in _groups(self.top_k).items():
+            if any(feats[i] for i in idx):
+                ablated = list(feats)
+                for i in idx:
+                    ablated[i] = 0.0
+                out[cat] = full - self.logit(ablated)
         return out
 
 
+def _walk(tree: tuple, feats: list[float]) -> float:
+    node = tree[0]
+    while len(node) == 4:
+        node = tree[node[2]] if feats[node[0]] <= node[1] else tree[node[3]]
+    return node[0]
+
+
 _PATHWAY_CATEGORY = {"violence": "violence", "self-harm": "self-harm"}
+
+
+def _groups(top_k: int) -> dict[str, list[int]]:
+    """category -> indices of its features (a pathway's stages belong to the pathway's category)."""
+    out: dict[str, list[int]] = {}
+    for i, name in enumerate(feature_names(top_k)):
+        cat = name.split("#")[0] if "#" in name else _PATHWAY_CATEGORY[name.split(":")[1]]
+        out.setdefault(cat, []).append(i)
+    return out
 
 
 @dataclass(frozen=True)
@@ -174,8 +210,11 @@ def read(model: TrajectoryModel, window: UserWindow, now: float, event_id: str) 
     """The reading after turn `event_id` was recorded: it fires only if that turn moved the pattern,
     so later harmless turns of a flagged person do not re-trigger it."""
     feats = model.features(window, now)
+    logit = model.logit(feats)
+    if logit < model.threshold:
+        return Reading(logit, model.threshold, [], False)  # not firing: what drove it is not needed
     contrib = model.contributions(feats)
     positive = sorted(((v, c) for c, v in contrib.items() if v > 0), reverse=True)
     cats = [c for v, c in positive[:2] if v >= 0.25 * positive[0][0]] if positive else []
     moved = any(p[2] == event_id for c in cats for p in window.peaks.get(c, []))
-    return Reading(model.logit(feats), model.threshold, sorted(cats, key=CATEGORIES.index), moved)
+    return Reading(logit, model.threshold, sorted(cats, key=CATEGORIES.index), moved)
