@@ -34,6 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from stream.jsonl import dumps_line  # noqa: E402
 from stream.simulate.baseline import stateless_cases, threshold_for_rate, user_turn_peaks  # noqa: E402
+from stream.simulate.timelines import truth_by_account  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 RS = [sys.executable, "-m", "stream"]
@@ -45,7 +46,7 @@ def _lines(path: Path) -> list[dict]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
 
 
-def run_models(d: Path, name: str, models_dir: Path | None, report_dir: Path = RESULTS, suffix: str = "") -> dict:
+def run_models(d: Path, name: str, models_dir: Path | None, report_dir: Path = RESULTS) -> dict:
     """Replay the simulated timelines with one model set, build the baseline, evaluate (JSON + HTML
     into `report_dir`); returns the headline."""
     env = dict(os.environ, **({"RISKSTREAM_MODELS_DIR": str(models_dir)} if models_dir else {}))
@@ -60,7 +61,7 @@ def run_models(d: Path, name: str, models_dir: Path | None, report_dir: Path = R
     peaks = user_turn_peaks(_lines(out / "scores.jsonl"))
     thr = threshold_for_rate(peaks, benign, rate)
     (out / "baseline.jsonl").write_bytes(b"".join(dumps_line(c) for c in stateless_cases(peaks, thr)))
-    stem = ("timelines" if name == "production" else f"timelines_{name}") + suffix
+    stem = "timelines" if name == "production" else f"timelines_{name}"
     subprocess.run(RS + ["evaluate", "--cases", str(out / "cases.jsonl"), "--truth", str(d / "truth.jsonl"),
                          "--turns", str(d / "turns.jsonl"), "--baseline-cases", str(out / "baseline.jsonl"),
                          "--json", str(report_dir / f"{stem}.json"), "--html", str(report_dir / f"{stem}.html")],
@@ -79,7 +80,7 @@ def run_models(d: Path, name: str, models_dir: Path | None, report_dir: Path = R
 
 def _rules_by_kind(cases: list[dict], truth: list[dict]) -> dict:
     """Which rule opened each person's first case, counted per kind of person (benign = false positives)."""
-    owner = {a: t for t in truth for a in (t.get("accounts") or [t["user_id"]])}
+    owner = truth_by_account(truth)
     first: dict[str, tuple[str, str]] = {}
     for c in sorted((c for c in cases if c["event"] == "open"), key=lambda c: c["opened_at"]):
         t = owner.get(c["user_id"])

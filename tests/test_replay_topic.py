@@ -247,7 +247,7 @@ def test_ctrl_c_stops_after_the_current_batch_with_whole_lines(monkeypatch, tmp_
 
 def test_deletion_holds_cover_the_account_or_the_whole_person():
     from stream.core.events import parse_turn
-    from stream.evaluation.holds import HoldReport, apply_holds, load_deletions
+    from stream.evaluation.holds import HoldReport, hold_back, load_deletions
 
     dev = {"device_hash": "dev-1"}
     rows = [turn(1, "a", user="acct-a", identity=dev), turn(2, "b", user="acct-b", identity=dev),
@@ -258,9 +258,9 @@ def test_deletion_holds_cover_the_account_or_the_whole_person():
                                                     "ts": "2026-10-02T00:00:00Z"}))
     report = HoldReport()
     account_only = load_deletions([req("acct-a", False), ("bad", b"{}")], report)
-    assert [t.event_id for t in apply_holds(turns, None, None, account_only, report)] == ["e2", "e3", "e4"]
+    assert [t.event_id for t in hold_back(turns, None, None, account_only, report)] == ["e2", "e3", "e4"]
     assert report.requests == 1 and len(report.bad_requests) == 1, "an invalid request is reported"
     person = load_deletions([req("acct-a", True)], HoldReport())
     report = HoldReport()
-    assert [t.event_id for t in apply_holds(turns, None, None, person, report)] == ["e3", "e4"]
+    assert [t.event_id for t in hold_back(turns, None, None, person, report)] == ["e3", "e4"]
     assert report.deleted_users == {"acct-a", "acct-b"} and report.deleted_turns == 2

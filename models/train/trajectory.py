@@ -47,7 +47,7 @@ from stream.core.trajectory import FILE_NAME, TrajectoryModel  # noqa: E402
 from stream.core.window import UserWindow  # noqa: E402
 from stream.scoring import load_default_scorer  # noqa: E402
 from stream.simulate.pools import load_pools  # noqa: E402
-from stream.simulate.timelines import build  # noqa: E402
+from stream.simulate.timelines import build, truth_by_account  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -68,7 +68,7 @@ class _Memo:
 
 def collect(detector: Detector, turns: list[dict], truth: list[dict], tag: str):
     """(features, label, person) for every labelled user turn of one timeline set."""
-    owner = {a: t for t in truth for a in (t.get("accounts") or [t["user_id"]])}
+    owner = truth_by_account(truth)
     parsed = [parse_turn(r) for r in turns]
     registry, store = DictRegistry(), MemoryStore()
     ordered = [with_person(t, registry) for t in sorted(parsed, key=lambda t: t.order_key())]

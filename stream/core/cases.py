@@ -7,11 +7,11 @@ produce byte-identical cases for the same input.
 from __future__ import annotations
 
 import hashlib
-import math
 
 from stream.core import policy as pol
 from stream.core.events import Turn
 from stream.core.timeutil import format_rfc3339
+from stream.core.trajectory import sigmoid
 from stream.core.window import Evidence, OpenCase, UserWindow
 
 
@@ -43,6 +43,7 @@ def reason_text(why: pol.Trigger, categories: list[str], evidence: list[Evidence
     """One paragraph a reviewer can read: which rule, which categories, which turns and signals."""
     rule, stages, pathway = why.rule, why.stages, why.pathway
     cats = ", ".join(categories)
+    convs = sorted({e.conversation_id for e in evidence})
     if rule == "severe-turn" and trigger is not None:
         scored = [c for c in categories if c in trigger.scores] or sorted(trigger.scores)
         head = f"Single severe turn {trigger.event_id} (conversation {trigger.conversation_id}) scored " + (
@@ -51,17 +52,14 @@ def reason_text(why: pol.Trigger, categories: list[str], evidence: list[Evidence
         head = (f"New account {trigger.user_id} linked to a banned person on its first turn {trigger.event_id} "
                 f"(categories of the ban: {cats})")
     elif rule == "escalation":
-        convs = sorted({e.conversation_id for e in evidence})
         head = (f"Escalation on the {pathway} pathway: " + " -> ".join(stages) +
                 f" across {len(convs)} conversation(s)")
     elif rule == "trajectory" and why.score is not None and why.threshold is not None:
         peaks = "; ".join(f"{c} " + ", ".join(f"{p[2]} {p[0]:.2f}" for p in window.peaks.get(c, []))
                           for c in why.categories if window.peaks.get(c))
-        convs = sorted({e.conversation_id for e in evidence})
         head = (f"Trajectory model: a pattern in {', '.join(why.categories)} across {len(convs)} conversation(s) "
-                f"(model probability {_sigmoid(why.score):.2f}, threshold {_sigmoid(why.threshold):.2f}); highest turns kept: {peaks}")
+                f"(model probability {sigmoid(why.score):.2f}, threshold {sigmoid(why.threshold):.2f}); highest turns kept: {peaks}")
     else:
-        convs = sorted({e.conversation_id for e in evidence})
         head = (f"Accumulated risk in {cats} over {len(evidence)} turns across {len(convs)} conversation(s) "
                 f"(decayed risk " + ", ".join(f"{c} {window.risk.get(c, 0.0):.2f}" for c in categories) + ")")
     turns = "; ".join(f"{e.event_id} [{e.top_category} {e.score:.2f}" + (f"; {', '.join(s.split(':')[1] for s in e.stages)}" if e.stages else "")
@@ -110,7 +108,3 @@ def build_case_event(window: UserWindow, turn: Turn, case: OpenCase, event: str,
     if turn.tenant_id:
         payload["tenant_id"] = turn.tenant_id
     return payload
-
-
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))

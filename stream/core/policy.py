@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from stream.core.stages import BY_KEY, PATHWAY_CATEGORY, STAGES
 from stream.core.trajectory import Reading
 from stream.core.window import Evidence, UserWindow
 from stream.taxonomy import CATEGORIES, SUPPORT_CATEGORIES
@@ -102,18 +103,15 @@ class Trigger:
 
 
 # Pathway -> (categories of its case, number of stages on it)
-PATHWAYS = {"violence": (["violence"], 5), "self-harm": (["self-harm"], 4)}
+PATHWAYS = {p: ([cat], max(st.rank for st in STAGES if st.pathway == p)) for p, cat in PATHWAY_CATEGORY.items()}
 
 
 def pathway_progress(window: UserWindow, now: float, cfg: PolicyConfig) -> dict[str, list[tuple[int, str, float]]]:
     """Per pathway, the (rank, stage, weight) seen within the stage window, ordered by rank."""
-    from stream.core.stages import STAGES
-
-    by_name = {f"{st.pathway}:{st.name}": st for st in STAGES}
     horizon = now - cfg.stage_window_days * 86400
     out: dict[str, list[tuple[int, str, float]]] = {}
     for key, (ts, _event) in window.stages.items():
-        st = by_name.get(key)
+        st = BY_KEY.get(key)
         if st is not None and ts >= horizon:
             out.setdefault(st.pathway, []).append((st.rank, st.name, st.weight))
     return {p: sorted(v) for p, v in out.items()}

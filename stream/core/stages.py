@@ -98,6 +98,8 @@ STAGES: tuple[Stage, ...] = (
 
 
 BY_KEY: dict[str, Stage] = {f"{st.pathway}:{st.name}": st for st in STAGES}
+# The category a pathway's signals are filed under (cases, trajectory attributions).
+PATHWAY_CATEGORY: dict[str, str] = {"violence": "violence", "self-harm": "self-harm"}
 
 
 def detect_stages(text: str, scores: dict[str, float]) -> list[Stage]:

@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from stream.core.stages import STAGES
+from stream.core.stages import PATHWAY_CATEGORY, STAGES
 from stream.core.window import UserWindow
 from stream.taxonomy import CATEGORIES
 
@@ -86,10 +86,9 @@ class TrajectoryModel:
                              "(python -m models.train.trajectory)")
         trees = tuple(tuple(tuple(node) for node in tree) for tree in d.get("trees", []))
         for tree in trees:
-            for node in tree:
-                if len(node) == 4 and not (0 <= node[0] < len(names) and 0 < node[2] < len(tree) and 0 < node[3] < len(tree)):
-                    raise ValueError(f"malformed tree node {list(node)}")
-                if len(node) not in (1, 4):
+            for node in tree:  # a leaf (value,) or a split (feature, threshold, left, right) within the tree
+                if not (len(node) == 1 or len(node) == 4 and 0 <= node[0] < len(names)
+                        and 0 < node[2] < len(tree) and 0 < node[3] < len(tree)):
                     raise ValueError(f"malformed tree node {list(node)}")
         return cls(float(d["half_life_days"]), int(d["top_k"]), float(d["floor"]), tuple(map(float, d["weights"])),
                    float(d["bias"]), float(d["threshold"]), str(d.get("version", "")), trees)
@@ -155,10 +154,11 @@ class TrajectoryModel:
         linear = math.fsum(w * x for w, x in zip(self.weights, feats) if w)
         return self.bias + linear + math.fsum(_walk(tree, feats) for tree in self.trees)
 
-    def contributions(self, feats: list[float]) -> dict[str, float]:
+    def contributions(self, feats: list[float], full: float | None = None) -> dict[str, float]:
         """Per category (stages count for their pathway's category): how much the score drops when
-        that category's features are zeroed. For a linear model this is the summed weight x feature."""
-        full = self.logit(feats)
+        that category's features are zeroed. For a linear model this is the summed weight x feature.
+        `full` is `logit(feats)` when the caller has it already."""
+        full = self.logit(feats) if full is None else full
         out: dict[str, float] = {}
         for cat, idx in _groups(self.top_k).items():
             if any(feats[i] for i in idx):
@@ -176,14 +176,11 @@ def _walk(tree: tuple, feats: list[float]) -> float:
     return node[0]
 
 
-_PATHWAY_CATEGORY = {"violence": "violence", "self-harm": "self-harm"}
-
-
 def _groups(top_k: int) -> dict[str, list[int]]:
     """category -> indices of its features (a pathway's stages belong to the pathway's category)."""
     out: dict[str, list[int]] = {}
     for i, name in enumerate(feature_names(top_k)):
-        cat = name.split("#")[0] if "#" in name else _PATHWAY_CATEGORY[name.split(":")[1]]
+        cat = name.split("#")[0] if "#" in name else PATHWAY_CATEGORY[name.split(":")[1]]
         out.setdefault(cat, []).append(i)
     return out
 
@@ -203,7 +200,12 @@ class Reading:
 
     @property
     def probability(self) -> float:
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, self.logit))))
+        return sigmoid(self.logit)
+
+
+def sigmoid(x: float) -> float:
+    """Logit -> probability (clamped: no overflow for extreme logits)."""
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
 
 
 def read(model: TrajectoryModel, window: UserWindow, now: float, event_id: str) -> Reading:
@@ -213,7 +215,7 @@ def read(model: TrajectoryModel, window: UserWindow, now: float, event_id: str) 
     logit = model.logit(feats)
     if logit < model.threshold:
         return Reading(logit, model.threshold, [], False)  # not firing: what drove it is not needed
-    contrib = model.contributions(feats)
+    contrib = model.contributions(feats, logit)
     positive = sorted(((v, c) for c, v in contrib.items() if v > 0), reverse=True)
     cats = [c for v, c in positive[:2] if v >= 0.25 * positive[0][0]] if positive else []
     moved = any(p[2] == event_id for c in cats for p in window.peaks.get(c, []))

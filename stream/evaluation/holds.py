@@ -82,12 +82,6 @@ def _kept(turns, start, end, cutoff, report) -> Iterator[Turn]:
             yield t
 
 
-def apply_holds(turns: list[Turn], start: float | None, end: float | None, deleted: dict[str, tuple[float, bool]],
-                report: HoldReport) -> list[Turn]:
-    """`hold_back`, collected into a list."""
-    return list(hold_back(turns, start, end, deleted, report))
-
-
 def check_retention(start: float, now: float, retention_days: float, archive: bool) -> None:
     """Raise ValueError when `start` lies beyond retention and no archive was named."""
     limit = now - retention_days * 86400

@@ -97,6 +97,11 @@ def _violent_risk(rng: random.Random, pools: Pools, shape: str) -> tuple[list[st
     return grievance + mild + rng.sample(pools.violent_requests, 1), len(grievance)
 
 
+def truth_by_account(truth: list[dict]) -> dict[str, dict]:
+    """account -> its person's truth row (a cross-account person's row lists all its `accounts`)."""
+    return {a: t for t in truth for a in (t.get("accounts") or [t["user_id"]])}
+
+
 def build(pools: Pools, n_violent: int = 150, n_self_harm: int | None = None, n_benign: int = 1500,
           n_spike: int = 100, seed: int = 7) -> tuple[list[dict], list[dict]]:
     """(turns sorted by ts, truth rows) — see `riskstream evaluate --truth` for the truth format."""
