@@ -90,28 +90,25 @@ def _sample(rows: list, n: int, seed: int = 13) -> list:
 
 # ----------------------------------------------------------------------------- per source
 
+def _hate_offensive_neither(kind: str) -> dict:
+    """Labels of the hate / offensive / neither schemes (Davidson, HateXplain)."""
+    if kind == "hate":
+        return lab(pos=["hate"])
+    if kind == "offensive":  # offensive language is NOT hate; may or may not be harassment/sexual
+        return lab(neg=["hate", "illicit", "sexual/minors", *NOT_SH])
+    return BENIGN.copy()
+
+
 def load_davidson():
     for r in _rows("davidson_hate_offensive.jsonl"):
-        c = r["labels"]["class"]
-        if c == 0:
-            y = lab(pos=["hate"])
-        elif c == 1:  # offensive language is NOT hate; may or may not be harassment/sexual
-            y = lab(neg=["hate", "illicit", "sexual/minors", *NOT_SH])
-        else:
-            y = BENIGN.copy()
-        yield Example(r["text"], y, "davidson", _split_of(r), benign=c == 2)
+        kind = ("hate", "offensive", "neither")[r["labels"]["class"]]
+        yield Example(r["text"], _hate_offensive_neither(kind), "davidson", _split_of(r), benign=kind == "neither")
 
 
 def load_hatexplain():
     for r in _rows("hatexplain.jsonl"):
-        c = r["labels"]["label"]
-        if c == 2:
-            y = lab(pos=["hate"])
-        elif c == 1:
-            y = lab(neg=["hate", "illicit", "sexual/minors", *NOT_SH])
-        else:
-            y = BENIGN.copy()
-        yield Example(r["text"], y, "hatexplain", _split_of(r), benign=c == 0)
+        kind = ("neither", "offensive", "hate")[r["labels"]["label"]]
+        yield Example(r["text"], _hate_offensive_neither(kind), "hatexplain", _split_of(r), benign=kind == "neither")
 
 
 def load_implicit_hate():
