@@ -34,12 +34,27 @@ def test_stage_rules_match_apostrophes_and_read_who_the_words_are_about():
     # normalisation turns "can't" into "can t": the written rule must still match
     assert names("I can't go on like this") == ["distress"]
     assert names("I don't want to live anymore") == ["ideation"]
-    assert names("I'm going to shoot him tomorrow", gate) == ["imminence"]
+    assert names("I'm going to shoot him tomorrow", gate) == ["ideation", "imminence"]
     # distress is about oneself; calling someone else worthless is an insult, not a self-harm signal
     assert names("I feel so worthless") == ["distress"] and names("I'm just a burden to everyone") == ["distress"]
     assert names("Dave is a pathetic, worthless moron") == [] and names("this meeting is pointless") == []
     # "going to kill myself" is the self-harm ladder, never violence against others
     assert names("I'm going to kill myself", gate) == ["ideation", "intent"]
+
+
+def test_calls_for_violence_against_a_target_are_violent_ideation_and_everyday_words_are_not():
+    ideation = lambda text: [s.name for s in detect_stages(text, {})] == ["ideation"]  # noqa: E731
+    for call in ("Hang this treasonous POS!", "He should be shot.", "Death to them all", "I'll kill you",
+                 "Scumbag!! Treasonous bastard should hang!", "Hope she hangs", "I want to see him hanged",
+                 "Get the rope.", "Hang em high", "they all deserve to be shot", "I wish he would just die"):
+        assert ideation(call), call
+    for text in ("Saddam Hussein was hanged in 2006.", "Wash the shirts and hang them to dry.",
+                 "Execute the script and check the logs.", "we should execute the plan now", "shoot them a text",
+                 "I'll shoot you a message later", "Hang them all in the closet", "you should hang out with us",
+                 "The traitors were hanged at Tyburn in 1605", "the drone should be shot down",
+                 "The guillotine was used during the French Revolution", "Hang in there, it gets better",
+                 "They want to see him dead or alive in the western movie"):
+        assert detect_stages(text, {"violence": 1.0, "hate": 1.0, "harassment": 1.0}) == [], text
 
 
 def test_climbing_the_violence_pathway_across_conversations_opens_a_case():

@@ -184,3 +184,31 @@ def test_tree_models_score_by_walking_their_nodes_and_round_trip():
     d["trees"][0][0] = [h1, 0.5, 1, 99]
     with pytest.raises(ValueError, match="malformed"):
         TrajectoryModel.from_dict(d)
+
+
+def test_the_threshold_is_set_on_people_scored_by_a_model_that_never_saw_them():
+    from models.train.trajectory import cross_fitted_peaks, person_peaks
+
+    class Memoriser:  # scores 5.0 on the rows it was fitted on, 1.0 on any other row
+        def __init__(self, mask):
+            self.seen = {i for i in np.flatnonzero(mask)}
+
+        def logit(self, row):
+            return 5.0 if int(row[0]) in self.seen else 1.0
+
+    people = ["101/a", "101/a", "101/b", "102/c", "103/d"]
+    seeds = np.array([p.split("/")[0] for p in people])
+    x = np.arange(len(people), dtype=float).reshape(-1, 1)  # a row's feature is its index
+    fitted = []
+
+    def fit(mask):
+        fitted.append(mask.copy())
+        return Memoriser(mask)
+
+    oof = cross_fitted_peaks(x, people, seeds, fit)
+    assert oof == {"101/a": 1.0, "101/b": 1.0, "102/c": 1.0, "103/d": 1.0}, "nobody scored by a model that saw them"
+    assert [list(m) for m in fitted] == [[False, False, False, True, True], [True, True, True, False, True],
+                                         [True, True, True, True, False]]
+    everyone = np.ones(len(people), dtype=bool)
+    assert person_peaks(Memoriser(everyone), x, people, everyone) == {p: 5.0 for p in oof}, "in-sample flatters"
+    assert cross_fitted_peaks(x[:3], people[:3], seeds[:3], fit) == {}, "one seed: nothing to cross-fit"

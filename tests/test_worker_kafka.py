@@ -69,11 +69,12 @@ def test_malformed_records_go_to_dead_letter_and_the_next_good_one_is_processed(
 
 
 def test_restarted_worker_recovers_the_window_from_the_changelog(kafka_bootstrap, tmp_path):
-    """No single turn may open a case (severe_score > 1): only the window across the restart can
-    (the committed trajectory model, reading the peaks kept in the changelogged window)."""
+    """No single turn may open a case (severe_score > 1, no stage escalation): only the window across
+    the restart can (the committed trajectory model, reading the peaks kept in the changelogged window)."""
     prefix, app_id = _ids()
     policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps({"severe_score": 1.01, "accumulate_threshold": 1.0, "min_evidence_turns": 2}))
+    policy.write_text(json.dumps({"severe_score": 1.01, "escalation_threshold": 99, "accumulate_threshold": 1.0,
+                                  "min_evidence_turns": 2}))
     w = WorkerProcess(kafka_bootstrap, tmp_path, prefix, app_id, extra=["--policy", str(policy)])
     w.start(data_dir="data-first")
     try:

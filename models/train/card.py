@@ -235,8 +235,10 @@ def trajectory_section(models_dir: Path = MODELS) -> str:
         "The simulated texts come from the datasets listed below (ThreatGram CC BY 4.0, GoEmotions Apache-2.0, "
         "Reddit C-SSRS CC BY, AILuminate CC-BY-4.0, HarmBench/StrongREJECT MIT, ...); only weights derived from "
         "them are stored.",
-        f"* In-sample: recall {t.get('in_sample', {}).get('recall')} of escalating people at "
-        f"{t.get('in_sample', {}).get('benign_flagged')} of benign people flagged (target {t.get('benign_rate_target')}).",
+        f"* Threshold set on {t.get('threshold_set_on', 'in-sample scores')}, to flag {t.get('benign_rate_target')} "
+        f"of benign people. Out of fold: recall {t.get('out_of_fold', {}).get('recall', '-')} of escalating people at "
+        f"{t.get('out_of_fold', {}).get('benign_flagged', '-')} of benign people flagged; in-sample: "
+        f"{t.get('in_sample', {}).get('recall')} at {t.get('in_sample', {}).get('benign_flagged')}.",
         top_line,
         "* Limits: learned from simulated timelines, so it knows the shapes the simulator writes (grievance, "
         "threats, capability requests; C-SSRS post sequences) and the score profile of these classifiers. Retrain it "

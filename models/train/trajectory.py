@@ -13,15 +13,17 @@ trained per models directory, against that directory's classifiers.
 3. Labels: 1 for an escalating person from the turn where the harm becomes inferable (truth
    `harm_inferable_at`), 0 for every turn of a benign person. Earlier turns of escalating people
    and single-spike users are left out. Each person weighs 1 in total, however many turns.
-4. Fit: logistic regression with non-negative weights (Newton's method, L2, intercept free), so
-   more risk never lowers a person's score. `--model trees` fits 100 gradient-boosted trees of
-   depth 3 instead (scikit-learn HistGradientBoosting, monotone increasing in every feature,
-   exported as plain nodes). On a tune seed held out of training the trees found 0.80 of
-   escalating people where the logistic model found 0.70 at the same benign rate, but at the 1 %
-   rule below they flag more benign people on the benchmark's report half (see README), so the
-   logistic model stays the default.
-5. Threshold: the logit that flags `--benign-rate` of the benign training people (default 1 %;
-   the other rules flag some more, so the whole system stays within the 2 % budget).
+4. Fit: 100 gradient-boosted trees of depth 3 (scikit-learn HistGradientBoosting, monotone
+   increasing in every feature, so more risk never lowers a person's score; exported as plain
+   nodes the runtime walks without scikit-learn). `--model logistic` fits a logistic regression
+   with non-negative weights instead (Newton's method, L2, intercept free; numpy only). Trained
+   on tune seeds 101-103 and validated on seed 104, the trees found 0.79 of escalating people
+   where the logistic model found 0.72, at the same whole-system benign rate (10 per 1,000, with
+   the held-out classifiers).
+5. Threshold: the logit that flags `--benign-rate` of the benign people (default 1 %; the other
+   rules flag some more) *out of fold*: each seed's people are scored by a model fitted on the
+   other seeds, and the final model, fitted on all seeds, keeps that threshold. A threshold set
+   in-sample flagged about twice the rate on new people with the trees.
 """
 
 from __future__ import annotations
@@ -139,8 +141,28 @@ def fit_trees(x: np.ndarray, y: np.ndarray, w: np.ndarray, n_trees: int = 100, d
     return trees, bias
 
 
+def person_peaks(model, x: np.ndarray, people: list[str], mask: np.ndarray) -> dict[str, float]:
+    """Each person's highest logit over their rows selected by `mask`."""
+    out: dict[str, float] = {}
+    for i in np.flatnonzero(mask):
+        out[people[i]] = max(out.get(people[i], -np.inf), model.logit(list(x[i])))
+    return out
+
+
+def cross_fitted_peaks(x: np.ndarray, people: list[str], seed_of: np.ndarray, fit) -> dict[str, float]:
+    """Out-of-fold person peaks: each seed's people are scored by `fit(mask)` fitted on the other
+    seeds only ({} with a single seed). The threshold is set on these: one set in-sample flags more
+    than the target rate of people the model has not seen, the more so the more flexible the model."""
+    folds = sorted(set(seed_of))
+    out: dict[str, float] = {}
+    if len(folds) > 1:
+        for f in folds:
+            out.update(person_peaks(fit(seed_of != f), x, people, seed_of == f))
+    return out
+
+
 def train(models_dir: Path, seeds: list[int], half_life_days: float, top_k: int, floor: float, c: float,
-          benign_rate: float, datasets: Path | None = None, kind: str = "logistic") -> dict:
+          benign_rate: float, datasets: Path | None = None, kind: str = "trees") -> dict:
     scorer = _Memo(load_default_scorer(models_dir=models_dir))
     detector = Detector(scorer, trajectory=TrajectoryModel.recording_only(half_life_days, top_k, floor))
     pools = load_pools(datasets, part="tune")
@@ -153,33 +175,47 @@ def train(models_dir: Path, seeds: list[int], half_life_days: float, top_k: int,
     x = np.array([r[0] for r in rows])
     y = np.array([float(r[1]) for r in rows])
     people = [r[2] for r in rows]
+    seed_of = np.array([p.split("/", 1)[0] for p in people])
     per_person: dict[str, int] = {}
     for p in people:
         per_person[p] = per_person.get(p, 0) + 1
     w = np.array([1.0 / per_person[p] for p in people])
-    if kind == "trees":
-        trees, bias = fit_trees(x, y, w)
-        weights = np.zeros(x.shape[1])
-    else:
-        (weights, bias), trees = fit_monotone(x, y, w, c), ()
-    fitted = TrajectoryModel(half_life_days, top_k, floor, tuple(map(float, weights)), bias, 0.0, "", trees)
-    logits = np.array([fitted.logit(list(row)) for row in x])
-    peak: dict[str, float] = {}
-    for p, v in zip(people, logits):
-        peak[p] = max(peak.get(p, -np.inf), float(v))
     label = {p: bool(v) for p, v in zip(people, y)}
-    benign = sorted((peak[p] for p in peak if not label[p]), reverse=True)
+
+    def fit(mask: np.ndarray) -> TrajectoryModel:
+        if kind == "trees":
+            trees, bias = fit_trees(x[mask], y[mask], w[mask])
+            weights = np.zeros(x.shape[1])
+        else:
+            (weights, bias), trees = fit_monotone(x[mask], y[mask], w[mask], c), ()
+        return TrajectoryModel(half_life_days, top_k, floor, tuple(map(float, weights)), bias, 0.0, "", trees)
+
+    if len(set(seed_of)) < 2:
+        print("  one seed only: threshold set in-sample", flush=True)
+    oof = cross_fitted_peaks(x, people, seed_of, fit)
+    everyone = np.ones(len(y), dtype=bool)
+    fitted = fit(everyone)
+    weights, bias, trees = fitted.weights, fitted.bias, fitted.trees
+    peak = person_peaks(fitted, x, people, everyone)
+    calib = oof or peak
+    benign = sorted((calib[p] for p in calib if not label[p]), reverse=True)
     threshold = benign[int(benign_rate * len(benign))] + 1e-6
+    in_benign = [peak[p] for p in peak if not label[p]]
     escalating = [peak[p] for p in peak if label[p]]
+    oof_escalating = [calib[p] for p in calib if label[p]]
     model = TrajectoryModel(half_life_days, top_k, floor, tuple(map(float, weights)), bias, float(threshold), "", trees)
     return model.to_dict(training={
         "model": "gradient-boosted trees: 100, depth 3, monotone increasing in every feature" if trees
         else f"logistic regression, non-negative weights, L2 C={c}",
         "timelines": f"riskstream simulate --part tune, seeds {','.join(map(str, seeds))}",
-        "people": {"escalating": len(escalating), "benign": len(benign)},
+        "people": {"escalating": len(escalating), "benign": len(in_benign)},
         "labelled_turns": len(rows), "benign_rate_target": benign_rate,
+        "threshold_set_on": "out-of-fold scores (each seed scored by a model fitted on the others)" if oof
+        else "in-sample scores",
+        "out_of_fold": {"recall": round(float(np.mean(np.array(oof_escalating) >= threshold)), 4),
+                        "benign_flagged": round(float(np.mean(np.array(benign) >= threshold)), 4)},
         "in_sample": {"recall": round(float(np.mean(np.array(escalating) >= threshold)), 4),
-                      "benign_flagged": round(float(np.mean(np.array(benign) >= threshold)), 4)},
+                      "benign_flagged": round(float(np.mean(np.array(in_benign) >= threshold)), 4)},
         "classifiers": scorer.version})
 
 
@@ -190,8 +226,8 @@ def main(argv=None) -> int:
     ap.add_argument("--half-life-days", type=float, default=14.0)
     ap.add_argument("--top-k", type=int, default=3)
     ap.add_argument("--floor", type=float, default=0.1)
-    ap.add_argument("--model", choices=("logistic", "trees"), default="logistic",
-                    help="logistic (default, numpy only) or trees (needs scikit-learn: the training venv)")
+    ap.add_argument("--model", choices=("trees", "logistic"), default="trees",
+                    help="trees (default; needs scikit-learn: the training venv) or logistic (numpy only)")
     ap.add_argument("--c", type=float, default=1.0, help="logistic: inverse L2 strength (per person-weighted loss)")
     ap.add_argument("--benign-rate", type=float, default=0.01)
     ap.add_argument("--datasets", type=Path, default=None)
@@ -202,8 +238,10 @@ def main(argv=None) -> int:
                 args.floor, args.c, args.benign_rate, args.datasets, args.model)
     path = args.models_dir / FILE_NAME
     path.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {path} ({out['version']}; in-sample recall {out['training']['in_sample']['recall']}, "
-          f"benign flagged {out['training']['in_sample']['benign_flagged']}; {time.time() - t0:.0f}s)")
+    tr = out["training"]
+    print(f"wrote {path} ({out['version']}; out-of-fold recall {tr['out_of_fold']['recall']}, benign flagged "
+          f"{tr['out_of_fold']['benign_flagged']}; in-sample {tr['in_sample']['recall']} / "
+          f"{tr['in_sample']['benign_flagged']}; {time.time() - t0:.0f}s)")
     return 0
 
 

@@ -45,6 +45,52 @@ def _apostrophe(m: re.Match) -> str:
 
 _TARGET = r"(?:him|her|them|my (?:boss|manager|ex|wife|husband|teacher|coworkers?|colleagues?|neighbou?r|landlord|father|mother|classmates?)|that (?:guy|woman|man|bitch|bastard))"
 
+# Calls for, and wishes of, violence against a target: the violent ideation that public threats and
+# incitement voice ("hang the traitor", "he should be shot", "death to them", "I'll kill you").
+# Written so that everyday and historical uses stay out: "hang them to dry", "execute the plan",
+# "shoot you a message", "Saddam was hanged in 2006", "kill you at chess".
+_PRON = r"(?:him|her|them|em|'em|these|those|y'?all)"
+_VILE = (r"(?:\w+ ){0,3}(?:traitors?|treasonous|pos|scum\w*|bastards?|bitch(?:es)?|cunts?|pedo\w*|criminals?|politicians?|"
+         r"murderers?|rapists?|terrorists?|commies|communists?|nazis?|fascists?|libs|liberals?|dems|democrats?|republicans?|"
+         r"rinos?|judges?|senators?|governors?|president|cops|pigs|jews|muslims|immigrants|illegals|animals|vermin)")
+_NOT_AN_OBJECT = r"(?! (?:all )?(?:up|out|on|in|to dry|around|onto|over|off|at|a|an)\b)"
+_NOW = r"(?= *(?:$|for\b|high\b|publicly\b|from\b|till\b|until\b|now\b|already\b|asap\b|immediately\b|today\b|soon\b|too\b|and\b))"
+_VIOLENT_CALL = (
+    r"\b(?:hang|lynch|execute|behead|shoot|gas|firebomb|nuke)\s+(?:" + _PRON + r"(?: all)?\b" + _NOT_AN_OBJECT
+    + r"|(?:the|this|that|these|those|all|every|all the|his|her) " + _VILE + r"\b)",
+    r"\bhang (?:em|'em|them|him|her)(?: all)? high\b", r"\bhang (?:his|her|their) (?:ass|asses)\b",
+    r"\b(?:should|must|needs? to|ought to|deserves? to|has to|have to|will|gonna|going to|hope (?:he|she|they)|wish (?:he|she|they))\s+"
+    r"(?:all )?(?:have been |be |get |got )?(?:publicly )?(?:(?:hanged|hung|lynched|executed|beheaded|strung up|put to death)"
+    r"(?! (?:up|out|over|around|on the wall|in the)\b)|(?:hang|hangs|swing|dangle)" + _NOW + r")",
+    r"\b(?:should|must|needs? to|ought to|deserves? to) (?:all )?(?:have been |be |get )(?:publicly )?shot\b(?! (?:at|down)\b)",
+    r"\b(?:he|she|they|traitors?|pos) (?:hangs|swings)" + _NOW,
+    r"\b(?:death|execution|firing squad|the gallows|the rope|the noose|a rope|a noose|the chair) (?:to|for) (?:" + _PRON
+    + r"|all|every|the traitors?|traitors)\b",
+    r"\bdeath to (?:all|them|the|every|those|these|him|her|[a-z]+s)\b",
+    r"\b(?:want|like|love|wait|can'?t wait|hope) to see (?:him|her|them|em|'em|these|those|all|every)\b.{0,20}"
+    r"\b(?:dead|hanged|hung|hang|swing|die|burn|executed|shot|in a body bag)\b(?! or alive)",
+    r"\b(?:get|bring|grab|fetch) (?:the|a|some|out the) (?:rope|ropes|noose|gallows|guillotine|pitchforks)\b",
+    r"\btall tree\b.{0,30}\bshort (?:piece of )?rope\b", r"\bswing from (?:a|the) (?:rope|tree|lamp ?post)\b",
+    r"\b(?:bring back|time for) (?:public )?(?:hangings?|hanging in the street|the guillotine|the gallows|firing squads?)\b",
+    r"\bbullets? (?:to|in|through|between) (?:the|his|her|their|your|ur) (?:head|brain|skull|face|eyes)\b",
+    r"\bput (?:a )?bullets? in (?:him|her|them|his|her|their|your)\b",
+    r"\bslow(?: and)? painful death\b", r"\bmost painful (?:death|execution)\b",
+    r"\b(?:hope|wish|pray) (?:he|she|they|you|u|that (?:guy|bitch|bastard))(?: would| will| gets?)? "
+    r"(?:dies|die|gets? (?:shot|killed|hanged|hung|murdered)|rots? in hell|burns? alive|drops? dead)\b",
+    r"\bwish (?:he|she|they|you|u) would (?:just )?(?:die|jump off|drop dead|get hit by)\b",
+    r"\bpunch(?:ed)? (?:him|her|them|that \w+|the \w+|this \w+)\b.{0,30}\bin the (?:face|mouth|throat|teeth)\b",
+    r"\b(?:beat|kick|knock) (?:the (?:shit|crap|hell|fuck|living daylights) )?out of (?:him|her|them|you|u|that)\b",
+    r"\b(?:deserves?|needs?) (?:a |the )?(?:bullet|beating|noose|rope|firing squad|lynching|public hanging)\b",
+    r"\bline (?:them|em|'em) (?:all )?up (?:against|and shoot)\b", r"\bkill (?:all|every one|everyone|each) of (?:them|those|these)\b",
+    r"\b(?:they|he|she) (?:all )?(?:need|needs|deserve|deserves) to (?:die|hang|be shot|be hanged|be executed)\b",
+    r"\b(?:blow|blew) (?:them|him|her|these \w+|those \w+) (?:all )?(?:up|the fuck up)\b",
+    r"\bcut (?:their|his|her) (?:tongues?|throats?|heads?) (?:out|off)\b", r"\bshoot (?:to kill|on sight)\b",
+    r"\b(?:six|6) feet under is where\b", r"\bwiped (?:off|from) (?:this|the) (?:earth|planet|face of the earth)\b",
+    r"\bpay someone to (?:kill|hurt|beat|shoot)\b",
+    r"\b(?:i|we)(?:'ll| will|'m going to| am going to| are going to|'re going to|'re gonna| gonna) (?:personally )?"
+    r"(?:kill|shoot|stab|hang|firebomb|burn|murder|rape|strangle|behead) (?:you|u|ya|him|her|them|your|his|their)\b(?! (?:a|an|at|in|on)\b)",
+)
+
 STAGES: tuple[Stage, ...] = (
     # violence pathway
     Stage("violence", "grievance", 1, 0.5, _p(
@@ -54,7 +100,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("violence", "ideation", 2, 1.0, _p(
         r"\b(?:make|made) (?:them|him|her|everyone) pay\b", r"\bwill (?:all )?regret\b", r"\bget (?:back at|revenge on|even with)\b",
         r"\brevenge\b", r"\bwant(?:s)? to (?:hurt|kill|destroy|punish) " + _TARGET, r"\bthey (?:will|are going to) pay\b",
-        r"\bdeserves? to (?:die|suffer)\b", r"\bthinking (?:about|of) (?:hurting|killing) ", r"报复", r"让他们付出代价")),
+        r"\bdeserves? to (?:die|suffer)\b", r"\bthinking (?:about|of) (?:hurting|killing) ", r"报复", r"让他们付出代价",
+        *_VIOLENT_CALL)),
     Stage("violence", "research", 3, 1.0, _p(
         r"\b(?:buy|get|obtain|acquire)\b.{0,30}\b(?:gun|rifle|pistol|handgun|firearm|ammo|ammunition|ar-?15)\b",
         r"\b(?:gun|rifle|pistol|firearm)s?\b.{0,40}\b(?:without|no) (?:a )?(?:background check|paperwork|license|licence)",
