@@ -8,8 +8,9 @@ there are, in which categories, how recent, and which pathway stages came with t
 The window keeps, per category, the K highest time-decayed turn scores (`peaks`: at most K
 entries per category, so state stays bounded). Decay is the same for every entry, so the order of
 the entries never changes with time and the top K are kept exactly. The features are those K
-decayed scores per category plus a decayed indicator per pathway stage; a logistic model over
-them (trained by `models/train/trajectory.py` on simulated tune timelines, stored next to the
+decayed scores per category plus a decayed indicator per pathway stage; a model over them
+(monotone gradient-boosted trees walked node by node, or a logistic model with non-negative
+weights; trained by `models/train/trajectory.py` on simulated tune timelines, stored next to the
 classifiers as `trajectory.json`) gives the score. Pure: no I/O beyond `load`.
 """
 
