@@ -53,7 +53,8 @@ def test_calls_for_violence_against_a_target_are_violent_ideation_and_everyday_w
                  "I'll shoot you a message later", "Hang them all in the closet", "you should hang out with us",
                  "The traitors were hanged at Tyburn in 1605", "the drone should be shot down",
                  "The guillotine was used during the French Revolution", "Hang in there, it gets better",
-                 "They want to see him dead or alive in the western movie"):
+                 "They want to see him dead or alive in the western movie",
+                 "why does your brother want to kill himself?"):  # self-harm talk, not violence against "him"
         assert detect_stages(text, {"violence": 1.0, "hate": 1.0, "harassment": 1.0}) == [], text
 
 

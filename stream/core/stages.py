@@ -99,7 +99,7 @@ STAGES: tuple[Stage, ...] = (
         r"\bfired me\b", r"\bbetrayed me\b", r"\bnobody respects me\b", r"他们都看不起我", r"欺负我")),
     Stage("violence", "ideation", 2, 1.0, _p(
         r"\b(?:make|made) (?:them|him|her|everyone) pay\b", r"\bwill (?:all )?regret\b", r"\bget (?:back at|revenge on|even with)\b",
-        r"\brevenge\b", r"\bwant(?:s)? to (?:hurt|kill|destroy|punish) " + _TARGET, r"\bthey (?:will|are going to) pay\b",
+        r"\brevenge\b", r"\bwant(?:s)? to (?:hurt|kill|destroy|punish) " + _TARGET + r"\b", r"\bthey (?:will|are going to) pay\b",
         r"\bdeserves? to (?:die|suffer)\b", r"\bthinking (?:about|of) (?:hurting|killing) ", r"报复", r"让他们付出代价",
         *_VIOLENT_CALL)),
     Stage("violence", "research", 3, 1.0, _p(
