@@ -46,7 +46,8 @@ def test_calls_for_violence_against_a_target_are_violent_ideation_and_everyday_w
     ideation = lambda text: [s.name for s in detect_stages(text, {})] == ["ideation"]  # noqa: E731
     for call in ("Hang this treasonous POS!", "He should be shot.", "Death to them all", "I'll kill you",
                  "Scumbag!! Treasonous bastard should hang!", "Hope she hangs", "I want to see him hanged",
-                 "Get the rope.", "Hang em high", "they all deserve to be shot", "I wish he would just die"):
+                 "Get the rope.", "Hang em high", "they all deserve to be shot", "I wish he would just die",
+                 "He should be justly executed.", "Kill Em ALLLL", "Why isn't he DEAD yet!"):
         assert ideation(call), call
     for text in ("Saddam Hussein was hanged in 2006.", "Wash the shirts and hang them to dry.",
                  "Execute the script and check the logs.", "we should execute the plan now", "shoot them a text",
@@ -54,7 +55,9 @@ def test_calls_for_violence_against_a_target_are_violent_ideation_and_everyday_w
                  "The traitors were hanged at Tyburn in 1605", "the drone should be shot down",
                  "The guillotine was used during the French Revolution", "Hang in there, it gets better",
                  "They want to see him dead or alive in the western movie",
-                 "why does your brother want to kill himself?"):  # self-harm talk, not violence against "him"
+                 "why does your brother want to kill himself?",  # self-harm talk, not violence against "him"
+                 "I hope he chokes on his words lol", "He ate dinner before the firing squad scene was filmed",
+                 "I hope he drowns in paperwork"):
         assert detect_stages(text, {"violence": 1.0, "hate": 1.0, "harassment": 1.0}) == [], text
 
 

@@ -13,13 +13,17 @@ trained per models directory, against that directory's classifiers.
 3. Labels: 1 for an escalating person from the turn where the harm becomes inferable (truth
    `harm_inferable_at`), 0 for every turn of a benign person. Earlier turns of escalating people
    and single-spike users are left out. Each person weighs 1 in total, however many turns.
-4. Fit: 100 gradient-boosted trees of depth 3 (scikit-learn HistGradientBoosting, monotone
+4. Fit: 200 gradient-boosted trees of depth 3 (scikit-learn HistGradientBoosting, monotone
    increasing in every feature, so more risk never lowers a person's score; exported as plain
    nodes the runtime walks without scikit-learn). `--model logistic` fits a logistic regression
    with non-negative weights instead (Newton's method, L2, intercept free; numpy only). Trained
    on tune seeds 101-103 and validated on seed 104, the trees found 0.79 of escalating people
    where the logistic model found 0.72, at the same whole-system benign rate (10 per 1,000, with
-   the held-out classifiers).
+   the held-out classifiers). 200 trees rather than 100: across the four tune seeds (each scored
+   by a model fitted on the other three) they found 0.746 of escalating people at 0.5 % of benign
+   people flagged, against 0.720 (production classifiers: 0.868 against 0.855); 300 or 500 trees,
+   depth 4 with 200 or 300 trees, or no L2 came within half a point; depth 2, 50 trees, a smaller
+   learning rate, stronger L2 or larger leaves did worse.
 5. Threshold: the logit that flags `--benign-rate` of the benign people (default 0.5 %; the
    other rules flag some more) *out of fold*: each seed's people are scored by a model fitted on the
    other seeds, and the final model, fitted on all seeds, keeps that threshold (an in-sample
@@ -125,7 +129,7 @@ def fit_monotone(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float = 1.0) ->
         active[idx[wa < 0]] = False
 
 
-def fit_trees(x: np.ndarray, y: np.ndarray, w: np.ndarray, n_trees: int = 100, depth: int = 3) -> tuple[tuple, float]:
+def fit_trees(x: np.ndarray, y: np.ndarray, w: np.ndarray, n_trees: int = 200, depth: int = 3) -> tuple[tuple, float]:
     """A gradient-boosted ensemble, monotone increasing in every feature (more risk never lowers
     the score), exported as plain node tuples for `stream.core.trajectory` (needs scikit-learn:
     the training venv). The export is checked against scikit-learn's own scores."""
@@ -209,7 +213,7 @@ def train(models_dir: Path, seeds: list[int], half_life_days: float, top_k: int,
     oof_escalating = [calib[p] for p in calib if label[p]]
     model = TrajectoryModel(half_life_days, top_k, floor, tuple(map(float, weights)), bias, float(threshold), "", trees)
     return model.to_dict(training={
-        "model": "gradient-boosted trees: 100, depth 3, monotone increasing in every feature" if trees
+        "model": f"gradient-boosted trees: {len(trees)}, depth 3, monotone increasing in every feature" if trees
         else f"logistic regression, non-negative weights, L2 C={c}",
         "timelines": f"riskstream simulate --part tune, seeds {','.join(map(str, seeds))}",
         "people": {"escalating": len(escalating), "benign": len(in_benign)},

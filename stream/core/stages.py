@@ -60,7 +60,7 @@ _VIOLENT_CALL = (
     + r"|(?:the|this|that|these|those|all|every|all the|his|her) " + _VILE + r"\b)",
     r"\bhang (?:em|'em|them|him|her)(?: all)? high\b", r"\bhang (?:his|her|their) (?:ass|asses)\b",
     r"\b(?:should|must|needs? to|ought to|deserves? to|has to|have to|will|gonna|going to|hope (?:he|she|they)|wish (?:he|she|they))\s+"
-    r"(?:all )?(?:have been |be |get |got )?(?:publicly )?(?:(?:hanged|hung|lynched|executed|beheaded|strung up|put to death)"
+    r"(?:all )?(?:have been |be |get |got )?(?:publicly |justly |summarily )?(?:(?:hanged|hung|lynched|executed|beheaded|strung up|put to death)"
     r"(?! (?:up|out|over|around|on the wall|in the)\b)|(?:hang|hangs|swing|dangle)" + _NOW + r")",
     r"\b(?:should|must|needs? to|ought to|deserves? to) (?:all )?(?:have been |be |get )(?:publicly )?shot\b(?! (?:at|down)\b)",
     r"\b(?:he|she|they|traitors?|pos) (?:hangs|swings)" + _NOW,
@@ -76,7 +76,7 @@ _VIOLENT_CALL = (
     r"\bput (?:a )?bullets? in (?:him|her|them|his|her|their|your)\b",
     r"\bslow(?: and)? painful death\b", r"\bmost painful (?:death|execution)\b",
     r"\b(?:hope|wish|pray) (?:he|she|they|you|u|that (?:guy|bitch|bastard))(?: would| will| gets?)? "
-    r"(?:dies|die|gets? (?:shot|killed|hanged|hung|murdered)|rots? in hell|burns? alive|drops? dead)\b",
+    r"(?:dies|die|drowns(?! in)|gets? (?:shot|killed|hanged|hung|murdered)|rots? in hell|burns? alive|drops? dead)\b",
     r"\bwish (?:he|she|they|you|u) would (?:just )?(?:die|jump off|drop dead|get hit by)\b",
     r"\bpunch(?:ed)? (?:him|her|them|that \w+|the \w+|this \w+)\b.{0,30}\bin the (?:face|mouth|throat|teeth)\b",
     r"\b(?:beat|kick|knock) (?:the (?:shit|crap|hell|fuck|living daylights) )?out of (?:him|her|them|you|u|that)\b",
@@ -86,7 +86,11 @@ _VIOLENT_CALL = (
     r"\b(?:blow|blew) (?:them|him|her|these \w+|those \w+) (?:all )?(?:up|the fuck up)\b",
     r"\bcut (?:their|his|her) (?:tongues?|throats?|heads?) (?:out|off)\b", r"\bshoot (?:to kill|on sight)\b",
     r"\b(?:six|6) feet under is where\b", r"\bwiped (?:off|from) (?:this|the) (?:earth|planet|face of the earth)\b",
-    r"\bpay someone to (?:kill|hurt|beat|shoot)\b",
+    r"\bpay someone to (?:kill|hurt|beat|shoot)\b", r"\b(?:hung|hanged) (?:till|until|by the neck)\b",
+    r"\b(?:hung|hanged|executed|shot) (?:publicly|in public|on live tv|on pay per view)\b",
+    r"\b(?:watch|see) (?:the |all the |these |those )?(?:traitors?|them|him|her) (?:die|hang|burn|swing)\b",
+    r"\bwhy (?:isn'?t|is|aren'?t|are) (?:he|she|they|that \w+) (?:not )?(?:dead|hanged|hung|executed) yet\b",
+    r"\bkill (?:em|'em|them) al+\b", r"\bgallows for\b", r"\bput (?:\w+ ){1,3}in front of a firing squa",
     r"\b(?:i|we)(?:'ll| will|'m going to| am going to| are going to|'re going to|'re gonna| gonna) (?:personally )?"
     r"(?:kill|shoot|stab|hang|firebomb|burn|murder|rape|strangle|behead) (?:you|u|ya|him|her|them|your|his|their)\b(?! (?:a|an|at|in|on)\b)",
 )
