@@ -12,6 +12,7 @@ from stream.core.pipeline import MemoryStore, run_batch
 from stream.core.policy import PolicyConfig
 from stream.core.trajectory import FILE_NAME, ModelFileError, TrajectoryModel, feature_names, read
 from stream.core.window import UserWindow
+from stream.schemas import first_error
 from tests.fakes import TagScorer, turn
 
 DAY = 86400.0
@@ -56,6 +57,9 @@ def test_mild_turns_across_conversations_open_a_trajectory_case_naming_them():
     assert c["rule"] == "trajectory" and c["trigger_event_id"] == "e3" and c["categories"] == ["harassment"]
     assert "Trajectory model" in c["reason"] and all(e in c["reason"] for e in ("e1", "e2", "e3"))
     assert c["model_version"].endswith("+test")
+    # the probability it opened at travels with the case (what `recalibrate` moves the cut by)
+    assert 0.5 < c["model_probability"] < 1.0 and f"model probability {c['model_probability']:.2f}" in c["reason"]
+    assert first_error("review-case", c) is None
     # without the model, the fixed accumulation threshold applies: 0.3 contributes nothing
     assert run(rows, None)[0] == []
     # the same turns, too few of them: below the model's threshold

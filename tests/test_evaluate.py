@@ -109,6 +109,25 @@ def test_recalibration_picks_the_lowest_cut_holding_the_target_precision():
         propose_thresholds(joined, days=2, current={})
 
 
+def test_recalibration_proposes_a_stricter_trajectory_cut_from_the_probabilities_cases_opened_at():
+    events, decisions = [], []
+    # trajectory cases opened at these model probabilities: >= 0.9 confirmed, below dismissed
+    for i, prob in enumerate([0.99, 0.95, 0.93, 0.9, 0.85, 0.8, 0.78]):
+        ev = case_event(f"c{i}", f"u{i}", T0 + i * 3600, cats=("hate",))
+        ev.update(rule="trajectory", model_probability=prob)
+        events.append(ev)
+        decisions.append(dec(i, f"c{i}", f"u{i}", "ban" if prob >= 0.9 else "dismiss", T0 + i * 3600 + 60))
+    joined, _ = join_decisions(collapse(events), decisions, DAY)
+    prop = propose_thresholds(joined, days=2, current={}, target_precision=0.9, min_labelled=3, current_trajectory=0.75)
+    assert prop["policy"] == {"trajectory_min_probability": 0.9}
+    assert prop["about"]["trajectory"]["current"] == 0.75 and prop["about"]["trajectory"]["precision"] == 1.0
+    assert parse_shadow_config(prop).policy == {"trajectory_min_probability": 0.9}, "a valid shadow config"
+    lenient = propose_thresholds(joined, days=2, current={}, target_precision=0.5, min_labelled=3, current_trajectory=0.75)
+    assert "policy" not in lenient and "keep" in lenient["about"]["trajectory"]["note"], "every case already meets 0.5"
+    budget = propose_thresholds(joined, days=2, current={}, budget_per_day=1.0, current_trajectory=0.75)
+    assert budget["policy"] == {"trajectory_min_probability": 0.95}, "2 cases in 2 days fit 1/day"
+
+
 def test_truth_mode_user_level_precision_recall_delay_and_baseline():
     truth = [
         {"user_id": "esc1", "kind": "escalating", "category": "violence", "harm_inferable_at": iso(T0 + 10 * 3600),

@@ -1,4 +1,4 @@
-"""`riskstream recalibrate`: propose per-category thresholds from reviewer decisions.
+"""`riskstream recalibrate`: propose per-category thresholds (and the trajectory rule's cut) from reviewer decisions.
 
 Holds a target precision (--target-precision) and/or a review budget (--budget-per-day) per
 category. The proposal is written as a shadow configuration to --output, a new file: it never
@@ -53,7 +53,7 @@ def run(args) -> int:
         days = (joined[-1].case.opened_at - joined[0].case.opened_at) / 86400 + 1
     try:
         proposal = propose_thresholds(joined, days, _current_thresholds(scoring), args.target_precision,
-                                      args.budget_per_day, args.min_labelled)
+                                      args.budget_per_day, args.min_labelled, _current_trajectory())
     except ValueError as exc:
         fail("recalibrate", str(exc))
     proposal["about"]["cases"], proposal["about"]["decisions"] = args.cases, args.decisions
@@ -62,7 +62,13 @@ def run(args) -> int:
     for cat, info in proposal["about"]["per_category"].items():
         moved = f"{info['current']} -> {info['proposed']}" if info["proposed"] is not None else f"keep ({info['note']})"
         print(f"  {cat:<24} {moved}", file=sys.stderr)
-    print(f"riskstream recalibrate: proposal for {len(proposal['thresholds'])} categor(ies) written to {out}; "
+    traj = proposal["about"].get("trajectory")
+    if traj is not None:
+        moved = (f"{traj['current']} -> {traj['proposed']}" if traj["proposed"] is not None
+                 else f"keep ({traj['note']})")
+        print(f"  {'trajectory (probability)':<24} {moved}", file=sys.stderr)
+    what = f"{len(proposal['thresholds'])} categor(ies)" + (" and the trajectory cut" if "policy" in proposal else "")
+    print(f"riskstream recalibrate: proposal for {what} written to {out}; "
           f"check it with: riskstream replay ... --shadow {out} --diff DIFF.json", file=sys.stderr)
     return 0
 
@@ -71,3 +77,15 @@ def _current_thresholds(scoring) -> dict[str, float]:
     scorer = scoring.load_default_scorer()
     current = getattr(scorer, "threshold_map", None) or getattr(scorer, "thresholds", None)
     return {c: round(float(v), 4) for c, v in current.items()} if isinstance(current, dict) else {}
+
+
+def _current_trajectory() -> float | None:
+    """The live trajectory model's own threshold, as a probability (None without a model)."""
+    from stream.core.trajectory import ModelFileError, TrajectoryModel, sigmoid
+    from stream.scoring.cascade import default_models_dir
+
+    try:
+        model = TrajectoryModel.load(default_models_dir())
+    except ModelFileError:  # a broken file is replay's error to report, not recalibrate's
+        return None
+    return round(sigmoid(model.threshold), 4) if model is not None else None

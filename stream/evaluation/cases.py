@@ -32,6 +32,7 @@ class CaseSummary:
     tenant_id: str | None = None
     updates: int = 0
     accounts: list[str] = field(default_factory=list)  # every account of the person the case covers
+    model_probability: float | None = None  # trajectory cases: the model's probability when the case opened
 
     @property
     def first_evidence_ts(self) -> float:
@@ -50,7 +51,8 @@ def collapse(events: Iterable[dict]) -> list[CaseSummary]:
                 opened_at_text=ev["opened_at"], trigger_event_id=ev["trigger_event_id"], rule=ev.get("rule", ""),
                 categories=list(ev["categories"]), severity=ev["severity"], priority=ev["priority"],
                 route=ev.get("route", ""), scores=dict(ev.get("scores", {})), evidence=list(ev.get("evidence", [])),
-                tenant_id=ev.get("tenant_id"), accounts=sorted(set(ev.get("accounts") or []) | {ev["user_id"]}))
+                tenant_id=ev.get("tenant_id"), accounts=sorted(set(ev.get("accounts") or []) | {ev["user_id"]}),
+                model_probability=ev.get("model_probability"))
             continue
         c.updates += 1
         c.categories = list(dict.fromkeys(c.categories + list(ev["categories"])))

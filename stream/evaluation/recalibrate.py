@@ -1,4 +1,5 @@
-"""Propose per-category thresholds from reviewer decisions: hold a target precision or a review budget.
+"""Propose per-category thresholds, and the trajectory rule's cut, from reviewer decisions: hold a
+target precision or a review budget.
 
 Estimated from replayed cases: a case's peak score in a category stands in for "would this case
 still open at threshold t". That is exact for severe-turn cases and approximate for trajectory and accumulated
@@ -14,8 +15,10 @@ from stream.taxonomy import CATEGORIES
 
 def propose_thresholds(joined: list[Joined], days: float, current: dict[str, float],
                        target_precision: float | None = None, budget_per_day: float | None = None,
-                       min_labelled: int = 5) -> dict:
-    """Shadow config {"thresholds": {...}, "about": {...}} for categories with enough evidence to move."""
+                       min_labelled: int = 5, current_trajectory: float | None = None) -> dict:
+    """Shadow config {"thresholds": {...}, "about": {...}} for categories with enough evidence to move,
+    plus {"policy": {"trajectory_min_probability": p}} when the trajectory rule's cases can move it
+    (its cases carry the model probability they opened at; only a stricter cut can be read off them)."""
     if target_precision is None and budget_per_day is None:
         raise ValueError("give a target precision, a review budget per day, or both")
     if target_precision is not None and not 0 < target_precision <= 1:
@@ -34,11 +37,24 @@ def propose_thresholds(joined: list[Joined], days: float, current: dict[str, flo
         detail[cat] = info
         if info["proposed"] is not None:
             thresholds[cat] = info["proposed"]
-    return {"thresholds": thresholds,
-            "about": {"generated_by": "riskstream recalibrate", "target_precision": target_precision,
-                      "budget_per_day": budget_per_day, "days": round(days, 2), "min_labelled": min_labelled,
-                      "per_category": detail,
-                      "note": "estimated from case peak scores; verify with riskstream replay --shadow before adopting"}}
+    out = {"thresholds": thresholds,
+           "about": {"generated_by": "riskstream recalibrate", "target_precision": target_precision,
+                     "budget_per_day": budget_per_day, "days": round(days, 2), "min_labelled": min_labelled,
+                     "per_category": detail,
+                     "note": "estimated from case peak scores; verify with riskstream replay --shadow before adopting"}}
+    pts = sorted(((j.case.model_probability, j.label) for j in joined
+                  if j.case.rule == "trajectory" and j.case.model_probability is not None), key=lambda p: -p[0])
+    if pts:
+        info = _category(pts, days, target_precision, budget_per_day, min_labelled)
+        info["current"] = current_trajectory
+        if info["proposed"] is not None:
+            info["proposed"] = min(max(info["proposed"], 1e-4), 0.9999)  # the policy takes 0 < p < 1
+            if info["proposed"] <= pts[-1][0] or (current_trajectory is not None and info["proposed"] <= current_trajectory):
+                info.update(proposed=None, note="every trajectory case meets the target; keep the model's threshold")
+            else:
+                out["policy"] = {"trajectory_min_probability": info["proposed"]}
+        out["about"]["trajectory"] = info
+    return out
 
 
 def _category(pts: list[tuple[float, str]], days: float, target: float | None, budget: float | None,
