@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -96,8 +97,19 @@ def _rules_by_kind(cases: list[dict], truth: list[dict]) -> dict:
 TARGETS = {"recall_min": 0.70, "benign_flagged_per_1000_max": 20.0, "recall_gain_points_min": 20.0}
 
 
-def _summary(runs: dict[str, dict]) -> dict:
-    """Mean / min / max over seeds of the headline figures, and whether every seed meets the targets."""
+def wilson(k: int, n: int, z: float = 1.96) -> list[float]:
+    """95 % Wilson score interval of a proportion k/n (a seed is a sample: its figures carry this much noise)."""
+    if n <= 0:
+        return [0.0, 1.0]
+    p = k / n
+    mid = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return [round(max(0.0, mid - half), 4), round(min(1.0, mid + half), 4)]
+
+
+def _summary(runs: dict[str, dict], users: dict[str, dict] | None = None) -> dict:
+    """Mean / min / max over seeds of the headline figures, whether every seed meets the targets, and
+    per seed the 95 % intervals of recall and of the benign rate (with `users`: people per kind)."""
     rows = {seed: {"recall": h["riskstream"]["recall"], "benign_flagged_per_1000": h["riskstream"]["benign_flagged_per_1000"],
                    "stateless_recall": h["stateless_same_fpr"]["recall"], "recall_gain_points": h["recall_gain_points"]}
             for seed, h in runs.items()}
@@ -110,6 +122,13 @@ def _summary(runs: dict[str, dict]) -> dict:
            and r["recall_gain_points"] >= TARGETS["recall_gain_points_min"] for seed, r in rows.items()}
     out["targets"] = TARGETS
     out["targets_met_by_seed"] = met
+    if users:
+        out["ci95_by_seed"] = {}
+        for seed, r in rows.items():
+            n_esc, n_ben = users[seed].get("escalating", 0), users[seed].get("benign", 0)
+            ben = wilson(round(r["benign_flagged_per_1000"] * n_ben / 1000), n_ben)
+            out["ci95_by_seed"][seed] = {"recall": wilson(round((r["recall"] or 0.0) * n_esc), n_esc),
+                                         "benign_flagged_per_1000": [round(1000 * b, 1) for b in ben]}
     return out
 
 
@@ -131,7 +150,7 @@ def main(seeds: list[int] = (11, 12, 13), part: str = "report", heldout: Path | 
             for name, models_dir in sets.items():
                 report_dir = RESULTS if i == 0 else d
                 result["runs"].setdefault(name, {})[str(seed)] = run_models(d, name, models_dir, report_dir)
-    result["summary"] = {name: _summary(runs) for name, runs in result["runs"].items()}
+    result["summary"] = {name: _summary(runs, result["users"]) for name, runs in result["runs"].items()}
     (RESULTS / "timelines_seeds.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
 

@@ -93,3 +93,16 @@ def test_stateless_baseline_matches_the_benign_rate():
     cases = stateless_cases(peaks, thr)
     assert {c["user_id"] for c in cases} == {"b1", "e1"}
     assert next(c for c in cases if c["user_id"] == "e1")["trigger_event_id"] == "y2"
+
+
+def test_benchmark_summary_gives_each_seed_its_sampling_interval():
+    from bench.bench_timelines import _summary, wilson
+
+    lo, hi = wilson(121, 171)
+    assert lo < 121 / 171 < hi and (lo, hi) == (0.6355, 0.7706)
+    assert wilson(0, 10)[0] == 0.0 and wilson(10, 10)[1] == 1.0
+    head = {"riskstream": {"recall": 0.7076, "benign_flagged_per_1000": 23.15}, "stateless_same_fpr": {"recall": 0.41},
+            "recall_gain_points": 29.8}
+    out = _summary({"12": head}, {"12": {"escalating": 171, "benign": 1512}})
+    assert out["targets_met_by_seed"] == {"12": False}, "23.15 per 1,000 breaks the 20 budget"
+    assert out["ci95_by_seed"]["12"] == {"recall": [0.6355, 0.7706], "benign_flagged_per_1000": [16.7, 32.0]}
