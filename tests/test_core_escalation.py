@@ -47,7 +47,8 @@ def test_calls_for_violence_against_a_target_are_violent_ideation_and_everyday_w
     for call in ("Hang this treasonous POS!", "He should be shot.", "Death to them all", "I'll kill you",
                  "Scumbag!! Treasonous bastard should hang!", "Hope she hangs", "I want to see him hanged",
                  "Get the rope.", "Hang em high", "they all deserve to be shot", "I wish he would just die",
-                 "He should be justly executed.", "Kill Em ALLLL", "Why isn't he DEAD yet!"):
+                 "He should be justly executed.", "Kill Em ALLLL", "Why isn't he DEAD yet!",
+                 "I will shoot you in the head", "I'll kill you in your sleep"):
         assert ideation(call), call
     for text in ("Saddam Hussein was hanged in 2006.", "Wash the shirts and hang them to dry.",
                  "Execute the script and check the logs.", "we should execute the plan now", "shoot them a text",
@@ -57,7 +58,8 @@ def test_calls_for_violence_against_a_target_are_violent_ideation_and_everyday_w
                  "They want to see him dead or alive in the western movie",
                  "why does your brother want to kill himself?",  # self-harm talk, not violence against "him"
                  "I hope he chokes on his words lol", "He ate dinner before the firing squad scene was filmed",
-                 "I hope he drowns in paperwork"):
+                 "I hope he drowns in paperwork", "we'll shoot her wedding in June", "I'll kill you in Fortnite",
+                 "I will hang them in the hallway"):
         assert detect_stages(text, {"violence": 1.0, "hate": 1.0, "harassment": 1.0}) == [], text
 
 

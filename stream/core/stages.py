@@ -53,10 +53,14 @@ _PRON = r"(?:him|her|them|em|'em|these|those|y'?all)"
 _VILE = (r"(?:\w+ ){0,3}(?:traitors?|treasonous|pos|scum\w*|bastards?|bitch(?:es)?|cunts?|pedo\w*|criminals?|politicians?|"
          r"murderers?|rapists?|terrorists?|commies|communists?|nazis?|fascists?|libs|liberals?|dems|democrats?|republicans?|"
          r"rinos?|judges?|senators?|governors?|president|cops|pigs|jews|muslims|immigrants|illegals|animals|vermin)")
-_NOT_AN_OBJECT = r"(?! (?:all )?(?:up|out|on|in|to dry|around|onto|over|off|at|a|an)\b)"
+_NOT_AN_OBJECT = r"(?! (?:all )?(?:up|out|on|in|to dry|around|onto|over|off|at)\b)"
 _NOW = r"(?= *(?:$|for\b|high\b|publicly\b|from\b|till\b|until\b|now\b|already\b|asap\b|immediately\b|today\b|soon\b|too\b|and\b))"
+# Games, sport and photography: "I'll kill you at chess", "we'll shoot her wedding", "shoot them a text".
+_NOT_PLAY = (r"(?! (?:a|an|some)\b| (?:at|in|on) (?:chess|checkers|poker|scrabble|monopoly|the game|this game|game|games|"
+             r"fortnite|minecraft|overwatch|halo|cod|league|smash|mario ?kart|tennis|golf|the finals?|the match|the race|court)\b"
+             r"| (?:(?:his|her|their|your) )?(?:portraits?|weddings?|photos?|pictures?|headshots?|videos?|scenes?|films?|movies?)\b)")
 _VIOLENT_CALL = (
-    r"\b(?:hang|lynch|execute|behead|shoot|gas|firebomb|nuke)\s+(?:" + _PRON + r"(?: all)?\b" + _NOT_AN_OBJECT
+    r"\b(?:hang|lynch|execute|behead|shoot|gas|firebomb|nuke)\s+(?:" + _PRON + r"(?: all)?\b" + _NOT_AN_OBJECT + _NOT_PLAY
     + r"|(?:the|this|that|these|those|all|every|all the|his|her) " + _VILE + r"\b)",
     r"\bhang (?:em|'em|them|him|her)(?: all)? high\b", r"\bhang (?:his|her|their) (?:ass|asses)\b",
     r"\b(?:should|must|needs? to|ought to|deserves? to|has to|have to|will|gonna|going to|hope (?:he|she|they)|wish (?:he|she|they))\s+"
@@ -92,7 +96,7 @@ _VIOLENT_CALL = (
     r"\bwhy (?:isn'?t|is|aren'?t|are) (?:he|she|they|that \w+) (?:not )?(?:dead|hanged|hung|executed) yet\b",
     r"\bkill (?:em|'em|them) al+\b", r"\bgallows for\b", r"\bput (?:\w+ ){1,3}in front of a firing squa",
     r"\b(?:i|we)(?:'ll| will|'m going to| am going to| are going to|'re going to|'re gonna| gonna) (?:personally )?"
-    r"(?:kill|shoot|stab|hang|firebomb|burn|murder|rape|strangle|behead) (?:you|u|ya|him|her|them|your|his|their)\b(?! (?:a|an|at|in|on)\b)",
+    r"(?:kill|shoot|stab|firebomb|burn|murder|rape|strangle|behead) (?:you|u|ya|him|her|them|your|his|their)\b" + _NOT_PLAY,
 )
 
 STAGES: tuple[Stage, ...] = (
