@@ -198,9 +198,9 @@ def train(models_dir: Path, seeds: list[int], half_life_days: float, top_k: int,
             (weights, bias), trees = fit_monotone(x[mask], y[mask], w[mask], c), ()
         return TrajectoryModel(half_life_days, top_k, floor, tuple(map(float, weights)), bias, 0.0, "", trees)
 
-    if len(set(seed_of)) < 2:
-        print("  one seed only: threshold set in-sample", flush=True)
     oof = cross_fitted_peaks(x, people, seed_of, fit)
+    if not oof:
+        print("  one seed only: threshold set in-sample", flush=True)
     everyone = np.ones(len(y), dtype=bool)
     fitted = fit(everyone)
     weights, bias, trees = fitted.weights, fitted.bias, fitted.trees

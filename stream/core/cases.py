@@ -103,8 +103,8 @@ def build_case_event(window: UserWindow, turn: Turn, case: OpenCase, event: str,
         "stages": list(trigger.stages),
         "model_version": model_version,
     }
-    if trigger.rule == "trajectory" and trigger.score is not None:
-        payload["model_probability"] = round(sigmoid(trigger.score), 4)  # what recalibrate moves the rule's cut by
+    if trigger.rule == "trajectory":
+        payload["model_probability"] = trigger.strength  # the model probability: what recalibrate moves the cut by
     if window.user_id != turn.user_id:
         payload["person_id"] = window.user_id
     if turn.tenant_id:
