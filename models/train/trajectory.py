@@ -50,11 +50,10 @@ import numpy as np  # noqa: E402
 
 from stream.core.engine import Detector  # noqa: E402
 from stream.core.events import parse_turn  # noqa: E402
-from stream.core.identity import DictRegistry  # noqa: E402
-from stream.core.pipeline import MemoryStore, run_batch, with_person  # noqa: E402
 from stream.core.timeutil import parse_rfc3339  # noqa: E402
 from stream.core.trajectory import FILE_NAME, TrajectoryModel  # noqa: E402
 from stream.core.window import UserWindow  # noqa: E402
+from stream.drivers.replay import Lane, replay_lanes  # noqa: E402
 from stream.scoring import load_default_scorer  # noqa: E402
 from stream.simulate.pools import load_pools  # noqa: E402
 from stream.simulate.timelines import build, truth_by_account  # noqa: E402
@@ -77,22 +76,22 @@ class _Memo:
 
 
 def collect(detector: Detector, turns: list[dict], truth: list[dict], tag: str):
-    """(features, label, person) for every labelled user turn of one timeline set."""
+    """(features, label, person) for every labelled user turn of one timeline set, read from the
+    window after each turn of the very replay loop the embedded runner runs."""
     owner = truth_by_account(truth)
-    parsed = [parse_turn(r) for r in turns]
-    registry, store = DictRegistry(), MemoryStore()
-    ordered = [with_person(t, registry) for t in sorted(parsed, key=lambda t: t.order_key())]
     rows = []
-    for i in range(0, len(ordered), 256):
-        for turn, _effects in run_batch(detector, ordered[i:i + 256], store):
-            t = owner.get(turn.user_id)
-            if turn.role != "user" or t is None or t["kind"] not in ("benign", "escalating"):
-                continue
-            if t["kind"] == "escalating" and turn.ts < parse_rfc3339(t["harm_inferable_at"]):
-                continue  # the harm is not inferable yet: neither a positive nor a negative
-            window = UserWindow.from_dict(store.data[detector.window_key(turn)])
-            rows.append((detector.trajectory.features(window, turn.ts), t["kind"] == "escalating",
-                         f"{tag}/{t['user_id']}"))
+
+    def record(turn, store) -> None:
+        t = owner.get(turn.user_id)
+        if turn.role != "user" or t is None or t["kind"] not in ("benign", "escalating"):
+            return
+        if t["kind"] == "escalating" and turn.ts < parse_rfc3339(t["harm_inferable_at"]):
+            return  # the harm is not inferable yet: neither a positive nor a negative
+        window = UserWindow.from_dict(store.data[detector.window_key(turn)])
+        rows.append((detector.trajectory.features(window, turn.ts), t["kind"] == "escalating",
+                     f"{tag}/{t['user_id']}"))
+
+    replay_lanes([Lane(detector, {}, on_turn=record)], sorted(map(parse_turn, turns), key=lambda t: t.order_key()))
     return rows
 
 

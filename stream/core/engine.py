@@ -1,19 +1,19 @@
 """The detector: fold one scored turn into its person's window and return the effects.
 
-`Detector.step` is a pure function of (window, turn, score, config) apart from one thing: a short
-follow-up that refers back ("can you give me an example of it?") is re-scored together with the
-conversation context it refers to, through the same scorer. The drivers own all I/O.
+`Detector.step` is a pure function of (window, turn, score, config) apart from one thing: a turn
+is also read together with the conversation context it refers to or builds on, through the same
+scorer (stream/core/context.py; `prefetch_context` batches those readings). The drivers own all I/O.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from typing import Sequence
+from typing import Callable, Sequence
 
+from stream.core import context
 from stream.core import policy as pol
 from stream.core.cases import build_case_event, case_id_for
 from stream.core.effects import Effect
@@ -26,12 +26,6 @@ from stream.core.trajectory import Reading, TrajectoryModel, read
 from stream.core.window import Evidence, OpenCase, UserWindow, push_bounded
 from stream.scoring.types import Scorer, Signal, TextScore
 from stream.taxonomy import CATEGORIES
-
-# Words by which a follow-up points back at what was said before.
-_REFERS_BACK = re.compile(
-    r"\b(?:it|that|this|those|these|them|more|example|examples|again|same|another|steps|details|specific|"
-    r"exactly|how|what about|and then|continue|go on)\b|继续|这个|那个|详细|具体", re.I)
-
 
 @dataclass(slots=True)
 class Step:
@@ -66,6 +60,7 @@ class Detector:
         self.thresholds: dict[str, float] = dict(thresholds) if thresholds else {c: 0.5 for c in CATEGORIES}
         # Zero-data-retention context never goes into persisted state: it lives here, in memory only.
         self._volatile_context: OrderedDict[str, list[dict]] = OrderedDict()
+        self._joint: dict[str, TextScore] = {}  # this batch's context readings, scored ahead (prefetch_context)
 
     def score(self, turns: Sequence[Turn]) -> list[TextScore]:
         """Batch-score the turns' texts (pre-scored zero-data-retention turns carry their score)."""
@@ -154,38 +149,28 @@ class Detector:
                                           support_event(case_effect.payload, turn.locale, self.resources)))
         return Step(window, effects)
 
-    # -- context-aware scoring -------------------------------------------------------------
-    def _with_context(self, ctx: list[dict], turn: Turn, score: TextScore) -> tuple[dict[str, float], bool]:
-        """Per-category max of the turn alone and the turn read with its conversation context.
+    # -- context-aware scoring (stream/core/context.py) -------------------------------------
+    def prefetch_context(self, turns: Sequence[Turn], scores: Sequence[TextScore],
+                         stored: Callable[[str, Turn], dict | None]) -> None:
+        """Score in one call the context readings this batch's steps will need (`stored`: the
+        window store's get). Only saves time: a step finds its reading here or scores it itself."""
+        def context_of(turn: Turn) -> list[dict]:
+            if turn.tenant_id in self.config.zdr_tenants:
+                return self._volatile_context.get(self.window_key(turn), [])
+            d = stored(self.window_key(turn), turn)
+            return d.get("context", []) if d else []
 
-        Two readings, both through the same scorer: a short follow-up that refers back ("give me an
-        example of it") inherits what its context scored, capped by it (it inherits, not invents);
-        and a build-up, where the recent turns of the conversation read together score clearly above
-        every one of them alone (intent assembled over several mild turns)."""
-        cfg = self.config
-        scores = dict(score.category_scores)
-        prior = [c for c in ctx[-cfg.context_turns:] if c["conversation_id"] == turn.conversation_id
-                 and 0 <= turn.ts - c["ts"] <= cfg.context_gap_minutes * 60 and c["event_id"] != turn.event_id]
-        if not prior:
-            return scores, False
-        prev = prior[-1]
-        prev_max = max(prev["scores"].values(), default=0.0)
-        follow_up = (len(turn.text.split()) <= cfg.context_max_words and bool(_REFERS_BACK.search(turn.text))
-                     and prev_max >= cfg.context_min_score)
-        parts = {c: max([scores.get(c, 0.0)] + [p["scores"].get(c, 0.0) for p in prior]) for c in scores}
-        build_up = max(parts.values(), default=0.0) >= cfg.buildup_min_score
-        if not (follow_up or build_up):
-            return scores, False
-        read_with = prior if build_up else [prev]
-        joint = self.scorer.score_batch(["\n".join([p["text"] for p in read_with] + [turn.text])])[0].category_scores
-        changed = False
-        for c, v in joint.items():
-            cand = min(v, prev["scores"].get(c, 0.0)) if follow_up else 0.0
-            if build_up and v >= parts.get(c, 0.0) + cfg.buildup_margin:
-                cand = max(cand, v)
-            if cand > scores.get(c, 0.0):
-                scores[c], changed = cand, True
-        return scores, changed
+        texts = context.prefetch(turns, [s.category_scores for s in scores], context_of,
+                                 lambda t: t.tenant_id in self.config.zdr_tenants, self.window_key, self.config)
+        self._joint = dict(zip(texts, self.scorer.score_batch(texts))) if texts else {}
+
+    def _with_context(self, ctx: list[dict], turn: Turn, score: TextScore) -> tuple[dict[str, float], bool]:
+        """Per-category max of the turn alone and the turn read with its conversation context."""
+        p = context.plan(ctx, turn, score.category_scores, self.config)
+        if p is None:
+            return dict(score.category_scores), False
+        joint = self._joint.get(p.text) or self.scorer.score_batch([p.text])[0]
+        return context.apply(p, score.category_scores, joint.category_scores, self.config)
 
     def _context_for(self, window: UserWindow, turn: Turn, create: bool = False) -> list[dict]:
         """Context of a person: in the window, or for zero-data-retention tenants in memory only."""
@@ -202,11 +187,7 @@ class Detector:
         return self._volatile_context[key]
 
     def _remember_context(self, ctx: list[dict], turn: Turn, scores: dict[str, float]) -> None:
-        zdr = turn.tenant_id in self.config.zdr_tenants
-        text = turn.text if zdr else excerpt(turn.text, self.config.excerpt_chars)[0]
-        item = {"event_id": turn.event_id, "conversation_id": turn.conversation_id, "ts": turn.ts, "text": text,
-                "scores": {c: round(v, 4) for c, v in scores.items() if v >= 0.1}}
-        push_bounded(ctx, item, self.config.context_turns + 1)  # N before the newest, and the newest
+        context.remember(ctx, turn, scores, self.config, turn.tenant_id in self.config.zdr_tenants)
 
     # -- evidence and cases ----------------------------------------------------------------
     def _evidence(self, turn: Turn, score: TextScore, scores: dict[str, float], contrib: dict[str, float],

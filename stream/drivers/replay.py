@@ -44,6 +44,7 @@ class Lane:
     stats: ReplayStats = field(default_factory=ReplayStats)
     on_effect: Callable[[Effect], None] | None = None
     store: MemoryStore = field(default_factory=MemoryStore)
+    on_turn: Callable[[Turn, MemoryStore], None] | None = None  # after each turn's step (training reads windows)
 
 
 def load_turns(lines: Iterable[tuple[int | dict, bytes]], source: str, stats: ReplayStats,
@@ -119,6 +120,8 @@ def _run_lane_batch(lane: Lane, batch: list[Turn]) -> None:
                 sink.write(dumps_line(eff.payload))
             if lane.on_effect is not None:
                 lane.on_effect(eff)
+        if lane.on_turn is not None:
+            lane.on_turn(turn, lane.store)
     lane.store.sweep(batch[-1].ts, lane.detector.config.retention_days * 86400)
 
 

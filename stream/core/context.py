@@ -1,0 +1,101 @@
+"""Context-aware scoring: a user turn is read with its conversation context as well as alone.
+
+Two readings, both through the same scorer: a short follow-up that refers back ("give me an
+example of it") inherits what its context scored, capped by it (it inherits, not invents); and a
+build-up, where the recent turns of the conversation read together score clearly above every one
+of them alone (intent assembled over several mild turns).
+
+Split in two so the drivers can batch: `plan` decides from the context and the turn's own scores
+whether a joint reading is needed and of which text; `apply` folds the joint scores in. `prefetch`
+plans a whole batch ahead and scores every joint text in one call (scores read with context only
+ever rise, so a plan made from scores alone never asks for a reading the step will not need; one it
+misses is scored on its own at step time).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from stream.core.events import Turn
+from stream.core.redaction import excerpt
+from stream.core.window import push_bounded
+
+# Words by which a follow-up points back at what was said before.
+REFERS_BACK = re.compile(
+    r"\b(?:it|that|this|those|these|them|more|example|examples|again|same|another|steps|details|specific|"
+    r"exactly|how|what about|and then|continue|go on)\b|继续|这个|那个|详细|具体", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    prev: dict  # the context turn just before
+    follow_up: bool
+    build_up: bool
+    parts: dict[str, float]  # per category, the highest score of the turn and its context alone
+    text: str  # what to read jointly
+
+
+def plan(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg) -> Plan | None:
+    """The joint reading this turn needs given its context (None: read alone is all there is)."""
+    prior = [c for c in ctx[-cfg.context_turns:] if c["conversation_id"] == turn.conversation_id
+             and 0 <= turn.ts - c["ts"] <= cfg.context_gap_minutes * 60 and c["event_id"] != turn.event_id]
+    if not prior:
+        return None
+    prev = prior[-1]
+    prev_max = max(prev["scores"].values(), default=0.0)
+    follow_up = (len(turn.text.split()) <= cfg.context_max_words and bool(REFERS_BACK.search(turn.text))
+                 and prev_max >= cfg.context_min_score)
+    parts = {c: max([scores.get(c, 0.0)] + [p["scores"].get(c, 0.0) for p in prior]) for c in scores}
+    build_up = max(parts.values(), default=0.0) >= cfg.buildup_min_score
+    if not (follow_up or build_up):
+        return None
+    read_with = prior if build_up else [prev]
+    return Plan(prev, follow_up, build_up, parts, "\n".join([p["text"] for p in read_with] + [turn.text]))
+
+
+def apply(p: Plan, scores: dict[str, float], joint: dict[str, float], cfg) -> tuple[dict[str, float], bool]:
+    """Per-category max of the turn alone and what its joint reading lends it; (scores, changed)."""
+    scores = dict(scores)
+    changed = False
+    for c, v in joint.items():
+        cand = min(v, p.prev["scores"].get(c, 0.0)) if p.follow_up else 0.0
+        if p.build_up and v >= p.parts.get(c, 0.0) + cfg.buildup_margin:
+            cand = max(cand, v)
+        if cand > scores.get(c, 0.0):
+            scores[c], changed = cand, True
+    return scores, changed
+
+
+def item(turn: Turn, scores: dict[str, float], cfg, zdr: bool) -> dict:
+    """What the context keeps of a turn: a redacted excerpt (full text in memory only, for
+    zero-data-retention tenants) and its scores."""
+    text = turn.text if zdr else excerpt(turn.text, cfg.excerpt_chars)[0]
+    return {"event_id": turn.event_id, "conversation_id": turn.conversation_id, "ts": turn.ts, "text": text,
+            "scores": {c: round(v, 4) for c, v in scores.items() if v >= 0.1}}
+
+
+def remember(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg, zdr: bool) -> None:
+    push_bounded(ctx, item(turn, scores, cfg, zdr), cfg.context_turns + 1)  # N before the newest, and the newest
+
+
+def prefetch(turns: Sequence[Turn], alone: Sequence[dict[str, float]], context_of: Callable[[Turn], list[dict]],
+             is_zdr: Callable[[Turn], bool], key_of: Callable[[Turn], str], cfg) -> list[str]:
+    """The joint texts a batch will (most likely) need, planned in order: each person's context as it
+    stands before the batch (`context_of`), then extended by the batch's own earlier turns with
+    their scores alone (a lower bound of what the step will keep)."""
+    local: dict[str, list[dict]] = {}
+    wanted: dict[str, None] = {}
+    for turn, scores in zip(turns, alone):
+        if turn.role != "user" or turn.prescored is not None:
+            continue
+        key = key_of(turn)
+        if key not in local:
+            local[key] = list(context_of(turn))
+        ctx = local[key]
+        p = plan(ctx, turn, scores, cfg)
+        if p is not None:
+            wanted[p.text] = None
+        remember(ctx, turn, scores, cfg, is_zdr(turn))
+    return list(wanted)
