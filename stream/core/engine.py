@@ -2,7 +2,7 @@
 
 `Detector.step` is a pure function of (window, turn, score, config) apart from one thing: a turn
 is also read together with the conversation context it refers to or builds on, through the same
-scorer (stream/core/context.py; `prefetch_context` batches those readings). The drivers own all I/O.
+scorer (stream/core/context.py). The drivers own all I/O.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import hashlib
 import math
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from typing import Callable, Sequence
+from typing import Sequence
 
 from stream.core import context
 from stream.core import policy as pol
@@ -60,7 +60,6 @@ class Detector:
         self.thresholds: dict[str, float] = dict(thresholds) if thresholds else {c: 0.5 for c in CATEGORIES}
         # Zero-data-retention context never goes into persisted state: it lives here, in memory only.
         self._volatile_context: OrderedDict[str, list[dict]] = OrderedDict()
-        self._joint: dict[str, TextScore] = {}  # this batch's context readings, scored ahead (prefetch_context)
 
     def score(self, turns: Sequence[Turn]) -> list[TextScore]:
         """Batch-score the turns' texts (pre-scored zero-data-retention turns carry their score)."""
@@ -149,27 +148,13 @@ class Detector:
                                           support_event(case_effect.payload, turn.locale, self.resources)))
         return Step(window, effects)
 
-    # -- context-aware scoring (stream/core/context.py) -------------------------------------
-    def prefetch_context(self, turns: Sequence[Turn], scores: Sequence[TextScore],
-                         stored: Callable[[str, Turn], dict | None]) -> None:
-        """Score in one call the context readings this batch's steps will need (`stored`: the
-        window store's get). Only saves time: a step finds its reading here or scores it itself."""
-        def context_of(turn: Turn) -> list[dict]:
-            if turn.tenant_id in self.config.zdr_tenants:
-                return self._volatile_context.get(self.window_key(turn), [])
-            d = stored(self.window_key(turn), turn)
-            return d.get("context", []) if d else []
-
-        texts = context.prefetch(turns, [s.category_scores for s in scores], context_of,
-                                 lambda t: t.tenant_id in self.config.zdr_tenants, self.window_key, self.config)
-        self._joint = dict(zip(texts, self.scorer.score_batch(texts))) if texts else {}
-
+    # -- context-aware scoring (stream/core/context.py) ------------------------------------
     def _with_context(self, ctx: list[dict], turn: Turn, score: TextScore) -> tuple[dict[str, float], bool]:
         """Per-category max of the turn alone and the turn read with its conversation context."""
         p = context.plan(ctx, turn, score.category_scores, self.config)
         if p is None:
             return dict(score.category_scores), False
-        joint = self._joint.get(p.text) or self.scorer.score_batch([p.text])[0]
+        joint = self.scorer.score_batch([p.text])[0]
         return context.apply(p, score.category_scores, joint.category_scores, self.config)
 
     def _context_for(self, window: UserWindow, turn: Turn, create: bool = False) -> list[dict]:

@@ -55,10 +55,8 @@ def with_person(turn: Turn, registry: Registry) -> Turn:
 
 
 def run_batch(detector: Detector, turns: Sequence[Turn], store: WindowStore) -> Iterator[tuple[Turn, list[Effect]]]:
-    """Yield (turn, effects) for each turn, in the given order, after one batched scoring call (and
-    one for the batch's context readings)."""
+    """Yield (turn, effects) for each turn, in the given order, after one batched scoring call."""
     scores = detector.score(turns)
-    detector.prefetch_context(turns, scores, store.get)
     for turn, score in zip(turns, scores):
         key = detector.window_key(turn)
         stored = store.get(key, turn)
