@@ -216,3 +216,24 @@ def test_the_threshold_is_set_on_people_scored_by_a_model_that_never_saw_them():
     everyone = np.ones(len(people), dtype=bool)
     assert person_peaks(Memoriser(everyone), x, people, everyone) == {p: 5.0 for p in oof}, "in-sample flatters"
     assert cross_fitted_peaks(x[:3], people[:3], seeds[:3], fit) == {}, "one seed: nothing to cross-fit"
+
+
+def test_training_rows_are_read_from_the_replay_loop_and_labelled_from_the_harm_onwards():
+    """The trainer's features are the window the embedded runner keeps, after each labelled user turn."""
+    from models.train.trajectory import collect
+
+    rows = [turn(1, "[harassment=0.6] you idiot", user="esc", day=1), turn(2, "[harassment=0.7] I'll find you", user="esc", day=2),
+            turn(3, "hello there", user="ben", day=1), turn(4, "here you go", user="ben", day=1, role="assistant"),
+            turn(5, "[violence=0.9] one bad request", user="spk", day=1)]
+    truth = [{"user_id": "esc", "kind": "escalating", "harm_inferable_at": rows[1]["ts"]},
+             {"user_id": "ben", "kind": "benign", "harm_inferable_at": None},
+             {"user_id": "spk", "kind": "spike", "harm_inferable_at": rows[4]["ts"]}]
+    det = Detector(TagScorer(), trajectory=TrajectoryModel.recording_only())
+    out = collect(det, rows, truth, "7")
+    assert [(person, label) for _, label, person in out] == [("7/ben", False), ("7/esc", True)], \
+        "no assistant or spike turns, and nothing of an escalating person before the harm is inferable"
+    names = feature_names(3)
+    esc = dict(zip(names, out[1][0]))
+    assert esc["harassment#1"] == pytest.approx(0.7)
+    assert esc["harassment#2"] == pytest.approx(0.6 * 0.5 ** (1 / 14), abs=1e-3), "yesterday's turn, decayed a day"
+    assert all(v == 0.0 for n, v in zip(names, out[0][0]) if n.startswith("harassment#"))
