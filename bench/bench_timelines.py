@@ -11,10 +11,11 @@ half of the dev split (policy was tuned, and each model set's trajectory model t
   entirely (`make holdout-models`, written to .cache/holdout-models): what riskstream meets on
   data it has never seen. Skipped with a note when that model set has not been built.
 
-Runs seeds 11, 12 and 13 by default (each a fresh draw of people from the report half). Writes
-bench/results/timelines.json (+ .html) and timelines_heldout.json (+ .html) for the first seed,
-timelines_seeds.json with every seed's headline and the mean / min / max over seeds, and prints
-that summary.
+Runs seeds 11 to 20 by default (each a fresh draw of people from the report half; about 2 minutes
+per seed and model set). Writes bench/results/timelines.json (+ .html) and timelines_heldout.json
+(+ .html) for the first seed, timelines_seeds.json with every seed's headline, the mean / min / max
+over seeds, each seed's 95 % intervals, and the pooled figures (every seed's people taken
+together, with their intervals), and prints that summary.
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ def _rules_by_kind(cases: list[dict], truth: list[dict]) -> dict:
     return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
 
 
-# The issue's first-wave targets, checked per seed.
+DEFAULT_SEEDS = tuple(range(11, 21))
+# The issue's first-wave targets, checked per seed and on all seeds' people pooled.
 TARGETS = {"recall_min": 0.70, "benign_flagged_per_1000_max": 20.0, "recall_gain_points_min": 20.0}
 
 
@@ -124,15 +126,36 @@ def _summary(runs: dict[str, dict], users: dict[str, dict] | None = None) -> dic
     out["targets_met_by_seed"] = met
     if users:
         out["ci95_by_seed"] = {}
+        counts = {}
         for seed, r in rows.items():
             n_esc, n_ben = users[seed].get("escalating", 0), users[seed].get("benign", 0)
-            ben = wilson(round(r["benign_flagged_per_1000"] * n_ben / 1000), n_ben)
-            out["ci95_by_seed"][seed] = {"recall": wilson(round((r["recall"] or 0.0) * n_esc), n_esc),
+            counts[seed] = (round((r["recall"] or 0.0) * n_esc), round((r["stateless_recall"] or 0.0) * n_esc), n_esc,
+                            round(r["benign_flagged_per_1000"] * n_ben / 1000), n_ben)
+            ben = wilson(counts[seed][3], n_ben)
+            out["ci95_by_seed"][seed] = {"recall": wilson(counts[seed][0], n_esc),
                                          "benign_flagged_per_1000": [round(1000 * b, 1) for b in ben]}
+        out["pooled"] = _pooled(list(counts.values()))
     return out
 
 
-def main(seeds: list[int] = (11, 12, 13), part: str = "report", heldout: Path | None = HELDOUT_MODELS) -> dict:
+def _pooled(counts: list[tuple[int, int, int, int, int]]) -> dict:
+    """Every seed's people taken together (detected, stateless detected, escalating, benign flagged,
+    benign): one seed is a small sample, the pool of all draws is the benchmark's best estimate."""
+    det, base, esc, flagged, ben = (sum(c[i] for c in counts) for i in range(5))
+    recall, stateless = det / esc if esc else 0.0, base / esc if esc else 0.0
+    rate = 1000 * flagged / ben if ben else 0.0
+    gain = round(100 * (recall - stateless), 1)
+    ci_recall, ci_rate = wilson(det, esc), [round(1000 * b, 1) for b in wilson(flagged, ben)]
+    return {"seeds": len(counts), "escalating": esc, "benign": ben, "recall": round(recall, 4),
+            "benign_flagged_per_1000": round(rate, 2), "stateless_recall": round(stateless, 4),
+            "recall_gain_points": gain, "ci95": {"recall": ci_recall, "benign_flagged_per_1000": ci_rate},
+            "targets_met": recall >= TARGETS["recall_min"] and rate <= TARGETS["benign_flagged_per_1000_max"]
+            and gain >= TARGETS["recall_gain_points_min"],
+            "targets_met_beyond_ci95": ci_recall[0] >= TARGETS["recall_min"]
+            and ci_rate[1] <= TARGETS["benign_flagged_per_1000_max"] and gain >= TARGETS["recall_gain_points_min"]}
+
+
+def main(seeds: list[int] = DEFAULT_SEEDS, part: str = "report", heldout: Path | None = HELDOUT_MODELS) -> dict:
     """Every seed is a fresh draw of people from the same half; the first seed's full reports go to
     bench/results/timelines*.json|html, the rest are summarised (seed-to-seed spread is large)."""
     RESULTS.mkdir(exist_ok=True)
@@ -157,7 +180,8 @@ def main(seeds: list[int] = (11, 12, 13), part: str = "report", heldout: Path | 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--seeds", default="11,12,13", help="comma-separated simulate seeds (default 11,12,13)")
+    ap.add_argument("--seeds", default=",".join(map(str, DEFAULT_SEEDS)),
+                    help="comma-separated simulate seeds (default 11 to 20)")
     ap.add_argument("--part", default="report", choices=("report", "tune", "all"))
     ap.add_argument("--heldout-models", type=Path, default=HELDOUT_MODELS)
     a = ap.parse_args()

@@ -106,3 +106,26 @@ def test_benchmark_summary_gives_each_seed_its_sampling_interval():
     out = _summary({"12": head}, {"12": {"escalating": 171, "benign": 1512}})
     assert out["targets_met_by_seed"] == {"12": False}, "23.15 per 1,000 breaks the 20 budget"
     assert out["ci95_by_seed"]["12"] == {"recall": [0.6355, 0.7706], "benign_flagged_per_1000": [16.7, 32.0]}
+
+
+def test_benchmark_pools_every_seed_people_and_judges_the_targets_on_the_pool():
+    from bench.bench_timelines import _summary
+
+    def head(recall, rate, stateless):
+        return {"riskstream": {"recall": recall, "benign_flagged_per_1000": rate},
+                "stateless_same_fpr": {"recall": stateless}, "recall_gain_points": round(100 * (recall - stateless), 1)}
+
+    users = {s: {"escalating": 171, "benign": 1512} for s in ("1", "2", "3")}
+    # 121 + 137 + 133 of 513 found; 25 + 35 + 28 of 4,536 benign people flagged; baseline 70 + 87 + 85
+    runs = {"1": head(0.7076, 16.53, 0.4094), "2": head(0.8012, 23.15, 0.5088), "3": head(0.7778, 18.52, 0.4971)}
+    out = _summary(runs, users)
+    assert out["targets_met_by_seed"] == {"1": True, "2": False, "3": True}
+    pooled = out["pooled"]
+    assert (pooled["seeds"], pooled["escalating"], pooled["benign"]) == (3, 513, 4536)
+    assert pooled["recall"] == round(391 / 513, 4) and pooled["benign_flagged_per_1000"] == round(88_000 / 4536, 2)
+    assert pooled["recall_gain_points"] == round(100 * (391 - 242) / 513, 1)
+    assert pooled["targets_met"] is True
+    assert pooled["ci95"]["benign_flagged_per_1000"][1] > 20, "4,536 people do not yet pin the rate under 2 %"
+    assert pooled["targets_met_beyond_ci95"] is False
+    wider = _summary({**runs, "4": head(0.7076, 16.53, 0.4094)}, {**users, "4": users["1"]})["pooled"]
+    assert wider["benign"] == 6048 and wider["benign_flagged_per_1000"] == round(113_000 / 6048, 2)
