@@ -11,7 +11,7 @@ half of the dev split (policy was tuned, and each model set's trajectory model t
   entirely (`make holdout-models`, written to .cache/holdout-models): what riskstream meets on
   data it has never seen. Skipped with a note when that model set has not been built.
 
-Runs seeds 11 to 20 by default (each a fresh draw of people from the report half; about 2 minutes
+Runs seeds 11 to 20 by default (each a fresh draw of people from the report half; about a minute
 per seed and model set). Writes bench/results/timelines.json (+ .html) and timelines_heldout.json
 (+ .html) for the first seed, timelines_seeds.json with every seed's headline, the mean / min / max
 over seeds, each seed's 95 % intervals, and the pooled figures (every seed's people taken
