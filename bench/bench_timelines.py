@@ -119,9 +119,8 @@ def _summary(runs: dict[str, dict], users: dict[str, dict] | None = None) -> dic
     for key in ("recall", "benign_flagged_per_1000", "stateless_recall", "recall_gain_points"):
         vals = [r[key] or 0.0 for r in rows.values()]
         out[key] = {"mean": round(sum(vals) / len(vals), 4), "min": min(vals), "max": max(vals)}
-    met = {seed: (r["recall"] or 0) >= TARGETS["recall_min"]
-           and r["benign_flagged_per_1000"] <= TARGETS["benign_flagged_per_1000_max"]
-           and r["recall_gain_points"] >= TARGETS["recall_gain_points_min"] for seed, r in rows.items()}
+    met = {seed: _meets(r["recall"] or 0, r["benign_flagged_per_1000"], r["recall_gain_points"])
+           for seed, r in rows.items()}
     out["targets"] = TARGETS
     out["targets_met_by_seed"] = met
     if users:
@@ -131,9 +130,8 @@ def _summary(runs: dict[str, dict], users: dict[str, dict] | None = None) -> dic
             n_esc, n_ben = users[seed].get("escalating", 0), users[seed].get("benign", 0)
             counts[seed] = (round((r["recall"] or 0.0) * n_esc), round((r["stateless_recall"] or 0.0) * n_esc), n_esc,
                             round(r["benign_flagged_per_1000"] * n_ben / 1000), n_ben)
-            ben = wilson(counts[seed][3], n_ben)
             out["ci95_by_seed"][seed] = {"recall": wilson(counts[seed][0], n_esc),
-                                         "benign_flagged_per_1000": [round(1000 * b, 1) for b in ben]}
+                                         "benign_flagged_per_1000": _per_1000(wilson(counts[seed][3], n_ben))}
         out["pooled"] = _pooled(list(counts.values()))
     return out
 
@@ -145,14 +143,21 @@ def _pooled(counts: list[tuple[int, int, int, int, int]]) -> dict:
     recall, stateless = det / esc if esc else 0.0, base / esc if esc else 0.0
     rate = 1000 * flagged / ben if ben else 0.0
     gain = round(100 * (recall - stateless), 1)
-    ci_recall, ci_rate = wilson(det, esc), [round(1000 * b, 1) for b in wilson(flagged, ben)]
+    ci_recall, ci_rate = wilson(det, esc), _per_1000(wilson(flagged, ben))
     return {"seeds": len(counts), "escalating": esc, "benign": ben, "recall": round(recall, 4),
             "benign_flagged_per_1000": round(rate, 2), "stateless_recall": round(stateless, 4),
             "recall_gain_points": gain, "ci95": {"recall": ci_recall, "benign_flagged_per_1000": ci_rate},
-            "targets_met": recall >= TARGETS["recall_min"] and rate <= TARGETS["benign_flagged_per_1000_max"]
-            and gain >= TARGETS["recall_gain_points_min"],
-            "targets_met_beyond_ci95": ci_recall[0] >= TARGETS["recall_min"]
-            and ci_rate[1] <= TARGETS["benign_flagged_per_1000_max"] and gain >= TARGETS["recall_gain_points_min"]}
+            "targets_met": _meets(recall, rate, gain),
+            "targets_met_beyond_ci95": _meets(ci_recall[0], ci_rate[1], gain)}
+
+
+def _meets(recall: float, benign_per_1000: float, gain_points: float) -> bool:
+    return (recall >= TARGETS["recall_min"] and benign_per_1000 <= TARGETS["benign_flagged_per_1000_max"]
+            and gain_points >= TARGETS["recall_gain_points_min"])
+
+
+def _per_1000(interval: list[float]) -> list[float]:
+    return [round(1000 * b, 1) for b in interval]
 
 
 def main(seeds: list[int] = DEFAULT_SEEDS, part: str = "report", heldout: Path | None = HELDOUT_MODELS) -> dict:

@@ -41,6 +41,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -202,7 +203,6 @@ def train(models_dir: Path, seeds: list[int], half_life_days: float, top_k: int,
         print("  one seed only: threshold set in-sample", flush=True)
     everyone = np.ones(len(y), dtype=bool)
     fitted = fit(everyone)
-    weights, bias, trees = fitted.weights, fitted.bias, fitted.trees
     peak = person_peaks(fitted, x, people, everyone)
     calib = oof or peak
     benign = sorted((calib[p] for p in calib if not label[p]), reverse=True)
@@ -210,9 +210,9 @@ def train(models_dir: Path, seeds: list[int], half_life_days: float, top_k: int,
     in_benign = [peak[p] for p in peak if not label[p]]
     escalating = [peak[p] for p in peak if label[p]]
     oof_escalating = [calib[p] for p in calib if label[p]]
-    model = TrajectoryModel(half_life_days, top_k, floor, tuple(map(float, weights)), bias, float(threshold), "", trees)
+    model = replace(fitted, threshold=float(threshold))
     return model.to_dict(training={
-        "model": f"gradient-boosted trees: {len(trees)}, depth 3, monotone increasing in every feature" if trees
+        "model": f"gradient-boosted trees: {len(model.trees)}, depth 3, monotone increasing in every feature" if model.trees
         else f"logistic regression, non-negative weights, L2 C={c}",
         "timelines": f"riskstream simulate --part tune, seeds {','.join(map(str, seeds))}",
         "people": {"escalating": len(escalating), "benign": len(in_benign)},
