@@ -1,0 +1,107 @@
+"""Prometheus metrics of every long-running command (worker, serve, alerts), in one registry.
+
+Metric names are the operator's contract (README "Operating"); label values are bounded: dead
+letters by reason class, cases by rule / category / priority, lag by topic partition.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import asdict
+from typing import Sequence
+
+import orjson
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+BUILD = Info("riskstream_build", "Model, policy and package versions of this process", registry=REGISTRY)
+TURNS = Counter("riskstream_turns_processed", "Turns folded into windows", registry=REGISTRY)
+DEAD_LETTERS = Counter("riskstream_dead_letters", "Records sent to the dead-letter topic", ["reason"], registry=REGISTRY)
+CASES = Counter("riskstream_case_events", "Case events emitted", ["event", "rule", "category", "priority"],
+                registry=REGISTRY)
+SUPPORT = Counter("riskstream_support_events", "Support events emitted (crisis resources offered)", registry=REGISTRY)
+SCORE_SECONDS = Histogram("riskstream_scoring_seconds", "Wall time of one scoring batch", registry=REGISTRY,
+                          buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+BATCH_SIZE = Histogram("riskstream_scoring_batch_size", "Texts per scoring batch", registry=REGISTRY,
+                       buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512))
+LAG = Gauge("riskstream_consumer_lag", "Records not yet consumed (high watermark - position)",
+            ["topic", "partition"], registry=REGISTRY)
+ASSIGNED = Gauge("riskstream_assigned_partitions", "Partitions assigned to this consumer", registry=REGISTRY)
+ALERTS_DELIVERED = Counter("riskstream_alerts_delivered", "Alerts accepted by their destination", ["topic"],
+                           registry=REGISTRY)
+ALERT_FAILURES = Counter("riskstream_alert_attempts_failed", "Failed webhook attempts (retried or final)", ["reason"],
+                         registry=REGISTRY)
+ALERTS_PARKED = Counter("riskstream_alerts_parked", "Alerts parked on the alerts-dead-letter topic", ["reason"],
+                        registry=REGISTRY)
+MODERATION_REQUESTS = Counter("riskstream_moderation_requests", "POST /v1/moderations by HTTP status", ["status"],
+                              registry=REGISTRY)
+MODERATION_INPUTS = Counter("riskstream_moderation_inputs", "Texts scored for /v1/moderations", registry=REGISTRY)
+
+
+def policy_version(config) -> str:
+    """A short content hash of the effective policy: two processes agree iff their policies do."""
+    raw = orjson.dumps(asdict(config), option=orjson.OPT_SORT_KEYS, default=sorted)
+    return "policy-" + hashlib.sha256(raw).hexdigest()[:12]
+
+
+def set_build_info(command: str, model: str, policy: str = "") -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        pkg = version("riskstream")
+    except PackageNotFoundError:
+        pkg = "unknown"
+    info = {"command": command, "model_version": model, "policy_version": policy, "riskstream_version": pkg}
+    BUILD.info(info)
+    return info
+
+
+def dead_letter_reason(record: dict) -> str:
+    """A bounded label for a dead letter: the top-level field that failed, or the kind of failure."""
+    path = (record.get("error_path") or "").strip("/")
+    if path:
+        return "field:" + path.split("/", 1)[0][:40]
+    reason = str(record.get("reason", ""))
+    if reason.startswith("not valid JSON"):
+        return "invalid_json"
+    if reason.startswith("expected a JSON object"):
+        return "not_an_object"
+    return "other"
+
+
+def observe_effect(effect) -> None:
+    """Count one core effect (a driver calls this for everything it emits)."""
+    p = effect.payload
+    if effect.kind == "case":
+        cats = p.get("categories") or ["none"]
+        for cat in cats:
+            CASES.labels(p.get("event", "open"), p.get("rule", ""), cat, str(p.get("priority", ""))).inc()
+    elif effect.kind == "support":
+        SUPPORT.inc()
+    elif effect.kind == "dead_letter":
+        DEAD_LETTERS.labels(dead_letter_reason(p)).inc()
+
+
+class TimedScorer:
+    """Wraps a scorer: latency and batch-size histograms per `score_batch`; everything else delegates."""
+
+    def __init__(self, scorer):
+        self._scorer = scorer
+
+    def score_batch(self, texts: Sequence[str]):
+        start = time.perf_counter()
+        try:
+            return self._scorer.score_batch(texts)
+        finally:
+            SCORE_SECONDS.observe(time.perf_counter() - start)
+            BATCH_SIZE.observe(len(texts))
+
+    def __getattr__(self, name):
+        return getattr(self._scorer, name)
+
+
+def counter_total(counter) -> float:
+    """Sum of a counter over all its label sets (for progress lines)."""
+    return sum(s.value for m in counter.collect() for s in m.samples if s.name.endswith("_total"))
