@@ -76,7 +76,7 @@ class Settings:
     app_id: str = "riskstream"  # Faust app id = consumer group of the workers
     topic_prefix: str = "riskstream."
     partitions: int = 6
-    replication: int = 1
+    replication: int | None = None  # None: 3, or the broker count when the cluster has fewer (topics.py)
     retention_days: float = MAX_RETENTION_DAYS
     store: str = "rocksdb"  # rocksdb (production) | memory
     data_dir: str = ".riskstream-data"
@@ -153,7 +153,7 @@ def settings_from(args: argparse.Namespace | None = None, **overrides) -> Settin
                 sec[name] = v
     for name, v in list(values.items()):
         kind = types[name]
-        if kind in ("int", int):
+        if kind in ("int", int, "int | None"):
             values[name] = int(v)
         elif kind in ("float", float):
             values[name] = float(v)

@@ -19,8 +19,10 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 BUILD = Info("riskstream_build", "Model, policy and package versions of this process", registry=REGISTRY)
 TURNS = Counter("riskstream_turns_processed", "Turns folded into windows", registry=REGISTRY)
 DEAD_LETTERS = Counter("riskstream_dead_letters", "Records sent to the dead-letter topic", ["reason"], registry=REGISTRY)
-CASES = Counter("riskstream_case_events", "Case events emitted", ["event", "rule", "category", "priority"],
-                registry=REGISTRY)
+CASES = Counter("riskstream_case_events", "Case events emitted (open, update, reopen, redact)",
+                ["event", "rule", "priority"], registry=REGISTRY)
+CASE_CATEGORIES = Counter("riskstream_case_event_categories", "Case events per category they carry",
+                          ["event", "category"], registry=REGISTRY)
 SUPPORT = Counter("riskstream_support_events", "Support events emitted (crisis resources offered)", registry=REGISTRY)
 SCORE_SECONDS = Histogram("riskstream_scoring_seconds", "Wall time of one scoring batch", registry=REGISTRY,
                           buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
@@ -40,6 +42,9 @@ MODERATION_REQUESTS = Counter("riskstream_moderation_requests", "POST /v1/modera
 MODERATION_INPUTS = Counter("riskstream_moderation_inputs", "Texts scored for /v1/moderations", registry=REGISTRY)
 
 
+BUILD_INFO: dict = {}  # what set_build_info last published (for start-up log lines)
+
+
 def policy_version(config) -> str:
     """A short content hash of the effective policy: two processes agree iff their policies do."""
     raw = orjson.dumps(asdict(config), option=orjson.OPT_SORT_KEYS, default=sorted)
@@ -55,6 +60,8 @@ def set_build_info(command: str, model: str, policy: str = "") -> dict:
         pkg = "unknown"
     info = {"command": command, "model_version": model, "policy_version": policy, "riskstream_version": pkg}
     BUILD.info(info)
+    BUILD_INFO.clear()
+    BUILD_INFO.update(info)
     return info
 
 
@@ -71,17 +78,19 @@ def dead_letter_reason(record: dict) -> str:
     return "other"
 
 
-def observe_effect(effect) -> None:
-    """Count one core effect (a driver calls this for everything it emits)."""
-    p = effect.payload
-    if effect.kind == "case":
-        cats = p.get("categories") or ["none"]
-        for cat in cats:
-            CASES.labels(p.get("event", "open"), p.get("rule", ""), cat, str(p.get("priority", ""))).inc()
-    elif effect.kind == "support":
+def observe(topic: str, payload: dict) -> None:
+    """Count one record a driver emits, by the logical topic it goes to (one call site per driver)."""
+    if topic == "turn-scores":  # exactly one per turn folded in (a redelivered turn yields none)
+        TURNS.inc()
+    elif topic == "review-cases":  # open / update, and reopen / redact from review and privacy
+        event = payload.get("event", "open")
+        CASES.labels(event, payload.get("rule", ""), str(payload.get("priority", ""))).inc()
+        for cat in payload.get("categories") or []:
+            CASE_CATEGORIES.labels(event, cat).inc()
+    elif topic == "support-events":
         SUPPORT.inc()
-    elif effect.kind == "dead_letter":
-        DEAD_LETTERS.labels(dead_letter_reason(p)).inc()
+    elif topic == "dead-letter":
+        DEAD_LETTERS.labels(dead_letter_reason(payload)).inc()
 
 
 class TimedScorer:
