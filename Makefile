@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/riskstream replay --input examples/demo_turns.jsonl --cases .demo/cases.jsonl --scores .demo/scores.jsonl --summary
+	mkdir -p .demo && $(VENV)/bin/riskstream replay --input examples/demo_turns.jsonl --cases .demo/cases.jsonl --scores .demo/scores.jsonl --summary
 
 kafka-fetch: $(STAMP)
 	$(PY) dev/kafka.py fetch

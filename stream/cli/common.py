@@ -49,7 +49,12 @@ def load_scorer(args: argparse.Namespace, **kwargs):
     models_dir = getattr(args, "models_dir", None)
     if models_dir and not Path(models_dir).is_dir():
         raise SystemExit(f"riskstream: models directory not found: {models_dir}")
-    return load_default_scorer(models_dir=models_dir, **kwargs)
+    try:
+        return load_default_scorer(models_dir=models_dir, **kwargs)
+    except Exception as exc:  # onnxruntime raises its own types; any of them means the same to an operator
+        from stream.scoring.cascade import default_models_dir
+
+        raise SystemExit(f"riskstream: cannot load the models in {models_dir or default_models_dir()}: {exc}")
 
 
 def build_detector(args: argparse.Namespace, wrap=None):
