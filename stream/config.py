@@ -24,6 +24,7 @@ TOPICS: dict[str, str] = {
     "appeals": "appeal",
     "support-events": "support-event",
     "audit": "audit-record",
+    "alerts-dead-letter": "alert-dead-letter",  # alerts `riskstream alerts` could not deliver
 }
 
 MAX_RETENTION_DAYS = 30.0
