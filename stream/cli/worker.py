@@ -34,7 +34,7 @@ def run(args) -> int:
     from stream.drivers.faust_app import create_app
     from stream.ops.http import start_ops_server
     from stream.ops.logs import logging_config, setup_logging
-    from stream.ops.metrics import TimedScorer, policy_version, set_build_info
+    from stream.ops.metrics import TimedScorer, set_build_info
     from stream.topics import ensure_topics, with_replication
 
     setup_logging(args.log_format, args.loglevel)  # Faust re-applies the same config when it starts
@@ -45,7 +45,7 @@ def run(args) -> int:
     detector = build_detector(args, wrap=TimedScorer)
     if detector.config.retention_days > settings.retention_days:
         detector.config = replace(detector.config, retention_days=settings.retention_days)
-    set_build_info("worker", detector.model_version, policy_version(detector.config))
+    set_build_info("worker", detector.model_version, detector.config.version)
     settings = with_replication(settings)
     ensure_topics(settings)
     app = create_app(settings, detector)

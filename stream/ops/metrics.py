@@ -6,12 +6,9 @@ letters by reason class, cases by rule / category / priority, lag by topic parti
 
 from __future__ import annotations
 
-import hashlib
 import time
-from dataclasses import asdict
 from typing import Sequence
 
-import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -43,12 +40,6 @@ MODERATION_INPUTS = Counter("riskstream_moderation_inputs", "Texts scored for /v
 
 
 BUILD_INFO: dict = {}  # what set_build_info last published (for start-up log lines)
-
-
-def policy_version(config) -> str:
-    """A short content hash of the effective policy: two processes agree iff their policies do."""
-    raw = orjson.dumps(asdict(config), option=orjson.OPT_SORT_KEYS, default=sorted)
-    return "policy-" + hashlib.sha256(raw).hexdigest()[:12]
 
 
 def set_build_info(command: str, model: str, policy: str = "") -> dict:
