@@ -16,6 +16,7 @@ import orjson
 import pytest
 
 from dev.harness import REPO, run_cli
+from dev.harness import http_get as get
 from stream.taxonomy import CATEGORIES
 
 TOKEN = "test-token-123"
@@ -61,14 +62,6 @@ def post(url: str, body, token: str | None = TOKEN, raw: bytes | None = None) ->
             return resp.status, orjson.loads(resp.read())
     except urllib.error.HTTPError as exc:
         return exc.code, orjson.loads(exc.read())
-
-
-def get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as resp:
-            return resp.status, resp.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
 
 
 def metric(ops: str, name: str) -> float:

@@ -6,26 +6,17 @@ from __future__ import annotations
 import json
 import re
 import time
-import urllib.error
-import urllib.request
 import uuid
 
 import orjson
 import pytest
 
 from dev.harness import WorkerProcess, consume_until, produce, produce_turns
+from dev.harness import http_get as _get
 from tests.fakes import turn
 
 pytestmark = pytest.mark.kafka
 THREAT = "I will kill you. I am going to shoot you tomorrow morning."
-
-
-def _get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as resp:
-            return resp.status, resp.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
 
 
 def _log_lines(worker) -> list[dict]:
