@@ -4,6 +4,11 @@ undeliverable alerts on alerts-dead-letter (and re-driving them), at-least-once 
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -14,7 +19,7 @@ import pytest
 from kafka import KafkaConsumer
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from dev.harness import produce, run_cli
+from dev.harness import REPO, http_get, produce, run_cli
 from stream.alerts.filters import AlertFilter
 from stream.alerts.sinks import Undeliverable, WebhookSink, message_id, retry_after_s
 from stream.ops import metrics
@@ -255,3 +260,42 @@ def test_an_outage_parks_after_the_attempts_and_the_subscriber_survives(kafka_bo
     parked = _parked(kafka_bootstrap, cases_topic, 10)
     assert sorted(p["record"]["case_id"] for p in parked) == sorted(c["case_id"] for c in CASES)
     assert {p["reason"] for p in parked} == {"attempts_exhausted"} and {p["attempts"] for p in parked} == {2}
+
+
+def test_a_running_subscriber_is_ready_and_counts_delivered_and_parked_alerts(kafka_bootstrap, cases_topic,
+                                                                               receiver_factory, tmp_path):
+    hook = receiver_factory([200], refuse={"c-low"})
+    log_path = tmp_path / "alerts.log"
+    cmd = [sys.executable, "-m", "stream", "alerts", "--broker", kafka_bootstrap, "--topic-prefix", cases_topic,
+           "--group", "g-ops", "--from-beginning", "--webhook", hook.url, "--metrics-port", "0", "--log-format", "json"]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                                env={**os.environ, "RISKSTREAM_WEBHOOK_SECRET": SECRET})
+    try:
+        deadline = time.monotonic() + 60
+        ops = None
+        while time.monotonic() < deadline and ops is None:
+            lines = [json.loads(x) for x in log_path.read_text().splitlines() if x.startswith("{")]
+            ops = next((re.search(r":(\d+) ", x["message"]).group(1) for x in lines if x["logger"] == "riskstream.ops"),
+                       None)
+            time.sleep(0.2)
+        assert ops, log_path.read_text()
+        ops = f"http://127.0.0.1:{ops}"
+        assert http_get(ops + "/healthz")[0] == 200
+        text = ""
+        while time.monotonic() < deadline:
+            text = http_get(ops + "/metrics")[1].decode()
+            if re.search(r'^riskstream_alerts_parked_total\{reason="http_400"\} 1\.0$', text, re.M) and \
+                    re.search(r"^riskstream_alerts_delivered_total\{[^}]*\} 3\.0$", text, re.M):
+                break
+            time.sleep(0.3)
+        else:
+            raise AssertionError(f"{text}\n{log_path.read_text()}")
+        code, body = http_get(ops + "/readyz")
+        assert code == 200 and orjson.loads(body)["assigned"] >= 1
+        assert 'riskstream_alert_attempts_failed_total{reason="http_400"} 1.0' in text
+        assert any(json.loads(x).get("event") == "parked" for x in log_path.read_text().splitlines()
+                   if x.startswith("{"))
+    finally:
+        proc.terminate()
+        proc.wait(15)

@@ -31,6 +31,7 @@ class Tally:
     delivered: int = 0
     skipped: int = 0
     parked: int = 0
+    assigned: int = 0  # partitions assigned at the last poll (what /readyz reports)
 
 
 def decode(value: bytes | None) -> dict | None:
@@ -70,18 +71,20 @@ class Delivery:
         return "delivered"
 
 
-def run_subscriber(consumer, deliver: Delivery, concurrency: int = 1, idle_exit_s: float | None = None) -> Tally:
+def run_subscriber(consumer, deliver: Delivery, concurrency: int = 1, idle_exit_s: float | None = None,
+                   tally: Tally | None = None) -> Tally:
     """Deliver until idle for `idle_exit_s` (None: forever).
 
     If a record can be neither delivered nor parked, the offsets before it are committed and the
     error is raised (the next run starts again from that record).
     """
-    tally = Tally()
+    tally = tally if tally is not None else Tally()
     idle_since: float | None = None  # idle time counts only once partitions are assigned
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="riskstream-alert") as pool:
         while True:
             batch = consumer.poll(timeout_ms=500, max_records=max(1, concurrency))
-            metrics.ASSIGNED.set(len(consumer.assignment()))
+            tally.assigned = len(consumer.assignment())
+            metrics.ASSIGNED.set(tally.assigned)
             if not batch:
                 if idle_exit_s is not None and consumer.assignment():
                     idle_since = idle_since or time.monotonic()

@@ -53,7 +53,7 @@ def run(args) -> int:
     from stream.alerts.filters import AlertFilter
     from stream.alerts.parking import PARKED_TOPIC, Parker
     from stream.alerts.sinks import StreamSink, Undeliverable, WebhookSink
-    from stream.alerts.subscriber import Delivery, run_subscriber
+    from stream.alerts.subscriber import Delivery, Tally, run_subscriber
     from stream.config import settings_from
     from stream.kafka_clients import open_client
     from stream.ops.http import start_ops_server
@@ -96,11 +96,13 @@ def run(args) -> int:
                            max_poll_interval_ms=int((worst_s + 60) * 1000))
     consumer.subscribe(topics)
     set_build_info("alerts", "", "")
-    ops = start_ops_server(args.metrics_port, lambda: (bool(consumer.assignment()), {}), args.metrics_host)
+    tally = Tally()  # the poll loop updates it; the ops thread only reads it
+    ops = start_ops_server(args.metrics_port, lambda: (tally.assigned > 0, {"assigned": tally.assigned}),
+                           args.metrics_host)
     try:
         concurrency = args.concurrency if args.webhook else 1  # JSONL is written in offset order
-        tally = run_subscriber(consumer, Delivery(sink, flt, parker, settings.topic(PARKED_TOPIC)), concurrency,
-                               args.idle_exit)
+        run_subscriber(consumer, Delivery(sink, flt, parker, settings.topic(PARKED_TOPIC)), concurrency,
+                       args.idle_exit, tally)
     except (Undeliverable, KafkaError) as exc:  # e.g. the parking topic is unreachable
         print(f"riskstream alerts: {exc}; its offset is not committed, it will be re-delivered", file=sys.stderr)
         return 1
