@@ -72,9 +72,10 @@ def _pr_panels(curves: dict, overall: dict, per_category: dict) -> str:
             continue
         now = pts[-1]  # every case this configuration opened is kept: where it operates today
         p, r = now["precision"] or 0.0, now["recall"] or 0.0
+        label = f"now: P {_v(now['precision'], True)}, R {_v(now['recall'], True)}"  # recall "—": nothing confirmed
         panels.append('<div class="panel">' + line_chart(
             [(name, [(q["recall"] or 0.0, q["precision"] or 0.0) for q in pts])], name, "recall", "precision",
-            marks=[(r, p, f"now: P {100 * p:.0f}%, R {100 * r:.0f}%")], size=(300, 230), legend=False) + "</div>")
+            marks=[(r, p, label)], size=(300, 230), legend=False) + "</div>")
     return '<div class="grid">' + "".join(panels) + "</div>"
 
 
