@@ -72,8 +72,9 @@ class Delivery:
 
 
 def run_subscriber(consumer, deliver: Delivery, concurrency: int = 1, idle_exit_s: float | None = None,
-                   tally: Tally | None = None) -> Tally:
-    """Deliver until idle for `idle_exit_s` (None: forever).
+                   tally: Tally | None = None, max_records: int | None = None) -> Tally:
+    """Deliver until idle for `idle_exit_s` (None: forever). A poll takes `max_records` (default
+    `concurrency`: one round of deliveries, so a poll's worst case is one record's retries).
 
     If a record can be neither delivered nor parked, the offsets before it are committed and the
     error is raised (the next run starts again from that record).
@@ -82,7 +83,7 @@ def run_subscriber(consumer, deliver: Delivery, concurrency: int = 1, idle_exit_
     idle_since: float | None = None  # idle time counts only once partitions are assigned
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="riskstream-alert") as pool:
         while True:
-            batch = consumer.poll(timeout_ms=500, max_records=max(1, concurrency))
+            batch = consumer.poll(timeout_ms=500, max_records=max_records or max(1, concurrency))
             tally.assigned = len(consumer.assignment())
             metrics.ASSIGNED.set(tally.assigned)
             if not batch:

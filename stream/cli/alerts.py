@@ -102,7 +102,7 @@ def run(args) -> int:
     try:
         concurrency = args.concurrency if args.webhook else 1  # JSONL is written in offset order
         run_subscriber(consumer, Delivery(sink, flt, parker, settings.topic(PARKED_TOPIC)), concurrency,
-                       args.idle_exit, tally)
+                       args.idle_exit, tally, max_records=None if args.webhook else 500)
     except (Undeliverable, KafkaError) as exc:  # e.g. the parking topic is unreachable
         print(f"riskstream alerts: {exc}; its offset is not committed, it will be re-delivered", file=sys.stderr)
         return 1
