@@ -85,7 +85,13 @@ def test_health_readiness_and_metrics_after_traffic(worker, kafka_bootstrap):
     assert len(lag) == worker.partitions
 
 
-def test_progress_lines_count_turns(worker):
+def test_progress_case_and_dead_letter_lines(worker):
     lines = _wait(lambda: [x for x in _log_lines(worker) if x.get("event") == "progress" and x["turns"] >= 2],
                   "a progress line after traffic", worker)
     assert lines[-1]["dead_letters"] >= 1 and "lag" in lines[-1]
+    logged = _log_lines(worker)
+    cases = [x for x in logged if x.get("event") == "case"]
+    assert cases and cases[0]["case_event"] == "open" and cases[0]["case_id"] and cases[0]["categories"]
+    dead = [x for x in logged if x.get("event") == "dead_letter"]
+    assert dead and dead[0]["reason"] == "invalid_json" and dead[0]["level"] == "warning"
+    assert not any("shoot you" in x["message"] or "not json" in x["message"] for x in logged), "no text in logs"

@@ -24,6 +24,7 @@ def register(w: Wiring) -> dict:
     app.ops_state = state  # read by the ops endpoint's /readyz (see stream/cli/worker.py)
     progress_s = float(os.environ.get("RISKSTREAM_PROGRESS_INTERVAL", "60"))
     last = {"at": time.monotonic()}
+    shown: set[tuple[str, int]] = set()  # lag series currently exported
 
     @app.task
     async def announce() -> None:
@@ -43,9 +44,12 @@ def register(w: Wiring) -> dict:
         state["ready"] = bool(assigned) and not state["rebalancing"] and state["recovered"]
         metrics.ASSIGNED.set(len(assigned))
         lag = await _lag(app, assigned)
-        metrics.LAG.clear()
+        for topic, partition in shown - set(lag):  # revoked partitions leave; others are overwritten in place
+            metrics.LAG.remove(topic, str(partition))
         for (topic, partition), value in lag.items():
             metrics.LAG.labels(topic, str(partition)).set(value)
+        shown.clear()
+        shown.update(lag)
         state["lag"] = sum(lag.values())
         if time.monotonic() - last["at"] >= progress_s:
             last["at"] = time.monotonic()

@@ -6,11 +6,13 @@ letters by reason class, cases by rule / category / priority, lag by topic parti
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
+log = logging.getLogger("riskstream.worker")
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 BUILD = Info("riskstream_build", "Model, policy and package versions of this process", registry=REGISTRY)
@@ -70,7 +72,10 @@ def dead_letter_reason(record: dict) -> str:
 
 
 def observe(topic: str, payload: dict) -> None:
-    """Count one record a driver emits, by the logical topic it goes to (one call site per driver)."""
+    """Count one record a driver emits, by the logical topic it goes to (one call site per driver).
+
+    Case events and dead letters are also logged, with ids and labels only (never text, never the
+    validator's message, which may quote the record)."""
     if topic == "turn-scores":  # exactly one per turn folded in (a redelivered turn yields none)
         TURNS.inc()
     elif topic == "review-cases":  # open / update, and reopen / redact from review and privacy
@@ -78,10 +83,18 @@ def observe(topic: str, payload: dict) -> None:
         CASES.labels(event, payload.get("rule", ""), str(payload.get("priority", ""))).inc()
         for cat in payload.get("categories") or []:
             CASE_CATEGORIES.labels(event, cat).inc()
+        log.info("case %s %s: rule %s, priority %s, %s", payload.get("case_id"), event, payload.get("rule"),
+                 payload.get("priority"), ", ".join(payload.get("categories") or []),
+                 extra={"event": "case", "case_event": event, "case_id": payload.get("case_id"),
+                        "rule": payload.get("rule"), "priority": payload.get("priority"),
+                        "categories": payload.get("categories")})
     elif topic == "support-events":
         SUPPORT.inc()
     elif topic == "dead-letter":
-        DEAD_LETTERS.labels(dead_letter_reason(payload)).inc()
+        reason = dead_letter_reason(payload)
+        DEAD_LETTERS.labels(reason).inc()
+        log.warning("dead letter (%s) from %s", reason, payload.get("source"),
+                    extra={"event": "dead_letter", "reason": reason, "source": payload.get("source")})
 
 
 class TimedScorer:
