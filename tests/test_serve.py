@@ -137,3 +137,53 @@ def test_probes_and_metrics(server):
     assert metric(server["ops"], 'riskstream_moderation_requests_total{status="401"}') >= 1
     _, text = get(server["ops"] + "/metrics")
     assert b'riskstream_build_info{command="serve"' in text
+
+
+def test_batcher_hands_each_request_its_own_slice_and_survives_a_scoring_error():
+    """In-process server on 127.0.0.1 with a stand-in scorer (not Kafka): slices stay in order across a
+    shared batch; when a shared batch fails, each request is retried alone, so only the request whose
+    input fails gets a 500, and later requests still work."""
+    import asyncio
+
+    import aiohttp
+    from aiohttp import web
+
+    from stream.scoring.types import TextScore
+    from stream.serve.app import create_app
+    from stream.serve.batcher import MicroBatcher
+
+    calls: list[list[str]] = []
+
+    def score_batch(texts):
+        calls.append(list(texts))
+        if "boom" in texts:
+            raise RuntimeError("model exploded")
+        return [TextScore({c: len(t) / 100 for c in CATEGORIES}, {c: len(t) > 5 for c in CATEGORIES}, len(t) > 5)
+                for t in texts]
+
+    async def scenario():
+        batcher = MicroBatcher(score_batch, max_batch=64, within_s=0.2)
+        runner = web.AppRunner(create_app(batcher, "stand-in"))
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/v1/moderations"
+        async with aiohttp.ClientSession() as http:
+            async def ask(inp):
+                async with http.post(url, json={"input": inp}) as resp:
+                    return resp.status, await resp.json()
+
+            shared = await asyncio.gather(ask(["a", "bb"]), ask("cccccc"), ask(["dddd", "e", "ffffffff"]))
+            failed = await asyncio.gather(ask("boom"), ask("fine"))
+            after = await ask("again!")
+        await runner.cleanup()
+        return shared, failed, after
+
+    shared, failed, after = asyncio.run(scenario())
+    assert [s for s, _ in shared] == [200, 200, 200]
+    lengths = [[round(r["category_scores"]["violence"] * 100) for r in body["results"]] for _, body in shared]
+    assert lengths == [[1, 2], [6], [4, 1, 8]], "each request gets its own texts' scores, in order"
+    assert len(calls[0]) == 6, "the three concurrent requests shared one scoring batch"
+    assert failed[0][0] == 500 and failed[0][1]["error"]["type"] == "server_error"
+    assert failed[1][0] == 200, "the request sharing the failed batch was scored on its own"
+    assert after[0] == 200 and after[1]["results"][0]["flagged"] is True

@@ -2,7 +2,8 @@
 
 Requests queue their texts; one task takes what is waiting (up to `max_batch` texts, waiting at
 most `within_s` for more after the first), scores it in one `score_batch` call on a worker
-thread (the event loop keeps accepting requests) and hands each request its own slice back.
+thread (the event loop keeps accepting requests) and hands each request its own slice back. If a
+shared batch fails, each request is scored alone, so only a request whose own input fails gets the error.
 """
 
 from __future__ import annotations
@@ -60,10 +61,9 @@ class MicroBatcher:
             texts = [t for item, _ in batch for t in item]
             try:
                 scores = await loop.run_in_executor(self.executor, self.score_batch, texts)
-            except Exception as exc:  # every waiting request gets the error, the loop goes on
-                for _, fut in batch:
-                    if not fut.done():
-                        fut.set_exception(exc)
+            except Exception:  # one request's input must not fail the others: score each alone, once
+                for item, fut in batch:
+                    await self._score_alone(item, fut)
                 continue
             self.batches += 1
             start = 0
@@ -71,3 +71,13 @@ class MicroBatcher:
                 if not fut.done():  # a client that went away cancelled its future
                     fut.set_result(scores[start:start + len(item)])
                 start += len(item)
+
+    async def _score_alone(self, item: list[str], fut: asyncio.Future) -> None:
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(self.executor, self.score_batch, item)
+        except Exception as exc:
+            if not fut.done():
+                fut.set_exception(exc)
+            return
+        if not fut.done():
+            fut.set_result(result)
