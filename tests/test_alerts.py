@@ -294,8 +294,10 @@ def test_a_running_subscriber_is_ready_and_counts_delivered_and_parked_alerts(ka
         code, body = http_get(ops + "/readyz")
         assert code == 200 and orjson.loads(body)["assigned"] >= 1
         assert 'riskstream_alert_attempts_failed_total{reason="http_400"} 1.0' in text
-        assert any(json.loads(x).get("event") == "parked" for x in log_path.read_text().splitlines()
-                   if x.startswith("{"))
+        logged = [json.loads(x) for x in log_path.read_text().splitlines() if x.startswith("{")]
+        assert any(x.get("event") == "parked" for x in logged)
+        start = next(x for x in logged if x.get("event") == "startup")
+        assert start["command"] == "alerts" and start["destination"] == hook.url and start["concurrency"] == 4
     finally:
         proc.terminate()
         proc.wait(15)

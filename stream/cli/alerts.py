@@ -51,7 +51,9 @@ def run(args) -> int:
     from kafka.errors import KafkaError
 
     from stream.alerts.filters import AlertFilter
-    from stream.alerts.parking import PARKED_TOPIC, Parker
+    import logging
+
+    from stream.alerts.parking import PARKED_TOPIC, Parker, redacted_url
     from stream.alerts.sinks import StreamSink, Undeliverable, WebhookSink
     from stream.alerts.subscriber import Delivery, Tally, run_subscriber
     from stream.config import settings_from
@@ -95,7 +97,12 @@ def run(args) -> int:
                            auto_offset_reset="earliest" if args.from_beginning else "latest",
                            max_poll_interval_ms=int((worst_s + 60) * 1000))
     consumer.subscribe(topics)
-    set_build_info("alerts", "", "")
+    info = set_build_info("alerts", "", "")
+    destination = redacted_url(args.webhook) if args.webhook else args.output
+    logging.getLogger("riskstream.alerts").info(
+        "riskstream alerts starting: %s -> %s (group %s)", ", ".join(topics), destination, args.group,
+        extra={"event": "startup", **info, "topics": topics, "destination": destination, "group": args.group,
+               "concurrency": args.concurrency if args.webhook else 1})
     tally = Tally()  # the poll loop updates it; the ops thread only reads it
     ops = start_ops_server(args.metrics_port, lambda: (tally.assigned > 0, {"assigned": tally.assigned}),
                            args.metrics_host)
