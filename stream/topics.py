@@ -28,8 +28,8 @@ def ensure_topics(settings: Settings, names: list[str] | None = None, timeout_s:
         missing = [t for t in wanted if t not in existing]
         if missing:
             new = [NewTopic(t, num_partitions=settings.partitions, replication_factor=settings.replication,
-                            topic_configs={"retention.ms": str(settings.retention_ms), "cleanup.policy": "delete"})
-                   for t in missing]
+                            topic_configs=settings.topic_config(logical))
+                   for logical, t in zip(names or list(TOPICS), wanted) if t in missing]
             try:
                 admin.create_topics(new, timeout_ms=int(timeout_s * 1000))
             except TopicAlreadyExistsError:

@@ -208,7 +208,8 @@ def _load(args, settings, start, end, lateness, zdr):
     stats = ReplayStats()
     if args.input:
         with open_input(args.input) as fin:
-            return load_turns(iter_lines(fin), f"file:{args.input}", stats, zdr, sort_buffer=args.sort_buffer), stats
+            return load_turns(iter_lines(fin), f"file:{args.input}", stats, zdr, sort_buffer=args.sort_buffer,
+                              limits=settings.limits), stats
     progress = Progress("read", enabled=not args.no_progress)
     current = {"ts": 0.0}
 
@@ -220,7 +221,7 @@ def _load(args, settings, start, end, lateness, zdr):
 
     try:
         turns = load_turns(records(), args.topic, stats, zdr, received_at=lambda _where: current["ts"],
-                           sort_buffer=args.sort_buffer)
+                           sort_buffer=args.sort_buffer, limits=settings.limits)
     except (TopicMissing, TimeoutError) as exc:
         raise SystemExit(f"riskstream replay: {exc}")
     finally:
