@@ -12,6 +12,7 @@ import ssl
 from dataclasses import dataclass, field, fields, replace
 
 from stream.core.events import DEFAULT_LIMITS, Limits
+from stream.core.typecheck import type_errors
 
 # Logical topic name -> the schema its payloads follow.
 TOPICS: dict[str, str] = {
@@ -95,11 +96,9 @@ class Settings:
     security: Security = field(default_factory=Security)
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.type in ("int", "float") and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                               or (f.type == "int" and not isinstance(value, int))):
-                raise ValueError(f"{f.name} must be {'an integer' if f.type == 'int' else 'a number'}, got {value!r}")
+        problems = type_errors(Settings, {f.name: getattr(self, f.name) for f in fields(self)})
+        if problems:
+            raise ValueError("; ".join(problems))
         for name in ("partitions", "replication", "batch_size", "batch_within_s", "purge_interval_s",
                      "rekey_retention_hours", "compaction_lag_hours", "session_timeout_s"):
             if getattr(self, name) <= 0:

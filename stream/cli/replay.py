@@ -63,7 +63,7 @@ def _positive(value: str) -> int:
 
 
 def run(args) -> int:
-    from stream.cli.common import load_policy
+    from stream.cli.common import config_error, load_policy
     from stream.config import settings_from
     from stream.drivers.topic_sink import check_output_prefix
     from stream.evaluation.holds import HoldReport
@@ -71,7 +71,7 @@ def run(args) -> int:
     try:
         settings = settings_from(args)
     except ValueError as exc:
-        raise SystemExit(f"riskstream replay: {exc}")
+        config_error(str(exc), "replay")
     start, end, lateness = _time_range(args, settings)
     if args.output_topic_prefix is not None:
         _or_exit(check_output_prefix, settings, args.output_topic_prefix)

@@ -25,7 +25,7 @@ def run(args) -> int:
 
     import faust
 
-    from stream.cli.common import build_detector
+    from stream.cli.common import build_detector, config_error
     from stream.config import settings_from
     from stream.drivers.faust_app import create_app
     from stream.topics import ensure_topics
@@ -33,7 +33,7 @@ def run(args) -> int:
     try:
         settings = settings_from(args)
     except ValueError as exc:
-        raise SystemExit(f"riskstream worker: {exc}")
+        config_error(str(exc), "worker")
     detector = build_detector(args)
     if detector.config.retention_days > settings.retention_days:
         detector.config = replace(detector.config, retention_days=settings.retention_days)
