@@ -76,6 +76,17 @@ class TableStore:
     def delete(self, key: str, turn: Turn) -> None:
         self._with_event(turn, lambda: self.table.pop(key, None))
 
+    def compact(self, turn) -> None:
+        """Rewrite the local RocksDB files of the record's partition, so the bytes of a deleted or
+        purged window are gone from disk too, not only marked deleted (the changelog is compacted
+        by the broker, see Settings.changelog_config). No-op for the memory store."""
+        db_for = getattr(self.table.data, "_db_for_partition", None)  # faust's RocksDB store
+        if db_for is None:
+            return
+        db = db_for(self.events[id(turn)].message.partition)
+        db.flush()
+        db.compact_range(None, None)
+
 
 @dataclass
 class Wiring:

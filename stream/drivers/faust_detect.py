@@ -93,7 +93,9 @@ def register(w: Wiring) -> None:
             if stored is not None:
                 store.delete(key, control)  # tombstone on the changelog
         else:
-            store.put(key, window.to_dict(), control)
+            store.put(key, window.to_dict(), control)  # supersedes the old value on the changelog
+        if stored is not None:
+            store.compact(control)  # and on local disk, now
         for eff in effects:
             await w.emit_effect(eff)
 
