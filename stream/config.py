@@ -121,8 +121,8 @@ class Settings:
         return int(self.retention_days * 86400 * 1000)
 
     def topic_config(self, logical: str) -> dict[str, str]:
-        """Kafka configs of a topic the worker creates: time-bounded, turns-by-person (raw text,
-        re-keyed) for hours only."""
+        """Kafka configs of a topic the worker creates (a logical topic, or "leader" for Faust's
+        assignor topic): time-bounded, turns-by-person (raw text, re-keyed) for hours only."""
         hours = self.rekey_retention_hours if logical == "turns-by-person" else self.retention_days * 24
         return {"cleanup.policy": "delete", "retention.ms": str(int(hours * 3600 * 1000))}
 

@@ -10,6 +10,7 @@ records 36 s, changelog tombstones compact within ~7 s, the purge timer runs eve
   turn-scores and case opens are counted;
 * forged control / ban-evasion / prescored fields and a timestamp in 2999 must change nothing: no
   purge, no deletion, no case against the innocent user, the victim's window intact;
+* every topic and changelog is time-bounded, including a changelog an older version left unbounded;
 * after a real delete_user, no word of the deleted user's text remains on any topic the worker
   writes (except review-cases, bounded by its retention and told by a `redact` event), in any
   changelog, or in the local store; and no word of the ZDR tenant's malformed records anywhere.
@@ -73,7 +74,9 @@ def run(kafka_bootstrap, tmp_path_factory):
     # the customer's turns topic accepts 8 MB records, so the 5 MB text reaches the worker
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     admin.create_topics([NewTopic(prefix + "turns", PARTITIONS, 1, topic_configs={
-        "max.message.bytes": "8000000", "retention.ms": str(30 * 86400 * 1000)})])
+        "max.message.bytes": "8000000", "retention.ms": str(30 * 86400 * 1000)}),
+        # as a version before issue 15 left it: compacted only, no time bound, no compaction lag
+        NewTopic(f"{app_id}-windows-changelog", PARTITIONS, 1, topic_configs={"cleanup.policy": "compact"})])
     admin.close()
     w = WorkerProcess(kafka_bootstrap, tmp_path_factory.mktemp("fault"), prefix, app_id,
                       extra=["--zdr-tenants", ZDR], env=ENV, partitions=PARTITIONS).start()
@@ -173,6 +176,7 @@ def test_every_topic_and_changelog_is_time_bounded(run, kafka_bootstrap):
         admin.close()
     changelogs = [n for n in names if n.endswith("-changelog")]
     assert {f"{w.app_id}-{t}-changelog" for t in ("windows", "identities", "reviews")} <= set(changelogs)
+    assert f"{w.app_id}-__assignor-__leader" in names
     for name in names:
         cfg = configs[name]
         assert 0 < int(cfg["retention.ms"]) <= 30 * 86400 * 1000, (name, cfg["retention.ms"])

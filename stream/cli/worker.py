@@ -28,7 +28,7 @@ def run(args) -> int:
     from stream.cli.common import build_detector, config_error
     from stream.config import settings_from
     from stream.drivers.faust_app import create_app
-    from stream.topics import ensure_topics
+    from stream.topics import bound_internal_topics, ensure_topics
 
     try:
         settings = settings_from(args)
@@ -38,6 +38,7 @@ def run(args) -> int:
     if detector.config.retention_days > settings.retention_days:
         detector.config = replace(detector.config, retention_days=settings.retention_days)
     ensure_topics(settings)
+    bound_internal_topics(settings)
     app = create_app(settings, detector)
     worker = faust.Worker(app, loglevel=args.loglevel)
     worker.execute_from_commandline()
