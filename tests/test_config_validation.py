@@ -50,3 +50,13 @@ def test_the_cli_says_what_is_wrong_in_one_line_and_exits_2(tmp_path):
     assert r.returncode == 2
     assert r.stderr.decode().strip().splitlines() == ["riskstream worker: RISKSTREAM_MAX_DEPTH must be an integer, "
                                                       "got 'deep'"]
+
+
+def test_the_worker_leaves_a_dead_member_behind_within_the_session_timeout():
+    """kill -9 leaves no LeaveGroup: the group waits the session timeout before moving its partitions."""
+    from stream.core.engine import Detector
+    from stream.drivers.faust_app import create_app
+    from tests.fakes import TagScorer
+
+    app = create_app(Settings(store="memory", app_id="rs-session-test"), Detector(TagScorer()))
+    assert app.conf.broker_session_timeout == 10.0 and app.conf.broker_heartbeat_interval <= 10.0 / 3
