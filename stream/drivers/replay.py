@@ -59,12 +59,14 @@ def load_turns(lines: Iterable[tuple[int | dict, bytes]], source: str, stats: Re
     Each item is (where, raw): `where` is a file line number, or a dead-letter `source` dict
     (topic/partition/offset) for records read from Kafka. `received_at(where)` dates rejections
     (default: now); topic replays pass the record timestamp so reruns stay byte-identical. A turn
-    dated beyond the wall clock (plus `limits.max_future_skew_s`) is rejected like the worker does.
+    dated beyond the clock (plus `limits.max_future_skew_s`) is rejected like the worker does: the
+    clock is the record's timestamp for topic replays (what the worker saw, and the same on every
+    rerun), the wall clock for files.
     """
     turns = SortedTurns(sort_buffer)
     now = time.time()
     for where, raw in lines:
-        parsed = parse_turn(raw, limits, now)
+        parsed = parse_turn(raw, limits, received_at(where) if received_at is not None else now)
         if isinstance(parsed, Rejection):
             origin = where if isinstance(where, dict) else {"topic": source, "line": where}
             when = received_at(where) if received_at is not None else time.time()
