@@ -71,6 +71,8 @@ def hostile_records() -> list[tuple[str, bytes]]:
         ("ts an hour ahead", _with(19, ts=ts(60))),
         ("empty event_id", _with(20, event_id="")),
         ("user_id too long", _with(21, user_id="u" * 300)),
+        ("event_id of 900 KB", _with(37, event_id="e" * 900_000)),
+        ("tenant_id of 900 KB", _with(38, tenant_id=ZDR + "x" * 900_000)),
         ("empty tenant_id", _with(22, tenant_id="")),
         ("locale too long", _with(23, locale="x" * 100)),
         ("empty person_id", _with(24, person_id="")),

@@ -99,5 +99,8 @@ def test_dead_letters_are_bounded_and_withhold_zdr_and_unknown_tenants():
     assert withheld["raw"] is None and withheld["key"] is None and b"Vexmorrow" not in orjson.dumps(withheld)
     kept = dead_letter_record(parse_turn(garbage), garbage, {"topic": "t"}, "u1", NOW)
     assert kept["raw_encoding"] == "base64", "without ZDR tenants configured the record is kept to be re-driven"
+    huge = Rejection("schema violation", "/event_id", "e" * 900_000, "t" * 900_000)
+    rec = dead_letter_record(huge, b"{}", {"topic": "t"}, "k" * 900_000, NOW, frozenset({"z"}))
+    assert len(orjson.dumps(rec)) < 2_000 and rec["tenant_id"] is None and rec["raw"] is None
     err = processing_error(KeyError("alone"), "e1", "z")
     assert dead_letter_record(err, b"{}", {"topic": "t"}, None, NOW, frozenset({"z"}))["raw"] is None

@@ -4,7 +4,7 @@ deletion and a search of every topic, changelog and the data dir.
 One worker run, with short bounds so they can be watched within the test (turns-by-person keeps
 records 36 s, changelog tombstones compact within ~7 s, the purge timer runs every second):
 
-* 46 kinds of malformed and forged turns on the public turns topic (tests/hostile.py) and 3 on
+* 48 kinds of malformed and forged turns on the public turns topic (tests/hostile.py) and 3 on
   the internal turns-by-person topic: each must be dead-lettered with a reason (matched by the
   sha256 of its bytes), bounded in size, and each canary after it must be scored: lost
   turn-scores and case opens are counted;

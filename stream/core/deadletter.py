@@ -1,7 +1,7 @@
 """Dead-letter records (schemas/dead-letter.schema.json): the rejected record, why, and where from.
 
 The raw record is kept so it can be fixed and re-driven, but bounded: at most `RAW_LIMIT` bytes
-of it and `REASON_LIMIT` characters of reason (validator messages quote the value; quoting a 5 MB
+of it, `REASON_LIMIT` characters of reason and `ID_LIMIT` of each id (validator messages quote the value; quoting a 5 MB
 text would make a dead letter no broker accepts). While zero-data-retention tenants are
 configured, a record of one of them, or of no readable tenant, keeps only a hash.
 """
@@ -16,26 +16,28 @@ from stream.core.timeutil import format_rfc3339
 
 RAW_LIMIT = 16 * 1024
 REASON_LIMIT = 500
+ID_LIMIT = 256  # key, event id, tenant id (an over-long tenant id is no known tenant)
 
 
 def dead_letter_record(rejection: Rejection, raw: bytes, source: dict, key: str | None, received_at: float,
                        zdr_tenants: frozenset[str] = frozenset()) -> dict:
+    tenant = rejection.tenant_id if rejection.tenant_id and len(rejection.tenant_id) <= ID_LIMIT else None
     record = {
         "reason": _bounded(rejection.reason),
         "error_path": rejection.error_path[:REASON_LIMIT],
         "source": source,
-        "key": key,
-        "event_id": rejection.event_id,
-        "tenant_id": rejection.tenant_id,
+        "key": key[:ID_LIMIT] if key else key,
+        "event_id": rejection.event_id[:ID_LIMIT] if rejection.event_id else rejection.event_id,
+        "tenant_id": tenant,
         "raw_sha256": hashlib.sha256(raw).hexdigest(),
         "raw_bytes": len(raw),
         "received_at": format_rfc3339(received_at),
     }
-    if zdr_tenants and (rejection.tenant_id is None or rejection.tenant_id in zdr_tenants):
+    if zdr_tenants and (tenant is None or tenant in zdr_tenants):
         # validator messages quote the offending value: keep only where it failed, never what it said
         record["reason"] = _without_values(rejection)
         record["raw"] = None
-        if rejection.tenant_id is None:
+        if tenant is None:
             record["key"] = None  # the key may be anyone's user id, of any tenant
         return record
     kept = raw[:RAW_LIMIT]
