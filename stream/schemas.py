@@ -11,7 +11,6 @@ from pathlib import Path
 
 import orjson
 from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
 
 SCHEMA_DIR = Path(os.environ.get("RISKSTREAM_SCHEMA_DIR", Path(__file__).resolve().parents[1] / "schemas"))
 
@@ -21,17 +20,13 @@ def validator(name: str) -> Draft202012Validator:
     """Compiled validator for `schemas/<name>.schema.json` (e.g. "turn", "review-case")."""
     schema = orjson.loads((SCHEMA_DIR / f"{name}.schema.json").read_bytes())
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, registry=_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 @functools.cache
-def _registry() -> Registry:
-    """Every schema by its $id, so one schema can build on another (person-turn on turn)."""
-    resources = []
-    for path in sorted(SCHEMA_DIR.glob("*.schema.json")):
-        schema = orjson.loads(path.read_bytes())
-        resources.append((schema["$id"], Resource.from_contents(schema)))
-    return Registry().with_resources(resources)
+def fields_of(name: str) -> frozenset[str]:
+    """The properties a schema declares (an extension schema's fields, see parse_turn)."""
+    return frozenset(orjson.loads((SCHEMA_DIR / f"{name}.schema.json").read_bytes())["properties"])
 
 
 def first_error(name: str, payload: object) -> tuple[str, str] | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from stream.core.timeutil import parse_rfc3339
-from stream.schemas import first_error
+from stream.schemas import fields_of, first_error
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +75,12 @@ class Rejection:
 
 
 def parse_payload(raw: bytes | str | dict, schema: str, id_field: str = "event_id",
-                  limits: Limits = DEFAULT_LIMITS, forbidden: frozenset[str] = frozenset()) -> dict | Rejection:
+                  limits: Limits = DEFAULT_LIMITS, forbidden: frozenset[str] = frozenset(),
+                  extension: str | None = None) -> dict | Rejection:
     """Decode one inbound record (bounded in size and depth) and validate it against
-    `schemas/<schema>.schema.json`; a `forbidden` field is named as forged."""
+    `schemas/<schema>.schema.json`; a `forbidden` field is named as forged. With an `extension`
+    schema, the fields it declares are validated by it and the others by `schema` (two closed
+    schemas: much faster than one schema extending the other with unevaluatedProperties)."""
     if isinstance(raw, dict):
         payload = raw
     else:
@@ -95,7 +98,12 @@ def parse_payload(raw: bytes | str | dict, schema: str, id_field: str = "event_i
     if forged:
         return Rejection(f"forged internal field {forged[0]!r}: only riskstream itself sets it", f"/{forged[0]}",
                          *_ids(payload, id_field))
-    problem = first_error(schema, payload)
+    if extension is None:
+        problem = first_error(schema, payload)
+    else:
+        added, base = fields_of(extension), fields_of(schema)  # a field both declare is checked by both
+        problem = (first_error(schema, {k: v for k, v in payload.items() if k in base or k not in added})
+                   or first_error(extension, {k: v for k, v in payload.items() if k in added}))
     if problem is not None:
         message, pointer = problem
         return Rejection(f"schema violation at {pointer}: {message}", pointer, *_ids(payload, id_field))
@@ -127,8 +135,8 @@ def parse_turn(raw: bytes | str | dict, limits: Limits = DEFAULT_LIMITS, now: fl
     """Decode and validate one turn: from outside against `schemas/turn.schema.json`, which has no
     internal field; from the worker's own turns-by-person topic (`internal`) against
     `schemas/person-turn.schema.json`. `now` (wall clock) bounds how far ahead `ts` may claim to be."""
-    payload = parse_payload(raw, "person-turn" if internal else "turn", limits=limits,
-                            forbidden=frozenset() if internal else INTERNAL_FIELDS)
+    payload = parse_payload(raw, "turn", limits=limits, forbidden=frozenset() if internal else INTERNAL_FIELDS,
+                            extension="person-turn" if internal else None)
     if isinstance(payload, Rejection):
         return payload
     event_id, tenant_id = payload["event_id"], payload.get("tenant_id")
