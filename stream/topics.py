@@ -14,7 +14,7 @@ import time
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from stream.config import TOPICS, Settings
 from stream.kafka_clients import open_client
@@ -73,8 +73,12 @@ def bound_internal_topics(settings: Settings, timeout_s: float = 60.0) -> None:
                 pass
         old = [ConfigResource(ConfigResourceType.TOPIC, n, configs=c) for n, (_, c) in specs.items() if n in existing]
         if old:
-            admin.alter_configs(old)
-            log.info("bounded existing topics: %s", ", ".join(r.name for r in old))
+            try:
+                admin.alter_configs(old)
+                log.info("bounded existing topics: %s", ", ".join(r.name for r in old))
+            except KafkaError as exc:  # e.g. no AlterConfigs permission: say so loudly, do not refuse to run
+                log.warning("could not set retention / compaction bounds on %s (%s): set them as in README "
+                            "'Every copy and its bound'", ", ".join(r.name for r in old), exc)
         _wait_visible(admin, list(specs), timeout_s)
     finally:
         admin.close()
