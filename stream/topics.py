@@ -74,11 +74,14 @@ def bound_internal_topics(settings: Settings, timeout_s: float = 60.0) -> None:
         old = [ConfigResource(ConfigResourceType.TOPIC, n, configs=c) for n, (_, c) in specs.items() if n in existing]
         if old:
             try:
-                admin.alter_configs(old)
-                log.info("bounded existing topics: %s", ", ".join(r.name for r in old))
-            except KafkaError as exc:  # e.g. no AlterConfigs permission: say so loudly, do not refuse to run
-                log.warning("could not set retention / compaction bounds on %s (%s): set them as in README "
-                            "'Every copy and its bound'", ", ".join(r.name for r in old), exc)
+                results = admin.alter_configs(old).get("topic", {})
+            except KafkaError as exc:
+                results = {r.name: str(exc) for r in old}
+            failed = {name: why for name, why in results.items() if why != "OK"}
+            log.info("bounds set on existing topics: %s", ", ".join(n for n in results if n not in failed) or "none")
+            if failed:  # e.g. no AlterConfigs permission: say so loudly, do not refuse to run
+                log.warning("could not set retention / compaction bounds (README 'Every copy and its bound') on: %s",
+                            "; ".join(f"{name}: {why}" for name, why in failed.items()))
         _wait_visible(admin, list(specs), timeout_s)
     finally:
         admin.close()
