@@ -28,7 +28,7 @@ from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.partitioner.default import murmur2
 
-from dev.harness import WorkerProcess, consume_until, produce
+from dev.harness import WorkerProcess, consume_until
 from tests.hostile import INNOCENT, VICTIM, ZDR, ZDR_SECRET, canary, good, hostile_records
 from tests.search import found, run_topics, stored_files, topic_records, written_topics
 
@@ -55,6 +55,16 @@ def flush_users() -> list[str]:
     for i in range(100):
         users.setdefault((murmur2(f"p:flush-{i}".encode()) & 0x7FFFFFFF) % PARTITIONS, f"flush-{i}")
     return list(users.values())
+
+
+def sent(bootstrap: str, topic: str, records: list[tuple[str, bytes]]) -> None:
+    """Produce and wait for every ack (a failed send fails here, not as a timeout later)."""
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", retries=10)
+    try:
+        for future in [producer.send(topic, key=k.encode(), value=v) for k, v in records]:
+            future.get(timeout=30)
+    finally:
+        producer.close()
 
 
 def wait_until(check, timeout: float, what: str, worker: WorkerProcess):
@@ -86,21 +96,24 @@ def run(kafka_bootstrap, tmp_path_factory):
         before = [good("vic-1", VICTIM, THREAT.format(w="Harrowby")),
                   good("del-1", DELETED, THREAT.format(w=DELETED_WORDS[0]) + " mail delia@example.org"),
                   good("del-2", DELETED, f"the {DELETED_WORDS[1]} plan: I will shoot you all at the office")]
-        produce(bs, prefix + "turns", [(t["user_id"], orjson.dumps(t)) for t in before])
+        sent(bs, prefix + "turns", [(t["user_id"], orjson.dumps(t)) for t in before])
         consume_until(bs, prefix + "review-cases", lambda rs: {r["user_id"] for r in rs} >= {VICTIM, DELETED},
                       worker=w, timeout=90)
 
         # hostile records, each followed by a canary
         hostile = hostile_records()
-        producer = KafkaProducer(bootstrap_servers=bs, acks="all", max_request_size=8_000_000)
+        producer = KafkaProducer(bootstrap_servers=bs, acks="all", retries=10, max_request_size=8_000_000)
+        futures = []
         for i, (_, raw) in enumerate(hostile):
-            producer.send(prefix + "turns", key=INNOCENT.encode(), value=raw)
-            producer.send(prefix + "turns", key=f"canary-{i}".encode(), value=orjson.dumps(canary(i)))
+            futures.append(producer.send(prefix + "turns", key=INNOCENT.encode(), value=raw))
+            futures.append(producer.send(prefix + "turns", key=f"canary-{i}".encode(), value=orjson.dumps(canary(i))))
         internal = internal_records()
         for j, (_, raw, headers) in enumerate(internal, start=len(hostile)):
-            producer.send(prefix + "turns-by-person", key=f"p:{INNOCENT}".encode(), value=raw, headers=headers)
-            producer.send(prefix + "turns", key=f"canary-{j}".encode(), value=orjson.dumps(canary(j)))
-        producer.flush()
+            futures.append(producer.send(prefix + "turns-by-person", key=f"p:{INNOCENT}".encode(), value=raw,
+                                         headers=headers))
+            futures.append(producer.send(prefix + "turns", key=f"canary-{j}".encode(), value=orjson.dumps(canary(j))))
+        for future in futures:
+            future.get(timeout=30)
         producer.close()
         n = len(hostile) + len(internal)
         out["hostile"] = [(k, raw) for k, raw in hostile] + [(k, raw) for k, raw, _ in internal]
@@ -113,11 +126,11 @@ def run(kafka_bootstrap, tmp_path_factory):
 
         # a real deletion, then the bounds
         request = {"request_id": "del-req-1", "type": "delete_user", "user_id": DELETED, "ts": good("x", "x", "")["ts"]}
-        produce(bs, prefix + "privacy-requests", [(DELETED, orjson.dumps(request))])
+        sent(bs, prefix + "privacy-requests", [(DELETED, orjson.dumps(request))])
         consume_until(bs, prefix + "audit", lambda rs: any(a["action"] == "deletion" for a in rs), worker=w)
         time.sleep(8)  # past the changelog's compaction lag (7.2 s): the next write rolls the segment
-        produce(bs, prefix + "turns", [(u, orjson.dumps(good(f"{u}-1", u, "how do I bake bread?", -1)))
-                                       for u in flush_users()])
+        sent(bs, prefix + "turns", [(u, orjson.dumps(good(f"{u}-1", u, "how do I bake bread?", -1)))
+                                    for u in flush_users()])
         internal_copies = [prefix + "turns-by-person", f"{app_id}-windows-changelog"]
         wait_until(lambda: not any(found(word, {t: [v or b"" for _, v in topic_records(bs, t)]
                                                 for t in internal_copies}) for word in DELETED_WORDS),
