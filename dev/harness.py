@@ -88,6 +88,18 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 120.0) -> subp
                           timeout=timeout)
 
 
+def http_get(url: str, timeout: float = 10.0) -> tuple[int, bytes]:
+    """(status, body) of a GET; an HTTP error status is returned, not raised (probes answer 503)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
 def produce(bootstrap: str, topic: str, records: list[tuple[str | None, bytes]], **client) -> None:
     """`client`: extra kafka-python settings (e.g. TLS/SASL) for every helper below."""
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", **client)

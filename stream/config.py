@@ -27,6 +27,7 @@ TOPICS: dict[str, str] = {
     "appeals": "appeal",
     "support-events": "support-event",
     "audit": "audit-record",
+    "alerts-dead-letter": "alert-dead-letter",  # alerts `riskstream alerts` could not deliver
 }
 
 MAX_RETENTION_DAYS = 30.0
@@ -79,7 +80,7 @@ class Settings:
     app_id: str = "riskstream"  # Faust app id = consumer group of the workers
     topic_prefix: str = "riskstream."
     partitions: int = 6
-    replication: int = 1
+    replication: int | None = None  # None: 3, or the broker count when the cluster has fewer (topics.py)
     retention_days: float = MAX_RETENTION_DAYS
     store: str = "rocksdb"  # rocksdb (production) | memory
     data_dir: str = ".riskstream-data"
@@ -101,7 +102,7 @@ class Settings:
             raise ValueError("; ".join(problems))
         for name in ("partitions", "replication", "batch_size", "batch_within_s", "purge_interval_s",
                      "rekey_retention_hours", "compaction_lag_hours", "session_timeout_s"):
-            if getattr(self, name) <= 0:
+            if getattr(self, name) is not None and getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if self.rekey_retention_hours > self.retention_days * 24 or self.compaction_lag_hours > 24:
             raise ValueError("rekey_retention_hours must be within retention_days and compaction_lag_hours <= 24")
@@ -195,12 +196,12 @@ def settings_from(args: argparse.Namespace | None = None, **overrides) -> Settin
     for name, v in list(values.items()):
         kind = types[name]
         try:
-            if kind in ("int", int):
+            if kind in ("int", int, "int | None"):
                 values[name] = int(v)
             elif kind in ("float", float):
                 values[name] = float(v)
         except ValueError:
             source = _ENV[name] if os.environ.get(_ENV[name]) == v else f"--{name.replace('_', '-')}"
-            raise ValueError(f"{source} must be {'an integer' if kind == 'int' else 'a number'}, got {v!r}") from None
+            raise ValueError(f"{source} must be {'an integer' if 'int' in str(kind) else 'a number'}, got {v!r}") from None
     settings = Settings(**values, security=Security(**sec))
     return replace(settings, **overrides) if overrides else settings

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
@@ -22,9 +23,29 @@ from stream.kafka_clients import open_client
 log = logging.getLogger("riskstream.topics")
 
 
+PRODUCTION_REPLICATION = 3
+
+
+def with_replication(settings: Settings, timeout_s: float = 60.0) -> Settings:
+    """Settings with a replication factor: as configured, else 3, or every broker when there are fewer."""
+    if settings.replication is not None:
+        return settings
+    admin = _admin(settings, timeout_s)
+    try:
+        brokers = len(admin.describe_cluster().get("brokers", [])) or 1
+    finally:
+        admin.close()
+    factor = min(PRODUCTION_REPLICATION, brokers)
+    if factor < PRODUCTION_REPLICATION:
+        log.warning("replication factor %d: the cluster has %d broker(s); production wants %d "
+                    "(set RISKSTREAM_REPLICATION to choose)", factor, brokers, PRODUCTION_REPLICATION)
+    return replace(settings, replication=factor)
+
+
 def ensure_topics(settings: Settings, names: list[str] | None = None, timeout_s: float = 60.0) -> list[str]:
     """Create missing topics (all logical topics by default); return the names created."""
     wanted = [settings.topic(n) for n in (names or list(TOPICS))]
+    settings = with_replication(settings, timeout_s)
     admin = _admin(settings, timeout_s)
     try:
         existing = set(admin.list_topics())

@@ -47,9 +47,29 @@ def config_error(message: str, command: str = "") -> NoReturn:
     raise SystemExit(2)
 
 
-def build_detector(args: argparse.Namespace):
-    from stream.core.engine import Detector
+def add_models_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--models-dir", metavar="DIR",
+                        help="classifier models to load (env RISKSTREAM_MODELS_DIR, default the committed models/)")
+
+
+def load_scorer(args: argparse.Namespace, **kwargs):
+    """The production cascade from --models-dir (or RISKSTREAM_MODELS_DIR, or models/); a clear exit if unusable."""
     from stream.scoring import load_default_scorer
 
-    scorer = load_default_scorer()
-    return Detector(scorer, load_policy(args))
+    models_dir = getattr(args, "models_dir", None)
+    if models_dir and not Path(models_dir).is_dir():
+        raise SystemExit(f"riskstream: models directory not found: {models_dir}")
+    try:
+        return load_default_scorer(models_dir=models_dir, **kwargs)
+    except Exception as exc:  # onnxruntime raises its own types; any of them means the same to an operator
+        from stream.scoring.cascade import default_models_dir
+
+        raise SystemExit(f"riskstream: cannot load the models in {models_dir or default_models_dir()}: {exc}")
+
+
+def build_detector(args: argparse.Namespace, wrap=None):
+    """Detector over the scorer from --models-dir; `wrap` (e.g. a metrics timer) goes around the scorer."""
+    from stream.core.engine import Detector
+
+    scorer = load_scorer(args)
+    return Detector(wrap(scorer) if wrap else scorer, load_policy(args))

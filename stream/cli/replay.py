@@ -15,7 +15,7 @@ import time
 
 
 def register(sub) -> None:
-    from stream.cli.common import add_policy_args
+    from stream.cli.common import add_models_arg, add_policy_args
     from stream.config import add_kafka_args
 
     p = sub.add_parser("replay", help="replay historical turns (file or topic) through the core; shadow-compare configs",
@@ -50,6 +50,7 @@ def register(sub) -> None:
                         "to temporary files and merged, so long replays need bounded memory (default 200000)")
     p.add_argument("--summary", action="store_true", help="print a readable summary of every case opened")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
+    add_models_arg(p)
     add_policy_args(p)
     add_kafka_args(p)
     p.set_defaults(func=run)
@@ -78,6 +79,9 @@ def run(args) -> int:
     if (args.shadow_cases or args.diff) and not args.shadow:
         raise SystemExit("riskstream replay: --shadow-cases and --diff need --shadow FILE")
     policy = load_policy(args)
+    if not any((args.cases, args.scores, args.output_topic_prefix, args.shadow_cases, args.diff, args.summary)):
+        print("riskstream replay: warning: no output requested (--cases, --scores, --summary, --output-topic-prefix, "
+              "--shadow-cases or --diff); only the report line will be printed", file=sys.stderr)
     base, shadow = _build_detectors(args, policy)
 
     holds = HoldReport()
@@ -130,7 +134,13 @@ def _replay(args, settings, policy, base, shadow, loaded, stats, holds, start, e
         _write_diff(args, collapse(base_events), collapse(shadow_events), policy.zdr_tenants)
     if args.summary:
         print_summary(base_events)
-    return 130 if stats.interrupted else 0
+    if stats.interrupted:
+        return 130
+    if stats.turns == 0:  # every record rejected, held back, or none at all: nothing was evaluated
+        print(f"riskstream replay: no valid turn was replayed ({stats.rejected:,} rejected, "
+              f"{holds.outside_range + holds.deleted_turns:,} held back)", file=sys.stderr)
+        return 1
+    return 0
 
 
 class _Stopper:
@@ -183,10 +193,11 @@ def _time_range(args, settings) -> tuple[float | None, float | None, float]:
 def _build_detectors(args, policy):
     """The current detector and, with --shadow, the candidate; they share scoring when the model is the same."""
     import stream.scoring as scoring
+    from stream.cli.common import load_scorer
     from stream.core.engine import Detector
     from stream.evaluation.shadow import BatchMemo, ThresholdScorer, load_shadow_config, shadow_policy
 
-    scorer = scoring.load_default_scorer()
+    scorer = load_scorer(args)
     if not args.shadow:
         return Detector(scorer, policy), None
     cfg = _or_exit(load_shadow_config, args.shadow)

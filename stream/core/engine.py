@@ -231,7 +231,7 @@ class Detector:
                 return None  # evidence kept in state; no new event inside the cooldown
             event = "update"
         case.last_emitted_at = turn.ts
-        payload = build_case_event(window, turn, case, event, evidence, trigger, self.model_version)
+        payload = build_case_event(window, turn, case, event, evidence, trigger, self.model_version, cfg.version)
         return Effect("case", case.case_id, payload)  # every event of a case (open ... redact) on one partition
 
     def _score_payload(self, turn: Turn, score: TextScore, contextual: bool, stages: list,

@@ -8,7 +8,7 @@ has one, else by the fixed accumulation threshold below; climbing a pathway's st
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 
 from stream.core.stages import BY_KEY, PATHWAY_CATEGORY, STAGES
 from stream.core.trajectory import Reading
@@ -73,6 +73,16 @@ class PolicyConfig:
         p = self.trajectory_min_probability
         if p is not None and not 0.0 < p < 1.0:
             raise ValueError(f"trajectory_min_probability must be between 0 and 1 (exclusive), got {p}")
+
+    @property
+    def version(self) -> str:
+        """Content hash of every setting: cases, logs and metrics name the policy that produced them."""
+        import hashlib
+
+        import orjson
+
+        raw = orjson.dumps(asdict(self), option=orjson.OPT_SORT_KEYS, default=sorted)
+        return "policy-" + hashlib.sha256(raw).hexdigest()[:12]
 
     @classmethod
     def from_mapping(cls, values: dict) -> "PolicyConfig":

@@ -25,6 +25,7 @@ from stream.config import TOPICS, Settings
 from stream.core.deadletter import dead_letter_record
 from stream.core.engine import Detector
 from stream.core.events import Rejection, Turn
+from stream.ops.metrics import observe
 
 # Effect kind -> logical topic it is written to.
 EFFECT_TOPICS = {"score": "turn-scores", "case": "review-cases", "dead_letter": "dead-letter",
@@ -102,6 +103,7 @@ class Wiring:
     watermark: float = 0.0  # latest event time folded in by this worker (drives retention purges)
 
     async def emit(self, logical: str, key: str | None, payload: dict) -> None:
+        observe(logical, payload)
         await self.topics[logical].send(key=key.encode() if key else None, value=orjson.dumps(payload))
 
     async def emit_effect(self, effect) -> None:
@@ -130,11 +132,11 @@ class Wiring:
         key = msg.key.decode("utf-8", "replace") if isinstance(msg.key, bytes) else msg.key
         record = dead_letter_record(rejection, raw, {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset},
                                     key, time.time(), self.detector.config.zdr_tenants)
-        await self.emit("dead-letter", key, record)
+        await self.emit("dead-letter", record["key"], record)  # the key as bounded (or withheld) in the record
 
 
 def create_app(settings: Settings, detector: Detector) -> faust.App:
-    from stream.drivers import faust_detect, faust_privacy, faust_review
+    from stream.drivers import faust_detect, faust_ops, faust_privacy, faust_review
 
     app = faust.App(
         settings.app_id,
@@ -172,6 +174,7 @@ def create_app(settings: Settings, detector: Detector) -> faust.App:
     faust_detect.register(wiring)
     faust_review.register(wiring)
     faust_privacy.register(wiring)
+    faust_ops.register(wiring)
     return app
 
 
