@@ -28,7 +28,7 @@ from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.partitioner.default import murmur2
 
-from dev.harness import WorkerProcess, consume_until
+from dev.harness import WorkerProcess, consume_until, wait_for
 from tests.hostile import INNOCENT, VICTIM, ZDR, ZDR_SECRET, canary, good, hostile_records
 from tests.search import found, run_topics, stored_files, topic_records, written_topics
 
@@ -65,16 +65,6 @@ def sent(bootstrap: str, topic: str, records: list[tuple[str, bytes]]) -> None:
             future.get(timeout=30)
     finally:
         producer.close()
-
-
-def wait_until(check, timeout: float, what: str, worker: WorkerProcess):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(2)
-    raise AssertionError(f"timed out: {what}\nworker log:\n{worker.tail()}")
 
 
 @pytest.fixture(scope="module")
@@ -132,9 +122,9 @@ def run(kafka_bootstrap, tmp_path_factory):
         sent(bs, prefix + "turns", [(u, orjson.dumps(good(f"{u}-1", u, "how do I bake bread?", -1)))
                                     for u in flush_users()])
         internal_copies = [prefix + "turns-by-person", f"{app_id}-windows-changelog"]
-        wait_until(lambda: not any(found(word, {t: [v or b"" for _, v in topic_records(bs, t)]
-                                                for t in internal_copies}) for word in DELETED_WORDS),
-                   150, "deleted text still on turns-by-person or the windows changelog", w)
+        wait_for(lambda: not any(found(word, {t: [v or b"" for _, v in topic_records(bs, t)]
+                                              for t in internal_copies}) for word in DELETED_WORDS),
+                 "deleted text to leave turns-by-person and the windows changelog", w, timeout=150, every=2)
         out["audit"] = consume_until(bs, prefix + "audit", lambda rs: True, worker=w)
         out["cases"] = consume_until(bs, prefix + "review-cases", lambda rs: any(r["event"] == "redact" for r in rs),
                                      worker=w)
