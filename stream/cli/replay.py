@@ -300,7 +300,11 @@ def _report(stats, holds, args, total: int, sink) -> None:
 
 
 def _where(source: dict) -> str:
-    return f"line {source['line']}" if "line" in source else f"partition {source.get('partition')} offset {source.get('offset')}"
+    if "line" in source:
+        return f"line {source['line']}"
+    if "partition" in source:
+        return f"partition {source['partition']} offset {source.get('offset')}"
+    return source["topic"]  # a turn that failed while being replayed
 
 
 def print_summary(case_events: list[dict]) -> None:
