@@ -33,3 +33,24 @@ def test_replay_dead_letters_every_hostile_record_and_scores_every_canary(tmp_pa
     assert len(letters) == len(rows) and all(d["reason"] for d in letters)
     assert max(len(line) for line in dead.read_bytes().splitlines()) < 40_000, "dead letters are bounded"
     assert ZDR_SECRET.encode() not in dead.read_bytes() + scores.read_bytes()
+
+
+def test_a_turn_failing_in_replay_is_dead_lettered_and_the_replay_goes_on():
+    from stream.core.engine import Detector
+    from stream.core.events import parse_turn
+    from stream.drivers.replay import Lane, replay_lanes
+    from tests.fakes import TagScorer, turn
+
+    class Exploding(TagScorer):
+        def score_batch(self, texts):
+            if any("BOOM" in t for t in texts):
+                raise RuntimeError("scorer failed")
+            return super().score_batch(texts)
+
+    turns = [parse_turn(turn(i, "BOOM" if i == 2 else f"hello {i}", user=f"u{i}")) for i in range(1, 5)]
+    lane = Lane(Detector(Exploding()), {})
+    replay_lanes([lane], turns, batch_size=4)
+    assert lane.stats.turns == 3 and lane.stats.rejected == 1
+    [letter] = lane.stats.rejections
+    assert letter["event_id"] == "e2" and letter["reason"] == "processing error: RuntimeError: scorer failed"
+    assert "BOOM" in letter["raw"] and letter["source"] == {"topic": "riskstream-replay"}
