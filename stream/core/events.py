@@ -10,11 +10,12 @@ kept as a prefix for scoring and the turn says so (`text_chars`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import orjson
 
 from stream.core.timeutil import parse_rfc3339
+from stream.core.typecheck import type_errors
 from stream.schemas import fields_of, first_error
 
 
@@ -56,11 +57,10 @@ class Limits:
     max_future_skew_s: float = 300.0  # a ts further ahead of the wall clock than this is rejected
 
     def __post_init__(self) -> None:
-        for name in ("max_record_bytes", "max_depth", "max_text_chars"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
-        if not isinstance(self.max_future_skew_s, (int, float)) or self.max_future_skew_s < 0:
-            raise ValueError(f"max_future_skew_s must be a number >= 0, got {self.max_future_skew_s!r}")
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        problems = type_errors(Limits, values) or [f"{k} must be positive, got {v}" for k, v in values.items() if v <= 0]
+        if problems:
+            raise ValueError("; ".join(problems))
 
 
 DEFAULT_LIMITS = Limits()
