@@ -100,6 +100,17 @@ def http_get(url: str, timeout: float = 10.0) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
+def wait_for(fn, what: str, worker: "WorkerProcess | None" = None, timeout: float = 60.0, every: float = 0.5):
+    """`fn()` once it is truthy; fail naming `what`, with the worker log, after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = fn()
+        if got:
+            return got
+        time.sleep(every)
+    raise AssertionError(f"timed out waiting for {what}\n{worker.tail() if worker else ''}")
+
+
 def produce(bootstrap: str, topic: str, records: list[tuple[str | None, bytes]], **client) -> None:
     """`client`: extra kafka-python settings (e.g. TLS/SASL) for every helper below."""
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", **client)

@@ -11,7 +11,7 @@ import uuid
 import orjson
 import pytest
 
-from dev.harness import WorkerProcess, consume_until, produce, produce_turns
+from dev.harness import WorkerProcess, consume_until, produce, produce_turns, wait_for
 from dev.harness import http_get as _get
 from tests.fakes import turn
 
@@ -27,16 +27,6 @@ def _samples(text: str) -> dict[str, float]:
     return {m.group(1): float(m.group(2)) for m in re.finditer(r"^(\S+) (\S+)$", text, re.M)}
 
 
-def _wait(fn, what: str, worker, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = fn()
-        if got:
-            return got
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}\n{worker.tail()}")
-
-
 @pytest.fixture(scope="module")
 def worker(kafka_bootstrap, tmp_path_factory):
     run = uuid.uuid4().hex[:8]
@@ -50,7 +40,7 @@ def worker(kafka_bootstrap, tmp_path_factory):
 
 
 def test_startup_line_names_model_and_policy_versions(worker):
-    lines = _wait(lambda: [x for x in _log_lines(worker) if x.get("event") == "startup"], "start-up line", worker)
+    lines = wait_for(lambda: [x for x in _log_lines(worker) if x.get("event") == "startup"], "start-up line", worker)
     line = lines[0]
     assert line["command"] == "worker" and line["model_version"] and line["policy_version"].startswith("policy-")
     assert line["replication"] == 1, "one broker: replication falls back from 3 to the broker count"
@@ -58,7 +48,7 @@ def test_startup_line_names_model_and_policy_versions(worker):
 
 def test_health_readiness_and_metrics_after_traffic(worker, kafka_bootstrap):
     assert _get(worker.ops + "/healthz")[0] == 200
-    ready = _wait(lambda: (lambda r: r if r[0] == 200 else None)(_get(worker.ops + "/readyz")), "/readyz 200", worker)
+    ready = wait_for(lambda: (lambda r: r if r[0] == 200 else None)(_get(worker.ops + "/readyz")), "/readyz 200", worker)
     assert orjson.loads(ready[1])["assigned"] > 0
 
     produce_turns(kafka_bootstrap, worker.prefix + "turns", [turn(1, "hello there", user="ann"),
@@ -72,21 +62,21 @@ def test_health_readiness_and_metrics_after_traffic(worker, kafka_bootstrap):
         s = _samples(_get(worker.ops + "/metrics")[1].decode())
         return s if s.get("riskstream_turns_processed_total", 0) >= 2 else None
 
-    s = _wait(scraped, "turns_processed_total >= 2", worker)
+    s = wait_for(scraped, "turns_processed_total >= 2", worker)
     opens = {k: v for k, v in s.items() if k.startswith("riskstream_case_events_total{") and 'event="open"' in k}
     assert sum(opens.values()) == 1 and any('rule="severe-turn"' in k or "rule=" in k for k in opens), opens
     assert any(k.startswith("riskstream_case_event_categories_total{") for k in s)
     assert s['riskstream_dead_letters_total{reason="invalid_json"}'] == 1
     assert s["riskstream_scoring_seconds_count"] >= 1 and s["riskstream_scoring_batch_size_sum"] >= 2
     assert any(k.startswith("riskstream_build_info{") and 'command="worker"' in k for k in s)
-    lag = _wait(lambda: [k for k in _samples(_get(worker.ops + "/metrics")[1].decode())
+    lag = wait_for(lambda: [k for k in _samples(_get(worker.ops + "/metrics")[1].decode())
                          if k.startswith("riskstream_consumer_lag{") and f'topic="{worker.prefix}turns"' in k],
                 "consumer lag gauges", worker)
     assert len(lag) == worker.partitions
 
 
 def test_progress_case_and_dead_letter_lines(worker):
-    lines = _wait(lambda: [x for x in _log_lines(worker) if x.get("event") == "progress" and x["turns"] >= 2],
+    lines = wait_for(lambda: [x for x in _log_lines(worker) if x.get("event") == "progress" and x["turns"] >= 2],
                   "a progress line after traffic", worker)
     assert lines[-1]["dead_letters"] >= 1 and "lag" in lines[-1]
     logged = _log_lines(worker)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
+from typing import NoReturn
 
 import orjson
 
@@ -23,18 +25,26 @@ def load_policy(args: argparse.Namespace):
     if getattr(args, "policy", None):
         path = Path(args.policy)
         if not path.is_file():
-            raise SystemExit(f"riskstream: policy file not found: {path}")
+            config_error(f"policy file not found: {path}")
         try:
             values = orjson.loads(path.read_bytes())
         except orjson.JSONDecodeError as exc:
-            raise SystemExit(f"riskstream: policy file {path} is not valid JSON: {exc}")
+            config_error(f"policy file {path} is not valid JSON: {exc}")
+        if not isinstance(values, dict):
+            config_error(f"policy file {path} must hold a JSON object")
     zdr = {t.strip() for t in (getattr(args, "zdr_tenants", "") or "").split(",") if t.strip()}
     if zdr:
         values["zdr_tenants"] = sorted(set(values.get("zdr_tenants", [])) | zdr)
     try:
         return PolicyConfig.from_mapping(values)
     except (TypeError, ValueError) as exc:
-        raise SystemExit(f"riskstream: bad policy settings: {exc}")
+        config_error(f"bad policy settings: {exc}")
+
+
+def config_error(message: str, command: str = "") -> NoReturn:
+    """A configuration mistake: one line on stderr, exit status 2 (before anything runs)."""
+    print(f"riskstream{' ' + command if command else ''}: {message}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def add_models_arg(parser: argparse.ArgumentParser) -> None:

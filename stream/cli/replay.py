@@ -64,7 +64,7 @@ def _positive(value: str) -> int:
 
 
 def run(args) -> int:
-    from stream.cli.common import load_policy
+    from stream.cli.common import config_error, load_policy
     from stream.config import settings_from
     from stream.drivers.topic_sink import check_output_prefix
     from stream.evaluation.holds import HoldReport
@@ -72,7 +72,7 @@ def run(args) -> int:
     try:
         settings = settings_from(args)
     except ValueError as exc:
-        raise SystemExit(f"riskstream replay: {exc}")
+        config_error(str(exc), "replay")
     start, end, lateness = _time_range(args, settings)
     if args.output_topic_prefix is not None:
         _or_exit(check_output_prefix, settings, args.output_topic_prefix)
@@ -219,7 +219,8 @@ def _load(args, settings, start, end, lateness, zdr):
     stats = ReplayStats()
     if args.input:
         with open_input(args.input) as fin:
-            return load_turns(iter_lines(fin), f"file:{args.input}", stats, zdr, sort_buffer=args.sort_buffer), stats
+            return load_turns(iter_lines(fin), f"file:{args.input}", stats, zdr, sort_buffer=args.sort_buffer,
+                              limits=settings.limits), stats
     progress = Progress("read", enabled=not args.no_progress)
     current = {"ts": 0.0}
 
@@ -231,7 +232,7 @@ def _load(args, settings, start, end, lateness, zdr):
 
     try:
         turns = load_turns(records(), args.topic, stats, zdr, received_at=lambda _where: current["ts"],
-                           sort_buffer=args.sort_buffer)
+                           sort_buffer=args.sort_buffer, limits=settings.limits)
     except (TopicMissing, TimeoutError) as exc:
         raise SystemExit(f"riskstream replay: {exc}")
     finally:
@@ -299,7 +300,11 @@ def _report(stats, holds, args, total: int, sink) -> None:
 
 
 def _where(source: dict) -> str:
-    return f"line {source['line']}" if "line" in source else f"partition {source.get('partition')} offset {source.get('offset')}"
+    if "line" in source:
+        return f"line {source['line']}"
+    if "partition" in source:
+        return f"partition {source['partition']} offset {source.get('offset')}"
+    return source["topic"]  # a turn that failed while being replayed
 
 
 def print_summary(case_events: list[dict]) -> None:

@@ -29,25 +29,26 @@ def run(args) -> int:
 
     import faust
 
-    from stream.cli.common import build_detector
+    from stream.cli.common import build_detector, config_error
     from stream.config import settings_from
     from stream.drivers.faust_app import create_app
     from stream.ops.http import start_ops_server
     from stream.ops.logs import logging_config, setup_logging
     from stream.ops.metrics import TimedScorer, set_build_info
-    from stream.topics import ensure_topics, with_replication
+    from stream.topics import bound_internal_topics, ensure_topics, with_replication
 
     setup_logging(args.log_format, args.loglevel)  # Faust re-applies the same config when it starts
     try:
         settings = settings_from(args)
     except ValueError as exc:
-        raise SystemExit(f"riskstream worker: {exc}")
+        config_error(str(exc), "worker")
     detector = build_detector(args, wrap=TimedScorer)
     if detector.config.retention_days > settings.retention_days:
         detector.config = replace(detector.config, retention_days=settings.retention_days)
     set_build_info("worker", detector.model_version, detector.config.version)
     settings = with_replication(settings)
     ensure_topics(settings)
+    bound_internal_topics(settings)
     app = create_app(settings, detector)
     state = app.ops_state
     ops = start_ops_server(args.metrics_port, lambda: (state["ready"], {k: v for k, v in state.items() if k != "ready"}),

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 from stream.core.stages import BY_KEY, PATHWAY_CATEGORY, STAGES
 from stream.core.trajectory import Reading
+from stream.core.typecheck import check_types
 from stream.core.window import Evidence, UserWindow
 from stream.taxonomy import CATEGORIES, SUPPORT_CATEGORIES
 
@@ -90,6 +91,7 @@ class PolicyConfig:
         unknown = set(values) - known
         if unknown:
             raise ValueError(f"unknown policy setting(s): {', '.join(sorted(unknown))}")
+        check_types(cls, values)
         values = dict(values)
         if "zdr_tenants" in values:
             values["zdr_tenants"] = frozenset(values["zdr_tenants"])

@@ -68,6 +68,10 @@ def dead_letter_reason(record: dict) -> str:
         return "invalid_json"
     if reason.startswith("expected a JSON object"):
         return "not_an_object"
+    for prefix, label in (("record too large", "too_large"), ("nested deeper", "too_deep"),
+                          ("processing error", "processing_error")):
+        if reason.startswith(prefix):
+            return label
     return "other"
 
 
