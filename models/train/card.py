@@ -356,7 +356,7 @@ def main() -> None:
     thr_lines = ["| category | encoder (English and other non-CJK turns) | n-gram stage (CJK turns) |", "|---|---:|---:|"]
     for c in CATEGORIES:
         thr_lines.append(f"| {c} | {scorers['cascade'].threshold_map[c]:.3f} | {scorers['cheap'].threshold_map[c]:.3f} |")
-    from models.train.train_encoder import L2_GRID, LOOKALIKE_FPR, MAX_BENIGN_FPR
+    from models.train.lofo import L2_GRID, LOOKALIKE_FPR, MAX_BENIGN_FPR
     text = STATIC_HEAD.format(
         version=man.get("version"),
         files_table="\n".join(files),

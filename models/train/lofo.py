@@ -17,6 +17,12 @@ from stream.scoring.metrics import auprc, f1_at
 from stream.taxonomy import CATEGORIES
 
 K = len(CATEGORIES)
+# The protocol's choices (the encoder heads, models/train/train_encoder.py):
+L2_GRID = (1e-5, 1e-4, 1e-3)  # chosen by out-of-family any-category AUPRC ...
+SELECT_FOLDS = 6  # ... on families dealt into this many folds
+MAX_BENIGN_FPR = 0.02  # per category, on out-of-family rows of ordinary benign sources
+LOOKALIKE_FAMILIES = ("orbench", "coconot")  # over-refusal look-alikes and contrast sets (safe)
+LOOKALIKE_FPR = 0.15  # per category, on out-of-family look-alike rows
 
 
 def sigmoid(z):

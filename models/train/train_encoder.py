@@ -17,6 +17,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from models.train import export, lofo
+from models.train.lofo import L2_GRID, LOOKALIKE_FAMILIES, LOOKALIKE_FPR, MAX_BENIGN_FPR, SELECT_FOLDS
 from models.train.embed import EmbeddingCache
 from models.train.encoder_rows import encoder_rows, source_mass
 from models.train.heads import fit_logistic, logits
@@ -29,11 +30,6 @@ MODELS = REPO / "models"
 CACHE = REPO / ".cache" / "enc"
 ENC_FILE = "encoder_minilm_int8.onnx"
 MAX_TOKENS = 128
-L2_GRID = (1e-5, 1e-4, 1e-3)  # chosen by out-of-family any-category AUPRC
-SELECT_FOLDS = 6
-MAX_BENIGN_FPR = 0.02  # per category, on out-of-family rows of ordinary benign sources
-LOOKALIKE_FAMILIES = ("orbench", "coconot")  # over-refusal look-alikes and contrast sets (safe)
-LOOKALIKE_FPR = 0.15  # per category, on out-of-family look-alike rows
 K = len(CATEGORIES)
 
 
