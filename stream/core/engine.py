@@ -13,7 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from stream.core import context
+from stream.core import context, framing
 from stream.core import policy as pol
 from stream.core.cases import build_case_event, case_id_for
 from stream.core.effects import Effect
@@ -80,7 +80,8 @@ class Detector:
             scores, contextual = self._with_context(ctx, turn, score)
             stages = detect_stages(turn.text, scores)
             self._remember_context(ctx, turn, scores)
-            out.update(scores=scores, contextual=contextual, stages=[f"{st.pathway}:{st.name}" for st in stages])
+            out.update(scores=scores, contextual=contextual, stages=[f"{st.pathway}:{st.name}" for st in stages],
+                       framing=list(framing.read_text(turn.text)))
         return out
 
     @staticmethod
@@ -111,10 +112,14 @@ class Detector:
         if turn.prescored is not None:
             scores, contextual = turn.prescored["scores"], turn.prescored["contextual"]
             stages = [BY_KEY[k] for k in turn.prescored["stages"] if k in BY_KEY]
+            flags = tuple(turn.prescored.get("framing") or (False, False, False))
         else:
             scores, contextual = self._with_context(self._context_for(window, turn), turn, score)
             stages = detect_stages(turn.text, scores)
             self._remember_context(self._context_for(window, turn, create=True), turn, scores)
+            flags = framing.read_text(turn.text)
+        framed = framing.reframe(flags, scores, stages, pol.holds_self_harm(window, turn.ts, cfg), cfg.third_party_cap)
+        scores, stages = framed.scores, framed.stages
         for st in stages:
             window.stages[f"{st.pathway}:{st.name}"] = [turn.ts, turn.event_id]
         effects = [Effect("score", turn.user_id, self._score_payload(turn, score, contextual, stages, scores))]
@@ -138,7 +143,8 @@ class Detector:
             push_bounded(window.evidence, evidence, cfg.evidence_limit)
 
         flags = {c: scores[c] >= self.thresholds[c] for c in CATEGORIES}
-        trigger = pol.evaluate(window, scores, flags, {st.pathway for st in stages}, turn.ts, cfg, ban, reading)
+        trigger = pol.evaluate(window, scores, flags, {st.pathway for st in stages}, turn.ts, cfg, ban, reading,
+                               turn.event_id)
         if trigger is not None and evidence is not None:
             case_effect = self._case_effect(window, turn, trigger, evidence)
             if case_effect is not None:
@@ -216,7 +222,8 @@ class Detector:
             prio = 1 if trigger.rule == "ban-evasion" else pol.priority(sev, imm)  # evaders are reviewed first
             case = OpenCase(case_id=case_id_for(window.user_id, turn.event_id), opened_at=turn.ts, updated_at=turn.ts,
                             last_emitted_at=turn.ts, categories=cats, severity=sev, priority=prio,
-                            route=pol.route(cats), rule=trigger.rule, evidence_ids=[evidence.event_id])
+                            route=pol.route(cats), rule=trigger.rule,
+                            evidence_ids=[i for i in trigger.cites if i != evidence.event_id] + [evidence.event_id])
             window.case = case
             event = "open"
         else:
@@ -226,7 +233,8 @@ class Detector:
             worsened = prio < case.priority or set(cats) != set(case.categories)
             case.categories, case.severity, case.priority, case.route = cats, sev, prio, pol.route(cats)
             case.updated_at = turn.ts
-            push_bounded(case.evidence_ids, evidence.event_id, cfg.evidence_limit)
+            for i in [i for i in trigger.cites if i not in case.evidence_ids] + [evidence.event_id]:
+                push_bounded(case.evidence_ids, i, cfg.evidence_limit)
             if not worsened and turn.ts - case.last_emitted_at < cfg.cooldown_minutes * 60:
                 return None  # evidence kept in state; no new event inside the cooldown
             event = "update"
@@ -237,7 +245,7 @@ class Detector:
     def _score_payload(self, turn: Turn, score: TextScore, contextual: bool, stages: list,
                        scores: dict[str, float] | None = None) -> dict:
         final = scores or score.category_scores
-        flags = score.categories if not contextual else {c: final[c] >= self.thresholds[c] for c in CATEGORIES}
+        flags = score.categories if final == score.category_scores else {c: final[c] >= self.thresholds[c] for c in CATEGORIES}
         payload = {
             "event_id": turn.event_id,
             "user_id": turn.user_id,

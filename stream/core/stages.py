@@ -96,13 +96,13 @@ _VIOLENT_CALL = (
     r"\bwhy (?:isn'?t|is|aren'?t|are) (?:he|she|they|that \w+) (?:not )?(?:dead|hanged|hung|executed) yet\b",
     r"\bkill (?:em|'em|them) al+\b", r"\bgallows for\b", r"\bput (?:\w+ ){1,3}in front of a firing squa",
     r"\b(?:i|we)(?:'ll| will|'m going to| am going to| are going to|'re going to|'re gonna| gonna) (?:personally )?"
-    r"(?:kill|shoot|stab|firebomb|burn|murder|rape|strangle|behead) (?:you|u|ya|him|her|them|your|his|their)\b" + _NOT_PLAY,
+    r"(?:kill|shoot|stab|firebomb|burn|murder|rape|strangle|behead|hurt|beat|attack|punch|choke) (?:you|u|ya|him|her|them|your|his|their)\b" + _NOT_PLAY,
 )
 
 STAGES: tuple[Stage, ...] = (
     # violence pathway
     Stage("violence", "grievance", 1, 0.5, _p(
-        r"\bhumiliat", r"\blaugh(?:ed|ing)? at me\b", r"\btreat(?:ed|s)? me like\b", r"\bsick of (?:being|them|him|her)",
+        r"\bhumiliat", r"\blaugh(?:s|ed|ing)? at me\b", r"\btreat(?:ed|s)? me like\b", r"\bsick of (?:being|them|him|her)",
         r"\b(?:ruined|destroyed) my life\b", r"\bthey (?:all )?(?:hate|mock|bully|bullied) me\b", r"\bunfair(?:ly)? (?:fired|treated)",
         r"\bfired me\b", r"\bbetrayed me\b", r"\bnobody respects me\b", r"他们都看不起我", r"欺负我")),
     Stage("violence", "ideation", 2, 1.0, _p(
