@@ -37,7 +37,7 @@ def test_explicit_harm_to_a_person_still_opens_on_one_turn():
 
 def test_a_stage_on_the_same_turn_corroborates_a_violent_reading():
     cases, _ = run([turn(1, "[violence=0.95] I'm going to stab him")])
-    assert len(cases) == 1 and cases[0]["categories"] == ["violence"]
+    assert len(cases) == 1 and "violence" in cases[0]["categories"]
 
 
 def test_an_earlier_turn_with_real_signal_corroborates_and_is_cited():

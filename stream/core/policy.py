@@ -232,6 +232,8 @@ def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: Pol
         names = tuple(name for _, name, _ in seen)
         if pathway == "self-harm" and ({"intent", "plan"} & set(names)):
             cats = cats + ["self-harm/intent"]
+        if pathway == "violence" and "imminence" in names:  # a climbed pathway that is now imminent is a threat
+            cats = ["harassment/threatening"] + cats
         cites = tuple(dict.fromkeys(ev for key, (ts, ev) in sorted(window.stages.items(), key=lambda kv: kv[1][0])
                                     if key.startswith(pathway + ":") and ts >= now - cfg.stage_window_days * 86400))
         trig = Trigger("escalation", list(cats), pathway, names, min(1.0, total / 4.0), max(r for r, _, _ in seen) / length,

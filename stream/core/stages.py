@@ -107,7 +107,7 @@ STAGES: tuple[Stage, ...] = (
         r"\bfired me\b", r"\bbetrayed me\b", r"\bnobody respects me\b", r"他们都看不起我", r"欺负我")),
     Stage("violence", "ideation", 2, 1.0, _p(
         r"\b(?:make|made) (?:them|him|her|everyone) pay\b", r"\bwill (?:all )?regret\b", r"\bget (?:back at|revenge on|even with)\b",
-        r"\brevenge\b", r"\bwant(?:s)? to (?:hurt|kill|destroy|punish) " + _TARGET + r"\b", r"\bthey (?:will|are going to) pay\b",
+        r"\brevenge\b", r"\b(?:get|gets|getting) what'?s coming to (?:him|her|them)\b", r"\bwant(?:s)? to (?:hurt|kill|destroy|punish) " + _TARGET + r"\b", r"\bthey (?:will|are going to) pay\b",
         r"\bdeserves? to (?:die|suffer)\b", r"\bthinking (?:about|of) (?:hurting|killing) ", r"报复", r"让他们付出代价",
         *_VIOLENT_CALL)),
     Stage("violence", "research", 3, 1.0, _p(
@@ -119,7 +119,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("violence", "planning", 4, 1.0, _p(
         r"\bwhen is (?:the|his|her) .{0,30}\b(?:most crowded|empty|busiest|alone)\b", r"\bwhere (?:he|she|they) (?:parks?|lives?|works?)\b",
         r"\b(?:his|her|their) (?:daily )?(?:schedule|routine)\b", r"\bsecurity (?:guards?|cameras?) (?:at|in)\b",
-        r"\bwhat time does (?:he|she) (?:leave|arrive|get)\b", r"\bfloor ?plan of\b", r"\bi know where (?:he|she|they) (?:lives?|parks?)\b"),
+        r"\bwhat time does (?:he|she) (?:leave|arrive|get)\b", r"\bfloor ?plan of\b", r"\bi know where (?:he|she|they) (?:lives?|parks?)\b",
+        r"\bi know (?:which|what) car is (?:his|hers|theirs)\b"),
         gate=(("violence", 0.02), ("harassment", 0.1))),
     Stage("violence", "imminence", 5, 1.5, _p(
         r"\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend)|on monday|next week)\b.{0,60}\b(?:shoot|kill|stab|hurt|attack|bomb|do it)\b",
