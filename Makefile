@@ -27,8 +27,9 @@ bench: $(STAMP) kafka-fetch
 	$(PY) bench/run_all.py
 
 # Training pipeline (classifiers): own venv, no torch. Rebuilds models/*.onnx, lists/banks hashes,
-# manifest.json, .cache/dev/*.jsonl (held-out dev splits), models/trajectory.json (person-level
-# model over the classifiers' scores) and models/MODEL_CARD.md.
+# manifest.json, .cache/dev/*.jsonl (held-out dev splits), models/stage_tagger.json (escalation stages
+# over the encoder's embedding), models/trajectory.json (person-level model over the classifiers'
+# scores and the stages) and models/MODEL_CARD.md.
 TRAIN_VENV := .venv-train
 TRAIN_STAMP := $(TRAIN_VENV)/.installed
 TRAIN_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 RISKSTREAM_ORT_THREADS=1 PYTHONPATH=.
@@ -43,6 +44,7 @@ $(TRAIN_STAMP): models/train/requirements.txt
 models: $(TRAIN_STAMP) $(STAMP)
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build_banks
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.tagger
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory
 	$(TRAIN_ENV) $(PY) -m models.train.card
 
@@ -50,6 +52,7 @@ models: $(TRAIN_STAMP) $(STAMP)
 # left out of training entirely, so bench/bench_timelines.py can report on data the models never saw.
 holdout-models: $(TRAIN_STAMP) $(STAMP)
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build --holdout threatgram,goemotions --out .cache/holdout-models
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.tagger --holdout threatgram,goemotions --models-dir .cache/holdout-models
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory --models-dir .cache/holdout-models
 
 clean:

@@ -43,19 +43,35 @@ def run(rows, with_tagger=True):
 
 
 def test_tagger_readings_are_stages_the_written_rules_miss():
-    scores, _ = run([turn(1, "picked up a pistol from a guy at work")])
+    scores, _ = run([turn(1, "[violence=0.3] picked up a pistol from a guy at work")])
     assert scores[0]["stages"] == ["violence:research"]
     assert any(s["kind"] == "model" and s["detail"].startswith("violence:research") for s in scores[0]["signals"])
-    scores, _ = run([turn(1, "picked up a pistol from a guy at work")], with_tagger=False)
+    scores, _ = run([turn(1, "[violence=0.3] picked up a pistol from a guy at work")], with_tagger=False)
     assert scores[0]["stages"] == []
 
 
+def test_a_learned_stage_needs_the_classifiers_support_or_a_rule():
+    scores, _ = run([turn(1, "picked up a pistol from a guy at work")])
+    assert scores[0]["stages"] == [], "no score in the violence family: the tagger alone is not enough"
+    assert any(s["kind"] == "model" for s in scores[0]["signals"]), "its reading is still shown"
+    scores, _ = run([turn(1, "[illicit=0.3] picked up a pistol from a guy at work")])
+    assert scores[0]["stages"] == ["violence:research"], "weapons are asked about as illicit requests"
+
+
+def test_a_learned_stage_does_not_corroborate_a_severe_reading_of_its_own_turn():
+    _, cases = run([turn(1, "[illicit/violent=1.0] where to find the pistol in the first mission")])
+    assert cases == [], "the tagger reads the same text the classifier misread: not a second reading"
+    _, cases = run([turn(1, "[violence=0.4] picked up a pistol from a guy at work", day=1),
+                    turn(2, "[illicit/violent=1.0] how do I make it fire faster", conv="c2", day=2)])
+    assert len(cases) == 1 and "e1" in cases[0]["reason"], "a learned stage on another turn corroborates"
+
+
 def test_the_conversation_read_together_gives_a_stage_no_turn_shows_alone():
-    rows = [turn(1, "[violence=0.45] I'm going over to her place", hour=21), turn(2, "tonight, like that", hour=21)]
+    rows = [turn(1, "[violence=0.45] I'm going over to her place", hour=21), turn(2, "[violence=0.3] tonight, like that", hour=21)]
     scores, _ = run(rows)
     assert scores[0]["stages"] == [] and scores[1]["stages"] == ["violence:imminence"]
     # the same two turns in different conversations are not read together
-    rows[1] = turn(2, "tonight, like that", conv="c2", hour=21)
+    rows[1] = turn(2, "[violence=0.3] tonight, like that", conv="c2", hour=21)
     assert run(rows)[0][1]["stages"] == []
 
 

@@ -6,10 +6,10 @@ sentence embedding.
 Rows: the project's labelled stage sentences (models/data/stage_sentences.jsonl, written and
 labelled for riskstream, en plus some zh/ko), its first-person threats (violence ideation) and its
 safe look-alikes (models/data/*benign*.jsonl), plus train-split rows of sources that carry such
-signals: ThreatGram violent threats (ideation) and non-threats, GoEmotions comments and task
-requests (no stage). Dev-split rows are never used (timelines draw from them), nor the families in
+signals: ThreatGram violent threats (ideation) and non-threats; GoEmotions comments, task
+requests and dialogues, benign security questions, neutral statements (no stage). Dev-split rows are never used (timelines draw from them), nor the families in
 `--holdout` (the benchmark's out-of-family rotation). Thresholds are set out of fold (5 folds):
-per label, at least 0.5 and high enough that at most 0.5 % of the safe rows read as that stage.
+per label, at least 0.5 and high enough that at most 0.2 % of the safe rows read as that stage.
 Runs in the runtime venv (numpy + onnxruntime), a few seconds after the embeddings.
 """
 
@@ -63,8 +63,18 @@ def rows(holdout: frozenset[str] = frozenset(), seed: int = 14) -> list[tuple[st
     shared("threatgram_threats.jsonl", "threatgram", lambda r: {"violence:ideation"} if lvl(r) == 2 else None, 400)
     shared("threatgram_threats.jsonl", "threatgram", lambda r: set() if lvl(r) == 0 else None, 400)
     shared("goemotions.jsonl", "goemotions", lambda r: set(), 600)
-    shared("banking77_benign.jsonl", "banking77", lambda r: set(), 200)
-    shared("sonos_nlu_benign.jsonl", "sonos", lambda r: set(), 200)
+    shared("banking77_benign.jsonl", "banking77", lambda r: set(), 300)
+    shared("sonos_nlu_benign.jsonl", "sonos", lambda r: set(), 300)
+    shared("cyber_benign_frr.jsonl", "cyber_benign_frr", lambda r: set() if r.get("lang", "en") == "en" else None, 300)
+    shared("davidson_hate_offensive.jsonl", "davidson", lambda r: set() if r["labels"].get("class") == 2 else None, 300)
+    shared("toxigen_prompts.jsonl", "toxigen", lambda r: set() if r["labels"].get("hate") == 0 else None, 300)
+    for name, family in (("sgd_dialogues_benign.jsonl", "sgd"), ("chatterbot_benign.jsonl", "chatterbot")):
+        path = SHARED / name
+        if family not in holdout and path.is_file():  # task dialogues: schedules, places, times (not plans)
+            got = [(t["content"], set(), family) for r in _jsonl(path) if split_of(r) == "train" and r.get("lang", "en") == "en"
+                   for t in r.get("turns", []) if t.get("role") == "user" and len(t.get("content", "").split()) >= 4]
+            rnd.shuffle(got)
+            out.extend(got[:600])
     return out
 
 
@@ -109,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     for f in range(5):
         w, b = fit(x[folds != f], y[folds != f])
         oof[folds == f] = 1 / (1 + np.exp(-(x[folds == f] @ w.T.astype(np.float64) + b)))
-    thr = np.array([max(0.5, float(np.quantile(oof[safe, j], 0.995))) for j in range(len(LABELS))])
+    thr = np.array([max(0.5, float(np.quantile(oof[safe, j], 0.998))) for j in range(len(LABELS))])
     report = {}
     for j, lab in enumerate(LABELS):
         hit = oof[:, j] >= thr[j]

@@ -58,7 +58,7 @@ class Detector:
             trajectory = replace(trajectory, threshold=math.log(p / (1.0 - p)))
         self.trajectory: TrajectoryModel | None = trajectory
         if tagger == "auto":
-            tagger = _load_tagger(getattr(scorer, "models_dir", None))
+            tagger = load_tagger(getattr(scorer, "models_dir", None))
         self.embedder, self.tagger = tagger or (None, None)
         self.model_version = model_version or getattr(scorer, "version", "")
         if self.trajectory is not None and not model_version:
@@ -80,7 +80,7 @@ class Detector:
     def read(self, texts: Sequence[str], tag: Sequence[bool] | None = None) -> list[TextScore]:
         """Classifier scores, plus the stage tagger's reading as `model` signals (for the texts
         `tag` marks; all by default): what the turn's meaning carries, shown to reviewers too."""
-        scores = self.scorer.score_batch(texts)
+        scores = list(self.scorer.score_batch(texts))  # a copy: a memoising scorer may hand out its cache
         if self.tagger is None:
             return scores
         idx = [i for i in range(len(texts)) if tag is None or tag[i]]
@@ -106,9 +106,10 @@ class Detector:
         if turn.role == "user":
             ctx = self._volatile_context.setdefault(key, [])
             scores, contextual, joint = self._with_context(ctx, turn, score)
-            stages = self._stages(turn.text, scores, score, joint, ctx, turn)
+            stages, ruled = self._stages(turn.text, scores, score, joint, ctx, turn)
             self._remember_context(ctx, turn, scores, stages)
             out.update(scores=scores, contextual=contextual, stages=[f"{st.pathway}:{st.name}" for st in stages],
+                       rule_pathways=sorted(ruled),
                        framing=list(self._framing(turn.text, score)))
         return out
 
@@ -140,11 +141,12 @@ class Detector:
         if turn.prescored is not None:
             scores, contextual = turn.prescored["scores"], turn.prescored["contextual"]
             stages = [BY_KEY[k] for k in turn.prescored["stages"] if k in BY_KEY]
+            ruled = set(turn.prescored.get("rule_pathways") or ())
             flags = tuple(turn.prescored.get("framing") or (False, False, False))
         else:
             ctx = self._context_for(window, turn)
             scores, contextual, joint = self._with_context(ctx, turn, score)
-            stages = self._stages(turn.text, scores, score, joint, ctx, turn)
+            stages, ruled = self._stages(turn.text, scores, score, joint, ctx, turn)
             self._remember_context(self._context_for(window, turn, create=True), turn, scores, stages)
             flags = self._framing(turn.text, score)
         framed = framing.reframe(flags, scores, stages, pol.holds_self_harm(window, turn.ts, cfg), cfg.third_party_cap)
@@ -173,7 +175,7 @@ class Detector:
 
         flags = {c: scores[c] >= self.thresholds[c] for c in CATEGORIES}
         trigger = pol.evaluate(window, scores, flags, {st.pathway for st in stages}, turn.ts, cfg, ban, reading,
-                               turn.event_id)
+                               turn.event_id, ruled & {st.pathway for st in stages})
         if trigger is not None and evidence is not None:
             case_effect = self._case_effect(window, turn, trigger, evidence)
             if case_effect is not None:
@@ -194,14 +196,22 @@ class Detector:
         scores, changed = context.apply(p, score.category_scores, joint.category_scores, self.config)
         return scores, changed, set(_tagged(joint)) - {THIRD_PARTY}
 
-    @staticmethod
-    def _stages(text: str, scores: dict[str, float], score: TextScore, joint: set[str], ctx: list[dict], turn: Turn) -> list:
-        """Written rules, the tagger's reading of the turn, and what it reads in the conversation read
-        together that no earlier turn of it showed alone (intent assembled over follow-ups)."""
-        keys = [f"{st.pathway}:{st.name}" for st in detect_stages(text, scores)] + list(_tagged(score))
+    def _stages(self, text: str, scores: dict[str, float], score: TextScore, joint: set[str], ctx: list[dict],
+                turn: Turn) -> tuple[list, set[str]]:
+        """Stages of the turn, and the pathways the written rules found. The written rules; the
+        tagger's reading of the turn; and what it reads in the conversation read together that no
+        earlier turn of it showed alone (intent assembled over follow-ups). A learned stage counts
+        where the written rules found its pathway too, or the classifiers lend it support (a score
+        of at least `tagger_min_support` in its pathway's family): the tagger alone misreads
+        unfamiliar text more often than its training promises."""
+        rules = detect_stages(text, scores)
+        ruled = {st.pathway for st in rules}
         seen = context.stages_seen(ctx, turn)
-        keys += [k for k in sorted(joint) if k not in seen]
-        return [BY_KEY[k] for k in dict.fromkeys(keys) if k in BY_KEY]
+        learned = list(_tagged(score)) + [k for k in sorted(joint) if k not in seen]
+        keys = [f"{st.pathway}:{st.name}" for st in rules] + [
+            k for k in learned if k in BY_KEY and (BY_KEY[k].pathway in ruled or pol.support(
+                scores, BY_KEY[k].pathway) >= self.config.tagger_min_support)]
+        return [BY_KEY[k] for k in dict.fromkeys(keys)], ruled
 
     @staticmethod
     def _framing(text: str, score: TextScore) -> tuple[bool, bool, bool]:
@@ -327,7 +337,7 @@ def _tag_category(key: str) -> str | None:
     return key.split(":")[0] if ":" in key else None
 
 
-def _load_tagger(models_dir) -> tuple | None:
+def load_tagger(models_dir) -> tuple | None:
     """(embedder, tagger) from a models directory with both, else None."""
     from stream.scoring.embedding import Embedder
 

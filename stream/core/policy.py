@@ -81,6 +81,7 @@ class PolicyConfig:
     buildup_min_score: float = 0.2  # build-up: read the conversation together once a part scores this high...
     buildup_margin: float = 0.2  # ...and count it where together it scores this much above every part alone
     signal_score: float = 0.5  # a turn carries real signal at this score (or with a stage): corroboration, patterns
+    tagger_min_support: float = 0.2  # a learned stage needs this classifier score in its pathway's family (or a rule)
     third_party_cap: float = 0.3  # the most a reading of someone else's risk (or a re-read means question) keeps
     pattern_min_span_minutes: float = 30.0  # a pattern's turns span this long, or more than one conversation
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
@@ -146,6 +147,13 @@ def related(a: str, b: str) -> bool:
     return a == b or any(a in f and b in f for f in FAMILIES)
 
 
+def support(scores: dict[str, float], pathway: str) -> float:
+    """The classifiers' support for a pathway: the highest score in its category's family (for
+    violence also illicit: weapons and poisons are asked about as illicit requests)."""
+    cat = PATHWAY_CATEGORY.get(pathway, pathway)
+    return max((v for c, v in scores.items() if related(c, cat) or (cat == "violence" and c == "illicit")), default=0.0)
+
+
 def carries_signal(e: Evidence, categories, cfg: PolicyConfig) -> bool:
     """The evidence turn carries real signal for any of `categories`: a stage on a related pathway,
     or a score at least `signal_score` in a related category."""
@@ -163,15 +171,19 @@ def holds_self_harm(window: UserWindow, now: float, cfg: PolicyConfig) -> bool:
 
 def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict[str, bool],
              new_pathways: set[str], now: float, cfg: PolicyConfig, ban: dict | None = None,
-             reading: Reading | None = None, event_id: str = "") -> Trigger | None:
+             reading: Reading | None = None, event_id: str = "", ruled: set[str] | None = None) -> Trigger | None:
     """Decide from the updated window and the newest turn (`event_id`, already in the evidence ring)
     whether a case is warranted. `reading` is the trajectory model's view of the window (None when
-    no model is loaded: the fixed accumulation threshold applies instead)."""
+    no model is loaded: the fixed accumulation threshold applies instead). `ruled`: the pathways
+    of the newest turn's stages that written rules found (default: all of them); only those
+    corroborate a severe reading of the same turn, since the tagger reads the same embedding the
+    classifier misread."""
     if ban is not None:  # a new account of a banned person: reviewed on its first turn
         cats = [c for c in ban.get("categories") or [] if c in CATEGORIES] or ["harassment"]
         return Trigger("ban-evasion", cats, strength=1.0, stage_imminence=1.0)
     escalation = _escalation(window, new_pathways, now, cfg)
-    severe = _severe(window, turn_scores, turn_flags, new_pathways, now, cfg, event_id)
+    severe = _severe(window, turn_scores, turn_flags, new_pathways, new_pathways if ruled is None else ruled, now, cfg,
+                     event_id)
     if severe is not None:
         if escalation is not None:  # keep the pathway context for priority and the reason
             return Trigger("severe-turn", sorted(set(severe.categories) | set(escalation.categories), key=CATEGORIES.index),
@@ -194,8 +206,8 @@ def _merge(*groups: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for g in groups for i in g))
 
 
-def _severe(window: UserWindow, scores: dict[str, float], flags: dict[str, bool], new_pathways: set[str], now: float,
-            cfg: PolicyConfig, event_id: str) -> Trigger | None:
+def _severe(window: UserWindow, scores: dict[str, float], flags: dict[str, bool], new_pathways: set[str],
+            ruled: set[str], now: float, cfg: PolicyConfig, event_id: str) -> Trigger | None:
     """One severe reading: a case when it is explicit harm, or corroborated by a stage on the turn or
     an earlier turn with real signal in a related category; a turn with real signal likewise
     corroborates an earlier severe reading that stood alone."""
@@ -205,7 +217,7 @@ def _severe(window: UserWindow, scores: dict[str, float], flags: dict[str, bool]
               and cfg.weights.get(c, 0.5) >= cfg.severe_min_weight]
     if severe:
         alone = [c for c in severe if c in EXPLICIT]
-        backed = [c for c in severe if c not in EXPLICIT and any(related(p, c) for p in new_pathways)]
+        backed = [c for c in severe if c not in EXPLICIT and any(related(p, c) for p in ruled)]
         cites = tuple(e.event_id for e in earlier if carries_signal(e, [c for c in severe if c not in EXPLICIT], cfg))
         cats = alone + backed + ([c for c in severe if c not in alone + backed] if cites else [])
         if cats:

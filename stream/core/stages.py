@@ -104,7 +104,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("violence", "grievance", 1, 0.5, _p(
         r"\bhumiliat", r"\blaugh(?:s|ed|ing)? at me\b", r"\btreat(?:ed|s)? me like\b", r"\bsick of (?:being|them|him|her)",
         r"\b(?:ruined|destroyed) my life\b", r"\bthey (?:all )?(?:hate|mock|bully|bullied) me\b", r"\bunfair(?:ly)? (?:fired|treated)",
-        r"\bfired me\b", r"\bbetrayed me\b", r"\bnobody respects me\b", r"他们都看不起我", r"欺负我")),
+        r"\bfired me\b", r"\bbetrayed me\b", r"\b(?:keeps|keep|kept) (?:ignoring|avoiding|blanking) me\b",
+        r"\b(?:blocked|ghosted|dumped) me (?:on|after|everywhere|for)\b", r"\bnobody respects me\b", r"他们都看不起我", r"欺负我")),
     Stage("violence", "ideation", 2, 1.0, _p(
         r"\b(?:make|made) (?:them|him|her|everyone) pay\b", r"\bwill (?:all )?regret\b", r"\bget (?:back at|revenge on|even with)\b",
         r"\brevenge\b", r"\b(?:get|gets|getting) what'?s coming to (?:him|her|them)\b", r"\bwant(?:s)? to (?:hurt|kill|destroy|punish) " + _TARGET + r"\b", r"\bthey (?:will|are going to) pay\b",

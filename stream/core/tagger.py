@@ -37,8 +37,11 @@ LABELS: tuple[str, ...] = tuple(f"{st.pathway}:{st.name}" for st in STAGES) + (T
 _CLAUSES = re.compile(r"[.;!?,，。；！？]+\s*|\s+(?:and|but|so|then)\s+", re.I)
 
 
-def pieces(text: str, limit: int = 4) -> list[str]:
-    """The text, then its clauses (at most `limit`, each of at least two words) when it has several."""
+def pieces(text: str, limit: int = 3, max_words: int = 40) -> list[str]:
+    """The text, then its clauses (at most `limit`, each of at least two words) when it has several
+    and is a chat turn rather than a long post (at most `max_words`: each piece costs an encoder pass)."""
+    if len(text.split()) > max_words:
+        return [text]
     parts = [p.strip() for p in _CLAUSES.split(text) if len(p.strip().split()) >= 2 or len(p.strip()) >= 4]
     return [text] + (parts[:limit] if len(parts) > 1 else [])
 
