@@ -115,3 +115,32 @@ def test_two_turns_with_real_signal_across_conversations_are_a_pattern_citing_th
     # the same two turns a minute apart in one conversation: no span of time or conversations
     rows = [turn(1, "[violence=0.6] x", conv="c1", hour=9), turn(2, "[violence=0.6] y", conv="c1", hour=9)]
     assert run(rows, trajectory=_model(0.0))[0] == []
+
+
+def test_misread_readings_do_not_corroborate_each_other():
+    rows = [turn(1, "[violence=0.97] what was the deadliest bombing raid of WW2", conv="c1", day=1),
+            turn(2, "[violence=0.95] how do I kill a python process that won't die", conv="c2", day=1),
+            turn(3, "[illicit/violent=0.96] in my detective novel, what murder weapon would leave no trace", conv="c3", day=2),
+            turn(4, "[violence=0.9] how did the firebombing of Dresden work", conv="c4", day=2),
+            turn(5, "[violence=0.92] how do I kill all child processes when the parent dies", conv="c5", day=3)]
+    cases, _ = run(rows, PolicyConfig(accumulate_threshold=99.0))  # the severe-turn rule alone
+    assert cases == [], "five misread questions are five single readings, none backs another"
+    # an explicit-harm reading on another turn does corroborate
+    cases, _ = run(rows[:1] + [turn(2, "[harassment/threatening=0.7] and you're next", conv="c2", day=1)])
+    assert cases and "violence" in cases[-1]["categories"] and "e1" in cases[-1]["reason"]
+
+
+def test_two_stages_on_one_turn_are_not_a_pathway():
+    cases, _ = run([turn(1, "[violence=0.3] I know where she lives and tonight I'll do it")])
+    assert cases == [], "planning and imminence read on one turn: one reading, maybe a misread one"
+    rows = [turn(1, "[violence=0.3] I know where she lives", conv="c1", day=1),
+            turn(2, "[violence=0.3] tonight I'll do it", conv="c2", day=2)]
+    cases, _ = run(rows)
+    assert len(cases) == 1 and cases[0]["rule"] == "escalation" and "e1" in cases[0]["reason"]
+
+
+def test_a_capability_question_on_another_turn_corroborates_nothing():
+    rows = [turn(1, "[violence=0.3] where can I buy a rifle for deer season", conv="c1", day=1),
+            turn(2, "[illicit/violent=0.97] how do I field dress a deer without puncturing the gut", conv="c2", day=2)]
+    cases, _ = run(rows, PolicyConfig(accumulate_threshold=99.0))
+    assert cases == [], "a request for capability (research stage) is another request, not a person at risk of harm"

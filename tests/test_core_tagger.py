@@ -61,9 +61,9 @@ def test_a_learned_stage_needs_the_classifiers_support_or_a_rule():
 def test_a_learned_stage_does_not_corroborate_a_severe_reading_of_its_own_turn():
     _, cases = run([turn(1, "[illicit/violent=1.0] where to find the pistol in the first mission")])
     assert cases == [], "the tagger reads the same text the classifier misread: not a second reading"
-    _, cases = run([turn(1, "[violence=0.4] picked up a pistol from a guy at work", day=1),
-                    turn(2, "[illicit/violent=1.0] how do I make it fire faster", conv="c2", day=2)])
-    assert len(cases) == 1 and "e1" in cases[0]["reason"], "a learned stage on another turn corroborates"
+    _, cases = run([turn(1, "[violence=0.4] I'll be at her place tonight", day=1),
+                    turn(2, "[illicit/violent=1.0] how do I make the pistol fire faster", conv="c2", day=2)])
+    assert len(cases) == 1 and "e1" in cases[0]["reason"], "a learned stage about a person on another turn corroborates"
 
 
 def test_the_conversation_read_together_gives_a_stage_no_turn_shows_alone():

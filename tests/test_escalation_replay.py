@@ -11,6 +11,7 @@ import json
 import pytest
 
 from stream.cli import main
+from stream.schemas import first_error
 
 THREATS = {  # (grievance, ideation + the target's place, capability + imminence), one conversation a day
     "issue": ("my ex keeps ignoring me", "she will regret it, I know where she lives",
@@ -41,16 +42,22 @@ def turns_of(user: str, texts: tuple[str, ...], per_day: bool = True) -> list[di
 
 
 def replay(tmp_path, rows: list[dict]) -> list[dict]:
-    src, out = tmp_path / "turns.jsonl", tmp_path / "cases.jsonl"
+    src, out, scores = tmp_path / "turns.jsonl", tmp_path / "cases.jsonl", tmp_path / "scores.jsonl"
     src.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    assert main(["replay", "--input", str(src), "--cases", str(out), "--no-progress"]) == 0
-    return [json.loads(line) for line in out.read_text().splitlines()]
+    assert main(["replay", "--input", str(src), "--cases", str(out), "--scores", str(scores), "--no-progress"]) == 0
+    cases = [json.loads(line) for line in out.read_text().splitlines()]
+    for payload in [json.loads(line) for line in scores.read_text().splitlines()]:
+        assert first_error("turn-score", payload) is None  # the tagger's readings travel as `model` signals
+    for c in cases:
+        assert first_error("review-case", c) is None
+    return cases
 
 
 @pytest.mark.parametrize("name", sorted(THREATS))
 def test_a_threat_built_over_three_conversations_opens_a_priority_1_case_citing_all_three(tmp_path, name):
     rows = turns_of("t", THREATS[name])
     cases = replay(tmp_path, rows)
+    assert not [c for c in cases if c["trigger_event_id"] == "t-0"], "a grievance alone is no case"
     last = [c for c in cases if c["trigger_event_id"] == "t-2"]
     assert last, f"no case event on the threat itself: {[c['trigger_event_id'] for c in cases]}"
     c = last[-1]

@@ -91,7 +91,7 @@ class Detector:
         tags = self.tagger.tags(self.embedder.embed([p for parts in split for p in parts]), owner)
         for i, found in zip(idx, tags):
             if found:
-                extra = tuple(Signal("model", self.tagger.version, _tag_category(k), f"{k} {p:.2f}") for k, p in found.items())
+                extra = tuple(Signal("model", self.tagger.version, _tag_category(k), k) for k in found)
                 scores[i] = replace(scores[i], signals=scores[i].signals + extra)
         return scores
 
@@ -323,14 +323,10 @@ class Detector:
         return payload
 
 
-def _tagged(score: TextScore) -> dict[str, float]:
-    """The stage tagger's labels carried by a score's signals."""
-    out = {}
-    for sig in score.signals:
-        if sig.kind == "model" and sig.source_id.startswith("tagger-"):
-            key, p = sig.detail.split(" ")
-            out[key] = float(p)
-    return out
+def _tagged(score: TextScore) -> list[str]:
+    """The stage tagger's labels carried by a score's signals (the label alone: a probability would
+    differ in its last digits with batch composition, and drivers must agree)."""
+    return [sig.detail for sig in score.signals if sig.kind == "model" and sig.source_id.startswith("tagger-")]
 
 
 def _tag_category(key: str) -> str | None:

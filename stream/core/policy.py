@@ -73,7 +73,8 @@ class PolicyConfig:
     retention_days: float = 30.0  # a window idle this long (event time) is gone
     stage_window_days: float = 21.0  # stages older than this no longer count towards escalation
     escalation_threshold: float = 2.5  # summed stage weights on one pathway that open a case
-    min_stages: int = 2  # distinct stages needed (one stage alone is never a pattern)
+    min_stages: int = 2  # distinct stages needed (one stage alone is never a pattern)...
+    min_stage_turns: int = 2  # ...said in at least this many turns (one misread turn is not a pathway; self-harm intent is)
     context_turns: int = 2  # N: preceding user turns kept (redacted) for context scoring and reviewers
     context_max_words: int = 16  # a follow-up this short, referring back, inherits its context
     context_gap_minutes: float = 120.0  # context only from the same conversation, this recent
@@ -81,7 +82,7 @@ class PolicyConfig:
     buildup_min_score: float = 0.2  # build-up: read the conversation together once a part scores this high...
     buildup_margin: float = 0.2  # ...and count it where together it scores this much above every part alone
     signal_score: float = 0.5  # a turn carries real signal at this score (or with a stage): corroboration, patterns
-    tagger_min_support: float = 0.2  # a learned stage needs this classifier score in its pathway's family (or a rule)
+    tagger_min_support: float = 0.05  # a learned stage needs this classifier score in its pathway's family (or a rule)
     third_party_cap: float = 0.3  # the most a reading of someone else's risk (or a re-read means question) keeps
     pattern_min_span_minutes: float = 30.0  # a pattern's turns span this long, or more than one conversation
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
@@ -169,6 +170,21 @@ def holds_self_harm(window: UserWindow, now: float, cfg: PolicyConfig) -> bool:
         e.ts >= horizon and carries_signal(e, ["self-harm"], cfg) for e in window.evidence)
 
 
+def corroborates(e: Evidence, categories, cfg: PolicyConfig) -> bool:
+    """The evidence turn backs a severe reading in `categories` from another turn: a stage about a
+    person on a related pathway, or an explicit-harm reading (a threat, self-harm intent) at least
+    `signal_score` in a related category. Another reading of the kind that gets misread (a second
+    game question read as violent, a second over-cautious illicit reading) is not corroboration."""
+    return any(related(s.split(":")[0], c) for s in e.stages if s.split(":")[1] not in _REQUEST_STAGES
+               for c in categories) or any(
+        v >= cfg.signal_score and k in EXPLICIT and related(k, c) for k, v in e.scores.items() for c in categories)
+
+
+# Stages that are requests (capability, means): a gamer's or a hunter's questions look like them, so
+# they corroborate nothing; the stages about a person (a grievance, a target, a plan, a state of mind) do.
+_REQUEST_STAGES = frozenset({"research", "plan"})
+
+
 def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict[str, bool],
              new_pathways: set[str], now: float, cfg: PolicyConfig, ban: dict | None = None,
              reading: Reading | None = None, event_id: str = "", ruled: set[str] | None = None) -> Trigger | None:
@@ -218,11 +234,13 @@ def _severe(window: UserWindow, scores: dict[str, float], flags: dict[str, bool]
     if severe:
         alone = [c for c in severe if c in EXPLICIT]
         backed = [c for c in severe if c not in EXPLICIT and any(related(p, c) for p in ruled)]
-        cites = tuple(e.event_id for e in earlier if carries_signal(e, [c for c in severe if c not in EXPLICIT], cfg))
-        cats = alone + backed + ([c for c in severe if c not in alone + backed] if cites else [])
-        if cats:
+        misread = [c for c in severe if c not in EXPLICIT]
+        backers = [e.event_id for e in earlier if corroborates(e, misread, cfg)]
+        cats = alone + backed + ([c for c in severe if c not in alone + backed] if backers else [])
+        if cats:  # cite the earlier turns of the pattern, the requests among them too
+            cites = tuple(e.event_id for e in earlier if e.event_id in backers or carries_signal(e, cats, cfg))
             return Trigger("severe-turn", sorted(cats, key=CATEGORIES.index), cites=cites[-4:])
-    now_strong = [c for c in CATEGORIES if scores.get(c, 0.0) >= cfg.signal_score] + sorted(new_pathways)
+    now_strong = [c for c in EXPLICIT if scores.get(c, 0.0) >= cfg.signal_score] + sorted(new_pathways)
     if not now_strong:
         return None
     for e in reversed(earlier):  # an earlier severe reading that stood alone, now backed by this turn
@@ -240,6 +258,11 @@ def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: Pol
         total = sum(w for _, _, w in seen)
         if pathway not in new_pathways or len(seen) < cfg.min_stages or total < cfg.escalation_threshold:
             continue
+        turns = {ev for key, (ts, ev) in window.stages.items() if key.startswith(pathway + ":")
+                 and ts >= now - cfg.stage_window_days * 86400}
+        names = {name for _, name, _ in seen}
+        if len(turns) < cfg.min_stage_turns and not (pathway == "self-harm" and "intent" in names):
+            continue  # stated self-harm intent is explicit on one turn (and goes to support, not enforcement)
         cats, length = PATHWAYS[pathway]
         names = tuple(name for _, name, _ in seen)
         if pathway == "self-harm" and ({"intent", "plan"} & set(names)):
