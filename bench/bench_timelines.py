@@ -167,12 +167,12 @@ def _per_1000(interval: list[float]) -> list[float]:
 
 
 def main(seeds: list[int] = DEFAULT_SEEDS, part: str = "report", heldout: Path | None = HELDOUT_MODELS,
-         families: tuple[str, ...] = ("in", "out")) -> dict:
+         families: tuple[str, ...] = ("in", "out"), results: Path = RESULTS) -> dict:
     """Every seed is a fresh draw of people from the same half; the first seed's full reports go to
     bench/results/timelines*.json|html, the rest are summarised (seed-to-seed spread is large).
     `families`: "in" (people from the classifiers' training families, their dev rows) and/or "out"
     (people from families no model trained on: the headline), reported side by side."""
-    RESULTS.mkdir(exist_ok=True)
+    results.mkdir(parents=True, exist_ok=True)
     sets: dict[str, Path | None] = {"production": None}
     result: dict = {"bench": "timelines", "seeds": list(seeds), "part": part, "families": list(families), "users": {},
                     "runs": {}}
@@ -190,7 +190,7 @@ def main(seeds: list[int] = DEFAULT_SEEDS, part: str = "report", heldout: Path |
                 into = result if fam == "in" else out_of_family
                 into["users"][str(seed)] = dict(Counter(t["kind"] for t in _lines(d / "truth.jsonl")))
                 for name, models_dir in sets.items():
-                    report_dir = RESULTS if i == 0 else d
+                    report_dir = results if i == 0 else d
                     into["runs"].setdefault(name, {})[str(seed)] = run_models(
                         d, name, models_dir, report_dir, "" if fam == "in" else "_out_of_family")
     result["summary"] = {name: _summary(runs, result["users"]) for name, runs in result["runs"].items()}
@@ -199,7 +199,7 @@ def main(seeds: list[int] = DEFAULT_SEEDS, part: str = "report", heldout: Path |
         result["out_of_family"] = out_of_family
     result["headline"] = {fam: {name: summary["pooled"] for name, summary in block.get("summary", {}).items()}
                           for fam, block in (("out_of_family", out_of_family), ("in_family", result))}
-    (RESULTS / "timelines_seeds.json").write_text(json.dumps(result, indent=2) + "\n")
+    (results / "timelines_seeds.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
 
 
@@ -210,7 +210,8 @@ if __name__ == "__main__":
     ap.add_argument("--part", default="report", choices=("report", "tune", "all"))
     ap.add_argument("--heldout-models", type=Path, default=HELDOUT_MODELS)
     ap.add_argument("--families", default="in,out", help="in, out or both (default): out-of-family is the headline")
+    ap.add_argument("--results", type=Path, default=RESULTS, help="where the JSON/HTML reports go (default bench/results)")
     a = ap.parse_args()
-    res = main([int(s) for s in a.seeds.split(",")], a.part, a.heldout_models, tuple(a.families.split(",")))
+    res = main([int(s) for s in a.seeds.split(",")], a.part, a.heldout_models, tuple(a.families.split(",")), a.results)
     print(json.dumps({"headline": res["headline"], "summary": res["summary"],
                       "out_of_family": (res.get("out_of_family") or {}).get("summary")}, indent=2))

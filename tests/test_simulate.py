@@ -129,3 +129,49 @@ def test_benchmark_pools_every_seed_people_and_judges_the_targets_on_the_pool():
     assert pooled["targets_met_beyond_ci95"] is False
     wider = _summary({**runs, "4": head(0.7076, 16.53, 0.4094)}, {**users, "4": users["1"]})["pooled"]
     assert wider["benign"] == 6048 and wider["benign_flagged_per_1000"] == round(113_000 / 6048, 2)
+
+
+def _out_of_family_datasets(tmp_path):
+    dev = {"split": "test"}
+    _write(tmp_path / "orbench_hard_en_ko.jsonl", [{"id": f"o{i}", "text": f"scary but safe {i}", "lang": "en",
+                                                    "labels": {"category": "violence", **dev}} for i in range(10)])
+    _write(tmp_path / "coconot_en.jsonl", [{"id": f"c{i}", "text": f"kill time {i}", "labels": {"should_comply": True, **dev}}
+                                           for i in range(10)])
+    _write(tmp_path / "mtsamples_medical.jsonl", [{"id": f"m{i}", "text": f"note {i}", "labels": dev} for i in range(10)])
+    subs = ["suicidewatch"] * 6 + ["depression"] * 3 + ["guns"] * 3
+    _write(tmp_path / "reddit_mh_subreddits.jsonl", [{"id": f"r{i}", "text": f"{s} post {i}", "labels": {"subreddit": s, **dev}}
+                                                     for i, s in enumerate(subs)]
+           + [{"id": "r-train", "text": "TRAIN ROW", "labels": {"subreddit": "suicidewatch", "split": "train"}}])
+    for name in ("sgd_dialogues_benign.jsonl", "chatterbot_benign.jsonl"):
+        _write(tmp_path / name, [{"id": f"{name}{i}", "turns": [{"role": "user", "content": f"hi {name} {i}"}], "labels": dev}
+                                 for i in range(10)])
+    return tmp_path
+
+
+def test_out_of_family_timelines_hold_scripted_and_source_people(tmp_path):
+    from stream.simulate import scripts
+    from stream.simulate.pools import load_out_of_family
+    from stream.simulate.timelines import build_out_of_family
+
+    pools = load_out_of_family(_out_of_family_datasets(tmp_path))
+    assert "TRAIN ROW" not in json.dumps(pools.self_harm_users)
+    assert pools.self_harm_users[0][0].startswith("depression") and "suicidewatch" in pools.self_harm_users[0][1]
+    turns, truth = build_out_of_family(pools, n_benign=30, per_script=2, seed=3)
+    by_id = {t["event_id"]: t for t in turns}
+    esc = [t for t in truth if t["kind"] == "escalating"]
+    assert {t["shape"] for t in esc} == set(scripts.ESCALATING) | {"suicidewatch"}
+    for t in esc:  # the harm event is a turn of that person, at the time truth says
+        assert by_id[t["harm_event_id"]]["user_id"] == t["user_id"] and by_id[t["harm_event_id"]]["ts"] == t["harm_inferable_at"]
+    assert "{" not in json.dumps([t["text"] for t in turns]), "every slot is filled"
+    assert {t["shape"] for t in truth if t["kind"] == "benign"} >= {"sources", "gamer", "bereaved"}
+    assert build_out_of_family(pools, n_benign=30, per_script=2, seed=3) == (turns, truth)
+
+
+def test_out_of_family_sources_are_not_training_sources():
+    """Fails as soon as a trainer (classifiers, stage tagger) reads an out-of-family source file."""
+    from models.train import data, tagger
+    from stream.simulate.pools import OUT_OF_FAMILY
+
+    for module in (data, tagger):
+        src = open(module.__file__, encoding="utf-8").read()
+        assert not [f for f in OUT_OF_FAMILY if f[:9] in src], module.__name__  # reddit_mh, orbench_h, ...
