@@ -12,6 +12,12 @@ def _write(path, rows):
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
+def _write_dialogues(tmp_path, dev):
+    for name in ("sgd_dialogues_benign.jsonl", "chatterbot_benign.jsonl"):
+        _write(tmp_path / name, [{"id": f"{name}{i}", "turns": [{"role": "user", "content": f"hi {name} {i}"}], "labels": dev}
+                                 for i in range(10)])
+
+
 def _datasets(tmp_path):
     dev = {"split": "test"}
     _write(tmp_path / "threatgram_threats.jsonl",
@@ -26,9 +32,7 @@ def _datasets(tmp_path):
                  "banking77_benign.jsonl", "sonos_nlu_benign.jsonl"):
         _write(tmp_path / name, [{"id": f"{name}{i}", "text": f"{name} text {i}",
                                   "labels": {"hate": 0, "hazard": "vcr" if i % 2 else "prv", **dev}} for i in range(10)])
-    for name in ("sgd_dialogues_benign.jsonl", "chatterbot_benign.jsonl"):
-        _write(tmp_path / name, [{"id": f"{name}{i}", "turns": [{"role": "user", "content": f"hi {name} {i}"}], "labels": dev}
-                                 for i in range(10)])
+    _write_dialogues(tmp_path, dev)
     return tmp_path
 
 
@@ -142,9 +146,7 @@ def _out_of_family_datasets(tmp_path):
     _write(tmp_path / "reddit_mh_subreddits.jsonl", [{"id": f"r{i}", "text": f"{s} post {i}", "labels": {"subreddit": s, **dev}}
                                                      for i, s in enumerate(subs)]
            + [{"id": "r-train", "text": "TRAIN ROW", "labels": {"subreddit": "suicidewatch", "split": "train"}}])
-    for name in ("sgd_dialogues_benign.jsonl", "chatterbot_benign.jsonl"):
-        _write(tmp_path / name, [{"id": f"{name}{i}", "turns": [{"role": "user", "content": f"hi {name} {i}"}], "labels": dev}
-                                 for i in range(10)])
+    _write_dialogues(tmp_path, dev)
     return tmp_path
 
 

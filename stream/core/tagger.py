@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from stream.core.modelfiles import load_json
 from stream.core.stages import STAGES
 
 FILE_NAME = "stage_tagger.json"
@@ -109,12 +110,4 @@ class StageTagger:
     @classmethod
     def load(cls, models_dir: Path | str | None, embedding: str | None = None, dim: int | None = None) -> "StageTagger | None":
         """The tagger stored with the classifiers, or None when that directory has none."""
-        if models_dir is None:
-            return None
-        path = Path(models_dir) / FILE_NAME
-        if not path.is_file():
-            return None
-        try:
-            return cls.from_dict(json.loads(path.read_text(encoding="utf-8")), embedding, dim)
-        except (ValueError, KeyError, TypeError) as exc:
-            raise TaggerFileError(f"{path}: {exc}") from exc
+        return load_json(models_dir, FILE_NAME, lambda d: cls.from_dict(d, embedding, dim), TaggerFileError)
