@@ -73,8 +73,6 @@ def read_text(text: str) -> tuple[bool, bool, bool]:
 class Framing:
     scores: dict[str, float]
     stages: list[Stage]
-    protective: bool  # about someone else's risk
-    support: bool  # a means question read as the writer's self-harm risk
 
 
 def reframe(flags: tuple[bool, bool, bool], scores: dict[str, float], stages: list[Stage], at_risk: bool,
@@ -85,7 +83,7 @@ def reframe(flags: tuple[bool, bool, bool], scores: dict[str, float], stages: li
     third, first, means = flags
     if third and not first:
         out = {c: (min(v, cap) if c in _ABOUT_ANOTHER else v) for c, v in scores.items()}
-        return Framing(out, [st for st in stages if st.pathway != "self-harm"], True, False)
+        return Framing(out, [st for st in stages if st.pathway != "self-harm"])
     own_risk = at_risk or first or any(st.pathway == "self-harm" and st.name in ("ideation", "intent") for st in stages)
     if own_risk and means and not any(st.pathway == "violence" and st.name != "research" for st in stages):
         out = dict(scores)
@@ -95,5 +93,5 @@ def reframe(flags: tuple[bool, bool, bool], scores: dict[str, float], stages: li
         out["self-harm"] = max(out.get("self-harm", 0.0), moved)
         kept = [st for st in stages if st.pathway != "violence"]
         plan = BY_KEY["self-harm:plan"]
-        return Framing(out, kept + ([plan] if plan not in kept else []), False, True)
-    return Framing(scores, stages, False, False)
+        return Framing(out, kept + ([plan] if plan not in kept else []))
+    return Framing(scores, stages)
