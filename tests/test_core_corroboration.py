@@ -108,13 +108,24 @@ def test_one_saturated_peak_plus_trivial_turns_is_not_a_pattern():
 
 
 def test_two_turns_with_real_signal_across_conversations_are_a_pattern_citing_the_earlier_one():
-    rows = [turn(1, "[violence=0.6] x", conv="c1", day=1), turn(2, "[violence=0.6] y", conv="c2", day=3)]
+    rows = [turn(1, "[violence=0.6] he laughs at me", conv="c1", day=1), turn(2, "[violence=0.6] y", conv="c2", day=3)]
     cases, _ = run(rows, trajectory=_model(0.0))
     assert len(cases) == 1 and cases[0]["rule"] == "trajectory" and cases[0]["trigger_event_id"] == "e2"
     assert "earlier turns e1 (conversation c1" in cases[0]["reason"]
     # the same two turns a minute apart in one conversation: no span of time or conversations
-    rows = [turn(1, "[violence=0.6] x", conv="c1", hour=9), turn(2, "[violence=0.6] y", conv="c1", hour=9)]
+    rows = [turn(1, "[violence=0.6] he laughs at me", conv="c1", hour=9), turn(2, "[violence=0.6] y", conv="c1", hour=9)]
     assert run(rows, trajectory=_model(0.0))[0] == []
+
+
+def test_misread_requests_adding_up_are_not_a_trajectory_pattern():
+    rows = [turn(1, "[violence=0.6] what was the deadliest raid of WW2", conv="c1", day=1),
+            turn(2, "[violence=0.6] how do snipers stay hidden", conv="c2", day=3)]
+    assert run(rows, trajectory=_model(0.0))[0] == [], "no turn is about a person: two readings, no pattern"
+    cases, _ = run(rows, PolicyConfig(pattern_needs_person=False), trajectory=_model(0.0))
+    assert len(cases) == 1, "the policy can turn the requirement off"
+    rows = [turn(1, "[harassment=0.6] [violence=0.6] Dave is a worthless moron", conv="c1", day=1),
+            turn(2, "[violence=0.6] that idiot again", conv="c2", day=3)]
+    assert len(run(rows, trajectory=_model(0.0))[0]) == 1, "insults aimed at a person are a person's pattern"
 
 
 def test_misread_readings_do_not_corroborate_each_other():

@@ -41,6 +41,9 @@ IMMINENT = frozenset({"harassment/threatening", "hate/threatening", "illicit/vio
                       "self-harm/instructions", "sexual/minors"})
 # Explicit harm to a person: one severe reading is enough. Every other category needs corroboration.
 EXPLICIT = frozenset({"harassment/threatening", "hate/threatening", "self-harm/intent", "sexual/minors"})
+# Readings aimed at a person (hostility, threats, intent): repeated, they are a person's pattern even
+# without a stage, where repeated requests misread as illicit or violent are not.
+AT_A_PERSON = EXPLICIT | {"harassment", "hate"}
 # Categories that corroborate each other (a grievance backs a violent reading; a sad turn a self-harm one).
 FAMILIES: tuple[frozenset[str], ...] = (
     frozenset({"harassment", "harassment/threatening", "hate", "hate/threatening", "illicit/violent", "violence",
@@ -84,7 +87,8 @@ class PolicyConfig:
     signal_score: float = 0.5  # a turn carries real signal at this score (or with a stage): corroboration, patterns
     tagger_min_support: float = 0.05  # a learned stage needs this classifier score in its pathway's family (or a rule)
     third_party_cap: float = 0.3  # the most a reading of someone else's risk (or a re-read means question) keeps
-    pattern_min_span_minutes: float = 30.0  # a pattern's turns span this long, or more than one conversation
+    pattern_min_span_minutes: float = 30.0
+    pattern_needs_person: bool = True  # a trajectory pattern includes a stage about a person or an explicit-harm reading  # a pattern's turns span this long, or more than one conversation
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     zdr_tenants: frozenset[str] = frozenset()  # tenants whose raw text is never persisted
 
@@ -281,8 +285,11 @@ def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: Pol
 def _trajectory(window: UserWindow, reading: Reading, now: float, cfg: PolicyConfig, event_id: str = "") -> Trigger | None:
     """The model's score crossed its threshold on a pattern: at least `min_evidence_turns` turns that
     each carry real signal in the categories that drove it (a score >= `signal_score`, or a stage),
-    spread over more than one conversation or at least `pattern_min_span_minutes`. One saturated
-    peak plus trivial turns is not a pattern (a severe turn is the severe-turn rule's business)."""
+    spread over more than one conversation or at least `pattern_min_span_minutes`, and (unless
+    `pattern_needs_person` is off) at least one turn about a person: a stage of grievance, ideation,
+    planning, imminence, distress, ..., or a reading aimed at a person (`AT_A_PERSON`). One saturated peak plus trivial
+    turns is not a pattern (a severe turn is the severe-turn rule's business), nor are misread
+    requests adding up."""
     if not reading.fires or not reading.categories:
         return None
     horizon = now - cfg.stage_window_days * 86400
@@ -292,6 +299,9 @@ def _trajectory(window: UserWindow, reading: Reading, now: float, cfg: PolicyCon
                     and carries_signal(e, reading.categories, cfg)})
     if len(pattern) < cfg.min_evidence_turns:
         return None
+    if cfg.pattern_needs_person and not any(e.ts >= horizon and (corroborates(e, reading.categories, cfg) or any(
+            v >= cfg.signal_score and k in AT_A_PERSON for k, v in e.scores.items())) for e in window.evidence):
+        return None  # misread requests adding up (two over-cautious illicit readings) are not a person's pattern
     span = max(pattern.values()) - min(pattern.values())
     if len({convs[i] for i in pattern if i in convs}) < 2 and span < cfg.pattern_min_span_minutes * 60:
         return None
