@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv kafka-fetch bench models holdout-models clean
+.PHONY: demo test venv kafka-fetch bench models holdout-models clean lock
 
 venv: $(STAMP)
 
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/riskstream replay --input examples/demo_turns.jsonl --cases .demo/cases.jsonl --scores .demo/scores.jsonl --summary
+	mkdir -p .demo && $(VENV)/bin/riskstream replay --input examples/demo_turns.jsonl --cases .demo/cases.jsonl --scores .demo/scores.jsonl --summary
 
 kafka-fetch: $(STAMP)
 	$(PY) dev/kafka.py fetch
@@ -57,3 +57,9 @@ holdout-models: $(TRAIN_STAMP) $(STAMP)
 
 clean:
 	rm -rf $(VENV) .demo .cache
+
+# Pinned dependency set of the Docker image (see Dockerfile): the resolved .venv, without test tools.
+lock: $(STAMP)
+	{ echo "# Exact versions for the Docker image (layered: dependencies first, then the code)."; \
+	  echo "# Regenerate with 'make lock' after changing pyproject.toml dependencies (pip freeze of .venv, no test tools)."; \
+	  $(PY) -m pip freeze --exclude-editable | grep -v -i -E '^(pytest|pluggy|iniconfig|riskstream)[=@ ]'; } > requirements.lock

@@ -1,10 +1,13 @@
-"""Scoring throughput on ONE core (turns/s): each stage and the cascade, plus `riskstream score` end to end.
+"""Scoring throughput on ONE core, as turns per CPU-second: the production scorer in-process and
+`riskstream score` end to end, on a realistic chat mix.
 
-Texts: the held-out dev rows written by `make models` (.cache/dev/all.jsonl) when present, in two
-mixes ("dev": as labelled, about half risky; "benign-heavy": 90 % benign-source rows, 10 % risky,
-closer to production traffic); otherwise project-written texts from models/data + bench/synthetic.
-The process pins itself to CPU 0 and all thread pools to 1 thread.
-Writes bench/results/score.json.
+Text mix (`chat_mix`, from ../shared/datasets; set RISKSTREAM_DATASETS to move it): user turns of
+task dialogues and small talk, customer-service and voice-assistant requests (80 %), safe prompts
+that only sound unsafe (8 %), harmful requests and offensive chat (7 %), Chinese and Korean
+chat-length text (5 %), drawn with repeats as real traffic has them (no 20-template loops). The
+median turn is about a dozen words. The process pins itself to one CPU and every thread pool to 1
+thread; CPU time is the process's own (the machine is shared, so wall time varies). Writes
+bench/results/score.json.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ os.environ["RISKSTREAM_ORT_THREADS"] = "1"
 
 import json  # noqa: E402
 import random  # noqa: E402
+import resource  # noqa: E402
+import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -26,6 +31,22 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results"
+DATASETS = Path(os.environ.get("RISKSTREAM_DATASETS", ROOT.parent / "shared" / "datasets"))
+
+# (file, share of the mix, roles taken from multi-turn rows, max words)
+MIX = [
+    ("sgd_dialogues_benign.jsonl", 0.30, ("user",), 40),
+    ("chatterbot_benign.jsonl", 0.15, ("user", "assistant"), 40),
+    ("banking77_benign.jsonl", 0.15, ("user",), 40),
+    ("sonos_nlu_benign.jsonl", 0.10, ("user",), 40),
+    ("diasafety.jsonl", 0.10, ("user",), 40),
+    ("orbench_hard_en_ko.jsonl", 0.05, ("user",), 60),
+    ("coconot_en.jsonl", 0.03, ("user",), 60),
+    ("multijail_en_zh_ko.jsonl", 0.03, ("user",), 60),
+    ("toxichat_reddit.jsonl", 0.04, ("user",), 60),
+    ("cold_zh.jsonl", 0.03, ("user",), 200),
+    ("korean_hate_ko.jsonl", 0.02, ("user",), 200),
+]
 
 
 def _pin():
@@ -35,93 +56,80 @@ def _pin():
         pass
 
 
-def load_texts(n: int, seed: int = 3) -> dict[str, list[str]]:
+def _texts(name: str, roles, max_words: int) -> list[str]:
+    out = []
+    with open(DATASETS / name, encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            cands = [r["text"]] if "text" in r else [t["content"] for t in r["turns"] if t["role"] in roles]
+            out += [t for t in cands if t.strip() and len(t.split()) <= max_words]
+    return out
+
+
+def chat_mix(n: int, seed: int = 3) -> list[str]:
     rng = random.Random(seed)
-    dev = ROOT / ".cache" / "dev" / "all.jsonl"
-    mixes = {}
-    if dev.exists():
-        rows = [json.loads(line) for line in dev.open(encoding="utf-8")]
-        rng.shuffle(rows)
-        mixes["dev"] = [r["text"] for r in rows[:n]]
-        benign = [r["text"] for r in rows if r.get("benign")]
-        risky = [r["text"] for r in rows if any(v == 1 for v in (r.get("labels") or {}).values())]
-        nb = int(n * 0.9)
-        mixes["benign-heavy"] = rng.sample(benign, min(nb, len(benign))) + rng.sample(risky, min(n - nb, len(risky)))
-        rng.shuffle(mixes["benign-heavy"])
-    else:
-        from bench.synthetic import BENIGN, RISKY
-
-        texts = list(BENIGN) + list(RISKY)
-        for p in sorted((ROOT / "models" / "data").glob("*.jsonl")):
-            texts += [json.loads(line)["text"] for line in p.open(encoding="utf-8") if line.strip()]
-        mixes["project"] = [rng.choice(texts) for _ in range(n)]
-    return mixes
+    texts = []
+    for name, share, roles, max_words in MIX:
+        pool = _texts(name, roles, max_words)
+        texts += [rng.choice(pool) for _ in range(int(round(n * share)))]  # with replacement: repeats
+    rng.shuffle(texts)
+    return texts[:n]
 
 
-def time_scorer(scorer, texts: list[str], batch: int = 256, min_seconds: float = 3.0) -> dict:
-    scorer.score_batch(texts[:batch])  # warm-up
-    n = 0
-    t0 = time.perf_counter()
-    while True:
-        for s in range(0, len(texts), batch):
-            scorer.score_batch(texts[s:s + batch])
-        n += len(texts)
-        el = time.perf_counter() - t0
-        if el >= min_seconds:
-            break
-    return {"turns": n, "seconds": round(el, 3), "turns_per_s": round(n / el, 1)}
+def time_scorer(scorer, texts: list[str], batch: int = 64) -> dict:
+    scorer.score_batch(texts[:batch])  # warm-up (not timed)
+    scorer.stats = {k: 0 for k in scorer.stats}
+    c0, t0 = time.process_time(), time.perf_counter()
+    for s in range(0, len(texts), batch):
+        scorer.score_batch(texts[s:s + batch])
+    cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+    st = scorer.stats
+    return {"turns": len(texts), "cpu_s": round(cpu, 2), "turns_per_cpu_s": round(len(texts) / cpu, 1),
+            "turns_per_s_wall": round(len(texts) / wall, 1),
+            "encoder_share": round(st.get("encoder_texts", 0) / max(1, st.get("texts", 1)), 3),
+            "cache_hit_share": round(st.get("cache_hits", 0) / max(1, st.get("texts", 1)), 3)}
 
 
 def bench_cli(texts: list[str]) -> dict:
+    """`riskstream score` as a user runs it; CPU time of the child process (start-up included)."""
     with tempfile.TemporaryDirectory() as d:
         inp = Path(d) / "in.jsonl"
         inp.write_text("".join(json.dumps({"event_id": f"e{i}", "text": t}) + "\n" for i, t in enumerate(texts)))
-        env = {**os.environ, "OMP_NUM_THREADS": "1", "RISKSTREAM_ORT_THREADS": "1"}
         cmd = [sys.executable, "-m", "stream", "score", "--input", str(inp), "--output", str(Path(d) / "out.jsonl")]
         if os.path.exists("/usr/bin/taskset"):
             cmd = ["taskset", "-c", "0"] + cmd
-        # load time alone (empty input), to separate start-up from steady-state throughput
-        empty = Path(d) / "empty.jsonl"
-        empty.write_text("")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        subprocess.run(cmd[:-4] + ["--input", str(empty), "--output", str(Path(d) / "o0.jsonl")],
-                       check=True, env=env, capture_output=True)
-        startup = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True)
         wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if proc.returncode:
             return {"error": proc.stderr[-2000:]}
-    return {"turns": len(texts), "wall_s": round(wall, 2), "startup_s": round(startup, 2),
-            "turns_per_s_wall": round(len(texts) / wall, 1),
-            "turns_per_s_excl_startup": round(len(texts) / max(1e-9, wall - startup), 1)}
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"turns": len(texts), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+            "turns_per_cpu_s": round(len(texts) / cpu, 1), "turns_per_s_wall": round(len(texts) / wall, 1)}
 
 
-def main(n: int = 4000) -> dict:
+def main(n: int = 6000) -> dict:
     _pin()
     from stream.scoring import load_default_scorer
 
-    mixes = load_texts(n)
-    result = {"bench": "score", "cpu": "1 core (pinned), 1 thread", "batch": 256, "mixes": {}}
+    texts = chat_mix(n)
+    words = [len(t.split()) for t in texts]
+    result = {"bench": "score", "cpu": "1 core (pinned), 1 thread", "batch": 64,
+              "mix_note": f"{n} chat turns, median {statistics.median(words):.0f} words, "
+                          f"{len(set(texts)) / len(texts):.0%} distinct (see bench/bench_score.py MIX)",
+              "stages": {}}
     scorers = {
-        "cheap": load_default_scorer(stages="cheap", reload_interval=3600),
-        "encoder": load_default_scorer(stages="encoder", reload_interval=3600),
-        "cascade": load_default_scorer(reload_interval=3600),
-        "cheap_no_lists": load_default_scorer(stages="cheap", use_lists=False),
+        "production (encoder on non-CJK, n-gram on CJK, LRU cache)": load_default_scorer(reload_interval=3600),
+        "production without the text cache": load_default_scorer(reload_interval=3600, cache_size=0),
+        "n-gram stage only (no encoder)": load_default_scorer(stages="cheap", reload_interval=3600),
     }
-    for mix, texts in mixes.items():
-        r = {}
-        for name, sc in scorers.items():
-            tx = texts if name != "encoder" else texts[: max(256, n // 4)]
-            sc.stats = {"texts": 0, "encoder_texts": 0}
-            r[name] = time_scorer(sc, tx)
-            if name == "cascade":
-                r[name]["encoder_share"] = round(sc.stats["encoder_texts"] / max(1, sc.stats["texts"]), 3)
-        result["mixes"][mix] = r
-    main_mix = "benign-heavy" if "benign-heavy" in mixes else next(iter(mixes))
-    result["cli_score_cascade"] = bench_cli(mixes[main_mix])
-    result["cli_mix"] = main_mix
-    result["version"] = scorers["cascade"].version
+    for name, sc in scorers.items():
+        result["stages"][name] = time_scorer(sc, texts)
+        print(name, result["stages"][name], flush=True)
+    result["cli_score"] = bench_cli(texts)
+    result["version"] = next(iter(scorers.values())).version
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "score.json").write_text(json.dumps(result, indent=2) + "\n")
     return result

@@ -88,6 +88,29 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 120.0) -> subp
                           timeout=timeout)
 
 
+def http_get(url: str, timeout: float = 10.0) -> tuple[int, bytes]:
+    """(status, body) of a GET; an HTTP error status is returned, not raised (probes answer 503)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def wait_for(fn, what: str, worker: "WorkerProcess | None" = None, timeout: float = 60.0, every: float = 0.5):
+    """`fn()` once it is truthy; fail naming `what`, with the worker log, after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = fn()
+        if got:
+            return got
+        time.sleep(every)
+    raise AssertionError(f"timed out waiting for {what}\n{worker.tail() if worker else ''}")
+
+
 def produce(bootstrap: str, topic: str, records: list[tuple[str | None, bytes]], **client) -> None:
     """`client`: extra kafka-python settings (e.g. TLS/SASL) for every helper below."""
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", **client)

@@ -550,6 +550,10 @@ class KafkaBroker:
             "auto.create.topics.enable": "true",
             "num.network.threads": "2",
             "num.io.threads": "4",
+            # retention and compaction are checked every few seconds (default: minutes), so tests can
+            # watch a time bound or a tombstone take effect (topics set their own short bounds to try)
+            "log.retention.check.interval.ms": "2000",
+            "log.cleaner.backoff.ms": "1000",
         }
         if self.tls_enabled:
             d = self.dir / "tls"

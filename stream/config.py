@@ -11,10 +11,13 @@ import os
 import ssl
 from dataclasses import dataclass, field, fields, replace
 
+from stream.core.events import DEFAULT_LIMITS, Limits
+from stream.core.typecheck import type_errors
+
 # Logical topic name -> the schema its payloads follow.
 TOPICS: dict[str, str] = {
     "turns": "turn",
-    "turns-by-person": "turn",  # internal: turns re-keyed by person id after account linking
+    "turns-by-person": "person-turn",  # internal: turns re-keyed by person id after account linking
     "turn-scores": "turn-score",
     "review-cases": "review-case",
     "dead-letter": "dead-letter",
@@ -24,6 +27,7 @@ TOPICS: dict[str, str] = {
     "appeals": "appeal",
     "support-events": "support-event",
     "audit": "audit-record",
+    "alerts-dead-letter": "alert-dead-letter",  # alerts `riskstream alerts` could not deliver
 }
 
 MAX_RETENTION_DAYS = 30.0
@@ -76,16 +80,33 @@ class Settings:
     app_id: str = "riskstream"  # Faust app id = consumer group of the workers
     topic_prefix: str = "riskstream."
     partitions: int = 6
-    replication: int = 1
+    replication: int | None = None  # None: 3, or the broker count when the cluster has fewer (topics.py)
     retention_days: float = MAX_RETENTION_DAYS
     store: str = "rocksdb"  # rocksdb (production) | memory
     data_dir: str = ".riskstream-data"
     batch_size: int = 64  # turns scored per batch (stream.take)
     batch_within_s: float = 0.25  # max wait to fill a batch
     purge_interval_s: float = 300.0  # how often windows idle beyond retention are purged
+    rekey_retention_hours: float = 6.0  # turns-by-person holds raw text this long at most (must exceed worker lag)
+    compaction_lag_hours: float = 24.0  # a compacted changelog's tombstone removes the old value within this
+    session_timeout_s: float = 8.0  # a killed worker's partitions move to the others within about this
+    max_record_bytes: int = DEFAULT_LIMITS.max_record_bytes
+    max_depth: int = DEFAULT_LIMITS.max_depth
+    max_text_chars: int = DEFAULT_LIMITS.max_text_chars
+    max_future_skew_s: float = DEFAULT_LIMITS.max_future_skew_s
     security: Security = field(default_factory=Security)
 
     def __post_init__(self) -> None:
+        problems = type_errors(Settings, {f.name: getattr(self, f.name) for f in fields(self)})
+        if problems:
+            raise ValueError("; ".join(problems))
+        for name in ("partitions", "replication", "batch_size", "batch_within_s", "purge_interval_s",
+                     "rekey_retention_hours", "compaction_lag_hours", "session_timeout_s"):
+            if getattr(self, name) is not None and getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.rekey_retention_hours > self.retention_days * 24 or self.compaction_lag_hours > 24:
+            raise ValueError("rekey_retention_hours must be within retention_days and compaction_lag_hours <= 24")
+        self.limits  # validates the edge limits
         if not 0 < self.retention_days <= MAX_RETENTION_DAYS:
             raise ValueError(f"retention_days must be in (0, {MAX_RETENTION_DAYS:g}], got {self.retention_days}")
         if self.store not in ("rocksdb", "memory"):
@@ -100,13 +121,34 @@ class Settings:
     def retention_ms(self) -> int:
         return int(self.retention_days * 86400 * 1000)
 
+    def topic_config(self, logical: str) -> dict[str, str]:
+        """Kafka configs of a topic the worker creates (a logical topic, or "leader" for Faust's
+        assignor topic): time-bounded, turns-by-person (raw text, re-keyed) for hours only."""
+        hours = self.rekey_retention_hours if logical == "turns-by-person" else self.retention_days * 24
+        return {"cleanup.policy": "delete", "retention.ms": str(int(hours * 3600 * 1000))}
+
+    def changelog_config(self) -> dict[str, str]:
+        """Kafka configs of a table's changelog: compacted (the latest state per key) but also
+        deleted by time, and compacted within `compaction_lag_hours` of a tombstone, so that a
+        deleted or purged window's text is really gone from the topic."""
+        lag = str(int(self.compaction_lag_hours * 3600 * 1000))
+        return {"cleanup.policy": "compact,delete", "retention.ms": str(self.retention_ms),
+                "max.compaction.lag.ms": lag, "segment.ms": lag}
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.max_record_bytes, self.max_depth, self.max_text_chars, self.max_future_skew_s)
+
 
 _ENV = {  # Settings field -> environment variable
     "broker": "RISKSTREAM_BROKER", "app_id": "RISKSTREAM_APP_ID", "topic_prefix": "RISKSTREAM_TOPIC_PREFIX",
     "partitions": "RISKSTREAM_PARTITIONS", "replication": "RISKSTREAM_REPLICATION",
     "retention_days": "RISKSTREAM_RETENTION_DAYS", "store": "RISKSTREAM_STORE", "data_dir": "RISKSTREAM_DATA_DIR",
     "batch_size": "RISKSTREAM_BATCH_SIZE", "batch_within_s": "RISKSTREAM_BATCH_WITHIN",
-    "purge_interval_s": "RISKSTREAM_PURGE_INTERVAL",
+    "purge_interval_s": "RISKSTREAM_PURGE_INTERVAL", "rekey_retention_hours": "RISKSTREAM_REKEY_RETENTION_HOURS",
+    "compaction_lag_hours": "RISKSTREAM_COMPACTION_LAG_HOURS", "session_timeout_s": "RISKSTREAM_SESSION_TIMEOUT",
+    "max_record_bytes": "RISKSTREAM_MAX_RECORD_BYTES", "max_depth": "RISKSTREAM_MAX_DEPTH",
+    "max_text_chars": "RISKSTREAM_MAX_TEXT_CHARS", "max_future_skew_s": "RISKSTREAM_MAX_FUTURE_SKEW",
 }
 _SEC_ENV = {
     "protocol": "RISKSTREAM_SECURITY_PROTOCOL", "cafile": "RISKSTREAM_SSL_CAFILE",
@@ -153,9 +195,13 @@ def settings_from(args: argparse.Namespace | None = None, **overrides) -> Settin
                 sec[name] = v
     for name, v in list(values.items()):
         kind = types[name]
-        if kind in ("int", int):
-            values[name] = int(v)
-        elif kind in ("float", float):
-            values[name] = float(v)
+        try:
+            if kind in ("int", int, "int | None"):
+                values[name] = int(v)
+            elif kind in ("float", float):
+                values[name] = float(v)
+        except ValueError:
+            source = _ENV[name] if os.environ.get(_ENV[name]) == v else f"--{name.replace('_', '-')}"
+            raise ValueError(f"{source} must be {'an integer' if 'int' in str(kind) else 'a number'}, got {v!r}") from None
     settings = Settings(**values, security=Security(**sec))
     return replace(settings, **overrides) if overrides else settings

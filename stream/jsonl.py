@@ -24,7 +24,8 @@ def open_input(path: str) -> Iterator[IO[bytes]]:
 
 @contextlib.contextmanager
 def open_output(path: str | None) -> Iterator[IO[bytes] | None]:
-    """Binary writer for `path` (`-` = stdout, None = no output); parent folders are created."""
+    """Binary writer for `path` (`-` = stdout, None = no output). Its folder must exist: a typo in a
+    path must not silently create a directory tree somewhere."""
     if path is None:
         yield None
         return
@@ -33,9 +34,15 @@ def open_output(path: str | None) -> Iterator[IO[bytes] | None]:
         sys.stdout.buffer.flush()
         return
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
+    check_output_dir(p)
     with p.open("wb") as fh:
         yield fh
+
+
+def check_output_dir(path: Path) -> None:
+    parent = path.parent
+    if not parent.is_dir():
+        raise SystemExit(f"riskstream: output directory does not exist: {parent} (create it first)")
 
 
 def dumps_line(obj: dict) -> bytes:

@@ -23,6 +23,12 @@ def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+@functools.cache
+def fields_of(name: str) -> frozenset[str]:
+    """The properties a schema declares (an extension schema's fields, see parse_turn)."""
+    return frozenset(orjson.loads((SCHEMA_DIR / f"{name}.schema.json").read_bytes())["properties"])
+
+
 def first_error(name: str, payload: object) -> tuple[str, str] | None:
     """(message, json-pointer) of the most relevant violation, or None when the payload is valid."""
     errors = sorted(validator(name).iter_errors(payload), key=lambda e: (len(e.path), e.message))

@@ -14,7 +14,8 @@ V = "[violence=0.1]"  # mild: no turn is severe or accumulates on its own
 def run(rows, config=None):
     det = Detector(TagScorer(), config or PolicyConfig())
     reg = DictRegistry()
-    turns = [with_person(t, reg) for t in sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())]
+    turns = [with_person(t, reg) for t in sorted((parse_turn(r, internal="ban_evasion" in r) for r in rows),
+                                                  key=lambda t: t.order_key())]
     effects = [e for _, effs in run_batch(det, turns, MemoryStore()) for e in effs]
     return [e.payload for e in effects if e.kind == "case"], [e.payload for e in effects if e.kind == "score"]
 
@@ -181,7 +182,7 @@ def test_prescored_zdr_turns_give_the_same_cases_without_their_text():
         t = with_person(t, reg)
         pre = det.prescore(t, det.window_key(t))
         turns.append(parse_turn({**{k: v for k, v in rows[int(t.event_id[1:]) - 1].items()}, "text": "",
-                                 "person_id": t.person_id, "prescored": pre}))
+                                 "person_id": t.person_id, "prescored": pre}, internal=True))
     effects = [e for _, effs in run_batch(Detector(TagScorer(), cfg), turns, MemoryStore()) for e in effs]
     cases = [e.payload for e in effects if e.kind == "case"]
     scores = [e.payload for e in effects if e.kind == "score"]
@@ -209,3 +210,37 @@ def test_a_severe_turn_does_not_lend_its_score_to_the_harmless_turns_after_it():
     _, scores = run(rows)
     assert [s["contextual"] for s in scores] == [False, False, False]
     assert scores[2]["category_scores"]["violence"] < 0.1
+
+
+def test_one_failing_turn_is_isolated_and_the_rest_of_its_batch_goes_on():
+    from stream.core.pipeline import run_isolated
+
+    class Exploding(TagScorer):
+        def score_batch(self, texts):
+            if any("BOOM" in t for t in texts):
+                raise RuntimeError("scorer failed")
+            return super().score_batch(texts)
+
+    rows = [turn(1, "[violence=0.95] I will hurt him"), turn(2, "BOOM"), turn(3, "hello again")]
+    store = MemoryStore()
+    out = list(run_isolated(Detector(Exploding()), [parse_turn(r) for r in rows], store))
+    assert [t.event_id for t, _ in out] == ["e1", "e2", "e3"]
+    assert isinstance(out[1][1], RuntimeError)
+    kinds = [[e.kind for e in effs] for _, effs in (out[0], out[2])]
+    assert kinds == [["score", "case"], ["score"]], "the good turns are scored, the case opens"
+    assert store.data["u1"]["turns"] == 2, "the failing turn left no trace in the window"
+
+
+def test_every_case_event_is_keyed_by_its_case_id():
+    """open / update here, redact in privacy.erase, reopen in review: one key, one partition, in order."""
+    from stream.core.privacy import erase
+    from stream.core.window import UserWindow
+
+    rows = [turn(1, "[violence=0.95] I will hurt him"), turn(2, "[violence=0.97] I will hurt him badly", hour=11)]
+    store = MemoryStore()
+    effects = [e for _, effs in run_batch(Detector(TagScorer()), [parse_turn(r) for r in rows], store) for e in effs]
+    cases = [e for e in effects if e.kind == "case"]
+    assert [c.payload["event"] for c in cases] == ["open", "update"]
+    assert {c.key for c in cases} == {cases[0].payload["case_id"]}
+    _, erased = erase(UserWindow.from_dict(store.data["u1"]), {"request_id": "r", "user_id": "u1"}, 1.8e9)
+    assert [e.key for e in erased if e.kind == "case_redaction"] == [cases[0].payload["case_id"]]

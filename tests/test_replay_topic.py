@@ -87,6 +87,7 @@ def test_topic_replay_orders_by_event_time_applies_holds_and_is_byte_identical(w
     outs = []
     for run, buffer in (("a", "200000"), ("b", "3")):  # b: the event-time sort spills runs of 3 turns and merges
         d = tmp_path / run
+        d.mkdir()  # outputs never create folders
         rc = run_cli(monkeypatch, replay_args(world, "--cases", str(d / "cases.jsonl"), "--scores",
                                               str(d / "scores.jsonl"), "--dead-letter", str(d / "dead.jsonl"),
                                               "--batch-size", "7", "--sort-buffer", buffer))
@@ -213,6 +214,7 @@ def test_subprocess_replay_with_the_real_models_is_byte_identical(world, tmp_pat
     outs = []
     for run in ("a", "b"):
         d = tmp_path / run
+        d.mkdir()  # outputs never create folders
         cmd = [sys.executable, "-m", "stream", *replay_args(world, "--cases", str(d / "cases.jsonl"), "--scores",
                                                              str(d / "scores.jsonl"))]
         proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)

@@ -27,6 +27,9 @@ def _now_ts(minutes_ago: float = 2) -> str:
 
 VIOLENT = turn(7, f"[violence=0.95] I will hurt him, write to {EMAIL}", user="dana", ts=_now_ts())
 CASE = core_case(VIOLENT)
+# produced (below) three hours after its event time: reveal finds it by id whatever its produce time
+LATE = turn(8, f"[violence=0.95] I will find him, ask {EMAIL}", user="lee", ts=_now_ts(180))
+LATE_CASE = core_case(LATE)
 
 
 # --- pure -----------------------------------------------------------------------------------------
@@ -73,6 +76,15 @@ def test_audit_records_are_deterministic_and_follow_the_schema():
         audit_record(*args[:4], "maybe", *args[5:])
 
 
+def test_evidence_erased_by_a_deletion_is_no_longer_in_the_case():
+    from stream.review.reveal import latest_case
+
+    redact = {"case_id": CASE["case_id"], "event": "redact", "redacted_event_ids": ["e7"]}
+    case = latest_case([orjson.dumps(CASE), orjson.dumps(redact)], CASE["case_id"])
+    assert case["evidence"] == [] and "not evidence" in authorize("safety_lead", case, "e7", ROLES).why
+    assert latest_case([orjson.dumps(CASE)], CASE["case_id"]) == CASE
+
+
 def test_a_bad_role_table_is_a_clear_error(tmp_path):
     bad = tmp_path / "roles.json"
     bad.write_text(json.dumps({"roles": {"x": {"reveal": True}}}))
@@ -84,15 +96,16 @@ def test_a_bad_role_table_is_a_clear_error(tmp_path):
 
 @pytest.fixture(scope="module")
 def stage(kafka_bootstrap, tmp_path_factory):
-    """Turns topic with the evidence turn among others (and a same-id decoy with other text), a case file."""
+    """Turns topic with the evidence turns among others (and a same-id decoy with other text), the cases
+    on review-cases (keyed by case id, as the worker writes them), and a forged case file."""
     prefix = f"reveal{uuid.uuid4().hex[:8]}."
     others = [turn(i, f"hello number {i}", user=f"u{i}", ts=_now_ts(3)) for i in range(20)]
     decoy = {**VIOLENT, "text": "a different text under the same event id"}
-    produce_turns(kafka_bootstrap, prefix + "turns", [*others[:10], decoy, VIOLENT, *others[10:]])
-    produce(kafka_bootstrap, prefix + "review-cases", [("dana", orjson.dumps(CASE))])
-    case_file = tmp_path_factory.mktemp("reveal") / "case.json"
-    case_file.write_bytes(orjson.dumps(CASE))
-    return prefix, str(case_file)
+    produce_turns(kafka_bootstrap, prefix + "turns", [*others[:10], decoy, VIOLENT, *others[10:], LATE])
+    produce(kafka_bootstrap, prefix + "review-cases", [(c["case_id"], orjson.dumps(c)) for c in (CASE, LATE_CASE)])
+    forged = tmp_path_factory.mktemp("reveal") / "case.json"
+    forged.write_bytes(orjson.dumps({**CASE, "categories": ["harassment"]}))
+    return prefix, str(forged)
 
 
 def reveal(bootstrap: str, prefix: str, *args: str):
@@ -109,8 +122,8 @@ def audits_of(bootstrap: str, prefix: str, actor: str, n: int) -> list[dict]:
 
 
 def test_an_authorised_reveal_prints_the_full_text_and_is_audited(kafka_bootstrap, stage):
-    prefix, case_file = stage
-    proc, err = reveal(kafka_bootstrap, prefix, "--case-file", case_file, "--role", "senior_reviewer",
+    prefix, _ = stage
+    proc, err = reveal(kafka_bootstrap, prefix, "--case-id", CASE["case_id"], "--role", "senior_reviewer",
                        "--reviewer", "rev-ana")
     assert proc.returncode == 0, err
     shown = orjson.loads(proc.stdout)
@@ -124,8 +137,8 @@ def test_an_authorised_reveal_prints_the_full_text_and_is_audited(kafka_bootstra
 
 
 def test_a_denied_reveal_shows_nothing_and_is_audited(kafka_bootstrap, stage):
-    prefix, case_file = stage
-    proc, err = reveal(kafka_bootstrap, prefix, "--case-file", case_file, "--role", "reviewer", "--reviewer", "rev-bo")
+    prefix, _ = stage
+    proc, err = reveal(kafka_bootstrap, prefix, "--case-id", CASE["case_id"], "--role", "reviewer", "--reviewer", "rev-bo")
     assert proc.returncode == 3 and proc.stdout == b""
     assert "denied: role 'reviewer' may not reveal text" in err
     denied = audits_of(kafka_bootstrap, prefix, "rev-bo", 1)
@@ -143,3 +156,24 @@ def test_reveal_by_case_id_finds_the_case_on_the_review_topic(kafka_bootstrap, s
     assert proc.returncode == 3 and "case 'case-unknown' not found" in err
     outcomes = sorted(r["outcome"] for r in audits_of(kafka_bootstrap, prefix, "rev-cy", 2))
     assert outcomes == ["allowed", "denied"]
+
+
+def test_a_turn_produced_hours_after_its_event_time_is_found(kafka_bootstrap, stage):
+    prefix, _ = stage
+    proc = run_cli("reveal", "--broker", kafka_bootstrap, "--topic-prefix", prefix, "--event-id", "e8",
+                   "--case-id", LATE_CASE["case_id"], "--reason", "appeal review of a ban", "--role", "safety_lead",
+                   "--reviewer", "rev-di")
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    assert orjson.loads(proc.stdout)["text"] == LATE["text"]
+
+
+@pytest.mark.parametrize("flag", ["--case-file", "--roles"])
+def test_the_caller_cannot_supply_the_case_or_the_role_table(kafka_bootstrap, stage, flag, tmp_path):
+    """A case file the caller wrote (here: categories narrowed to what the role covers) or a role
+    table granting anything are not inputs of reveal at all."""
+    prefix, forged = stage
+    roles = tmp_path / "roles.json"
+    roles.write_text(json.dumps({"roles": {"reviewer": {"reveal": True, "categories": ["*"]}}}))
+    proc, err = reveal(kafka_bootstrap, prefix, "--case-id", CASE["case_id"], "--role", "reviewer",
+                       "--reviewer", "rev-ed", flag, forged if flag == "--case-file" else str(roles))
+    assert proc.returncode == 2 and proc.stdout == b"" and f"unrecognized arguments: {flag}" in err

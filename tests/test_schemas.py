@@ -45,7 +45,7 @@ def test_detector_effects_validate():
              turn(3, "hi", user="new", person_id="p:z", ban_evasion={"decision_id": "d", "categories": ["violence"]})]
     det = Detector(TagScorer())
     reg = DictRegistry()
-    turns = sorted((with_person(parse_turn(r), reg) for r in rows), key=lambda t: t.order_key())
+    turns = sorted((with_person(parse_turn(r, internal="ban_evasion" in r), reg) for r in rows), key=lambda t: t.order_key())
     seen = _check(e for _, effs in run_batch(det, turns, MemoryStore()) for e in effs)
     assert {"score", "case", "support"} <= seen
 

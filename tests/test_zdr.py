@@ -9,10 +9,10 @@ from pathlib import Path
 
 import orjson
 import pytest
-from kafka import KafkaConsumer, TopicPartition
 
 from dev.harness import WorkerProcess, consume_until, produce, produce_turns
 from tests.fakes import turn
+from tests.search import found, stored_files, written_topics
 
 pytestmark = pytest.mark.kafka
 
@@ -62,42 +62,9 @@ def run(kafka_bootstrap, tmp_path_factory):
     return w, cases
 
 
-def written_topics(bootstrap: str, w: WorkerProcess) -> dict[str, list[bytes]]:
-    """Every record (key and value) of every topic of this run except the customer's own input topic."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
-    try:
-        names = sorted(t for t in consumer.topics() if (t.startswith(w.prefix) or t.startswith(w.app_id))
-                       and t != w.prefix + "turns")
-        out: dict[str, list[bytes]] = {}
-        for name in names:
-            tps = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name)]
-            consumer.assign(tps)
-            consumer.seek_to_beginning(*tps)
-            end = consumer.end_offsets(tps)
-            out[name] = []
-            while any(consumer.position(tp) < end[tp] for tp in tps):
-                for msgs in consumer.poll(timeout_ms=1000).values():
-                    out[name] += [(m.key or b"") + b"\n" + (m.value or b"") for m in msgs]
-        return out
-    finally:
-        consumer.close()
-
-
-def stored_files(w: WorkerProcess) -> dict[str, bytes]:
-    data = w.workdir / "data"
-    return {str(p.relative_to(data)): p.read_bytes() for p in data.rglob("*") if p.is_file()}
-
-
-def found(word: str, blobs: dict[str, object]) -> list[str]:
-    """Names of the blobs holding `word` in any letter case (normalised copies count too)."""
-    needle = word.lower().encode()
-    return [name for name, blob in blobs.items()
-            if needle in (b"".join(blob) if isinstance(blob, list) else blob).lower()]
-
-
 def test_no_topic_the_worker_wrote_holds_zdr_text(run, kafka_bootstrap):
     w, _ = run
-    topics = written_topics(kafka_bootstrap, w)
+    topics = written_topics(kafka_bootstrap, w.prefix, w.app_id, skip=(w.prefix + "turns",))
     for expected in ("turn-scores", "review-cases", "dead-letter", "support-events"):
         assert topics.get(w.prefix + expected), f"{expected} is empty: nothing was inspected"
     assert topics.get(f"{w.app_id}-windows-changelog"), "the windows changelog was not inspected"
@@ -109,7 +76,7 @@ def test_no_topic_the_worker_wrote_holds_zdr_text(run, kafka_bootstrap):
 
 def test_no_file_of_the_local_store_holds_zdr_text(run):
     w, _ = run
-    files = stored_files(w)
+    files = stored_files(w.workdir / "data")
     assert files, "the worker wrote no local state"
     leaks = {word: found(word, files) for word in ZDR_WORDS if found(word, files)}
     assert not leaks, f"ZDR text in the store: {leaks}"

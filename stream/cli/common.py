@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
+from typing import NoReturn
 
 import orjson
 
@@ -23,23 +25,51 @@ def load_policy(args: argparse.Namespace):
     if getattr(args, "policy", None):
         path = Path(args.policy)
         if not path.is_file():
-            raise SystemExit(f"riskstream: policy file not found: {path}")
+            config_error(f"policy file not found: {path}")
         try:
             values = orjson.loads(path.read_bytes())
         except orjson.JSONDecodeError as exc:
-            raise SystemExit(f"riskstream: policy file {path} is not valid JSON: {exc}")
+            config_error(f"policy file {path} is not valid JSON: {exc}")
+        if not isinstance(values, dict):
+            config_error(f"policy file {path} must hold a JSON object")
     zdr = {t.strip() for t in (getattr(args, "zdr_tenants", "") or "").split(",") if t.strip()}
     if zdr:
         values["zdr_tenants"] = sorted(set(values.get("zdr_tenants", [])) | zdr)
     try:
         return PolicyConfig.from_mapping(values)
     except (TypeError, ValueError) as exc:
-        raise SystemExit(f"riskstream: bad policy settings: {exc}")
+        config_error(f"bad policy settings: {exc}")
 
 
-def build_detector(args: argparse.Namespace):
-    from stream.core.engine import Detector
+def config_error(message: str, command: str = "") -> NoReturn:
+    """A configuration mistake: one line on stderr, exit status 2 (before anything runs)."""
+    print(f"riskstream{' ' + command if command else ''}: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def add_models_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--models-dir", metavar="DIR",
+                        help="classifier models to load (env RISKSTREAM_MODELS_DIR, default the committed models/)")
+
+
+def load_scorer(args: argparse.Namespace, **kwargs):
+    """The production cascade from --models-dir (or RISKSTREAM_MODELS_DIR, or models/); a clear exit if unusable."""
     from stream.scoring import load_default_scorer
 
-    scorer = load_default_scorer()
-    return Detector(scorer, load_policy(args))
+    models_dir = getattr(args, "models_dir", None)
+    if models_dir and not Path(models_dir).is_dir():
+        raise SystemExit(f"riskstream: models directory not found: {models_dir}")
+    try:
+        return load_default_scorer(models_dir=models_dir, **kwargs)
+    except Exception as exc:  # onnxruntime raises its own types; any of them means the same to an operator
+        from stream.scoring.cascade import default_models_dir
+
+        raise SystemExit(f"riskstream: cannot load the models in {models_dir or default_models_dir()}: {exc}")
+
+
+def build_detector(args: argparse.Namespace, wrap=None):
+    """Detector over the scorer from --models-dir; `wrap` (e.g. a metrics timer) goes around the scorer."""
+    from stream.core.engine import Detector
+
+    scorer = load_scorer(args)
+    return Detector(wrap(scorer) if wrap else scorer, load_policy(args))

@@ -98,6 +98,8 @@ def load_joined(args, command: str):
     errors: list[str] = []
     decisions = parse_decisions(read_records(args.decisions, settings_from(args), command), errors)
     _warn(command, "decision", errors)
+    if errors and not decisions:
+        fail(command, f"every one of the {len(errors)} decision record(s) in {args.decisions} is invalid")
     window = args.window_hours * 3600
     if span is not None:
         decisions = [d for d in decisions if span[0] <= d.ts < span[1] + window]

@@ -26,6 +26,9 @@ def register(sub) -> None:
     p.add_argument("--output", required=True, metavar="FILE", help="where to write the proposal (shadow config JSON)")
     p.add_argument("--force", action="store_true", help="overwrite --output if it exists")
     add_decision_args(p)
+    from stream.cli.common import add_models_arg
+
+    add_models_arg(p)
     add_kafka_args(p)
     p.set_defaults(func=run)
 
@@ -33,14 +36,15 @@ def register(sub) -> None:
 def run(args) -> int:
     import orjson
 
-    import stream.scoring as scoring
     from stream.cli.evaluate import fail, load_joined
     from stream.evaluation.recalibrate import propose_thresholds
+    from stream.jsonl import check_output_dir
     from stream.scoring.cascade import default_models_dir
 
     out = Path(args.output)
-    if out.resolve().is_relative_to(default_models_dir().resolve()):
-        fail("recalibrate", f"refusing to write into the live models folder ({default_models_dir()}); "
+    models = Path(args.models_dir) if args.models_dir else default_models_dir()
+    if out.resolve().is_relative_to(models.resolve()):
+        fail("recalibrate", f"refusing to write into the live models folder ({models}); "
                             "write the proposal elsewhere and review it")
     if out.exists() and not args.force:
         fail("recalibrate", f"{out} exists; pass --force to overwrite it")
@@ -52,12 +56,12 @@ def run(args) -> int:
     else:
         days = (joined[-1].case.opened_at - joined[0].case.opened_at) / 86400 + 1
     try:
-        proposal = propose_thresholds(joined, days, _current_thresholds(scoring), args.target_precision,
-                                      args.budget_per_day, args.min_labelled, _current_trajectory())
+        proposal = propose_thresholds(joined, days, _current_thresholds(args), args.target_precision,
+                                      args.budget_per_day, args.min_labelled, _current_trajectory(models))
     except ValueError as exc:
         fail("recalibrate", str(exc))
     proposal["about"]["cases"], proposal["about"]["decisions"] = args.cases, args.decisions
-    out.parent.mkdir(parents=True, exist_ok=True)
+    check_output_dir(out)
     out.write_bytes(orjson.dumps(proposal, option=orjson.OPT_INDENT_2) + b"\n")
     for cat, info in proposal["about"]["per_category"].items():
         moved = f"{info['current']} -> {info['proposed']}" if info["proposed"] is not None else f"keep ({info['note']})"
@@ -73,19 +77,20 @@ def run(args) -> int:
     return 0
 
 
-def _current_thresholds(scoring) -> dict[str, float]:
-    scorer = scoring.load_default_scorer()
+def _current_thresholds(args) -> dict[str, float]:
+    from stream.cli.common import load_scorer
+
+    scorer = load_scorer(args)
     current = getattr(scorer, "threshold_map", None) or getattr(scorer, "thresholds", None)
     return {c: round(float(v), 4) for c, v in current.items()} if isinstance(current, dict) else {}
 
 
-def _current_trajectory() -> float | None:
+def _current_trajectory(models: Path) -> float | None:
     """The live trajectory model's own threshold, as a probability (None without a model)."""
     from stream.core.trajectory import ModelFileError, TrajectoryModel, sigmoid
-    from stream.scoring.cascade import default_models_dir
 
     try:
-        model = TrajectoryModel.load(default_models_dir())
+        model = TrajectoryModel.load(models)
     except ModelFileError:  # a broken file is replay's error to report, not recalibrate's
         return None
     return round(sigmoid(model.threshold), 4) if model is not None else None

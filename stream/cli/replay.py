@@ -15,7 +15,7 @@ import time
 
 
 def register(sub) -> None:
-    from stream.cli.common import add_policy_args
+    from stream.cli.common import add_models_arg, add_policy_args
     from stream.config import add_kafka_args
 
     p = sub.add_parser("replay", help="replay historical turns (file or topic) through the core; shadow-compare configs",
@@ -50,6 +50,7 @@ def register(sub) -> None:
                         "to temporary files and merged, so long replays need bounded memory (default 200000)")
     p.add_argument("--summary", action="store_true", help="print a readable summary of every case opened")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
+    add_models_arg(p)
     add_policy_args(p)
     add_kafka_args(p)
     p.set_defaults(func=run)
@@ -63,7 +64,7 @@ def _positive(value: str) -> int:
 
 
 def run(args) -> int:
-    from stream.cli.common import load_policy
+    from stream.cli.common import config_error, load_policy
     from stream.config import settings_from
     from stream.drivers.topic_sink import check_output_prefix
     from stream.evaluation.holds import HoldReport
@@ -71,13 +72,16 @@ def run(args) -> int:
     try:
         settings = settings_from(args)
     except ValueError as exc:
-        raise SystemExit(f"riskstream replay: {exc}")
+        config_error(str(exc), "replay")
     start, end, lateness = _time_range(args, settings)
     if args.output_topic_prefix is not None:
         _or_exit(check_output_prefix, settings, args.output_topic_prefix)
     if (args.shadow_cases or args.diff) and not args.shadow:
         raise SystemExit("riskstream replay: --shadow-cases and --diff need --shadow FILE")
     policy = load_policy(args)
+    if not any((args.cases, args.scores, args.output_topic_prefix, args.shadow_cases, args.diff, args.summary)):
+        print("riskstream replay: warning: no output requested (--cases, --scores, --summary, --output-topic-prefix, "
+              "--shadow-cases or --diff); only the report line will be printed", file=sys.stderr)
     base, shadow = _build_detectors(args, policy)
 
     holds = HoldReport()
@@ -130,7 +134,13 @@ def _replay(args, settings, policy, base, shadow, loaded, stats, holds, start, e
         _write_diff(args, collapse(base_events), collapse(shadow_events), policy.zdr_tenants)
     if args.summary:
         print_summary(base_events)
-    return 130 if stats.interrupted else 0
+    if stats.interrupted:
+        return 130
+    if stats.turns == 0:  # every record rejected, held back, or none at all: nothing was evaluated
+        print(f"riskstream replay: no valid turn was replayed ({stats.rejected:,} rejected, "
+              f"{holds.outside_range + holds.deleted_turns:,} held back)", file=sys.stderr)
+        return 1
+    return 0
 
 
 class _Stopper:
@@ -183,10 +193,11 @@ def _time_range(args, settings) -> tuple[float | None, float | None, float]:
 def _build_detectors(args, policy):
     """The current detector and, with --shadow, the candidate; they share scoring when the model is the same."""
     import stream.scoring as scoring
+    from stream.cli.common import load_scorer
     from stream.core.engine import Detector
     from stream.evaluation.shadow import BatchMemo, ThresholdScorer, load_shadow_config, shadow_policy
 
-    scorer = scoring.load_default_scorer()
+    scorer = load_scorer(args)
     if not args.shadow:
         return Detector(scorer, policy), None
     cfg = _or_exit(load_shadow_config, args.shadow)
@@ -208,7 +219,8 @@ def _load(args, settings, start, end, lateness, zdr):
     stats = ReplayStats()
     if args.input:
         with open_input(args.input) as fin:
-            return load_turns(iter_lines(fin), f"file:{args.input}", stats, zdr, sort_buffer=args.sort_buffer), stats
+            return load_turns(iter_lines(fin), f"file:{args.input}", stats, zdr, sort_buffer=args.sort_buffer,
+                              limits=settings.limits), stats
     progress = Progress("read", enabled=not args.no_progress)
     current = {"ts": 0.0}
 
@@ -220,7 +232,7 @@ def _load(args, settings, start, end, lateness, zdr):
 
     try:
         turns = load_turns(records(), args.topic, stats, zdr, received_at=lambda _where: current["ts"],
-                           sort_buffer=args.sort_buffer)
+                           sort_buffer=args.sort_buffer, limits=settings.limits)
     except (TopicMissing, TimeoutError) as exc:
         raise SystemExit(f"riskstream replay: {exc}")
     finally:
@@ -288,7 +300,11 @@ def _report(stats, holds, args, total: int, sink) -> None:
 
 
 def _where(source: dict) -> str:
-    return f"line {source['line']}" if "line" in source else f"partition {source.get('partition')} offset {source.get('offset')}"
+    if "line" in source:
+        return f"line {source['line']}"
+    if "partition" in source:
+        return f"partition {source['partition']} offset {source.get('offset')}"
+    return source["topic"]  # a turn that failed while being replayed
 
 
 def print_summary(case_events: list[dict]) -> None:

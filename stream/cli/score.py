@@ -17,6 +17,9 @@ def register(sub) -> None:
     p.add_argument("--output", required=True, metavar="FILE", help="JSONL output, '-' for stdout")
     p.add_argument("--batch-size", type=int, default=256, metavar="N")
     p.add_argument("--signals", action="store_true", help="also include blocklist/hash-bank signals per line")
+    from stream.cli.common import add_models_arg
+
+    add_models_arg(p)
     p.set_defaults(func=run)
 
 
@@ -40,9 +43,9 @@ def _parse(raw: bytes) -> tuple[object, str | None, str | None]:
 def run(args) -> int:
     from stream.jsonl import dumps_line, open_input, open_output
     from stream.progress import Progress
-    from stream.scoring import load_default_scorer
+    from stream.cli.common import load_scorer
 
-    scorer = load_default_scorer()
+    scorer = load_scorer(args)
     errors = 0
     progress = Progress("score", enabled=args.output != "-")
     with open_input(args.input) as fin, open_output(args.output) as fout:

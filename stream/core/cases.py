@@ -80,7 +80,7 @@ def reason_text(why: pol.Trigger, categories: list[str], evidence: list[Evidence
 
 
 def build_case_event(window: UserWindow, turn: Turn, case: OpenCase, event: str, trigger_evidence: Evidence | None,
-                     trigger: pol.Trigger, model_version: str) -> dict:
+                     trigger: pol.Trigger, model_version: str, policy_version: str = "") -> dict:
     """The review-case payload (schemas/review-case.schema.json) for an open or update event."""
     relevant = [e for e in window.evidence if any(c in e.scores for c in case.categories)
                 or any(s.split(":")[0] in case.categories for s in e.stages) or e.event_id in case.evidence_ids]
@@ -108,6 +108,7 @@ def build_case_event(window: UserWindow, turn: Turn, case: OpenCase, event: str,
         "accounts": sorted({e.user_id for e in relevant if e.user_id} | {turn.user_id}),
         "stages": list(trigger.stages),
         "model_version": model_version,
+        "policy_version": policy_version,
     }
     if trigger.rule == "trajectory":
         payload["model_probability"] = trigger.strength  # the model probability: what recalibrate moves the cut by

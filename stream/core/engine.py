@@ -295,8 +295,8 @@ class Detector:
                 return None  # evidence kept in state; no new event inside the cooldown
             event = "update"
         case.last_emitted_at = turn.ts
-        payload = build_case_event(window, turn, case, event, evidence, trigger, self.model_version)
-        return Effect("case", turn.user_id, payload)
+        payload = build_case_event(window, turn, case, event, evidence, trigger, self.model_version, cfg.version)
+        return Effect("case", case.case_id, payload)  # every event of a case (open ... redact) on one partition
 
     def _score_payload(self, turn: Turn, score: TextScore, contextual: bool, stages: list,
                        scores: dict[str, float] | None = None) -> dict:
@@ -320,6 +320,9 @@ class Detector:
             payload["person_id"] = turn.person_id
         if turn.tenant_id:
             payload["tenant_id"] = turn.tenant_id
+        if turn.text_chars is not None:  # only a prefix was scored (Limits.max_text_chars)
+            payload["text_truncated"] = True
+            payload["text_chars"] = turn.text_chars
         return payload
 
 

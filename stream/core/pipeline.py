@@ -67,3 +67,26 @@ def run_batch(detector: Detector, turns: Sequence[Turn], store: WindowStore) -> 
         else:
             store.put(key, step.window.to_dict(), turn)
         yield turn, step.effects
+
+
+def run_isolated(detector: Detector, turns: Sequence[Turn],
+                 store: WindowStore) -> Iterator[tuple[Turn, list[Effect] | Exception]]:
+    """`run_batch`, except that one turn failing cannot take the batch down: yields (turn, effects),
+    or (turn, the exception) for a turn that fails on its own. After a failure the turns not yet
+    done are run one at a time (a window is stored only after its step returns, so nothing is
+    half-applied), and the failing one is left to the caller to dead-letter."""
+    done = 0
+    try:
+        for item in run_batch(detector, turns, store):
+            done += 1
+            yield item
+        return
+    except Exception:  # noqa: BLE001 - isolated below, turn by turn
+        pass
+    for turn in turns[done:]:
+        try:
+            [item] = list(run_batch(detector, [turn], store))
+        except Exception as exc:  # noqa: BLE001 - the record is dead-lettered with the reason
+            yield turn, exc
+        else:
+            yield item

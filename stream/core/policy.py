@@ -13,10 +13,11 @@ one turn cites the earlier turns it rests on (`Trigger.cites`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 
 from stream.core.stages import BY_KEY, PATHWAY_CATEGORY, STAGES
 from stream.core.trajectory import Reading
+from stream.core.typecheck import check_types
 from stream.core.window import Evidence, UserWindow
 from stream.taxonomy import CATEGORIES, SUPPORT_CATEGORIES
 
@@ -97,6 +98,16 @@ class PolicyConfig:
         if p is not None and not 0.0 < p < 1.0:
             raise ValueError(f"trajectory_min_probability must be between 0 and 1 (exclusive), got {p}")
 
+    @property
+    def version(self) -> str:
+        """Content hash of every setting: cases, logs and metrics name the policy that produced them."""
+        import hashlib
+
+        import orjson
+
+        raw = orjson.dumps(asdict(self), option=orjson.OPT_SORT_KEYS, default=sorted)
+        return "policy-" + hashlib.sha256(raw).hexdigest()[:12]
+
     @classmethod
     def from_mapping(cls, values: dict) -> "PolicyConfig":
         """Build from a config file mapping; unknown keys are an error, not silently ignored."""
@@ -104,6 +115,7 @@ class PolicyConfig:
         unknown = set(values) - known
         if unknown:
             raise ValueError(f"unknown policy setting(s): {', '.join(sorted(unknown))}")
+        check_types(cls, values)
         values = dict(values)
         if "zdr_tenants" in values:
             values["zdr_tenants"] = frozenset(values["zdr_tenants"])

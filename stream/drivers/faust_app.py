@@ -25,6 +25,7 @@ from stream.config import TOPICS, Settings
 from stream.core.deadletter import dead_letter_record
 from stream.core.engine import Detector
 from stream.core.events import Rejection, Turn
+from stream.ops.metrics import observe
 
 # Effect kind -> logical topic it is written to.
 EFFECT_TOPICS = {"score": "turn-scores", "case": "review-cases", "dead_letter": "dead-letter",
@@ -76,6 +77,17 @@ class TableStore:
     def delete(self, key: str, turn: Turn) -> None:
         self._with_event(turn, lambda: self.table.pop(key, None))
 
+    def compact(self, turn) -> None:
+        """Rewrite the local RocksDB files of the record's partition, so the bytes of a deleted or
+        purged window are gone from disk too, not only marked deleted (the changelog is compacted
+        by the broker, see Settings.changelog_config). No-op for the memory store."""
+        db_for = getattr(self.table.data, "_db_for_partition", None)  # faust's RocksDB store
+        if db_for is None:
+            return
+        db = db_for(self.events[id(turn)].message.partition)
+        db.flush()
+        db.compact_range(None, None)
+
 
 @dataclass
 class Wiring:
@@ -91,33 +103,40 @@ class Wiring:
     watermark: float = 0.0  # latest event time folded in by this worker (drives retention purges)
 
     async def emit(self, logical: str, key: str | None, payload: dict) -> None:
+        observe(logical, payload)
         await self.topics[logical].send(key=key.encode() if key else None, value=orjson.dumps(payload))
 
     async def emit_effect(self, effect) -> None:
         await self.emit(EFFECT_TOPICS[effect.kind], effect.key, effect.payload)
 
-    async def valid_records(self, stream, schema: str, id_field: str):
-        """Yield the stream's records that validate against `schema`; dead-letter the others."""
+    async def each_valid(self, stream, schema: str, id_field: str, handle) -> None:
+        """Call `await handle(payload)` for each of the stream's records that validates against
+        `schema`; dead-letter the others, and any record whose handling fails (the agent goes on)."""
+        from stream.core.deadletter import processing_error
         from stream.core.events import parse_payload
 
         async for event in stream.events():
             raw = raw_value(event)
-            payload = parse_payload(raw, schema, id_field)
+            payload = parse_payload(raw, schema, id_field, self.settings.limits)
             if isinstance(payload, Rejection):
                 await self.dead_letter(event, raw, payload)
                 continue
-            yield payload
+            try:
+                await handle(payload)
+            except Exception as exc:  # noqa: BLE001 - dead-lettered with the reason
+                tenant = payload.get("tenant_id") if isinstance(payload.get("tenant_id"), str) else None
+                await self.dead_letter(event, raw, processing_error(exc, payload.get(id_field), tenant))
 
     async def dead_letter(self, event, raw: bytes, rejection: Rejection) -> None:
         msg = event.message
         key = msg.key.decode("utf-8", "replace") if isinstance(msg.key, bytes) else msg.key
         record = dead_letter_record(rejection, raw, {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset},
                                     key, time.time(), self.detector.config.zdr_tenants)
-        await self.emit("dead-letter", key, record)
+        await self.emit("dead-letter", record["key"], record)  # the key as bounded (or withheld) in the record
 
 
 def create_app(settings: Settings, detector: Detector) -> faust.App:
-    from stream.drivers import faust_detect, faust_privacy, faust_review
+    from stream.drivers import faust_detect, faust_ops, faust_privacy, faust_review
 
     app = faust.App(
         settings.app_id,
@@ -132,25 +151,30 @@ def create_app(settings: Settings, detector: Detector) -> faust.App:
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         table_standby_replicas=0,
+        # a worker that dies without leaving the group (kill -9) loses its partitions this soon
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=settings.session_timeout_s / 4,
     )
-    topic_config = {"retention.ms": str(settings.retention_ms)}
     topics = {
         logical: app.topic(settings.topic(logical), key_type=bytes, value_type=bytes, key_serializer="raw",
-                           value_serializer="raw", partitions=settings.partitions, retention=settings.retention_days * 86400,
-                           replicas=settings.replication, internal=True, config=topic_config)
+                           value_serializer="raw", partitions=settings.partitions,
+                           retention=int(settings.topic_config(logical)["retention.ms"]) / 1000,
+                           replicas=settings.replication, internal=True, config=settings.topic_config(logical))
         for logical in TOPICS
     }
     json_schema = faust.Schema(key_serializer="json", value_serializer="json")
+    changelog = {"partitions": settings.partitions, "schema": json_schema, "default": None,
+                 "extra_topic_configs": settings.changelog_config()}
     wiring = Wiring(
         app=app, settings=settings, detector=detector, topics=topics,
-        windows=app.Table("windows", default=None, partitions=settings.partitions, schema=json_schema),
-        reviews=app.Table("reviews", default=None, partitions=settings.partitions, schema=json_schema),
-        registry=GlobalRegistry(app.GlobalTable("identities", default=None, partitions=settings.partitions,
-                                                schema=json_schema)),
+        windows=app.Table("windows", **changelog),
+        reviews=app.Table("reviews", **changelog),
+        registry=GlobalRegistry(app.GlobalTable("identities", **changelog)),
     )
     faust_detect.register(wiring)
     faust_review.register(wiring)
     faust_privacy.register(wiring)
+    faust_ops.register(wiring)
     return app
 
 

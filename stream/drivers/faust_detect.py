@@ -4,54 +4,76 @@ Turns of zero-data-retention tenants are scored in `link` and re-keyed without t
 
 turns-by-person also carries control records (erase / purge, see `faust_privacy`), applied in
 order between the turns of a batch, on the partition that holds the person's window.
+
+Every record is handled in isolation: a record that fails, whatever the reason, is dead-lettered
+with that reason and the rest of its batch goes on (nothing lost, nothing crashes the agent).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 
 import orjson
 
-from stream.core.events import Rejection, Turn, parse_turn
+from stream.core.deadletter import processing_error
+from stream.core.events import Rejection, Turn, parse_turn, person_payload
 from stream.core.identity import link
-from stream.core.pipeline import run_batch
+from stream.core.pipeline import run_isolated
 from stream.core.privacy import erase, purge
 from stream.core.review import banned_key
 from stream.core.window import UserWindow
 from stream.drivers.faust_app import TableStore, Wiring, raw_value
 from stream.drivers.faust_privacy import control_of, is_deleted
 
+log = logging.getLogger("riskstream.detect")
+
 
 def register(w: Wiring) -> None:
     store = TableStore(w.windows)
+    limits = w.settings.limits
+
+    async def link_one(event, raw: bytes) -> None:
+        parsed = parse_turn(raw, limits, time.time())
+        if isinstance(parsed, Rejection):
+            await w.dead_letter(event, raw, parsed)
+            return
+        if is_deleted(w, parsed.user_id, parsed.ts):
+            return  # older than its user's deletion request: never resurrect deleted data
+        person_id, ban = parsed.person_id, None
+        if person_id is None:
+            linked = link(parsed.user_id, parsed.identity, w.registry)
+            person_id = linked.person_id
+            ban = w.registry.get(banned_key(linked.person_id)) if linked.new_account else None
+        payload = person_payload(parsed, person_id)  # public fields only: nothing forged travels on
+        if ban:
+            payload["ban_evasion"] = {**ban, "linked_via": linked.linked_via}
+        if parsed.tenant_id in w.detector.config.zdr_tenants:
+            # zero data retention: score here, where the text is; only scores cross the topic
+            payload["prescored"] = w.detector.prescore(parsed, person_id)
+            payload["text"] = ""
+        await w.topics["turns-by-person"].send(key=person_id.encode(), value=orjson.dumps(payload))
 
     @w.app.agent(w.topics["turns"], name="link")
     async def link_accounts(stream):
         async for event in stream.events():
             raw = raw_value(event)
-            parsed = parse_turn(raw)
-            if isinstance(parsed, Rejection):
-                await w.dead_letter(event, raw, parsed)
-                continue
-            if is_deleted(w, parsed.user_id, parsed.ts):
-                continue  # older than its user's deletion request: never resurrect deleted data
-            payload = orjson.loads(raw)
-            if parsed.person_id is None:
-                linked = link(parsed.user_id, parsed.identity, w.registry)
-                payload["person_id"] = linked.person_id
-                ban = w.registry.get(banned_key(linked.person_id)) if linked.new_account else None
-                if ban:
-                    payload["ban_evasion"] = {**ban, "linked_via": linked.linked_via}
-            if parsed.tenant_id in w.detector.config.zdr_tenants:
-                # zero data retention: score here, where the text is; only scores cross the topic
-                payload["prescored"] = w.detector.prescore(parsed, payload["person_id"])
-                payload["text"] = ""
-            await w.topics["turns-by-person"].send(key=payload["person_id"].encode(), value=orjson.dumps(payload))
+            try:
+                await link_one(event, raw)
+            except Exception as exc:  # noqa: BLE001 - one bad record never stops the agent
+                await w.dead_letter(event, raw, processing_error(exc, *_ids(raw)))
 
     async def run_turns(turns: list[Turn]) -> None:
         if turns:
-            for turn, effects in run_batch(w.detector, turns, store):
-                w.watermark = max(w.watermark, turn.ts)
+            for turn, effects in run_isolated(w.detector, turns, store):
+                if isinstance(effects, Exception):
+                    log.warning("turn %s dead-lettered: %s", turn.event_id, type(effects).__name__)
+                    event = store.events[id(turn)]
+                    await w.dead_letter(event, raw_value(event),
+                                        processing_error(effects, turn.event_id, turn.tenant_id))
+                    continue
+                # the purge clock follows event time, but never beyond the wall clock
+                w.watermark = max(w.watermark, min(turn.ts, time.time()))
                 for eff in effects:
                     await w.emit_effect(eff)
             turns.clear()
@@ -71,9 +93,25 @@ def register(w: Wiring) -> None:
             if stored is not None:
                 store.delete(key, control)  # tombstone on the changelog
         else:
-            store.put(key, window.to_dict(), control)
+            store.put(key, window.to_dict(), control)  # supersedes the old value on the changelog
+        if stored is not None:
+            store.compact(control)  # and on local disk, now
         for eff in effects:
             await w.emit_effect(eff)
+
+    async def read_event(event, turns: list[Turn]) -> None:
+        raw = raw_value(event)
+        control = control_of(event, raw)
+        if control is not None:
+            await run_turns(turns)  # keep arrival order around the control record
+            await run_control(event, control)
+            return
+        parsed = parse_turn(raw, limits, internal=True)
+        if isinstance(parsed, Rejection):  # only if something other than `link` writes here
+            await w.dead_letter(event, raw, parsed)
+            return
+        turns.append(parsed)
+        store.events[id(parsed)] = event
 
     @w.app.agent(w.topics["turns-by-person"], name="detect")
     async def detect(stream):
@@ -81,17 +119,20 @@ def register(w: Wiring) -> None:
             turns: list[Turn] = []
             store.events.clear()
             for event in events:
-                raw = raw_value(event)
-                control = control_of(raw)
-                if control is not None:
-                    await run_turns(turns)  # keep arrival order around the control record
-                    await run_control(event, control)
-                    continue
-                parsed = parse_turn(raw)
-                if isinstance(parsed, Rejection):  # only if a producer writes here directly
-                    await w.dead_letter(event, raw, parsed)
-                    continue
-                turns.append(parsed)
-                store.events[id(parsed)] = event
+                try:
+                    await read_event(event, turns)
+                except Exception as exc:  # noqa: BLE001 - one bad record never stops the batch
+                    await w.dead_letter(event, raw_value(event), processing_error(exc, *_ids(raw_value(event))))
             await run_turns(turns)
             store.events.clear()
+
+
+def _ids(raw: bytes) -> tuple[str | None, str | None]:
+    """event_id and tenant_id of a record, if it is JSON that has them (else None: withheld under ZDR)."""
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None, None
+    if not isinstance(value, dict):
+        return None, None
+    return tuple(v if isinstance(v, str) else None for v in (value.get("event_id"), value.get("tenant_id")))

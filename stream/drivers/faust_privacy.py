@@ -21,23 +21,24 @@ def deleted_key(user_id: str) -> str:
 def register(w: Wiring) -> None:
     reg = w.registry
 
+    async def delete_user(req: dict) -> None:
+        user = req["user_id"]
+        person = reg.get(f"account:{user}") or f"p:{user}"
+        accounts = members(person, reg) if req.get("include_person") else [user]
+        ts = parse_rfc3339(req["ts"])
+        for account in accounts or [user]:
+            reg.put(deleted_key(account), ts)
+            reg.delete(f"account:{account}")
+        remaining = [m for m in members(person, reg) if m not in accounts]
+        if remaining:
+            reg.put(f"members:{person}", "\n".join(remaining))
+        else:
+            reg.delete(f"members:{person}")
+        await send_control(w, {"control": "erase", "person_id": person, "request": req, "accounts": accounts})
+
     @w.app.agent(w.topics["privacy-requests"], name="privacy")
     async def privacy(stream):
-        async for req in w.valid_records(stream, "privacy-request", "request_id"):
-            user = req["user_id"]
-            person = reg.get(f"account:{user}") or f"p:{user}"
-            accounts = members(person, reg) if req.get("include_person") else [user]
-            ts = parse_rfc3339(req["ts"])
-            for account in accounts or [user]:
-                reg.put(deleted_key(account), ts)
-                reg.delete(f"account:{account}")
-            remaining = [m for m in members(person, reg) if m not in accounts]
-            if remaining:
-                reg.put(f"members:{person}", "\n".join(remaining))
-            else:
-                reg.delete(f"members:{person}")
-            control = {"control": "erase", "person_id": person, "request": req, "accounts": accounts}
-            await w.topics["turns-by-person"].send(key=person.encode(), value=orjson.dumps(control))
+        await w.each_valid(stream, "privacy-request", "request_id", delete_user)
 
     @w.app.timer(interval=w.settings.purge_interval_s)
     async def purge_expired():
@@ -46,8 +47,7 @@ def register(w: Wiring) -> None:
             return
         for key, value in list(w.windows.items()):
             if value and value.get("updated", 0.0) < horizon:
-                control = {"control": "purge", "person_id": key, "now": w.watermark}
-                await w.topics["turns-by-person"].send(key=key.encode(), value=orjson.dumps(control))
+                await send_control(w, {"control": "purge", "person_id": key, "now": w.watermark})
 
 
 def is_deleted(w: Wiring, user_id: str, ts: float) -> bool:
@@ -56,12 +56,20 @@ def is_deleted(w: Wiring, user_id: str, ts: float) -> bool:
     return deleted_at is not None and ts <= float(deleted_at)
 
 
-def control_of(raw: bytes) -> dict | None:
-    """The control record (erase / purge) carried on turns-by-person, or None for a turn."""
-    if not raw.startswith(b'{"control"'):
+# Control records share turns-by-person with the person's turns (so they apply in order between
+# them) and are marked by this header, which only the worker sets: never by what a payload says.
+CONTROL_HEADER = "riskstream-control"
+
+
+async def send_control(w: Wiring, control: dict) -> None:
+    await w.topics["turns-by-person"].send(key=control["person_id"].encode(), value=orjson.dumps(control),
+                                           headers={CONTROL_HEADER: control["control"].encode()})
+
+
+def control_of(event, raw: bytes) -> dict | None:
+    """The control record (erase / purge) of a turns-by-person event, or None for a turn."""
+    kind = (event.headers or {}).get(CONTROL_HEADER)
+    if kind not in (b"erase", b"purge"):
         return None
-    try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None
-    return value if isinstance(value, dict) and value.get("control") in ("erase", "purge") else None
+    value = orjson.loads(raw)
+    return value if isinstance(value, dict) and value.get("control") == kind.decode() else None

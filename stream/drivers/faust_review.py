@@ -20,19 +20,23 @@ def register(w: Wiring) -> None:
             else:
                 await w.emit_effect(eff)
 
+    async def decide(decision: dict) -> None:
+        person = w.registry.get(f"account:{decision['user_id']}") or f"p:{decision['user_id']}"
+        accounts = members(person, w.registry) or [decision["user_id"]]
+        state, effects = on_decision(w.reviews.get(decision["case_id"]), decision, person, accounts, time.time())
+        w.reviews[decision["case_id"]] = state
+        await apply(effects)
+
+    async def appeal(appeal: dict) -> None:
+        state, effects = on_appeal(w.reviews.get(appeal["case_id"]), appeal, time.time())
+        if state is not None:
+            w.reviews[appeal["case_id"]] = state
+        await apply(effects)
+
     @w.app.agent(w.topics["review-decisions"], name="decisions")
     async def decisions(stream):
-        async for decision in w.valid_records(stream, "review-decision", "decision_id"):
-            person = w.registry.get(f"account:{decision['user_id']}") or f"p:{decision['user_id']}"
-            accounts = members(person, w.registry) or [decision["user_id"]]
-            state, effects = on_decision(w.reviews.get(decision["case_id"]), decision, person, accounts, time.time())
-            w.reviews[decision["case_id"]] = state
-            await apply(effects)
+        await w.each_valid(stream, "review-decision", "decision_id", decide)
 
     @w.app.agent(w.topics["appeals"], name="appeals")
     async def appeals(stream):
-        async for appeal in w.valid_records(stream, "appeal", "appeal_id"):
-            state, effects = on_appeal(w.reviews.get(appeal["case_id"]), appeal, time.time())
-            if state is not None:
-                w.reviews[appeal["case_id"]] = state
-            await apply(effects)
+        await w.each_valid(stream, "appeal", "appeal_id", appeal)

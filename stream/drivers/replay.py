@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import IO, Callable, Iterable
 
-from stream.core.deadletter import dead_letter_record
+import orjson
+
+from stream.core.deadletter import dead_letter_record, processing_error
 from stream.core.effects import Effect
 from stream.core.engine import Detector
-from stream.core.events import Rejection, Turn, parse_turn
+from stream.core.events import DEFAULT_LIMITS, Limits, Rejection, Turn, parse_turn, person_payload
 from stream.core.identity import DictRegistry
-from stream.core.pipeline import MemoryStore, run_batch, with_person
+from stream.core.pipeline import MemoryStore, run_isolated, with_person
 from stream.drivers.sorted_turns import DEFAULT_RUN_SIZE, SortedTurns
 from stream.jsonl import dumps_line
 
@@ -49,18 +51,22 @@ class Lane:
 
 def load_turns(lines: Iterable[tuple[int | dict, bytes]], source: str, stats: ReplayStats,
                zdr_tenants: frozenset[str], received_at: Callable[[int | dict], float] | None = None,
-               sort_buffer: int = DEFAULT_RUN_SIZE) -> SortedTurns:
+               sort_buffer: int = DEFAULT_RUN_SIZE, limits: Limits = DEFAULT_LIMITS) -> SortedTurns:
     """Parse every record; rejections become dead-letter records (kept in stats), valid turns come
     back in event-time order, held in memory `sort_buffer` turns at a time (the rest spilled to
     temporary files: close the result, or use it in a `with` block).
 
     Each item is (where, raw): `where` is a file line number, or a dead-letter `source` dict
     (topic/partition/offset) for records read from Kafka. `received_at(where)` dates rejections
-    (default: now); topic replays pass the record timestamp so reruns stay byte-identical.
+    (default: now); topic replays pass the record timestamp so reruns stay byte-identical. A turn
+    dated beyond the clock (plus `limits.max_future_skew_s`) is rejected like the worker does: the
+    clock is the record's timestamp for topic replays (what the worker saw, and the same on every
+    rerun), the wall clock for files.
     """
     turns = SortedTurns(sort_buffer)
+    now = time.time()
     for where, raw in lines:
-        parsed = parse_turn(raw)
+        parsed = parse_turn(raw, limits, received_at(where) if received_at is not None else now)
         if isinstance(parsed, Rejection):
             origin = where if isinstance(where, dict) else {"topic": source, "line": where}
             when = received_at(where) if received_at is not None else time.time()
@@ -110,7 +116,10 @@ def replay_turns(detector: Detector, turns: Iterable[Turn], sinks: dict[str, IO[
 
 def _run_lane_batch(lane: Lane, batch: list[Turn]) -> None:
     stats = lane.stats
-    for turn, effects in run_batch(lane.detector, batch, lane.store):
+    for turn, effects in run_isolated(lane.detector, batch, lane.store):
+        if isinstance(effects, Exception):
+            _dead_letter_failed(turn, effects, stats, lane.detector.config.zdr_tenants)
+            continue
         stats.turns += 1
         stats.users.add(turn.user_id)
         for eff in effects:
@@ -123,6 +132,14 @@ def _run_lane_batch(lane: Lane, batch: list[Turn]) -> None:
         if lane.on_turn is not None:
             lane.on_turn(turn, lane.store)
     lane.store.sweep(batch[-1].ts, lane.detector.config.retention_days * 86400)
+
+
+def _dead_letter_failed(turn: Turn, exc: Exception, stats: ReplayStats, zdr_tenants: frozenset[str]) -> None:
+    """A turn that failed on its own is dead-lettered like a rejected record; the replay goes on."""
+    raw = orjson.dumps(person_payload(turn, turn.person_id or turn.user_id))
+    stats.rejected += 1
+    stats.rejections.append(dead_letter_record(processing_error(exc, turn.event_id, turn.tenant_id), raw,
+                                               {"topic": "riskstream-replay"}, turn.user_id, turn.ts, zdr_tenants))
 
 
 def _count(eff: Effect, stats: ReplayStats) -> None:

@@ -33,6 +33,8 @@ class CaseSummary:
     updates: int = 0
     accounts: list[str] = field(default_factory=list)  # every account of the person the case covers
     model_probability: float | None = None  # trajectory cases: the model's probability when the case opened
+    model_version: str = ""  # which classifiers and policy opened it (the report's header names them)
+    policy_version: str = ""
 
     @property
     def first_evidence_ts(self) -> float:
@@ -52,7 +54,8 @@ def collapse(events: Iterable[dict]) -> list[CaseSummary]:
                 categories=list(ev["categories"]), severity=ev["severity"], priority=ev["priority"],
                 route=ev.get("route", ""), scores=dict(ev.get("scores", {})), evidence=list(ev.get("evidence", [])),
                 tenant_id=ev.get("tenant_id"), accounts=sorted(set(ev.get("accounts") or []) | {ev["user_id"]}),
-                model_probability=ev.get("model_probability"))
+                model_probability=ev.get("model_probability"), model_version=ev.get("model_version", ""),
+                policy_version=ev.get("policy_version", ""))
             continue
         c.updates += 1
         c.categories = list(dict.fromkeys(c.categories + list(ev["categories"])))

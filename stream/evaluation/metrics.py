@@ -79,6 +79,7 @@ def decision_report(joined: list[Joined], missed: list[Decision], span: tuple[fl
     uncategorised = [d for d in missed if not d.categories]
     return {
         "mode": "decisions",
+        "about": _about(joined, missed, span),
         "overall": _decision_bucket(joined, missed, None),
         "per_category": per_category,
         "missed_without_category": len(uncategorised),
@@ -90,7 +91,28 @@ def decision_report(joined: list[Joined], missed: list[Decision], span: tuple[fl
         "missed_examples": [{"decision_id": d.decision_id, "case_id": d.case_id, "user_id": d.user_id,
                              "action": d.action, "categories": list(d.categories), "ts": _iso(d.ts)}
                             for d in missed[:20]],
+        "dismissed_examples": _dismissed_examples(joined),
     }
+
+
+def _about(joined: list[Joined], missed: list[Decision], span: tuple[float, float] | None) -> dict:
+    """What the report covers: the models and policies that opened the cases, and the time range."""
+    times = [j.case.opened_at for j in joined] + [d.ts for d in missed]
+    start, end = span if span else ((min(times), max(times)) if times else (None, None))
+    return {"model_versions": sorted({j.case.model_version for j in joined if j.case.model_version}),
+            "policy_versions": sorted({j.case.policy_version for j in joined if j.case.policy_version}),
+            "from": _iso(start) if start is not None else None, "to": _iso(end) if end is not None else None,
+            "range_given": span is not None}
+
+
+def _dismissed_examples(joined: list[Joined], limit: int = 10) -> list[dict]:
+    """The most severe cases reviewers dismissed, as reviewers saw them (redacted excerpts only)."""
+    from stream.evaluation.cases import redacted_view
+
+    dismissed = sorted((j for j in joined if j.label == "dismissed"),
+                       key=lambda j: (-j.case.severity, j.case.opened_at, j.case.case_id))
+    return [{**redacted_view(j.case), "decision": j.decision.action, "decided_at": _iso(j.decision.ts)}
+            for j in dismissed[:limit]]
 
 
 def _decision_bucket(joined: list[Joined], missed: list[Decision], cat: str | None) -> dict:
@@ -117,11 +139,10 @@ def _decision_curves(joined: list[Joined], missed: list[Decision], cats: list[st
     labelled = [j for j in joined if j.label != "unreviewed"]
     total = sum(j.label == "confirmed" for j in labelled) + len(missed)
     curves = {"overall (severity)": pr_curve([(j.case.severity, j.label == "confirmed") for j in labelled], total)}
-    for c in cats:
+    for c in cats:  # every category, even one without reviewed cases (its curve is then empty)
         pts = [(j.case.scores.get(c, 0.0), j.label == "confirmed") for j in labelled if c in j.case.categories]
-        if pts:
-            pos = sum(p for _, p in pts) + sum(c in d.categories for d in missed)
-            curves[c] = pr_curve(pts, pos)
+        pos = sum(p for _, p in pts) + sum(c in d.categories for d in missed)
+        curves[c] = pr_curve(pts, pos)
     return curves
 
 

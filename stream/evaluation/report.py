@@ -10,7 +10,13 @@ from html import escape
 
 from stream.evaluation.svg import bar_chart, line_chart
 
+# Label colours mean the same everywhere: confirmed = harm (red), dismissed = blue, unreviewed = grey.
+LABEL_COLORS = {"confirmed": "#c62828", "dismissed": "#1f77b4", "unreviewed": "#9e9e9e", "cases": "#1f77b4"}
 CSS = ("body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}"
+       ".grid{display:flex;flex-wrap:wrap;gap:8px}.panel{border:1px solid #eee;padding:4px}"
+       ".empty{width:300px;height:230px;display:flex;align-items:center;justify-content:center;text-align:center;"
+       "color:#555;font-size:.9em}header{background:#f5f5f5;padding:.6em 1em;border-radius:4px}"
+       "blockquote{margin:.2em 0 .2em 1em;color:#333;font-size:.92em}"
        "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
        "th:first-child,td:first-child{text-align:left}.note{color:#555;font-size:.9em}"
        ".big{font-size:1.4em;font-weight:bold}")
@@ -44,10 +50,59 @@ def render(report: dict) -> str:
     return _render_truth(report) if report["mode"] == "truth" else _render_decisions(report)
 
 
+def _header(about: dict) -> str:
+    def names(xs: list[str]) -> str:
+        return ", ".join(xs) if xs else "not recorded in the cases"
+
+    span = f"{about['from']} to {about['to']}" if about.get("from") else "no cases or decisions"
+    how = "as requested (--from/--to)" if about.get("range_given") else "first to last case or decision"
+    return (f"<header><b>Model</b>: {escape(names(about['model_versions']))}<br><b>Policy</b>: "
+            f"{escape(names(about['policy_versions']))}<br><b>Time range</b>: {escape(span)} "
+            f"<span class=\"note\">({how})</span></header>")
+
+
+def _pr_panels(curves: dict, overall: dict, per_category: dict) -> str:
+    """One small precision-recall chart per category (and overall), the operating point ringed."""
+    panels = []
+    for name, pts in curves.items():
+        bucket = overall if name.startswith("overall") else per_category.get(name, {})
+        if not pts:
+            panels.append(f'<div class="panel empty">{escape(name)}: no reviewed cases'
+                          f'<br>{bucket.get("missed_confirmed", 0)} confirmed decision(s) missed</div>')
+            continue
+        now = pts[-1]  # every case this configuration opened is kept: where it operates today
+        p, r = now["precision"] or 0.0, now["recall"] or 0.0
+        label = f"now: P {_v(now['precision'], True)}, R {_v(now['recall'], True)}"  # recall "—": nothing confirmed
+        panels.append('<div class="panel">' + line_chart(
+            [(name, [(q["recall"] or 0.0, q["precision"] or 0.0) for q in pts])], name, "recall", "precision",
+            marks=[(r, p, label)], size=(300, 230), legend=False) + "</div>")
+    return '<div class="grid">' + "".join(panels) + "</div>"
+
+
+def _dismissed(examples: list[dict]) -> list[str]:
+    if not examples:
+        return []
+    out = ["<h2>Dismissed by reviewers: the most severe</h2>",
+           "<p class=\"note\">What this configuration opens that reviewers did not act on, as reviewers saw it "
+           "(excerpts are the redacted ones from the case payload).</p>"]
+    for e in examples:
+        cats = ", ".join(e["categories"])
+        out.append(f"<p><b>{escape(e['case_id'])}</b> · user {escape(e['user_id'])} · {escape(cats)} · "
+                   f"P{e['priority']} · severity {e['severity']:.2f} · rule {escape(e['rule'])} · opened "
+                   f"{escape(e['opened_at'])} · {escape(e['decision'])} at {escape(e['decided_at'])}</p>")
+        for ev in e["evidence"]:
+            text = ev["excerpt"] if ev["excerpt"] is not None else "(text not retained)"
+            score = f" {ev['score']:.2f}" if isinstance(ev.get("score"), (int, float)) else ""
+            out.append(f"<blockquote>{escape(ev['ts'])} · {escape(str(ev.get('top_category')))}{score}: "
+                       f"{escape(text)}</blockquote>")
+    return out
+
+
 def _render_decisions(rep: dict) -> str:
     o = rep["overall"]
     load = rep["load"]["per_day"]
     parts = [
+        _header(rep["about"]),
         _inputs(rep),
         "<h2>In short</h2>",
         f"<p><span class=\"big\">{_v(o['precision'], True)}</span> of the reviewed cases this configuration opens "
@@ -71,12 +126,12 @@ def _render_decisions(rep: dict) -> str:
         f"{rep['missed_without_category']}.</p>",
         "<h2>Precision and recall by cut-off</h2>",
         "<p class=\"note\">Each point keeps only cases scoring at or above a cut-off (overall: case severity; "
-        "per category: the case's peak score). Up and to the right is better.</p>",
+        "per category: the case's peak score). Up and to the right is better. The ringed point is where this "
+        "configuration operates (every case it opens kept); points to its left are stricter cut-offs.</p>",
+        _pr_panels(rep["pr_curves"], o, rep["per_category"]),
     ]
-    curves = sorted(rep["pr_curves"].items(), key=lambda kv: -len(kv[1]))[:6]
-    parts.append(line_chart([(name, [(p["recall"] or 0.0, p["precision"] or 0.0) for p in pts]) for name, pts in curves],
-                             "Precision vs recall", "recall", "precision"))
     parts += ["<h2>Review load over time</h2>", _load_chart(rep["load"]["days"])]
+    parts += _dismissed(rep.get("dismissed_examples", []))
     if rep["missed_examples"]:
         parts += ["<h2>Confirmed by reviewers, missed by this configuration</h2>",
                   _table(["decision", "case", "user", "action", "categories", "decided at"],
@@ -90,7 +145,7 @@ def _load_chart(days: dict) -> str:
     kinds = [k for k in ("confirmed", "dismissed", "unreviewed") if any(k in d for d in days.values())]
     series = [(k, [float(d.get(k, 0)) for d in days.values()]) for k in kinds] or [
         ("cases", [float(d["cases"]) for d in days.values()])]
-    return bar_chart(labels, series, "Cases opened per day", "cases")
+    return bar_chart(labels, series, "Cases opened per day", "cases", colors=[LABEL_COLORS[k] for k, _ in series])
 
 
 def _render_truth(rep: dict) -> str:

@@ -1,9 +1,12 @@
 """The audited reveal path: full text of one evidence turn, for authorised roles only.
 
 Reviewers work on redacted cases. Revealing is an exception that must be justified and leaves a
-trace: `authorize` decides from the role table (config/roles.json) and the case, `fetch_turn`
-reads the original turn back from the turns topic (never from state: state holds no raw text),
-and the command writes the audit record before it shows anything.
+trace: `authorize` decides from the deployment's role table (config/roles.json, never a file the
+caller names) and the case as the worker wrote it on review-cases (never a payload the caller
+supplies), `fetch_turn` reads the original turn back from the turns topic by event id, however
+late it was produced (never from state: state holds no raw text), and the command writes the
+audit record before it shows anything. Evidence erased by a deletion request (`redact` events)
+is never revealed.
 
 Zero-data-retention tenants cannot be revealed, by design: their text is never persisted by
 riskstream (cases hold no excerpt), and reading it back from the customer's own topic would
@@ -53,15 +56,22 @@ def authorize(role: str, case: dict, event_id: str, roles: dict[str, dict],
 
 
 def latest_case(values: Iterable[bytes], case_id: str) -> dict | None:
-    """The last event (open or update) of `case_id` among review-case records."""
-    found = None
+    """The last open / update / reopen event of `case_id` among review-case records, without the
+    evidence that a later `redact` event erased."""
+    found, erased = None, set()
     for value in values:
         try:
             rec = orjson.loads(value)
         except orjson.JSONDecodeError:
             continue
-        if isinstance(rec, dict) and rec.get("case_id") == case_id:
+        if not isinstance(rec, dict) or rec.get("case_id") != case_id:
+            continue
+        if rec.get("event") == "redact":
+            erased.update(rec.get("redacted_event_ids") or [])
+        else:
             found = rec
+    if found is not None and erased:
+        found = {**found, "evidence": [e for e in found.get("evidence", []) if e.get("event_id") not in erased]}
     return found
 
 
@@ -82,16 +92,21 @@ def matching_turn(values: Iterable[bytes], evidence: dict) -> dict | None:
 
 
 def fetch_turn(settings: Settings, evidence: dict, margin_s: float) -> dict | None:
-    """Read the turns topic around the evidence's event time (every partition, no consumer group)."""
+    """Read the turn back from the turns topic (every partition, no consumer group): first around
+    its event time (`margin_s` either side), then, if it was produced later than that, the whole
+    topic (bounded by its retention), stopping at the first match."""
     from stream.drivers.topic_source import read_topic
 
     ts_ms = int(parse_rfc3339(evidence["ts"]) * 1000)
-    records = read_topic(settings, settings.topic("turns"), ts_ms, ts_ms, int(margin_s * 1000))
-    return matching_turn((r.value for r in records), evidence)
+    near = read_topic(settings, settings.topic("turns"), ts_ms, ts_ms, int(margin_s * 1000))
+    found = matching_turn((r.value for r in near), evidence)
+    if found is None:
+        found = matching_turn((r.value for r in read_topic(settings, settings.topic("turns"))), evidence)
+    return found
 
 
 def fetch_case(settings: Settings, case_id: str) -> dict | None:
-    """The latest event of `case_id` on the review-cases topic (a full scan: prefer --case-file)."""
+    """The case as the worker wrote it on the review-cases topic (a full scan)."""
     from stream.drivers.topic_source import read_topic
 
     return latest_case((r.value for r in read_topic(settings, settings.topic("review-cases"))), case_id)

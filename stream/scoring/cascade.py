@@ -1,5 +1,9 @@
-"""The production scorer: normalise -> cheap n-gram stage on every text -> encoder stage on the
-uncertain ones (batched) -> blocklists + hash banks -> per-category thresholds.
+"""The production scorer: normalise -> the encoder reads every non-CJK text (batched by length),
+the n-gram stage reads CJK / Hangul text -> blocklists + hash banks -> per-category thresholds.
+
+No gate or stacker sits between the encoder and the score: what the encoder read is the score
+(lists and banks can only raise it). Repeated texts are scored once (an LRU of recent
+normalised texts, `cache_size`), which matters for chat traffic ("thanks", "ok", "continue").
 
 `load_cascade()` builds it from `models/` (override with `models_dir=` or env
 `RISKSTREAM_MODELS_DIR`). Construction loads the ONNX sessions once; `score_batch` is pure
@@ -14,6 +18,7 @@ category score to the entry's score and are reported as `Signal`s with their lis
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from pathlib import Path
 from typing import Sequence
 
@@ -21,6 +26,7 @@ import numpy as np
 
 from stream.scoring import features
 from stream.scoring.blocklist import BlocklistSet
+from stream.scoring.encoder import is_cjk
 from stream.scoring.hashbank import BankSet
 from stream.scoring.normalize import match_tokens, normalize_text
 from stream.scoring.onnx_model import OnnxStage
@@ -45,6 +51,14 @@ def _parent_max(s: np.ndarray) -> np.ndarray:
     for ch, p in _PAIRS:
         np.maximum(s[:, p], s[:, ch], out=s[:, p])
     return s
+
+
+def rescale(s: np.ndarray, t_from: np.ndarray, t_to: np.ndarray) -> np.ndarray:
+    """Piecewise-linear, monotone map of scores so that threshold t_from lands on t_to (0 and 1
+    stay put): n-gram-stage scores of CJK turns share the encoder's thresholds and flags."""
+    lo = s * (t_to / t_from)
+    hi = t_to + (s - t_from) * ((1 - t_to) / (1 - t_from))
+    return np.where(s < t_from, lo, hi).astype(np.float32)
 
 
 def _consistent_thresholds(t: np.ndarray) -> np.ndarray:
@@ -87,8 +101,8 @@ class CheapStage:
 
 class CascadeScorer:
     def __init__(self, models_dir: Path, use_encoder: bool = True, reload_interval: float = 2.0,
-                 threads: int | None = None, encoder_batch: int = 8, use_lists: bool = True,
-                 stages: str | None = None):
+                 threads: int | None = None, encoder_batch: int = 16, use_lists: bool = True,
+                 stages: str | None = None, cache_size: int = 4096):
         self.models_dir = Path(models_dir)
         self.cheap = CheapStage(self.models_dir / CHEAP_FILE, threads)
         self.encoder = None
@@ -97,36 +111,99 @@ class CascadeScorer:
             from stream.scoring.encoder import EncoderStage
 
             self.encoder = EncoderStage(enc_path, threads=threads, batch=encoder_batch)
-        # "cascade" (default), "cheap" (cheap stage only), "encoder" (encoder on every text)
+        # "cascade" (default: encoder on non-CJK text, n-gram stage on CJK), "cheap" (n-gram stage
+        # only), "encoder" (encoder on every text)
         self.mode = stages or ("cascade" if self.encoder else "cheap")
         if self.mode in ("cascade", "encoder") and self.encoder is None:
             raise ValueError(f"stage mode {self.mode!r} needs {enc_path}")
-        if self.mode == "cheap":
-            thr = self.cheap.thresholds
-        elif self.mode == "encoder":
-            thr = self.encoder.thresholds
-        else:
-            thr = self.encoder.cascade_thresholds
-        self.thresholds = _consistent_thresholds(np.asarray(thr, dtype=np.float32))
+        self.cheap_thresholds = _consistent_thresholds(np.asarray(self.cheap.thresholds, dtype=np.float32))
+        # one threshold scale: in cascade mode CJK turns' n-gram scores are mapped onto it (`rescale`)
+        self.thresholds = (self.cheap_thresholds if self.mode == "cheap"
+                           else _consistent_thresholds(np.asarray(self.encoder.thresholds, dtype=np.float32)))
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, tuple] = OrderedDict()  # text -> (scores, embedding)
         self.use_lists = use_lists
         self.lists = BlocklistSet(self.models_dir / "lists", reload_interval) if use_lists else None
         self.banks = BankSet(self.models_dir / "banks", reload_interval) if use_lists else None
-        self.stats = {"texts": 0, "encoder_texts": 0}
+        self.stats = {"texts": 0, "encoder_texts": 0, "cache_hits": 0}
 
     # ------------------------------------------------------------------ model scores
-    def model_scores(self, norm: list[str]) -> np.ndarray:
+    def _by_cheap(self, norm: list[str]) -> np.ndarray:
+        """Which texts the n-gram stage scores (the rest go to the encoder)."""
+        if self.mode == "cheap":
+            return np.ones(len(norm), bool)
         if self.mode == "encoder":
-            return self.encoder.score(norm)
-        s = self.cheap.score_normalized(norm)
-        if self.mode == "cheap" or self.encoder is None:
-            return s
-        gate = self.encoder.gate_mask(s, norm)
-        ids = np.nonzero(gate)[0]
-        if ids.size:
-            e = self.encoder.score([norm[i] for i in ids])
-            s[ids] = self.encoder.combine(s[ids], e)
-        self.stats["encoder_texts"] += int(ids.size)
-        return s
+            return np.zeros(len(norm), bool)
+        return np.array([is_cjk(t) for t in norm], bool)
+
+    def model_scores(self, norm: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """(scores [n, 13] on the encoder's threshold scale, encoder embeddings [n, 384] or None)
+        of normalised texts, each read by one model; CJK rows of the embeddings are left empty."""
+        cheap = self._by_cheap(norm)
+        s = np.zeros((len(norm), K), np.float32)
+        emb = None
+        ci = np.nonzero(cheap)[0]
+        ei = np.nonzero(~cheap)[0]
+        if ci.size:
+            s[ci] = self.cheap.score_normalized([norm[i] for i in ci])
+            if self.mode == "cascade":
+                s[ci] = rescale(s[ci], self.cheap_thresholds, self.thresholds)
+        if ei.size:
+            outs = ("scores", "embedding") if self.encoder.has_embedding else ("scores",)
+            res = self.encoder.run([norm[i] for i in ei], outs)
+            s[ei] = res[0]
+            if len(res) > 1:
+                emb = np.zeros((len(norm), res[1].shape[1]), np.float32)
+                emb[ei] = res[1]
+        self.stats["encoder_texts"] += int(ei.size)
+        return s, emb
+
+    def _cached(self, norm: list[str]) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        """(scores, embedding) per normalised text; repeated texts (in the batch and recently) read once."""
+        out: list = [None] * len(norm)
+        todo: dict[str, list[int]] = {}
+        for i, t in enumerate(norm):
+            hit = self._cache.get(t)
+            if hit is not None:
+                self._cache.move_to_end(t)
+                out[i] = hit
+                self.stats["cache_hits"] += 1
+            else:
+                todo.setdefault(t, []).append(i)
+        if todo:
+            texts = list(todo)
+            s, emb = self.model_scores(texts)
+            for j, t in enumerate(texts):
+                entry = (s[j], None if emb is None or not emb[j].any() else emb[j])
+                for i in todo[t]:
+                    out[i] = entry
+                if self.cache_size:
+                    self._cache[t] = entry
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return out
+
+    def embeddings(self, texts: Sequence[str]) -> np.ndarray:
+        """Encoder sentence embeddings [n, 384] (zeros for empty texts), for readers of meaning
+        beyond the classifiers (the stage tagger). Turns just scored come from the cache, so the
+        encoder does not run twice; CJK turns (scored by the n-gram stage) are embedded here."""
+        if self.encoder is None or not self.encoder.has_embedding:
+            raise ValueError("these models have no encoder embedding")
+        norm = [normalize_text(t) if t else "" for t in texts]
+        out = np.zeros((len(norm), 384), np.float32)
+        missing = []
+        for i, t in enumerate(norm):
+            if not t:
+                continue
+            hit = self._cache.get(t)
+            if hit is not None and hit[1] is not None:
+                out[i] = hit[1]
+            else:
+                missing.append(i)
+        if missing:
+            out[missing] = self.encoder.run([norm[i] for i in missing], ("embedding",))[0]
+            self.stats["encoder_texts"] += len(missing)
+        return out
 
     # ------------------------------------------------------------------ public API
     def score_batch(self, texts: Sequence[str]) -> list[TextScore]:
@@ -140,7 +217,7 @@ class CascadeScorer:
         live = [i for i, t in enumerate(norm) if t]
         scores = np.zeros((n, K), dtype=np.float32)
         if live:
-            scores[live] = self.model_scores([norm[i] for i in live])
+            scores[live] = np.stack([e[0] for e in self._cached([norm[i] for i in live])])
         self.stats["texts"] += n
         signals: list[list[Signal]] = [[] for _ in range(n)]
         if self.use_lists and live:
@@ -186,5 +263,5 @@ class CascadeScorer:
 
 def load_cascade(models_dir: Path | None = None, **kwargs) -> CascadeScorer:
     """Build the production cascade. kwargs: use_encoder, reload_interval, threads, encoder_batch,
-    use_lists, stages ("cascade" | "cheap" | "encoder")."""
+    use_lists, stages ("cascade" | "cheap" | "encoder"), cache_size."""
     return CascadeScorer(Path(models_dir) if models_dir else default_models_dir(), **kwargs)

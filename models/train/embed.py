@@ -1,0 +1,81 @@
+"""Sentence embeddings of training texts, exactly as the runtime encoder reads them.
+
+The frozen int8 MiniLM graph (models/train/minilm_onnx.py) is run once per distinct token
+sequence (head and tail of long texts, `stream.scoring.encoder.encode_ids`) and cached in
+.cache/enc keyed by the graph's hash and the token ids, so re-training heads costs no encoder time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from stream.scoring.encoder import encode_ids, id_batches, load_tokenizer
+from stream.scoring.normalize import normalize_text
+
+DIM = 384
+
+
+class EmbeddingCache:
+    def __init__(self, cache_dir: Path, graph: Path, tokenizer: Path, max_len: int, threads: int = 1):
+        self.dir = cache_dir
+        self.max_len = max_len
+        self.tok = load_tokenizer(tokenizer)
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = threads
+        so.inter_op_num_threads = 1
+        self.sess = ort.InferenceSession(str(graph), so, providers=["CPUExecutionProvider"])
+        self.key = hashlib.sha256(graph.read_bytes()).hexdigest()[:16]
+        self.index, self.arr = self._load()
+
+    def _paths(self):
+        return self.dir / f"emb_{self.key}_keys.json", self.dir / f"emb_{self.key}_vecs.npy"
+
+    def _load(self):
+        kp, ap = self._paths()
+        if kp.exists() and ap.exists():
+            keys = json.loads(kp.read_text())
+            arr = np.load(ap)
+            if len(keys) == arr.shape[0]:
+                return {k: i for i, k in enumerate(keys)}, arr
+        return {}, np.zeros((0, DIM), np.float32)
+
+    def _save(self):
+        keys = [None] * len(self.index)
+        for k, i in self.index.items():
+            keys[i] = k
+        kp, ap = self._paths()
+        kp.write_text(json.dumps(keys))
+        np.save(ap, self.arr)
+
+    def embed(self, texts: list[str], tag: str = "", save_every: int = 20000) -> np.ndarray:
+        """[N, 384] embeddings of the (raw) texts; normalised as the runtime does."""
+        ids = encode_ids(self.tok, [normalize_text(t) for t in texts], self.max_len)
+        keys = [hashlib.sha1(np.asarray(i, np.int32).tobytes()).hexdigest() for i in ids]
+        todo = {}
+        for k, i in zip(keys, ids):
+            if k not in self.index and k not in todo:
+                todo[k] = i
+        t0 = time.time()
+        if todo:
+            tkeys = list(todo)
+            tids = [todo[k] for k in tkeys]
+            for s in range(0, len(tids), save_every):
+                part = tids[s:s + save_every]
+                new = np.zeros((len(part), DIM), np.float32)
+                for rows, feeds in id_batches(part, 32):
+                    new[rows] = self.sess.run(["embedding"], feeds)[0]
+                base = self.arr.shape[0]
+                for j, k in enumerate(tkeys[s:s + save_every]):
+                    self.index[k] = base + j
+                self.arr = np.concatenate([self.arr, new])
+                self._save()
+                done = s + len(part)
+                print(f"    {tag}: embedded {done}/{len(tids)} ({done / (time.time() - t0):.0f}/s)", flush=True)
+        print(f"    {tag}: {len(texts)} texts, {len(todo)} newly embedded in {time.time() - t0:.0f}s", flush=True)
+        return self.arr[[self.index[k] for k in keys]]

@@ -1,0 +1,95 @@
+"""The encoder reads every English turn (at least 128 tokens, head and tail of long texts); CJK
+turns go to the n-gram stage; repeated texts are scored once; scores do not depend on batch mates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from stream.scoring import load_default_scorer
+from stream.scoring.encoder import HEAD_SHARE, encode_ids, is_cjk
+from stream.taxonomy import CATEGORIES
+
+
+@pytest.fixture(scope="module")
+def scorer():
+    return load_default_scorer(reload_interval=3600, cache_size=0)
+
+
+ENGLISH = ["hi", "thanks, that helps", "how do I kill a python process", "what's the weather in Lisbon tomorrow",
+           "can you summarise this article for me", "I will hurt you", "ok"]
+
+
+def test_every_english_turn_is_read_by_the_encoder(scorer):
+    before = scorer.stats["encoder_texts"]
+    scorer.score_batch(ENGLISH)
+    assert scorer.stats["encoder_texts"] - before == len(ENGLISH)
+
+
+def test_cjk_turns_go_to_the_ngram_stage(scorer):
+    texts = ["我今天很开心", "오늘 날씨가 좋네요", "hello there"]
+    assert [is_cjk(t) for t in texts] == [True, True, False]
+    before = scorer.stats["encoder_texts"]
+    scorer.score_batch(texts)
+    assert scorer.stats["encoder_texts"] - before == 1
+
+
+def test_encoder_reads_at_least_128_tokens_with_head_and_tail(scorer):
+    enc = scorer.encoder
+    assert enc.max_len >= 128
+    long = " ".join(f"word{i}" for i in range(400))
+    ids = encode_ids(enc.tok, [long], enc.max_len)[0]
+    assert len(ids) == enc.max_len
+    full = enc.tok.encode(long).ids
+    head = int(enc.max_len * HEAD_SHARE)
+    assert ids[:head] == full[:head] and ids[head:] == full[len(full) - (enc.max_len - head):]
+    assert ids[-1] == full[-1]  # [SEP]: the tail is kept
+
+
+def test_tail_of_a_long_text_is_read(scorer):
+    """A threat after 200 words of filler still reaches the encoder (64-token truncation lost it)."""
+    filler = ("I spent the morning reorganising the garage, sorting screws into jars and sweeping the floor. "
+              "Then I made coffee and read the paper for a while before lunch. ") * 6
+    tail = "Anyway, I am going to stab my neighbour tonight when he comes home."
+    s_tail, s_filler = scorer.score_batch([filler + tail, filler])
+    assert s_tail.category_scores["violence"] > s_filler.category_scores["violence"] + 0.2
+
+
+def test_repeated_texts_are_scored_once():
+    s = load_default_scorer(reload_interval=3600, cache_size=64)
+    a = s.score_batch(["ok", "ok", "thanks", "ok"])
+    assert s.stats["encoder_texts"] == 2
+    b = s.score_batch(["thanks", "something new"])
+    assert s.stats["encoder_texts"] == 3 and s.stats["cache_hits"] >= 1
+    assert a[2].category_scores == b[0].category_scores
+
+
+def test_scores_do_not_depend_on_batch_mates(scorer):
+    texts = ENGLISH + ["a much longer message about planning a birthday party with a cake and balloons " * 3]
+    together = scorer.score_batch(texts)
+    alone = [scorer.score_batch([t])[0] for t in texts]
+    for x, y in zip(together, alone):
+        for c in CATEGORIES:
+            assert abs(x.category_scores[c] - y.category_scores[c]) < 1e-5
+
+
+def test_cjk_scores_share_the_threshold_scale(scorer):
+    """An n-gram score at the n-gram stage's own threshold maps onto the encoder's threshold."""
+    from stream.scoring.cascade import rescale
+
+    t_from, t_to = scorer.cheap_thresholds, scorer.thresholds
+    mapped = rescale(np.stack([t_from, np.zeros_like(t_from), np.ones_like(t_from)]), t_from, t_to)
+    assert np.allclose(mapped[0], t_to) and np.allclose(mapped[1], 0) and np.allclose(mapped[2], 1)
+
+
+def test_embeddings_of_scored_turns_come_from_the_same_encoder_pass():
+    s = load_default_scorer(reload_interval=3600, cache_size=64)
+    texts = ["my neighbour laughs at me every day", "which chemicals are toxic to dogs", "我今天很开心", ""]
+    s.score_batch(texts)
+    runs = s.stats["encoder_texts"]
+    emb = s.embeddings(texts)
+    assert s.stats["encoder_texts"] == runs + 1  # only the CJK turn needed an encoder pass
+    assert emb.shape == (4, 384) and not emb[3].any()
+    assert np.allclose(np.linalg.norm(emb[:3], axis=1), 1.0, atol=1e-3)
+    fresh = load_default_scorer(reload_interval=3600, cache_size=0).embeddings(texts[:2])
+    assert np.allclose(emb[:2], fresh, atol=1e-5)
