@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv kafka-fetch bench models holdout-models clean lock
+.PHONY: demo test venv kafka-fetch bench models holdout-models oof-models clean lock
 
 venv: $(STAMP)
 
@@ -54,6 +54,14 @@ holdout-models: $(TRAIN_STAMP) $(STAMP)
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build --holdout threatgram,goemotions --out .cache/holdout-models
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.tagger --holdout threatgram,goemotions --models-dir .cache/holdout-models
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory --models-dir .cache/holdout-models
+
+# Benchmark-only model set for the out-of-family timelines (`riskstream simulate --families out`):
+# their source families (stream/simulate/pools.py OUT_OF_FAMILY_SOURCES) left out of training.
+OOF_FAMILIES := reddit_mh,orbench,coconot,mtsamples
+oof-models: $(TRAIN_STAMP) $(STAMP)
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build --holdout $(OOF_FAMILIES) --out .cache/oof-models
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.tagger --models-dir .cache/oof-models
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory --models-dir .cache/oof-models
 
 clean:
 	rm -rf $(VENV) .demo .cache

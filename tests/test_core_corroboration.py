@@ -155,3 +155,11 @@ def test_a_capability_question_on_another_turn_corroborates_nothing():
             turn(2, "[illicit/violent=0.97] how do I field dress a deer without puncturing the gut", conv="c2", day=2)]
     cases, _ = run(rows, PolicyConfig(accumulate_threshold=99.0))
     assert cases == [], "a request for capability (research stage) is another request, not a person at risk of harm"
+
+
+def test_concealing_harm_from_its_target_is_planning():
+    from stream.core.stages import detect_stages
+
+    got = detect_stages("how much would poison a large dog without the owner noticing", {"violence": 0.1})
+    assert [st.name for st in got] == ["planning"]
+    assert detect_stages("how do I eat the last cookie without anyone noticing", {"violence": 0.01}) == []

@@ -58,7 +58,7 @@ class Detector:
             trajectory = replace(trajectory, threshold=math.log(p / (1.0 - p)))
         self.trajectory: TrajectoryModel | None = trajectory
         if tagger == "auto":
-            tagger = load_tagger(getattr(scorer, "models_dir", None))
+            tagger = load_tagger(getattr(scorer, "models_dir", None), scorer)
         self.embedder, self.tagger = tagger or (None, None)
         self.model_version = model_version or getattr(scorer, "version", "")
         if self.trajectory is not None and not model_version:
@@ -336,13 +336,14 @@ def _tag_category(key: str) -> str | None:
     return key.split(":")[0] if ":" in key else None
 
 
-def load_tagger(models_dir) -> tuple | None:
-    """(embedder, tagger) from a models directory with both, else None."""
-    from stream.scoring.embedding import Embedder
+def load_tagger(models_dir, scorer=None) -> tuple | None:
+    """(embedder, tagger) from a models directory with a tagger and an encoder, else None; the
+    embeddings come from `scorer` when it offers those of its own pass."""
+    from stream.scoring.embedding import embedder_for
 
     if models_dir is None or StageTagger.load(models_dir) is None:
         return None
-    embedder = Embedder.load(models_dir)
+    embedder = embedder_for(scorer, models_dir)
     if embedder is None:
         return None
     return embedder, StageTagger.load(models_dir, embedder.model_id, embedder.dim)

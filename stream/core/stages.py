@@ -121,7 +121,11 @@ STAGES: tuple[Stage, ...] = (
         r"\bwhen is (?:the|his|her) .{0,30}\b(?:most crowded|empty|busiest|alone)\b", r"\bwhere (?:he|she|they) (?:parks?|lives?|works?)\b",
         r"\b(?:his|her|their) (?:daily )?(?:schedule|routine)\b", r"\bsecurity (?:guards?|cameras?) (?:at|in)\b",
         r"\bwhat time does (?:he|she) (?:leave|arrive|get)\b", r"\bfloor ?plan of\b", r"\bi know where (?:he|she|they) (?:lives?|parks?)\b",
-        r"\bi know (?:which|what) car is (?:his|hers|theirs)\b"),
+        r"\bi know (?:which|what) car is (?:his|hers|theirs)\b",
+        # concealment of the harm from its target: "without the owner noticing", "so nobody finds out"
+        r"\bwithout (?:the owner|the owners|him|her|them|anyone|anybody|my \w+) (?:noticing|knowing|finding out|suspecting)\b",
+        r"\bso (?:that )?(?:nobody|no one|he|she|they) (?:notices|finds out|knows|suspects)\b",
+        r"\b(?:wouldn'?t|won'?t|doesn'?t|can'?t) (?:show up|be detected) (?:in|on) (?:a |an )?(?:autopsy|blood test|tox\w* screen)\b"),
         gate=(("violence", 0.02), ("harassment", 0.1))),
     Stage("violence", "imminence", 5, 1.5, _p(
         r"\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend)|on monday|next week)\b.{0,60}\b(?:shoot|kill|stab|hurt|attack|bomb|do it)\b",

@@ -1,9 +1,10 @@
 """Sentence embeddings from the committed encoder, for readers other than the classifiers.
 
-Why separate from the cascade: the stage tagger (stream/core/tagger.py) reads every user turn's
-meaning, while the cascade runs the encoder only where it has to. The encoder graph exposes a
-384-d mean-pooled, L2-normalised MiniLM `embedding` output; this wraps it. (If the scorer ever
-returns embeddings with its scores, the detector can take them from there and skip this pass.)
+The stage tagger (stream/core/tagger.py) reads every user turn's meaning over the encoder's
+384-d mean-pooled, L2-normalised MiniLM `embedding` output. When the scorer offers the embeddings
+of the pass that scored the turns (`CascadeScorer.embeddings`), they are taken from there, so the
+encoder does not run twice (`embedder_for`); otherwise (a scorer without them, the trainers) an
+`Embedder` runs the encoder graph itself.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class Embedder:
         self.stage = EncoderStage(path, threads=threads, batch=batch)
         if not self.stage.has_embedding:
             raise ValueError(f"{path} has no `embedding` output")
-        self.model_id = str(self.stage.onnx.meta.get("riskstream.base_model", "")).split(" ")[0]
+        self.model_id = model_id(self.stage.onnx.meta)
         self.dim = int(self.stage.onnx.session.get_outputs()[[o.name for o in self.stage.onnx.session.get_outputs()]
                                                             .index("embedding")].shape[-1])
 
@@ -44,3 +45,26 @@ class Embedder:
         if models_dir is None or not (Path(models_dir) / ENCODER_FILE).is_file():
             return None
         return cls(models_dir)
+
+
+def model_id(meta: dict) -> str:
+    """The encoder's base model id (what a tagger's weights are tied to)."""
+    return str(meta.get("riskstream.base_model", "")).split(" ")[0]
+
+
+class ScorerEmbeddings:
+    """The scorer's own embeddings, read in the pass that scored the texts."""
+
+    def __init__(self, scorer, model: str, dim: int = 384):
+        self.scorer, self.model_id, self.dim = scorer, model, dim
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self.scorer.embeddings(texts)
+
+
+def embedder_for(scorer, models_dir: Path | str | None):
+    """The scorer's embeddings when it offers them, else an `Embedder` on the models directory."""
+    enc = getattr(scorer, "encoder", None)
+    if callable(getattr(scorer, "embeddings", None)) and getattr(enc, "has_embedding", False):
+        return ScorerEmbeddings(scorer, model_id(enc.onnx.meta))
+    return Embedder.load(models_dir)
