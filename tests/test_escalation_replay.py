@@ -73,9 +73,11 @@ def test_safe_but_scary_questions_open_nothing(tmp_path, name):
 
 def test_a_poisoning_built_over_three_days_cites_the_earlier_conversations(tmp_path):
     cases = replay(tmp_path, turns_of("d", POISONING["issue"]))
-    assert cases and cases[0]["trigger_event_id"] == "d-2"
-    assert {"d-0", "d-1"} <= {e["event_id"] for e in cases[0]["evidence"]}
-    assert "d-0" in cases[0]["reason"] and len(cases[0]["conversations"]) >= 2
+    assert cases and cases[0]["trigger_event_id"] != "d-0", "the grievance alone is no case"
+    last = cases[-1]
+    assert last["trigger_event_id"] == "d-2", "the poisoning question itself is on the case"
+    assert {"d-0", "d-1", "d-2"} <= {e["event_id"] for e in last["evidence"]}
+    assert "d-0" in cases[0]["reason"] and len(last["conversations"]) == 3
 
 
 def test_a_person_at_risk_asking_about_means_is_supported_not_punished(tmp_path):
