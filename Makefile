@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv kafka-fetch bench models holdout-models clean lock
+.PHONY: demo test venv kafka-fetch bench models holdout-models oof-models clean lock
 
 venv: $(STAMP)
 
@@ -27,8 +27,9 @@ bench: $(STAMP) kafka-fetch
 	$(PY) bench/run_all.py
 
 # Training pipeline (classifiers): own venv, no torch. Rebuilds models/*.onnx, lists/banks hashes,
-# manifest.json, .cache/dev/*.jsonl (held-out dev splits), models/trajectory.json (person-level
-# model over the classifiers' scores) and models/MODEL_CARD.md.
+# manifest.json, .cache/dev/*.jsonl (held-out dev splits), models/stage_tagger.json (escalation stages
+# over the encoder's embedding), models/trajectory.json (person-level model over the classifiers'
+# scores and the stages) and models/MODEL_CARD.md.
 TRAIN_VENV := .venv-train
 TRAIN_STAMP := $(TRAIN_VENV)/.installed
 TRAIN_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 RISKSTREAM_ORT_THREADS=1 PYTHONPATH=.
@@ -43,6 +44,7 @@ $(TRAIN_STAMP): models/train/requirements.txt
 models: $(TRAIN_STAMP) $(STAMP)
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build_banks
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.tagger
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory
 	$(TRAIN_ENV) $(PY) -m models.train.card
 
@@ -50,7 +52,16 @@ models: $(TRAIN_STAMP) $(STAMP)
 # left out of training entirely, so bench/bench_timelines.py can report on data the models never saw.
 holdout-models: $(TRAIN_STAMP) $(STAMP)
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build --holdout threatgram,goemotions --out .cache/holdout-models
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.tagger --holdout threatgram,goemotions --models-dir .cache/holdout-models
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory --models-dir .cache/holdout-models
+
+# Benchmark-only model set for the out-of-family timelines (`riskstream simulate --families out`):
+# their source families (stream/simulate/pools.py OUT_OF_FAMILY_SOURCES) left out of training.
+OOF_FAMILIES := reddit_mh,orbench,coconot,mtsamples
+oof-models: $(TRAIN_STAMP) $(STAMP)
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build --holdout $(OOF_FAMILIES) --out .cache/oof-models
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.tagger --models-dir .cache/oof-models
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory --models-dir .cache/oof-models
 
 clean:
 	rm -rf $(VENV) .demo .cache

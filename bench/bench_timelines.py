@@ -11,6 +11,12 @@ half of the dev split (policy was tuned, and each model set's trajectory model t
   entirely (`make holdout-models`, written to .cache/holdout-models): what riskstream meets on
   data it has never seen. Skipped with a note when that model set has not been built.
 
+Two kinds of people, side by side (`--families`): in-family people drawn from the dev rows of
+the classifiers' own training families, and out-of-family people (the headline) from families no
+model was trained on (`riskstream simulate --families out`: hand-written escalating and
+safe-but-scary people, r/SuicideWatch posters, OR-Bench-Hard / CoCoNot / gun-owner / teacher /
+medical texts), reported with their 95 % intervals.
+
 Runs seeds 11 to 20 by default (each a fresh draw of people from the report half; about a minute
 per seed and model set). Writes bench/results/timelines.json (+ .html) and timelines_heldout.json
 (+ .html) for the first seed, timelines_seeds.json with every seed's headline, the mean / min / max
@@ -41,6 +47,7 @@ from stream.simulate.timelines import truth_by_account  # noqa: E402
 RESULTS = Path(__file__).resolve().parent / "results"
 RS = [sys.executable, "-m", "stream"]
 HELDOUT_MODELS = REPO / ".cache" / "holdout-models"
+OOF_MODELS = REPO / ".cache" / "oof-models"  # `make oof-models`: out-of-family sources held out of training
 HEADLINE_KEYS = ("recall", "precision", "benign_flagged_per_1000", "delay_hours", "delay_turns", "per_shape")
 
 
@@ -48,7 +55,7 @@ def _lines(path: Path) -> list[dict]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
 
 
-def run_models(d: Path, name: str, models_dir: Path | None, report_dir: Path = RESULTS) -> dict:
+def run_models(d: Path, name: str, models_dir: Path | None, report_dir: Path = RESULTS, suffix: str = "") -> dict:
     """Replay the simulated timelines with one model set, build the baseline, evaluate (JSON + HTML
     into `report_dir`); returns the headline."""
     env = dict(os.environ, **({"RISKSTREAM_MODELS_DIR": str(models_dir)} if models_dir else {}))
@@ -63,7 +70,7 @@ def run_models(d: Path, name: str, models_dir: Path | None, report_dir: Path = R
     peaks = user_turn_peaks(_lines(out / "scores.jsonl"))
     thr = threshold_for_rate(peaks, benign, rate)
     (out / "baseline.jsonl").write_bytes(b"".join(dumps_line(c) for c in stateless_cases(peaks, thr)))
-    stem = "timelines" if name == "production" else f"timelines_{name}"
+    stem = ("timelines" if name == "production" else f"timelines_{name}") + suffix
     subprocess.run(RS + ["evaluate", "--cases", str(out / "cases.jsonl"), "--truth", str(d / "truth.jsonl"),
                          "--turns", str(d / "turns.jsonl"), "--baseline-cases", str(out / "baseline.jsonl"),
                          "--json", str(report_dir / f"{stem}.json"), "--html", str(report_dir / f"{stem}.html")],
@@ -160,26 +167,50 @@ def _per_1000(interval: list[float]) -> list[float]:
     return [round(1000 * b, 1) for b in interval]
 
 
-def main(seeds: list[int] = DEFAULT_SEEDS, part: str = "report", heldout: Path | None = HELDOUT_MODELS) -> dict:
+def _oof_sets(block: dict) -> dict[str, Path | None]:
+    if (OOF_MODELS / "cheap_ngram.onnx").is_file():
+        return {"oof": OOF_MODELS}
+    block["note"] = (f"{OOF_MODELS} not built (`make oof-models`): production models, which train on these "
+                     "families, read them: not an out-of-family figure")
+    return {"production": None}
+
+
+def main(seeds: list[int] = DEFAULT_SEEDS, part: str = "report", heldout: Path | None = HELDOUT_MODELS,
+         families: tuple[str, ...] = ("in", "out"), results: Path = RESULTS) -> dict:
     """Every seed is a fresh draw of people from the same half; the first seed's full reports go to
-    bench/results/timelines*.json|html, the rest are summarised (seed-to-seed spread is large)."""
-    RESULTS.mkdir(exist_ok=True)
+    bench/results/timelines*.json|html, the rest are summarised (seed-to-seed spread is large).
+    `families`: "in" (people from the classifiers' training families, their dev rows) and/or "out"
+    (people from families no model trained on: the headline), reported side by side."""
+    results.mkdir(parents=True, exist_ok=True)
     sets: dict[str, Path | None] = {"production": None}
-    result: dict = {"bench": "timelines", "seeds": list(seeds), "part": part, "users": {}, "runs": {}}
+    result: dict = {"bench": "timelines", "seeds": list(seeds), "part": part, "families": list(families), "users": {},
+                    "runs": {}}
     if heldout and (heldout / "cheap_ngram.onnx").is_file():
         sets["heldout"] = heldout
     else:
         result["heldout"] = f"skipped: {heldout} not built (run `make holdout-models`)"
+    out_of_family = {"users": {}, "runs": {}}
     for i, seed in enumerate(seeds):
-        with tempfile.TemporaryDirectory() as d:
-            d = Path(d)
-            subprocess.run(RS + ["simulate", "--out", str(d), "--seed", str(seed), "--part", part], check=True, cwd=REPO)
-            result["users"][str(seed)] = dict(Counter(t["kind"] for t in _lines(d / "truth.jsonl")))
-            for name, models_dir in sets.items():
-                report_dir = RESULTS if i == 0 else d
-                result["runs"].setdefault(name, {})[str(seed)] = run_models(d, name, models_dir, report_dir)
+        for fam in families:
+            with tempfile.TemporaryDirectory() as d:
+                d = Path(d)
+                subprocess.run(RS + ["simulate", "--out", str(d), "--seed", str(seed), "--part", part, "--families", fam],
+                               check=True, cwd=REPO)
+                into = result if fam == "in" else out_of_family
+                into["users"][str(seed)] = dict(Counter(t["kind"] for t in _lines(d / "truth.jsonl")))
+                # out of family: the model set built without those families; the production models
+                # read them in training, so their run is reported but is not out of family
+                for name, models_dir in (sets if fam == "in" else _oof_sets(out_of_family)).items():
+                    report_dir = results if i == 0 else d
+                    into["runs"].setdefault(name, {})[str(seed)] = run_models(
+                        d, name, models_dir, report_dir, "" if fam == "in" else "_out_of_family")
     result["summary"] = {name: _summary(runs, result["users"]) for name, runs in result["runs"].items()}
-    (RESULTS / "timelines_seeds.json").write_text(json.dumps(result, indent=2) + "\n")
+    if "out" in families:
+        out_of_family["summary"] = {name: _summary(runs, out_of_family["users"]) for name, runs in out_of_family["runs"].items()}
+        result["out_of_family"] = out_of_family
+    result["headline"] = {fam: {name: summary["pooled"] for name, summary in block.get("summary", {}).items()}
+                          for fam, block in (("out_of_family", out_of_family), ("in_family", result))}
+    (results / "timelines_seeds.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
 
 
@@ -189,5 +220,9 @@ if __name__ == "__main__":
                     help="comma-separated simulate seeds (default 11 to 20)")
     ap.add_argument("--part", default="report", choices=("report", "tune", "all"))
     ap.add_argument("--heldout-models", type=Path, default=HELDOUT_MODELS)
+    ap.add_argument("--families", default="in,out", help="in, out or both (default): out-of-family is the headline")
+    ap.add_argument("--results", type=Path, default=RESULTS, help="where the JSON/HTML reports go (default bench/results)")
     a = ap.parse_args()
-    print(json.dumps(main([int(s) for s in a.seeds.split(",")], a.part, a.heldout_models)["summary"], indent=2))
+    res = main([int(s) for s in a.seeds.split(",")], a.part, a.heldout_models, tuple(a.families.split(",")), a.results)
+    print(json.dumps({"headline": res["headline"], "summary": res["summary"],
+                      "out_of_family": (res.get("out_of_family") or {}).get("summary")}, indent=2))

@@ -3,7 +3,7 @@
 Scores are controlled with `tests.fakes.TagScorer` tags, so each user has one known fate:
     u-severe-low  one violence 0.86 turn: a case now; lost when the shadow raises violence to 0.9
     u-accum       two violence 0.5 turns: no case now; gained when the shadow accumulates at 0.9
-    u-graphic      one violence/graphic 0.9 turn: P3 now; P2 when the shadow weighs it 1.0
+    u-graphic      a grievance, then one violence/graphic 0.9 turn: P3 now; P2 when the shadow weighs it 1.0
     u-deleted     a severe turn before their deletion request (must vanish) and one after (kept)
     u-zdr         zero-data-retention tenant: a severe turn and a broken record, both with SECRET text
     u-late        two benign turns produced out of event-time order (the later one first)
@@ -57,14 +57,15 @@ class Scenario:
         self.severe_low = self.turn("u-severe-low", 1, 10, "[violence=0.86] I will hurt him")
         self.turn("u-accum", 0, 9, "[violence=0.5] so angry")
         self.turn("u-accum", 0, 10, "[violence=0.5] still angry")
+        self.turn("u-graphic", 2, 11, "[violence=0.6] he laughs at me")  # corroborates the graphic turn
         self.graphic = self.turn("u-graphic", 2, 12, "[violence/graphic=0.9] a gory scene")
-        self.deleted_early = self.turn("u-deleted", 1, 9, "[violence=0.95] early threat")
-        self.deleted_after = self.turn("u-deleted", 2, 8, "[violence=0.95] new data after deletion")
-        self.zdr = self.turn("u-zdr", 1, 15, f"[violence=0.95] {SECRET} mail alice@example.com", tenant_id=ZDR_TENANT)
+        self.deleted_early = self.turn("u-deleted", 1, 9, "[violence=0.95] early threat: I will hurt him")
+        self.deleted_after = self.turn("u-deleted", 2, 8, "[violence=0.95] new data after deletion: I will hurt him")
+        self.zdr = self.turn("u-zdr", 1, 15, f"[violence=0.95] I will hurt him {SECRET} mail alice@example.com", tenant_id=ZDR_TENANT)
         self.late_second = self.turn("u-late", 1, 12, "later turn produced first [none]")
         self.late_first = self.turn("u-late", 1, 11, "earlier turn produced late [none]", produced_late_s=1800)
-        self.turn("u-old", -2, 10, "[violence=0.95] too old")
-        self.turn("u-future", 3, 1, "[violence=0.95] after the range")
+        self.turn("u-old", -2, 10, "[violence=0.95] too old: I will hurt him")
+        self.turn("u-future", 3, 1, "[violence=0.95] after the range: I will hurt him")
         for user, day, hour, text in chatter[24:]:
             self.turn(user, day, hour, text)
         self.deletion_ts = self.at(2, 0)

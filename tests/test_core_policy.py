@@ -55,7 +55,8 @@ def test_new_evidence_updates_the_open_case_instead_of_opening_another():
 
 
 def test_update_inside_cooldown_is_emitted_when_priority_worsens():
-    rows = [turn(1, "[violence=0.9] x", hour=9), turn(2, "[violence=0.9] y", hour=11), turn(3, "[violence=0.9] z", hour=11)]
+    rows = [turn(1, "[violence=0.9] I will hurt him", hour=9), turn(2, "[violence=0.9] I will hurt him", hour=11),
+            turn(3, "[violence=0.9] I will hurt him", hour=11)]
     cases, _, _ = run(rows)
     assert [c["event"] for c in cases] == ["open", "update", "update"]
     assert cases[2]["priority"] < cases[1]["priority"]
@@ -64,7 +65,7 @@ def test_update_inside_cooldown_is_emitted_when_priority_worsens():
 def test_self_harm_routes_to_support_not_enforcement():
     cases, _, _ = run([turn(1, "[self-harm/intent=0.92] x")])
     assert cases[0]["route"] == "support"
-    cases, _, _ = run([turn(1, "[self-harm/intent=0.92] [violence=0.9] x")])
+    cases, _, _ = run([turn(1, "[self-harm/intent=0.92] [violence=0.9] I will hurt them")])
     assert cases[0]["route"] == "enforcement"
 
 
@@ -90,8 +91,8 @@ def test_window_older_than_retention_is_forgotten():
 
 
 def test_evidence_excerpts_are_redacted_and_zdr_tenants_keep_no_text():
-    rows = [turn(1, "[violence=0.95] mail me at a.b@example.com", tenant_id="t-open"),
-            turn(2, "[violence=0.95] secret words", user="u2", tenant_id="t-zdr")]
+    rows = [turn(1, "[violence=0.95] I will hurt him, mail me at a.b@example.com", tenant_id="t-open"),
+            turn(2, "[violence=0.95] I will hurt him, secret words", user="u2", tenant_id="t-zdr")]
     cases, _, store = run(rows, PolicyConfig(zdr_tenants=frozenset({"t-zdr"})))
     by_user = {c["user_id"]: c for c in cases}
     ev = by_user["u1"]["evidence"][0]

@@ -28,7 +28,7 @@ def _now_ts(minutes_ago: float = 2) -> str:
 VIOLENT = turn(7, f"[violence=0.95] I will hurt him, write to {EMAIL}", user="dana", ts=_now_ts())
 CASE = core_case(VIOLENT)
 # produced (below) three hours after its event time: reveal finds it by id whatever its produce time
-LATE = turn(8, f"[violence=0.95] I will find him, ask {EMAIL}", user="lee", ts=_now_ts(180))
+LATE = turn(8, f"[violence=0.95] I will hurt him when I find him, ask {EMAIL}", user="lee", ts=_now_ts(180))
 LATE_CASE = core_case(LATE)
 
 

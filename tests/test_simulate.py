@@ -12,6 +12,12 @@ def _write(path, rows):
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
+def _write_dialogues(tmp_path, dev):
+    for name in ("sgd_dialogues_benign.jsonl", "chatterbot_benign.jsonl"):
+        _write(tmp_path / name, [{"id": f"{name}{i}", "turns": [{"role": "user", "content": f"hi {name} {i}"}], "labels": dev}
+                                 for i in range(10)])
+
+
 def _datasets(tmp_path):
     dev = {"split": "test"}
     _write(tmp_path / "threatgram_threats.jsonl",
@@ -26,9 +32,7 @@ def _datasets(tmp_path):
                  "banking77_benign.jsonl", "sonos_nlu_benign.jsonl"):
         _write(tmp_path / name, [{"id": f"{name}{i}", "text": f"{name} text {i}",
                                   "labels": {"hate": 0, "hazard": "vcr" if i % 2 else "prv", **dev}} for i in range(10)])
-    for name in ("sgd_dialogues_benign.jsonl", "chatterbot_benign.jsonl"):
-        _write(tmp_path / name, [{"id": f"{name}{i}", "turns": [{"role": "user", "content": f"hi {name} {i}"}], "labels": dev}
-                                 for i in range(10)])
+    _write_dialogues(tmp_path, dev)
     return tmp_path
 
 
@@ -129,3 +133,51 @@ def test_benchmark_pools_every_seed_people_and_judges_the_targets_on_the_pool():
     assert pooled["targets_met_beyond_ci95"] is False
     wider = _summary({**runs, "4": head(0.7076, 16.53, 0.4094)}, {**users, "4": users["1"]})["pooled"]
     assert wider["benign"] == 6048 and wider["benign_flagged_per_1000"] == round(113_000 / 6048, 2)
+
+
+def _out_of_family_datasets(tmp_path):
+    dev = {"split": "test"}
+    _write(tmp_path / "orbench_hard_en_ko.jsonl", [{"id": f"o{i}", "text": f"scary but safe {i}", "lang": "en",
+                                                    "labels": {"category": "violence", **dev}} for i in range(10)])
+    _write(tmp_path / "coconot_en.jsonl", [{"id": f"c{i}", "text": f"kill time {i}", "labels": {"should_comply": True, **dev}}
+                                           for i in range(10)])
+    _write(tmp_path / "mtsamples_medical.jsonl", [{"id": f"m{i}", "text": f"note {i}", "labels": dev} for i in range(10)])
+    subs = ["suicidewatch"] * 6 + ["depression"] * 3 + ["guns"] * 3
+    _write(tmp_path / "reddit_mh_subreddits.jsonl", [{"id": f"r{i}", "text": f"{s} post {i}", "labels": {"subreddit": s, **dev}}
+                                                     for i, s in enumerate(subs)]
+           + [{"id": "r-train", "text": "TRAIN ROW", "labels": {"subreddit": "suicidewatch", "split": "train"}}])
+    _write_dialogues(tmp_path, dev)
+    return tmp_path
+
+
+def test_out_of_family_timelines_hold_scripted_and_source_people(tmp_path):
+    from stream.simulate import scripts
+    from stream.simulate.pools import load_out_of_family
+    from stream.simulate.timelines import build_out_of_family
+
+    pools = load_out_of_family(_out_of_family_datasets(tmp_path))
+    assert "TRAIN ROW" not in json.dumps(pools.self_harm_users)
+    assert pools.self_harm_users[0][0].startswith("depression") and "suicidewatch" in pools.self_harm_users[0][1]
+    turns, truth = build_out_of_family(pools, n_benign=30, per_script=2, seed=3)
+    by_id = {t["event_id"]: t for t in turns}
+    esc = [t for t in truth if t["kind"] == "escalating"]
+    assert {t["shape"] for t in esc} == set(scripts.ESCALATING) | {"suicidewatch"}
+    for t in esc:  # the harm event is a turn of that person, at the time truth says
+        assert by_id[t["harm_event_id"]]["user_id"] == t["user_id"] and by_id[t["harm_event_id"]]["ts"] == t["harm_inferable_at"]
+    assert "{" not in json.dumps([t["text"] for t in turns]), "every slot is filled"
+    assert {t["shape"] for t in truth if t["kind"] == "benign"} >= {"sources", "gamer", "bereaved"}
+    assert build_out_of_family(pools, n_benign=30, per_script=2, seed=3) == (turns, truth)
+
+
+def test_out_of_family_sources_can_be_held_out_and_the_tagger_never_reads_them():
+    """The out-of-family run needs classifiers built without these families (`make oof-models`,
+    `build --holdout`, which accepts trainer source names only); the stage tagger must not read
+    them at all. Fails as soon as either stops holding."""
+    from models.train import data, tagger
+    from stream.simulate.pools import OUT_OF_FAMILY_SOURCES
+
+    assert set(OUT_OF_FAMILY_SOURCES) <= set(data.LOADERS)
+    assert "--holdout " + ",".join(OUT_OF_FAMILY_SOURCES) in open("Makefile", encoding="utf-8").read().replace(
+        "$(OOF_FAMILIES)", ",".join(OUT_OF_FAMILY_SOURCES))
+    src = open(tagger.__file__, encoding="utf-8").read()
+    assert not [f for f in ("reddit_mh", "orbench", "coconot", "mtsamples") if f in src]

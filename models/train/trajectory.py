@@ -49,7 +49,7 @@ os.environ.setdefault("RISKSTREAM_ORT_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from stream.core.engine import Detector  # noqa: E402
+from stream.core.engine import Detector, load_tagger  # noqa: E402
 from stream.core.events import parse_turn  # noqa: E402
 from stream.core.timeutil import parse_rfc3339  # noqa: E402
 from stream.core.trajectory import FILE_NAME, TrajectoryModel  # noqa: E402
@@ -68,12 +68,27 @@ class _Memo:
     def __init__(self, inner):
         self.inner, self.cache = inner, {}
         self.version, self.threshold_map = inner.version, inner.threshold_map
+        self.models_dir = inner.models_dir  # the detector loads the stage tagger from it
 
     def score_batch(self, texts):
         todo = [t for t in dict.fromkeys(texts) if t not in self.cache]
         if todo:
             self.cache.update(zip(todo, self.inner.score_batch(todo)))
         return [self.cache[t] for t in texts]
+
+
+class _MemoEmbedder:
+    """Embeds each distinct text once, for the stage tagger (same reason as `_Memo`)."""
+
+    def __init__(self, inner):
+        self.inner, self.cache = inner, {}
+        self.model_id, self.dim = inner.model_id, inner.dim
+
+    def embed(self, texts):
+        todo = [t for t in dict.fromkeys(texts) if t not in self.cache]
+        if todo:
+            self.cache.update(zip(todo, self.inner.embed(todo)))
+        return np.stack([self.cache[t] for t in texts]) if texts else self.inner.embed(texts)
 
 
 def collect(detector: Detector, turns: list[dict], truth: list[dict], tag: str):
@@ -172,7 +187,9 @@ def cross_fitted_peaks(x: np.ndarray, people: list[str], seed_of: np.ndarray, fi
 def train(models_dir: Path, seeds: list[int], half_life_days: float, top_k: int, floor: float, c: float,
           benign_rate: float, datasets: Path | None = None, kind: str = "trees") -> dict:
     scorer = _Memo(load_default_scorer(models_dir=models_dir))
-    detector = Detector(scorer, trajectory=TrajectoryModel.recording_only(half_life_days, top_k, floor))
+    tagger = load_tagger(models_dir)  # the stages the runtime will read: written rules and the tagger
+    detector = Detector(scorer, trajectory=TrajectoryModel.recording_only(half_life_days, top_k, floor),
+                        tagger=(_MemoEmbedder(tagger[0]), tagger[1]) if tagger else None)
     pools = load_pools(datasets, part="tune")
     rows = []
     for seed in seeds:

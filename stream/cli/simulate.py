@@ -22,6 +22,9 @@ def register(sub) -> None:
     p.add_argument("--part", choices=("all", "tune", "report"), default="all",
                    help="which half of the dev split to draw from: tune policy on 'tune', report figures on "
                         "'report' (default: all)")
+    p.add_argument("--families", choices=("in", "out"), default="in",
+                   help="'in': people from the classifiers' training families (their dev rows); 'out': people from "
+                        "families no model trained on (hand-written scripts, r/SuicideWatch, safe-but-scary sources)")
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=run)
 
@@ -30,11 +33,15 @@ def run(args) -> int:
     from pathlib import Path
 
     from stream.jsonl import dumps_line
-    from stream.simulate.pools import load_pools
-    from stream.simulate.timelines import build
+    from stream.simulate.pools import load_out_of_family, load_pools
+    from stream.simulate.timelines import build, build_out_of_family
 
-    pools = load_pools(Path(args.datasets) if args.datasets else None, part=args.part)
-    turns, truth = build(pools, args.violent, args.self_harm, args.benign, args.spike, args.seed)
+    root = Path(args.datasets) if args.datasets else None
+    if args.families == "out":
+        turns, truth = build_out_of_family(load_out_of_family(root, part=args.part), args.benign, seed=args.seed)
+    else:
+        turns, truth = build(load_pools(root, part=args.part), args.violent, args.self_harm, args.benign, args.spike,
+                             args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "turns.jsonl").write_bytes(b"".join(dumps_line(t) for t in turns))

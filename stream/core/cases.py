@@ -67,6 +67,12 @@ def reason_text(why: pol.Trigger, categories: list[str], evidence: list[Evidence
     signals = sorted({f"{s['kind']}:{s['source_id']}" for e in evidence for s in e.signals})
     if rule != "escalation" and stages:
         head += f"; {pathway} pathway stages seen: " + " -> ".join(stages)
+    by_id = {e.event_id: e for e in window.evidence}
+    earlier = [by_id[i] for i in why.cites if i in by_id and (trigger is None or i != trigger.event_id)]
+    if earlier:
+        head += "; the pattern rests on earlier turns " + "; ".join(
+            f"{e.event_id} (conversation {e.conversation_id}, {format_rfc3339(e.ts)}, {e.top_category} {e.score:.2f}"
+            + (f", {', '.join(s.split(':')[1] for s in e.stages)}" if e.stages else "") + ")" for e in earlier)
     text = f"{head}. Evidence turns: {turns}."
     if signals:
         text += " Signals: " + ", ".join(signals) + "."

@@ -66,9 +66,19 @@ def apply(p: Plan, scores: dict[str, float], joint: dict[str, float], cfg) -> tu
     return scores, changed
 
 
-def remember(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg, zdr: bool) -> None:
+def remember(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg, zdr: bool, stages: list[str] = ()) -> None:
     """Keep the turn in its person's context: a redacted excerpt (the full text, in memory only, for
-    zero-data-retention tenants) and its scores; N turns before the newest, and the newest."""
+    zero-data-retention tenants), its scores and its stages; N turns before the newest, and the newest."""
     text = turn.text if zdr else excerpt(turn.text, cfg.excerpt_chars)[0]
-    push_bounded(ctx, {"event_id": turn.event_id, "conversation_id": turn.conversation_id, "ts": turn.ts, "text": text,
-                       "scores": {c: round(v, 4) for c, v in scores.items() if v >= 0.1}}, cfg.context_turns + 1)
+    entry = {"event_id": turn.event_id, "conversation_id": turn.conversation_id, "ts": turn.ts, "text": text,
+             "scores": {c: round(v, 4) for c, v in scores.items() if v >= 0.1}}
+    if stages:
+        entry["stages"] = list(stages)
+    push_bounded(ctx, entry, cfg.context_turns + 1)
+
+
+def stages_seen(ctx: list[dict], turn: Turn) -> set[str]:
+    """Stages the turn's conversation context already showed, turn by turn (a joint reading that
+    only repeats them adds nothing new to this turn)."""
+    return {k for c in ctx if c["conversation_id"] == turn.conversation_id and c["event_id"] != turn.event_id
+            for k in c.get("stages", ())}

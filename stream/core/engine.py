@@ -13,7 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from stream.core import context
+from stream.core import context, framing
 from stream.core import policy as pol
 from stream.core.cases import build_case_event, case_id_for
 from stream.core.effects import Effect
@@ -21,6 +21,7 @@ from stream.core.events import Turn
 from stream.core.redaction import excerpt
 from stream.core.stages import BY_KEY, detect_stages
 from stream.core.support import support_event
+from stream.core.tagger import THIRD_PARTY, StageTagger, pieces
 from stream.core.timeutil import format_rfc3339
 from stream.core.trajectory import Reading, TrajectoryModel, read
 from stream.core.window import Evidence, OpenCase, UserWindow, push_bounded
@@ -37,10 +38,13 @@ class Detector:
     """Scores batches of turns and steps per-person windows. One instance per driver process."""
 
     def __init__(self, scorer: Scorer, config: pol.PolicyConfig | None = None, model_version: str = "",
-                 resources: dict | None = None, trajectory: TrajectoryModel | None | str = "auto"):
+                 resources: dict | None = None, trajectory: TrajectoryModel | None | str = "auto",
+                 tagger: tuple | None | str = "auto"):
         """`trajectory`: "auto" loads `trajectory.json` from the scorer's models directory, if any and
         unless the policy says `trajectory_model: false`; None disables the model (the fixed
-        accumulation threshold applies)."""
+        accumulation threshold applies). `tagger`: "auto" loads `stage_tagger.json` and the encoder
+        that embeds for it from the same directory, if any; or an (embedder, StageTagger) pair; None:
+        the written stage rules only."""
         from stream.resources import load_crisis_resources
 
         self.scorer = scorer
@@ -53,34 +57,60 @@ class Detector:
         if trajectory is not None and p is not None:
             trajectory = replace(trajectory, threshold=math.log(p / (1.0 - p)))
         self.trajectory: TrajectoryModel | None = trajectory
+        if tagger == "auto":
+            tagger = load_tagger(getattr(scorer, "models_dir", None), scorer)
+        self.embedder, self.tagger = tagger or (None, None)
         self.model_version = model_version or getattr(scorer, "version", "")
         if self.trajectory is not None and not model_version:
             self.model_version += f"+{self.trajectory.version}"
+        if self.tagger is not None and not model_version:
+            self.model_version += f"+{self.tagger.version}"
         thresholds = getattr(scorer, "threshold_map", None)
         self.thresholds: dict[str, float] = dict(thresholds) if thresholds else {c: 0.5 for c in CATEGORIES}
         # Zero-data-retention context never goes into persisted state: it lives here, in memory only.
         self._volatile_context: OrderedDict[str, list[dict]] = OrderedDict()
 
     def score(self, turns: Sequence[Turn]) -> list[TextScore]:
-        """Batch-score the turns' texts (pre-scored zero-data-retention turns carry their score)."""
-        todo = [t.text for t in turns if t.prescored is None]
-        fresh = iter(self.scorer.score_batch(todo) if todo else ())
+        """Batch-score the turns' texts (pre-scored zero-data-retention turns carry their score);
+        user turns are also read by the stage tagger."""
+        todo = [t for t in turns if t.prescored is None]
+        fresh = iter(self.read([t.text for t in todo], [t.role == "user" for t in todo]) if todo else ())
         return [_alone(t.prescored) if t.prescored is not None else next(fresh) for t in turns]
+
+    def read(self, texts: Sequence[str], tag: Sequence[bool] | None = None) -> list[TextScore]:
+        """Classifier scores, plus the stage tagger's reading as `model` signals (for the texts
+        `tag` marks; all by default): what the turn's meaning carries, shown to reviewers too."""
+        scores = list(self.scorer.score_batch(texts))  # a copy: a memoising scorer may hand out its cache
+        if self.tagger is None:
+            return scores
+        idx = [i for i in range(len(texts)) if tag is None or tag[i]]
+        if not idx:
+            return scores
+        split = [pieces(texts[i]) for i in idx]
+        owner = [k for k, parts in enumerate(split) for _ in parts]
+        tags = self.tagger.tags(self.embedder.embed([p for parts in split for p in parts]), owner)
+        for i, found in zip(idx, tags):
+            if found:
+                extra = tuple(Signal("model", self.tagger.version, _tag_category(k), k) for k in found)
+                scores[i] = replace(scores[i], signals=scores[i].signals + extra)
+        return scores
 
     def prescore(self, turn: Turn, key: str) -> dict:
         """Everything `step` needs from a turn's text, computed where the text is, so that only
         scores, stage names and a hash travel on (zero-data-retention tenants: the worker re-keys
         turns by person through a topic, which must never hold their text)."""
-        score = self.scorer.score_batch([turn.text])[0]
+        score = self.read([turn.text], [turn.role == "user"])[0]
         out = {"alone": {"scores": score.category_scores, "flags": score.categories,
                          "signals": [s.to_dict() for s in score.signals]},
                "text_sha256": hashlib.sha256(turn.text.encode()).hexdigest()}
         if turn.role == "user":
             ctx = self._volatile_context.setdefault(key, [])
-            scores, contextual = self._with_context(ctx, turn, score)
-            stages = detect_stages(turn.text, scores)
-            self._remember_context(ctx, turn, scores)
-            out.update(scores=scores, contextual=contextual, stages=[f"{st.pathway}:{st.name}" for st in stages])
+            scores, contextual, joint = self._with_context(ctx, turn, score)
+            stages, ruled = self._stages(turn.text, scores, score, joint, ctx, turn)
+            self._remember_context(ctx, turn, scores, stages)
+            out.update(scores=scores, contextual=contextual, stages=[f"{st.pathway}:{st.name}" for st in stages],
+                       rule_pathways=sorted(ruled),
+                       framing=list(self._framing(turn.text, score)))
         return out
 
     @staticmethod
@@ -111,10 +141,16 @@ class Detector:
         if turn.prescored is not None:
             scores, contextual = turn.prescored["scores"], turn.prescored["contextual"]
             stages = [BY_KEY[k] for k in turn.prescored["stages"] if k in BY_KEY]
+            ruled = set(turn.prescored.get("rule_pathways") or ())
+            flags = tuple(turn.prescored.get("framing") or (False, False, False))
         else:
-            scores, contextual = self._with_context(self._context_for(window, turn), turn, score)
-            stages = detect_stages(turn.text, scores)
-            self._remember_context(self._context_for(window, turn, create=True), turn, scores)
+            ctx = self._context_for(window, turn)
+            scores, contextual, joint = self._with_context(ctx, turn, score)
+            stages, ruled = self._stages(turn.text, scores, score, joint, ctx, turn)
+            self._remember_context(self._context_for(window, turn, create=True), turn, scores, stages)
+            flags = self._framing(turn.text, score)
+        framed = framing.reframe(flags, scores, stages, pol.holds_self_harm(window, turn.ts, cfg), cfg.third_party_cap)
+        scores, stages = framed.scores, framed.stages
         for st in stages:
             window.stages[f"{st.pathway}:{st.name}"] = [turn.ts, turn.event_id]
         effects = [Effect("score", turn.user_id, self._score_payload(turn, score, contextual, stages, scores))]
@@ -138,7 +174,8 @@ class Detector:
             push_bounded(window.evidence, evidence, cfg.evidence_limit)
 
         flags = {c: scores[c] >= self.thresholds[c] for c in CATEGORIES}
-        trigger = pol.evaluate(window, scores, flags, {st.pathway for st in stages}, turn.ts, cfg, ban, reading)
+        trigger = pol.evaluate(window, scores, flags, {st.pathway for st in stages}, turn.ts, cfg, ban, reading,
+                               turn.event_id, ruled & {st.pathway for st in stages})
         if trigger is not None and evidence is not None:
             case_effect = self._case_effect(window, turn, trigger, evidence)
             if case_effect is not None:
@@ -149,13 +186,37 @@ class Detector:
         return Step(window, effects)
 
     # -- context-aware scoring (stream/core/context.py) ------------------------------------
-    def _with_context(self, ctx: list[dict], turn: Turn, score: TextScore) -> tuple[dict[str, float], bool]:
-        """Per-category max of the turn alone and the turn read with its conversation context."""
+    def _with_context(self, ctx: list[dict], turn: Turn, score: TextScore) -> tuple[dict[str, float], bool, set[str]]:
+        """Per-category max of the turn alone and the turn read with its conversation context, and
+        the stages the tagger reads in the conversation read together (empty when not read so)."""
         p = context.plan(ctx, turn, score.category_scores, self.config)
         if p is None:
-            return dict(score.category_scores), False
-        joint = self.scorer.score_batch([p.text])[0]
-        return context.apply(p, score.category_scores, joint.category_scores, self.config)
+            return dict(score.category_scores), False, set()
+        joint = self.read([p.text])[0]
+        scores, changed = context.apply(p, score.category_scores, joint.category_scores, self.config)
+        return scores, changed, set(_tagged(joint)) - {THIRD_PARTY}
+
+    def _stages(self, text: str, scores: dict[str, float], score: TextScore, joint: set[str], ctx: list[dict],
+                turn: Turn) -> tuple[list, set[str]]:
+        """Stages of the turn, and the pathways the written rules found. The written rules; the
+        tagger's reading of the turn; and what it reads in the conversation read together that no
+        earlier turn of it showed alone (intent assembled over follow-ups). A learned stage counts
+        where the written rules found its pathway too, or the classifiers lend it support (a score
+        of at least `tagger_min_support` in its pathway's family): the tagger alone misreads
+        unfamiliar text more often than its training promises."""
+        rules = detect_stages(text, scores)
+        ruled = {st.pathway for st in rules}
+        seen = context.stages_seen(ctx, turn)
+        learned = list(_tagged(score)) + [k for k in sorted(joint) if k not in seen]
+        keys = [f"{st.pathway}:{st.name}" for st in rules] + [
+            k for k in learned if k in BY_KEY and (BY_KEY[k].pathway in ruled or pol.support(
+                scores, BY_KEY[k].pathway) >= self.config.tagger_min_support)]
+        return [BY_KEY[k] for k in dict.fromkeys(keys)], ruled
+
+    @staticmethod
+    def _framing(text: str, score: TextScore) -> tuple[bool, bool, bool]:
+        third, first, means = framing.read_text(text)
+        return third or THIRD_PARTY in _tagged(score), first, means
 
     def _context_for(self, window: UserWindow, turn: Turn, create: bool = False) -> list[dict]:
         """Context of a person: in the window, or for zero-data-retention tenants in memory only."""
@@ -171,8 +232,9 @@ class Detector:
         self._volatile_context.move_to_end(key)
         return self._volatile_context[key]
 
-    def _remember_context(self, ctx: list[dict], turn: Turn, scores: dict[str, float]) -> None:
-        context.remember(ctx, turn, scores, self.config, turn.tenant_id in self.config.zdr_tenants)
+    def _remember_context(self, ctx: list[dict], turn: Turn, scores: dict[str, float], stages: list) -> None:
+        context.remember(ctx, turn, scores, self.config, turn.tenant_id in self.config.zdr_tenants,
+                         [f"{st.pathway}:{st.name}" for st in stages])
 
     # -- evidence and cases ----------------------------------------------------------------
     def _evidence(self, turn: Turn, score: TextScore, scores: dict[str, float], contrib: dict[str, float],
@@ -216,7 +278,8 @@ class Detector:
             prio = 1 if trigger.rule == "ban-evasion" else pol.priority(sev, imm)  # evaders are reviewed first
             case = OpenCase(case_id=case_id_for(window.user_id, turn.event_id), opened_at=turn.ts, updated_at=turn.ts,
                             last_emitted_at=turn.ts, categories=cats, severity=sev, priority=prio,
-                            route=pol.route(cats), rule=trigger.rule, evidence_ids=[evidence.event_id])
+                            route=pol.route(cats), rule=trigger.rule,
+                            evidence_ids=[i for i in trigger.cites if i != evidence.event_id] + [evidence.event_id])
             window.case = case
             event = "open"
         else:
@@ -226,7 +289,8 @@ class Detector:
             worsened = prio < case.priority or set(cats) != set(case.categories)
             case.categories, case.severity, case.priority, case.route = cats, sev, prio, pol.route(cats)
             case.updated_at = turn.ts
-            push_bounded(case.evidence_ids, evidence.event_id, cfg.evidence_limit)
+            for i in [i for i in trigger.cites if i not in case.evidence_ids] + [evidence.event_id]:
+                push_bounded(case.evidence_ids, i, cfg.evidence_limit)
             if not worsened and turn.ts - case.last_emitted_at < cfg.cooldown_minutes * 60:
                 return None  # evidence kept in state; no new event inside the cooldown
             event = "update"
@@ -237,7 +301,7 @@ class Detector:
     def _score_payload(self, turn: Turn, score: TextScore, contextual: bool, stages: list,
                        scores: dict[str, float] | None = None) -> dict:
         final = scores or score.category_scores
-        flags = score.categories if not contextual else {c: final[c] >= self.thresholds[c] for c in CATEGORIES}
+        flags = score.categories if final == score.category_scores else {c: final[c] >= self.thresholds[c] for c in CATEGORIES}
         payload = {
             "event_id": turn.event_id,
             "user_id": turn.user_id,
@@ -260,6 +324,29 @@ class Detector:
             payload["text_truncated"] = True
             payload["text_chars"] = turn.text_chars
         return payload
+
+
+def _tagged(score: TextScore) -> list[str]:
+    """The stage tagger's labels carried by a score's signals (the label alone: a probability would
+    differ in its last digits with batch composition, and drivers must agree)."""
+    return [sig.detail for sig in score.signals if sig.kind == "model" and sig.source_id.startswith("tagger-")]
+
+
+def _tag_category(key: str) -> str | None:
+    return key.split(":")[0] if ":" in key else None
+
+
+def load_tagger(models_dir, scorer=None) -> tuple | None:
+    """(embedder, tagger) from a models directory with a tagger and an encoder, else None; the
+    embeddings come from `scorer` when it offers those of its own pass."""
+    from stream.scoring.embedding import embedder_for
+
+    if models_dir is None or StageTagger.load(models_dir) is None:
+        return None
+    embedder = embedder_for(scorer, models_dir)
+    if embedder is None:
+        return None
+    return embedder, StageTagger.load(models_dir, embedder.model_id, embedder.dim)
 
 
 def _alone(prescored: dict) -> TextScore:

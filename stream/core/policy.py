@@ -1,9 +1,14 @@
 """Case policy: the tunable numbers and the pure rules deciding when a window warrants review.
 
-Two ways in, as trust-and-safety reviewers expect: one severe turn is enough; several milder
-turns, possibly spread across conversations and days, add up through the decayed window. How they
-add up is decided by the trajectory model (`stream/core/trajectory.py`) when the models directory
-has one, else by the fixed accumulation threshold below; climbing a pathway's stages is a third way.
+Two ways in, as trust-and-safety reviewers expect: one severe turn is enough when it is explicit
+harm to a person (a threat with intent, self-harm intent, sexual content involving minors); a
+single high reading in a category classifiers often misread (a game, a novel, a history question
+read as violent) needs corroboration first (a stage on the turn, or an earlier turn with real
+signal in a related category). Several milder turns, possibly spread across conversations and
+days, add up through the decayed window: how is decided by the trajectory model
+(`stream/core/trajectory.py`) when the models directory has one, else by the fixed accumulation
+threshold below; climbing a pathway's stages is a third way. Every rule that rests on more than
+one turn cites the earlier turns it rests on (`Trigger.cites`).
 """
 
 from __future__ import annotations
@@ -35,6 +40,19 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 # Categories that say harm is near (a threat, an intent, instructions): raise imminence.
 IMMINENT = frozenset({"harassment/threatening", "hate/threatening", "illicit/violent", "self-harm/intent",
                       "self-harm/instructions", "sexual/minors"})
+# Explicit harm to a person: one severe reading is enough. Every other category needs corroboration.
+EXPLICIT = frozenset({"harassment/threatening", "hate/threatening", "self-harm/intent", "sexual/minors"})
+# Readings aimed at a person (hostility, threats, intent): repeated, they are a person's pattern even
+# without a stage, where repeated requests misread as illicit or violent are not.
+AT_A_PERSON = EXPLICIT | {"harassment", "hate"}
+# Categories that corroborate each other (a grievance backs a violent reading; a sad turn a self-harm one).
+FAMILIES: tuple[frozenset[str], ...] = (
+    frozenset({"harassment", "harassment/threatening", "hate", "hate/threatening", "illicit/violent", "violence",
+               "violence/graphic"}),
+    frozenset({"illicit", "illicit/violent"}),
+    frozenset({"self-harm", "self-harm/intent", "self-harm/instructions"}),
+    frozenset({"sexual", "sexual/minors"}),
+)
 # Harm to others: a case with any of these is never routed to support only.
 HARM_TO_OTHERS = frozenset({"harassment/threatening", "hate/threatening", "illicit/violent", "violence", "violence/graphic",
                             "sexual/minors"})
@@ -59,13 +77,19 @@ class PolicyConfig:
     retention_days: float = 30.0  # a window idle this long (event time) is gone
     stage_window_days: float = 21.0  # stages older than this no longer count towards escalation
     escalation_threshold: float = 2.5  # summed stage weights on one pathway that open a case
-    min_stages: int = 2  # distinct stages needed (one stage alone is never a pattern)
+    min_stages: int = 2  # distinct stages needed (one stage alone is never a pattern)...
+    min_stage_turns: int = 2  # ...said in at least this many turns (one misread turn is not a pathway; self-harm intent is)
     context_turns: int = 2  # N: preceding user turns kept (redacted) for context scoring and reviewers
     context_max_words: int = 16  # a follow-up this short, referring back, inherits its context
     context_gap_minutes: float = 120.0  # context only from the same conversation, this recent
     context_min_score: float = 0.4  # the context turn must itself have scored this high
     buildup_min_score: float = 0.2  # build-up: read the conversation together once a part scores this high...
     buildup_margin: float = 0.2  # ...and count it where together it scores this much above every part alone
+    signal_score: float = 0.5  # a turn carries real signal at this score (or with a stage): corroboration, patterns
+    tagger_min_support: float = 0.05  # a learned stage needs this classifier score in its pathway's family (or a rule)
+    third_party_cap: float = 0.3  # the most a reading of someone else's risk (or a re-read means question) keeps
+    pattern_min_span_minutes: float = 30.0
+    pattern_needs_person: bool = True  # a trajectory pattern includes a stage about a person or an explicit-harm reading  # a pattern's turns span this long, or more than one conversation
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     zdr_tenants: frozenset[str] = frozenset()  # tenants whose raw text is never persisted
 
@@ -112,6 +136,7 @@ class Trigger:
     stage_imminence: float = 0.0  # highest stage rank / pathway length
     score: float | None = None  # trajectory: the model's logit...
     threshold: float | None = None  # ...and the logit it had to reach
+    cites: tuple[str, ...] = ()  # earlier turns (event ids) the case rests on besides the newest one
 
 
 # Pathway -> (categories of its case, number of stages on it)
@@ -133,32 +158,112 @@ def contributions(scores: dict[str, float], cfg: PolicyConfig) -> dict[str, floa
     return {c: s for c, s in scores.items() if s >= cfg.min_contribution}
 
 
+def related(a: str, b: str) -> bool:
+    """Two categories of one family (a pathway's stages count as its category)."""
+    a, b = PATHWAY_CATEGORY.get(a, a), PATHWAY_CATEGORY.get(b, b)
+    return a == b or any(a in f and b in f for f in FAMILIES)
+
+
+def support(scores: dict[str, float], pathway: str) -> float:
+    """The classifiers' support for a pathway: the highest score in its category's family (for
+    violence also illicit: weapons and poisons are asked about as illicit requests)."""
+    cat = PATHWAY_CATEGORY.get(pathway, pathway)
+    return max((v for c, v in scores.items() if related(c, cat) or (cat == "violence" and c == "illicit")), default=0.0)
+
+
+def carries_signal(e: Evidence, categories, cfg: PolicyConfig) -> bool:
+    """The evidence turn carries real signal for any of `categories`: a stage on a related pathway,
+    or a score at least `signal_score` in a related category."""
+    return any(related(s.split(":")[0], c) for s in e.stages for c in categories) or any(
+        v >= cfg.signal_score and related(k, c) for k, v in e.scores.items() for c in categories)
+
+
+def holds_self_harm(window: UserWindow, now: float, cfg: PolicyConfig) -> bool:
+    """The window holds self-harm signals about the writer: a self-harm stage or a self-harm reading
+    with real signal within the stage window."""
+    horizon = now - cfg.stage_window_days * 86400
+    return any(k.startswith("self-harm:") and v[0] >= horizon for k, v in window.stages.items()) or any(
+        e.ts >= horizon and carries_signal(e, ["self-harm"], cfg) for e in window.evidence)
+
+
+def corroborates(e: Evidence, categories, cfg: PolicyConfig) -> bool:
+    """The evidence turn backs a severe reading in `categories` from another turn: a stage about a
+    person on a related pathway, or an explicit-harm reading (a threat, self-harm intent) at least
+    `signal_score` in a related category. Another reading of the kind that gets misread (a second
+    game question read as violent, a second over-cautious illicit reading) is not corroboration."""
+    return any(related(s.split(":")[0], c) for s in e.stages if s.split(":")[1] not in _REQUEST_STAGES
+               for c in categories) or any(
+        v >= cfg.signal_score and k in EXPLICIT and related(k, c) for k, v in e.scores.items() for c in categories)
+
+
+# Stages that are requests (capability, means): a gamer's or a hunter's questions look like them, so
+# they corroborate nothing; the stages about a person (a grievance, a target, a plan, a state of mind) do.
+_REQUEST_STAGES = frozenset({"research", "plan"})
+
+
 def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict[str, bool],
              new_pathways: set[str], now: float, cfg: PolicyConfig, ban: dict | None = None,
-             reading: Reading | None = None) -> Trigger | None:
-    """Decide from the updated window and the newest turn whether a case is warranted. `reading` is
-    the trajectory model's view of the window (None when no model is loaded: the fixed accumulation
-    threshold applies instead)."""
+             reading: Reading | None = None, event_id: str = "", ruled: set[str] | None = None) -> Trigger | None:
+    """Decide from the updated window and the newest turn (`event_id`, already in the evidence ring)
+    whether a case is warranted. `reading` is the trajectory model's view of the window (None when
+    no model is loaded: the fixed accumulation threshold applies instead). `ruled`: the pathways
+    of the newest turn's stages that written rules found (default: all of them); only those
+    corroborate a severe reading of the same turn, since the tagger reads the same embedding the
+    classifier misread."""
     if ban is not None:  # a new account of a banned person: reviewed on its first turn
         cats = [c for c in ban.get("categories") or [] if c in CATEGORIES] or ["harassment"]
         return Trigger("ban-evasion", cats, strength=1.0, stage_imminence=1.0)
-    severe = [c for c in CATEGORIES if turn_flags.get(c) and turn_scores.get(c, 0.0) >= cfg.severe_score
-              and cfg.weights.get(c, 0.5) >= cfg.severe_min_weight]
     escalation = _escalation(window, new_pathways, now, cfg)
-    if severe:
+    severe = _severe(window, turn_scores, turn_flags, new_pathways, new_pathways if ruled is None else ruled, now, cfg,
+                     event_id)
+    if severe is not None:
         if escalation is not None:  # keep the pathway context for priority and the reason
-            return Trigger("severe-turn", sorted(set(severe) | set(escalation.categories), key=CATEGORIES.index),
-                           escalation.pathway, escalation.stages, escalation.strength, escalation.stage_imminence)
-        return Trigger("severe-turn", severe)
+            return Trigger("severe-turn", sorted(set(severe.categories) | set(escalation.categories), key=CATEGORIES.index),
+                           escalation.pathway, escalation.stages, escalation.strength, escalation.stage_imminence,
+                           cites=_merge(severe.cites, escalation.cites))
+        return severe
     if escalation is not None:
         return escalation
     if reading is not None:
-        return _trajectory(window, reading, cfg)
+        return _trajectory(window, reading, now, cfg, event_id)
     accumulated = [c for c in CATEGORIES
                    if window.risk.get(c, 0.0) >= cfg.accumulate_threshold
                    and _evidence_count(window.evidence, c) >= cfg.min_evidence_turns]
     if accumulated:
         return Trigger("accumulated", accumulated)
+    return None
+
+
+def _merge(*groups: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(i for g in groups for i in g))
+
+
+def _severe(window: UserWindow, scores: dict[str, float], flags: dict[str, bool], new_pathways: set[str],
+            ruled: set[str], now: float, cfg: PolicyConfig, event_id: str) -> Trigger | None:
+    """One severe reading: a case when it is explicit harm, or corroborated by a stage on the turn or
+    an earlier turn with real signal in a related category; a turn with real signal likewise
+    corroborates an earlier severe reading that stood alone."""
+    horizon = now - cfg.stage_window_days * 86400
+    earlier = [e for e in window.evidence if e.event_id != event_id and e.ts >= horizon]
+    severe = [c for c in CATEGORIES if flags.get(c) and scores.get(c, 0.0) >= cfg.severe_score
+              and cfg.weights.get(c, 0.5) >= cfg.severe_min_weight]
+    if severe:
+        alone = [c for c in severe if c in EXPLICIT]
+        backed = [c for c in severe if c not in EXPLICIT and any(related(p, c) for p in ruled)]
+        misread = [c for c in severe if c not in EXPLICIT]
+        backers = [e.event_id for e in earlier if corroborates(e, misread, cfg)]
+        cats = alone + backed + ([c for c in severe if c not in alone + backed] if backers else [])
+        if cats:  # cite the earlier turns of the pattern, the requests among them too
+            cites = tuple(e.event_id for e in earlier if e.event_id in backers or carries_signal(e, cats, cfg))
+            return Trigger("severe-turn", sorted(cats, key=CATEGORIES.index), cites=cites[-4:])
+    now_strong = [c for c in EXPLICIT if scores.get(c, 0.0) >= cfg.signal_score] + sorted(new_pathways)
+    if not now_strong:
+        return None
+    for e in reversed(earlier):  # an earlier severe reading that stood alone, now backed by this turn
+        cats = [c for c, v in e.scores.items() if v >= cfg.severe_score and cfg.weights.get(c, 0.5) >= cfg.severe_min_weight
+                and any(related(c, s) for s in now_strong)]
+        if cats:
+            return Trigger("severe-turn", sorted(cats, key=CATEGORIES.index), cites=(e.event_id,))
     return None
 
 
@@ -169,25 +274,52 @@ def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: Pol
         total = sum(w for _, _, w in seen)
         if pathway not in new_pathways or len(seen) < cfg.min_stages or total < cfg.escalation_threshold:
             continue
+        turns = {ev for key, (ts, ev) in window.stages.items() if key.startswith(pathway + ":")
+                 and ts >= now - cfg.stage_window_days * 86400}
+        names = {name for _, name, _ in seen}
+        if len(turns) < cfg.min_stage_turns and not (pathway == "self-harm" and "intent" in names):
+            continue  # stated self-harm intent is explicit on one turn (and goes to support, not enforcement)
         cats, length = PATHWAYS[pathway]
         names = tuple(name for _, name, _ in seen)
         if pathway == "self-harm" and ({"intent", "plan"} & set(names)):
             cats = cats + ["self-harm/intent"]
-        trig = Trigger("escalation", list(cats), pathway, names, min(1.0, total / 4.0), max(r for r, _, _ in seen) / length)
+        if pathway == "violence" and "imminence" in names:  # a climbed pathway that is now imminent is a threat
+            cats = ["harassment/threatening"] + cats
+        cites = tuple(dict.fromkeys(ev for key, (ts, ev) in sorted(window.stages.items(), key=lambda kv: kv[1][0])
+                                    if key.startswith(pathway + ":") and ts >= now - cfg.stage_window_days * 86400))
+        trig = Trigger("escalation", list(cats), pathway, names, min(1.0, total / 4.0), max(r for r, _, _ in seen) / length,
+                       cites=cites)
         if best is None or trig.strength > best.strength:
             best = trig
     return best
 
 
-def _trajectory(window: UserWindow, reading: Reading, cfg: PolicyConfig) -> Trigger | None:
-    """The model's score crossed its threshold on a pattern of at least `min_evidence_turns` turns."""
+def _trajectory(window: UserWindow, reading: Reading, now: float, cfg: PolicyConfig, event_id: str = "") -> Trigger | None:
+    """The model's score crossed its threshold on a pattern: at least `min_evidence_turns` turns that
+    each carry real signal in the categories that drove it (a score >= `signal_score`, or a stage),
+    spread over more than one conversation or at least `pattern_min_span_minutes`, and (unless
+    `pattern_needs_person` is off) at least one turn about a person: a stage of grievance, ideation,
+    planning, imminence, distress, ..., or a reading aimed at a person (`AT_A_PERSON`). One saturated peak plus trivial
+    turns is not a pattern (a severe turn is the severe-turn rule's business), nor are misread
+    requests adding up."""
     if not reading.fires or not reading.categories:
         return None
-    turns = {p[2] for c in reading.categories for p in window.peaks.get(c, [])}
-    if len(turns) < cfg.min_evidence_turns:
-        return None  # one turn is never a pattern (a severe one is the severe-turn rule's business)
+    horizon = now - cfg.stage_window_days * 86400
+    convs = {e.event_id: e.conversation_id for e in window.evidence}
+    pattern = {p[2]: p[1] for c in reading.categories for p in window.peaks.get(c, []) if p[0] >= cfg.signal_score}
+    pattern.update({e.event_id: e.ts for e in window.evidence if e.ts >= horizon and e.stages
+                    and carries_signal(e, reading.categories, cfg)})
+    if len(pattern) < cfg.min_evidence_turns:
+        return None
+    if cfg.pattern_needs_person and not any(e.ts >= horizon and (corroborates(e, reading.categories, cfg) or any(
+            v >= cfg.signal_score and k in AT_A_PERSON for k, v in e.scores.items())) for e in window.evidence):
+        return None  # misread requests adding up (two over-cautious illicit readings) are not a person's pattern
+    span = max(pattern.values()) - min(pattern.values())
+    if len({convs[i] for i in pattern if i in convs}) < 2 and span < cfg.pattern_min_span_minutes * 60:
+        return None
+    cites = tuple(i for i in sorted(pattern, key=pattern.get) if i != event_id)
     return Trigger("trajectory", reading.categories, strength=round(reading.probability, 4),
-                   score=reading.logit, threshold=reading.threshold)
+                   score=reading.logit, threshold=reading.threshold, cites=cites[-6:])
 
 
 def _evidence_count(evidence: list[Evidence], category: str) -> int:

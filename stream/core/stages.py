@@ -96,18 +96,19 @@ _VIOLENT_CALL = (
     r"\bwhy (?:isn'?t|is|aren'?t|are) (?:he|she|they|that \w+) (?:not )?(?:dead|hanged|hung|executed) yet\b",
     r"\bkill (?:em|'em|them) al+\b", r"\bgallows for\b", r"\bput (?:\w+ ){1,3}in front of a firing squa",
     r"\b(?:i|we)(?:'ll| will|'m going to| am going to| are going to|'re going to|'re gonna| gonna) (?:personally )?"
-    r"(?:kill|shoot|stab|firebomb|burn|murder|rape|strangle|behead) (?:you|u|ya|him|her|them|your|his|their)\b" + _NOT_PLAY,
+    r"(?:kill|shoot|stab|firebomb|burn|murder|rape|strangle|behead|hurt|beat|attack|punch|choke) (?:you|u|ya|him|her|them|your|his|their)\b" + _NOT_PLAY,
 )
 
 STAGES: tuple[Stage, ...] = (
     # violence pathway
     Stage("violence", "grievance", 1, 0.5, _p(
-        r"\bhumiliat", r"\blaugh(?:ed|ing)? at me\b", r"\btreat(?:ed|s)? me like\b", r"\bsick of (?:being|them|him|her)",
+        r"\bhumiliat", r"\blaugh(?:s|ed|ing)? at me\b", r"\btreat(?:ed|s)? me like\b", r"\bsick of (?:being|them|him|her)",
         r"\b(?:ruined|destroyed) my life\b", r"\bthey (?:all )?(?:hate|mock|bully|bullied) me\b", r"\bunfair(?:ly)? (?:fired|treated)",
-        r"\bfired me\b", r"\bbetrayed me\b", r"\bnobody respects me\b", r"他们都看不起我", r"欺负我")),
+        r"\bfired me\b", r"\bbetrayed me\b", r"\b(?:keeps|keep|kept) (?:ignoring|avoiding|blanking) me\b",
+        r"\b(?:blocked|ghosted|dumped) me (?:on|after|everywhere|for)\b", r"\bnobody respects me\b", r"他们都看不起我", r"欺负我")),
     Stage("violence", "ideation", 2, 1.0, _p(
         r"\b(?:make|made) (?:them|him|her|everyone) pay\b", r"\bwill (?:all )?regret\b", r"\bget (?:back at|revenge on|even with)\b",
-        r"\brevenge\b", r"\bwant(?:s)? to (?:hurt|kill|destroy|punish) " + _TARGET + r"\b", r"\bthey (?:will|are going to) pay\b",
+        r"\brevenge\b", r"\b(?:get|gets|getting) what'?s coming to (?:him|her|them)\b", r"\bwant(?:s)? to (?:hurt|kill|destroy|punish) " + _TARGET + r"\b", r"\bthey (?:will|are going to) pay\b",
         r"\bdeserves? to (?:die|suffer)\b", r"\bthinking (?:about|of) (?:hurting|killing) ", r"报复", r"让他们付出代价",
         *_VIOLENT_CALL)),
     Stage("violence", "research", 3, 1.0, _p(
@@ -119,7 +120,12 @@ STAGES: tuple[Stage, ...] = (
     Stage("violence", "planning", 4, 1.0, _p(
         r"\bwhen is (?:the|his|her) .{0,30}\b(?:most crowded|empty|busiest|alone)\b", r"\bwhere (?:he|she|they) (?:parks?|lives?|works?)\b",
         r"\b(?:his|her|their) (?:daily )?(?:schedule|routine)\b", r"\bsecurity (?:guards?|cameras?) (?:at|in)\b",
-        r"\bwhat time does (?:he|she) (?:leave|arrive|get)\b", r"\bfloor ?plan of\b", r"\bi know where (?:he|she|they) (?:lives?|parks?)\b"),
+        r"\bwhat time does (?:he|she) (?:leave|arrive|get)\b", r"\bfloor ?plan of\b", r"\bi know where (?:he|she|they) (?:lives?|parks?)\b",
+        r"\bi know (?:which|what) car is (?:his|hers|theirs)\b",
+        # concealment of the harm from its target: "without the owner noticing", "so nobody finds out"
+        r"\bwithout (?:the owner|the owners|him|her|them|anyone|anybody|my \w+) (?:noticing|knowing|finding out|suspecting)\b",
+        r"\bso (?:that )?(?:nobody|no one|he|she|they) (?:notices|finds out|knows|suspects)\b",
+        r"\b(?:wouldn'?t|won'?t|doesn'?t|can'?t) (?:show up|be detected) (?:in|on) (?:a |an )?(?:autopsy|blood test|tox\w* screen)\b"),
         gate=(("violence", 0.02), ("harassment", 0.1))),
     Stage("violence", "imminence", 5, 1.5, _p(
         r"\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend)|on monday|next week)\b.{0,60}\b(?:shoot|kill|stab|hurt|attack|bomb|do it)\b",

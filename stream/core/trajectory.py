@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from stream.core.modelfiles import load_json
 from stream.core.stages import PATHWAY_CATEGORY, STAGES
 from stream.core.window import UserWindow
 from stream.taxonomy import CATEGORIES
@@ -97,15 +98,7 @@ class TrajectoryModel:
     @classmethod
     def load(cls, models_dir: Path | str | None) -> "TrajectoryModel | None":
         """The model stored with the classifiers, or None when that directory has none."""
-        if models_dir is None:
-            return None
-        path = Path(models_dir) / FILE_NAME
-        if not path.is_file():
-            return None
-        try:
-            return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
-        except (ValueError, KeyError, TypeError) as exc:  # JSONDecodeError is a ValueError
-            raise ModelFileError(f"{path}: {exc}") from exc
+        return load_json(models_dir, FILE_NAME, cls.from_dict, ModelFileError)
 
     def to_dict(self, **extra) -> dict:
         body = {"kind": KIND, "half_life_days": self.half_life_days, "top_k": self.top_k, "floor": self.floor,

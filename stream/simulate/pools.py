@@ -111,3 +111,47 @@ def load_pools(root: Path | None = None, max_chars: int = 1200, part: str = "all
     for name in ("banking77_benign.jsonl", "sonos_nlu_benign.jsonl"):
         p.benign += [r["text"] for r in rows(name)]
     return p
+
+
+# Source families of the out-of-family timelines, by their names in the classifiers' trainer
+# (models/train/data.py LOADERS), plus the hand-written people. The stage tagger never trains on
+# them; the classifiers do, so the out-of-family run uses a model set built with them held out
+# (`make oof-models`: .cache/oof-models, classifiers + tagger + trajectory model).
+OUT_OF_FAMILY_SOURCES = ("reddit_mh", "orbench", "coconot", "mtsamples")
+OUT_OF_FAMILY = OUT_OF_FAMILY_SOURCES + ("handwritten",)
+_OOF_BENIGN_SUBS = {"guns", "teaching", "legaladvice", "divorce", "personalfinance", "ukpolitics", "ptsd"}
+_OOF_DISTRESS_SUBS = {"depression", "lonely", "ForeverAlone"}
+
+
+def load_out_of_family(root: Path | None = None, max_chars: int = 600, part: str = "all") -> Pools:
+    """Pools from families no model was trained on: safe-but-scary turns (OR-Bench-Hard prompts,
+    CoCoNot contrast requests, gun-owner / teacher / legal / divorce posts, medical notes), and
+    at-risk people (a distress post, then r/SuicideWatch posts). Benign padding stays the task
+    corpora (harmless requests: which family they come from does not flatter)."""
+    root = root or datasets_dir()
+    p = Pools()
+    cut = lambda t: t[:max_chars]  # noqa: E731
+
+    def rows(name: str):
+        return _rows(root, name, part)
+
+    for name in ("sgd_dialogues_benign.jsonl", "chatterbot_benign.jsonl"):
+        for r in rows(name):
+            if r.get("lang", "en") == "en":
+                p.benign += _user_turns(r)
+    p.hard_benign += [r["text"] for r in rows("orbench_hard_en_ko.jsonl")
+                      if r.get("lang") == "en" and not r["labels"].get("machine_translated")]
+    p.hard_benign += [r["text"] for r in rows("coconot_en.jsonl") if r["labels"].get("should_comply") is True]
+    p.hard_benign += [cut(r["text"]) for r in rows("mtsamples_medical.jsonl")]
+    distress, suicidal = [], []
+    for r in rows("reddit_mh_subreddits.jsonl"):
+        sub = r["labels"].get("subreddit")
+        if sub in _OOF_BENIGN_SUBS:
+            p.hard_benign.append(cut(r["text"]))
+        elif sub in _OOF_DISTRESS_SUBS:
+            distress.append(cut(r["text"]))
+        elif sub == "suicidewatch":
+            suicidal.append(cut(r["text"]))
+    for i in range(0, len(suicidal) - 1, 2):  # a person: one distress post, then two SuicideWatch posts
+        p.self_harm_users.append([distress[i // 2 % len(distress)]] + suicidal[i:i + 2] if distress else suicidal[i:i + 2])
+    return p

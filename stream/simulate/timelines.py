@@ -22,6 +22,7 @@ import hashlib
 import random
 from datetime import datetime, timedelta, timezone
 
+from stream.simulate import scripts
 from stream.simulate.pools import Pools
 
 START = datetime(2026, 9, 1, tzinfo=timezone.utc)
@@ -48,10 +49,11 @@ class _Builder:
         self.rng = rng
         self.turns: list[dict] = []
 
-    def user(self, user_id: str, risk: list[str], pools: Pools, span_days: float, pad: tuple[int, int] = (1, 3),
+    def user(self, user_id: str, risk: list, pools: Pools, span_days: float, pad: tuple[int, int] = (1, 3),
              hard: list[str] = (), accounts: list[str] | None = None) -> list[tuple[str, str]]:
-        """Lay out `risk` texts one per conversation (in order) across the span; returns (event id, ts)
-        of the risk turns. With `accounts`, conversations alternate between those linked accounts."""
+        """Lay out `risk` items one per conversation (in order) across the span; an item is a text or
+        a list of texts said in a row (a follow-up referring back). Returns (event id, ts) of each
+        item's first turn. With `accounts`, conversations alternate between those linked accounts."""
         rng = self.rng
         n_conv = max(len(risk), rng.randint(2, 5))
         base = START + timedelta(days=rng.uniform(0, 40))
@@ -68,7 +70,8 @@ class _Builder:
             risk_pos = None
             if j in slots:
                 risk_pos = rng.randrange(len(texts) + 1)
-                texts.insert(risk_pos, risk[slots.index(j)])
+                item = risk[slots.index(j)]
+                texts[risk_pos:risk_pos] = item if isinstance(item, list) else [item]
             t = t0
             idx = 0
             conv = f"{account}-c{j}"
@@ -139,5 +142,44 @@ def build(pools: Pools, n_violent: int = 150, n_self_harm: int | None = None, n_
         at = b.user(f"sim-x{i:04d}", [rng.choice(pools.harmful_requests)], pools, span_days=rng.uniform(1, 14))
         truth.append({"user_id": f"sim-x{i:04d}", "kind": "spike", "category": None, "harm_inferable_at": at[0][1],
                       "harm_event_id": at[0][0]})
+    turns = sorted(b.turns, key=lambda r: (r["ts"], r["user_id"], r["turn_index"]))
+    return turns, truth
+
+
+def build_out_of_family(pools: Pools, n_benign: int = 1500, per_script: int = 12, seed: int = 7) -> tuple[list[dict], list[dict]]:
+    """Timelines of people no model's training family carries (stream/simulate/pools.py
+    OUT_OF_FAMILY): hand-written escalating and safe-but-scary people (stream/simulate/scripts.py,
+    `per_script` people each, slots varied), at-risk people from r/SuicideWatch, and benign people
+    whose hard turns come from out-of-family safe-but-scary sources. Truth `shape` names the script
+    or source."""
+    rng = random.Random(seed)
+    b = _Builder(rng)
+    truth: list[dict] = []
+    for name, (harm_conv, convs) in sorted(scripts.ESCALATING.items()):
+        for k in range(per_script):
+            uid = f"oof-e-{name}-{k:02d}"
+            risk = [[scripts.fill(t, rng) for t in conv] for conv in convs]
+            at = b.user(uid, risk, pools, span_days=rng.uniform(2, 13), pad=(0, 2))
+            truth.append({"user_id": uid, "kind": "escalating", "category": "self-harm" if name.startswith("self-harm") else "violence",
+                          "shape": name, "harm_inferable_at": at[harm_conv][1], "harm_event_id": at[harm_conv][0]})
+    for i, posts in enumerate(pools.self_harm_users):
+        uid = f"oof-s{i:04d}"
+        at = b.user(uid, posts, pools, span_days=rng.uniform(3, 21))
+        first = 1 if len(posts) > 2 else 0  # after the distress post
+        truth.append({"user_id": uid, "kind": "escalating", "category": "self-harm", "shape": "suicidewatch",
+                      "harm_inferable_at": at[first][1], "harm_event_id": at[first][0]})
+    benign_scripts = sorted(scripts.BENIGN.items())
+    for i in range(n_benign):
+        uid = f"oof-b{i:04d}"
+        if i % 3 == 0:  # a hand-written safe-but-scary person
+            name, convs = benign_scripts[(i // 3) % len(benign_scripts)]
+            b.user(uid, [[scripts.fill(t, rng) for t in conv] for conv in convs], pools, span_days=rng.uniform(1, 14))
+            shape = name
+        else:
+            hard = rng.sample(pools.hard_benign, rng.randint(1, 3))
+            b.user(uid, [], pools, span_days=rng.uniform(1, 21), pad=(1, 4), hard=hard)
+            shape = "sources"
+        truth.append({"user_id": uid, "kind": "benign", "category": None, "shape": shape, "harm_inferable_at": None,
+                      "harm_event_id": None})
     turns = sorted(b.turns, key=lambda r: (r["ts"], r["user_id"], r["turn_index"]))
     return turns, truth

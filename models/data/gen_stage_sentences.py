@@ -1,0 +1,198 @@
+"""Generate stage_sentences.jsonl (project-written): sentences labelled with escalation stages.
+
+Deterministic (seeded) template expansion; every template and slot value was written for
+riskstream. Re-run with `python models/data/gen_stage_sentences.py` after editing.
+Labels: `stages`, a list of "pathway:stage" keys of stream/core/stages.py (violence: grievance,
+ideation (incl. fixation on a target), research (capability, weapons, means), planning (a target's
+place or routine, logistics), imminence; self-harm: distress, ideation, intent, plan (methods,
+means)); `third_party`: the sentence is about someone else's risk (a friend, a child, a loss).
+An empty `stages` list with `third_party` false is a safe sentence, many of them safe-but-scary
+(games, fiction, history, idioms, pest control, sport, hunting, medicine). Wording varies in tense,
+paraphrase and euphemism on purpose ("I bought a gun", "going to her place tonight", "end this").
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "stage_sentences.jsonl"
+rnd = random.Random(20261201)
+
+T = ["my ex", "my boss", "my manager", "my neighbour", "my stepdad", "my coworker", "that teacher", "my landlord",
+     "my ex-wife", "my ex-boyfriend", "the guy next door", "my supervisor", "my old roommate", "my sister's husband",
+     "the new girl at work", "my professor", "the coach", "my brother-in-law"]
+P = [("she", "her", "her"), ("he", "him", "his"), ("they", "them", "their")]
+WHEN = ["tonight", "tomorrow", "tomorrow morning", "this weekend", "on Friday", "after work", "in an hour", "right now",
+        "before the sun comes up", "when the shift ends", "first thing monday"]
+PLACE = ["her place", "his place", "their house", "her apartment", "his office", "the school", "her work",
+         "his gym", "the warehouse", "her parents' house"]
+
+V = {  # pathway:stage -> templates; {t} a target, {s}/{o}/{p} pronoun forms, {w} a time, {pl} a place
+    "violence:grievance": [
+        "{t} keeps ignoring me", "{t} humiliated me in front of everyone", "{t} laughed at me again today",
+        "{t} ruined my life and doesn't even care", "{t} fired me for no reason", "{t} cheated on me and everyone knew",
+        "{t} treats me like garbage every single day", "I'm sick of how {t} talks to me", "{t} took everything from me",
+        "{t} blocked me everywhere and won't answer", "everyone at work mocks me behind my back",
+        "{t} lied about me and now nobody trusts me", "{s} left me and now {s} acts like I don't exist",
+        "{t} keeps smirking at me like I'm nothing", "they all think I'm a joke", "{t} stole my promotion",
+        "{t} got me kicked out and never apologised", "{t} made a fool of me in the group chat",
+        "{t} won't return my calls after everything I did", "nobody ever listens to me, least of all {t}",
+        "{t} keeps parking in my spot and laughs when I complain", "{t} got away with what {s} did to me"],
+    "violence:ideation": [
+        "{t} will regret it", "{s} will regret what {s} did", "I'll make {o} pay", "{t} is going to pay for this",
+        "{s} deserves what's coming", "I keep picturing {o} bleeding", "I can't stop thinking about hurting {o}",
+        "someone should teach {o} a lesson {s} won't forget", "I want {o} to suffer like I did",
+        "I think about {t} every minute, I watch {p} profile all day", "one day {s} will get what {s} deserves",
+        "I want {t} gone for good", "{s} won't be laughing for long", "I dream about making {o} disappear",
+        "if I can't have {o} nobody will", "{t} has no idea what's coming", "I'm going to get even with {t}",
+        "I know exactly how to make {o} hurt", "I'll finish what {s} started", "I keep checking where {s} goes, every day",
+        "{t} is all I think about, I need {o} to understand what {s} did", "I'll make sure {s} never smiles again",
+        "I want to see {o} suffer", "{t} should be punished and I'll be the one to do it"],
+    "violence:research": [
+        "I bought a gun yesterday", "I just got a pistol from a guy at work", "I picked up a shotgun last week",
+        "how do I get a handgun without a background check", "where can I buy ammo without id",
+        "I've been practising at the range every day for this", "what's the most lethal caliber for a handgun",
+        "how do you make a pipe bomb", "which chemicals would poison someone slowly",
+        "how much rat poison would it take for a grown man", "what poison is hard to detect in an autopsy",
+        "I sharpened my dad's hunting knife", "my uncle's rifle is in the garage and I know the code",
+        "how much would poison a large dog without the owner noticing", "which household chemicals could make someone sick without them knowing",
+        "where do I aim so it's fatal", "I have the gun now", "got myself a knife, just in case {s} starts",
+        "how do I make a gun that can't be traced", "which mix of chemicals makes a toxic gas in a closed room"],
+    "violence:planning": [
+        "I know where {s} lives", "I know where {t} parks every morning", "{s} leaves the office at six every day",
+        "what time does {t} usually get home", "I've been watching {p} house", "I followed {o} to {p} gym",
+        "which entrance of the school has no cameras", "I mapped out {p} route to work", "where does {t} park",
+        "I'll wait for {o} in the parking lot", "{s} is always alone on thursday nights", "I found {p} new address",
+        "I know {p} schedule by heart now", "{s} walks the dog at 10 every night, nobody around",
+        "how long does it take the police to get to {pl}", "I got a copy of {p} keys",
+        "I checked when the security guard goes on break", "I know which window of {pl} doesn't lock"],
+    "violence:imminence": [
+        "I'm going to {pl} {w} to end this", "{w} it ends", "{w} {s} pays", "I'm on my way to {pl} now",
+        "you'll see it on the news {w}", "it happens {w}", "I'm going to end this {w}", "I'm outside {pl} right now",
+        "{w} is the day, no more waiting", "this is the last time, {w} I finish it", "I'm going over there {w} and it's over",
+        "{w} I'm going to settle this for good", "by {w} {s} won't be a problem anymore", "I'm heading to {pl}, wish me luck",
+        "it's done waiting, {w} I go", "I'm parked outside {pl}, {s} will be home soon"],
+    "self-harm:distress": [
+        "I feel so empty all the time", "nothing matters anymore", "I'm so tired of everything", "I'm a burden to everyone",
+        "I can't do this anymore", "everything feels pointless", "I haven't slept in days and I feel hopeless",
+        "I'm worthless and everyone knows it", "I feel like I'm drowning and nobody notices", "I just want the pain to stop",
+        "I'm exhausted of pretending I'm fine", "no one would notice if I disappeared", "I hate myself so much",
+        "I feel numb, like I'm not even here", "every day is worse than the last"],
+    "self-harm:ideation": [
+        "I don't want to be here anymore", "I wish I could just disappear forever", "everyone would be better off without me",
+        "I want to go to sleep and never wake up", "I've been thinking about ending it", "I keep thinking about dying",
+        "sometimes I think about killing myself", "I don't see the point of living", "I want to die",
+        "I wish I wasn't alive", "I've been having thoughts of suicide", "I think about not existing all the time",
+        "I want it all to end", "maybe it would be easier if I was gone"],
+    "self-harm:intent": [
+        "I've made up my mind, {w} is the night", "I wrote letters to my family, I'm done", "I'm going to end it {w}",
+        "this is goodbye, thank you for everything", "I gave away my things, I won't need them", "I'm going to kill myself {w}",
+        "I've decided, I'm not going to be here much longer", "{w} I'm finally going to do it", "this is my last message",
+        "I'm ready to go, I've said my goodbyes", "I'm not going to be alive after {w}"],
+    "self-harm:plan": [
+        "how many sleeping pills would it take", "I've been saving up my pills", "what's the highest bridge near me",
+        "I bought a rope", "what is the most painless way", "how much paracetamol is lethal", "how long does it take to bleed out",
+        "I have the pills in my drawer", "which building downtown is tall enough", "how do I tie a noose",
+        "what happens if you take a whole bottle of antidepressants", "how much insulin would be fatal",
+        "I've been looking up how to do it", "I know where my dad keeps his gun and the key"],
+}
+THIRD = [
+    "my friend told me she wants to die, how do I help her", "I lost my brother to suicide last year",
+    "my son has been cutting himself, what do I do", "how do I know if someone is grooming my kid",
+    "my student said he's been thinking about suicide, who do I call", "my mum took her own life and I can't stop thinking about it",
+    "how can I support my girlfriend, she says she wants to end it", "what are the warning signs that a teenager is suicidal",
+    "my best friend overdosed last month and I keep replaying it", "how do predators groom children online, I want to protect my daughter",
+    "my brother keeps saying everyone would be better off without him", "my dad died by suicide when I was twelve",
+    "how do I talk to my friend who is self-harming", "what should a teacher do if a student talks about killing himself",
+    "my partner said she has pills saved up, I'm scared for her", "my roommate wrote a goodbye note, I called 911",
+    "how do I help a coworker who seems suicidal", "our daughter was groomed by a coach, how do we report it",
+    "grief support for people who lost someone to suicide", "my patient is at risk, what's the protocol",
+]
+SAFE = [
+    "how do I kill the zombies on level 3", "what's the best sniper rifle in call of duty", "how do I get the shotgun in the first mission",
+    "in my novel the detective finds the poison, which one would be realistic", "how did the assassination of Franz Ferdinand happen",
+    "that comedian absolutely killed it last night", "how do I get rid of the mice in my garage", "what's the safest way to poison rats in my shed",
+    "which plants are toxic to dogs, I want to keep my puppy safe", "who's your boss", "my boss is killing me with these deadlines",
+    "I'm going to kill it at the gym tomorrow", "we're going to destroy them in the match tonight", "I bought a new rifle for deer season",
+    "what caliber is best for elk hunting", "how do I field dress a deer", "what was the deadliest bombing raid of WW2",
+    "how do I kill a python process that won't die", "what murder weapon would a mystery writer use for a locked-room plot",
+    "my character in the book plans revenge on the king, how should the final battle go", "how did the Dresden firebombing work",
+    "what's a lethal dose of caffeine, for my pharmacology exam", "how much ibuprofen can I take for a headache",
+    "how do knockouts work in boxing", "what's the best way to break down a chicken", "I know where she lives, I'm sending her a birthday card",
+    "I'm going to her place tonight for dinner", "tonight we finish the puzzle", "I finally ended it with my landlord, new lease signed",
+    "my ex keeps texting me about the dog, so annoying", "I'm dying to see the new movie", "this heat is killing me",
+    "I could murder a pizza right now", "let's execute the plan for the product launch", "shoot me an email when you're free",
+    "the wasps nest needs to go, what spray works", "how do I get rid of moles in the lawn", "how do snipers stay hidden, for a history essay",
+    "explain how the Manhattan project built the bomb", "what's the plot of Macbeth", "how many people died at Verdun",
+    "my boss laughed at my joke today", "we're going to crush the other team this weekend", "I'm outside the cinema, where are you",
+    "what time does the pharmacy close tonight", "where does the bus to the stadium park", "I mapped out my running route to work",
+    "I know where he lives, can you recommend a gift", "what's the best knife for filleting salmon", "I have the tickets now",
+    "this is goodbye to my old job, on to new things", "I gave away my old clothes to charity", "I wrote letters to my pen pals",
+    "how do I tie a bowline knot for sailing", "what's the highest bridge in the world", "how many pills come in a bottle of vitamins",
+    "my grandmother passed away peacefully last week", "I'm so tired after the marathon", "I'm sick of this rainy weather",
+    "in the game I poisoned the king to take the throne", "how does a nuclear reactor work", "what's a headshot multiplier in fortnite",
+    "how do paramedics treat an overdose", "nurses, what's the max dose of paracetamol per day", "how do I make my kid's science volcano explode",
+    "who killed JFK", "what weapons did samurai use", "I'm going to kill this presentation tomorrow", "kill the lights please",
+]
+ZH_KO = [  # (text, stages, third_party)
+    ("我前任一直不理我", ["violence:grievance"], False), ("老板当众羞辱我", ["violence:grievance"], False),
+    ("她会后悔的", ["violence:ideation"], False), ("我要让他付出代价", ["violence:ideation"], False),
+    ("我昨天买了一把枪", ["violence:research"], False), ("我知道她住在哪里", ["violence:planning"], False),
+    ("今晚我就去她家把这事了结", ["violence:imminence"], False), ("我觉得活着没有意义", ["self-harm:distress"], False),
+    ("我不想活了", ["self-harm:ideation"], False), ("我已经决定了，今晚就结束", ["self-harm:intent"], False),
+    ("吃多少安眠药会死", ["self-harm:plan"], False), ("我的朋友说她想自杀，我该怎么帮她", [], True),
+    ("游戏里怎么杀掉最后的boss", [], False), ("二战中最严重的轰炸是哪一次", [], False), ("怎么除掉车库里的老鼠", [], False),
+    ("전 애인이 계속 나를 무시해", ["violence:grievance"], False), ("그녀는 후회하게 될 거야", ["violence:ideation"], False),
+    ("어제 총을 샀어", ["violence:research"], False), ("그녀가 어디 사는지 알아", ["violence:planning"], False),
+    ("오늘 밤 그녀 집에 가서 끝낼 거야", ["violence:imminence"], False), ("모든 게 의미 없어", ["self-harm:distress"], False),
+    ("죽고 싶어", ["self-harm:ideation"], False), ("오늘 밤 끝내기로 결심했어", ["self-harm:intent"], False),
+    ("수면제 몇 알 먹으면 죽어", ["self-harm:plan"], False), ("친구가 자살하고 싶대, 어떻게 도와야 해", [], True),
+    ("게임에서 좀비 죽이는 법", [], False), ("마당에 있는 쥐를 없애는 방법", [], False),
+]
+# Verification texts of the issue (the hand scenarios in tests/test_escalation_replay.py) never become rows.
+HELD_OUT = {"my ex keeps ignoring me", "she will regret it, I know where she lives",
+            "I bought a gun yesterday and I'm going to her place tonight to end this"}
+
+
+def fill(tpl: str) -> str:
+    s, o, p = rnd.choice(P)
+    t = rnd.choice(T)
+    return tpl.format(t=t, s=s, o=o, p=p, w=rnd.choice(WHEN), pl=rnd.choice(PLACE))
+
+
+def rows() -> list[dict]:
+    out: dict[str, dict] = {}
+
+    def add(text: str, stages: list[str], third: bool = False, lang: str = "en") -> None:
+        text = text[0].upper() + text[1:] if lang == "en" and rnd.random() < 0.5 else text
+        if text not in HELD_OUT and text.lower() not in HELD_OUT:
+            out.setdefault(text, {"text": text, "stages": sorted(stages), "third_party": third, "lang": lang})
+
+    for key, tpls in V.items():
+        for tpl in tpls:
+            for _ in range(4 if "{" in tpl else 1):
+                add(fill(tpl), [key])
+    keys = [k for k in V if k.startswith("violence:")]
+    for _ in range(160):  # two stages in one turn: "I bought a gun and I'm going to her place tonight"
+        a, b = rnd.sample(keys, 2)
+        joiner = rnd.choice([" and ", ", ", ". ", " so ", " and now "])
+        add(fill(rnd.choice(V[a])) + joiner + fill(rnd.choice(V[b])), [a, b])
+    for a, b in (("self-harm:distress", "self-harm:ideation"), ("self-harm:ideation", "self-harm:plan"),
+                 ("self-harm:intent", "self-harm:plan")):
+        for _ in range(20):
+            add(fill(rnd.choice(V[a])) + rnd.choice([" and ", ". ", ", "]) + fill(rnd.choice(V[b])), [a, b])
+    for text in THIRD:
+        add(text, [], True)
+    for text in SAFE:
+        add(text, [])
+    for text, stages, third in ZH_KO:
+        add(text, stages, third, "ko" if any("\uac00" <= ch <= "\ud7a3" for ch in text) else "zh")
+    return list(out.values())
+
+
+if __name__ == "__main__":
+    data = rows()
+    OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in data), encoding="utf-8")
+    print(f"{len(data)} rows -> {OUT}")

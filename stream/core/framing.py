@@ -1,0 +1,97 @@
+"""Whose risk a turn is about: the writer's own, or someone else's.
+
+Why: a person at risk asking about a method reads to a classifier like someone planning harm
+(illicit, violent), and would get an enforcement case instead of support; a parent asking how
+grooming works, or someone bereaved by suicide, reads like the person at risk. Both are about
+framing, not about the words' harm, so the core re-reads the turn's scores before the window
+keeps them:
+
+* `third_party`: the turn talks about someone else's risk (a friend, a child, a loss) or asks how
+  to protect or support someone, and says nothing about the writer's own self-harm. Its self-harm
+  readings do not count for the writer (capped), its self-harm stages are dropped, and its
+  sexual/minors reading (a worried parent asking how grooming works) is capped likewise.
+* `means_question`: a question about methods or means. When the window already holds self-harm
+  signals about the writer (or this turn voices them), it reads as self-harm risk: the violent and
+  illicit readings move to self-harm and the turn counts as the plan / means rung, so a case it
+  opens is routed to support, never to enforcement.
+
+Pure: phrase patterns over normalised text (English plus some Chinese and Korean).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from stream.core.stages import BY_KEY, Stage
+from stream.scoring.normalize import normalize_for_match
+
+_OTHER = (r"(?:my|our|a|his|her|their) (?:best |close |teenage |little |older |younger )?(?:friends?|mates?|buddy|son|daughter|"
+          r"kids?|child|children|teens?|teenager|brother|sister|sibling|mom|mum|mother|dad|father|parents?|husband|wife|"
+          r"partner|boyfriend|girlfriend|students?|patients?|clients?|cousin|uncle|aunt|grandma|grandpa|roommate|"
+          r"colleague|coworker|nephew|niece|player|team ?mate)")
+_RISK = r"(?:suicid\w*|self[- ]?harm\w*|cutting|kill (?:him|her|them)sel(?:f|ves)|overdos\w*|end (?:his|her|their) life|groom\w*|predator\w*|abus\w*)"
+THIRD_PARTY = re.compile("|".join([
+    _OTHER + r"\b.{0,60}\b" + _RISK, _RISK + r"\b.{0,40}\b" + _OTHER + r"\b",
+    r"\b(?:he|she|they)(?:'s| is| are|'re| has been| have been| was| were| seems?)? (?:\w+ )?(?:suicidal|self[- ]?harming|cutting (?:him|her|them)sel)",
+    r"\blost (?:my|our|a) \w+(?: \w+)? to suicide\b", r"\b(?:died|death|dying) by suicide\b", r"\bbereave\w*",
+    r"\bsuicide (?:loss|survivors?|prevention|hotline|rates?|statistics)\b", r"\b(?:took|take) (?:his|her|their) own life\b",
+    r"\bhow (?:can|do|should|could) (?:i|we) (?:help|support|talk to|protect|tell if|know if|spot|recognise|recognize)\b",
+    r"\b(?:warning )?signs (?:of|that) (?:grooming|suicid\w*|self[- ]?harm|abuse|someone)", r"\bwarning signs\b",
+    r"\bafter (?:his|her|their) (?:suicide|death|overdose)\b",
+    r"(?:朋友|儿子|女儿|孩子|妈妈|爸爸|同学|学生).{0,12}(?:自杀|自残|想死|轻生)",
+    r"(?:친구|아들|딸|아이|엄마|아빠|학생|동생|언니|오빠|누나|형).{0,12}(?:자살|자해|죽고 싶)"]))
+FIRST_PERSON = re.compile("|".join([
+    r"\bi (?:want|wanna|am going|'?m going|m going|will|plan|have been thinking|keep thinking|think about|thought about|"
+    r"don'?t want)\b.{0,30}\b(?:die|dead|alive|live|kill myself|end (?:it|my life|things)|suicide|hurt myself|cut myself)\b",
+    r"\bkill(?:ing)? myself\b", r"\bmy (?:own )?life\b", r"\bmyself\b", r"\bi(?:'m| am) suicidal\b", r"我(?:想死|要自杀|不想活)",
+    r"(?:나|내가|저는|난) .{0,10}(?:죽고 싶|자살)"]))
+MEANS = re.compile("|".join([
+    r"\bhow (?:many|much)\b.{0,40}\b(?:pills?|tablets?|mg|milligrams?|dose|paracetamol|tylenol|ibuprofen|insulin|"
+    r"would it take|to (?:die|kill (?:a person|someone|me|myself|you)|overdose|be fatal|be lethal)|(?:is|be|would be) (?:lethal|fatal|deadly))",
+    r"\b(?:lethal|fatal|deadly|toxic) (?:dose|amount|level|quantity)", r"\boverdos\w*", r"\bpainless (?:way|method|death)s?\b",
+    r"\b(?:quick|quickest|fastest|easiest|easy|painless) (?:and painless )?(?:way|method)s? to (?:die|go|end it)\b",
+    r"\bhow (?:long|high|far)\b.{0,40}\b(?:to die|fall|drop|bridge|building|lose consciousness|suffocat\w*|bleed out)",
+    r"\bhighest (?:bridge|building|point|cliff)\b", r"\bhow (?:do you|to|would you|do i) (?:hang|suffocate|drown|slit|bleed)",
+    r"\b(?:rope|noose|knot)\b.{0,30}\b(?:hold|weight|tie|strong enough)", r"\b(?:which|what) (?:pills?|medications?|meds|drugs?)\b.{0,40}\b(?:kill|die|lethal|fatal|overdose)",
+    r"\bwhere (?:can|do|could) i (?:buy|get)\b.{0,30}\b(?:sleeping pills|barbiturates|nembutal|helium|charcoal|rope|a gun|pills)",
+    r"多少片", r"致死", r"安眠药", r"치사량", r"몇 알", r"수면제"]))
+
+_SELF_HARM = ("self-harm", "self-harm/intent", "self-harm/instructions")
+_ABOUT_ANOTHER = _SELF_HARM + ("sexual/minors",)
+_MISREAD_AS_HARM = ("illicit", "illicit/violent", "violence", "violence/graphic")
+
+
+def read_text(text: str) -> tuple[bool, bool, bool]:
+    """(third party, first person, means question): what the words say about whose risk it is.
+    Computed where the text is (zero-data-retention turns carry only these flags on)."""
+    norm = normalize_for_match(text)
+    return bool(THIRD_PARTY.search(norm)), bool(FIRST_PERSON.search(norm)), bool(MEANS.search(norm))
+
+
+@dataclass(frozen=True, slots=True)
+class Framing:
+    scores: dict[str, float]
+    stages: list[Stage]
+
+
+def reframe(flags: tuple[bool, bool, bool], scores: dict[str, float], stages: list[Stage], at_risk: bool,
+            cap: float) -> Framing:
+    """Re-read a user turn's scores and stages by whose risk it is about (`flags` from `read_text`).
+    `at_risk`: the window already holds self-harm signals about the writer; `cap`: the most a
+    reading that is not the writer's own risk keeps."""
+    third, first, means = flags
+    if third and not first:
+        out = {c: (min(v, cap) if c in _ABOUT_ANOTHER else v) for c, v in scores.items()}
+        return Framing(out, [st for st in stages if st.pathway != "self-harm"])
+    own_risk = at_risk or first or any(st.pathway == "self-harm" and st.name in ("ideation", "intent") for st in stages)
+    if own_risk and means and not any(st.pathway == "violence" and st.name != "research" for st in stages):
+        out = dict(scores)
+        moved = max(out.get(c, 0.0) for c in _MISREAD_AS_HARM + _SELF_HARM)
+        for c in _MISREAD_AS_HARM:
+            out[c] = min(out.get(c, 0.0), cap)
+        out["self-harm"] = max(out.get("self-harm", 0.0), moved)
+        kept = [st for st in stages if st.pathway != "violence"]
+        plan = BY_KEY["self-harm:plan"]
+        return Framing(out, kept + ([plan] if plan not in kept else []))
+    return Framing(scores, stages)

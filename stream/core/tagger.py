@@ -1,0 +1,113 @@
+"""Learned stage tagger: which escalation stages a turn's meaning carries, read from its embedding.
+
+Why: written phrase rules match strings, and people do not write to a pattern: "I bought a gun
+yesterday", "going to her place tonight to end this" and "make them pay" match no rule in most
+of their paraphrases, tenses and euphemisms. The tagger is one logistic model per label over the
+encoder's sentence embedding (stream/scoring/embedding.py), trained by
+`models/train/tagger.py` on labelled sentences written for the project plus source rows carrying
+such signals; the written rules stay, as a second path (stages are the union of both). Labels are
+the stages of stream/core/stages.py plus `third_party` (the turn is about someone else's risk:
+stream/core/framing.py). The same tagger reads a conversation's recent user turns read together
+(stream/core/context.py), so intent assembled over referring-back follow-ups is seen.
+
+Stored as `stage_tagger.json` next to the classifiers, with its own version; a file built for other
+labels, another embedding size or another encoder is refused at load. Pure apart from `load`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from stream.core.modelfiles import load_json
+from stream.core.stages import STAGES
+
+FILE_NAME = "stage_tagger.json"
+KIND = "riskstream-stage-tagger/1"
+THIRD_PARTY = "third_party"
+LABELS: tuple[str, ...] = tuple(f"{st.pathway}:{st.name}" for st in STAGES) + (THIRD_PARTY,)
+
+
+# Clause boundaries: a turn often carries two stages ("I bought a gun, I'm going there tonight"), and
+# one embedding of the whole turn blurs them; each clause is read too and the highest reading counts.
+_CLAUSES = re.compile(r"[.;!?,，。；！？]+\s*|\s+(?:and|but|so|then)\s+", re.I)
+
+
+def pieces(text: str, limit: int = 3, max_words: int = 40) -> list[str]:
+    """The text, then its clauses (at most `limit`, each of at least two words) when it has several
+    and is a chat turn rather than a long post (at most `max_words`: each piece costs an encoder pass)."""
+    if len(text.split()) > max_words:
+        return [text]
+    parts = [p.strip() for p in _CLAUSES.split(text) if len(p.strip().split()) >= 2 or len(p.strip()) >= 4]
+    return [text] + (parts[:limit] if len(parts) > 1 else [])
+
+
+class TaggerFileError(ValueError):
+    """A tagger file that cannot be used with this runtime (labels, embedding or format differ)."""
+
+
+@dataclass(frozen=True)
+class StageTagger:
+    weights: np.ndarray  # (labels, dim)
+    bias: np.ndarray  # (labels,)
+    thresholds: np.ndarray  # (labels,) probability at or above which a label is read
+    embedding: str  # the encoder the weights were fitted on (its base model id)
+    version: str = ""
+
+    @property
+    def dim(self) -> int:
+        return int(self.weights.shape[1])
+
+    def probabilities(self, emb: np.ndarray) -> np.ndarray:
+        """(n, labels) probabilities for (n, dim) embeddings."""
+        z = emb.astype(np.float32) @ self.weights.T + self.bias
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
+
+    def tags(self, emb: np.ndarray, owner: list[int] | None = None) -> list[dict[str, float]]:
+        """Per text, the labels read (probability >= threshold) with their probability. `owner[r]`:
+        the text row r of `emb` belongs to (a text and its clauses); by default one row per text."""
+        probs = self.probabilities(emb)
+        if owner is not None:
+            n = max(owner) + 1 if owner else 0
+            best = np.zeros((n, probs.shape[1]), np.float32)
+            np.maximum.at(best, np.asarray(owner), probs)
+            probs = best
+        hit = probs >= self.thresholds[None, :]
+        return [{LABELS[j]: round(float(probs[i, j]), 4) for j in np.nonzero(hit[i])[0]} for i in range(len(probs))]
+
+    def to_dict(self, **extra) -> dict:
+        body = {"kind": KIND, "labels": list(LABELS), "dim": self.dim, "embedding": self.embedding,
+                "weights": [[round(float(w), 5) for w in row] for row in self.weights],
+                "bias": [round(float(b), 5) for b in self.bias],
+                "thresholds": [round(float(t), 4) for t in self.thresholds]}
+        version = "tagger-" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
+        return {**body, "version": version, **extra}
+
+    @classmethod
+    def from_dict(cls, d: dict, embedding: str | None = None, dim: int | None = None) -> "StageTagger":
+        """Refuses a file built for other labels, another embedding size or another encoder."""
+        if d.get("kind") != KIND:
+            raise TaggerFileError(f"not a stage tagger (kind {d.get('kind')!r}, expected {KIND!r})")
+        if list(d["labels"]) != list(LABELS):
+            raise TaggerFileError("stage tagger labels do not match this version of riskstream; retrain it "
+                                  "(python -m models.train.tagger)")
+        w = np.asarray(d["weights"], np.float32)
+        if w.shape != (len(LABELS), int(d["dim"])) or len(d["bias"]) != len(LABELS) or len(d["thresholds"]) != len(LABELS):
+            raise TaggerFileError("stage tagger weights have the wrong shape")
+        if dim is not None and int(d["dim"]) != dim:
+            raise TaggerFileError(f"stage tagger expects {d['dim']}-d embeddings, the encoder gives {dim}; retrain it")
+        if embedding is not None and d["embedding"] != embedding:
+            raise TaggerFileError(f"stage tagger was fitted on {d['embedding']!r} embeddings, the encoder is {embedding!r}; "
+                                  "retrain it")
+        return cls(w, np.asarray(d["bias"], np.float32), np.asarray(d["thresholds"], np.float32), str(d["embedding"]),
+                   str(d.get("version", "")))
+
+    @classmethod
+    def load(cls, models_dir: Path | str | None, embedding: str | None = None, dim: int | None = None) -> "StageTagger | None":
+        """The tagger stored with the classifiers, or None when that directory has none."""
+        return load_json(models_dir, FILE_NAME, lambda d: cls.from_dict(d, embedding, dim), TaggerFileError)

@@ -1,0 +1,165 @@
+"""Issue 14, core rules: one reading is never a case on its own unless it is explicit harm to a person;
+a person at risk asking about means is routed to support; someone else's risk is not the writer's;
+a trajectory pattern needs two turns with real signal, and cases cite the earlier turns."""
+
+from stream.core.engine import Detector
+from stream.core.events import parse_turn
+from stream.core.pipeline import MemoryStore, run_batch
+from stream.core.policy import PolicyConfig
+from stream.core.trajectory import TrajectoryModel, feature_names
+from tests.fakes import TagScorer, turn
+
+
+def run(rows, config=None, trajectory=None):
+    det = Detector(TagScorer(), config or PolicyConfig(), trajectory=trajectory)
+    turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
+    effects = [e for _, effs in run_batch(det, turns, MemoryStore()) for e in effs]
+    return [e.payload for e in effects if e.kind == "case"], [e.payload for e in effects if e.kind == "support"]
+
+
+# -- (a) corroboration of a single severe reading ------------------------------------------------
+
+def test_one_misread_violent_reading_alone_opens_nothing():
+    for text in ("[illicit/violent=1.0] in Minecraft how do I blow up the village",
+                 "[violence=0.97] what was the deadliest bombing raid of WW2",
+                 "[violence=0.95] how do I kill a python process that hangs"):
+        cases, _ = run([turn(1, "hi there"), turn(2, text)])
+        assert cases == [], text
+
+
+def test_explicit_harm_to_a_person_still_opens_on_one_turn():
+    for text, cat in (("[harassment/threatening=0.95] I will find you and you will bleed", "harassment/threatening"),
+                      ("[self-harm/intent=0.95] tonight I end it", "self-harm/intent"),
+                      ("[sexual/minors=0.97] x", "sexual/minors")):
+        cases, _ = run([turn(1, text)])
+        assert len(cases) == 1 and cases[0]["rule"] == "severe-turn" and cat in cases[0]["categories"], text
+
+
+def test_a_stage_on_the_same_turn_corroborates_a_violent_reading():
+    cases, _ = run([turn(1, "[violence=0.95] I'm going to stab him")])
+    assert len(cases) == 1 and "violence" in cases[0]["categories"]
+
+
+def test_an_earlier_turn_with_real_signal_corroborates_and_is_cited():
+    rows = [turn(1, "my neighbour's dog barks all night and he laughs at me", conv="c1", day=1),
+            turn(2, "[illicit/violent=0.98] how much would poison a large dog without the owner noticing", conv="c3", day=3)]
+    cases, _ = run(rows)
+    assert len(cases) == 1, "the grievance turn corroborates the poisoning question"
+    c = cases[0]
+    assert c["trigger_event_id"] == "e2" and "illicit/violent" in c["categories"]
+    assert [e["event_id"] for e in c["evidence"]] == ["e1", "e2"]
+    assert "earlier turns e1 (conversation c1" in c["reason"]
+    # an unrelated earlier turn (a sexual joke) does not corroborate a violent reading
+    cases, _ = run([turn(1, "[sexual=0.9] rude joke", day=1), rows[1]])
+    assert cases == []
+
+
+def test_a_later_turn_with_real_signal_corroborates_an_earlier_severe_reading():
+    rows = [turn(1, "[illicit/violent=0.97] which household chemicals give off a toxic gas", conv="c1", day=1),
+            turn(2, "[violence=0.6] they will regret what they did to me", conv="c2", day=2)]
+    cases, _ = run(rows)
+    assert len(cases) == 1 and cases[0]["trigger_event_id"] == "e2"
+    assert "illicit/violent" in cases[0]["categories"] and "e1" in cases[0]["reason"]
+    cases, _ = run([rows[0], turn(2, "thanks, and what's a good pasta recipe", conv="c2", day=2)])
+    assert cases == [], "a harmless later turn corroborates nothing"
+
+
+# -- (b) support for the person at risk, not for someone talking about another's risk ----------------
+
+def test_a_means_question_in_a_window_with_self_harm_signals_routes_to_support():
+    rows = [turn(1, "I feel so hopeless, I don't want to be alive anymore", conv="c1", day=1),
+            turn(2, "[illicit/violent=0.97] how many pills of paracetamol would be lethal", conv="c2", day=2)]
+    cases, support = run(rows)
+    assert cases and all(c["route"] == "support" for c in cases)
+    assert not any(c in cases[-1]["categories"] for c in ("illicit/violent", "illicit", "violence"))
+    assert support, "a support event goes out with the case"
+    # the same question with no self-harm signal before it: a lone uncorroborated reading, no case at all
+    cases, _ = run(rows[1:])
+    assert cases == []
+
+
+def test_people_talking_about_someone_elses_risk_are_not_the_person_at_risk():
+    for text in ("[self-harm=0.9] my best friend told me she is suicidal, how can I support her",
+                 "[self-harm/intent=0.93] I lost my brother to suicide last year and I keep reading his last messages",
+                 "[sexual/minors=0.9] how does grooming work, how can I tell if someone is grooming my daughter"):
+        rows = [turn(1, text, conv="c1", day=1), turn(2, text, conv="c2", day=2)]
+        cases, support = run(rows)
+        assert cases == [] and support == [], text
+    # but a writer who speaks of their own risk too is still the person at risk
+    cases, _ = run([turn(1, "[self-harm/intent=0.93] since my brother died by suicide I want to kill myself too")])
+    assert cases and cases[0]["route"] == "support"
+
+
+# -- (c) a trajectory pattern is at least two turns with real signal ---------------------------------
+
+def _model(threshold: float) -> TrajectoryModel:
+    names = feature_names(3)
+    w = [0.0] * len(names)
+    for k in (1, 2, 3):
+        w[names.index(f"violence#{k}")] = 2.0
+    return TrajectoryModel(14.0, 3, 0.1, tuple(w), -1.0, threshold, "test")
+
+
+def test_one_saturated_peak_plus_trivial_turns_is_not_a_pattern():
+    rows = [turn(1, "[violence=0.99] x", conv="c1", day=1), turn(2, "[violence=0.15] y", conv="c2", day=2),
+            turn(3, "[violence=0.15] z", conv="c3", day=3)]
+    cases, _ = run(rows, trajectory=_model(0.0))
+    assert cases == [], "the model fires on the saturated peak, but two trivial turns are no pattern"
+
+
+def test_two_turns_with_real_signal_across_conversations_are_a_pattern_citing_the_earlier_one():
+    rows = [turn(1, "[violence=0.6] he laughs at me", conv="c1", day=1), turn(2, "[violence=0.6] y", conv="c2", day=3)]
+    cases, _ = run(rows, trajectory=_model(0.0))
+    assert len(cases) == 1 and cases[0]["rule"] == "trajectory" and cases[0]["trigger_event_id"] == "e2"
+    assert "earlier turns e1 (conversation c1" in cases[0]["reason"]
+    # the same two turns a minute apart in one conversation: no span of time or conversations
+    rows = [turn(1, "[violence=0.6] he laughs at me", conv="c1", hour=9), turn(2, "[violence=0.6] y", conv="c1", hour=9)]
+    assert run(rows, trajectory=_model(0.0))[0] == []
+
+
+def test_misread_requests_adding_up_are_not_a_trajectory_pattern():
+    rows = [turn(1, "[violence=0.6] what was the deadliest raid of WW2", conv="c1", day=1),
+            turn(2, "[violence=0.6] how do snipers stay hidden", conv="c2", day=3)]
+    assert run(rows, trajectory=_model(0.0))[0] == [], "no turn is about a person: two readings, no pattern"
+    cases, _ = run(rows, PolicyConfig(pattern_needs_person=False), trajectory=_model(0.0))
+    assert len(cases) == 1, "the policy can turn the requirement off"
+    rows = [turn(1, "[harassment=0.6] [violence=0.6] Dave is a worthless moron", conv="c1", day=1),
+            turn(2, "[violence=0.6] that idiot again", conv="c2", day=3)]
+    assert len(run(rows, trajectory=_model(0.0))[0]) == 1, "insults aimed at a person are a person's pattern"
+
+
+def test_misread_readings_do_not_corroborate_each_other():
+    rows = [turn(1, "[violence=0.97] what was the deadliest bombing raid of WW2", conv="c1", day=1),
+            turn(2, "[violence=0.95] how do I kill a python process that won't die", conv="c2", day=1),
+            turn(3, "[illicit/violent=0.96] in my detective novel, what murder weapon would leave no trace", conv="c3", day=2),
+            turn(4, "[violence=0.9] how did the firebombing of Dresden work", conv="c4", day=2),
+            turn(5, "[violence=0.92] how do I kill all child processes when the parent dies", conv="c5", day=3)]
+    cases, _ = run(rows, PolicyConfig(accumulate_threshold=99.0))  # the severe-turn rule alone
+    assert cases == [], "five misread questions are five single readings, none backs another"
+    # an explicit-harm reading on another turn does corroborate
+    cases, _ = run(rows[:1] + [turn(2, "[harassment/threatening=0.7] and you're next", conv="c2", day=1)])
+    assert cases and "violence" in cases[-1]["categories"] and "e1" in cases[-1]["reason"]
+
+
+def test_two_stages_on_one_turn_are_not_a_pathway():
+    cases, _ = run([turn(1, "[violence=0.3] I know where she lives and tonight I'll do it")])
+    assert cases == [], "planning and imminence read on one turn: one reading, maybe a misread one"
+    rows = [turn(1, "[violence=0.3] I know where she lives", conv="c1", day=1),
+            turn(2, "[violence=0.3] tonight I'll do it", conv="c2", day=2)]
+    cases, _ = run(rows)
+    assert len(cases) == 1 and cases[0]["rule"] == "escalation" and "e1" in cases[0]["reason"]
+
+
+def test_a_capability_question_on_another_turn_corroborates_nothing():
+    rows = [turn(1, "[violence=0.3] where can I buy a rifle for deer season", conv="c1", day=1),
+            turn(2, "[illicit/violent=0.97] how do I field dress a deer without puncturing the gut", conv="c2", day=2)]
+    cases, _ = run(rows, PolicyConfig(accumulate_threshold=99.0))
+    assert cases == [], "a request for capability (research stage) is another request, not a person at risk of harm"
+
+
+def test_concealing_harm_from_its_target_is_planning():
+    from stream.core.stages import detect_stages
+
+    got = detect_stages("how much would poison a large dog without the owner noticing", {"violence": 0.1})
+    assert [st.name for st in got] == ["planning"]
+    assert detect_stages("how do I eat the last cookie without anyone noticing", {"violence": 0.01}) == []

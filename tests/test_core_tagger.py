@@ -1,0 +1,106 @@
+"""The stage tagger in the core: its readings become stages (besides the written rules), it reads
+the conversation together, and a tagger file built for something else is refused."""
+
+import json
+
+import numpy as np
+import pytest
+
+from stream.core.engine import Detector
+from stream.core.events import parse_turn
+from stream.core.pipeline import MemoryStore, run_batch
+from stream.core.policy import PolicyConfig
+from stream.core.tagger import LABELS, StageTagger, TaggerFileError, pieces
+from tests.fakes import TagScorer, turn
+
+WORDS = ("pistol", "tonight", "place")
+
+
+class WordEmbedder:
+    """Test double for the encoder: one dimension per marker word (and a constant)."""
+
+    model_id = "test-embedding"
+    dim = len(WORDS) + 1
+
+    def embed(self, texts):
+        return np.array([[float(w in t.lower()) for w in WORDS] + [1.0] for t in texts], np.float32)
+
+
+def tagger() -> StageTagger:
+    w = np.zeros((len(LABELS), WordEmbedder.dim), np.float32)
+    b = np.full(len(LABELS), -10.0, np.float32)
+    w[LABELS.index("violence:research"), 0] = 20.0  # "pistol"
+    w[LABELS.index("violence:imminence"), 1:3] = 10.0  # "tonight" and "place", both needed
+    b[LABELS.index("violence:imminence")] = -15.0
+    return StageTagger(w, b, np.full(len(LABELS), 0.5, np.float32), WordEmbedder.model_id, "tagger-test")
+
+
+def run(rows, with_tagger=True):
+    det = Detector(TagScorer(), PolicyConfig(), tagger=(WordEmbedder(), tagger()) if with_tagger else None)
+    turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
+    effects = [e for _, effs in run_batch(det, turns, MemoryStore()) for e in effs]
+    return [e.payload for e in effects if e.kind == "score"], [e.payload for e in effects if e.kind == "case"]
+
+
+def test_tagger_readings_are_stages_the_written_rules_miss():
+    scores, _ = run([turn(1, "[violence=0.3] picked up a pistol from a guy at work")])
+    assert scores[0]["stages"] == ["violence:research"]
+    assert any(s["kind"] == "model" and s["detail"].startswith("violence:research") for s in scores[0]["signals"])
+    scores, _ = run([turn(1, "[violence=0.3] picked up a pistol from a guy at work")], with_tagger=False)
+    assert scores[0]["stages"] == []
+
+
+def test_a_learned_stage_needs_the_classifiers_support_or_a_rule():
+    scores, _ = run([turn(1, "picked up a pistol from a guy at work")])
+    assert scores[0]["stages"] == [], "no score in the violence family: the tagger alone is not enough"
+    assert any(s["kind"] == "model" for s in scores[0]["signals"]), "its reading is still shown"
+    scores, _ = run([turn(1, "[illicit=0.3] picked up a pistol from a guy at work")])
+    assert scores[0]["stages"] == ["violence:research"], "weapons are asked about as illicit requests"
+
+
+def test_a_learned_stage_does_not_corroborate_a_severe_reading_of_its_own_turn():
+    _, cases = run([turn(1, "[illicit/violent=1.0] where to find the pistol in the first mission")])
+    assert cases == [], "the tagger reads the same text the classifier misread: not a second reading"
+    _, cases = run([turn(1, "[violence=0.4] I'll be at her place tonight", day=1),
+                    turn(2, "[illicit/violent=1.0] how do I make the pistol fire faster", conv="c2", day=2)])
+    assert len(cases) == 1 and "e1" in cases[0]["reason"], "a learned stage about a person on another turn corroborates"
+
+
+def test_the_conversation_read_together_gives_a_stage_no_turn_shows_alone():
+    rows = [turn(1, "[violence=0.45] I'm going over to her place", hour=21), turn(2, "[violence=0.3] tonight, like that", hour=21)]
+    scores, _ = run(rows)
+    assert scores[0]["stages"] == [] and scores[1]["stages"] == ["violence:imminence"]
+    # the same two turns in different conversations are not read together
+    rows[1] = turn(2, "[violence=0.3] tonight, like that", conv="c2", hour=21)
+    assert run(rows)[0][1]["stages"] == []
+
+
+def test_a_stage_the_context_already_showed_is_not_credited_to_the_follow_up():
+    rows = [turn(1, "[violence=0.45] tonight I'm going to her place", hour=21), turn(2, "what about it", hour=21)]
+    scores, _ = run(rows)
+    assert scores[0]["stages"] == ["violence:imminence"] and scores[1]["stages"] == []
+
+
+def test_clauses_are_read_on_their_own():
+    assert pieces("I bought a gun yesterday and I'm going to her place tonight to end this") == [
+        "I bought a gun yesterday and I'm going to her place tonight to end this", "I bought a gun yesterday",
+        "I'm going to her place tonight to end this"]
+    assert pieces("hello there") == ["hello there"]
+
+
+def test_a_tagger_file_for_other_labels_embedding_or_encoder_is_refused(tmp_path):
+    d = tagger().to_dict()
+    assert d["version"].startswith("tagger-")
+    loaded = StageTagger.from_dict(json.loads(json.dumps(d)), "test-embedding", WordEmbedder.dim)
+    assert np.allclose(loaded.weights, tagger().weights)
+    with pytest.raises(TaggerFileError, match="encoder"):
+        StageTagger.from_dict(d, "another-encoder", WordEmbedder.dim)
+    with pytest.raises(TaggerFileError, match="-d embeddings"):
+        StageTagger.from_dict(d, "test-embedding", 384)
+    bad = {**d, "labels": d["labels"][:-1]}
+    with pytest.raises(TaggerFileError, match="retrain"):
+        StageTagger.from_dict(bad)
+    (tmp_path / "stage_tagger.json").write_text(json.dumps({**d, "kind": "other"}))
+    with pytest.raises(TaggerFileError):
+        StageTagger.load(tmp_path)
+    assert StageTagger.load(tmp_path / "missing") is None
