@@ -52,20 +52,28 @@ def _comparable(case: dict) -> dict:
     return c
 
 
+# Both drivers run one policy whose trajectory cut is low enough for the insult pattern above
+# (models 0.3.0 put it at p = 0.09, under the model's own cut): the point is that the trajectory
+# rule, like every other, opens the same cases from either driver.
+POLICY = {"trajectory_min_probability": 0.05}
+
+
 def test_replay_and_worker_open_the_same_cases(kafka_bootstrap, tmp_path):
     rows = _input()
     inp = tmp_path / "turns.jsonl"
     inp.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    policy = tmp_path / "policy.json"
+    policy.write_bytes(orjson.dumps(POLICY))
     out = tmp_path / "cases.jsonl"
-    subprocess.run([sys.executable, "-m", "stream", "replay", "--input", str(inp), "--cases", str(out), "--no-progress"],
-                   cwd=REPO, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "stream", "replay", "--input", str(inp), "--cases", str(out), "--no-progress",
+                    "--policy", str(policy)], cwd=REPO, check=True, capture_output=True)
     replayed = {_key(c): c for c in map(orjson.loads, out.read_bytes().splitlines())}
     assert len(replayed) >= 3, "the input is built to open several cases"
     assert any(c.get("person_id") == "p:acct-a" and set(c["accounts"]) == {"acct-a", "acct-b"} for c in replayed.values())
     assert {c["rule"] for c in replayed.values()} >= {"severe-turn", "escalation", "trajectory"}
 
     run = uuid.uuid4().hex[:8]
-    w = WorkerProcess(kafka_bootstrap, tmp_path / "w", f"eq{run}.", f"rs-eq-{run}").start()
+    w = WorkerProcess(kafka_bootstrap, tmp_path / "w", f"eq{run}.", f"rs-eq-{run}", extra=["--policy", str(policy)]).start()
     try:
         ordered = sorted(rows, key=lambda r: r["ts"])
         produce_turns(kafka_bootstrap, w.prefix + "turns", [r for r in ordered if "identity" not in r])

@@ -291,6 +291,30 @@ def trajectory_section(models_dir: Path = MODELS) -> str:
     ])
 
 
+def tagger_section(models_dir: Path = MODELS) -> str:
+    """The stage tagger (`stage_tagger.json`, trained by models/train/tagger.py) over the encoder's embedding."""
+    p = models_dir / "stage_tagger.json"
+    if not p.exists():
+        return "## Stage tagger\n\nNot built (`python -m models.train.tagger`)."
+    d = json.loads(p.read_text())
+    t = d.get("training", {})
+    rows = ["| stage | positives | recall | precision | safe rows read |", "|---|---:|---:|---:|---:|"]
+    for label, m in (t.get("out_of_fold") or {}).items():
+        rows.append(f"| {label} | {m.get('positives')} | {m.get('recall')} | {m.get('precision')} | {m.get('safe_rows_read')} |")
+    return "\n".join([
+        "## Stage tagger",
+        "",
+        f"`stage_tagger.json` ({d['version']}, sha256 `{_sha(p)}`): one logistic model per escalation stage (plus "
+        f"`third_party`: talk about someone else's risk) over the encoder's {d['dim']}-d sentence embedding "
+        f"(`stream/core/tagger.py`, trained by `python -m models.train.tagger`). {t.get('rows')} training rows "
+        f"({t.get('safe_rows')} safe) from: {', '.join(t.get('families') or [])} (`written` = "
+        "`models/data/stage_sentences.jsonl`, project-written). Out-of-fold figures at the stored thresholds "
+        "(in family: the folds share sources):",
+        "",
+        *rows,
+    ])
+
+
 def _sha(p: Path) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest()
 
@@ -374,7 +398,7 @@ def main() -> None:
         table_cascade=format_table(res, markdown=True),
         table_sources=format_sources(res, markdown=True),
         bench=bench_section(),
-        trajectory=trajectory_section(),
+        trajectory=trajectory_section() + "\n\n" + tagger_section(),
     ) + STATIC_DATA
     (MODELS / "MODEL_CARD.md").write_text(text, encoding="utf-8")
     (REPO / ".cache" / "dev_metrics.json").write_text(json.dumps(res, indent=1, sort_keys=True))
