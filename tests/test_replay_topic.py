@@ -239,12 +239,13 @@ def test_ctrl_c_stops_after_the_current_batch_with_whole_lines(monkeypatch, tmp_
                 os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C, in the middle of batch 2
             return super().score_batch(texts)
 
+    before = signal.getsignal(signal.SIGINT)  # SIG_IGN when the suite was started in the background
     rc = run_cli(monkeypatch, ["replay", "--input", str(src), "--scores", str(tmp_path / "s.jsonl"), "--cases",
                                str(tmp_path / "c.jsonl"), "--batch-size", "5", "--no-progress"], InterruptingScorer())
     assert rc == 130
     assert len(lines(tmp_path / "s.jsonl")) == 10, "batch 2 is finished, batch 3 never starts"
     assert all(c["case_id"] for c in lines(tmp_path / "c.jsonl"))
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is before  # the replay's own handler is gone again
 
 
 def test_deletion_holds_cover_the_account_or_the_whole_person():
