@@ -220,7 +220,7 @@ if __name__ == "__main__":
                     help="comma-separated simulate seeds (default 11 to 20)")
     ap.add_argument("--part", default="report", choices=("report", "tune", "all"))
     ap.add_argument("--heldout-models", type=Path, default=HELDOUT_MODELS)
-    ap.add_argument("--families", default="in,out", help="in, out or both (default): out-of-family is the headline")
+    ap.add_argument("--families", default="in,out", help="comma-separated: in, out or in,out (default): out-of-family is the headline")
     ap.add_argument("--results", type=Path, default=RESULTS, help="where the JSON/HTML reports go (default bench/results)")
     a = ap.parse_args()
     res = main([int(s) for s in a.seeds.split(",")], a.part, a.heldout_models, tuple(a.families.split(",")), a.results)
