@@ -24,6 +24,7 @@ import onnx  # noqa: E402
 
 from models.train import data as D  # noqa: E402
 from models.train import export, thresholds  # noqa: E402
+from models.train.lofo import any_labels  # noqa: E402
 from stream.scoring.metrics import auprc  # noqa: E402
 from models.train.train_cheap import build_matrix, pos_weights, train_logreg  # noqa: E402
 from stream.scoring import features  # noqa: E402
@@ -104,9 +105,7 @@ def report_metrics(scores: np.ndarray, Y: np.ndarray, ex, thr: dict, name: str) 
     for j, c in enumerate(CATEGORIES):
         known = ~np.isnan(Y[:, j])
         res[c] = auprc(Y[known, j], scores[known, j])
-    # binary any-category
-    anyy = np.array([1.0 if np.nansum(y) > 0 else (0.0 if np.all(~np.isnan(y)) or e.benign else np.nan)
-                     for y, e in zip(Y, ex)])
+    anyy = any_labels(Y, benign)  # binary any-category
     k = ~np.isnan(anyy)
     res["any"] = auprc(anyy[k], scores[k].max(1))
     flag = np.zeros(len(ex), bool)
