@@ -89,7 +89,7 @@ class Settings:
     purge_interval_s: float = 300.0  # how often windows idle beyond retention are purged
     rekey_retention_hours: float = 6.0  # turns-by-person holds raw text this long at most (must exceed worker lag)
     compaction_lag_hours: float = 24.0  # a compacted changelog's tombstone removes the old value within this
-    session_timeout_s: float = 8.0  # a killed worker's partitions move to the others within about this
+    session_timeout_s: float = 6.0  # a killed worker's partitions move to the others within about this
     max_record_bytes: int = DEFAULT_LIMITS.max_record_bytes
     max_depth: int = DEFAULT_LIMITS.max_depth
     max_text_chars: int = DEFAULT_LIMITS.max_text_chars

@@ -59,4 +59,4 @@ def test_the_worker_leaves_a_dead_member_behind_within_the_session_timeout():
     from tests.fakes import TagScorer
 
     app = create_app(Settings(store="memory", app_id="rs-session-test"), Detector(TagScorer()))
-    assert app.conf.broker_session_timeout == 8.0 and app.conf.broker_heartbeat_interval <= 8.0 / 3
+    assert app.conf.broker_session_timeout == 6.0 and app.conf.broker_heartbeat_interval <= 6.0 / 3

@@ -13,6 +13,7 @@ Re-keying by person puts every account of one person on one partition, hence one
 
 from __future__ import annotations
 
+import asyncio
 import time
 import weakref
 from dataclasses import dataclass
@@ -52,6 +53,16 @@ class GlobalRegistry:
             self.table.pop(key, None)
 
 
+def with_event(event, fn):
+    """`fn()` with `event` as Faust's current event: a table write then lands on the event's partition
+    (also outside the stream iteration, e.g. after a batch's effects are delivered)."""
+    token = _current_event.set(weakref.ref(event))
+    try:
+        return fn()
+    finally:
+        _current_event.reset(token)
+
+
 class TableStore:
     """`WindowStore` over a Faust table. Each access runs with the turn's own event as the current
     event, so the RocksDB partition and the changelog partition are the turn's source partition
@@ -62,11 +73,7 @@ class TableStore:
         self.events: dict[int, faust.types.EventT] = {}
 
     def _with_event(self, turn: Turn, fn):
-        token = _current_event.set(weakref.ref(self.events[id(turn)]))
-        try:
-            return fn()
-        finally:
-            _current_event.reset(token)
+        return with_event(self.events[id(turn)], fn)
 
     def get(self, key: str, turn: Turn) -> dict | None:
         return self._with_event(turn, lambda: self.table.get(key))
@@ -102,12 +109,19 @@ class Wiring:
     registry: GlobalRegistry
     watermark: float = 0.0  # latest event time folded in by this worker (drives retention purges)
 
-    async def emit(self, logical: str, key: str | None, payload: dict) -> None:
+    async def emit(self, logical: str, key: str | None, payload: dict) -> asyncio.Future:
+        """Queue a record for `logical`; returns the future of the broker's acknowledgement."""
         observe(logical, payload)
-        await self.topics[logical].send(key=key.encode() if key else None, value=orjson.dumps(payload))
+        return await self.topics[logical].send(key=key.encode() if key else None, value=orjson.dumps(payload))
 
-    async def emit_effect(self, effect) -> None:
-        await self.emit(EFFECT_TOPICS[effect.kind], effect.key, effect.payload)
+    async def emit_effect(self, effect) -> asyncio.Future:
+        return await self.emit(EFFECT_TOPICS[effect.kind], effect.key, effect.payload)
+
+    @staticmethod
+    async def delivered(futures) -> list[BaseException | None]:
+        """Wait for every record's acknowledgement (acks=all); the error of each that failed, else None."""
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        return [r if isinstance(r, BaseException) else None for r in results]
 
     async def each_valid(self, stream, schema: str, id_field: str, handle) -> None:
         """Call `await handle(payload)` for each of the stream's records that validates against
@@ -136,7 +150,9 @@ class Wiring:
 
 
 def create_app(settings: Settings, detector: Detector) -> faust.App:
-    from stream.drivers import faust_detect, faust_ops, faust_privacy, faust_review
+    from stream.drivers import faust_acks, faust_detect, faust_ops, faust_privacy, faust_review
+
+    faust_acks.install()
 
     app = faust.App(
         settings.app_id,

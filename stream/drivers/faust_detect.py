@@ -25,6 +25,7 @@ from stream.core.review import banned_key
 from stream.core.window import UserWindow
 from stream.drivers.faust_app import TableStore, Wiring, raw_value
 from stream.drivers.faust_privacy import control_of, is_deleted
+from stream.drivers.pending import PendingRegistry, PendingWindows
 
 log = logging.getLogger("riskstream.detect")
 
@@ -33,7 +34,7 @@ def register(w: Wiring) -> None:
     store = TableStore(w.windows)
     limits = w.settings.limits
 
-    async def link_one(event, raw: bytes) -> None:
+    async def link_one(event, raw: bytes, registry: PendingRegistry, sent: list) -> None:
         parsed = parse_turn(raw, limits, time.time())
         if isinstance(parsed, Rejection):
             await w.dead_letter(event, raw, parsed)
@@ -41,10 +42,11 @@ def register(w: Wiring) -> None:
         if is_deleted(w, parsed.user_id, parsed.ts):
             return  # older than its user's deletion request: never resurrect deleted data
         person_id, ban = parsed.person_id, None
+        registry.event = event
         if person_id is None:
-            linked = link(parsed.user_id, parsed.identity, w.registry)
+            linked = link(parsed.user_id, parsed.identity, registry)
             person_id = linked.person_id
-            ban = w.registry.get(banned_key(linked.person_id)) if linked.new_account else None
+            ban = registry.get(banned_key(linked.person_id)) if linked.new_account else None
         payload = person_payload(parsed, person_id)  # public fields only: nothing forged travels on
         if ban:
             payload["ban_evasion"] = {**ban, "linked_via": linked.linked_via}
@@ -52,31 +54,51 @@ def register(w: Wiring) -> None:
             # zero data retention: score here, where the text is; only scores cross the topic
             payload["prescored"] = w.detector.prescore(parsed, person_id)
             payload["text"] = ""
-        await w.topics["turns-by-person"].send(key=person_id.encode(), value=orjson.dumps(payload))
+        sent.append((event, raw, await w.topics["turns-by-person"].send(key=person_id.encode(),
+                                                                        value=orjson.dumps(payload))))
 
     @w.app.agent(w.topics["turns"], name="link")
     async def link_accounts(stream):
-        async for event in stream.events():
-            raw = raw_value(event)
-            try:
-                await link_one(event, raw)
-            except Exception as exc:  # noqa: BLE001 - one bad record never stops the agent
-                await w.dead_letter(event, raw, processing_error(exc, *_ids(raw)))
+        async for events in stream.take_events(w.settings.batch_size, within=w.settings.batch_within_s):
+            registry, sent = PendingRegistry(w.registry), []
+            for event in events:
+                raw = raw_value(event)
+                try:
+                    await link_one(event, raw, registry, sent)
+                except Exception as exc:  # noqa: BLE001 - one bad record never stops the agent
+                    await w.dead_letter(event, raw, processing_error(exc, *_ids(raw)))
+            # new links are written only once the re-keyed turns are on the broker: a crash before
+            # that relinks the redelivered turns as new accounts (ban evasion is still seen)
+            for (event, raw, _), error in zip(sent, await w.delivered([f for _, _, f in sent])):
+                if error is not None:
+                    await w.dead_letter(event, raw, processing_error(error, *_ids(raw)))
+            registry.flush()
 
     async def run_turns(turns: list[Turn]) -> None:
-        if turns:
-            for turn, effects in run_isolated(w.detector, turns, store):
-                if isinstance(effects, Exception):
-                    log.warning("turn %s dead-lettered: %s", turn.event_id, type(effects).__name__)
-                    event = store.events[id(turn)]
-                    await w.dead_letter(event, raw_value(event),
-                                        processing_error(effects, turn.event_id, turn.tenant_id))
-                    continue
-                # the purge clock follows event time, but never beyond the wall clock
-                w.watermark = max(w.watermark, min(turn.ts, time.time()))
-                for eff in effects:
-                    await w.emit_effect(eff)
-            turns.clear()
+        """Step the turns' windows in memory, deliver every effect, then write the windows."""
+        if not turns:
+            return
+        windows, sent = PendingWindows(store), []
+        for turn, effects in run_isolated(w.detector, turns, windows):
+            if isinstance(effects, Exception):
+                log.warning("turn %s dead-lettered: %s", turn.event_id, type(effects).__name__)
+                event = store.events[id(turn)]
+                await w.dead_letter(event, raw_value(event), processing_error(effects, turn.event_id, turn.tenant_id))
+                continue
+            # the purge clock follows event time, but never beyond the wall clock
+            w.watermark = max(w.watermark, min(turn.ts, time.time()))
+            for eff in effects:
+                sent.append((turn, await w.emit_effect(eff)))
+        failed = {}
+        for (turn, _), error in zip(sent, await w.delivered([f for _, f in sent])):
+            if error is not None and id(turn) not in failed:
+                failed[id(turn)] = turn
+                event = store.events[id(turn)]
+                await w.dead_letter(event, raw_value(event), processing_error(error, turn.event_id, turn.tenant_id))
+        # a window whose effects did not all reach the broker keeps its old state (the turn is dead-lettered)
+        windows.discard({w.detector.window_key(t) for t in failed.values()})
+        windows.flush()
+        turns.clear()
 
     async def run_control(event, control: dict) -> None:
         key = control["person_id"]
@@ -89,6 +111,10 @@ def register(w: Wiring) -> None:
             window, effects = purge(window, key, control["now"], w.detector.config.retention_days)
             if not effects:
                 return  # the person came back since the purge was scheduled
+        # effects first (a crash in between repeats the erase or purge, which is idempotent)
+        for error in await w.delivered([await w.emit_effect(eff) for eff in effects]):
+            if error is not None:
+                raise error  # dead-lettered by the caller; the window is left as it was
         if window is None:
             if stored is not None:
                 store.delete(key, control)  # tombstone on the changelog
@@ -96,8 +122,6 @@ def register(w: Wiring) -> None:
             store.put(key, window.to_dict(), control)  # supersedes the old value on the changelog
         if stored is not None:
             store.compact(control)  # and on local disk, now
-        for eff in effects:
-            await w.emit_effect(eff)
 
     async def read_event(event, turns: list[Turn]) -> None:
         raw = raw_value(event)

@@ -7,8 +7,10 @@ reads `state`, so it never touches the consumer from another thread.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import signal
 import time
 
 from stream.drivers.faust_app import Wiring
@@ -16,10 +18,12 @@ from stream.ops import metrics
 
 log = logging.getLogger("riskstream.worker")
 SAMPLE_S = 2.0
+_APP = []
 
 
 def register(w: Wiring) -> dict:
     app = w.app
+    _APP[:] = [app]
     state: dict = {"ready": False, "assigned": 0, "rebalancing": True, "recovered": False}
     app.ops_state = state  # read by the ops endpoint's /readyz (see stream/cli/worker.py)
     progress_s = float(os.environ.get("RISKSTREAM_PROGRESS_INTERVAL", "60"))
@@ -35,6 +39,11 @@ def register(w: Wiring) -> dict:
                  s.replication, extra={"event": "startup", **info, "app_id": s.app_id, "broker": s.broker,
                                        "partitions": s.partitions, "replication": s.replication,
                                        "topic_prefix": s.topic_prefix, "store": s.store})
+
+    @app.task
+    async def stacks_on_sigusr1() -> None:
+        """`kill -USR1 <pid>` logs where every asyncio task of the worker is waiting (a stall's cause)."""
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, _log_task_stacks)
 
     @app.timer(interval=SAMPLE_S)
     async def sample() -> None:
@@ -89,3 +98,44 @@ def _progress(state: dict) -> None:
              "%d partitions assigned", turns, opened, support, dead, state.get("lag", "?"), state["assigned"],
              extra={"event": "progress", "turns": turns, "case_opens": opened, "support_events": support,
                     "dead_letters": dead, "lag": state.get("lag"), "assigned": state["assigned"]})
+
+
+def _awaited_frames(coro) -> list[str]:
+    """The chain of frames a coroutine is suspended in (innermost last), through awaits and async
+    generators; asyncio's own print_stack shows the outermost frame only."""
+    out, seen = [], 0
+    while coro is not None and seen < 40:
+        seen += 1
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "ag_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is not None:
+            out.append(f"  {frame.f_code.co_filename}:{frame.f_lineno} {frame.f_code.co_name}")
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "ag_await", None) or getattr(coro, "gi_yieldfrom", None)
+    return out
+
+
+def _log_task_stacks() -> None:
+    lines = _consumer_state()
+    for task in asyncio.all_tasks():
+        lines.append(f"--- {task.get_name()}")
+        lines.extend(_awaited_frames(task.get_coro()))
+    log.warning("worker state on SIGUSR1:\n%s", "\n".join(lines), extra={"event": "task_stacks"})
+
+
+def _consumer_state() -> list[str]:
+    """Faust's and aiokafka's view of the source partitions (what a stall needs explained)."""
+    if not _APP:
+        return []
+    app = _APP[0]
+    c = app.consumer
+
+    def short(tps) -> list[str]:
+        return sorted(f"{tp.topic}:{tp.partition}" for tp in (tps or ()))
+
+    try:
+        return [f"assigned {short(c.assignment())}", f"paused {short(c._paused_partitions)}",
+                f"flow_active {c.flow_active} in_recovery {app.in_recovery} rebalancing {app.rebalancing}",
+                f"unacked messages {len(c._unacked_messages)}",
+                f"read offsets {dict((f'{tp.topic}:{tp.partition}', v) for tp, v in c._read_offset.items())}",
+                f"committed {dict((f'{tp.topic}:{tp.partition}', v) for tp, v in c._committed_offset.items())}"]
+    except Exception as exc:  # noqa: BLE001 - diagnostics only; private attributes of faust may move
+        return [f"consumer state unavailable: {exc!r}"]

@@ -10,28 +10,30 @@ from stream.drivers.faust_app import Wiring
 
 
 def register(w: Wiring) -> None:
-    async def apply(effects) -> None:
-        for eff in effects:
-            if eff.kind == "registry":
-                if eff.payload["value"] is None:
-                    w.registry.delete(eff.key)
-                else:
-                    w.registry.put(eff.key, eff.payload["value"])
+    async def apply(effects, state_write) -> None:
+        """Deliver the effects, then write the state (review state, ban registry): a crash in between
+        replays the decision onto the old state instead of losing its enforcement."""
+        registry = [eff for eff in effects if eff.kind == "registry"]
+        sent = [await w.emit_effect(eff) for eff in effects if eff.kind != "registry"]
+        for error in await w.delivered(sent):
+            if error is not None:
+                raise error  # dead-lettered by each_valid; nothing written
+        for eff in registry:
+            if eff.payload["value"] is None:
+                w.registry.delete(eff.key)
             else:
-                await w.emit_effect(eff)
+                w.registry.put(eff.key, eff.payload["value"])
+        state_write()
 
     async def decide(decision: dict) -> None:
         person = w.registry.get(f"account:{decision['user_id']}") or f"p:{decision['user_id']}"
         accounts = members(person, w.registry) or [decision["user_id"]]
         state, effects = on_decision(w.reviews.get(decision["case_id"]), decision, person, accounts, time.time())
-        w.reviews[decision["case_id"]] = state
-        await apply(effects)
+        await apply(effects, lambda: w.reviews.__setitem__(decision["case_id"], state))
 
     async def appeal(appeal: dict) -> None:
         state, effects = on_appeal(w.reviews.get(appeal["case_id"]), appeal, time.time())
-        if state is not None:
-            w.reviews[appeal["case_id"]] = state
-        await apply(effects)
+        await apply(effects, lambda: state is not None and w.reviews.__setitem__(appeal["case_id"], state))
 
     @w.app.agent(w.topics["review-decisions"], name="decisions")
     async def decisions(stream):

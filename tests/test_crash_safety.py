@@ -1,0 +1,209 @@
+"""Nothing lost, nothing opened twice, across kill -9 and rebalances of real workers (issue 15).
+
+Real broker, real `riskstream worker` processes with the RocksDB store. A burst of turns is produced
+up front: every user has one threat (which opens a case on its own) among ordinary turns. While the
+burst is being worked through:
+
+* crash run: one worker is killed with SIGKILL twice (at about a quarter and at about 60 % of the
+  turn-scores) and restarted each time on the same data dir;
+* rebalance run: two workers share the group; one is stopped gracefully mid-stream (its partitions
+  move), started again (they move back), then the other is killed with SIGKILL (a hard rebalance:
+  its partitions move after the session timeout).
+
+Each run then counts, against what was produced: turns with no turn-score (lost), threats with no
+case `open` (lost case opens), and users with more than one case id opened (duplicated cases).
+Redelivery after a crash may repeat a record (at-least-once); every repeat must be a byte-for-byte
+copy of the first, so consumers keyed on case_id / event_id / webhook-id see it once (README,
+Guarantees). The count of repeats is reported.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter, defaultdict
+
+import orjson
+import pytest
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.partitioner.default import murmur2
+
+from dev.harness import WorkerProcess, wait_for
+from tests.hostile import good
+
+pytestmark = pytest.mark.kafka
+
+PARTITIONS = 4
+USERS = 900
+BENIGN_PER_USER = 3
+NAMES = ["Harrowby", "Quillon", "Marisol", "Tavish", "Odalys", "Brennick", "Ysolde", "Corvin"]
+BENIGN = ["what is a good recipe for banana bread?", "can you suggest a name for my new puppy?",
+          "how do I convert a list to a tuple in python?", "any tips for a first marathon?",
+          "what should I pack for a weekend in Lisbon?", "explain compound interest simply"]
+
+
+def burst() -> tuple[list[dict], set[str], set[str]]:
+    """(turns in produce order, every event id, the users who sent a threat)."""
+    turns, threats = [], set()
+    for u in range(USERS):
+        user = f"user-{uuid.uuid4()}"
+        for j in range(BENIGN_PER_USER):
+            turns.append(good(f"{user}-b{j}", user, f"{BENIGN[(u + j) % len(BENIGN)]} ({u}.{j})", -20 + j))
+        turns.append(good(f"{user}-t", user, f"I will kill you {NAMES[u % len(NAMES)]}. I am going to shoot you "
+                                              f"tomorrow morning at the depot, number {u}.", -10))
+        threats.add(user)
+    # interleave users, as a platform's traffic is
+    turns.sort(key=lambda t: (t["ts"], t["event_id"]))
+    return turns, {t["event_id"] for t in turns}, threats
+
+
+class Tally:
+    """Reads turn-scores and review-cases as they arrive, from the beginning, with one consumer each."""
+
+    def __init__(self, bootstrap: str, prefix: str):
+        self.consumers = {t: KafkaConsumer(prefix + t, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                           enable_auto_commit=False, group_id=None, consumer_timeout_ms=200)
+                          for t in ("turn-scores", "review-cases")}
+        self.scores: Counter = Counter()
+        self.first_seen: dict[str, float] = {}  # event_id -> when its first turn-score was read
+        self.opens: dict[str, Counter] = defaultdict(Counter)  # user -> case_id -> records
+        self.bodies: dict[str, set[bytes]] = defaultdict(set)  # event_id / case_id -> distinct record bytes
+
+    def poll(self) -> int:
+        for msg in self.consumers["turn-scores"]:
+            event_id = orjson.loads(msg.value)["event_id"]
+            self.scores[event_id] += 1
+            self.bodies[event_id].add(msg.value)
+            self.first_seen.setdefault(event_id, time.monotonic())
+        for msg in self.consumers["review-cases"]:
+            rec = orjson.loads(msg.value)
+            if rec.get("event") == "open":
+                self.opens[rec["user_id"]][rec["case_id"]] += 1
+                self.bodies[rec["case_id"]].add(msg.value)
+        return len(self.scores)
+
+    def until(self, n: int, worker, timeout: float = 240.0) -> None:
+        wait_for(lambda: self.poll() >= n, f"{n} distinct turn-scores (have {len(self.scores)})", worker,
+                 timeout=timeout, every=0.2)
+
+    def close(self) -> None:
+        for c in self.consumers.values():
+            c.close()
+
+    def counts(self, event_ids: set[str], threats: set[str]) -> dict:
+        return {"lost_scores": len(event_ids - set(self.scores)),
+                "lost_case_opens": len(threats - set(self.opens)),
+                "duplicated_cases": sum(1 for cases in self.opens.values() if len(cases) > 1),
+                "repeats_that_differ": sum(1 for bodies in self.bodies.values() if len(bodies) > 1),
+                "repeated_score_records": sum(n - 1 for n in self.scores.values()),
+                "repeated_open_records": sum(n - 1 for cases in self.opens.values() for n in cases.values())}
+
+
+def produce_all(bootstrap: str, topic: str, turns: list[dict]) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    for t in turns:
+        producer.send(topic, key=t["user_id"].encode(), value=orjson.dumps(t))
+    producer.flush()
+    producer.close()
+
+
+def workers(kafka_bootstrap, tmp_path_factory, name: str, n: int) -> tuple[list[WorkerProcess], str]:
+    tag = uuid.uuid4().hex[:8]
+    prefix, app_id = f"{name}{tag}.", f"rs-{name}-{tag}"
+    out = [WorkerProcess(kafka_bootstrap, tmp_path_factory.mktemp(f"{name}{i}"), prefix, app_id,
+                         partitions=PARTITIONS, extra=["--store", "rocksdb"]) for i in range(n)]
+    return out, prefix
+
+
+def partitions_of(turn: dict) -> tuple[tuple[str, int], tuple[str, int]]:
+    """The turns partition (key user_id) and the turns-by-person partition (key p:user_id) a turn
+    passes through: both must be owned by a live worker for it to be scored."""
+    part = lambda key: (murmur2(key.encode()) & 0x7FFFFFFF) % PARTITIONS  # noqa: E731 - Kafka's default
+    return ("turns", part(turn["user_id"])), ("turns-by-person", part("p:" + turn["user_id"]))
+
+
+def resumed_after(tally: Tally, turns: list[dict], killed_at: float, worker, timeout: float = 120.0) -> float:
+    """Seconds from the kill until every partition that still had unscored turns scored one again."""
+    waiting: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for t in turns:
+        if t["event_id"] not in tally.scores:
+            for p in partitions_of(t):
+                waiting[p].append(t["event_id"])
+
+    def resumed() -> float | None:
+        tally.poll()
+        firsts = [min((tally.first_seen[e] for e in events if e in tally.first_seen), default=None)
+                  for events in waiting.values()]
+        return None if None in firsts else max(firsts) - killed_at
+
+    return wait_for(lambda: resumed(), "every partition to resume", worker, timeout=timeout, every=0.2)
+
+
+@pytest.fixture(scope="module")
+def crash_run(kafka_bootstrap, tmp_path_factory):
+    turns, event_ids, threats = burst()
+    [w], prefix = workers(kafka_bootstrap, tmp_path_factory, "crash", 1)
+    w.start()
+    tally = Tally(kafka_bootstrap, prefix)
+    try:
+        produce_all(kafka_bootstrap, prefix + "turns", turns)
+        for share in (0.25, 0.6):
+            tally.until(int(len(turns) * share), w)
+            w.kill()
+            w.start()
+        tally.until(len(turns), w)
+        time.sleep(2)  # anything still arriving (repeats) is counted too
+        tally.poll()
+        return tally.counts(event_ids, threats)
+    finally:
+        w.kill()
+        tally.close()
+
+
+@pytest.fixture(scope="module")
+def rebalance_run(kafka_bootstrap, tmp_path_factory):
+    turns, event_ids, threats = burst()
+    (a, b), prefix = workers(kafka_bootstrap, tmp_path_factory, "rebal", 2)
+    a.start()
+    b.start()
+    tally = Tally(kafka_bootstrap, prefix)
+    try:
+        produce_all(kafka_bootstrap, prefix + "turns", turns)
+        tally.until(int(len(turns) * 0.2), a)
+        b.stop()  # graceful: leaves the group, its partitions move to a
+        tally.until(int(len(turns) * 0.45), a)
+        b.start()  # they move back
+        tally.until(int(len(turns) * 0.6), b)
+        a.kill()  # hard: a's partitions move to b after the session timeout
+        recovery = resumed_after(tally, turns, time.monotonic(), b)
+        tally.until(len(turns), b)
+        time.sleep(2)
+        tally.poll()
+        return {**tally.counts(event_ids, threats), "resumed_after_kill_s": round(recovery, 1)}
+    finally:
+        for w in (a, b):
+            w.kill()
+        tally.close()
+
+
+@pytest.mark.parametrize("run_name", ["crash_run", "rebalance_run"])
+def test_no_turn_score_lost(request, run_name):
+    counts = request.getfixturevalue(run_name)
+    print(run_name, counts)
+    assert counts["lost_scores"] == 0, counts
+
+
+@pytest.mark.parametrize("run_name", ["crash_run", "rebalance_run"])
+def test_no_case_open_lost_or_duplicated(request, run_name):
+    counts = request.getfixturevalue(run_name)
+    assert counts["lost_case_opens"] == 0, counts
+    assert counts["duplicated_cases"] == 0, counts
+
+
+@pytest.mark.parametrize("run_name", ["crash_run", "rebalance_run"])
+def test_a_repeated_record_is_an_exact_copy(request, run_name):
+    """At-least-once: a record may come twice after a crash, but byte for byte the same (same
+    case_id / event_id, same body, hence the same webhook-id downstream), so a consumer that keys on
+    it sees one case and one score."""
+    counts = request.getfixturevalue(run_name)
+    assert counts["repeats_that_differ"] == 0, counts
