@@ -1,0 +1,72 @@
+"""The worker's held-back state writes and its refusal of acks Faust gives to records it skipped."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from stream.drivers import faust_acks
+from stream.drivers.pending import Pending
+
+
+def recorder():
+    table, log = {"old": 1}, []
+    pending = Pending(lambda k, ctx: table.get(k),
+                      lambda k, v, ctx: (log.append(("put", k, v, ctx)), table.__setitem__(k, v)),
+                      lambda k, ctx: (log.append(("del", k, ctx)), table.pop(k, None)))
+    return table, log, pending
+
+
+def test_reads_see_held_writes_and_the_table_sees_nothing_until_flush():
+    table, log, p = recorder()
+    p.write("a", 1, "e1")
+    p.write("a", 2, "e2")
+    p.remove("old", "e3")
+    assert p.read("a") == 2 and p.read("old") is None and p.read("missing") is None
+    assert table == {"old": 1} and log == []
+    assert p.flush() == 2
+    assert log == [("put", "a", 2, "e2"), ("del", "old", "e3")]  # one write per key, the last, with its context
+    assert table == {"a": 2} and p.writes == {}
+
+
+def test_discarded_keys_keep_their_old_state():
+    table, log, p = recorder()
+    p.write("old", 5, None)
+    p.write("b", 1, None)
+    p.discard({"old"})
+    p.flush()
+    assert table == {"old": 1, "b": 1}
+
+
+class Message:
+    def __init__(self, generation_id: int):
+        self.generation_id = generation_id
+
+
+def fake_consumer(generation: int, flowing: bool):
+    acked = []
+    app = SimpleNamespace(consumer_generation_id=generation,
+                          flow_control=SimpleNamespace(is_active=lambda: flowing))
+    consumer = SimpleNamespace(app=app, _unacked_messages=set())
+    return consumer, acked
+
+
+def test_acks_of_skipped_records_are_refused(monkeypatch):
+    seen = []
+    monkeypatch.setattr(faust_acks, "_original_ack", lambda self, m: seen.append(m) or True)
+    message = Message(3)
+    for generation, flowing in ((4, True), (3, False)):  # fetched in an older generation; flow suspended
+        consumer, _ = fake_consumer(generation, flowing)
+        consumer._unacked_messages.add(message)
+        assert faust_acks._ack(consumer, message) is False
+        assert message not in consumer._unacked_messages  # nothing waits for it: it is read again
+    assert seen == []
+    consumer, _ = fake_consumer(3, True)
+    assert faust_acks._ack(consumer, message) is True and seen == [message]
+
+
+def test_install_patches_faust_once():
+    from faust.transport.consumer import Consumer
+
+    faust_acks.install()
+    faust_acks.install()
+    assert Consumer.ack is faust_acks._ack and faust_acks._original_ack is not faust_acks._ack
