@@ -93,3 +93,39 @@ def test_embeddings_of_scored_turns_come_from_the_same_encoder_pass():
     assert np.allclose(np.linalg.norm(emb[:3], axis=1), 1.0, atol=1e-3)
     fresh = load_default_scorer(reload_interval=3600, cache_size=0).embeddings(texts[:2])
     assert np.allclose(emb[:2], fresh, atol=1e-5)
+
+
+def test_length_groups_keep_the_token_budget():
+    """Encoder runs hold texts of similar length: at most `batch` rows and `max_tokens` padded
+    positions (a longer text runs alone), every text exactly once."""
+    from stream.scoring.encoder import length_groups
+
+    rng = np.random.default_rng(5)
+    lengths = [int(x) for x in rng.integers(3, 129, 300)]
+    groups = length_groups(lengths, 64, 128)
+    assert sorted(i for g in groups for i in g) == list(range(300))
+    for g in groups:
+        longest = max(lengths[i] for i in g)
+        assert len(g) <= 64 and (len(g) == 1 or len(g) * longest <= 128)
+        assert [lengths[i] for i in g] == sorted(lengths[i] for i in g)
+    assert len(length_groups([5] * 100, 16)) == 7  # no budget: rows only
+
+
+def test_padding_does_not_change_a_text_s_embedding(scorer):
+    """The graph runs its dense layers on the real tokens only: a short text padded to a long batch
+    mate's length gets the embedding and scores it gets alone (up to the float rounding of the
+    pooling and the heads, whose kernels sum in another order for another batch size)."""
+    enc = scorer.encoder
+    texts = ["how do I kill a python process", "ok", " ".join(["the garage needed sweeping again"] * 20)]
+    ids = encode_ids(enc.tok, texts, enc.max_len)
+    t = max(map(len, ids))
+    a = np.zeros((3, t), np.int64)
+    m = np.zeros((3, t), np.int64)
+    for r, e in enumerate(ids):
+        a[r, :len(e)] = e
+        m[r, :len(e)] = 1
+    s_all, e_all = enc.onnx.session.run(["scores", "embedding"], {"input_ids": a, "attention_mask": m})
+    for r, e in enumerate(ids):
+        one = np.array([e], np.int64)
+        s1, e1 = enc.onnx.session.run(["scores", "embedding"], {"input_ids": one, "attention_mask": np.ones_like(one)})
+        assert np.abs(e1[0] - e_all[r]).max() < 1e-6 and np.abs(s1[0] - s_all[r]).max() < 1e-6

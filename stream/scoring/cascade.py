@@ -101,7 +101,7 @@ class CheapStage:
 
 class CascadeScorer:
     def __init__(self, models_dir: Path, use_encoder: bool = True, reload_interval: float = 2.0,
-                 threads: int | None = None, encoder_batch: int = 16, use_lists: bool = True,
+                 threads: int | None = None, encoder_batch: int = 64, use_lists: bool = True,
                  stages: str | None = None, cache_size: int = 4096):
         self.models_dir = Path(models_dir)
         self.cheap = CheapStage(self.models_dir / CHEAP_FILE, threads)
