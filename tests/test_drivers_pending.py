@@ -70,3 +70,26 @@ def test_install_patches_faust_once():
     faust_acks.install()
     faust_acks.install()
     assert Consumer.ack is faust_acks._ack and faust_acks._original_ack is not faust_acks._ack
+    assert Consumer._new_offset is faust_acks._new_offset
+
+
+def offsets(committed, acked, gaps=()):
+    from collections import defaultdict
+
+    from intervaltree import IntervalTree
+
+    tree = IntervalTree()
+    for a, b in gaps:
+        tree.addi(a, b)
+    return SimpleNamespace(_acked=defaultdict(list, {"tp": list(acked)}), _committed_offset={"tp": committed},
+                           _gap=defaultdict(IntervalTree, {"tp": tree}), _acked_index=defaultdict(set, {"tp": set(acked)}))
+
+
+def test_the_commit_stops_before_a_record_not_acked_at_the_head():
+    # committed offset 100 = the next record to read; 100 itself was never acked
+    assert faust_acks._original_new_offset(offsets(100, [101, 102]), "tp") == 103  # faust alone: past it
+    assert faust_acks._new_offset(offsets(100, [101, 102]), "tp") is None
+    assert faust_acks._new_offset(offsets(100, [100, 101, 103]), "tp") == 102  # up to the first hole
+    assert faust_acks._new_offset(offsets(100, [102], gaps=[(100, 102)]), "tp") == 103  # a known gap is no hole
+    # records gone from the log after the committed offset (Faust registers the gap from committed + 1)
+    assert faust_acks._new_offset(offsets(100, [105], gaps=[(101, 105)]), "tp") == 106
