@@ -93,3 +93,15 @@ def test_the_commit_stops_before_a_record_not_acked_at_the_head():
     assert faust_acks._new_offset(offsets(100, [102], gaps=[(100, 102)]), "tp") == 103  # a known gap is no hole
     # records gone from the log after the committed offset (Faust registers the gap from committed + 1)
     assert faust_acks._new_offset(offsets(100, [105], gaps=[(101, 105)]), "tp") == 106
+
+
+def test_the_watchdog_seeks_only_after_an_idle_stall_of_stall_s():
+    from stream.drivers.faust_watchdog import stalled
+
+    assert stalled(10, 10, None, 0.0, 6.0) == (False, None)  # caught up
+    assert stalled(None, 10, None, 0.0, 6.0) == (False, None)  # nothing committed yet: not ours to judge
+    seek, first = stalled(7, 10, None, 0.0, 6.0)
+    assert not seek and first == (7, 0.0)
+    assert stalled(7, 10, first, 5.0, 6.0) == (False, first)  # not yet
+    assert stalled(8, 10, first, 7.0, 6.0) == (False, (8, 7.0))  # the commit moved: the clock restarts
+    assert stalled(7, 10, first, 6.5, 6.0) == (True, None)

@@ -150,7 +150,7 @@ class Wiring:
 
 
 def create_app(settings: Settings, detector: Detector) -> faust.App:
-    from stream.drivers import faust_acks, faust_detect, faust_ops, faust_privacy, faust_review
+    from stream.drivers import faust_acks, faust_detect, faust_ops, faust_privacy, faust_review, faust_watchdog
 
     faust_acks.install()
 
@@ -191,6 +191,7 @@ def create_app(settings: Settings, detector: Detector) -> faust.App:
     faust_review.register(wiring)
     faust_privacy.register(wiring)
     faust_ops.register(wiring)
+    faust_watchdog.register(wiring)
     return app
 
 

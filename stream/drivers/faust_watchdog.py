@@ -1,0 +1,76 @@
+"""Stall watchdog: read a partition again when its records were fetched but never reached an agent.
+
+Around a rebalance faust-streaming 0.15 can skip records it has already fetched (one handed over
+while the flow is suspended, or one of the previous generation). The worker refuses to ack them
+(`faust_acks`), so the committed offset stays before them and nothing is lost at the broker, and
+Faust normally reads them again when it seeks to the committed offsets after the rebalance. When
+the skip comes after that seek, nothing reads them again and the partition sits idle with records
+beyond its committed offset (tests/test_crash_safety.py: one probe turn of 24, under load). The
+watchdog notices a source partition with records beyond its committed offset while nothing is in
+flight anywhere in the worker, for `stall_s`, and seeks it back to the committed offset. A record
+read again that was already folded in is recognised by its window's redelivery ring.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from stream.drivers.faust_app import Wiring
+
+log = logging.getLogger("riskstream.worker")
+SOURCES = ("turns", "turns-by-person", "privacy-requests", "review-decisions", "appeals")  # what agents read
+CHECK_S = 2.0
+STALL_S = 6.0
+
+
+def stalled(committed: int | None, end: int | None, first: tuple | None, now: float,
+            stall_s: float) -> tuple[bool, tuple | None]:
+    """(seek now?, the new `first`): records beyond the committed offset, with the committed offset
+    unchanged and the worker idle since `first[1]` for at least `stall_s`."""
+    if committed is None or end is None or end <= committed:
+        return False, None
+    if first is None or first[0] != committed:
+        return False, (committed, now)
+    if now - first[1] >= stall_s:
+        return True, None
+    return False, first
+
+
+def register(w: Wiring, stall_s: float = STALL_S) -> dict:
+    app = w.app
+    sources = {w.settings.topic(logical) for logical in SOURCES}
+    since: dict = {}  # tp -> (committed offset, when first seen idle behind its end)
+    stats = {"reseeks": 0}
+
+    @app.timer(interval=CHECK_S)
+    async def watch() -> None:
+        consumer = app.consumer
+        if app.rebalancing or not app.tables.recovery.completed.is_set() or consumer._unacked_messages:
+            since.clear()  # moving, or something in flight: not a stall
+            return
+        tps = [tp for tp in consumer.assignment() if tp.topic in sources]
+        if not tps:
+            return
+        try:
+            ends = await consumer.highwaters(*tps)
+        except Exception as exc:  # noqa: BLE001 - a check must never take the worker down
+            log.debug("watchdog cannot read end offsets: %s", exc)
+            return
+        now = time.monotonic()
+        for tp in tps:
+            committed, end = consumer._committed_offset.get(tp), ends.get(tp)
+            seek, first = stalled(committed, end, since.get(tp), now, stall_s)
+            if first is None:
+                since.pop(tp, None)
+            else:
+                since[tp] = first
+            if seek:
+                log.warning("partition %s:%d idle with %d record(s) beyond its committed offset %d for %.0f s: "
+                            "reading them again", tp.topic, tp.partition, end - committed, committed, stall_s,
+                            extra={"event": "stall_reseek", "topic": tp.topic, "partition": tp.partition,
+                                   "committed": committed, "end": end})
+                await consumer.seek(tp, committed)
+                stats["reseeks"] += 1
+
+    return stats
