@@ -24,7 +24,7 @@ from stream.core.support import support_event
 from stream.core.tagger import THIRD_PARTY, StageTagger, pieces
 from stream.core.timeutil import format_rfc3339
 from stream.core.trajectory import Reading, TrajectoryModel, read
-from stream.core.window import Evidence, OpenCase, UserWindow, push_bounded
+from stream.core.window import Evidence, OpenCase, UserWindow, push_bounded, redelivery_key
 from stream.scoring.types import Scorer, Signal, TextScore
 from stream.taxonomy import CATEGORIES
 
@@ -79,17 +79,21 @@ class Detector:
 
     def read(self, texts: Sequence[str], tag: Sequence[bool] | None = None) -> list[TextScore]:
         """Classifier scores, plus the stage tagger's reading as `model` signals (for the texts
-        `tag` marks; all by default): what the turn's meaning carries, shown to reviewers too."""
-        scores = list(self.scorer.score_batch(texts))  # a copy: a memoising scorer may hand out its cache
+        `tag` marks; all by default): what the turn's meaning carries, shown to reviewers too.
+
+        One text per model call: the encoder's last digits depend on what a text is batched with
+        (padding, kernel shapes), and a turn's scores must not depend on which other people's
+        turns share its batch, or replay partitioned over processes (and the worker, which batches
+        as records arrive) could not give the same output as one process (about 5 % more
+        scoring time on a realistic mix)."""
+        scores = [self.scorer.score_batch([t])[0] for t in texts]  # new lists: a memoising scorer may hand out its cache
         if self.tagger is None:
             return scores
-        idx = [i for i in range(len(texts)) if tag is None or tag[i]]
-        if not idx:
-            return scores
-        split = [pieces(texts[i]) for i in idx]
-        owner = [k for k, parts in enumerate(split) for _ in parts]
-        tags = self.tagger.tags(self.embedder.embed([p for parts in split for p in parts]), owner)
-        for i, found in zip(idx, tags):
+        for i, text in enumerate(texts):
+            if tag is not None and not tag[i]:
+                continue
+            parts = pieces(text)
+            [found] = self.tagger.tags(self.embedder.embed(parts), [0] * len(parts))
             if found:
                 extra = tuple(Signal("model", self.tagger.version, _tag_category(k), k) for k in found)
                 scores[i] = replace(scores[i], signals=scores[i].signals + extra)
@@ -125,12 +129,11 @@ class Detector:
         if window is not None and self.is_expired(window, turn.ts):
             window = None  # beyond retention: the old window is gone, not merely decayed
         window = window or UserWindow(user_id=self.window_key(turn), updated=turn.ts)
-        if turn.event_id in window.recent_ids:
+        key = redelivery_key(turn.event_id)
+        if key in window.recent_ids:
             return Step(window, [])  # redelivery of a turn already folded in (idempotency)
-        push_bounded(window.recent_ids, turn.event_id, cfg.recent_ids_limit)
+        push_bounded(window.recent_ids, key, cfg.recent_ids_limit)
         window.turns += 1
-        if turn.conversation_id not in window.conversations:
-            push_bounded(window.conversations, turn.conversation_id, cfg.conversations_limit)
         window.decay_to(turn.ts, cfg.half_life_hours * 3600)
         if window.case and turn.ts - window.case.updated_at > cfg.case_ttl_hours * 3600:
             window.case = None
@@ -183,6 +186,7 @@ class Detector:
                 if case_effect.payload["route"] == "support":
                     effects.append(Effect("support", turn.user_id,
                                           support_event(case_effect.payload, turn.locale, self.resources)))
+        context.forget_text(window.context, cfg)  # what no later turn reads is not kept
         return Step(window, effects)
 
     # -- context-aware scoring (stream/core/context.py) ------------------------------------
