@@ -21,7 +21,6 @@ import base64
 import hashlib
 import math
 import re
-import uuid
 from dataclasses import dataclass, field
 
 from stream.core.stages import STAGES
@@ -326,17 +325,21 @@ def _encode(win: UserWindow) -> dict:
     if w.ids:
         out["ids"] = w.ids
     if w.uuids:  # canonical UUIDs as 16 bytes each, one base64 string
-        out["uuids"] = base64.b64encode(b"".join(uuid.UUID(u).bytes for u in w.uuids)).decode()
+        out["uuids"] = base64.b64encode(bytes.fromhex("".join(u.replace("-", "") for u in w.uuids))).decode()
     if w.turns:
         out["tt"] = w.turns
     return out
+
+
+def _uuid_str(h: str) -> str:
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"  # as str(uuid.UUID) writes it
 
 
 def _decode(d: dict) -> UserWindow:
     base = d["updated"]
     base_ms = _ms(base)
     packed = base64.b64decode(d.get("uuids", ""))
-    ids = _Ids([str(uuid.UUID(bytes=packed[k:k + 16])) for k in range(0, len(packed), 16)], d.get("ids", []))
+    ids = _Ids([_uuid_str(packed[k:k + 16].hex()) for k in range(0, len(packed), 16)], d.get("ids", []))
     time = (lambda t: (base_ms + t) / 1000 if type(t) is int else t)  # noqa: E731
     turns = [(ids[i], time(t)) for i, t in d.get("tt", [])]
     win = UserWindow(user_id=d["user_id"], updated=base, turns=d.get("turns", 0))
