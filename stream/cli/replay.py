@@ -109,7 +109,7 @@ def _base_detector(args, policy):
 
 
 def _replay(args, settings, policy, base, shadow, loaded, stats, holds, start, end, workers: int = 1) -> int:
-    from stream.drivers.partitioned import replay_partitioned
+    from stream.drivers.partitioned import WorkerFailed, replay_partitioned
     from stream.drivers.replay import Lane, replay_lanes
     from stream.drivers.topic_sink import TopicSink
     from stream.evaluation.cases import collapse
@@ -144,9 +144,12 @@ def _replay(args, settings, policy, base, shadow, loaded, stats, holds, start, e
         try:
             with stopper:
                 if workers > 1:
-                    replay_partitioned((_base_detector, (args, policy)), turns, workers, lanes[0].sinks, stats,
-                                       on_case=base_events.append, batch_size=args.batch_size,
-                                       on_batch=progress.update, stop=stopper)
+                    try:
+                        replay_partitioned((_base_detector, (args, policy)), turns, workers, lanes[0].sinks, stats,
+                                           on_case=base_events.append, batch_size=args.batch_size,
+                                           on_batch=progress.update, stop=stopper)
+                    except WorkerFailed as exc:
+                        raise SystemExit(f"riskstream replay: {exc}")
                 else:
                     replay_lanes(lanes, turns, args.batch_size, on_batch=progress.update, stop=stopper)
         finally:

@@ -43,6 +43,10 @@ MIN_TURNS_PER_WORKER = 1000  # below this a process costs more to start (models 
 _EFFECT, _TURN, _DEAD = 0, 1, 2
 
 
+class WorkerFailed(RuntimeError):
+    """A replay process ended with an error (it printed it on stderr, which it shares)."""
+
+
 def available_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -96,7 +100,8 @@ def replay_partitioned(factory: tuple[Callable[..., Detector], tuple], turns: It
         _progress(done, seen, on_batch)
         failed = [p for p in procs if p.exitcode != 0]
         if failed:
-            raise RuntimeError(f"replay process {failed[0].name} failed (exit code {failed[0].exitcode})")
+            raise WorkerFailed(f"replay process {failed[0].name} failed (exit code {failed[0].exitcode}); "
+                               "its error is above")
         outs = [tmp / f"out-{k}" for k in range(workers) if sizes[k]]
         upto = min((pickle.loads((tmp / f"upto-{p.name}").read_bytes()) for p in procs), default=math.inf)
         stats.interrupted = upto != math.inf
