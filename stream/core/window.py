@@ -216,6 +216,10 @@ def _scores_in(raw) -> dict[str, float]:
     return {CATEGORIES[raw[k]]: raw[k + 1] for k in range(0, len(raw), 2)}
 
 
+def _top(scores: dict[str, float]) -> str:
+    return max(scores, key=lambda c: (scores[c], c))
+
+
 def _stages_out(keys) -> list:
     return [_SI.get(k, k) for k in keys]
 
@@ -231,8 +235,11 @@ def _sha_out(h: str):
 
 
 def _evidence_out(e: Evidence, w: _Writer) -> dict:
-    out = {"t": w.turn(e.event_id, e.ts), "c": w.id(e.conversation_id), "i": e.turn_index,
-           "k": _CI.get(e.top_category, e.top_category), "s": e.score, "sc": _scores_out(e.scores)}
+    out = {"t": w.turn(e.event_id, e.ts), "c": w.id(e.conversation_id), "i": e.turn_index, "sc": _scores_out(e.scores)}
+    if not e.scores or _top(e.scores) != e.top_category:  # else: the highest contributing score's category
+        out["k"] = _CI.get(e.top_category, e.top_category)
+    if e.scores.get(e.top_category) != e.score or type(e.score) is not type(e.scores[e.top_category]):
+        out["s"] = e.score
     if e.role != "user":
         out["r"] = e.role
     if e.excerpt is not None:
@@ -258,11 +265,13 @@ def _evidence_out(e: Evidence, w: _Writer) -> dict:
 
 def _evidence_in(d: dict, ids: _Ids, turns: list[tuple[str, float]]) -> Evidence:
     event_id, ts = turns[d["t"]]
-    k = d["k"]
+    scores = _scores_in(d["sc"])
+    k = d.get("k")
+    top = _top(scores) if k is None else CATEGORIES[k] if isinstance(k, int) else k
     sha = d.get("h")
     return Evidence(
         event_id=event_id, conversation_id=ids[d["c"]], turn_index=d["i"], ts=ts, role=d.get("r", "user"),
-        top_category=CATEGORIES[k] if isinstance(k, int) else k, score=d["s"], scores=_scores_in(d["sc"]),
+        top_category=top, score=d["s"] if "s" in d else scores[top], scores=scores,
         excerpt=d.get("x"), redactions=d.get("rd", []),
         text_sha256=base64.b64decode(sha + "=").hex() if sha is not None else d.get("H", ""),
         signals=[{"kind": s[0], "source_id": ids[s[1]], "category": s[2], "detail": s[3]} if isinstance(s, list) else s
