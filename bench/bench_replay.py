@@ -1,13 +1,31 @@
-"""Embedded replay throughput (turns/s, one core) and per-user window size (bytes/user).
+"""The cost of the core (issue 16): replay throughput per CPU-second on one and two processes, the
+core beyond scoring, and the stored window per active person, on a realistic mix with UUID ids.
 
-Runs `riskstream replay` end to end as a subprocess pinned to one core, on a synthetic file.
-Writes bench/results/replay.json.
+Input: `bench.realistic` (simulated people whose texts are drawn at bench time from
+../shared/datasets, every id a UUID). Measured in one run, on the same turns:
+
+* `riskstream score` alone, and `riskstream replay --workers 1` and `--workers 2`, each as a
+  subprocess; CPU-seconds are the user+system time of the process and every process it started
+  (the machine is shared: wall time is reported, but CPU-seconds and ratios within the run are
+  the figures);
+* the core beyond scoring: (replay CPU - score CPU) / turns, both one process, both including
+  their start-up (imports, models);
+* the 1- and 2-process outputs (cases, scores, summary) compared byte for byte;
+* the stored window of every person active at the end (what a table and its changelog hold):
+  mean, p99 and max bytes, from an in-process replay.
+
+`--code-dir DIR` measures another checkout's code (e.g. the main branch for a before figure;
+without `--workers` support it runs one process only). Writes bench/results/replay.json.
 """
 
 from __future__ import annotations
 
+import argparse
+import filecmp
+import importlib.util
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -16,52 +34,110 @@ from pathlib import Path
 
 import orjson
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.synthetic import generate  # noqa: E402
-
-RESULTS = Path(__file__).resolve().parent / "results"
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
 
 
-def main(n_turns: int = 20000, n_users: int = 2000) -> dict:
-    rows = generate(n_turns, n_users)
+def _realistic():
+    spec = importlib.util.spec_from_file_location("bench_realistic", HERE / "realistic.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.realistic_turns
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _run(cmd: list[str], code: Path) -> tuple[float, float, subprocess.CompletedProcess]:
+    """(CPU-seconds of the process and its children, wall seconds, result)."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    c0, t0 = _children_cpu(), time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "stream", *cmd], capture_output=True, cwd=code, env=env)
+    wall, cpu = time.perf_counter() - t0, _children_cpu() - c0
+    if proc.returncode:
+        raise SystemExit(proc.stderr.decode()[-2000:])
+    return cpu, wall, proc
+
+
+def main(people: int = 400, seed: int = 11, code_dir: str | None = None, out: Path | None = None) -> dict:
+    code = Path(code_dir).resolve() if code_dir else HERE.parent
+    rows = _realistic()(people, seed)
+    n_turns = len(rows)
+    result: dict = {"bench": "replay", "input": "bench/realistic.py (simulated people, texts from ../shared/datasets, UUID ids)",
+                    "people": people, "seed": seed, "turns": n_turns, "accounts": len({r["user_id"] for r in rows}),
+                    "linked_turns": sum(1 for r in rows if "identity" in r), "code": str(code)}
     with tempfile.TemporaryDirectory() as d:
-        inp = Path(d) / "turns.jsonl"
+        d = Path(d)
+        inp = d / "turns.jsonl"
         inp.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
-        cmd = ["taskset", "-c", "0", sys.executable, "-m", "stream", "replay", "--input", str(inp),
-               "--cases", str(Path(d) / "cases.jsonl"), "--scores", str(Path(d) / "scores.jsonl"), "--no-progress"]
-        env = {**os.environ, "OMP_NUM_THREADS": "1"}
-        t0 = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-        wall = time.perf_counter() - t0
-        if proc.returncode:
-            raise SystemExit(proc.stderr)
-        cases = sum(1 for _ in open(Path(d) / "cases.jsonl"))
-    window_bytes = measure_window_bytes(rows)
-    result = {"bench": "replay", "turns": n_turns, "users": n_users, "wall_s": round(wall, 2),
-              "turns_per_s_including_startup": round(n_turns / wall, 1), "case_events": cases,
-              "replay_report": proc.stderr.strip().splitlines()[-1], **window_bytes}
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "replay.json").write_text(json.dumps(result, indent=2) + "\n")
+        cpu, wall, _ = _run(["score", "--input", str(inp), "--output", str(d / "alone.jsonl")], code)
+        result["score_alone"] = {"cpu_s": round(cpu, 2), "wall_s": round(wall, 2), "us_per_turn": round(cpu / n_turns * 1e6)}
+        has_workers = b"--workers" in subprocess.run([sys.executable, "-m", "stream", "replay", "--help"],
+                                                     capture_output=True, cwd=code).stdout
+        runs = {}
+        for workers in ((1, 2) if has_workers else (1,)):
+            o = d / f"w{workers}"
+            o.mkdir()
+            cmd = ["replay", "--input", str(inp), "--cases", str(o / "cases.jsonl"), "--scores", str(o / "scores.jsonl"),
+                   "--summary", "--no-progress"] + (["--workers", str(workers)] if has_workers else [])
+            cpu, wall, proc = _run(cmd, code)
+            (o / "summary.txt").write_bytes(proc.stdout)
+            runs[workers] = {"cpu_s": round(cpu, 2), "wall_s": round(wall, 2),
+                             "turns_per_cpu_s": round(n_turns / cpu, 1), "turns_per_wall_s": round(n_turns / wall, 1),
+                             "case_events": sum(1 for _ in (o / "cases.jsonl").open("rb")),
+                             "report": proc.stderr.decode().strip().splitlines()[-1]}
+        result["replay"] = {f"workers_{k}": v for k, v in runs.items()}
+        one = runs[1]
+        result["core_beyond_scoring_us_per_turn"] = round((one["cpu_s"] - result["score_alone"]["cpu_s"]) / n_turns * 1e6)
+        result["score_alone_us_per_turn"] = result["score_alone"]["us_per_turn"]
+        if 2 in runs:
+            two = runs[2]
+            result["two_processes"] = {
+                "cpu_ratio": round(two["cpu_s"] / one["cpu_s"], 3),
+                "speedup_if_both_cores_free": round(2 * one["cpu_s"] / two["cpu_s"], 2),
+                "wall_ratio": round(one["wall_s"] / two["wall_s"], 2),
+                "byte_identical": all(filecmp.cmp(d / "w1" / f, d / "w2" / f, shallow=False)
+                                      for f in ("cases.jsonl", "scores.jsonl", "summary.txt"))}
+    result["window"] = measure_window_bytes(rows, code)
+    dest = out or RESULTS / "replay.json"
+    dest.parent.mkdir(exist_ok=True)
+    dest.write_text(json.dumps(result, indent=2) + "\n")
     return result
 
 
-def measure_window_bytes(rows: list[dict]) -> dict:
-    """Serialised window size per active user after the run (what a table/changelog stores)."""
-    from stream.core.engine import Detector
-    from stream.core.events import parse_turn
-    from stream.core.pipeline import MemoryStore, run_batch
-    from stream.scoring import load_default_scorer
+_WINDOWS = """
+import sys, orjson
+from stream.core.engine import Detector
+from stream.core.events import parse_turn
+from stream.drivers.replay import Lane, replay_lanes
+from stream.scoring import load_default_scorer
+turns = sorted((parse_turn(line) for line in sys.stdin.buffer), key=lambda t: t.order_key())
+lane = Lane(Detector(load_default_scorer()), {})
+replay_lanes([lane], turns)
+sizes = sorted(len(orjson.dumps(v)) for v in lane.store.data.values())
+print(orjson.dumps(sizes).decode())
+"""
 
-    det = Detector(load_default_scorer())
-    store = MemoryStore()
-    turns = [parse_turn(r) for r in rows]
-    for i in range(0, len(turns), 256):
-        for _ in run_batch(det, turns[i: i + 256], store):
-            pass
-    sizes = sorted(len(orjson.dumps(v)) for v in store.data.values())
-    return {"window_bytes_mean": round(sum(sizes) / len(sizes)), "window_bytes_p99": sizes[int(len(sizes) * 0.99)],
-            "window_bytes_max": sizes[-1], "active_users": len(sizes)}
+
+def measure_window_bytes(rows: list[dict], code: Path) -> dict:
+    """Stored window size per person active at the end of an in-process replay (`code`'s core)."""
+    proc = subprocess.run([sys.executable, "-c", _WINDOWS], input=b"".join(orjson.dumps(r) + b"\n" for r in rows),
+                          capture_output=True, cwd=code, env={**os.environ, "PYTHONPATH": str(code)})
+    if proc.returncode:
+        raise SystemExit(proc.stderr.decode()[-2000:])
+    sizes = json.loads(proc.stdout)
+    return {"active_persons": len(sizes), "bytes_mean": round(sum(sizes) / len(sizes)),
+            "bytes_p50": sizes[len(sizes) // 2], "bytes_p99": sizes[int(len(sizes) * 0.99)], "bytes_max": sizes[-1],
+            "share_within_1kb": round(sum(1 for s in sizes if s <= 1024) / len(sizes), 3)}
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(), indent=2))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--people", type=int, default=400)
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--code-dir", help="measure this checkout's code instead (e.g. main, for a before figure)")
+    ap.add_argument("--out", type=Path, help="write the JSON here (default bench/results/replay.json)")
+    a = ap.parse_args()
+    print(json.dumps(main(a.people, a.seed, a.code_dir, a.out), indent=2))

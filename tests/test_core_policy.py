@@ -4,6 +4,7 @@ from stream.core.engine import Detector
 from stream.core.events import parse_turn
 from stream.core.pipeline import MemoryStore, run_batch
 from stream.core.policy import PolicyConfig
+from stream.core.window import UserWindow
 from tests.fakes import TagScorer, turn
 
 
@@ -51,7 +52,7 @@ def test_new_evidence_updates_the_open_case_instead_of_opening_another():
     assert [c["event"] for c in cases] == ["open", "update"], "third turn is inside the cooldown of the second"
     assert len({c["case_id"] for c in cases}) == 1
     assert [e["event_id"] for e in cases[1]["evidence"]] == ["e1", "e2"]
-    assert store.data["u1"]["case"]["evidence_ids"] == ["e1", "e2", "e3"]
+    assert UserWindow.from_dict(store.data["u1"]).case.evidence_ids == ["e1", "e2", "e3"]
 
 
 def test_update_inside_cooldown_is_emitted_when_priority_worsens():

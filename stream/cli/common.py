@@ -52,13 +52,19 @@ def add_models_arg(parser: argparse.ArgumentParser) -> None:
                         help="classifier models to load (env RISKSTREAM_MODELS_DIR, default the committed models/)")
 
 
+def check_models_dir(args: argparse.Namespace) -> str | None:
+    """--models-dir (or None: the default); a clear exit if it is not a directory."""
+    models_dir = getattr(args, "models_dir", None)
+    if models_dir and not Path(models_dir).is_dir():
+        raise SystemExit(f"riskstream: models directory not found: {models_dir}")
+    return models_dir
+
+
 def load_scorer(args: argparse.Namespace, **kwargs):
     """The production cascade from --models-dir (or RISKSTREAM_MODELS_DIR, or models/); a clear exit if unusable."""
     from stream.scoring import load_default_scorer
 
-    models_dir = getattr(args, "models_dir", None)
-    if models_dir and not Path(models_dir).is_dir():
-        raise SystemExit(f"riskstream: models directory not found: {models_dir}")
+    models_dir = check_models_dir(args)
     try:
         return load_default_scorer(models_dir=models_dir, **kwargs)
     except Exception as exc:  # onnxruntime raises its own types; any of them means the same to an operator

@@ -45,6 +45,10 @@ def register(sub) -> None:
     p.add_argument("--match-window-hours", type=float, default=168.0,
                    help="shadow diff: a case of the same user opened this close counts as the same case (default 168)")
     p.add_argument("--batch-size", type=int, default=256, metavar="N")
+    p.add_argument("--workers", type=_positive, default=None, metavar="N",
+                   help="processes to replay in, the turns partitioned by person and the outputs merged, "
+                        "byte-identical to one process (default: every core, at most one per 1,000 turns; "
+                        "one with --shadow or --output-topic-prefix)")
     p.add_argument("--sort-buffer", type=_positive, default=200_000, metavar="TURNS",
                    help="turns held in memory while ordering by event time; beyond it sorted runs are spilled "
                         "to temporary files and merged, so long replays need bounded memory (default 200000)")
@@ -64,8 +68,9 @@ def _positive(value: str) -> int:
 
 
 def run(args) -> int:
-    from stream.cli.common import config_error, load_policy
+    from stream.cli.common import check_models_dir, config_error, load_policy
     from stream.config import settings_from
+    from stream.drivers.partitioned import default_workers
     from stream.drivers.topic_sink import check_output_prefix
     from stream.evaluation.holds import HoldReport
 
@@ -82,15 +87,29 @@ def run(args) -> int:
     if not any((args.cases, args.scores, args.output_topic_prefix, args.shadow_cases, args.diff, args.summary)):
         print("riskstream replay: warning: no output requested (--cases, --scores, --summary, --output-topic-prefix, "
               "--shadow-cases or --diff); only the report line will be printed", file=sys.stderr)
-    base, shadow = _build_detectors(args, policy)
+    single = args.workers == 1 or args.shadow is not None or args.output_topic_prefix is not None
+    base = shadow = None
+    if single:
+        base, shadow = _build_detectors(args, policy)
+    else:  # each process loads the models; fail before reading the input all the same
+        check_models_dir(args)
 
     holds = HoldReport()
     loaded, stats = _load(args, settings, start, end, lateness, policy.zdr_tenants)
     with loaded:  # spilled runs of the event-time sort are removed at the end
-        return _replay(args, settings, policy, base, shadow, loaded, stats, holds, start, end)
+        workers = 1 if single else args.workers or default_workers(len(loaded))
+        if workers == 1 and base is None:
+            base, shadow = _build_detectors(args, policy)
+        return _replay(args, settings, policy, base, shadow, loaded, stats, holds, start, end, workers)
 
 
-def _replay(args, settings, policy, base, shadow, loaded, stats, holds, start, end) -> int:
+def _base_detector(args, policy):
+    """The detector one replay process builds (`--workers`)."""
+    return _build_detectors(args, policy)[0]
+
+
+def _replay(args, settings, policy, base, shadow, loaded, stats, holds, start, end, workers: int = 1) -> int:
+    from stream.drivers.partitioned import WorkerFailed, replay_partitioned
     from stream.drivers.replay import Lane, replay_lanes
     from stream.drivers.topic_sink import TopicSink
     from stream.evaluation.cases import collapse
@@ -124,7 +143,15 @@ def _replay(args, settings, policy, base, shadow, loaded, stats, holds, start, e
                               on_effect=lambda e: shadow_events.append(e.payload) if e.kind == "case" else None))
         try:
             with stopper:
-                replay_lanes(lanes, turns, args.batch_size, on_batch=progress.update, stop=stopper)
+                if workers > 1:
+                    try:
+                        replay_partitioned((_base_detector, (args, policy)), turns, workers, lanes[0].sinks, stats,
+                                           on_case=base_events.append, batch_size=args.batch_size,
+                                           on_batch=progress.update, stop=stopper)
+                    except WorkerFailed as exc:
+                        raise SystemExit(f"riskstream replay: {exc}")
+                else:
+                    replay_lanes(lanes, turns, args.batch_size, on_batch=progress.update, stop=stopper)
         finally:
             progress.close()
             if sink is not None:

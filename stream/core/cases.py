@@ -102,7 +102,7 @@ def build_case_event(window: UserWindow, turn: Turn, case: OpenCase, event: str,
         "trajectory": {c: round(v, 4) for c, v in sorted(window.risk.items())},
         "scores": scores,
         "context": [{"event_id": c.get("event_id", ""), "conversation_id": c["conversation_id"], "ts": format_rfc3339(c["ts"]),
-                     "excerpt": c["text"]} for c in window.context
+                     "excerpt": c.get("text")} for c in window.context
                     if c["conversation_id"] == turn.conversation_id and c.get("event_id") != turn.event_id],
         "conversations": sorted({e.conversation_id for e in relevant}),
         "accounts": sorted({e.user_id for e in relevant if e.user_id} | {turn.user_id}),

@@ -37,7 +37,7 @@ class Plan:
 
 def plan(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg) -> Plan | None:
     """The joint reading this turn needs given its context (None: read alone is all there is)."""
-    prior = [c for c in ctx[-cfg.context_turns:] if c["conversation_id"] == turn.conversation_id
+    prior = [c for c in ctx[-cfg.context_turns:] if c["conversation_id"] == turn.conversation_id and "text" in c
              and 0 <= turn.ts - c["ts"] <= cfg.context_gap_minutes * 60 and c["event_id"] != turn.event_id]
     if not prior:
         return None
@@ -75,6 +75,14 @@ def remember(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg, zdr: bo
     if stages:
         entry["stages"] = list(stages)
     push_bounded(ctx, entry, cfg.context_turns + 1)
+
+
+def forget_text(ctx: list[dict], cfg) -> None:
+    """Drop the excerpt of the context turns no later turn reads. A turn reads the last
+    `context_turns` entries (`plan`), and its case shows those of its conversation; the oldest
+    entry of the ring (`context_turns` + 1 long) is kept for its stages and ids only."""
+    for c in ctx[: len(ctx) - len(ctx[-cfg.context_turns:])]:
+        c.pop("text", None)
 
 
 def stages_seen(ctx: list[dict], turn: Turn) -> set[str]:

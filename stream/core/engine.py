@@ -24,7 +24,7 @@ from stream.core.support import support_event
 from stream.core.tagger import THIRD_PARTY, StageTagger, pieces
 from stream.core.timeutil import format_rfc3339
 from stream.core.trajectory import Reading, TrajectoryModel, read
-from stream.core.window import Evidence, OpenCase, UserWindow, push_bounded
+from stream.core.window import Evidence, OpenCase, UserWindow, push_bounded, redelivery_key
 from stream.scoring.types import Scorer, Signal, TextScore
 from stream.taxonomy import CATEGORIES
 
@@ -67,6 +67,8 @@ class Detector:
             self.model_version += f"+{self.tagger.version}"
         thresholds = getattr(scorer, "threshold_map", None)
         self.thresholds: dict[str, float] = dict(thresholds) if thresholds else {c: 0.5 for c in CATEGORIES}
+        # the ONNX cascade's last digits depend on a text's batch mates (see `read`); test doubles' do not
+        self.one_text_per_call = any(getattr(scorer, a, None) is not None for a in ("encoder", "cheap"))
         # Zero-data-retention context never goes into persisted state: it lives here, in memory only.
         self._volatile_context: OrderedDict[str, list[dict]] = OrderedDict()
 
@@ -79,20 +81,30 @@ class Detector:
 
     def read(self, texts: Sequence[str], tag: Sequence[bool] | None = None) -> list[TextScore]:
         """Classifier scores, plus the stage tagger's reading as `model` signals (for the texts
-        `tag` marks; all by default): what the turn's meaning carries, shown to reviewers too."""
-        scores = list(self.scorer.score_batch(texts))  # a copy: a memoising scorer may hand out its cache
+        `tag` marks; all by default): what the turn's meaning carries, shown to reviewers too.
+
+        With the ONNX cascade, one text per model call (and one turn's pieces per tagger call):
+        the encoder's last digits depend on what a text is batched with (padding, kernel shapes),
+        and a turn's scores must not depend on which other people's turns share its batch, or
+        replay partitioned over processes (and the worker, which batches as records arrive) could
+        not give the same output as one process. On a realistic mix this costs about 13 % of a
+        one-process replay (the encoder batches efficiently); drop it once the encoder's rows are
+        independent of their batch mates."""
+        if self.one_text_per_call:
+            scores = [self.scorer.score_batch([t])[0] for t in texts]
+        else:
+            scores = list(self.scorer.score_batch(texts))  # a copy: a memoising scorer may hand out its cache
         if self.tagger is None:
             return scores
         idx = [i for i in range(len(texts)) if tag is None or tag[i]]
-        if not idx:
-            return scores
-        split = [pieces(texts[i]) for i in idx]
-        owner = [k for k, parts in enumerate(split) for _ in parts]
-        tags = self.tagger.tags(self.embedder.embed([p for parts in split for p in parts]), owner)
-        for i, found in zip(idx, tags):
-            if found:
-                extra = tuple(Signal("model", self.tagger.version, _tag_category(k), k) for k in found)
-                scores[i] = replace(scores[i], signals=scores[i].signals + extra)
+        for group in ([[i] for i in idx] if self.one_text_per_call else [idx] if idx else []):
+            split = [pieces(texts[i]) for i in group]
+            owner = [k for k, parts in enumerate(split) for _ in parts]
+            tags = self.tagger.tags(self.embedder.embed([p for parts in split for p in parts]), owner)
+            for i, found in zip(group, tags):
+                if found:
+                    extra = tuple(Signal("model", self.tagger.version, _tag_category(k), k) for k in found)
+                    scores[i] = replace(scores[i], signals=scores[i].signals + extra)
         return scores
 
     def prescore(self, turn: Turn, key: str) -> dict:
@@ -125,12 +137,11 @@ class Detector:
         if window is not None and self.is_expired(window, turn.ts):
             window = None  # beyond retention: the old window is gone, not merely decayed
         window = window or UserWindow(user_id=self.window_key(turn), updated=turn.ts)
-        if turn.event_id in window.recent_ids:
+        key = redelivery_key(turn.event_id)
+        if key in window.recent_ids:
             return Step(window, [])  # redelivery of a turn already folded in (idempotency)
-        push_bounded(window.recent_ids, turn.event_id, cfg.recent_ids_limit)
+        push_bounded(window.recent_ids, key, cfg.recent_ids_limit)
         window.turns += 1
-        if turn.conversation_id not in window.conversations:
-            push_bounded(window.conversations, turn.conversation_id, cfg.conversations_limit)
         window.decay_to(turn.ts, cfg.half_life_hours * 3600)
         if window.case and turn.ts - window.case.updated_at > cfg.case_ttl_hours * 3600:
             window.case = None
@@ -183,6 +194,7 @@ class Detector:
                 if case_effect.payload["route"] == "support":
                     effects.append(Effect("support", turn.user_id,
                                           support_event(case_effect.payload, turn.locale, self.resources)))
+        context.forget_text(window.context, cfg)  # what no later turn reads is not kept
         return Step(window, effects)
 
     # -- context-aware scoring (stream/core/context.py) ------------------------------------

@@ -70,8 +70,8 @@ class PolicyConfig:
     trajectory_min_probability: float | None = None  # override the model's own threshold (0..1 exclusive)
     evidence_limit: int = 16  # ring of evidence references kept per user
     excerpt_chars: int = 400  # evidence excerpts are redacted and cut to this
-    recent_ids_limit: int = 64  # idempotency ring of event ids
-    conversations_limit: int = 16
+    recent_ids_limit: int = 64  # idempotency ring (8-byte hashes of event ids)
+    conversations_limit: int = 16  # unused since windows stopped keeping conversation ids (kept: policy files set it)
     case_ttl_hours: float = 168.0  # an open case with no new evidence for this long is closed in state
     cooldown_minutes: float = 30.0  # min time between update events of one case (unless it worsens)
     retention_days: float = 30.0  # a window idle this long (event time) is gone

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import IO, Callable, Iterable
+from typing import IO, Callable, Iterable, Iterator
 
 import orjson
 
@@ -115,20 +115,29 @@ def replay_turns(detector: Detector, turns: Iterable[Turn], sinks: dict[str, IO[
 
 
 def _run_lane_batch(lane: Lane, batch: list[Turn]) -> None:
-    stats = lane.stats
-    for turn, effects in run_isolated(lane.detector, batch, lane.store):
-        if isinstance(effects, Exception):
-            _dead_letter_failed(turn, effects, stats, lane.detector.config.zdr_tenants)
-            continue
-        stats.turns += 1
-        stats.users.add(turn.user_id)
-        for eff in effects:
-            _count(eff, stats)
+    for _turn, effects in _step_lane(lane, batch):
+        for eff in effects or ():
             sink = lane.sinks.get(eff.kind)
             if sink is not None:
                 sink.write(dumps_line(eff.payload))
             if lane.on_effect is not None:
                 lane.on_effect(eff)
+
+
+def _step_lane(lane: Lane, batch: list[Turn]) -> Iterator[tuple[Turn, list[Effect] | None]]:
+    """(turn, effects) for every turn of the batch in order, counted in the lane's stats; None for
+    a turn that failed on its own (dead-lettered)."""
+    stats = lane.stats
+    for turn, effects in run_isolated(lane.detector, batch, lane.store):
+        if isinstance(effects, Exception):
+            _dead_letter_failed(turn, effects, stats, lane.detector.config.zdr_tenants)
+            yield turn, None
+            continue
+        stats.turns += 1
+        stats.users.add(turn.user_id)
+        for eff in effects:
+            _count(eff, stats)
+        yield turn, effects
         if lane.on_turn is not None:
             lane.on_turn(turn, lane.store)
     lane.store.sweep(batch[-1].ts, lane.detector.config.retention_days * 86400)

@@ -66,7 +66,7 @@ class SortedTurns:
             self._sealed = True
         if not self._runs:
             return iter(self._buffer)
-        return heapq.merge(*(_read_run(p) for p in self._runs), self._buffer, key=Turn.order_key)
+        return heapq.merge(*(read_pickled(p) for p in self._runs), self._buffer, key=Turn.order_key)
 
     def close(self) -> None:
         """Remove the spilled runs (also done at exit of a `with` block)."""
@@ -82,7 +82,8 @@ class SortedTurns:
         self.close()
 
 
-def _read_run(path: Path) -> Iterator[Turn]:
+def read_pickled(path: Path) -> Iterator:
+    """Every object pickled one after another into `path`, in order."""
     with path.open("rb") as fh:
         while True:
             try:

@@ -1,0 +1,78 @@
+"""Exact prefilters for the written phrase rules: skip a regex that cannot match.
+
+Most turns match no stage rule, yet each rule is a long alternation the regex engine tries at
+every position of the text. `required_factors` reads a compiled pattern's parse tree and finds a
+set of literal strings one of which every match must contain (a run of literal characters, the
+union over the branches of an alternation, the body of a repeat taken at least once; zero-width
+assertions do not break a run). A text containing none of them cannot match, so the regex is not
+run; a text containing one is searched as before. The answer is the regex's own, never a guess:
+`None` (no factor set found, e.g. a branch starting with a character class) means always search.
+"""
+
+from __future__ import annotations
+
+import re
+
+try:  # Python 3.11+
+    from re import _constants as _c
+    from re import _parser as _sre
+except ImportError:  # pragma: no cover - older Pythons
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _sre  # type: ignore[no-redef]
+
+_ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
+_REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT} | ({_c.POSSESSIVE_REPEAT} if hasattr(_c, "POSSESSIVE_REPEAT") else set())
+
+
+def required_factors(pattern: re.Pattern) -> frozenset[str] | None:
+    """Literal strings one of which occurs in every match of `pattern` (None: none found)."""
+    if pattern.flags & re.IGNORECASE or isinstance(pattern.pattern, bytes):
+        return None
+    found = _sequence(_sre.parse(pattern.pattern, pattern.flags))
+    return frozenset(found) if found else None
+
+
+def may_match(factors: frozenset[str] | None, text: str) -> bool:
+    """False only when no match is possible (`text` holds none of the factors)."""
+    return factors is None or any(f in text for f in factors)
+
+
+def _sequence(items) -> set[str] | None:
+    """Best factor set of a sequence: each item's (or literal run's) set is necessary on its own;
+    keep the one whose shortest string is longest (fewest chance hits)."""
+    candidates: list[set[str]] = []
+    run = ""
+    for op, av in list(items):
+        if op is _c.LITERAL:
+            run += chr(av)
+            continue
+        if op in _ZERO_WIDTH:
+            continue  # consumes nothing: the characters on either side are adjacent in the match
+        if run:
+            candidates.append({run})
+            run = ""
+        found = _item(op, av)
+        if found is not None:
+            candidates.append(found)
+    if run:
+        candidates.append({run})
+    return max(candidates, key=lambda s: min(map(len, s))) if candidates else None
+
+
+def _item(op, av) -> set[str] | None:
+    if op is _c.SUBPATTERN:
+        return None if av[1] & _c.SRE_FLAG_IGNORECASE else _sequence(av[-1])  # (?i:...) is not literal
+    if op is _c.BRANCH:
+        out: set[str] = set()
+        for alternative in av[1]:
+            found = _sequence(alternative)
+            if found is None:
+                return None  # a branch without a factor: the alternation has none
+            out |= found
+        return out
+    if op in _REPEATS:
+        low, _high, body = av
+        return _sequence(body) if low >= 1 else None
+    if op is getattr(_c, "ATOMIC_GROUP", None):
+        return _sequence(av)
+    return None  # a character class, any character, a back reference: no literal

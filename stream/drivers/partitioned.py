@@ -1,0 +1,194 @@
+"""Replay on every core: partition the turns by person, run the same core in N processes, merge.
+
+Why the output is byte-identical to one process: a turn's effects depend only on its person's
+earlier turns (the window) and its own scores, and a text's scores do not depend on the other
+texts of its batch (stream/scoring/encoder.py). The person of every turn is resolved here first,
+in one cheap pass in event-time order with the account linking the single process does
+(`with_person`, the same registry sequence), so all linked accounts of a person land in one
+process and get the same person id; each process runs the core over its persons' turns in the
+input order, and the parent merges every output line back by its turn's position in the input.
+
+A process is started fresh (spawn: the ONNX sessions are not shared across a fork) and builds its
+own detector from `factory`. Ctrl-C stops every process after its current batch; the outputs then
+hold complete lines for the turns before the first one some process did not reach (a prefix).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import multiprocessing
+import os
+import pickle
+import shutil
+import signal
+import tempfile
+import time
+import zlib
+from itertools import islice
+from pathlib import Path
+from typing import IO, Callable, Iterable
+
+import orjson
+
+from stream.core.engine import Detector
+from stream.core.events import Turn
+from stream.core.identity import DictRegistry
+from stream.core.pipeline import with_person
+from stream.drivers.replay import Lane, ReplayStats, _step_lane
+from stream.drivers.sorted_turns import read_pickled
+from stream.jsonl import dumps_line
+
+MIN_TURNS_PER_WORKER = 1000  # below this a process costs more to start (models load) than it saves
+_EFFECT, _TURN, _DEAD = 0, 1, 2
+
+
+class WorkerFailed(RuntimeError):
+    """A replay process ended with an error (it printed it on stderr, which it shares)."""
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def default_workers(n_turns: int) -> int:
+    """All cores, at most one process per `MIN_TURNS_PER_WORKER` turns (at least one)."""
+    return max(1, min(available_cores(), n_turns // MIN_TURNS_PER_WORKER))
+
+
+def partition_of(turn: Turn, workers: int) -> int:
+    """The process a (person-resolved) turn goes to: a stable hash of its window key."""
+    return zlib.crc32(Detector.window_key(turn).encode()) % workers
+
+
+def replay_partitioned(factory: tuple[Callable[..., Detector], tuple], turns: Iterable[Turn], workers: int,
+                       sinks: dict[str, IO[bytes] | None], stats: ReplayStats,
+                       on_case: Callable[[dict], None] | None = None, batch_size: int = 256,
+                       on_batch: Callable[[int], None] | None = None, stop: Callable[[], bool] | None = None) -> None:
+    """Run `turns` (event-time order) through `workers` processes, each with `factory[0](*factory[1])`,
+    writing every effect line to `sinks[kind]` in the order one process would, and counting in `stats`."""
+    started = time.monotonic()
+    kinds = frozenset(k for k, v in sinks.items() if v is not None) | ({"case"} if on_case is not None else set())
+    tmp = Path(tempfile.mkdtemp(prefix="riskstream-replay-workers-"))
+    try:
+        sizes = _split(turns, workers, tmp)
+        ctx = multiprocessing.get_context("spawn")
+        done = ctx.Value("q", 0)
+        halt = ctx.Event()
+        procs = [ctx.Process(target=_worker, name=f"riskstream-replay-{k}",
+                             args=(factory, tmp / f"in-{k}", tmp / f"out-{k}", kinds, batch_size, done, halt))
+                 for k in range(workers) if sizes[k]]
+        for p in procs:
+            p.start()
+        seen = 0
+        try:
+            while any(p.is_alive() for p in procs):
+                procs[0].join(0.2) if procs[0].is_alive() else time.sleep(0.05)
+                if stop is not None and not halt.is_set() and stop():
+                    halt.set()
+                seen = _progress(done, seen, on_batch)
+        finally:
+            if any(p.is_alive() for p in procs):  # an error or a second Ctrl-C in the parent
+                halt.set()
+                for p in procs:
+                    p.join(30)
+                    if p.is_alive():
+                        p.terminate()
+        _progress(done, seen, on_batch)
+        failed = [p for p in procs if p.exitcode != 0]
+        if failed:
+            raise WorkerFailed(f"replay process {failed[0].name} failed (exit code {failed[0].exitcode}); "
+                               "its error is above")
+        outs = [tmp / f"out-{k}" for k in range(workers) if sizes[k]]
+        upto = min((pickle.loads((tmp / f"upto-{p.name}").read_bytes()) for p in procs), default=math.inf)
+        stats.interrupted = upto != math.inf
+        _merge(outs, upto, sinks, stats, on_case)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    stats.seconds = time.monotonic() - started
+
+
+def _split(turns: Iterable[Turn], workers: int, tmp: Path) -> list[int]:
+    """Resolve each turn's person (the single process's linking, in the same order) and write
+    (position, turn) to its process's input file; returns how many turns each process got."""
+    registry = DictRegistry()
+    sizes = [0] * workers
+    files = [(tmp / f"in-{k}").open("wb") for k in range(workers)]
+    try:
+        for n, turn in enumerate(turns):
+            turn = with_person(turn, registry)
+            k = partition_of(turn, workers)
+            pickle.dump((n, turn), files[k], protocol=pickle.HIGHEST_PROTOCOL)
+            sizes[k] += 1
+    finally:
+        for fh in files:
+            fh.close()
+    return sizes
+
+
+def _progress(done, seen: int, on_batch: Callable[[int], None] | None) -> int:
+    now = done.value
+    if on_batch is not None and now > seen:
+        on_batch(now - seen)
+    return now
+
+
+def _worker(factory, in_path: Path, out_path: Path, kinds: frozenset[str], batch_size: int, done, halt) -> None:
+    """One process: the core over its persons' turns; every output line tagged with its turn's position."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us between batches (`halt`)
+    build, args = factory
+    lane = Lane(build(*args), {})
+    items = read_pickled(in_path)
+    upto = math.inf
+    with out_path.open("wb") as out:
+        while True:
+            chunk = list(islice(items, batch_size))
+            if not chunk:
+                break
+            if halt.is_set():
+                upto = chunk[0][0]
+                break
+            for (n, _), (turn, effects) in zip(chunk, _step_lane(lane, [t for _, t in chunk])):
+                if effects is None:
+                    _dump(out, (n, _DEAD, lane.stats.rejections[-1]))
+                    continue
+                for eff in effects:
+                    if eff.kind in kinds:
+                        _dump(out, (n, _EFFECT, eff.kind, dumps_line(eff.payload)))
+                _dump(out, (n, _TURN, turn.user_id, any(e.kind == "score" and e.payload["flagged"] for e in effects),
+                            sum(1 for e in effects if e.kind == "case" and e.payload["event"] == "open"),
+                            sum(1 for e in effects if e.kind == "case" and e.payload["event"] != "open")))
+            out.flush()
+            with done.get_lock():
+                done.value += len(chunk)
+    out_path.with_name(f"upto-{multiprocessing.current_process().name}").write_bytes(pickle.dumps(upto))
+
+
+def _dump(fh, record: tuple) -> None:
+    pickle.dump(record, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _merge(outs: list[Path], upto: float, sinks: dict[str, IO[bytes] | None], stats: ReplayStats,
+           on_case: Callable[[dict], None] | None) -> None:
+    """Every process's records in input order (by turn position), up to `upto` (exclusive)."""
+    for rec in heapq.merge(*(read_pickled(p) for p in outs), key=lambda r: r[0]):
+        if rec[0] >= upto:
+            break
+        if rec[1] == _EFFECT:
+            kind, line = rec[2], rec[3]
+            if sinks.get(kind) is not None:
+                sinks[kind].write(line)
+            if kind == "case" and on_case is not None:
+                on_case(orjson.loads(line))
+        elif rec[1] == _TURN:
+            stats.turns += 1
+            stats.users.add(rec[2])
+            stats.flagged_turns += rec[3]
+            stats.cases_opened += rec[4]
+            stats.case_updates += rec[5]
+        else:
+            stats.rejected += 1
+            stats.rejections.append(rec[2])

@@ -1,0 +1,130 @@
+"""`riskstream replay --workers N`: the turns partitioned by person over N processes, the outputs
+merged back byte-identical to one process, linked accounts kept together."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+
+from stream.core.engine import Detector
+from stream.core.events import parse_turn
+from stream.core.policy import PolicyConfig
+from stream.drivers.partitioned import default_workers, partition_of, replay_partitioned
+from stream.drivers.replay import Lane, ReplayStats, replay_lanes
+from tests.fakes import TagScorer
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def tag_detector() -> Detector:
+    """Built in each replay process (a top-level function: spawned processes import it)."""
+    return Detector(TagScorer(), PolicyConfig(), trajectory=None, tagger=None)
+
+
+def _split_accounts(n: int) -> list[tuple[str, str]]:
+    """Pairs of account ids that a partitioning by account (not by person) would put in different processes."""
+    pairs, k = [], 0
+    while len(pairs) < n:
+        a, b = f"acct-{k}", f"acct-x{k * 7}"
+        if zlib.crc32(a.encode()) % 2 != zlib.crc32(b.encode()) % 2:
+            pairs.append((a, b))
+        k += 1
+    return pairs
+
+
+def _rows() -> list[dict]:
+    """Harassment spread over two linked accounts (a case only when both are one window), alone
+    accounts with a severe turn, assistant turns, a redelivered turn and a record that fails."""
+    rows = []
+    for p, (a, b) in enumerate(_split_accounts(6)):
+        for i in range(4):
+            acct = (a, b)[i % 2]
+            rows.append({"event_id": f"{acct}-{i}", "user_id": acct, "conversation_id": f"{acct}-c{i}",
+                         "turn_index": i, "role": "user", "text": f"[harassment=0.9] you idiot {p}",
+                         "ts": f"2026-10-0{1 + i}T1{p}:00:00Z", "identity": {"device_hash": f"dev-{p}"}})
+    for u in range(8):
+        rows.append({"event_id": f"solo-{u}", "user_id": f"solo-{u}", "conversation_id": "c", "turn_index": 0,
+                     "role": "user", "text": "[harassment/threatening=0.95] I will find you",
+                     "ts": f"2026-10-02T0{u}:30:00Z"})
+        rows.append({"event_id": f"solo-{u}-r", "user_id": f"solo-{u}", "conversation_id": "c", "turn_index": 1,
+                     "role": "assistant", "text": "[violence=0.9] a story", "ts": f"2026-10-02T0{u}:31:00Z"})
+    rows.append(dict(rows[3]))  # delivered twice
+    return rows
+
+
+def _replay(rows: list[dict], workers: int) -> tuple[bytes, bytes, ReplayStats, list[dict]]:
+    turns = sorted((parse_turn(json.dumps(r).encode()) for r in rows), key=lambda t: t.order_key())
+    cases, scores, stats, events = io.BytesIO(), io.BytesIO(), ReplayStats(), []
+    sinks = {"case": cases, "score": scores}
+    if workers == 1:
+        replay_lanes([Lane(tag_detector(), sinks, stats, lambda e: events.append(e.payload) if e.kind == "case" else None)],
+                     turns, batch_size=5)
+    else:
+        replay_partitioned((tag_detector, ()), turns, workers, sinks, stats, on_case=events.append, batch_size=5)
+    return cases.getvalue(), scores.getvalue(), stats, events
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_partitioned_replay_is_byte_identical_to_one_process(workers):
+    rows = _rows()
+    one = _replay(rows, 1)
+    many = _replay(rows, workers)
+    assert one[0] and many[0] == one[0] and many[1] == one[1] and many[3] == one[3]
+    for field in ("turns", "rejected", "users", "cases_opened", "case_updates", "flagged_turns", "interrupted"):
+        assert getattr(many[2], field) == getattr(one[2], field), field
+    cross = [c for c in one[3] if c["rule"] == "accumulated" and c["event"] == "open"]
+    assert len(cross) == 6 and all(len(c["accounts"]) == 2 for c in cross), "each pattern spans both linked accounts"
+
+
+def test_linked_accounts_go_to_one_process():
+    from stream.core.identity import DictRegistry
+    from stream.core.pipeline import with_person
+
+    registry = DictRegistry()
+    turns = sorted((parse_turn(json.dumps(r).encode()) for r in _rows()), key=lambda t: t.order_key())
+    where: dict[str, set[int]] = {}
+    for t in turns:
+        t = with_person(t, registry)
+        where.setdefault(t.person_id, set()).add(partition_of(t, 2))
+    assert all(len(w) == 1 for w in where.values())
+    assert {p for p in where if p.startswith("p:acct-")} and len(where) == 6 + 8
+
+
+def test_default_is_every_core_but_not_for_a_few_turns(monkeypatch):
+    import stream.drivers.partitioned as part
+
+    monkeypatch.setattr(part, "available_cores", lambda: 8)
+    assert default_workers(10) == 1 and default_workers(2500) == 2 and default_workers(10**6) == 8
+
+
+def test_cli_workers_give_the_same_files_with_the_committed_models(tmp_path):
+    """The real scorer and stage tagger: a turn's scores must not depend on its batch mates."""
+    rows = [json.loads(x) for x in (REPO / "examples" / "demo_turns.jsonl").read_text().splitlines()]
+    threat = ("my ex keeps ignoring me", "she will regret it, I know where she lives",
+              "I bought a gun yesterday and I'm going to her place tonight to end this")
+    for i, text in enumerate(threat):  # one person, two accounts linked by a device
+        acct = ("ex-a", "ex-b")[i % 2]
+        rows.append({"event_id": f"ex-{i}", "user_id": acct, "conversation_id": f"ex-c{i}", "turn_index": i,
+                     "role": "user", "text": text, "ts": f"2026-10-0{1 + i}T21:1{i}:00Z",
+                     "identity": {"device_hash": "ex-device"}})
+    src = tmp_path / "turns.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = {}
+    for n in (1, 2):
+        d = tmp_path / f"w{n}"
+        d.mkdir()
+        proc = subprocess.run([sys.executable, "-m", "stream", "replay", "--input", str(src), "--cases",
+                               str(d / "cases.jsonl"), "--scores", str(d / "scores.jsonl"), "--summary",
+                               "--no-progress", "--workers", str(n), "--batch-size", "8"],
+                              capture_output=True, cwd=REPO, timeout=600)
+        assert proc.returncode == 0, proc.stderr.decode()
+        out[n] = ((d / "cases.jsonl").read_bytes(), (d / "scores.jsonl").read_bytes(), proc.stdout)
+    assert out[2] == out[1]
+    cases = [json.loads(x) for x in out[1][0].splitlines()]
+    assert any(set(c["accounts"]) == {"ex-a", "ex-b"} for c in cases), "the threat over linked accounts is one case"
