@@ -18,12 +18,10 @@ from stream.ops import metrics
 
 log = logging.getLogger("riskstream.worker")
 SAMPLE_S = 2.0
-_APP = []
 
 
 def register(w: Wiring) -> dict:
     app = w.app
-    _APP[:] = [app]
     state: dict = {"ready": False, "assigned": 0, "rebalancing": True, "recovered": False}
     app.ops_state = state  # read by the ops endpoint's /readyz (see stream/cli/worker.py)
     progress_s = float(os.environ.get("RISKSTREAM_PROGRESS_INTERVAL", "60"))
@@ -43,7 +41,7 @@ def register(w: Wiring) -> dict:
     @app.task
     async def stacks_on_sigusr1() -> None:
         """`kill -USR1 <pid>` logs where every asyncio task of the worker is waiting (a stall's cause)."""
-        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, _log_task_stacks)
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, _log_task_stacks, app)
 
     @app.timer(interval=SAMPLE_S)
     async def sample() -> None:
@@ -113,19 +111,16 @@ def _awaited_frames(coro) -> list[str]:
     return out
 
 
-def _log_task_stacks() -> None:
-    lines = _consumer_state()
+def _log_task_stacks(app) -> None:
+    lines = _consumer_state(app)
     for task in asyncio.all_tasks():
         lines.append(f"--- {task.get_name()}")
         lines.extend(_awaited_frames(task.get_coro()))
     log.warning("worker state on SIGUSR1:\n%s", "\n".join(lines), extra={"event": "task_stacks"})
 
 
-def _consumer_state() -> list[str]:
-    """Faust's and aiokafka's view of the source partitions (what a stall needs explained)."""
-    if not _APP:
-        return []
-    app = _APP[0]
+def _consumer_state(app) -> list[str]:
+    """Faust's view of the partitions and offsets (what a stall needs explained)."""
     c = app.consumer
 
     def short(tps) -> list[str]:
