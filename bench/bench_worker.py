@@ -415,6 +415,15 @@ def _contention(wall: float, workers_cpu: float, ours_cpu: float, busy: float, w
     }
 
 
+def lag_bounded(during: list[int], rate: float) -> bool:
+    """The backlog stops growing: over the second half of the run it grows by at most 2 % of the rate
+    per second, or its last quarter peaks no higher than 1.5x the first half did."""
+    if not during:
+        return False
+    first_half, last_q = during[:max(1, len(during) // 2)], during[-max(1, len(during) // 4):]
+    return _slope(during[len(during) // 2:]) <= 0.02 * rate or max(last_q) <= 1.5 * max(first_half)
+
+
 def _slope(ys: list[float]) -> float:
     if len(ys) < 2:
         return 0.0
@@ -465,12 +474,9 @@ def steady(ws: Workers, col: Collector, producer: KafkaProducer, rows: list[dict
     case_lat = [col.case_at[i] - sent[i] for i in idset if i in col.case_at]
     lags = [(t, p - s) for t, p, s in samples]
     during = [lag for t, lag in lags if t <= t_prod]
-    q = max(1, len(during) // 4)
-    last_q = during[-q:]
-    half = during[len(during) // 2:]
-    slope = _slope(half)  # turns per second of growth over the second half of the run
-    # bounded: the backlog stops growing (less than 1 % of the rate per second over the second half)
-    bounded = bool(during) and slope <= 0.01 * rate
+    last_q = during[-max(1, len(during) // 4):]
+    slope = _slope(during[len(during) // 2:])  # turns per second of growth over the second half of the run
+    bounded = lag_bounded(during, rate)
     cpu = sum(c1) - sum(c0)
     return {
         "target_rate_per_s": round(rate, 1), "achieved_rate_per_s": round(len(rows) / t_prod, 1),
