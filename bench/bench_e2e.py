@@ -12,16 +12,16 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
 
 import orjson
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaProducer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.synthetic import generate  # noqa: E402
+from bench.collector import Collector  # noqa: E402
 from dev.harness import WorkerProcess  # noqa: E402
 from dev.kafka import KafkaBroker  # noqa: E402
 
@@ -31,31 +31,6 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return round(values[min(len(values) - 1, int(q * len(values)))] * 1000, 1) if values else float("nan")
-
-
-class Collector(threading.Thread):
-    """Consumes scores and cases, stamping arrival times by event id."""
-
-    def __init__(self, bootstrap: str, prefix: str):
-        super().__init__(daemon=True)
-        self.consumer = KafkaConsumer(prefix + "turn-scores", prefix + "review-cases", bootstrap_servers=bootstrap,
-                                      auto_offset_reset="earliest", group_id=None, fetch_max_wait_ms=20)
-        self.prefix = prefix
-        self.score_at: dict[str, float] = {}
-        self.case_at: dict[str, float] = {}
-        self.stop_flag = False
-
-    def run(self) -> None:
-        while not self.stop_flag:
-            for tp, msgs in self.consumer.poll(timeout_ms=100).items():
-                now = time.perf_counter()
-                for m in msgs:
-                    rec = orjson.loads(m.value)
-                    if m.topic.endswith("turn-scores"):
-                        self.score_at.setdefault(rec["event_id"], now)
-                    else:
-                        self.case_at.setdefault(rec["trigger_event_id"], now)
-        self.consumer.close()
 
 
 def main(burst: int = 5000, paced: int = 600, rate: float = 40.0) -> dict:

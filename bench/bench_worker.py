@@ -44,11 +44,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import orjson
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaProducer
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.bench_score import DATASETS, MIX, chat_mix  # noqa: E402
+from bench.collector import Collector  # noqa: E402
 from dev.harness import WorkerProcess, http_get  # noqa: E402
 from dev.kafka import KafkaBroker, free_port  # noqa: E402
 
@@ -246,39 +247,6 @@ def bench_replay_cli(rows: list[dict], d: Path, core: int, batch: int | None = N
 
 
 # ---------------------------------------------------------------- worker side
-
-class Collector(threading.Thread):
-    """Consumes scores and cases; first arrival time per event id / per case trigger."""
-
-    def __init__(self, bootstrap: str, prefix: str):
-        super().__init__(daemon=True)
-        self.consumer = KafkaConsumer(prefix + "turn-scores", prefix + "review-cases", bootstrap_servers=bootstrap,
-                                      auto_offset_reset="earliest", group_id=None, fetch_max_wait_ms=10)
-        self.score_at: dict[str, float] = {}
-        self.case_at: dict[str, float] = {}
-        self.case_events: dict[str, list[str]] = {}  # trigger event id -> case events ("open" / "update")
-        self.stop_flag = False
-
-    def run(self) -> None:
-        while not self.stop_flag:
-            for _tp, msgs in self.consumer.poll(timeout_ms=50).items():
-                now = time.perf_counter()
-                for m in msgs:
-                    rec = orjson.loads(m.value)
-                    if m.topic.endswith("turn-scores"):
-                        self.score_at.setdefault(rec["event_id"], now)
-                    else:
-                        self.case_at.setdefault(rec["trigger_event_id"], now)
-                        self.case_events.setdefault(rec["trigger_event_id"], []).append(rec.get("event", "?"))
-        self.consumer.close()
-
-    def scored(self, ids) -> int:
-        return sum(1 for i in ids if i in self.score_at)
-
-    def close(self) -> None:
-        self.stop_flag = True
-        self.join(10)
-
 
 def wait(cond, timeout: float, what: str, every: float = 0.02) -> None:
     deadline = time.monotonic() + timeout
