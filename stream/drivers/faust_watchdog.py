@@ -6,8 +6,8 @@ while the flow is suspended, or one of the previous generation). The worker refu
 Faust normally reads them again when it seeks to the committed offsets after the rebalance. When
 the skip comes after that seek, nothing reads them again and the partition sits idle with records
 beyond its committed offset (tests/test_crash_safety.py: one probe turn of 24, under load). The
-watchdog notices a source partition with records beyond its committed offset while nothing is in
-flight anywhere in the worker, for `stall_s`, and seeks it back to the committed offset. A record
+watchdog notices a source partition with records beyond its committed offset while none of its
+records is in flight, for `stall_s`, and seeks it back to the committed offset. A record
 read again that was already folded in is recognised by its window's redelivery ring.
 """
 
@@ -46,10 +46,13 @@ def register(w: Wiring, stall_s: float = STALL_S) -> dict:
     @app.timer(interval=CHECK_S)
     async def watch() -> None:
         consumer = app.consumer
-        if app.rebalancing or not app.tables.recovery.completed.is_set() or consumer._unacked_messages:
-            since.clear()  # moving, or something in flight: not a stall
+        if app.rebalancing or not app.tables.recovery.completed.is_set():
+            since.clear()  # moving: not a stall
             return
-        tps = [tp for tp in consumer.assignment() if tp.topic in sources]
+        busy = {m.tp for m in list(consumer._unacked_messages)}  # partitions with a record in flight
+        for tp in busy:
+            since.pop(tp, None)
+        tps = [tp for tp in consumer.assignment() if tp.topic in sources and tp not in busy]
         if not tps:
             return
         try:
