@@ -22,14 +22,12 @@ from faust.transport.consumer import Consumer
 
 _original_ack = Consumer.ack
 _original_new_offset = Consumer._new_offset
-REFUSED = {"acks": 0}
 
 
 def _ack(self: Consumer, message) -> bool:
     app = self.app
     stale = message.generation_id is not None and message.generation_id != app.consumer_generation_id
     if stale or not app.flow_control.is_active():
-        REFUSED["acks"] += 1
         self._unacked_messages.discard(message)  # nothing waits on it: it will come again
         return False
     return _original_ack(self, message)

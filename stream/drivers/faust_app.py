@@ -123,6 +123,13 @@ class Wiring:
         results = await asyncio.gather(*futures, return_exceptions=True)
         return [r if isinstance(r, BaseException) else None for r in results]
 
+    async def emit_all(self, effects) -> None:
+        """Send every effect and wait until each is acknowledged; raise the first failure (the caller
+        then writes no state: a crash or an error before this returns repeats the work, never loses it)."""
+        for error in await self.delivered([await self.emit_effect(eff) for eff in effects]):
+            if error is not None:
+                raise error
+
     async def each_valid(self, stream, schema: str, id_field: str, handle) -> None:
         """Call `await handle(payload)` for each of the stream's records that validates against
         `schema`; dead-letter the others, and any record whose handling fails (the agent goes on)."""

@@ -112,9 +112,7 @@ def register(w: Wiring) -> None:
             if not effects:
                 return  # the person came back since the purge was scheduled
         # effects first (a crash in between repeats the erase or purge, which is idempotent)
-        for error in await w.delivered([await w.emit_effect(eff) for eff in effects]):
-            if error is not None:
-                raise error  # dead-lettered by the caller; the window is left as it was
+        await w.emit_all(effects)  # raises: dead-lettered by the caller, the window left as it was
         if window is None:
             if stored is not None:
                 store.delete(key, control)  # tombstone on the changelog

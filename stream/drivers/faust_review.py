@@ -14,10 +14,7 @@ def register(w: Wiring) -> None:
         """Deliver the effects, then write the state (review state, ban registry): a crash in between
         replays the decision onto the old state instead of losing its enforcement."""
         registry = [eff for eff in effects if eff.kind == "registry"]
-        sent = [await w.emit_effect(eff) for eff in effects if eff.kind != "registry"]
-        for error in await w.delivered(sent):
-            if error is not None:
-                raise error  # dead-lettered by each_valid; nothing written
+        await w.emit_all([eff for eff in effects if eff.kind != "registry"])  # raises: dead-lettered by each_valid
         for eff in registry:
             if eff.payload["value"] is None:
                 w.registry.delete(eff.key)

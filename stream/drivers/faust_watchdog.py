@@ -37,11 +37,10 @@ def stalled(committed: int | None, end: int | None, first: tuple | None, now: fl
     return False, first
 
 
-def register(w: Wiring, stall_s: float = STALL_S) -> dict:
+def register(w: Wiring, stall_s: float = STALL_S) -> None:
     app = w.app
     sources = {w.settings.topic(logical) for logical in SOURCES}
     since: dict = {}  # tp -> (committed offset, when first seen idle behind its end)
-    stats = {"reseeks": 0}
 
     @app.timer(interval=CHECK_S)
     async def watch() -> None:
@@ -74,6 +73,4 @@ def register(w: Wiring, stall_s: float = STALL_S) -> dict:
                             extra={"event": "stall_reseek", "topic": tp.topic, "partition": tp.partition,
                                    "committed": committed, "end": end})
                 await consumer.seek(tp, committed)
-                stats["reseeks"] += 1
 
-    return stats
