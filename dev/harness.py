@@ -63,6 +63,14 @@ class WorkerProcess:
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
 
+    def dump(self, n: int = 300) -> str:
+        """The log's tail after the worker has logged its partitions, offsets and the awaited frames
+        of every task (SIGUSR1, stream/drivers/faust_ops.py): what a stall is waiting for."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGUSR1)
+            time.sleep(2)
+        return self.tail(n)
+
     def stop(self, timeout: float = 30.0) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -108,7 +116,7 @@ def wait_for(fn, what: str, worker: "WorkerProcess | None" = None, timeout: floa
         if got:
             return got
         time.sleep(every)
-    raise AssertionError(f"timed out waiting for {what}\n{worker.tail() if worker else ''}")
+    raise AssertionError(f"timed out waiting for {what}\n{worker.dump() if worker else ''}")
 
 
 def produce(bootstrap: str, topic: str, records: list[tuple[str | None, bytes]], **client) -> None:

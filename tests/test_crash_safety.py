@@ -19,7 +19,6 @@ Guarantees). The count of repeats is reported.
 
 from __future__ import annotations
 
-import signal
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -134,10 +133,8 @@ def recovery_after_kill(tally: Tally, bootstrap: str, prefix: str, victim, survi
         wait_for(lambda: tally.poll() and ids <= set(tally.first_seen), "probe turns after the kill", survivor,
                  timeout=120, every=0.1)
     except AssertionError:
-        survivor.proc.send_signal(signal.SIGUSR1)  # the worker logs its partitions, offsets and tasks
-        time.sleep(2)
         missing = sorted(ids - set(tally.first_seen))
-        return {"resumed_after_kill_s": None, "probes_unscored": missing, "survivor_log": survivor.tail(300)}
+        return {"resumed_after_kill_s": None, "probes_unscored": missing, "survivor_log": survivor.dump()}
     return {"resumed_after_kill_s": round(max(tally.first_seen[e] for e in ids) - killed_at, 1),
             "probes_unscored": []}
 
@@ -205,9 +202,6 @@ def test_no_case_open_lost_or_duplicated(request, run_name):
     assert counts["duplicated_cases"] == 0, counts
 
 
-@pytest.mark.xfail(strict=False, reason="known: now and then (about 1 run in 5 here) one turn produced "
-                   "right after a hard kill is not scored by the survivor within 120 s; not lost at the broker "
-                   "(its offset is not committed), but stalled until a restart. Open in issue 15.")
 def test_after_a_hard_kill_the_survivor_scores_every_new_turn(rebalance_run):
     print({k: v for k, v in rebalance_run.items() if k != "survivor_log"})
     assert not rebalance_run["probes_unscored"], rebalance_run.get("survivor_log", "")

@@ -105,3 +105,19 @@ def test_the_watchdog_seeks_only_after_an_idle_stall_of_stall_s():
     assert stalled(7, 10, first, 5.0, 6.0) == (False, first)  # not yet
     assert stalled(8, 10, first, 7.0, 6.0) == (False, (8, 7.0))  # the commit moved: the clock restarts
     assert stalled(7, 10, first, 6.5, 6.0) == (True, None)
+
+
+def test_a_topic_with_records_waiting_for_its_stream_is_a_backlog_not_a_stall():
+    """The watchdog leaves a partition alone while its topic's stream queue still holds records
+    (under load a partition's records can wait there longer than stall_s: re-reading them then would
+    only add duplicates to the backlog)."""
+    from types import SimpleNamespace as NS
+
+    from stream.drivers.faust_watchdog import _queued_topics
+
+    def channel(n):
+        return NS(queue=NS(qsize=lambda: n))
+
+    app = NS(topics=NS(_topic_name_index={"turns": [channel(0)], "turns-by-person": [channel(0), channel(3)]}))
+    assert _queued_topics(app) == {"turns-by-person"}
+    assert _queued_topics(NS(topics=NS())) == set()  # faust moved its index: nothing counts as queued

@@ -93,7 +93,7 @@ def test_sigusr1_logs_partitions_offsets_and_where_tasks_wait(worker):
     worker.proc.send_signal(signal.SIGUSR1)
     lines = wait_for(lambda: [x for x in _log_lines(worker) if x.get("event") == "task_stacks"], "the state dump", worker)
     dump = lines[-1]["message"]
-    assert "assigned [" in dump and "committed {" in dump and "unacked messages" in dump
+    assert "assigned [" in dump and "committed {" in dump and "unacked messages" in dump and "flow_control " in dump
     # each task with the chain of frames it waits in (file:line function), through its awaits
     assert re.search(r"\n--- [^\n]+\n  /[^\n]+\.py:\d+ \w+\n  /[^\n]+\.py:\d+ \w+", dump)
     assert worker.proc.poll() is None, "the signal must not stop the worker"

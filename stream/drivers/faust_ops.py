@@ -128,8 +128,17 @@ def _consumer_state(app) -> list[str]:
 
     try:
         return [f"assigned {short(c.assignment())}", f"paused {short(c._paused_partitions)}",
-                f"flow_active {c.flow_active} in_recovery {app.in_recovery} rebalancing {app.rebalancing}",
-                f"unacked messages {len(c._unacked_messages)}",
+                f"active {short(c._active_partitions)}", f"buffer-full {short(c._buffered_partitions)}",
+                "stream queues " + ", ".join(f"{name} {sum(ch.queue.qsize() for ch in list(chans))}"
+                                            for name, chans in list(app.topics._topic_name_index.items())),
+                f"flow_active {c.flow_active} suspended {c.suspend_flow.is_set()} flow_control "
+                f"{app.flow_control.is_active()} in_recovery {app.in_recovery} rebalancing {app.rebalancing} "
+                f"recovered {app.tables.recovery.completed.is_set()} generation {app.consumer_generation_id}",
+                f"unacked messages {len(c._unacked_messages)}: " + ", ".join(sorted(
+                    f"{m.tp.topic}:{m.tp.partition}@{m.offset}{'(acked)' if m.acked else ''} gen {m.generation_id}"
+                    for m in list(c._unacked_messages))[:64]),
+                "acked " + ", ".join(f"{tp.topic}:{tp.partition} {len(v)} [{min(v)}..{max(v)}]"
+                                     for tp, v in c._acked.items() if v),
                 f"read offsets {dict((f'{tp.topic}:{tp.partition}', v) for tp, v in c._read_offset.items())}",
                 f"committed {dict((f'{tp.topic}:{tp.partition}', v) for tp, v in c._committed_offset.items())}"]
     except Exception as exc:  # noqa: BLE001 - diagnostics only; private attributes of faust may move

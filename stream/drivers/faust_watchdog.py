@@ -5,14 +5,21 @@ while the flow is suspended, or one of the previous generation). The worker refu
 (`faust_acks`), so the committed offset stays before them and nothing is lost at the broker, and
 Faust normally reads them again when it seeks to the committed offsets after the rebalance. When
 the skip comes after that seek, nothing reads them again and the partition sits idle with records
-beyond its committed offset (tests/test_crash_safety.py: one probe turn of 24, under load). The
-watchdog notices a source partition with records beyond its committed offset while none of its
-records is in flight, for `stall_s`, and seeks it back to the committed offset. A record
-read again that was already folded in is recognised by its window's redelivery ring.
-"""
+beyond its committed offset (tests/test_crash_safety.py: in about half the rebalance runs here).
+The watchdog notices a source partition with records beyond its committed offset while none of its
+records is in flight and its topic's stream queue is empty (a backlog is not a stall), for
+`stall_s`, and seeks it back to the committed offset. A record read again that was already folded
+in is recognised by its window's redelivery ring.
 
+The seek runs in the consumer's own thread (`seek_wait`). aiokafka is not thread-safe: a seek from
+the worker's thread (Faust's `Consumer.seek`) completes a future of the consumer thread's event
+loop from outside it, and now and then the fetcher missed that wake-up and waited forever, with
+no error: every partition of the worker stopped (the one total stall seen in the crash tests,
+right after such a seek).
+"""
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -48,10 +55,14 @@ def register(w: Wiring, stall_s: float = STALL_S) -> None:
         if app.rebalancing or not app.tables.recovery.completed.is_set():
             since.clear()  # moving: not a stall
             return
-        busy = {m.tp for m in list(consumer._unacked_messages)}  # partitions with a record in flight
-        for tp in busy:
-            since.pop(tp, None)
-        tps = [tp for tp in consumer.assignment() if tp.topic in sources and tp not in busy]
+        # partitions with a record in flight (Faust leaves an acked message in the set when its offset
+        # was acked before, e.g. one read again after a seek: that one is done, not in flight)
+        busy = {m.tp for m in list(consumer._unacked_messages) if not m.acked}
+        queued = _queued_topics(app)  # records handed to a stream, not yet taken: a backlog, not a stall
+        for tp in list(since):
+            if tp in busy or tp.topic in queued:
+                since.pop(tp, None)
+        tps = [tp for tp in consumer.assignment() if tp.topic in sources and tp not in busy and tp.topic not in queued]
         if not tps:
             return
         try:
@@ -72,5 +83,23 @@ def register(w: Wiring, stall_s: float = STALL_S) -> None:
                             "reading them again", tp.topic, tp.partition, end - committed, committed, stall_s,
                             extra={"event": "stall_reseek", "topic": tp.topic, "partition": tp.partition,
                                    "committed": committed, "end": end})
-                await consumer.seek(tp, committed)
+                await reread(consumer, tp, committed)
 
+
+def _queued_topics(app) -> set[str]:
+    """Topics whose stream queues hold records no agent has taken yet (Faust's conductor index)."""
+    try:
+        return {name for name, channels in list(app.topics._topic_name_index.items())
+                if any(ch.queue.qsize() for ch in list(channels))}
+    except Exception:  # noqa: BLE001 - private attributes of faust may move: then no topic counts as queued
+        return set()
+
+
+async def reread(consumer, tp, offset: int, timeout: float = 10.0) -> None:
+    """Seek `tp` back to `offset` in the consumer's own thread (aiokafka is not thread-safe: Faust's
+    `Consumer.seek` changes the fetcher's state from the worker's thread) and wait for the new
+    position; a seek that cannot finish in `timeout` is left to the next check."""
+    try:
+        await asyncio.wait_for(consumer.seek_wait({tp: offset}), timeout)
+    except Exception as exc:  # noqa: BLE001 - a check must never take the worker down
+        log.warning("cannot seek %s:%d to %d: %r", tp.topic, tp.partition, offset, exc)
