@@ -62,3 +62,68 @@ def test_review_effects_validate():
     _, last = on_decision(state, dict(d, decision_id="d2", action="dismiss", appeal_of="d1"), "p:u1", ["u1", "u2"], 1.79e9 + 2)
     seen = _check([e for e in effects + more + last if e.kind != "registry"])
     assert {"enforcement", "audit", "appeal_review"} <= seen
+
+
+def _mutations(payload: dict):
+    """The payload with each field dropped, and with each field replaced by values of other JSON
+    types and edge values (a differential check needs invalid and valid records alike)."""
+    odd = [None, True, 0, -1, 1.5, 3.0, 2**63, "", "x" * 5000, "2026-13-45T99:00:00Z", "not a time", [], [1], {},
+           {"a": 1}, "\u0000", "🙂"]
+    yield payload
+    for key in list(payload):
+        yield {k: v for k, v in payload.items() if k != key}
+        for value in odd:
+            yield {**payload, key: value}
+    for value in odd:
+        yield {**payload, "unexpected_field": value}
+
+
+def _examples():
+    rows = [orjson.loads(line) for line in (REPO / "examples" / "demo_turns.jsonl").read_bytes().splitlines()]
+    from tests.hostile import hostile_records
+    for _, raw in hostile_records():
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            rows.append(value)
+    return rows
+
+
+def _person_fields():
+    """What link adds to a turn on turns-by-person (validated by person-turn.schema.json)."""
+    from tests.hostile import _FORGED_PRESCORE
+
+    ban = {"decision_id": "d1", "categories": ["violence"], "linked_via": "email"}
+    return [{"person_id": "p:u"}, {"person_id": "p:u", "ban_evasion": ban},
+            {"person_id": "p:u", "prescored": _FORGED_PRESCORE}, {"person_id": "p:u", "ban_evasion": {}}]
+
+
+@pytest.mark.parametrize("schema", ["turn", "person-turn"])
+def test_the_compiled_validator_never_accepts_what_jsonschema_rejects(schema):
+    """first_error trusts the compiled validator's "valid": it must never pass a record jsonschema
+    would reject (on every demo turn and hostile record, each mutated field by field)."""
+    from stream.schemas import fast_check, validator
+
+    checked = accepted = 0
+    for row in (_examples() if schema == "turn" else _person_fields()):
+        for payload in _mutations(row):
+            try:
+                fast_check(schema)(payload)
+            except Exception:  # noqa: BLE001 - rejected: jsonschema decides, nothing to compare
+                continue
+            accepted += 1
+            assert not list(validator(schema).iter_errors(payload)), (schema, payload)
+            checked += 1
+    assert checked == accepted > 20, accepted  # enough accepted records for the comparison to mean something
+
+
+def test_the_compiled_validator_accepts_valid_turns():
+    """Otherwise every record would fall back to jsonschema (correct, but 20x slower)."""
+    from stream.schemas import fast_check
+
+    rows = [orjson.loads(line) for line in (REPO / "examples" / "demo_turns.jsonl").read_bytes().splitlines()]
+    for row in rows:
+        assert first_error("turn", row) is None
+        fast_check("turn")(row)
