@@ -45,7 +45,7 @@ models: $(TRAIN_STAMP) $(STAMP)
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build_banks
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.tagger
-	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory --calibrate-folds A,B
 	$(TRAIN_ENV) $(PY) -m models.train.card
 
 # Benchmark-only model set: the escalation benchmark's violence sources (ThreatGram, GoEmotions)
@@ -55,13 +55,19 @@ holdout-models: $(TRAIN_STAMP) $(STAMP)
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.tagger --holdout threatgram,goemotions --models-dir .cache/holdout-models
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory --models-dir .cache/holdout-models
 
-# Benchmark-only model set for the out-of-family timelines (`riskstream simulate --families out`):
-# their source families (stream/simulate/pools.py OUT_OF_FAMILY_SOURCES) left out of training.
-OOF_FAMILIES := reddit_mh,orbench,coconot,mtsamples
+# Benchmark-only model sets for the out-of-family timelines (`riskstream simulate --families out
+# --fold F`), one per fold of stream/simulate/pools.py FOLDS: the fold's source families left out of
+# the classifiers, the stage tagger and the trajectory model's training timelines. Heads only once
+# the embedding cache (.cache/enc) is warm: a few minutes per fold.
+OOF_FAMILIES := reddit_mh,reddit_cssrs,orbench,coconot,mtsamples
+OOF_FAMILIES_B := counsel_chat,diasafety,k_overrefusal
 oof-models: $(TRAIN_STAMP) $(STAMP)
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build --holdout $(OOF_FAMILIES) --out .cache/oof-models
-	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.tagger --models-dir .cache/oof-models
-	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory --models-dir .cache/oof-models
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.tagger --holdout $(OOF_FAMILIES) --models-dir .cache/oof-models
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory --holdout $(OOF_FAMILIES) --calibrate-folds A --models-dir .cache/oof-models
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build --holdout $(OOF_FAMILIES_B) --out .cache/oof-models-b
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.tagger --holdout $(OOF_FAMILIES_B) --models-dir .cache/oof-models-b
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory --holdout $(OOF_FAMILIES_B) --calibrate-folds B --models-dir .cache/oof-models-b
 
 clean:
 	rm -rf $(VENV) .demo .cache

@@ -12,16 +12,22 @@ half of the dev split (policy was tuned, and each model set's trajectory model t
   data it has never seen. Skipped with a note when that model set has not been built.
 
 Two kinds of people, side by side (`--families`): in-family people drawn from the dev rows of
-the classifiers' own training families, and out-of-family people (the headline) from families no
-model was trained on (`riskstream simulate --families out`: hand-written escalating and
-safe-but-scary people, r/SuicideWatch posters, OR-Bench-Hard / CoCoNot / gun-owner / teacher /
-medical texts), reported with their 95 % intervals.
+the classifiers' own training families, and out-of-family people (the headline): for each fold of
+stream/simulate/pools.py FOLDS (`--folds`, default all: A and B, rotated), people whose source texts
+come from that fold's held-out families (`riskstream simulate --families out --fold F`) plus the
+hand-written people (out of every fold), scored by the model set built without those families
+(`make oof-models`: .cache/oof-models for A, .cache/oof-models-b for B; classifiers, stage tagger
+and trajectory model). The headline pools every fold's and seed's people with 95 % intervals, per
+shape too; a fold whose model set is not built runs on the production models and is reported
+apart, never pooled (it is not out of family).
 
-Runs seeds 11 to 20 by default (each a fresh draw of people from the report half; about a minute
-per seed and model set). Writes bench/results/timelines.json (+ .html) and timelines_heldout.json
-(+ .html) for the first seed, timelines_seeds.json with every seed's headline, the mean / min / max
-over seeds, each seed's 95 % intervals, and the pooled figures (every seed's people taken
-together, with their intervals), and prints that summary.
+Each seed is a fresh draw of people from the report half (about 2.5 minutes per seed and model set
+or fold here). Writes bench/results/timelines.json (+ .html), timelines_heldout.json and
+timelines_out_of_family_fold-<F>.json (+ .html) for the first seed, and timelines_seeds.json with
+every seed's headline, the mean / min / max over seeds, each seed's 95 % intervals, and the pooled
+figures (every seed's people taken together, with their intervals), and prints that summary.
+One command, about 15 minutes for two seeds: `python bench/bench_timelines.py --seeds 11,12
+--results bench/results/escalation`.
 """
 
 from __future__ import annotations
@@ -42,12 +48,15 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from stream.jsonl import dumps_line  # noqa: E402
 from stream.simulate.baseline import stateless_cases, threshold_for_rate, user_turn_peaks  # noqa: E402
+from stream.simulate.pools import FOLDS  # noqa: E402
 from stream.simulate.timelines import truth_by_account  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 RS = [sys.executable, "-m", "stream"]
 HELDOUT_MODELS = REPO / ".cache" / "holdout-models"
-OOF_MODELS = REPO / ".cache" / "oof-models"  # `make oof-models`: out-of-family sources held out of training
+# `make oof-models`: per fold of stream/simulate/pools.py FOLDS, a model set built with that fold's
+# source families held out of training (classifiers, stage tagger, trajectory model)
+OOF_MODELS = {"A": REPO / ".cache" / "oof-models", "B": REPO / ".cache" / "oof-models-b"}
 HEADLINE_KEYS = ("recall", "precision", "benign_flagged_per_1000", "delay_hours", "delay_turns", "per_shape")
 
 
@@ -70,7 +79,7 @@ def run_models(d: Path, name: str, models_dir: Path | None, report_dir: Path = R
     peaks = user_turn_peaks(_lines(out / "scores.jsonl"))
     thr = threshold_for_rate(peaks, benign, rate)
     (out / "baseline.jsonl").write_bytes(b"".join(dumps_line(c) for c in stateless_cases(peaks, thr)))
-    stem = ("timelines" if name == "production" else f"timelines_{name}") + suffix
+    stem = ("timelines" + suffix if name == "production" else f"timelines{suffix}_{name}")
     subprocess.run(RS + ["evaluate", "--cases", str(out / "cases.jsonl"), "--truth", str(d / "truth.jsonl"),
                          "--turns", str(d / "turns.jsonl"), "--baseline-cases", str(out / "baseline.jsonl"),
                          "--json", str(report_dir / f"{stem}.json"), "--html", str(report_dir / f"{stem}.html")],
@@ -101,7 +110,7 @@ def _rules_by_kind(cases: list[dict], truth: list[dict]) -> dict:
     return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
 
 
-DEFAULT_SEEDS = tuple(range(11, 21))
+DEFAULT_SEEDS = (11, 12)
 # The issue's first-wave targets, checked per seed and on all seeds' people pooled.
 TARGETS = {"recall_min": 0.70, "benign_flagged_per_1000_max": 20.0, "recall_gain_points_min": 20.0}
 
@@ -167,16 +176,52 @@ def _per_1000(interval: list[float]) -> list[float]:
     return [round(1000 * b, 1) for b in interval]
 
 
-def _oof_sets(block: dict) -> dict[str, Path | None]:
-    if (OOF_MODELS / "cheap_ngram.onnx").is_file():
-        return {"oof": OOF_MODELS}
-    block["note"] = (f"{OOF_MODELS} not built (`make oof-models`): production models, which train on these "
-                     "families, read them: not an out-of-family figure")
-    return {"production": None}
+def _oof_set(fold: str, block: dict) -> tuple[str, Path | None]:
+    """The model set scoring one fold's out-of-family people: the one built without its families,
+    else (noted) the production models, whose figure is then not out of family."""
+    models = OOF_MODELS.get(fold)
+    if models is not None and (models / "cheap_ngram.onnx").is_file():
+        return f"fold-{fold}", models
+    block.setdefault("notes", []).append(
+        f"fold {fold}: {models} not built (`make oof-models`): production models, which train on these families, "
+        "read them: not an out-of-family figure")
+    return f"fold-{fold}-production-models", None
+
+
+def _pool_folds(block: dict) -> dict:
+    """Every fold's and seed's out-of-family people taken together: the headline (each fold's people
+    scored by the model set that never saw their families). Per shape too, and which rule opened
+    each person's first case."""
+    runs = {name: r for name, r in block["runs"].items() if "production" not in name}
+    counts, shapes, rules = [], {}, {}
+    for name, by_seed in runs.items():
+        fold = name.split("-")[1]
+        for seed, h in by_seed.items():
+            n = block["users"][f"{fold}/{seed}"]
+            n_esc, n_ben = n.get("escalating", 0), n.get("benign", 0)
+            ours, base = h["riskstream"], h["stateless_same_fpr"]
+            counts.append((round((ours["recall"] or 0) * n_esc), round((base["recall"] or 0) * n_esc), n_esc,
+                           round(ours["benign_flagged_per_1000"] * n_ben / 1000), n_ben))
+            for shape, v in ours["per_shape"].items():
+                agg = shapes.setdefault(shape, {"users": 0, "detected": 0, "stateless_detected": 0})
+                agg["users"] += v["users"]
+                agg["detected"] += v["detected"]
+                agg["stateless_detected"] += base["per_shape"].get(shape, {}).get("detected", 0)
+            for kind, by_rule in h.get("first_case_rule", {}).items():
+                for rule, k in by_rule.items():
+                    rules.setdefault(kind, Counter())[rule] += k
+    if not counts:
+        return {}
+    out = _pooled(counts)
+    out["folds"] = sorted(name.split("-")[1] for name in runs)
+    out["per_shape"] = {k: {**v, "recall": round(v["detected"] / v["users"], 4), "ci95": wilson(v["detected"], v["users"])}
+                        for k, v in sorted(shapes.items())}
+    out["first_case_rule"] = {k: dict(sorted(v.items())) for k, v in sorted(rules.items())}
+    return out
 
 
 def main(seeds: list[int] = DEFAULT_SEEDS, part: str = "report", heldout: Path | None = HELDOUT_MODELS,
-         families: tuple[str, ...] = ("in", "out"), results: Path = RESULTS) -> dict:
+         families: tuple[str, ...] = ("in", "out"), results: Path = RESULTS, folds: tuple[str, ...] = tuple(FOLDS)) -> dict:
     """Every seed is a fresh draw of people from the same half; the first seed's full reports go to
     bench/results/timelines*.json|html, the rest are summarised (seed-to-seed spread is large).
     `families`: "in" (people from the classifiers' training families, their dev rows) and/or "out"
@@ -189,27 +234,35 @@ def main(seeds: list[int] = DEFAULT_SEEDS, part: str = "report", heldout: Path |
         sets["heldout"] = heldout
     else:
         result["heldout"] = f"skipped: {heldout} not built (run `make holdout-models`)"
-    out_of_family = {"users": {}, "runs": {}}
+    out_of_family = {"folds": {f: list(v) for f, v in FOLDS.items() if f in folds}, "users": {}, "runs": {}}
     for i, seed in enumerate(seeds):
         for fam in families:
-            with tempfile.TemporaryDirectory() as d:
-                d = Path(d)
-                subprocess.run(RS + ["simulate", "--out", str(d), "--seed", str(seed), "--part", part, "--families", fam],
-                               check=True, cwd=REPO)
-                into = result if fam == "in" else out_of_family
-                into["users"][str(seed)] = dict(Counter(t["kind"] for t in _lines(d / "truth.jsonl")))
-                # out of family: the model set built without those families; the production models
-                # read them in training, so their run is reported but is not out of family
-                for name, models_dir in (sets if fam == "in" else _oof_sets(out_of_family)).items():
+            for fold in (folds if fam == "out" else ("",)):
+                with tempfile.TemporaryDirectory() as d:
+                    d = Path(d)
+                    extra = ["--families", "out", "--fold", fold] if fam == "out" else []
+                    subprocess.run(RS + ["simulate", "--out", str(d), "--seed", str(seed), "--part", part] + extra,
+                                   check=True, cwd=REPO)
+                    people = dict(Counter(t["kind"] for t in _lines(d / "truth.jsonl")))
                     report_dir = results if i == 0 else d
-                    into["runs"].setdefault(name, {})[str(seed)] = run_models(
-                        d, name, models_dir, report_dir, "" if fam == "in" else "_out_of_family")
+                    if fam == "in":
+                        result["users"][str(seed)] = people
+                        for name, models_dir in sets.items():
+                            result["runs"].setdefault(name, {})[str(seed)] = run_models(d, name, models_dir, report_dir)
+                    else:  # each fold's people, scored by the model set built without that fold's families
+                        out_of_family["users"][f"{fold}/{seed}"] = people
+                        name, models_dir = _oof_set(fold, out_of_family)
+                        out_of_family["runs"].setdefault(name, {})[str(seed)] = run_models(
+                            d, name, models_dir, report_dir, "_out_of_family")
     result["summary"] = {name: _summary(runs, result["users"]) for name, runs in result["runs"].items()}
     if "out" in families:
-        out_of_family["summary"] = {name: _summary(runs, out_of_family["users"]) for name, runs in out_of_family["runs"].items()}
+        out_of_family["summary"] = {name: _summary(runs, {s: out_of_family["users"][f"{name.split('-')[1]}/{s}"] for s in runs})
+                                    for name, runs in out_of_family["runs"].items()}
+        out_of_family["pooled"] = _pool_folds(out_of_family)
         result["out_of_family"] = out_of_family
-    result["headline"] = {fam: {name: summary["pooled"] for name, summary in block.get("summary", {}).items()}
-                          for fam, block in (("out_of_family", out_of_family), ("in_family", result))}
+    result["headline"] = {"out_of_family": {"all_folds": out_of_family.get("pooled") or None,
+                                            **{name: summary["pooled"] for name, summary in out_of_family.get("summary", {}).items()}},
+                          "in_family": {name: summary["pooled"] for name, summary in result.get("summary", {}).items()}}
     (results / "timelines_seeds.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
 
@@ -217,12 +270,14 @@ def main(seeds: list[int] = DEFAULT_SEEDS, part: str = "report", heldout: Path |
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seeds", default=",".join(map(str, DEFAULT_SEEDS)),
-                    help="comma-separated simulate seeds (default 11 to 20)")
+                    help="comma-separated simulate seeds (default 11,12)")
     ap.add_argument("--part", default="report", choices=("report", "tune", "all"))
     ap.add_argument("--heldout-models", type=Path, default=HELDOUT_MODELS)
     ap.add_argument("--families", default="in,out", help="comma-separated: in, out or in,out (default): out-of-family is the headline")
     ap.add_argument("--results", type=Path, default=RESULTS, help="where the JSON/HTML reports go (default bench/results)")
+    ap.add_argument("--folds", default=",".join(FOLDS), help="out-of-family folds to rotate over (default: all)")
     a = ap.parse_args()
-    res = main([int(s) for s in a.seeds.split(",")], a.part, a.heldout_models, tuple(a.families.split(",")), a.results)
+    res = main([int(s) for s in a.seeds.split(",")], a.part, a.heldout_models, tuple(a.families.split(",")), a.results,
+               tuple(a.folds.split(",")))
     print(json.dumps({"headline": res["headline"], "summary": res["summary"],
                       "out_of_family": (res.get("out_of_family") or {}).get("summary")}, indent=2))

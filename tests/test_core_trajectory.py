@@ -13,6 +13,7 @@ from stream.core.policy import PolicyConfig
 from stream.core.trajectory import FILE_NAME, ModelFileError, TrajectoryModel, feature_names, read
 from stream.core.window import UserWindow
 from stream.schemas import first_error
+from stream.taxonomy import CATEGORIES
 from tests.fakes import TagScorer, turn
 
 DAY = 86400.0
@@ -26,10 +27,10 @@ def harassment_model(threshold: float = 1.0) -> TrajectoryModel:
 
 
 def run(rows, model, cfg=None):
-    """Mild 0.3 turns stand for real signal here (signal_score 0.3), with no turn about a person needed:
-    these tests are about the model's mechanics; what makes a pattern by default is tested on its own
-    (tests/test_core_corroboration.py)."""
-    det = Detector(TagScorer(), cfg or PolicyConfig(signal_score=0.3, pattern_needs_person=False), trajectory=model)
+    """Mild 0.3 turns stand for real signal here (signal_score 0.3, and classifier flag thresholds of
+    0.3), with no turn about a person needed: these tests are about the model's mechanics; what makes
+    a pattern by default is tested on its own (tests/test_core_corroboration.py)."""
+    det = Detector(TagScorer({c: 0.3 for c in CATEGORIES}), cfg or PolicyConfig(signal_score=0.3, pattern_needs_person=False), trajectory=model)
     turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
     store = MemoryStore()
     effects = [e for _, effs in run_batch(det, turns, store) for e in effs]
@@ -167,7 +168,8 @@ def test_the_policy_can_move_the_trajectory_threshold_without_retraining():
     assert strict.trajectory.threshold == pytest.approx(math.log(0.6 / 0.4))
     turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
     assert not [e for _, effs in run_batch(strict, turns, MemoryStore()) for e in effs if e.kind == "case"]
-    lenient = Detector(TagScorer(), PolicyConfig(trajectory_min_probability=0.55, signal_score=0.3, pattern_needs_person=False), trajectory=m)
+    lenient = Detector(TagScorer({c: 0.3 for c in CATEGORIES}), PolicyConfig(trajectory_min_probability=0.55, signal_score=0.3,
+                                                                         pattern_needs_person=False), trajectory=m)
     assert [e for _, effs in run_batch(lenient, turns, MemoryStore()) for e in effs if e.kind == "case"]
     with pytest.raises(ValueError, match="between 0 and 1"):
         PolicyConfig.from_mapping({"trajectory_min_probability": 1.0})

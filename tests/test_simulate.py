@@ -181,3 +181,61 @@ def test_out_of_family_sources_can_be_held_out_and_the_tagger_never_reads_them()
         "$(OOF_FAMILIES)", ",".join(OUT_OF_FAMILY_SOURCES))
     src = open(tagger.__file__, encoding="utf-8").read()
     assert not [f for f in ("reddit_mh", "orbench", "coconot", "mtsamples") if f in src]
+
+
+def test_out_of_family_fold_b_draws_its_own_families_with_the_assistant_replies_as_said(tmp_path):
+    """Fold B's people come from its held-out families only (therapy questions not about one's own
+    risk, dialogue-safety turns with the chatbot's real reply, Korean idioms); written replies are
+    laid out as assistant turns right after the user turn they answer."""
+    from stream.simulate import scripts
+    from stream.simulate.pools import FOLDS, load_out_of_family
+    from stream.simulate.timelines import build_out_of_family
+
+    dev = {"split": "test"}
+    _write(tmp_path / "counsel_chat_questions.jsonl",
+           [{"id": f"q{i}", "text": f"therapy question {i}", "labels": {"topics": [topic], **dev}}
+            for i, topic in enumerate(["relationships", "anger-management", "depression", "self-harm"])])
+    _write(tmp_path / "diasafety.jsonl", [{"id": f"d{i}", "turns": [{"role": "user", "content": f"sore throat {i}"},
+                                                                     {"role": "assistant", "content": f"see a doctor {i}"}],
+                                           "labels": {"category": "Unauthorized Expertise", "label": lab, **dev}}
+                                          for i, lab in enumerate(["Safe", "Unsafe"])])
+    _write(tmp_path / "k_overrefusal_ko.jsonl", [{"id": "k0", "text": "살인미소로 이기는 법", "lang": "ko",
+                                                  "labels": {"set": "k_idioms", "label": "safe", **dev}}])
+    _write_dialogues(tmp_path, dev)
+    assert set(FOLDS["A"]) & set(FOLDS["B"]) == set()
+    pools = load_out_of_family(tmp_path, fold="B")
+    flat = json.dumps(pools.hard_benign, ensure_ascii=False)
+    assert "therapy question 0" in flat and "therapy question 1" in flat
+    assert "therapy question 2" not in flat and "therapy question 3" not in flat, "one's own risk is not a look-alike"
+    assert ["sore throat 0", ["assistant", "see a doctor 0"]] in json.loads(flat) and "sore throat 1" not in flat
+    assert "살인미소" in flat and pools.self_harm_users == []
+    turns, truth = build_out_of_family(pools, n_benign=30, per_script=1, seed=5)
+    at = {t["text"]: i for i, t in enumerate(sorted(turns, key=lambda r: (r["user_id"], r["conversation_id"], r["turn_index"])))}
+    order = sorted(turns, key=lambda r: (r["user_id"], r["conversation_id"], r["turn_index"]))
+    for i, t in enumerate(order):  # every written reply follows the user turn it answers, in the same conversation
+        if t["role"] == "assistant" and t["text"] == "see a doctor 0":
+            assert order[i - 1]["text"] == "sore throat 0" and order[i - 1]["conversation_id"] == t["conversation_id"]
+    written = [r for conv in scripts.ESCALATING["bomb-making"][1] for r in conv if isinstance(r, tuple)]
+    assert written and written[0][1] in at, "the hand-written people carry their assistant replies"
+
+
+def test_out_of_family_headline_pools_every_fold_and_leaves_production_model_runs_out():
+    """The headline takes every fold's people, each scored by the model set built without its
+    families; a fold run on the production models (its set not built) is reported but not pooled."""
+    from bench.bench_timelines import _pool_folds
+
+    def head(found, stateless, flagged, shape_found):
+        return {"riskstream": {"recall": found / 100, "benign_flagged_per_1000": flagged,
+                               "per_shape": {"school": {"users": 10, "detected": shape_found}}},
+                "stateless_same_fpr": {"recall": stateless / 100, "per_shape": {"school": {"detected": 1}}},
+                "first_case_rule": {"benign": {"severe-turn": 2}}}
+
+    block = {"users": {"A/11": {"escalating": 100, "benign": 1000}, "B/11": {"escalating": 100, "benign": 1000}},
+             "runs": {"fold-A": {"11": head(70, 30, 10.0, 7)}, "fold-B": {"11": head(50, 40, 20.0, 3)},
+                      "fold-C-production-models": {"11": head(99, 0, 0.0, 10)}}}
+    out = _pool_folds(block)
+    assert out["folds"] == ["A", "B"] and (out["escalating"], out["benign"]) == (200, 2000)
+    assert out["recall"] == 0.6 and out["benign_flagged_per_1000"] == 15.0 and out["recall_gain_points"] == 25.0
+    assert out["per_shape"]["school"]["recall"] == 0.5 and out["per_shape"]["school"]["stateless_detected"] == 2
+    assert out["first_case_rule"] == {"benign": {"severe-turn": 4}}
+    assert out["ci95"]["recall"][0] < 0.6 < out["ci95"]["recall"][1]

@@ -78,6 +78,25 @@ def rows(holdout: frozenset[str] = frozenset(), seed: int = 14) -> list[tuple[st
     return out
 
 
+EVERYDAY = ("sgd", "chatterbot", "banking77", "sonos")  # task requests: nothing scary in them
+
+
+def everyday_support(models_dir, data, quantile: float = 0.9, n: int = 1500) -> dict[str, float]:
+    """Per pathway, the `quantile` of the support this models directory's classifiers lend it on
+    everyday task requests (train-split rows of the task corpora): the classifiers' noise floor. A
+    learned stage counts at runtime only on a turn whose own reading is above it."""
+    from stream.core.policy import support
+    from stream.core.stages import PATHWAY_CATEGORY
+    from stream.scoring import load_default_scorer
+
+    texts = [t for t, labs, fam in data if fam in EVERYDAY and not labs][:n]
+    if not texts:
+        return {}
+    scorer = load_default_scorer(models_dir=Path(models_dir))
+    scores = [s.category_scores for i in range(0, len(texts), 64) for s in scorer.score_batch(texts[i:i + 64])]
+    return {p: float(np.quantile([support(sc, p) for sc in scores], quantile)) for p in PATHWAY_CATEGORY}
+
+
 def fit(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 400, lr: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     """One-vs-rest logistic regression, class-balanced, full-batch gradient descent (Adam)."""
     n, d = x.shape
@@ -127,13 +146,14 @@ def main(argv: list[str] | None = None) -> int:
         report[lab] = {"positives": int(y[:, j].sum()), "recall": round(tp / max(1, y[:, j].sum()), 3),
                        "precision": round(tp / max(1, hit.sum()), 3), "safe_rows_read": round(float(hit[safe].mean()), 4)}
     w, b = fit(x, y)
-    tagger = StageTagger(w, b, thr.astype(np.float32), emb.model_id)
+    tagger = StageTagger(w, b, thr.astype(np.float32), emb.model_id, min_support=everyday_support(args.models_dir, data))
     families = sorted({f for _, _, f in data})
     body = tagger.to_dict(training={"rows": len(data), "safe_rows": int(safe.sum()), "families": families,
                                     "holdout": sorted(holdout), "out_of_fold": report})
     out = Path(args.models_dir) / FILE_NAME
     out.write_text(json.dumps(body, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"{body['version']}: {len(data)} rows ({int(safe.sum())} safe), families {families} -> {out}")
+    print(f"{body['version']}: {len(data)} rows ({int(safe.sum())} safe), families {families} -> {out}; "
+          f"everyday support (90th pct) {tagger.min_support}")
     for lab, r in report.items():
         print(f"  {lab:22s} n={r['positives']:4d} recall {r['recall']:.2f} precision {r['precision']:.2f} "
               f"safe read {r['safe_rows_read']:.3f} (threshold {thr[LI[lab]]:.2f})")

@@ -185,12 +185,13 @@ def cross_fitted_peaks(x: np.ndarray, people: list[str], seed_of: np.ndarray, fi
 
 
 def train(models_dir: Path, seeds: list[int], half_life_days: float, top_k: int, floor: float, c: float,
-          benign_rate: float, datasets: Path | None = None, kind: str = "trees") -> dict:
+          benign_rate: float, datasets: Path | None = None, kind: str = "trees",
+          holdout: frozenset[str] = frozenset(), calibrate_folds: tuple[str, ...] = ()) -> dict:
     scorer = _Memo(load_default_scorer(models_dir=models_dir))
     tagger = load_tagger(models_dir)  # the stages the runtime will read: written rules and the tagger
     detector = Detector(scorer, trajectory=TrajectoryModel.recording_only(half_life_days, top_k, floor),
                         tagger=(_MemoEmbedder(tagger[0]), tagger[1]) if tagger else None)
-    pools = load_pools(datasets, part="tune")
+    pools = load_pools(datasets, part="tune", skip=holdout)  # a fold's held-out families: not in its timelines either
     rows = []
     for seed in seeds:
         t0 = time.time()
@@ -224,6 +225,10 @@ def train(models_dir: Path, seeds: list[int], half_life_days: float, top_k: int,
     calib = oof or peak
     benign = sorted((calib[p] for p in calib if not label[p]), reverse=True)
     threshold = benign[int(benign_rate * len(benign))] + 1e-6
+    in_family_threshold = threshold
+    unseen = out_of_family_peaks(detector, fitted, calibrate_folds, datasets)
+    if unseen:  # no more than `benign_rate` of out-of-family benign people either (unseen texts score higher)
+        threshold = max(threshold, sorted(unseen.values(), reverse=True)[int(benign_rate * len(unseen))] + 1e-6)
     in_benign = [peak[p] for p in peak if not label[p]]
     escalating = [peak[p] for p in peak if label[p]]
     oof_escalating = [calib[p] for p in calib if label[p]]
@@ -233,14 +238,45 @@ def train(models_dir: Path, seeds: list[int], half_life_days: float, top_k: int,
         else f"logistic regression, non-negative weights, L2 C={c}",
         "timelines": f"riskstream simulate --part tune, seeds {','.join(map(str, seeds))}",
         "people": {"escalating": len(escalating), "benign": len(in_benign)},
-        "labelled_turns": len(rows), "benign_rate_target": benign_rate,
+        "labelled_turns": len(rows), "benign_rate_target": benign_rate, "holdout": sorted(holdout),
         "threshold_set_on": "out-of-fold scores (each seed scored by a model fitted on the others)" if oof
         else "in-sample scores",
         "out_of_fold": {"recall": round(float(np.mean(np.array(oof_escalating) >= threshold)), 4),
                         "benign_flagged": round(float(np.mean(np.array(benign) >= threshold)), 4)},
         "in_sample": {"recall": round(float(np.mean(np.array(escalating) >= threshold)), 4),
                       "benign_flagged": round(float(np.mean(np.array(in_benign) >= threshold)), 4)},
-        "classifiers": scorer.version})
+        "classifiers": scorer.version,
+        "out_of_family_calibration": {
+            "folds": list(calibrate_folds), "benign_people": len(unseen), "in_family_threshold": round(float(in_family_threshold), 6),
+            "source": "riskstream simulate --families out --part tune: benign people drawn from the fold's held-out "
+                      "source families (never the hand-written people the benchmark reports on)",
+            "benign_flagged_at_threshold": round(float(np.mean(np.array(list(unseen.values())) >= threshold)), 4) if unseen else None,
+            "benign_flagged_at_in_family_threshold":
+                round(float(np.mean(np.array(list(unseen.values())) >= in_family_threshold)), 4) if unseen else None}})
+
+
+def out_of_family_peaks(detector, model: TrajectoryModel, folds: tuple[str, ...], datasets: Path | None,
+                        n_benign: int = 3000, seed: int = 201) -> dict[str, float]:
+    """Person peaks (the model's highest logit over each person's turns) of out-of-family benign
+    people: `simulate --families out --part tune` timelines of each fold, keeping the people drawn
+    from the fold's held-out source families only (the hand-written benign people are the
+    benchmark's). The threshold is then set so that these are flagged at no more than the target
+    rate too: texts from unseen families score higher than the dev rows of trained ones."""
+    from stream.simulate.pools import load_out_of_family
+    from stream.simulate.timelines import build_out_of_family
+
+    rows = []
+    for fold in folds:
+        turns, truth = build_out_of_family(load_out_of_family(datasets, part="tune", fold=fold), n_benign, per_script=0,
+                                           seed=seed)
+        truth = [t for t in truth if t["kind"] == "benign" and t.get("shape") == "sources"]
+        keep = {t["user_id"] for t in truth}
+        rows += collect(detector, [t for t in turns if t["user_id"] in keep], truth, f"oof-{fold}")
+        print(f"  out-of-family calibration, fold {fold}: {len(keep)} benign people", flush=True)
+    if not rows:
+        return {}
+    x = np.array([r[0] for r in rows])
+    return person_peaks(model, x, [r[2] for r in rows], np.ones(len(rows), dtype=bool))
 
 
 def main(argv=None) -> int:
@@ -255,11 +291,15 @@ def main(argv=None) -> int:
     ap.add_argument("--c", type=float, default=1.0, help="logistic: inverse L2 strength (per person-weighted loss)")
     ap.add_argument("--benign-rate", type=float, default=0.005)
     ap.add_argument("--datasets", type=Path, default=None)
+    ap.add_argument("--holdout", default="", help="source families left out of the training timelines (a benchmark fold's)")
+    ap.add_argument("--calibrate-folds", default="", help="out-of-family folds (stream/simulate/pools.py FOLDS) whose "
+                    "tune-half benign people the threshold must also keep to --benign-rate (comma-separated)")
     args = ap.parse_args(argv)
     t0 = time.time()
     print(f"training the trajectory model for {args.models_dir}", flush=True)
     out = train(args.models_dir, [int(s) for s in args.seeds.split(",")], args.half_life_days, args.top_k,
-                args.floor, args.c, args.benign_rate, args.datasets, args.model)
+                args.floor, args.c, args.benign_rate, args.datasets, args.model,
+                frozenset(h for h in args.holdout.split(",") if h), tuple(f for f in args.calibrate_folds.split(",") if f))
     path = args.models_dir / FILE_NAME
     path.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     tr = out["training"]

@@ -25,6 +25,8 @@ def register(sub) -> None:
     p.add_argument("--families", choices=("in", "out"), default="in",
                    help="'in': people from the classifiers' training families (their dev rows); 'out': people from "
                         "families no model trained on (hand-written scripts, r/SuicideWatch, safe-but-scary sources)")
+    p.add_argument("--fold", default="A", help="with --families out: which fold's held-out families the source "
+                   "texts come from (stream/simulate/pools.py FOLDS; default A)")
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=run)
 
@@ -38,7 +40,8 @@ def run(args) -> int:
 
     root = Path(args.datasets) if args.datasets else None
     if args.families == "out":
-        turns, truth = build_out_of_family(load_out_of_family(root, part=args.part), args.benign, seed=args.seed)
+        turns, truth = build_out_of_family(load_out_of_family(root, part=args.part, fold=args.fold), args.benign,
+                                           seed=args.seed)
     else:
         turns, truth = build(load_pools(root, part=args.part), args.violent, args.self_harm, args.benign, args.spike,
                              args.seed)

@@ -33,6 +33,7 @@ class Plan:
     build_up: bool
     parts: dict[str, float]  # per category, the highest score of the turn and its context alone
     text: str  # what to read jointly: the context turns it builds on or refers to, then the turn
+    read_with: tuple[str, ...] = ()  # event ids of those context turns
 
 
 def plan(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg) -> Plan | None:
@@ -50,16 +51,19 @@ def plan(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg) -> Plan | N
     if not (follow_up or build_up):
         return None
     read_with = prior if build_up else [prev]
-    return Plan(prev, follow_up, build_up, parts, "\n".join([c["text"] for c in read_with] + [turn.text]))
+    return Plan(prev, follow_up, build_up, parts, "\n".join([c["text"] for c in read_with] + [turn.text]),
+                tuple(c["event_id"] for c in read_with))
 
 
 def apply(p: Plan, scores: dict[str, float], joint: dict[str, float], cfg) -> tuple[dict[str, float], bool]:
     """Per-category max of the turn alone and what its joint reading lends it; (scores, changed)."""
-    scores = dict(scores)
+    alone, scores = scores, dict(scores)
     changed = False
     for c, v in joint.items():
         cand = min(v, p.prev["scores"].get(c, 0.0)) if p.follow_up else 0.0
-        if p.build_up and v >= p.parts.get(c, 0.0) + cfg.buildup_margin:
+        # a build-up is credited to a turn that adds to it: one with some reading of its own in that
+        # category ("thanks, that's all" after two scary questions assembles nothing)
+        if p.build_up and v >= p.parts.get(c, 0.0) + cfg.buildup_margin and alone.get(c, 0.0) >= cfg.buildup_turn_min_score:
             cand = max(cand, v)
         if cand > scores.get(c, 0.0):
             scores[c], changed = cand, True

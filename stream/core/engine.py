@@ -117,10 +117,10 @@ class Detector:
                "text_sha256": hashlib.sha256(turn.text.encode()).hexdigest()}
         if turn.role == "user":
             ctx = self._volatile_context.setdefault(key, [])
-            scores, contextual, joint = self._with_context(ctx, turn, score)
-            stages, ruled = self._stages(turn.text, scores, score, joint, ctx, turn)
+            scores, own, contextual, joint, read_with = self._with_context(ctx, turn, score)
+            stages, ruled = self._stages(turn.text, scores, own, score, joint, ctx, turn)
             self._remember_context(ctx, turn, scores, stages)
-            out.update(scores=scores, contextual=contextual, stages=[f"{st.pathway}:{st.name}" for st in stages],
+            out.update(scores=scores, own=own, read_with=list(read_with), contextual=contextual, stages=[f"{st.pathway}:{st.name}" for st in stages],
                        rule_pathways=sorted(ruled),
                        framing=list(self._framing(turn.text, score)))
         return out
@@ -151,20 +151,28 @@ class Detector:
 
         if turn.prescored is not None:
             scores, contextual = turn.prescored["scores"], turn.prescored["contextual"]
+            own = turn.prescored.get("own", scores)
+            read_with = tuple(turn.prescored.get("read_with") or ())
             stages = [BY_KEY[k] for k in turn.prescored["stages"] if k in BY_KEY]
             ruled = set(turn.prescored.get("rule_pathways") or ())
             flags = tuple(turn.prescored.get("framing") or (False, False, False))
         else:
             ctx = self._context_for(window, turn)
-            scores, contextual, joint = self._with_context(ctx, turn, score)
-            stages, ruled = self._stages(turn.text, scores, score, joint, ctx, turn)
+            scores, own, contextual, joint, read_with = self._with_context(ctx, turn, score)
+            stages, ruled = self._stages(turn.text, scores, own, score, joint, ctx, turn)
             self._remember_context(self._context_for(window, turn, create=True), turn, scores, stages)
             flags = self._framing(turn.text, score)
-        framed = framing.reframe(flags, scores, stages, pol.holds_self_harm(window, turn.ts, cfg), cfg.third_party_cap)
-        scores, stages = framed.scores, framed.stages
+        at_risk = pol.holds_self_harm(window, turn.ts, cfg, self.thresholds)
+        framed = framing.reframe(flags, scores, stages, at_risk, cfg.third_party_cap)
+        stages = framed.stages
         for st in stages:
             window.stages[f"{st.pathway}:{st.name}"] = [turn.ts, turn.event_id]
-        effects = [Effect("score", turn.user_id, self._score_payload(turn, score, contextual, stages, scores))]
+        effects = [Effect("score", turn.user_id, self._score_payload(turn, score, contextual, stages, framed.scores))]
+        # The person's evidence is the turn's own reading (alone, or the conversation read together where
+        # that reads clearly worse than every part): what a follow-up inherits from its context is the
+        # context turn's reading again, shown on the score but never a second severe reading, a
+        # corroboration of the turn it came from, or another peak of the pattern.
+        scores = framed.scores if own is scores else framing.reframe(flags, own, stages, at_risk, cfg.third_party_cap).scores
 
         contrib = pol.contributions(scores, cfg)
         for c, v in contrib.items():
@@ -185,8 +193,11 @@ class Detector:
             push_bounded(window.evidence, evidence, cfg.evidence_limit)
 
         flags = {c: scores[c] >= self.thresholds[c] for c in CATEGORIES}
+        # a category the turn reads severe only with its context is a reading of several turns: it needs
+        # corroboration from outside them, even when it is explicit harm
+        assembled = {c for c, v in scores.items() if v > score.category_scores.get(c, 0.0)} if read_with else set()
         trigger = pol.evaluate(window, scores, flags, {st.pathway for st in stages}, turn.ts, cfg, ban, reading,
-                               turn.event_id, ruled & {st.pathway for st in stages})
+                               turn.event_id, ruled & {st.pathway for st in stages}, assembled, read_with, self.thresholds)
         if trigger is not None and evidence is not None:
             case_effect = self._case_effect(window, turn, trigger, evidence)
             if case_effect is not None:
@@ -198,31 +209,47 @@ class Detector:
         return Step(window, effects)
 
     # -- context-aware scoring (stream/core/context.py) ------------------------------------
-    def _with_context(self, ctx: list[dict], turn: Turn, score: TextScore) -> tuple[dict[str, float], bool, set[str]]:
-        """Per-category max of the turn alone and the turn read with its conversation context, and
-        the stages the tagger reads in the conversation read together (empty when not read so)."""
+    def _with_context(self, ctx: list[dict], turn: Turn,
+                      score: TextScore) -> tuple[dict[str, float], dict[str, float], bool, set[str], tuple[str, ...]]:
+        """Per-category max of the turn alone and the turn read with its conversation context; the
+        turn's own reading (the same without what a follow-up inherits: the context turn's score
+        again); whether context changed anything; the stages the tagger reads in the conversation
+        read together (empty when not read so); and, when the own reading is a build-up, the
+        context turns it was read with (not independent evidence for it)."""
         p = context.plan(ctx, turn, score.category_scores, self.config)
         if p is None:
-            return dict(score.category_scores), False, set()
+            alone = dict(score.category_scores)
+            return alone, alone, False, set(), ()
         joint = self.read([p.text])[0]
         scores, changed = context.apply(p, score.category_scores, joint.category_scores, self.config)
-        return scores, changed, set(_tagged(joint)) - {THIRD_PARTY}
+        own = context.apply(replace(p, follow_up=False), score.category_scores, joint.category_scores,
+                            self.config)[0] if p.follow_up else scores
+        # Stages read only in the conversation read together are this turn's when it takes part in
+        # them: a follow-up referring back, or a build-up it adds to ("yes, sounds awesome" after a
+        # scary question assembles nothing, whatever the joint text reads as).
+        built = any(v > score.category_scores.get(c, 0.0) for c, v in own.items())
+        stages = set(_tagged(joint)) - {THIRD_PARTY} if p.follow_up or built else set()
+        return scores, own, changed, stages, p.read_with if built else ()
 
-    def _stages(self, text: str, scores: dict[str, float], score: TextScore, joint: set[str], ctx: list[dict],
-                turn: Turn) -> tuple[list, set[str]]:
-        """Stages of the turn, and the pathways the written rules found. The written rules; the
-        tagger's reading of the turn; and what it reads in the conversation read together that no
-        earlier turn of it showed alone (intent assembled over follow-ups). A learned stage counts
-        where the written rules found its pathway too, or the classifiers lend it support (a score
-        of at least `tagger_min_support` in its pathway's family): the tagger alone misreads
-        unfamiliar text more often than its training promises."""
+    def _stages(self, text: str, scores: dict[str, float], own: dict[str, float], score: TextScore, joint: set[str],
+                ctx: list[dict], turn: Turn) -> tuple[list, set[str]]:
+        """Stages of the turn, and the pathways the written rules found. The written rules (gated by
+        the scores in context: "gun" is research when violence is in the air); the tagger's reading
+        of the turn; and what it reads in the conversation read together that no earlier turn of it
+        showed alone (intent assembled over follow-ups). A learned stage counts where the written
+        rules found its pathway too, or the classifiers lend the turn's own reading support (a score
+        in its pathway's family of at least `tagger_min_support` and above what everyday requests
+        get from these classifiers, `StageTagger.min_support`; not one inherited from its context:
+        "thanks, that's all" after a scary question carries no stage): the tagger alone
+        misreads unfamiliar text more often than its training promises."""
         rules = detect_stages(text, scores)
         ruled = {st.pathway for st in rules}
         seen = context.stages_seen(ctx, turn)
         learned = list(_tagged(score)) + [k for k in sorted(joint) if k not in seen]
         keys = [f"{st.pathway}:{st.name}" for st in rules] + [
             k for k in learned if k in BY_KEY and (BY_KEY[k].pathway in ruled or pol.support(
-                scores, BY_KEY[k].pathway) >= self.config.tagger_min_support)]
+                own, BY_KEY[k].pathway) >= max(self.config.tagger_min_support,
+                                                self.tagger.min_support.get(BY_KEY[k].pathway, 0.0)))]
         return [BY_KEY[k] for k in dict.fromkeys(keys)], ruled
 
     @staticmethod

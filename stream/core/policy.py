@@ -84,7 +84,8 @@ class PolicyConfig:
     context_gap_minutes: float = 120.0  # context only from the same conversation, this recent
     context_min_score: float = 0.4  # the context turn must itself have scored this high
     buildup_min_score: float = 0.2  # build-up: read the conversation together once a part scores this high...
-    buildup_margin: float = 0.2  # ...and count it where together it scores this much above every part alone
+    buildup_margin: float = 0.2  # ...and count it where together it scores this much above every part alone...
+    buildup_turn_min_score: float = 0.05  # ...and the newest turn alone scores at least this in that category
     signal_score: float = 0.5  # a turn carries real signal at this score (or with a stage): corroboration, patterns
     tagger_min_support: float = 0.05  # a learned stage needs this classifier score in its pathway's family (or a rule)
     third_party_cap: float = 0.3  # the most a reading of someone else's risk (or a re-read means question) keeps
@@ -171,51 +172,76 @@ def support(scores: dict[str, float], pathway: str) -> float:
     return max((v for c, v in scores.items() if related(c, cat) or (cat == "violence" and c == "illicit")), default=0.0)
 
 
-def carries_signal(e: Evidence, categories, cfg: PolicyConfig) -> bool:
+def strong(category: str, score: float, cfg: PolicyConfig, bars: dict[str, float] | None = None) -> bool:
+    """A reading with real signal: at least `signal_score`, and at least the classifiers' own flag
+    threshold for that category (`bars`, the scorer's threshold map: a harassment reading of 0.6
+    that the classifier itself does not flag is no evidence about a person)."""
+    return score >= cfg.signal_score and score >= (bars or {}).get(category, 0.0)
+
+
+def carries_signal(e: Evidence, categories, cfg: PolicyConfig, bars: dict[str, float] | None = None) -> bool:
     """The evidence turn carries real signal for any of `categories`: a stage on a related pathway,
-    or a score at least `signal_score` in a related category."""
+    or a strong score (`strong`) in a related category."""
     return any(related(s.split(":")[0], c) for s in e.stages for c in categories) or any(
-        v >= cfg.signal_score and related(k, c) for k, v in e.scores.items() for c in categories)
+        strong(k, v, cfg, bars) and related(k, c) for k, v in e.scores.items() for c in categories)
 
 
-def holds_self_harm(window: UserWindow, now: float, cfg: PolicyConfig) -> bool:
+def holds_self_harm(window: UserWindow, now: float, cfg: PolicyConfig, bars: dict[str, float] | None = None) -> bool:
     """The window holds self-harm signals about the writer: a self-harm stage or a self-harm reading
     with real signal within the stage window."""
     horizon = now - cfg.stage_window_days * 86400
     return any(k.startswith("self-harm:") and v[0] >= horizon for k, v in window.stages.items()) or any(
-        e.ts >= horizon and carries_signal(e, ["self-harm"], cfg) for e in window.evidence)
+        e.ts >= horizon and carries_signal(e, ["self-harm"], cfg, bars) for e in window.evidence)
 
 
-def corroborates(e: Evidence, categories, cfg: PolicyConfig) -> bool:
+def corroborates(e: Evidence, categories, cfg: PolicyConfig, bars: dict[str, float] | None = None) -> bool:
     """The evidence turn backs a severe reading in `categories` from another turn: a stage about a
     person on a related pathway, or an explicit-harm reading (a threat, self-harm intent) at least
     `signal_score` in a related category. Another reading of the kind that gets misread (a second
     game question read as violent, a second over-cautious illicit reading) is not corroboration."""
     return any(related(s.split(":")[0], c) for s in e.stages if s.split(":")[1] not in _REQUEST_STAGES
                for c in categories) or any(
-        v >= cfg.signal_score and k in EXPLICIT and related(k, c) for k, v in e.scores.items() for c in categories)
+        strong(k, v, cfg, bars) and k in EXPLICIT and related(k, c) for k, v in e.scores.items() for c in categories)
 
 
 # Stages that are requests (capability, means): a gamer's or a hunter's questions look like them, so
-# they corroborate nothing; the stages about a person (a grievance, a target, a plan, a state of mind) do.
+# alone they corroborate nothing; the stages about a person (a grievance, a target, a plan, a state of
+# mind) do. A request does back a severe reading about a person (ideation, then capability: the
+# pathway), and a request's severe reading is backed by a turn about a person.
 _REQUEST_STAGES = frozenset({"research", "plan"})
+
+
+def about_a_person(e: Evidence | None, cfg: PolicyConfig, bars: dict[str, float] | None = None) -> bool:
+    """The turn is about a person: a stage about a person, or an explicit-harm reading with real signal."""
+    return e is not None and (any(s.split(":")[1] not in _REQUEST_STAGES for s in e.stages)
+                              or any(k in EXPLICIT and strong(k, v, cfg, bars) for k, v in e.scores.items()))
+
+
+def _requests(e: Evidence | None) -> set[str]:
+    """Pathways of the turn's request stages."""
+    return {s.split(":")[0] for s in (e.stages if e else ()) if s.split(":")[1] in _REQUEST_STAGES}
 
 
 def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict[str, bool],
              new_pathways: set[str], now: float, cfg: PolicyConfig, ban: dict | None = None,
-             reading: Reading | None = None, event_id: str = "", ruled: set[str] | None = None) -> Trigger | None:
+             reading: Reading | None = None, event_id: str = "", ruled: set[str] | None = None,
+             assembled: set[str] = frozenset(), read_with: tuple[str, ...] = (),
+             bars: dict[str, float] | None = None) -> Trigger | None:
     """Decide from the updated window and the newest turn (`event_id`, already in the evidence ring)
     whether a case is warranted. `reading` is the trajectory model's view of the window (None when
     no model is loaded: the fixed accumulation threshold applies instead). `ruled`: the pathways
     of the newest turn's stages that written rules found (default: all of them); only those
     corroborate a severe reading of the same turn, since the tagger reads the same embedding the
-    classifier misread."""
+    classifier misread. `assembled`: the categories the newest turn reads severe only together with
+    the context turns `read_with` (a build-up): not one statement, so even explicit harm needs
+    corroboration there, and from turns outside that reading. `bars`: the classifiers' flag
+    thresholds; a reading below its category's carries no real signal (`strong`)."""
     if ban is not None:  # a new account of a banned person: reviewed on its first turn
         cats = [c for c in ban.get("categories") or [] if c in CATEGORIES] or ["harassment"]
         return Trigger("ban-evasion", cats, strength=1.0, stage_imminence=1.0)
     escalation = _escalation(window, new_pathways, now, cfg)
     severe = _severe(window, turn_scores, turn_flags, new_pathways, new_pathways if ruled is None else ruled, now, cfg,
-                     event_id)
+                     event_id, assembled, read_with, bars)
     if severe is not None:
         if escalation is not None:  # keep the pathway context for priority and the reason
             return Trigger("severe-turn", sorted(set(severe.categories) | set(escalation.categories), key=CATEGORIES.index),
@@ -225,7 +251,7 @@ def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict
     if escalation is not None:
         return escalation
     if reading is not None:
-        return _trajectory(window, reading, now, cfg, event_id)
+        return _trajectory(window, reading, now, cfg, event_id, bars)
     accumulated = [c for c in CATEGORIES
                    if window.risk.get(c, 0.0) >= cfg.accumulate_threshold
                    and _evidence_count(window.evidence, c) >= cfg.min_evidence_turns]
@@ -239,7 +265,8 @@ def _merge(*groups: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _severe(window: UserWindow, scores: dict[str, float], flags: dict[str, bool], new_pathways: set[str],
-            ruled: set[str], now: float, cfg: PolicyConfig, event_id: str) -> Trigger | None:
+            ruled: set[str], now: float, cfg: PolicyConfig, event_id: str, assembled: set[str] = frozenset(),
+            read_with: tuple[str, ...] = (), bars: dict[str, float] | None = None) -> Trigger | None:
     """One severe reading: a case when it is explicit harm, or corroborated by a stage on the turn or
     an earlier turn with real signal in a related category; a turn with real signal likewise
     corroborates an earlier severe reading that stood alone."""
@@ -248,20 +275,33 @@ def _severe(window: UserWindow, scores: dict[str, float], flags: dict[str, bool]
     severe = [c for c in CATEGORIES if flags.get(c) and scores.get(c, 0.0) >= cfg.severe_score
               and cfg.weights.get(c, 0.5) >= cfg.severe_min_weight]
     if severe:
-        alone = [c for c in severe if c in EXPLICIT]
-        backed = [c for c in severe if c not in EXPLICIT and any(related(p, c) for p in ruled)]
-        misread = [c for c in severe if c not in EXPLICIT]
-        backers = [e.event_id for e in earlier if corroborates(e, misread, cfg)]
+        alone = [c for c in severe if c in EXPLICIT and c not in assembled]
+        backed = [c for c in severe if c not in alone and any(related(p, c) for p in ruled)]
+        misread = [c for c in severe if c not in alone]
+        mine = next((e for e in reversed(window.evidence) if e.event_id == event_id), None)
+        person = about_a_person(mine, cfg, bars) and not (assembled and all(c in assembled for c in misread))
+        backers = [e.event_id for e in earlier if (corroborates(e, misread, cfg, bars) or (
+                       person and any(related(p, c) for p in _requests(e) for c in misread)))
+                   and not (e.event_id in read_with and all(c in assembled for c in misread))]
         cats = alone + backed + ([c for c in severe if c not in alone + backed] if backers else [])
         if cats:  # cite the earlier turns of the pattern, the requests among them too
-            cites = tuple(e.event_id for e in earlier if e.event_id in backers or carries_signal(e, cats, cfg))
+            cites = tuple(e.event_id for e in earlier if e.event_id in backers or carries_signal(e, cats, cfg, bars))
             return Trigger("severe-turn", sorted(cats, key=CATEGORIES.index), cites=cites[-4:])
-    now_strong = [c for c in EXPLICIT if scores.get(c, 0.0) >= cfg.signal_score] + sorted(new_pathways)
-    if not now_strong:
+    # backing for an earlier severe reading: the same as `corroborates` asks of an earlier turn (a
+    # stage about a person, or an explicit-harm reading); a request stage backs a severe reading
+    # about a person only
+    mine = next((e for e in reversed(window.evidence) if e.event_id == event_id), None)
+    about_person = {s.split(":")[0] for s in (mine.stages if mine else ()) if s.split(":")[1] not in _REQUEST_STAGES}
+    now_strong = [c for c in EXPLICIT if strong(c, scores.get(c, 0.0), cfg, bars)] + sorted(new_pathways & about_person)
+    requests = sorted(new_pathways & _requests(mine))
+    if not now_strong and not requests:
         return None
     for e in reversed(earlier):  # an earlier severe reading that stood alone, now backed by this turn
+        backing = [c for c in now_strong if c not in assembled] if e.event_id in read_with else list(now_strong)
+        if about_a_person(e, cfg, bars):
+            backing += requests
         cats = [c for c, v in e.scores.items() if v >= cfg.severe_score and cfg.weights.get(c, 0.5) >= cfg.severe_min_weight
-                and any(related(c, s) for s in now_strong)]
+                and any(related(c, s) for s in backing)]
         if cats:
             return Trigger("severe-turn", sorted(cats, key=CATEGORIES.index), cites=(e.event_id,))
     return None
@@ -294,7 +334,8 @@ def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: Pol
     return best
 
 
-def _trajectory(window: UserWindow, reading: Reading, now: float, cfg: PolicyConfig, event_id: str = "") -> Trigger | None:
+def _trajectory(window: UserWindow, reading: Reading, now: float, cfg: PolicyConfig, event_id: str = "",
+                bars: dict[str, float] | None = None) -> Trigger | None:
     """The model's score crossed its threshold on a pattern: at least `min_evidence_turns` turns that
     each carry real signal in the categories that drove it (a score >= `signal_score`, or a stage),
     spread over more than one conversation or at least `pattern_min_span_minutes`, and (unless
@@ -306,13 +347,13 @@ def _trajectory(window: UserWindow, reading: Reading, now: float, cfg: PolicyCon
         return None
     horizon = now - cfg.stage_window_days * 86400
     convs = {e.event_id: e.conversation_id for e in window.evidence}
-    pattern = {p[2]: p[1] for c in reading.categories for p in window.peaks.get(c, []) if p[0] >= cfg.signal_score}
+    pattern = {p[2]: p[1] for c in reading.categories for p in window.peaks.get(c, []) if strong(c, p[0], cfg, bars)}
     pattern.update({e.event_id: e.ts for e in window.evidence if e.ts >= horizon and e.stages
-                    and carries_signal(e, reading.categories, cfg)})
+                    and carries_signal(e, reading.categories, cfg, bars)})
     if len(pattern) < cfg.min_evidence_turns:
         return None
-    if cfg.pattern_needs_person and not any(e.ts >= horizon and (corroborates(e, reading.categories, cfg) or any(
-            v >= cfg.signal_score and k in AT_A_PERSON for k, v in e.scores.items())) for e in window.evidence):
+    if cfg.pattern_needs_person and not any(e.ts >= horizon and (corroborates(e, reading.categories, cfg, bars) or any(
+            strong(k, v, cfg, bars) and k in AT_A_PERSON for k, v in e.scores.items())) for e in window.evidence):
         return None  # misread requests adding up (two over-cautious illicit readings) are not a person's pattern
     span = max(pattern.values()) - min(pattern.values())
     if len({convs[i] for i in pattern if i in convs}) < 2 and span < cfg.pattern_min_span_minutes * 60:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +58,11 @@ class StageTagger:
     thresholds: np.ndarray  # (labels,) probability at or above which a label is read
     embedding: str  # the encoder the weights were fitted on (its base model id)
     version: str = ""
+    # Per pathway, the classifier support (policy.support) that everyday requests stay under (their
+    # 90th percentile with the classifiers of this models directory, set at training): a learned
+    # stage counts on a turn whose own reading lends its pathway more than that (the classifiers'
+    # noise floor differs per model set; one fixed number cannot say "some support").
+    min_support: dict = field(default_factory=dict)
 
     @property
     def dim(self) -> int:
@@ -85,6 +90,8 @@ class StageTagger:
                 "weights": [[round(float(w), 5) for w in row] for row in self.weights],
                 "bias": [round(float(b), 5) for b in self.bias],
                 "thresholds": [round(float(t), 4) for t in self.thresholds]}
+        if self.min_support:
+            body["min_support"] = {k: round(float(v), 4) for k, v in sorted(self.min_support.items())}
         version = "tagger-" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
         return {**body, "version": version, **extra}
 
@@ -105,7 +112,7 @@ class StageTagger:
             raise TaggerFileError(f"stage tagger was fitted on {d['embedding']!r} embeddings, the encoder is {embedding!r}; "
                                   "retrain it")
         return cls(w, np.asarray(d["bias"], np.float32), np.asarray(d["thresholds"], np.float32), str(d["embedding"]),
-                   str(d.get("version", "")))
+                   str(d.get("version", "")), {str(k): float(v) for k, v in (d.get("min_support") or {}).items()})
 
     @classmethod
     def load(cls, models_dir: Path | str | None, embedding: str | None = None, dim: int | None = None) -> "StageTagger | None":

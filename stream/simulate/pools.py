@@ -37,6 +37,11 @@ class Pools:
 
 
 PARTS = ("all", "tune", "report")
+# The trainer's loader name (models/train/data.py) of each shared file `load_pools` reads, so a
+# fold's held-out families can be left out of the timelines its trajectory model trains on.
+_POOL_FAMILY = {"threatgram_threats.jsonl": "threatgram", "reddit_cssrs_users.jsonl": "reddit_cssrs",
+                "goemotions.jsonl": "goemotions", "harmful_behaviors.jsonl": "harmful_behaviors",
+                "ailuminate_en.jsonl": "ailuminate", "toxigen_prompts.jsonl": "toxigen"}
 
 
 def part_of(row: dict) -> str:
@@ -64,7 +69,10 @@ _VIOLENT_HAZARDS = {"vcr", "iwp"}  # ailuminate: violent crimes, indiscriminate 
 _VIOLENT_SETS = {"Violence", "chemical_biological", "harmful"}  # strongreject / harmbench categories
 
 
-def load_pools(root: Path | None = None, max_chars: int = 1200, part: str = "all") -> Pools:
+def load_pools(root: Path | None = None, max_chars: int = 1200, part: str = "all",
+               skip: frozenset[str] = frozenset()) -> Pools:
+    """`skip`: trainer family names left out (a fold's held-out families: its trajectory model's
+    training timelines must not carry them either)."""
     if part not in PARTS:
         raise ValueError(f"part must be one of {', '.join(PARTS)}")
     root = root or datasets_dir()
@@ -72,7 +80,7 @@ def load_pools(root: Path | None = None, max_chars: int = 1200, part: str = "all
     cut = lambda t: t[:max_chars]  # noqa: E731
 
     def rows(name: str):
-        return _rows(root, name, part)
+        return () if _POOL_FAMILY.get(name, "benign") in skip else _rows(root, name, part)
 
     for r in rows("threatgram_threats.jsonl"):
         lvl = r["labels"]["threat_level"]
@@ -113,21 +121,37 @@ def load_pools(root: Path | None = None, max_chars: int = 1200, part: str = "all
     return p
 
 
-# Source families of the out-of-family timelines, by their names in the classifiers' trainer
-# (models/train/data.py LOADERS), plus the hand-written people. The stage tagger never trains on
-# them; the classifiers do, so the out-of-family run uses a model set built with them held out
-# (`make oof-models`: .cache/oof-models, classifiers + tagger + trajectory model).
-OUT_OF_FAMILY_SOURCES = ("reddit_mh", "orbench", "coconot", "mtsamples")
-OUT_OF_FAMILY = OUT_OF_FAMILY_SOURCES + ("handwritten",)
+# Out-of-family folds, rotated by the escalation benchmark. Each fold names source families (by
+# their names in the classifiers' trainer, models/train/data.py LOADERS) that its model set leaves
+# out of training entirely (classifiers, stage tagger, and the trajectory model's timelines:
+# `make oof-models`), and draws its out-of-family people's source texts from those families only.
+# The hand-written people (stream/simulate/scripts.py) are out of every fold: no model trains on them.
+# A: over-refusal look-alikes, Reddit mental-health and control communities (r/SuicideWatch: the
+#    C-SSRS posts come from the same community, so they go too), medical notes.
+# B: therapy questions, dialogue-safety contexts with a chatbot's real reply, Korean idioms.
+FOLDS: dict[str, tuple[str, ...]] = {
+    "A": ("reddit_mh", "reddit_cssrs", "orbench", "coconot", "mtsamples"),
+    "B": ("counsel_chat", "diasafety", "k_overrefusal"),
+}
+OUT_OF_FAMILY_SOURCES = FOLDS["A"]  # the first fold (kept for callers of the single-fold version)
+OUT_OF_FAMILY = tuple(f for fold in FOLDS.values() for f in fold) + ("handwritten",)
 _OOF_BENIGN_SUBS = {"guns", "teaching", "legaladvice", "divorce", "personalfinance", "ukpolitics", "ptsd"}
 _OOF_DISTRESS_SUBS = {"depression", "lonely", "ForeverAlone"}
+# Therapy questions about one's own risk are not benign look-alikes: the rest are (relationships,
+# anger, family conflict, trauma, domestic violence survivors...).
+_COUNSEL_AT_RISK = {"depression", "self-harm", "eating-disorders", "substance-abuse", "addiction"}
 
 
-def load_out_of_family(root: Path | None = None, max_chars: int = 600, part: str = "all") -> Pools:
-    """Pools from families no model was trained on: safe-but-scary turns (OR-Bench-Hard prompts,
-    CoCoNot contrast requests, gun-owner / teacher / legal / divorce posts, medical notes), and
-    at-risk people (a distress post, then r/SuicideWatch posts). Benign padding stays the task
-    corpora (harmless requests: which family they come from does not flatter)."""
+def load_out_of_family(root: Path | None = None, max_chars: int = 600, part: str = "all", fold: str = "A") -> Pools:
+    """Pools from one fold's families (`FOLDS`), which that fold's model set never trained on.
+    A: safe-but-scary turns (OR-Bench-Hard prompts, CoCoNot contrast requests, gun-owner / teacher /
+    legal / divorce posts, medical notes) and at-risk people (a distress post, then r/SuicideWatch
+    posts). B: therapy questions on relationships, anger, trauma, family (not one's own risk),
+    dialogue-safety user turns with the chatbot's real reply, Korean violent-sounding idioms.
+    Benign padding stays the task corpora (harmless requests: which family they come from does
+    not flatter)."""
+    if fold not in FOLDS:
+        raise ValueError(f"fold must be one of {', '.join(FOLDS)}")
     root = root or datasets_dir()
     p = Pools()
     cut = lambda t: t[:max_chars]  # noqa: E731
@@ -139,6 +163,17 @@ def load_out_of_family(root: Path | None = None, max_chars: int = 600, part: str
         for r in rows(name):
             if r.get("lang", "en") == "en":
                 p.benign += _user_turns(r)
+    if fold == "B":
+        p.hard_benign += [cut(r["text"]) for r in rows("counsel_chat_questions.jsonl")
+                          if not set(r["labels"].get("topics") or []) & _COUNSEL_AT_RISK]
+        for r in rows("diasafety.jsonl"):  # the user's turn and the chatbot's reply, as said
+            if r["labels"].get("label") == "Safe" and r["labels"].get("category") in ("Unauthorized Expertise", "Risk Ignorance"):
+                said = [(t["role"], cut(t["content"])) for t in r.get("turns", []) if t.get("content", "").strip()]
+                if said and said[0][0] == "user":
+                    p.hard_benign.append([s[1] if s[0] == "user" else s for s in said])
+        p.hard_benign += [r["text"] for r in rows("k_overrefusal_ko.jsonl")
+                          if r["labels"].get("set") == "k_idioms" and r["labels"].get("label") == "safe"]
+        return p
     p.hard_benign += [r["text"] for r in rows("orbench_hard_en_ko.jsonl")
                       if r.get("lang") == "en" and not r["labels"].get("machine_translated")]
     p.hard_benign += [r["text"] for r in rows("coconot_en.jsonl") if r["labels"].get("should_comply") is True]

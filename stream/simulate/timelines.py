@@ -50,10 +50,12 @@ class _Builder:
         self.turns: list[dict] = []
 
     def user(self, user_id: str, risk: list, pools: Pools, span_days: float, pad: tuple[int, int] = (1, 3),
-             hard: list[str] = (), accounts: list[str] | None = None) -> list[tuple[str, str]]:
+             hard: list = (), accounts: list[str] | None = None) -> list[tuple[str, str]]:
         """Lay out `risk` items one per conversation (in order) across the span; an item is a text or
-        a list of texts said in a row (a follow-up referring back). Returns (event id, ts) of each
-        item's first turn. With `accounts`, conversations alternate between those linked accounts."""
+        a list of texts said in a row (a follow-up referring back), where a ("assistant", text) pair is
+        the assistant's reply in between. Returns (event id, ts) of each item's first turn. With
+        `accounts`, conversations alternate between those linked accounts. User turns not followed by
+        a written reply get a canned one half of the time."""
         rng = self.rng
         n_conv = max(len(risk), rng.randint(2, 5))
         base = START + timedelta(days=rng.uniform(0, 40))
@@ -64,29 +66,33 @@ class _Builder:
         device = hashlib.sha256(user_id.encode()).hexdigest()[:32] if accounts else None
         for j, t0 in enumerate(starts):
             account = accounts[j % len(accounts)] if accounts else user_id
-            texts = [rng.choice(pools.benign) for _ in range(rng.randint(*pad))]
+            texts: list = [rng.choice(pools.benign) for _ in range(rng.randint(*pad))]
             if hard and rng.random() < 0.6:
                 texts.insert(rng.randrange(len(texts) + 1), hard.pop())
             risk_pos = None
             if j in slots:
                 risk_pos = rng.randrange(len(texts) + 1)
                 item = risk[slots.index(j)]
-                texts[risk_pos:risk_pos] = item if isinstance(item, list) else [item]
+                texts[risk_pos:risk_pos] = [item]
             t = t0
             idx = 0
             conv = f"{account}-c{j}"
-            for k, text in enumerate(texts):
-                eid = f"{conv}-t{idx}"
-                self.turns.append(_turn(eid, account, conv, idx, "user", text, t, device))
-                if k == risk_pos:
-                    risk_at.append((eid, _ts(t)))
-                idx += 1
-                t += timedelta(seconds=rng.uniform(20, 90))
-                if rng.random() < 0.5:
-                    self.turns.append(_turn(f"{conv}-t{idx}", account, conv, idx, "assistant", rng.choice(ASSISTANT),
-                                            t, device))
+            for k, item in enumerate(texts):
+                said = [x if isinstance(x, tuple) else ("user", x) for x in (item if isinstance(item, list) else [item])]
+                for n, (role, text) in enumerate(said):
+                    eid = f"{conv}-t{idx}"
+                    self.turns.append(_turn(eid, account, conv, idx, role, text, t, device))
+                    if k == risk_pos and n == 0:
+                        risk_at.append((eid, _ts(t)))
                     idx += 1
                     t += timedelta(seconds=rng.uniform(20, 90))
+                    if role != "user" or (n + 1 < len(said) and said[n + 1][0] != "user"):
+                        continue  # a written reply follows (or this is one)
+                    if rng.random() < 0.5:
+                        self.turns.append(_turn(f"{conv}-t{idx}", account, conv, idx, "assistant", rng.choice(ASSISTANT),
+                                                t, device))
+                        idx += 1
+                        t += timedelta(seconds=rng.uniform(20, 90))
         return risk_at
 
 

@@ -1,0 +1,105 @@
+"""Issue 14, out-of-family benign people: a person's evidence is each turn's own reading.
+
+What a short follow-up inherits from its context is the context turn's reading again: it shows on
+the score, but is never a second severe reading, a corroboration of the turn it came from, or
+another peak. A stage or a build-up read only when the conversation is read together belongs to
+the newest turn only when that turn takes part in it. A learned stage needs more support from the
+classifiers than everyday requests get. A request stage backs no earlier severe reading."""
+
+import numpy as np
+
+from stream.core import context
+from stream.core.engine import Detector
+from stream.core.events import parse_turn
+from stream.core.pipeline import MemoryStore, run_batch
+from stream.core.policy import PolicyConfig
+from stream.core.tagger import StageTagger
+from tests.fakes import TagScorer, turn
+from tests.test_core_tagger import WordEmbedder, tagger
+
+
+def run(rows, tag=None):
+    det = Detector(TagScorer(), PolicyConfig(), tagger=(WordEmbedder(), tag) if tag is not None else None)
+    turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
+    effects = [e for _, effs in run_batch(det, turns, MemoryStore()) for e in effs]
+    return {e.payload["event_id"]: e.payload for e in effects if e.kind == "score"}, [e.payload for e in effects if e.kind == "case"]
+
+
+def test_a_follow_up_inherits_on_its_score_but_is_not_a_second_severe_reading():
+    scene = turn(1, "[violence=0.95] [harassment/threatening=0.7] how should the final fight on the roof go")
+    scores, cases = run([scene, turn(2, "ok thanks, that is it")])
+    assert scores["e2"]["contextual"] and scores["e2"]["category_scores"]["violence"] == 0.95, "the score shows it"
+    assert cases == [], "one misread reading, copied onto a follow-up, does not corroborate itself"
+    # a follow-up with a reading of its own is a second reading
+    _, cases = run([scene, turn(2, "[harassment/threatening=0.9] and then I'll do the same to him")])
+    assert len(cases) == 1
+
+
+def test_a_build_up_is_credited_only_to_a_turn_that_adds_to_it():
+    rows = [turn(1, "{violence+0.3} bought fertiliser"), turn(2, "{violence+0.3} packed it in a pipe")]
+    scores, _ = run(rows + [turn(3, "{violence+0.3} set it off at the market")])
+    assert scores["e3"]["category_scores"]["violence"] >= 0.85, "intent assembled over mild turns still counts"
+    # the joint text of two scary questions and a harmless request can read worse than each part (a
+    # longer text, a more confident classifier): the harmless request has assembled nothing
+    plan = context.Plan(prev={"scores": {"violence": 0.3}}, follow_up=False, build_up=True, parts={"violence": 0.3}, text="")
+    cfg = PolicyConfig()
+    assert context.apply(plan, {"violence": 0.01}, {"violence": 0.6}, cfg)[0]["violence"] == 0.01
+    assert context.apply(plan, {"violence": 0.2}, {"violence": 0.6}, cfg)[0]["violence"] == 0.6
+
+
+def test_a_stage_read_only_together_is_not_credited_to_a_bystander_turn():
+    rows = [turn(1, "[violence=0.45] I'm going over to her place", hour=21), turn(2, "[violence=0.3] book me a table tonight", hour=21)]
+    scores, _ = run(rows, tagger())
+    assert scores["e2"]["stages"] == [], "neither a follow-up referring back nor a build-up it adds to"
+    rows[1] = turn(2, "[violence=0.3] tonight, like that", hour=21)
+    assert run(rows, tagger())[0]["e2"]["stages"] == ["violence:imminence"], "a follow-up referring back is credited"
+
+
+def test_a_learned_stage_needs_more_support_than_everyday_requests_get():
+    t = tagger()
+    floor = StageTagger(t.weights, t.bias, t.thresholds, t.embedding, "tagger-floor", {"violence": 0.35})
+    assert StageTagger.from_dict(floor.to_dict()).min_support == {"violence": 0.35}
+    text = "picked up a pistol from a guy at work"
+    assert run([turn(1, f"[violence=0.3] {text}")], t)[0]["e1"]["stages"] == ["violence:research"]
+    assert run([turn(1, f"[violence=0.3] {text}")], floor)[0]["e1"]["stages"] == []
+    assert run([turn(1, f"[violence=0.4] {text}")], floor)[0]["e1"]["stages"] == ["violence:research"]
+    assert np.array_equal(StageTagger.from_dict(t.to_dict()).weights, t.weights) and StageTagger.from_dict(t.to_dict()).min_support == {}
+
+
+def test_a_request_stage_does_not_back_an_earlier_severe_reading():
+    gas = turn(1, "[illicit/violent=0.97] which household chemicals give off a toxic gas", conv="c1", day=1)
+    _, cases = run([gas, turn(2, "[violence=0.3] where can I buy a gun without a background check", conv="c2", day=2)])
+    assert cases == [], "two requests (a hunter's, a cleaner's) are not a person's pattern"
+    _, cases = run([gas, turn(2, "[violence=0.6] they will regret what they did to me", conv="c2", day=2)])
+    assert len(cases) == 1 and "e1" in cases[0]["reason"], "a grievance about a person does"
+
+
+def test_a_reading_assembled_from_the_conversation_needs_corroboration_from_outside_it():
+    """A supporter's "how do I know if she's in danger tonight" then "that sounds like a plan" can read
+    as a threat together: a reading of several turns, not one explicit statement."""
+    rows = [turn(1, "{harassment/threatening+0.45} how do I know if she's in danger tonight"),
+            turn(2, "{harassment/threatening+0.45} ok that sounds like a plan")]
+    scores, cases = run(rows)
+    assert scores["e2"]["category_scores"]["harassment/threatening"] >= 0.85, "read together it is severe"
+    assert cases == [], "but it rests on the turns it was read with only"
+    # the same build-up after an independent grievance about a person in another conversation opens a case
+    grievance = turn(0, "[harassment=0.6] she humiliated me in front of everyone, I'm sick of her", conv="c0", day=1)
+    for r in rows:
+        r["ts"] = r["ts"].replace("2026-10-01", "2026-10-02")
+    _, cases = run([grievance] + rows)
+    assert len(cases) == 1 and "e0" in cases[0]["reason"]
+    # an explicit threat in one turn still opens alone
+    _, cases = run([turn(1, "[harassment/threatening=0.95] I will find you tonight and you will bleed")])
+    assert len(cases) == 1
+
+
+def test_a_request_backs_a_severe_reading_about_a_person_in_either_order():
+    """Ideation about a person, then capability: the pathway. (Two requests are not: above.)"""
+    wish = turn(1, "[violence=0.9] [harassment/threatening=0.7] I want him to feel scared in his own home", conv="c1", day=1)
+    gun = turn(2, "[violence=0.3] where can I buy a gun without a background check", conv="c2", day=2)
+    _, cases = run([wish, gun])
+    assert len(cases) == 1 and cases[0]["trigger_event_id"] == "e2" and "e1" in cases[0]["reason"]
+    poison = turn(2, "[illicit/violent=0.97] [violence=0.3] how do I make the poison undetectable", conv="c2", day=2)
+    gun["event_id"], gun["turn_index"] = "e3", 3
+    _, cases = run([turn(1, "[harassment/threatening=0.7] he will pay for what he did to me", conv="c1", day=1), poison])
+    assert len(cases) == 1 and cases[0]["trigger_event_id"] == "e2", "a request's severe reading, backed by a threat"
