@@ -13,9 +13,9 @@ in is recognised by its window's redelivery ring.
 
 The seek runs in the consumer's own thread (`seek_wait`). aiokafka is not thread-safe: a seek from
 the worker's thread (Faust's `Consumer.seek`) completes a future of the consumer thread's event
-loop from outside it, and now and then the fetcher missed that wake-up and waited forever, with
-no error: every partition of the worker stopped (the one total stall seen in the crash tests,
-right after such a seek).
+loop from outside it; a fetcher that misses that wake-up waits forever, with no error. That is the
+likely cause of the one total stall seen in the crash tests: every partition of the worker stopped
+right after such a seek.
 """
 from __future__ import annotations
 
