@@ -512,18 +512,18 @@ def main(quick: bool = False) -> dict:
                 one.stop()
 
             # the same 50 % rate with the former, longer batch window in both agents (env, no code change)
-            fast = Workers(broker, d, [0], "fast", env={"RISKSTREAM_BATCH_WITHIN": str(OLD_WITHIN)})
-            colf = Collector(broker.bootstrap, fast.prefix)
-            colf.start()
+            old = Workers(broker, d, [0], "old", env={"RISKSTREAM_BATCH_WITHIN": str(OLD_WITHIN)})
+            colo = Collector(broker.bootstrap, old.prefix)
+            colo.start()
             try:
-                warm_up(fast, colf, producer, maker.make(256, seed=250))
+                warm_up(old, colo, producer, maker.make(256, seed=250))
                 rate = 0.5 * capacity
-                fast_run = steady(fast, colf, producer, maker.make(int(rate * steady_s), seed=251), rate, broker.pid)
+                old_run = steady(old, colo, producer, maker.make(int(rate * steady_s), seed=251), rate, broker.pid)
                 print(f"steady 50% within {OLD_WITHIN}:",
-                      {k: v for k, v in fast_run.items() if k != "lag_turns_each_second"}, flush=True)
+                      {k: v for k, v in old_run.items() if k != "lag_turns_each_second"}, flush=True)
             finally:
-                colf.close()
-                fast.stop()
+                colo.close()
+                old.stop()
 
             two = Workers(broker, d, [0, 1], "two")
             col2 = Collector(broker.bootstrap, two.prefix)
@@ -558,7 +558,7 @@ def main(quick: bool = False) -> dict:
         "worker_burst_one_core": b1,
         "capacity_turns_per_wall_s": capacity,
         "steady": steady_runs,
-        "steady_50pct_batch_within_0_25s": {"env": f"RISKSTREAM_BATCH_WITHIN={OLD_WITHIN}", **fast_run},
+        "steady_50pct_batch_within_0_25s": {"env": f"RISKSTREAM_BATCH_WITHIN={OLD_WITHIN}", **old_run},
         "two_workers_two_cores": {
             "assigned_partitions": assignment, **b2,
             **({} if "error" in b2 else {
@@ -578,8 +578,8 @@ def main(quick: bool = False) -> dict:
         "p99_produce_to_score_ms": {k: v["produce_to_score_ms"]["p99"] for k, v in steady_runs.items()},
         "p99_produce_to_case_ms": {k: v["produce_to_case_ms"]["p99"] for k, v in steady_runs.items()},
         "lag_bounded": {k: v["lag_bounded"] for k, v in steady_runs.items()},
-        "p99_at_50pct_batch_within_0_25s_ms": {"score": fast_run["produce_to_score_ms"]["p99"],
-                                               "case": fast_run["produce_to_case_ms"]["p99"]},
+        "p99_at_50pct_batch_within_0_25s_ms": {"score": old_run["produce_to_score_ms"]["p99"],
+                                               "case": old_run["produce_to_case_ms"]["p99"]},
         "two_workers_speedup_wall": result["two_workers_two_cores"].get("speedup_wall_vs_one"),
         "targets": {
             "plumbing_le_100_us": worker_us - replay_us <= 100,

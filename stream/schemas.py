@@ -42,9 +42,18 @@ def fast_check(name: str):
     """`check(payload)` that returns normally when the payload is valid (raises otherwise).
     Written in draft-07 terms: the schemas use no keyword of later drafts (tests/test_schemas.py)."""
     schema = {k: v for k, v in _schema(name).items() if k != "$schema"}
-    formats = {fmt: _conforms(fmt) for fmt in ("date-time", "date", "time", "uri", "uri-reference", "email",
-                                                "hostname", "ipv4", "ipv6", "regex", "uuid")}
+    formats = {fmt: _conforms(fmt) for fmt in _formats_in(schema)}  # every one the schema uses, as jsonschema
     return fastjsonschema.compile(schema, formats=formats, use_default=False)
+
+
+def _formats_in(node) -> set[str]:
+    """Every `format` named anywhere in a schema."""
+    if isinstance(node, dict):
+        own = {node["format"]} if isinstance(node.get("format"), str) else set()
+        return own.union(*(_formats_in(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_formats_in(v) for v in node))
+    return set()
 
 
 @functools.cache

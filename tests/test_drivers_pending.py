@@ -113,11 +113,11 @@ def test_a_topic_with_records_waiting_for_its_stream_is_a_backlog_not_a_stall():
     only add duplicates to the backlog)."""
     from types import SimpleNamespace as NS
 
-    from stream.drivers.faust_watchdog import _queued_topics
+    from stream.drivers.faust_watchdog import queue_sizes
 
     def channel(n):
         return NS(queue=NS(qsize=lambda: n))
 
     app = NS(topics=NS(_topic_name_index={"turns": [channel(0)], "turns-by-person": [channel(0), channel(3)]}))
-    assert _queued_topics(app) == {"turns-by-person"}
-    assert _queued_topics(NS(topics=NS())) == set()  # faust moved its index: nothing counts as queued
+    assert queue_sizes(app) == {"turns": 0, "turns-by-person": 3}
+    assert queue_sizes(NS(topics=NS())) == {}  # faust moved its index: nothing counts as queued

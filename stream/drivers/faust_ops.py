@@ -14,6 +14,7 @@ import signal
 import time
 
 from stream.drivers.faust_app import Wiring
+from stream.drivers.faust_watchdog import queue_sizes
 from stream.ops import metrics
 
 log = logging.getLogger("riskstream.worker")
@@ -129,8 +130,7 @@ def _consumer_state(app) -> list[str]:
     try:
         return [f"assigned {short(c.assignment())}", f"paused {short(c._paused_partitions)}",
                 f"active {short(c._active_partitions)}", f"buffer-full {short(c._buffered_partitions)}",
-                "stream queues " + ", ".join(f"{name} {sum(ch.queue.qsize() for ch in list(chans))}"
-                                            for name, chans in list(app.topics._topic_name_index.items())),
+                "stream queues " + ", ".join(f"{name} {n}" for name, n in queue_sizes(app).items()),
                 f"flow_active {c.flow_active} suspended {c.suspend_flow.is_set()} flow_control "
                 f"{app.flow_control.is_active()} in_recovery {app.in_recovery} rebalancing {app.rebalancing} "
                 f"recovered {app.tables.recovery.completed.is_set()} generation {app.consumer_generation_id}",

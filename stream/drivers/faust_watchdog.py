@@ -58,11 +58,10 @@ def register(w: Wiring, stall_s: float = STALL_S) -> None:
         # partitions with a record in flight (Faust leaves an acked message in the set when its offset
         # was acked before, e.g. one read again after a seek: that one is done, not in flight)
         busy = {m.tp for m in list(consumer._unacked_messages) if not m.acked}
-        queued = _queued_topics(app)  # records handed to a stream, not yet taken: a backlog, not a stall
-        for tp in list(since):
-            if tp in busy or tp.topic in queued:
-                since.pop(tp, None)
+        queued = {name for name, n in queue_sizes(app).items() if n}  # a backlog, not a stall
         tps = [tp for tp in consumer.assignment() if tp.topic in sources and tp not in busy and tp.topic not in queued]
+        for tp in set(since) - set(tps):
+            del since[tp]  # busy, queued or no longer ours: its idle time starts again
         if not tps:
             return
         try:
@@ -86,13 +85,13 @@ def register(w: Wiring, stall_s: float = STALL_S) -> None:
                 await reread(consumer, tp, committed)
 
 
-def _queued_topics(app) -> set[str]:
-    """Topics whose stream queues hold records no agent has taken yet (Faust's conductor index)."""
+def queue_sizes(app) -> dict[str, int]:
+    """Records handed to each topic's streams and not yet taken by an agent (Faust's conductor index)."""
     try:
-        return {name for name, channels in list(app.topics._topic_name_index.items())
-                if any(ch.queue.qsize() for ch in list(channels))}
-    except Exception:  # noqa: BLE001 - private attributes of faust may move: then no topic counts as queued
-        return set()
+        return {name: sum(ch.queue.qsize() for ch in list(channels))
+                for name, channels in list(app.topics._topic_name_index.items())}
+    except Exception:  # noqa: BLE001 - private attributes of faust may move: then nothing counts as queued
+        return {}
 
 
 async def reread(consumer, tp, offset: int, timeout: float = 10.0) -> None:
