@@ -3,7 +3,8 @@ the n-gram stage reads CJK / Hangul text -> blocklists + hash banks -> per-categ
 
 No gate or stacker sits between the encoder and the score: what the encoder read is the score
 (lists and banks can only raise it). Repeated texts are scored once (an LRU of recent
-normalised texts, `cache_size`), which matters for chat traffic ("thanks", "ok", "continue").
+normalised texts, `cache_size`), which matters for chat traffic ("thanks", "ok", "continue");
+texts only embedded (the stage tagger's clauses, `embeddings`) are likewise embedded once.
 
 `load_cascade()` builds it from `models/` (override with `models_dir=` or env
 `RISKSTREAM_MODELS_DIR`). Construction loads the ONNX sessions once; `score_batch` is pure
