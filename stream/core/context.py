@@ -55,6 +55,14 @@ def plan(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg) -> Plan | N
                 tuple(c["event_id"] for c in read_with))
 
 
+def can_change(p: Plan, scores: dict[str, float], cfg) -> bool:
+    """Whether `apply` could lend the turn anything, whatever the joint reading scores: a follow-up
+    may inherit, a build-up only in a category the turn alone reads at least
+    `buildup_turn_min_score` (else the joint reading is not worth an encoder pass)."""
+    return p.follow_up or (p.build_up and (cfg.buildup_turn_min_score <= 0.0 or any(
+        v >= cfg.buildup_turn_min_score for v in scores.values())))
+
+
 def apply(p: Plan, scores: dict[str, float], joint: dict[str, float], cfg) -> tuple[dict[str, float], bool]:
     """Per-category max of the turn alone and what its joint reading lends it; (scores, changed)."""
     alone, scores = scores, dict(scores)

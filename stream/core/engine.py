@@ -94,9 +94,13 @@ class Detector:
             scores = [self.scorer.score_batch([t])[0] for t in texts]
         else:
             scores = list(self.scorer.score_batch(texts))  # a copy: a memoising scorer may hand out its cache
+        self._tag(scores, texts, [i for i in range(len(texts)) if tag is None or tag[i]])
+        return scores
+
+    def _tag(self, scores: list[TextScore], texts: Sequence[str], idx: list[int]) -> None:
+        """Add the stage tagger's reading of texts `idx` to their scores (in place)."""
         if self.tagger is None:
-            return scores
-        idx = [i for i in range(len(texts)) if tag is None or tag[i]]
+            return
         for group in ([[i] for i in idx] if self.one_text_per_call else [idx] if idx else []):
             split = [pieces(texts[i]) for i in group]
             owner = [k for k, parts in enumerate(split) for _ in parts]
@@ -105,7 +109,6 @@ class Detector:
                 if found:
                     extra = tuple(Signal("model", self.tagger.version, _tag_category(k), k) for k in found)
                     scores[i] = replace(scores[i], signals=scores[i].signals + extra)
-        return scores
 
     def prescore(self, turn: Turn, key: str) -> dict:
         """Everything `step` needs from a turn's text, computed where the text is, so that only
@@ -217,19 +220,21 @@ class Detector:
         read together (empty when not read so); and, when the own reading is a build-up, the
         context turns it was read with (not independent evidence for it)."""
         p = context.plan(ctx, turn, score.category_scores, self.config)
-        if p is None:
+        if p is None or not context.can_change(p, score.category_scores, self.config):
             alone = dict(score.category_scores)
             return alone, alone, False, set(), ()
-        joint = self.read([p.text])[0]
-        scores, changed = context.apply(p, score.category_scores, joint.category_scores, self.config)
-        own = context.apply(replace(p, follow_up=False), score.category_scores, joint.category_scores,
+        joint = self.read([p.text], [False])  # the tagger reads it below, where its stages can count
+        scores, changed = context.apply(p, score.category_scores, joint[0].category_scores, self.config)
+        own = context.apply(replace(p, follow_up=False), score.category_scores, joint[0].category_scores,
                             self.config)[0] if p.follow_up else scores
         # Stages read only in the conversation read together are this turn's when it takes part in
         # them: a follow-up referring back, or a build-up it adds to ("yes, sounds awesome" after a
         # scary question assembles nothing, whatever the joint text reads as).
         built = any(v > score.category_scores.get(c, 0.0) for c, v in own.items())
-        stages = set(_tagged(joint)) - {THIRD_PARTY} if p.follow_up or built else set()
-        return scores, own, changed, stages, p.read_with if built else ()
+        if not (p.follow_up or built):
+            return scores, own, changed, set(), ()
+        self._tag(joint, [p.text], [0])
+        return scores, own, changed, set(_tagged(joint[0])) - {THIRD_PARTY}, p.read_with if built else ()
 
     def _stages(self, text: str, scores: dict[str, float], own: dict[str, float], score: TextScore, joint: set[str],
                 ctx: list[dict], turn: Turn) -> tuple[list, set[str]]:

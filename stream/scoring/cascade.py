@@ -3,7 +3,8 @@ the n-gram stage reads CJK / Hangul text -> blocklists + hash banks -> per-categ
 
 No gate or stacker sits between the encoder and the score: what the encoder read is the score
 (lists and banks can only raise it). Repeated texts are scored once (an LRU of recent
-normalised texts, `cache_size`), which matters for chat traffic ("thanks", "ok", "continue").
+normalised texts, `cache_size`), which matters for chat traffic ("thanks", "ok", "continue");
+texts only embedded (the stage tagger's clauses, `embeddings`) are likewise embedded once.
 
 `load_cascade()` builds it from `models/` (override with `models_dir=` or env
 `RISKSTREAM_MODELS_DIR`). Construction loads the ONNX sessions once; `score_batch` is pure
@@ -122,10 +123,13 @@ class CascadeScorer:
                            else _consistent_thresholds(np.asarray(self.encoder.thresholds, dtype=np.float32)))
         self.cache_size = cache_size
         self._cache: OrderedDict[str, tuple] = OrderedDict()  # text -> (scores, embedding)
+        # text -> embedding, for texts embedded without being scored (the stage tagger's clauses:
+        # they recur, within a conversation read together and across people)
+        self._emb_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.use_lists = use_lists
         self.lists = BlocklistSet(self.models_dir / "lists", reload_interval) if use_lists else None
         self.banks = BankSet(self.models_dir / "banks", reload_interval) if use_lists else None
-        self.stats = {"texts": 0, "encoder_texts": 0, "cache_hits": 0}
+        self.stats = {"texts": 0, "encoder_texts": 0, "cache_hits": 0, "embedding_cache_hits": 0}
 
     # ------------------------------------------------------------------ model scores
     def _by_cheap(self, norm: list[str]) -> np.ndarray:
@@ -186,23 +190,34 @@ class CascadeScorer:
     def embeddings(self, texts: Sequence[str]) -> np.ndarray:
         """Encoder sentence embeddings [n, 384] (zeros for empty texts), for readers of meaning
         beyond the classifiers (the stage tagger). Turns just scored come from the cache, so the
-        encoder does not run twice; CJK turns (scored by the n-gram stage) are embedded here."""
+        encoder does not run twice; CJK turns (scored by the n-gram stage) and texts never scored
+        are embedded here once, and kept in an LRU of their own (`cache_size`) like scores."""
         if self.encoder is None or not self.encoder.has_embedding:
             raise ValueError("these models have no encoder embedding")
         norm = [normalize_text(t) if t else "" for t in texts]
         out = np.zeros((len(norm), 384), np.float32)
-        missing = []
+        todo: dict[str, list[int]] = {}
         for i, t in enumerate(norm):
             if not t:
                 continue
             hit = self._cache.get(t)
             if hit is not None and hit[1] is not None:
                 out[i] = hit[1]
+            elif (emb := self._emb_cache.get(t)) is not None:
+                self._emb_cache.move_to_end(t)
+                out[i] = emb
+                self.stats["embedding_cache_hits"] += 1
             else:
-                missing.append(i)
-        if missing:
-            out[missing] = self.encoder.run([norm[i] for i in missing], ("embedding",))[0]
-            self.stats["encoder_texts"] += len(missing)
+                todo.setdefault(t, []).append(i)
+        if todo:
+            fresh = self.encoder.run(list(todo), ("embedding",))[0]
+            self.stats["encoder_texts"] += len(todo)
+            for (t, rows), emb in zip(todo.items(), fresh):
+                out[rows] = emb
+                if self.cache_size:
+                    self._emb_cache[t] = emb
+            while len(self._emb_cache) > self.cache_size:
+                self._emb_cache.popitem(last=False)
         return out
 
     # ------------------------------------------------------------------ public API
