@@ -12,7 +12,7 @@ Input: `bench.realistic` (simulated people whose texts are drawn at bench time f
   their start-up (imports, models);
 * the 1- and 2-process outputs (cases, scores, summary) compared byte for byte;
 * the stored window of every person active at the end (what a table and its changelog hold):
-  mean, p99 and max bytes, from an in-process replay.
+  mean, p50, p95, p99 and max bytes, from an in-process replay.
 
 `--code-dir DIR` measures another checkout's code (e.g. the main branch for a before figure;
 without `--workers` support it runs one process only). Writes bench/results/replay.json.
@@ -116,7 +116,7 @@ from stream.scoring import load_default_scorer
 turns = sorted((parse_turn(line) for line in sys.stdin.buffer), key=lambda t: t.order_key())
 lane = Lane(Detector(load_default_scorer()), {})
 replay_lanes([lane], turns)
-sizes = sorted(len(orjson.dumps(v)) for v in lane.store.data.values())
+sizes = sorted(len(v) if isinstance(v, bytes) else len(orjson.dumps(v)) for v in lane.store.data.values())  # bytes: format 3
 print(orjson.dumps(sizes).decode())
 """
 
@@ -129,7 +129,7 @@ def measure_window_bytes(rows: list[dict], code: Path) -> dict:
         raise SystemExit(proc.stderr.decode()[-2000:])
     sizes = json.loads(proc.stdout)
     return {"active_persons": len(sizes), "bytes_mean": round(sum(sizes) / len(sizes)),
-            "bytes_p50": sizes[len(sizes) // 2], "bytes_p99": sizes[int(len(sizes) * 0.99)], "bytes_max": sizes[-1],
+            "bytes_p50": sizes[len(sizes) // 2], "bytes_p95": sizes[int(len(sizes) * 0.95)], "bytes_p99": sizes[int(len(sizes) * 0.99)], "bytes_max": sizes[-1],
             "share_within_1kb": round(sum(1 for s in sizes if s <= 1024) / len(sizes), 3)}
 
 
