@@ -15,7 +15,8 @@ Input: `bench.realistic` (simulated people whose texts are drawn at bench time f
   mean, p50, p95, p99 and max bytes, from an in-process replay.
 
 `--code-dir DIR` measures another checkout's code (e.g. the main branch for a before figure;
-without `--workers` support it runs one process only). Writes bench/results/replay.json.
+without `--workers` support it runs one process only). Writes bench/results/replay.json;
+`--window-only` measures the stored windows alone and replaces only that part of it.
 """
 
 from __future__ import annotations
@@ -107,6 +108,19 @@ def main(people: int = 400, seed: int = 11, code_dir: str | None = None, out: Pa
     return result
 
 
+def window_only(people: int, seed: int, code_dir: str | None, out: Path | None) -> dict:
+    """`measure_window_bytes` alone, written into the JSON of an earlier full run (its other figures kept)."""
+    code = Path(code_dir).resolve() if code_dir else HERE.parent
+    dest = out or RESULTS / "replay.json"
+    result = json.loads(dest.read_text()) if dest.exists() else {"bench": "replay", "people": people, "seed": seed}
+    if (result["people"], result["seed"]) != (people, seed):
+        raise SystemExit(f"{dest} holds another mix (people {result['people']}, seed {result['seed']})")
+    result["window"] = {**measure_window_bytes(_realistic()(people, seed), code), "code": str(code)}
+    dest.parent.mkdir(exist_ok=True)
+    dest.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
 _WINDOWS = """
 import sys, orjson
 from stream.core.engine import Detector
@@ -139,5 +153,11 @@ if __name__ == "__main__":
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--code-dir", help="measure this checkout's code instead (e.g. main, for a before figure)")
     ap.add_argument("--out", type=Path, help="write the JSON here (default bench/results/replay.json)")
+    ap.add_argument("--window-only", action="store_true",
+                    help="measure the stored windows only and replace that part of the JSON (the CPU figures "
+                         "need a quiet machine; the window bytes do not)")
     a = ap.parse_args()
-    print(json.dumps(main(a.people, a.seed, a.code_dir, a.out), indent=2))
+    if a.window_only:
+        print(json.dumps(window_only(a.people, a.seed, a.code_dir, a.out), indent=2))
+    else:
+        print(json.dumps(main(a.people, a.seed, a.code_dir, a.out), indent=2))
