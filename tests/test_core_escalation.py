@@ -6,6 +6,7 @@ from stream.core.identity import DictRegistry, link, members
 from stream.core.pipeline import MemoryStore, run_batch, with_person
 from stream.core.policy import PolicyConfig
 from stream.core.stages import detect_stages
+from stream.core.window import UserWindow
 from tests.fakes import TagScorer, turn
 
 V = "[violence=0.1]"  # mild: no turn is severe or accumulates on its own
@@ -228,13 +229,12 @@ def test_one_failing_turn_is_isolated_and_the_rest_of_its_batch_goes_on():
     assert isinstance(out[1][1], RuntimeError)
     kinds = [[e.kind for e in effs] for _, effs in (out[0], out[2])]
     assert kinds == [["score", "case"], ["score"]], "the good turns are scored, the case opens"
-    assert store.data["u1"]["turns"] == 2, "the failing turn left no trace in the window"
+    assert UserWindow.from_stored(store.data["u1"]).turns == 2, "the failing turn left no trace in the window"
 
 
 def test_every_case_event_is_keyed_by_its_case_id():
     """open / update here, redact in privacy.erase, reopen in review: one key, one partition, in order."""
     from stream.core.privacy import erase
-    from stream.core.window import UserWindow
 
     rows = [turn(1, "[violence=0.95] I will hurt him"), turn(2, "[violence=0.97] I will hurt him badly", hour=11)]
     store = MemoryStore()
@@ -242,5 +242,5 @@ def test_every_case_event_is_keyed_by_its_case_id():
     cases = [e for e in effects if e.kind == "case"]
     assert [c.payload["event"] for c in cases] == ["open", "update"]
     assert {c.key for c in cases} == {cases[0].payload["case_id"]}
-    _, erased = erase(UserWindow.from_dict(store.data["u1"]), {"request_id": "r", "user_id": "u1"}, 1.8e9)
+    _, erased = erase(UserWindow.from_stored(store.data["u1"]), {"request_id": "r", "user_id": "u1"}, 1.8e9)
     assert [e.key for e in erased if e.kind == "case_redaction"] == [cases[0].payload["case_id"]]

@@ -52,7 +52,7 @@ def test_new_evidence_updates_the_open_case_instead_of_opening_another():
     assert [c["event"] for c in cases] == ["open", "update"], "third turn is inside the cooldown of the second"
     assert len({c["case_id"] for c in cases}) == 1
     assert [e["event_id"] for e in cases[1]["evidence"]] == ["e1", "e2"]
-    assert UserWindow.from_dict(store.data["u1"]).case.evidence_ids == ["e1", "e2", "e3"]
+    assert UserWindow.from_stored(store.data["u1"]).case.evidence_ids == ["e1", "e2", "e3"]
 
 
 def test_update_inside_cooldown_is_emitted_when_priority_worsens():
@@ -80,7 +80,7 @@ def test_redelivered_event_is_processed_once():
     r = turn(1, "[violence=0.6] a")
     cases, scores, store = run([r, r, turn(2, "[violence=0.6] b")])
     assert len(scores) == 2
-    assert store.data["u1"]["turns"] == 2
+    assert UserWindow.from_stored(store.data["u1"]).turns == 2
 
 
 def test_window_older_than_retention_is_forgotten():
@@ -100,7 +100,8 @@ def test_evidence_excerpts_are_redacted_and_zdr_tenants_keep_no_text():
     assert "a.b@example.com" not in ev["excerpt"] and "[EMAIL]" in ev["excerpt"]
     assert ev["redactions"][0]["kind"] == "email"
     assert by_user["u2"]["evidence"][0]["excerpt"] is None
-    assert "secret" not in repr(store.data["u2"])
+    assert "secret" not in repr(UserWindow.from_stored(store.data["u2"]))
+    assert "hurt him" in repr(UserWindow.from_stored(store.data["u1"])), "control: the search looks where text is"
 
 
 def test_case_output_is_deterministic():

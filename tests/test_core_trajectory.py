@@ -46,7 +46,7 @@ def test_peaks_keep_the_top_k_decayed_scores_and_round_trip():
     assert len(kept) == 3 and "hate" not in w.peaks, "below the floor nothing is kept"
     # day 30: 0.4 fresh beats 0.9 from day 3 decayed by 27 days (0.24) and 0.5 from day 1 (0.12)
     assert [p[2] for p in kept] == ["e4", "e3", "e1"]
-    assert UserWindow.from_dict(json.loads(json.dumps(w.to_dict()))).peaks == w.peaks
+    assert UserWindow.from_stored(w.to_stored()).peaks == w.peaks
     feats = m.features(w, 30 * DAY)
     assert feats[:3] == pytest.approx([0.4, 0.9 * 0.5 ** (27 / 14), 0.5 * 0.5 ** (29 / 14)])
     assert m.features(w, 44 * DAY)[0] == pytest.approx(0.2), "one half-life later, half the value"
@@ -81,7 +81,7 @@ def test_a_later_harmless_turn_does_not_re_trigger_the_pattern():
             turn(3, "[harassment=0.3] c", conv="c3", day=3), turn(4, "thanks", conv="c4", day=3, hour=18)]
     cases, store = run(rows, m)
     assert [c["event"] for c in cases] == ["open"]
-    w = UserWindow.from_dict(store.data["u1"])
+    w = UserWindow.from_stored(store.data["u1"])
     assert m.logit(m.features(w, w.updated)) >= m.threshold, "the score is still above the threshold..."
     assert not read(m, w, w.updated, "e4").fires, "...but the harmless turn did not move the pattern"
 

@@ -1,4 +1,4 @@
-"""Stored window state: compact (UUID ids cost little), lossless, and still able to read the first format."""
+"""Stored window state: compact (UUID ids cost little), lossless, and still able to read formats 1 and 2."""
 
 import dataclasses
 import random
@@ -13,10 +13,12 @@ from stream.core.events import parse_turn
 from stream.core.pipeline import MemoryStore, run_batch
 from stream.core.policy import PolicyConfig
 from stream.core.trajectory import TrajectoryModel
-from stream.core.window import FORMAT, UserWindow, redelivery_key
+from stream.core.window import UserWindow, redelivery_key
+from stream.core.window_codec import FORMAT, updated_of
 from tests.fakes import TagScorer
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
+FORMAT2 = orjson.loads((Path(__file__).resolve().parent / "data" / "windows_format2.json").read_bytes())
 _TEXTS = ["Can you help me plan a three day trip to Lisbon with two kids in October?",
           "What is the difference between a Roth IRA and a traditional one, in simple words?",
           "Please rewrite this paragraph so it sounds more formal for my manager.",
@@ -67,18 +69,39 @@ def _first_format(w: UserWindow, event_ids: list[str]) -> dict:
     return d
 
 
-@pytest.mark.parametrize("n, bound", [(20, 1100), (70, 2560)])
-def test_an_active_persons_window_with_uuid_ids_is_small(n, bound):
-    """20 turns over two linked accounts with one evidence turn: about 1 KB (the first format: 2.5 KB);
-    a full redelivery ring (64 turns: 704 bytes of it) with four evidence turns: 2.5 KB (6 KB)."""
+@pytest.mark.parametrize("n", [20, 70])
+def test_an_active_persons_window_with_uuid_ids_is_small(n):
+    """UUIDs are stored as their 16 bytes, never as 36 characters; the whole window is less than a
+    third of what the first format stored for it."""
     rows = _person_turns(n)
     store, _ = _replay(rows)
     [stored] = store.data.values()
-    window = UserWindow.from_dict(stored)
+    window = UserWindow.from_stored(stored)
     assert len(window.recent_ids) == min(n, 64) and window.peaks and window.evidence and len(window.context) == 3
-    size = len(orjson.dumps(stored))
-    assert size <= bound, f"{size} bytes for one active person"
-    assert len(orjson.dumps(_first_format(window, [r["event_id"] for r in rows]))) > 2.2 * size
+    ids = {i for e in window.evidence for i in (e.event_id, e.conversation_id, e.user_id)}
+    assert all(uuid.UUID(i).bytes in stored and i.encode() not in stored for i in ids)
+    assert 3 * len(stored) < len(orjson.dumps(_first_format(window, [r["event_id"] for r in rows])))
+
+
+def _irreducible(w: UserWindow) -> int:
+    """Bytes no encoding of `w` avoids: 16 per distinct UUID, 8 per ring key, 32 per text hash, the excerpts."""
+    ids = {w.user_id[-36:]} | {i for e in w.evidence for i in (e.event_id, e.conversation_id, e.user_id)}
+    ids |= {i for c in w.context for i in (c.get("event_id", ""), c.get("conversation_id", ""))}
+    ids |= {p[2] for peaks in w.peaks.values() for p in peaks} | {v[1] for v in w.stages.values()}
+    texts = {e.excerpt for e in w.evidence if e.excerpt} | {c["text"] for c in w.context if c.get("text")}
+    return (16 * sum(1 for i in ids if len(i) == 36) + 8 * len(w.recent_ids)
+            + 32 * sum(1 for e in w.evidence if e.text_sha256) + sum(len(t.encode()) for t in texts))
+
+
+@pytest.mark.parametrize("fixture", FORMAT2, ids=[f["note"] for f in FORMAT2])
+def test_the_stored_form_is_smaller_than_format_2_on_the_same_window(fixture):
+    """Beyond what no encoding avoids (ids, ring, hashes, excerpts), format 3 spends at most half of
+    what format 2 spent on the same window."""
+    old = orjson.dumps(fixture["stored"])
+    window = UserWindow.from_stored(old)
+    new = window.to_stored()
+    base = _irreducible(window)
+    assert len(new) < len(old) and len(new) - base <= (len(old) - base) / 2, (len(new), len(old), base)
 
 
 def test_the_stored_form_reads_back_as_the_same_window():
@@ -87,12 +110,11 @@ def test_the_stored_form_reads_back_as_the_same_window():
     rows[40]["role"] = "user"
     store, _ = _replay(rows, PolicyConfig(min_contribution=0.1))
     [stored] = store.data.values()
-    assert stored["v"] == FORMAT and "evidence" not in stored
-    window = UserWindow.from_dict(stored)
+    assert stored[0] == FORMAT
+    window = UserWindow.from_stored(stored)
     assert window.case is not None and len(window.evidence) > 3 and window.stages
-    again = UserWindow.from_dict(orjson.loads(orjson.dumps(window.to_dict())))
-    assert again == window
-    assert orjson.dumps(again.to_dict()) == orjson.dumps(stored)
+    again = UserWindow.from_stored(window.to_stored())
+    assert again == window and again.to_stored() == stored
 
 
 def test_odd_values_survive_the_round_trip():
@@ -111,8 +133,8 @@ def test_odd_values_survive_the_round_trip():
                         "scores": {"violence": 0.5}, "stages": ["violence:grievance"]},
                        {"conversation_id": "c", "ts": 17, "text": "older format", "scores": {}}],
            "peaks": {"violence": [[0.5, 1790000000.0001234, "E-1"], [0.2, 1789999000.5, "E-0", "acct-2"]]}}
-    window = UserWindow.from_dict(old)
-    assert UserWindow.from_dict(orjson.loads(orjson.dumps(window.to_dict()))) == window
+    window = UserWindow.from_stored(old)
+    assert UserWindow.from_stored(window.to_stored()) == window
 
 
 def test_windows_of_the_first_format_are_read():
@@ -133,13 +155,14 @@ def test_windows_of_the_first_format_are_read():
            "context": [{"event_id": "0f8e2d5c-1111-4a2b-8c3d-4e5f6a7b8c9d", "conversation_id": "conv-1",
                         "ts": 1790590000.0, "text": "I will make them pay", "scores": {"violence": 0.8}}],
            "peaks": {"violence": [[0.8, 1790590000.0, "0f8e2d5c-1111-4a2b-8c3d-4e5f6a7b8c9d"]]}}
-    w = UserWindow.from_dict(old)
+    w = UserWindow.from_stored(old)
+    assert UserWindow.from_stored(orjson.dumps(old)) == w, "as a changelog delivers it: JSON bytes"
     assert w.user_id == old["user_id"] and w.risk == old["risk"] and w.turns == 5
     assert w.evidence[0].excerpt == "I will make them pay" and w.evidence[0].stages == ["violence:ideation"]
     assert w.case.case_id == "case-abc" and w.case.evidence_ids == ["0f8e2d5c-1111-4a2b-8c3d-4e5f6a7b8c9d"]
     assert w.recent_ids == [redelivery_key("0f8e2d5c-1111-4a2b-8c3d-4e5f6a7b8c9d"), redelivery_key("x-2")]
     assert w.context == old["context"] and w.peaks == old["peaks"] and w.stages == old["stages"]
-    assert UserWindow.from_dict(w.to_dict()) == w  # rewritten in the compact form on its next update
+    assert UserWindow.from_stored(w.to_stored()) == w  # rewritten in the compact form on its next update
 
     # a turn of the old ring delivered again is still recognised
     det = Detector(TagScorer())
@@ -166,6 +189,145 @@ def test_context_text_is_dropped_only_where_no_later_turn_reads_it(context_turns
     for r in rows:
         r["role"] = "user"
     store, _ = _replay(rows, PolicyConfig(context_turns=context_turns))
-    w = UserWindow.from_dict(next(iter(store.data.values())))
+    w = UserWindow.from_stored(next(iter(store.data.values())))
     reads = w.context[-context_turns:]
     assert all("text" in c for c in reads) and all("text" not in c for c in w.context if c not in reads)
+
+
+@pytest.mark.parametrize("fixture", FORMAT2, ids=[f["note"] for f in FORMAT2])
+def test_windows_of_the_second_format_are_read(fixture):
+    """Blobs the format-2 writer stored (tests/data/windows_format2.json, written by it) read back as
+    the windows it wrote, whether a changelog delivers JSON bytes or a store holds the object."""
+    for stored in (orjson.dumps(fixture["stored"]), fixture["stored"]):
+        window = UserWindow.from_stored(stored)
+        assert dataclasses.asdict(window) == fixture["window"]
+        assert updated_of(stored) == window.updated
+        assert UserWindow.from_stored(window.to_stored()) == window
+
+
+# -- round trips over varied windows ----------------------------------------------------------------------
+_WORDS = ["threat", "\u00e9l\u00e8ve", "\u4f60\u597d\u4e16\u754c", "\U0001f600\u200d\U0001f525", "a\"quote\"",
+          "back\\slash", "new\nline", "\u0645\u0631\u062d\u0628\u0627", "", "[EMAIL]", "tab\tthere", "\x00nul"]
+
+
+def _any_id(rng: random.Random) -> str:
+    kind = rng.randrange(7)
+    u = _uuid(rng)
+    return [u, u.upper(), "p:" + u, f"e{rng.randrange(10**6)}", u.replace("-", ""), "\u00fcser-" + u[:5], ""][kind]
+
+
+def _time(rng: random.Random, base: float) -> float:
+    t = base - rng.randrange(0, 30 * 86400 * 1000) / 1000
+    return [t, t + rng.random() * 1e-3, float(round(t))][rng.randrange(3)]
+
+
+def _text(rng: random.Random) -> str:
+    return " ".join(rng.choice(_WORDS) for _ in range(rng.randrange(0, 12)))[: rng.choice([0, 5, 400])]
+
+
+def _scores(rng: random.Random) -> dict[str, float]:
+    from stream.taxonomy import CATEGORIES
+    out = {c: round(rng.random(), rng.choice([4, 17])) for c in rng.sample(CATEGORIES, rng.randrange(0, 4))}
+    if rng.random() < 0.1:
+        out["not-a-category"] = 0.5
+    return out
+
+
+def _random_window(seed: int) -> UserWindow:
+    """A window with ids of several kinds, unicode excerpts, empty fields and (one in four) no text at all (ZDR)."""
+    from stream.core.window import Evidence, OpenCase
+    from stream.core.window_codec import _STAGE_KEYS
+    from stream.taxonomy import CATEGORIES
+
+    rng = random.Random(seed)
+    zdr = rng.random() < 0.25
+    base = rng.choice([1790000000.0, 1790000123.456, 1790000123.4567891])
+    events = [(_any_id(rng), _time(rng, base)) for _ in range(rng.randrange(0, 8))]
+    convs, accounts = [_any_id(rng) for _ in range(3)], [_any_id(rng) for _ in range(2)]
+    stages = list(_STAGE_KEYS) + ["custom:stage"]
+    evidence = []
+    for event_id, ts in events[: rng.randrange(0, len(events) + 1)]:
+        scores = _scores(rng) or {"violence": 0.5}
+        top = max(scores, key=lambda c: (scores[c], c)) if rng.random() < 0.8 else rng.choice(CATEGORIES)
+        evidence.append(Evidence(
+            event_id, rng.choice(convs), rng.randrange(50), ts, rng.choice(["user", "user", "assistant"]), top,
+            scores.get(top, 0.3), scores, None if zdr else _text(rng),
+            [{"kind": "email", "start": 1, "end": 8}] if rng.random() < 0.3 else [],
+            rng.choice(["", bytes(rng.randrange(256) for _ in range(32)).hex(), "not-a-sha", "AB" * 32]),
+            [{"kind": "model", "source_id": _any_id(rng), "category": "violence", "detail": "violence:ideation"}]
+            if rng.random() < 0.3 else [], rng.choice(["", *accounts]), rng.sample(stages, rng.randrange(3)),
+            rng.random() < 0.2))
+    context = []
+    for event_id, ts in events[-3:]:
+        c = {"event_id": event_id, "conversation_id": rng.choice(convs), "ts": ts, "scores": _scores(rng)}
+        if not zdr and rng.random() < 0.7:
+            same = [e.excerpt for e in evidence if e.event_id == event_id and e.excerpt is not None]
+            c["text"] = same[0] if same and rng.random() < 0.5 else _text(rng) if rng.random() < 0.9 else None
+        if rng.random() < 0.3:
+            c["stages"] = rng.sample(stages, 1)
+        context.append(c)
+    case = None
+    if evidence and rng.random() < 0.5:
+        case = OpenCase(_any_id(rng), _time(rng, base), base, base, [evidence[0].top_category], rng.random(),
+                        rng.randrange(1, 5), rng.choice(["enforcement", "support"]), "escalation",
+                        [e.event_id for e in evidence])
+    return UserWindow(
+        user_id=_any_id(rng), updated=base,
+        risk={c: round(rng.random(), 6) for c in rng.sample(CATEGORIES, rng.randrange(0, 4))},
+        evidence=evidence, recent_ids=[redelivery_key(e) if rng.random() < 0.95 else e for e, _ in events],
+        case=case, turns=rng.randrange(100),
+        stages={k: [ts, e] for k, (e, ts) in zip(rng.sample(stages, 3), events)}, context=context,
+        peaks={c: [[round(rng.random(), 4), ts, e] + ([rng.choice(accounts)] if rng.random() < 0.5 else [])
+                   for e, ts in events[:3]] for c in rng.sample(CATEGORIES, rng.randrange(0, 3)) if events})
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_varied_windows_round_trip(seed):
+    window = _random_window(seed)
+    stored = window.to_stored()
+    again = UserWindow.from_stored(stored)
+    assert again == window
+    assert dataclasses.asdict(again) == dataclasses.asdict(window)
+    assert again.to_stored() == stored, "writing is deterministic"
+    assert updated_of(stored) == window.updated
+
+
+def test_risk_is_kept_to_six_decimals():
+    """As format 2 did: risk decays continuously and is dropped below 1e-3."""
+    w = UserWindow("u", updated=1790000000.0, risk={"violence": 0.123456789})
+    assert UserWindow.from_stored(w.to_stored()).risk == {"violence": 0.123457}
+
+
+def test_a_truncated_or_padded_window_is_refused():
+    stored = _random_window(7).to_stored()
+    assert UserWindow.from_stored(stored) == _random_window(7)
+    for broken in (stored[:-1], stored + b"\x00"):
+        with pytest.raises(ValueError):
+            UserWindow.from_stored(broken)
+
+
+def test_excerpts_are_stored_as_plain_text_and_zdr_windows_hold_none():
+    """A byte search of a changelog or store finds an excerpt (so audits and the privacy suites see
+    what is kept), and a zero-data-retention tenant's window holds no word of its turns."""
+    rows = _person_turns(n=20)
+    for r in rows:
+        r["tenant_id"] = "t-zdr" if r["user_id"] == rows[0]["user_id"] else "t-open"
+        r["person_id"] = "p:" + r["user_id"]
+    store, _ = _replay(rows, PolicyConfig(zdr_tenants=frozenset({"t-zdr"}), min_contribution=0.1))
+    zdr, open_ = store.data["p:" + rows[0]["user_id"]], store.data["p:" + rows[1]["user_id"]]
+    words = {w.encode() for r in rows for w in r["text"].split() if len(w) > 4 and "=" not in w}
+    kept = [e.excerpt for e in UserWindow.from_stored(open_).evidence]
+    assert kept and all(x.encode() in open_ for x in kept), "control: the open tenant's excerpts are found"
+    assert not [w for w in words if w in zdr]
+    assert not UserWindow.from_stored(zdr).context and all(e.excerpt is None for e in UserWindow.from_stored(zdr).evidence)
+
+
+FORMAT3 = orjson.loads((Path(__file__).resolve().parent / "data" / "windows_format3.json").read_bytes())
+
+
+@pytest.mark.parametrize("blob, fixture", list(zip(FORMAT3, FORMAT2)), ids=[f["note"] for f in FORMAT3])
+def test_format_3_blobs_written_by_its_first_version_stay_readable(blob, fixture):
+    """tests/data/windows_format3.json holds the windows of windows_format2.json as format 3 was first
+    written: whatever changes later (the writer, the preset dictionary), such blobs sit in changelogs."""
+    assert blob["note"] == fixture["note"]
+    assert dataclasses.asdict(UserWindow.from_stored(bytes.fromhex(blob["stored_hex"]))) == fixture["window"]

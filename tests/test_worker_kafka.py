@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from tests.fakes import turn
-from dev.harness import WorkerProcess, consume_until, produce, produce_turns
+from dev.harness import WorkerProcess, consume_until, produce, produce_turns, wait_for
 
 pytestmark = pytest.mark.kafka
 
@@ -93,3 +93,59 @@ def test_restarted_worker_recovers_the_window_from_the_changelog(kafka_bootstrap
     assert case["user_id"] == "carol" and case["rule"] == "trajectory"
     assert [e["event_id"] for e in case["evidence"]] == ["e1", "e2"]
     assert case["conversations"] == ["c1", "c2"]
+
+
+def _changelog_records(bootstrap: str, topic: str) -> list:
+    from kafka import KafkaConsumer
+
+    c = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None,
+                      consumer_timeout_ms=1500)
+    try:
+        return list(c)
+    finally:
+        c.close()
+
+
+def test_a_window_an_earlier_version_left_on_the_changelog_is_read_and_rewritten(kafka_bootstrap, tmp_path):
+    """A format-2 window (JSON, as the previous version's table wrote it; tests/data) on the changelog:
+    a worker recovering from it folds the next turn into that window and stores it in the current form."""
+    from pathlib import Path
+
+    from kafka import KafkaProducer
+
+    from stream.core.timeutil import format_rfc3339
+    from stream.core.window import UserWindow
+    from stream.core.window_codec import FORMAT
+
+    fixtures = orjson.loads((Path(__file__).resolve().parent / "data" / "windows_format2.json").read_bytes())
+    old = next(f["stored"] for f in fixtures if f["stored"].get("case"))
+    person, before = old["user_id"], UserWindow.from_stored(old)
+    account = person.removeprefix("p:")
+    prefix, app_id = _ids()
+    changelog = f"{app_id}-windows-changelog"
+    key = orjson.dumps(person)  # the table's keys are JSON
+    w = WorkerProcess(kafka_bootstrap, tmp_path, prefix, app_id)
+    w.start(data_dir="data-first")
+    try:  # the person's first turn: its window lands on the changelog partition the person's turns use
+        produce_turns(kafka_bootstrap, prefix + "turns", [turn(1, BENIGN, user=account)])
+        first = wait_for(lambda: [m for m in _changelog_records(kafka_bootstrap, changelog) if m.key == key],
+                         "the person's window on the changelog", worker=w)
+    finally:
+        w.stop()
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    producer.send(changelog, key=key, value=orjson.dumps(old), partition=first[0].partition).get(timeout=30)
+    producer.close()
+    w.start(data_dir="data-second")  # a fresh local store: the window comes back from the changelog only
+    try:
+        later = dict(turn(2, "Thanks, that is all I needed.", user=account), ts=format_rfc3339(before.updated + 3600))
+        produce_turns(kafka_bootstrap, prefix + "turns", [later])
+        written = wait_for(lambda: [m for m in _changelog_records(kafka_bootstrap, changelog)
+                                    if m.key == key and m.value[:1] == bytes([FORMAT])
+                                    and UserWindow.from_stored(m.value).updated > before.updated],
+                           "the rewritten window", worker=w)
+    finally:
+        w.stop()
+    after = UserWindow.from_stored(written[-1].value)
+    assert after.turns == before.turns + 1 and after.case.case_id == before.case.case_id
+    assert [e for e in after.evidence if e.event_id != "e2"] == before.evidence
+    assert after.recent_ids[:-1] == before.recent_ids[1:], "the full redelivery ring moved on by one"

@@ -10,9 +10,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from dev.harness import WorkerProcess, consume_until, produce, produce_turns
+from dev.harness import WorkerProcess, consume_until, produce, produce_turns, wait_for
 from tests.fakes import turn
-from tests.search import found, stored_files, written_topics
+from tests.search import found, stored_files, topic_records, written_topics
 
 pytestmark = pytest.mark.kafka
 
@@ -56,7 +56,8 @@ def run(kafka_bootstrap, tmp_path_factory):
                               lambda rs: {r["user_id"] for r in rs} >= {"zed", "zoe", "olly"}, worker=w)
         consume_until(kafka_bootstrap, w.prefix + "dead-letter", lambda rs: len(rs) >= 2, worker=w)
         consume_until(kafka_bootstrap, w.prefix + "turn-scores", lambda rs: len(rs) >= 5, worker=w)
-        consume_until(kafka_bootstrap, f"{w.app_id}-windows-changelog", lambda rs: len(rs) >= 3, worker=w)
+        changelog = f"{w.app_id}-windows-changelog"  # window values are bytes (not JSON)
+        wait_for(lambda: len(topic_records(kafka_bootstrap, changelog)) >= 3, changelog, worker=w)
     finally:
         w.stop()
     return w, cases

@@ -15,12 +15,13 @@ from stream.core.engine import Detector
 from stream.core.events import Turn
 from stream.core.identity import Registry, link
 from stream.core.window import UserWindow
+from stream.core.window_codec import updated_of
 
 
 class WindowStore(Protocol):
-    def get(self, key: str, turn: Turn) -> dict | None: ...
+    def get(self, key: str, turn: Turn) -> bytes | None: ...
 
-    def put(self, key: str, value: dict, turn: Turn) -> None: ...
+    def put(self, key: str, value: bytes, turn: Turn) -> None: ...
 
     def delete(self, key: str, turn: Turn) -> None: ...
 
@@ -29,19 +30,19 @@ class MemoryStore:
     """Windows in a dict. `sweep` drops windows idle beyond retention, so expired users cost nothing."""
 
     def __init__(self) -> None:
-        self.data: dict[str, dict] = {}
+        self.data: dict[str, bytes] = {}
 
-    def get(self, key: str, turn: Turn) -> dict | None:
+    def get(self, key: str, turn: Turn) -> bytes | None:
         return self.data.get(key)
 
-    def put(self, key: str, value: dict, turn: Turn) -> None:
+    def put(self, key: str, value: bytes, turn: Turn) -> None:
         self.data[key] = value
 
     def delete(self, key: str, turn: Turn) -> None:
         self.data.pop(key, None)
 
     def sweep(self, now: float, max_idle_s: float) -> int:
-        stale = [k for k, v in self.data.items() if now - v.get("updated", 0.0) > max_idle_s]
+        stale = [k for k, v in self.data.items() if now - updated_of(v) > max_idle_s]
         for k in stale:
             del self.data[k]
         return len(stale)
@@ -60,12 +61,12 @@ def run_batch(detector: Detector, turns: Sequence[Turn], store: WindowStore) -> 
     for turn, score in zip(turns, scores):
         key = detector.window_key(turn)
         stored = store.get(key, turn)
-        window = UserWindow.from_dict(stored) if stored else None
+        window = UserWindow.from_stored(stored) if stored else None
         step = detector.step(window, turn, score)
         if step.window is None:
             store.delete(key, turn)
         else:
-            store.put(key, step.window.to_dict(), turn)
+            store.put(key, step.window.to_stored(), turn)
         yield turn, step.effects
 
 

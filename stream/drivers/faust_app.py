@@ -75,10 +75,10 @@ class TableStore:
     def _with_event(self, turn: Turn, fn):
         return with_event(self.events[id(turn)], fn)
 
-    def get(self, key: str, turn: Turn) -> dict | None:
+    def get(self, key: str, turn: Turn) -> bytes | None:
         return self._with_event(turn, lambda: self.table.get(key))
 
-    def put(self, key: str, value: dict, turn: Turn) -> None:
+    def put(self, key: str, value: bytes, turn: Turn) -> None:
         self._with_event(turn, lambda: self.table.__setitem__(key, value))
 
     def delete(self, key: str, turn: Turn) -> None:
@@ -190,7 +190,10 @@ def create_app(settings: Settings, detector: Detector) -> faust.App:
                  "extra_topic_configs": settings.changelog_config()}
     wiring = Wiring(
         app=app, settings=settings, detector=detector, topics=topics,
-        windows=app.Table("windows", **changelog),
+        # values are the bytes `UserWindow.to_stored` writes (Faust serialises a table by its
+        # value_type); older versions' JSON values come back as bytes, which `from_stored` reads too
+        windows=app.Table("windows", value_type=bytes, **{**changelog, "schema": faust.Schema(
+            key_serializer="json", value_serializer="raw")}),
         reviews=app.Table("reviews", **changelog),
         registry=GlobalRegistry(app.GlobalTable("identities", **changelog)),
     )

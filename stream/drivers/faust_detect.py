@@ -104,7 +104,7 @@ def register(w: Wiring) -> None:
         key = control["person_id"]
         store.events[id(control)] = event
         stored = store.get(key, control)
-        window = UserWindow.from_dict(stored) if stored else None
+        window = UserWindow.from_stored(stored) if stored else None
         if control["control"] == "erase":
             window, effects = erase(window, control["request"], time.time())
         else:
@@ -117,7 +117,7 @@ def register(w: Wiring) -> None:
             if stored is not None:
                 store.delete(key, control)  # tombstone on the changelog
         else:
-            store.put(key, window.to_dict(), control)  # supersedes the old value on the changelog
+            store.put(key, window.to_stored(), control)  # supersedes the old value on the changelog
         if stored is not None:
             store.compact(control)  # and on local disk, now
 

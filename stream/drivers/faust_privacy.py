@@ -12,6 +12,7 @@ import orjson
 
 from stream.core.identity import members
 from stream.core.timeutil import parse_rfc3339
+from stream.core.window_codec import updated_of
 from stream.drivers.faust_app import Wiring
 
 def deleted_key(user_id: str) -> str:
@@ -46,7 +47,7 @@ def register(w: Wiring) -> None:
         if w.watermark <= 0:
             return
         for key, value in list(w.windows.items()):
-            if value and value.get("updated", 0.0) < horizon:
+            if value and updated_of(value) < horizon:
                 await send_control(w, {"control": "purge", "person_id": key, "now": w.watermark})
 
 

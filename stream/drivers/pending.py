@@ -63,10 +63,10 @@ class PendingWindows(Pending):
     def __init__(self, store):
         super().__init__(store.get, store.put, store.delete)
 
-    def get(self, key: str, turn) -> dict | None:
+    def get(self, key: str, turn) -> bytes | None:
         return self.read(key, turn)
 
-    def put(self, key: str, value: dict, turn) -> None:
+    def put(self, key: str, value: bytes, turn) -> None:
         self.write(key, value, turn)
 
     def delete(self, key: str, turn) -> None:
