@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from models.train.minilm_onnx import FEATURES
 from stream.scoring.encoder import encode_ids, id_batches, load_tokenizer
 from stream.scoring.normalize import normalize_text
 
-DIM = 384
+DIM = FEATURES  # the graph's `features` output: what the heads read
 
 
 class EmbeddingCache:
@@ -54,7 +55,7 @@ class EmbeddingCache:
         np.save(ap, self.arr)
 
     def embed(self, texts: list[str], tag: str = "", save_every: int = 20000) -> np.ndarray:
-        """[N, 384] embeddings of the (raw) texts; normalised as the runtime does."""
+        """[N, FEATURES] head features of the (raw) texts; normalised as the runtime does."""
         ids = encode_ids(self.tok, [normalize_text(t) for t in texts], self.max_len)
         keys = [hashlib.sha1(np.asarray(i, np.int32).tobytes()).hexdigest() for i in ids]
         todo = {}
@@ -69,7 +70,7 @@ class EmbeddingCache:
                 part = tids[s:s + save_every]
                 new = np.zeros((len(part), DIM), np.float32)
                 for rows, feeds in id_batches(part, 32):
-                    new[rows] = self.sess.run(["embedding"], feeds)[0]
+                    new[rows] = self.sess.run(["features"], feeds)[0]
                 base = self.arr.shape[0]
                 for j, k in enumerate(tkeys[s:s + save_every]):
                     self.index[k] = base + j

@@ -18,9 +18,15 @@ from stream.taxonomy import CATEGORIES
 
 K = len(CATEGORIES)
 # The protocol's choices (the encoder heads, models/train/train_encoder.py):
-L2_GRID = (1e-5, 1e-4, 1e-3)  # chosen by out-of-family any-category AUPRC ...
+L2_GRID = (1e-4, 1e-3, 1e-2)  # chosen by out-of-family any-category AUPRC ...
 SELECT_FOLDS = 6  # ... on families dealt into this many folds
+MLP_GRID = ((64, 1e-3),)  # MLP corrections (hidden units, L2) tried on top of the chosen logistic heads
 MAX_BENIGN_FPR = 0.02  # per category, on out-of-family rows of ordinary benign sources
+# Benign sources outside that budget (none): DiaSafety's "safe" rows, chatbot replies inside unsafe
+# conversations (suicide, crime, insults), were left out once; with them out, the self-harm threshold
+# fell from 0.39 to 0.27 and everyday idioms ("I'm killing time at the airport") read as self-harm.
+# Assistant replies and users' chat about hard topics are production traffic: they count.
+BUDGET_EXCLUDED: tuple[str, ...] = ()
 LOOKALIKE_FAMILIES = ("orbench", "coconot")  # over-refusal look-alikes and contrast sets (safe)
 LOOKALIKE_FPR = 0.15  # per category, on out-of-family look-alike rows
 
