@@ -26,7 +26,7 @@ or fold here). Writes bench/results/timelines.json (+ .html), timelines_heldout.
 timelines_out_of_family_fold-<F>.json (+ .html) for the first seed, and timelines_seeds.json with
 every seed's headline, the mean / min / max over seeds, each seed's 95 % intervals, and the pooled
 figures (every seed's people taken together, with their intervals), and prints that summary.
-One command, about 15 minutes for two seeds: `python bench/bench_timelines.py --seeds 11,12
+One command, about 2.5 minutes a seed here: `python bench/bench_timelines.py --seeds 11,12,13
 --results bench/results/escalation`.
 """
 
