@@ -58,7 +58,7 @@ holdout-models: $(TRAIN_STAMP) $(STAMP)
 # Benchmark-only model sets for the out-of-family timelines (`riskstream simulate --families out
 # --fold F`), one per fold of stream/simulate/pools.py FOLDS: the fold's source families left out of
 # the classifiers, the stage tagger and the trajectory model's training timelines. Heads only once
-# the embedding cache (.cache/enc) is warm: a few minutes per fold.
+# the embedding cache (.cache/enc) is warm: about 17 minutes per fold here (the trajectory model is most of it).
 OOF_FAMILIES := reddit_mh,reddit_cssrs,orbench,coconot,mtsamples
 OOF_FAMILIES_B := counsel_chat,diasafety,k_overrefusal
 oof-models: $(TRAIN_STAMP) $(STAMP)
