@@ -103,7 +103,7 @@ def collect(detector: Detector, turns: list[dict], truth: list[dict], tag: str):
             return
         if t["kind"] == "escalating" and turn.ts < parse_rfc3339(t["harm_inferable_at"]):
             return  # the harm is not inferable yet: neither a positive nor a negative
-        window = UserWindow.from_dict(store.data[detector.window_key(turn)])
+        window = UserWindow.from_stored(store.data[detector.window_key(turn)])
         rows.append((detector.trajectory.features(window, turn.ts), t["kind"] == "escalating",
                      f"{tag}/{t['user_id']}"))
 

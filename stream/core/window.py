@@ -83,8 +83,6 @@ class UserWindow:
         the first) that windows already in tables and changelogs hold."""
         return _codec.decode(value)
 
-    from_dict = from_stored  # its former name (model training reads windows through it)
-
 
 def push_bounded(items: list, item, limit: int) -> None:
     """Append `item` and drop the oldest entries beyond `limit` (the ring buffers of the window)."""

@@ -9,7 +9,6 @@ batch is scored once; thresholds are applied afterwards by `ThresholdScorer`.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
@@ -17,6 +16,7 @@ from typing import Sequence
 import orjson
 
 from stream.core.policy import PolicyConfig
+from stream.scoring.lru import Lru
 from stream.scoring.types import Scorer, TextScore
 from stream.taxonomy import CATEGORIES
 
@@ -95,7 +95,7 @@ class BatchMemo:
 
     def __init__(self, inner: Scorer, keep: int = 1024):
         self.inner, self.keep = inner, keep
-        self._cache: OrderedDict[tuple[str, ...], list[TextScore]] = OrderedDict()
+        self._cache: Lru[tuple[str, ...], list[TextScore]] = Lru(keep)
         self.calls = 0  # calls that actually reached the inner scorer
 
     def __getattr__(self, name):
@@ -104,13 +104,10 @@ class BatchMemo:
     def score_batch(self, texts: Sequence[str]) -> list[TextScore]:
         key = tuple(texts)
         hit = self._cache.get(key)
-        if hit is not None:
-            self._cache.move_to_end(key)
-        else:
-            hit = self._cache[key] = self.inner.score_batch(texts)
+        if hit is None:
+            hit = self.inner.score_batch(texts)
+            self._cache.put(key, hit)
             self.calls += 1
-            while len(self._cache) > self.keep:
-                self._cache.popitem(last=False)
         return hit
 
 

@@ -19,7 +19,6 @@ category score to the entry's score and are reported as `Signal`s with their lis
 from __future__ import annotations
 
 import os
-from collections import OrderedDict
 from pathlib import Path
 from typing import Sequence
 
@@ -29,6 +28,7 @@ from stream.scoring import features
 from stream.scoring.blocklist import BlocklistSet
 from stream.scoring.encoder import is_cjk
 from stream.scoring.hashbank import BankSet
+from stream.scoring.lru import Lru
 from stream.scoring.normalize import match_tokens, normalize_text
 from stream.scoring.onnx_model import OnnxStage
 from stream.scoring.types import Signal, TextScore
@@ -122,10 +122,10 @@ class CascadeScorer:
         self.thresholds = (self.cheap_thresholds if self.mode == "cheap"
                            else _consistent_thresholds(np.asarray(self.encoder.thresholds, dtype=np.float32)))
         self.cache_size = cache_size
-        self._cache: OrderedDict[str, tuple] = OrderedDict()  # text -> (scores, embedding)
+        self._cache: Lru[str, tuple] = Lru(cache_size)  # text -> (scores, embedding)
         # text -> embedding, for texts embedded without being scored (the stage tagger's clauses:
         # they recur, within a conversation read together and across people)
-        self._emb_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._emb_cache: Lru[str, np.ndarray] = Lru(cache_size)
         self.use_lists = use_lists
         self.lists = BlocklistSet(self.models_dir / "lists", reload_interval) if use_lists else None
         self.banks = BankSet(self.models_dir / "banks", reload_interval) if use_lists else None
@@ -169,7 +169,6 @@ class CascadeScorer:
         for i, t in enumerate(norm):
             hit = self._cache.get(t)
             if hit is not None:
-                self._cache.move_to_end(t)
                 out[i] = hit
                 self.stats["cache_hits"] += 1
             else:
@@ -181,10 +180,7 @@ class CascadeScorer:
                 entry = (s[j], None if emb is None or not emb[j].any() else emb[j])
                 for i in todo[t]:
                     out[i] = entry
-                if self.cache_size:
-                    self._cache[t] = entry
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
+                self._cache.put(t, entry)
         return out
 
     def embeddings(self, texts: Sequence[str]) -> np.ndarray:
@@ -200,11 +196,10 @@ class CascadeScorer:
         for i, t in enumerate(norm):
             if not t:
                 continue
-            hit = self._cache.get(t)
+            hit = self._cache.peek(t)
             if hit is not None and hit[1] is not None:
                 out[i] = hit[1]
             elif (emb := self._emb_cache.get(t)) is not None:
-                self._emb_cache.move_to_end(t)
                 out[i] = emb
                 self.stats["embedding_cache_hits"] += 1
             else:
@@ -214,10 +209,7 @@ class CascadeScorer:
             self.stats["encoder_texts"] += len(todo)
             for (t, rows), emb in zip(todo.items(), fresh):
                 out[rows] = emb
-                if self.cache_size:
-                    self._emb_cache[t] = emb
-            while len(self._emb_cache) > self.cache_size:
-                self._emb_cache.popitem(last=False)
+                self._emb_cache.put(t, emb)
         return out
 
     # ------------------------------------------------------------------ public API
