@@ -65,12 +65,16 @@ def test_acks_of_skipped_records_are_refused(monkeypatch):
 
 
 def test_install_patches_faust_once():
-    from faust.transport.consumer import Consumer
+    from faust.transport.consumer import Consumer, ThreadDelegateConsumer
 
     faust_acks.install()
+    seek = Consumer.seek
     faust_acks.install()
     assert Consumer.ack is faust_acks._ack and faust_acks._original_ack is not faust_acks._ack
-    assert Consumer._new_offset is faust_acks._new_offset
+    assert Consumer._new_offset is faust_acks._new_offset and Consumer._add_gap is faust_acks._add_gap
+    assert Consumer.getmany is faust_acks._getmany and Consumer.seek is seek  # not wrapped twice
+    assert Consumer.seek.__wrapped__ is faust_acks._original_seek
+    assert ThreadDelegateConsumer.seek_wait.__wrapped__ is faust_acks._original_seek_wait
 
 
 def offsets(committed, acked, gaps=()):
@@ -93,6 +97,76 @@ def test_the_commit_stops_before_a_record_not_acked_at_the_head():
     assert faust_acks._new_offset(offsets(100, [102], gaps=[(100, 102)]), "tp") == 103  # a known gap is no hole
     # records gone from the log after the committed offset (Faust registers the gap from committed + 1)
     assert faust_acks._new_offset(offsets(100, [105], gaps=[(101, 105)]), "tp") == 106
+
+
+def test_a_gap_computed_across_a_seek_is_refused_and_the_commit_stops_before_the_unread_records():
+    """Seek to the committed offset 100 while a record at 102, fetched before the seek, is still being
+    handed out: Faust computes a gap 101-102 from the seek's target and that record. Records 100 and 101
+    exist and were never processed; recording that gap would commit past them."""
+    import asyncio
+
+    async def scenario(guarded: bool):
+        consumer = offsets(100, [])
+
+        async def fetch(self, timeout):  # the fetch returns 102 ... and a seek runs before it is handed out
+            yield "tp", 102
+
+        async def seek(self):
+            return None
+
+        add_gap = faust_acks._add_gap if guarded else faust_acks._original_add_gap
+        original = faust_acks._original_getmany
+        faust_acks._original_getmany = fetch
+        try:
+            async for tp, offset in faust_acks._getmany(consumer, 1.0):
+                await faust_acks._seeking(seek)(consumer)  # the seek sets Faust's read offset to 100
+                await add_gap(consumer, tp, 100 + 1, offset)
+        finally:
+            faust_acks._original_getmany = original
+        consumer._acked["tp"], consumer._acked_index["tp"] = [102, 103], {102, 103}  # 102 and 103 processed
+        return faust_acks._new_offset(consumer, "tp")
+
+    assert asyncio.run(scenario(guarded=False)) == 103  # faust alone: 100 and 101 committed unread
+    assert asyncio.run(scenario(guarded=True)) is None  # nothing committed past them: they are read again
+
+
+def test_a_gap_is_sound_only_without_a_seek_since_its_fetch():
+    assert faust_acks.gap_is_sound(4, 4, 0)
+    assert not faust_acks.gap_is_sound(4, 6, 0)  # a seek started and ended since the fetch
+    assert not faust_acks.gap_is_sound(4, 4, 1)  # one is running
+    assert not faust_acks.gap_is_sound(None, 0, 0)  # not fetched through the counted path
+
+
+def test_a_seek_is_counted_even_when_it_fails():
+    import asyncio
+
+    import pytest
+
+    async def failing(self):
+        raise RuntimeError("broker gone")
+
+    consumer = SimpleNamespace()
+    with pytest.raises(RuntimeError):
+        asyncio.run(faust_acks._seeking(failing)(consumer))
+    assert faust_acks.seek_epoch(consumer) == 2 and consumer._rs_seeks_running == 0
+
+
+def test_the_watchdog_reseeks_a_head_passed_over_even_while_later_records_flow():
+    from stream.drivers.faust_watchdog import head_passed, pending_heads
+
+    assert head_passed(100, 500, 480, head_pending=False)  # read on to 480, 100 never done: a hole
+    assert not head_passed(100, 500, 480, head_pending=True)  # 100 in flight, queued or acked
+    assert not head_passed(100, 500, 99, head_pending=False)  # not read up to it yet: a backlog
+    assert not head_passed(100, 100, 99, head_pending=False)  # nothing there
+    assert not head_passed(100, 500, None, head_pending=False)  # nothing read since the assignment
+    m = lambda tp, offset, acked=False: SimpleNamespace(tp=tp, offset=offset, acked=acked)  # noqa: E731
+    consumer = SimpleNamespace(_acked_index={"a": {10}}, _unacked_messages=[m("b", 20), m("c", 30, acked=True),
+                                                                            m("d", 41)])
+    queue = SimpleNamespace(_queue=[SimpleNamespace(message=m("e", 50))])
+    app = SimpleNamespace(topics=SimpleNamespace(_topic_name_index={"x": [SimpleNamespace(queue=queue)]}))
+    heads = {"a": 10, "b": 20, "c": 30, "d": 40, "e": 50, "f": 60}
+    assert pending_heads(app, consumer, heads) == {"a", "b", "e"}  # acked, in flight, queued
+    assert pending_heads(SimpleNamespace(), consumer, heads) == set(heads)  # faust moved: nothing judged
 
 
 def test_the_watchdog_seeks_only_after_an_idle_stall_of_stall_s():
@@ -121,3 +195,36 @@ def test_a_topic_with_records_waiting_for_its_stream_is_a_backlog_not_a_stall():
     app = NS(topics=NS(_topic_name_index={"turns": [channel(0)], "turns-by-person": [channel(0), channel(3)]}))
     assert queue_sizes(app) == {"turns": 0, "turns-by-person": 3}
     assert queue_sizes(NS(topics=NS())) == {}  # faust moved its index: nothing counts as queued
+
+
+def test_the_watchdog_reads_again_from_the_committed_offset_or_skips_what_retention_deleted():
+    """A passed-over head is read again; records the log no longer holds (deleted by retention while
+    the worker could not process them) cannot be: they become a gap, so the commit moves on instead
+    of the watchdog seeking back to the log's start every few seconds for ever."""
+    import asyncio
+
+    from faust.types import TP
+    from intervaltree import IntervalTree
+
+    from stream.drivers.faust_watchdog import unstick
+
+    tp = TP("turns", 0)
+
+    class FakeConsumer:
+        def __init__(self, start):
+            self.start, self.seeks, self._gap = start, [], {tp: IntervalTree()}
+
+        async def earliest_offsets(self, tp):
+            return {tp: self.start}
+
+        async def seek_wait(self, offsets):
+            self.seeks.append(offsets)
+
+    kept = FakeConsumer(start=50)
+    asyncio.run(unstick(kept, tp, 100, 500))
+    assert kept.seeks == [{tp: 100}] and not kept._gap[tp]
+    expired = FakeConsumer(start=120)
+    asyncio.run(unstick(expired, tp, 100, 500))
+    assert expired.seeks == [] and sorted((i.begin, i.end) for i in expired._gap[tp]) == [(100, 120)]
+    commit = offsets(100, [120, 121], gaps=[(100, 120)])
+    assert faust_acks._new_offset(commit, "tp") == 122  # the commit moves past the expired records

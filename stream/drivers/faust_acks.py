@@ -14,14 +14,34 @@ of one record at the head (it compares the first acked offset with the committed
 committed offset were the last record read, not the next one), so it would commit straight past
 the record: `_new_offset` is wrapped to return nothing while the record at the committed offset is
 neither acked nor a known gap. (The crash run of tests/test_crash_safety.py lost turns this way.)
+
+A known gap (offsets the log does not hold: transaction markers, compaction) lets the commit skip
+offsets, so a gap must be real. Faust computes one from the last offset it read and the offset of
+the record in hand. A seek (a rebalance's seek to the committed offsets, the stall watchdog's
+re-read) sets that "last read" offset to the seek's target while records fetched before the seek
+are still being handed out: a record 2 beyond the target then "proves" a gap over a record that
+exists and was never processed, and the commit goes past it (the likely way the rebalance run of
+tests/test_crash_safety.py lost 2 turn-scores, with no dead letter). So every seek advances a
+counter when it starts and when it ends, each fetch notes the counter when it starts, and a gap is
+refused when a seek started or ran since the fetch of the record it was computed from. The refused
+gap is a hole before the head: nothing is committed past it, and the records are read again (the
+seek's own re-read, or the watchdog's, `faust_watchdog`).
 """
 
 from __future__ import annotations
 
-from faust.transport.consumer import Consumer
+import logging
 
+from faust.transport.consumer import Consumer, ThreadDelegateConsumer
+
+log = logging.getLogger("riskstream.worker")
 _original_ack = Consumer.ack
 _original_new_offset = Consumer._new_offset
+_original_add_gap = Consumer._add_gap
+_original_getmany = Consumer.getmany
+_original_perform_seek = Consumer.perform_seek
+_original_seek = Consumer.seek
+_original_seek_wait = ThreadDelegateConsumer.seek_wait
 
 
 def _ack(self: Consumer, message) -> bool:
@@ -44,9 +64,55 @@ def _new_offset(self: Consumer, tp):
     return _original_new_offset(self, tp)
 
 
+def seek_epoch(consumer) -> int:
+    """How many seek starts and ends this consumer has seen."""
+    return getattr(consumer, "_rs_seek_epoch", 0)
+
+
+def _seeking(original):
+    """`original` (a seek of some kind), counted: the epoch moves when it starts and when it ends."""
+    async def seek(self, *args, **kwargs):
+        self._rs_seek_epoch = seek_epoch(self) + 1
+        self._rs_seeks_running = getattr(self, "_rs_seeks_running", 0) + 1
+        try:
+            return await original(self, *args, **kwargs)
+        finally:
+            self._rs_seeks_running -= 1
+            self._rs_seek_epoch = seek_epoch(self) + 1
+    seek.__wrapped__ = original
+    return seek
+
+
+async def _getmany(self: Consumer, timeout: float):
+    started = seek_epoch(self)  # before the fetch: records fetched before a later seek count as stale
+    async for tp, message in _original_getmany(self, timeout):
+        self._rs_fetch_epoch = started
+        yield tp, message
+
+
+def gap_is_sound(fetched_at: int | None, now: int, running: int) -> bool:
+    """Was the record a gap is computed from fetched with no seek started or running since?"""
+    return fetched_at is not None and fetched_at == now and running == 0
+
+
+async def _add_gap(self: Consumer, tp, offset_from: int, offset_to: int) -> None:
+    if not gap_is_sound(getattr(self, "_rs_fetch_epoch", None), seek_epoch(self), getattr(self, "_rs_seeks_running", 0)):
+        topic, partition = getattr(tp, "topic", tp), getattr(tp, "partition", -1)
+        log.info("gap %s:%d %d-%d not recorded: a seek came after the fetch of the record it rests on", topic,
+                 partition, offset_from, offset_to,
+                 extra={"event": "gap_refused", "topic": topic, "partition": partition})
+        return
+    await _original_add_gap(self, tp, offset_from, offset_to)
+
+
+_PATCHES = ((Consumer, "ack", _ack), (Consumer, "_new_offset", _new_offset), (Consumer, "_add_gap", _add_gap),
+            (Consumer, "getmany", _getmany), (Consumer, "perform_seek", _seeking(_original_perform_seek)),
+            (Consumer, "seek", _seeking(_original_seek)),
+            (ThreadDelegateConsumer, "seek_wait", _seeking(_original_seek_wait)))
+
+
 def install() -> None:
-    """Idempotent: patch `Consumer.ack` and `Consumer._new_offset` once per process."""
-    if Consumer.ack is not _ack:
-        Consumer.ack = _ack
-    if Consumer._new_offset is not _new_offset:
-        Consumer._new_offset = _new_offset
+    """Idempotent: patch Faust's consumer once per process (before the worker starts fetching)."""
+    for cls, name, patched in _PATCHES:
+        if getattr(cls, name) is not patched:
+            setattr(cls, name, patched)
