@@ -228,3 +228,35 @@ def test_the_watchdog_reads_again_from_the_committed_offset_or_skips_what_retent
     assert expired.seeks == [] and sorted((i.begin, i.end) for i in expired._gap[tp]) == [(100, 120)]
     commit = offsets(100, [120, 121], gaps=[(100, 120)])
     assert faust_acks._new_offset(commit, "tp") == 122  # the commit moves past the expired records
+
+
+def test_what_the_fetcher_handed_on_counts_only_once_handed_and_only_since_the_latest_seek():
+    """`handed_up_to` (the watchdog's evidence that a head was passed over) moves when Faust's fetcher
+    comes back for the next record (the previous one is in its stream's queue by then), and forgets
+    everything at a seek: a partition just sought back, or paused, has passed nothing over."""
+    import asyncio
+
+    consumer = SimpleNamespace()
+    seen = []
+
+    async def fetch(self, timeout):
+        for offset in (5, 6, 7):
+            yield "tp", SimpleNamespace(offset=offset)
+
+    async def seek(self):
+        return None
+
+    async def drain():
+        original = faust_acks._original_getmany
+        faust_acks._original_getmany = fetch
+        try:
+            async for tp, message in faust_acks._getmany(consumer, 1.0):
+                seen.append(faust_acks.handed_up_to(consumer, tp))  # while the record is being handed over
+                if message.offset == 6:
+                    await faust_acks._seeking(seek)(consumer)  # a seek while 6 is handed over
+        finally:
+            faust_acks._original_getmany = original
+
+    asyncio.run(drain())
+    assert seen == [None, 5, None]  # 5 counted once 6 was asked for; 6 was handed across a seek: not counted
+    assert faust_acks.handed_up_to(consumer, "tp") is None  # 7 was fetched before the seek: stale, not counted

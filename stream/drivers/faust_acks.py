@@ -74,11 +74,13 @@ def _seeking(original):
     async def seek(self, *args, **kwargs):
         self._rs_seek_epoch = seek_epoch(self) + 1
         self._rs_seeks_running = getattr(self, "_rs_seeks_running", 0) + 1
+        self._rs_handed = {}  # positions before the seek say nothing about what comes after it
         try:
             return await original(self, *args, **kwargs)
         finally:
             self._rs_seeks_running -= 1
             self._rs_seek_epoch = seek_epoch(self) + 1
+            self._rs_handed = {}
     seek.__wrapped__ = original
     return seek
 
@@ -88,6 +90,19 @@ async def _getmany(self: Consumer, timeout: float):
     async for tp, message in _original_getmany(self, timeout):
         self._rs_fetch_epoch = started
         yield tp, message
+        # Faust's fetcher asks for the next record only once this one is in its stream's queue (or
+        # dropped as already read): note how far each partition got, unless a seek came in between
+        if started == seek_epoch(self) and not getattr(self, "_rs_seeks_running", 0):
+            handed = getattr(self, "_rs_handed", None)
+            if handed is None:
+                handed = self._rs_handed = {}
+            handed[tp] = message.offset
+
+
+def handed_up_to(consumer, tp) -> int | None:
+    """The offset of the last record of `tp` Faust's fetcher handed to its stream (or dropped as
+    already read) since the latest seek: None if none yet."""
+    return getattr(consumer, "_rs_handed", {}).get(tp)
 
 
 def gap_is_sound(fetched_at: int | None, now: int, running: int) -> bool:

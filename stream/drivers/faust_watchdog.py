@@ -10,9 +10,10 @@ the partition's later records go on being processed (under traffic, for as long 
 tests/test_crash_safety.py saw a committed offset stay put for 35 s with 1,000 records behind it).
 
 So the watchdog looks at the record at each source partition's committed offset (the head): when
-the partition holds records from there on, Faust's read position has passed the head, and the head
-is neither acked, nor in flight, nor waiting in a stream queue, for `stall_s` with the committed
-offset unchanged, it seeks the partition back to the committed offset. Records read again that
+the partition holds records from there on, Faust's fetcher has handed the head or later records to
+the stream since the latest seek (a paused partition, or one just sought back, has not: that is a
+backlog), and the head is neither acked, nor in flight, nor waiting in a stream queue, for
+`stall_s` with the committed offset unchanged, it seeks the partition back to the committed offset. Records read again that
 were already folded in are recognised by their windows' redelivery rings.
 
 The seek runs in the consumer's own thread (`seek_wait`). aiokafka is not thread-safe: a seek from
@@ -27,6 +28,7 @@ import asyncio
 import logging
 import time
 
+from stream.drivers.faust_acks import handed_up_to
 from stream.drivers.faust_app import Wiring
 
 log = logging.getLogger("riskstream.worker")
@@ -48,11 +50,12 @@ def stalled(committed: int | None, end: int | None, first: tuple | None, now: fl
     return False, first
 
 
-def head_passed(committed: int | None, end: int | None, read: int | None, head_pending: bool) -> bool:
-    """Was the record at the committed offset passed over: it exists (`end` beyond it), Faust's read
-    position is at or past it, and it is not acked, in flight or queued (`head_pending`)?"""
-    return (committed is not None and end is not None and end > committed and read is not None
-            and read >= committed and not head_pending)
+def head_passed(committed: int | None, end: int | None, handed: int | None, head_pending: bool) -> bool:
+    """Was the record at the committed offset passed over: it exists (`end` beyond it), Faust's
+    fetcher has handed records up to it or beyond to the stream since the latest seek (`handed`,
+    `faust_acks.handed_up_to`), and it is not acked, in flight or queued (`head_pending`)?"""
+    return (committed is not None and end is not None and end > committed and handed is not None
+            and handed >= committed and not head_pending)
 
 
 def register(w: Wiring, stall_s: float = STALL_S) -> None:
@@ -81,7 +84,7 @@ def register(w: Wiring, stall_s: float = STALL_S) -> None:
         now = time.monotonic()
         for tp in tps:
             committed, end = heads[tp], ends.get(tp)
-            passed = head_passed(committed, end, consumer._read_offset.get(tp), tp in pending)
+            passed = head_passed(committed, end, handed_up_to(consumer, tp), tp in pending)
             seek, first = stalled(committed, end, since.get(tp) if passed else None, now, stall_s)
             if not passed or first is None:
                 since.pop(tp, None)
