@@ -85,7 +85,7 @@ class Settings:
     store: str = "rocksdb"  # rocksdb (production) | memory
     data_dir: str = ".riskstream-data"
     batch_size: int = 64  # turns scored per batch (stream.take)
-    batch_within_s: float = 0.02  # max wait to fill a batch (a backlog fills one sooner; at low rates it is latency)
+    batch_within_s: float = 0.002  # max wait to fill a batch (a backlog fills one at once; at low rates it is latency)
     purge_interval_s: float = 300.0  # how often windows idle beyond retention are purged
     rekey_retention_hours: float = 6.0  # turns-by-person holds raw text this long at most (must exceed worker lag)
     compaction_lag_hours: float = 24.0  # a compacted changelog's tombstone removes the old value within this

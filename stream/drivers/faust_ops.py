@@ -1,7 +1,7 @@
 """Operability of the Faust worker: readiness, consumer lag, a start-up line and progress lines.
 
 A timer in the worker's own loop samples Faust's state (assignment, rebalancing, table
-recovery, end offsets vs positions) into `state` and the lag gauges; the ops HTTP thread only
+recovery, end offsets vs committed offsets) into `state` and the lag gauges; the ops HTTP thread only
 reads `state`, so it never touches the consumer from another thread.
 """
 
@@ -14,7 +14,7 @@ import signal
 import time
 
 from stream.drivers.faust_app import Wiring
-from stream.drivers.faust_watchdog import queue_sizes
+from stream.drivers.faust_watchdog import SOURCES, queue_sizes
 from stream.ops import metrics
 
 log = logging.getLogger("riskstream.worker")
@@ -28,6 +28,7 @@ def register(w: Wiring) -> dict:
     progress_s = float(os.environ.get("RISKSTREAM_PROGRESS_INTERVAL", "60"))
     last = {"at": time.monotonic()}
     shown: set[tuple[str, int]] = set()  # lag series currently exported
+    sources = {w.settings.topic(logical) for logical in SOURCES}
 
     @app.task
     async def announce() -> None:
@@ -51,7 +52,7 @@ def register(w: Wiring) -> dict:
                      recovered=app.tables.recovery.completed.is_set())
         state["ready"] = bool(assigned) and not state["rebalancing"] and state["recovered"]
         metrics.ASSIGNED.set(len(assigned))
-        lag = await _lag(app, assigned)
+        lag = await _lag(app, assigned, sources)
         for topic, partition in shown - set(lag):  # revoked partitions leave; others are overwritten in place
             metrics.LAG.remove(topic, str(partition))
         for (topic, partition), value in lag.items():
@@ -66,22 +67,27 @@ def register(w: Wiring) -> dict:
     return state
 
 
-async def _lag(app, assigned) -> dict[tuple[str, int], int]:
-    """High watermark minus the consumer's position, per assigned partition (absent when unknown)."""
-    if not assigned:
+async def _lag(app, assigned, sources: set[str]) -> dict[tuple[str, int], int]:
+    """Records not yet processed and committed, per assigned partition of a topic the agents read: high
+    watermark minus the committed offset (the consumer group's lag as Kafka's tools count it). One
+    request for the end offsets; a partition with nothing committed yet falls back to the consumer's
+    position (a request each, to the consumer's thread: only until the first commit)."""
+    tps = [tp for tp in assigned if tp.topic in sources]
+    if not tps:
         return {}
     try:
-        ends = await app.consumer.highwaters(*assigned)
+        ends = await app.consumer.highwaters(*tps)
     except Exception as exc:  # a metrics sample must never take the worker down
         log.debug("cannot read end offsets: %s", exc)
         return {}
     out = {}
-    for tp in assigned:
-        end = ends.get(tp)
-        try:
-            pos = await app.consumer.position(tp)
-        except Exception:
-            pos = None
+    for tp in tps:
+        end, pos = ends.get(tp), app.consumer._committed_offset.get(tp)
+        if pos is None:
+            try:
+                pos = await app.consumer.position(tp)
+            except Exception:
+                pos = None
         if end is not None and pos is not None:
             out[(tp.topic, tp.partition)] = max(0, int(end) - int(pos))
     return out

@@ -27,7 +27,8 @@ SCORE_SECONDS = Histogram("riskstream_scoring_seconds", "Wall time of one scorin
                           buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 BATCH_SIZE = Histogram("riskstream_scoring_batch_size", "Texts per scoring batch", registry=REGISTRY,
                        buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512))
-LAG = Gauge("riskstream_consumer_lag", "Records not yet consumed (high watermark - position)",
+LAG = Gauge("riskstream_consumer_lag",
+            "Records not yet processed and committed (high watermark - committed offset), per source partition",
             ["topic", "partition"], registry=REGISTRY)
 ASSIGNED = Gauge("riskstream_assigned_partitions", "Partitions assigned to this consumer", registry=REGISTRY)
 ALERTS_DELIVERED = Counter("riskstream_alerts_delivered", "Alerts accepted by their destination", ["topic"],
