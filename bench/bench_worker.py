@@ -11,7 +11,8 @@ On the SAME turns, in the same run:
 3. `riskstream worker` (--store rocksdb, default batch size 64, pinned to one core) on a private
    broker: the turns produced as a burst; the worker's CPU-seconds from /proc (utime + stime of the
    process tree) between the first send and the last score, minus what it burns idle over the same
-   wall time (measured just before) -> turns per CPU-s, us per turn, plumbing = worker - replay;
+   wall time (measured just before) -> turns per CPU-s, us per turn, plumbing = worker - replay
+   (also without subtracting the idle burn: the figure the targets are judged on);
 4. capacity = the burst's turns per wall-second; then steady production at 25 / 50 / 90 % of it:
    produce->score and produce->case latency p50/p95/p99 and the lag (produced - scored) each second;
    The 50 % run is repeated with the former 0.02 s batch window (env RISKSTREAM_BATCH_WITHIN; default
@@ -567,9 +568,14 @@ def main(quick: bool = False) -> dict:
         },
     })
     case_p99_at_50 = steady_runs["50%"]["produce_to_case_ms"]["p99"]
+    worker_raw_us = round(sum(b1["worker_cpu_s_raw"]) / b1["turns"] * 1e6)
     result["summary"] = {
         "score_us_per_turn": score_us, "replay_us_per_turn": replay_us, "replay_batch64_us_per_turn": replay64_us,
         "worker_us_per_turn": worker_us, "worker_turns_per_cpu_s": b1["turns_per_cpu_s"],
+        # without subtracting the idle burn: a batch window of a few ms wakes an idle worker often
+        # (its idle burn grows), while under a backlog that loop never waits, so subtracting it
+        # flatters the worker; the targets are judged on this figure
+        "worker_us_per_turn_raw": worker_raw_us, "plumbing_us_per_turn_raw": round(worker_raw_us - replay_us),
         "plumbing_us_per_turn": round(worker_us - replay_us),
         "plumbing_us_per_turn_vs_replay_batch64": round(worker_us - replay64_us),
         "detection_beyond_scoring_us_per_turn": round(replay_us - score_us),
@@ -582,8 +588,8 @@ def main(quick: bool = False) -> dict:
                                                "case": old_run["produce_to_case_ms"]["p99"]},
         "two_workers_speedup_wall": result["two_workers_two_cores"].get("speedup_wall_vs_one"),
         "targets": {
-            "plumbing_le_100_us": worker_us - replay_us <= 100,
-            "worker_ge_0_85x_replay": replay_us / worker_us >= 0.85,
+            "plumbing_le_100_us": worker_raw_us - replay_us <= 100,
+            "worker_ge_0_85x_replay": replay_us / worker_raw_us >= 0.85,
             "p99_produce_to_case_le_250_ms_at_50pct": case_p99_at_50 is not None and case_p99_at_50 <= 250,
         },
         "bench_wall_s": round(time.perf_counter() - t_start),
