@@ -3,7 +3,7 @@
 Detection (`faust_detect.py`):
   agent `link`:   turns (keyed by user) -> validate (rejects -> dead-letter) -> resolve the person
                   (identity registry, a global table) -> turns-by-person (keyed by person)
-  agent `detect`: turns-by-person -> batch (take_events) -> score -> per-person window in the
+  agent `detect`: turns-by-person -> batch (take_batches) -> score -> per-person window in the
                   `windows` table -> turn-scores, review-cases, support-events.
 Review (`faust_review.py`):
   agents `decisions` / `appeals` -> per-case review state in the `reviews` table ->
@@ -66,7 +66,7 @@ def with_event(event, fn):
 class TableStore:
     """`WindowStore` over a Faust table. Each access runs with the turn's own event as the current
     event, so the RocksDB partition and the changelog partition are the turn's source partition
-    (a batch from take_events can span partitions)."""
+    (a batch from take_batches can span partitions)."""
 
     def __init__(self, table: faust.Table):
         self.table = table

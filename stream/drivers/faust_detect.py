@@ -23,6 +23,7 @@ from stream.core.pipeline import run_isolated
 from stream.core.privacy import erase, purge
 from stream.core.review import banned_key
 from stream.core.window import UserWindow
+from stream.drivers.batching import take_batches
 from stream.drivers.faust_app import TableStore, Wiring, raw_value
 from stream.drivers.faust_privacy import control_of, is_deleted
 from stream.drivers.pending import PendingRegistry, PendingWindows
@@ -59,7 +60,7 @@ def register(w: Wiring) -> None:
 
     @w.app.agent(w.topics["turns"], name="link")
     async def link_accounts(stream):
-        async for events in stream.take_events(w.settings.batch_size, within=w.settings.batch_within_s):
+        async for events in take_batches(stream, w.settings.batch_size, w.settings.batch_within_s):
             registry, sent = PendingRegistry(w.registry), []
             for event in events:
                 raw = raw_value(event)
@@ -137,7 +138,7 @@ def register(w: Wiring) -> None:
 
     @w.app.agent(w.topics["turns-by-person"], name="detect")
     async def detect(stream):
-        async for events in stream.take_events(w.settings.batch_size, within=w.settings.batch_within_s):
+        async for events in take_batches(stream, w.settings.batch_size, w.settings.batch_within_s):
             turns: list[Turn] = []
             store.events.clear()
             for event in events:
