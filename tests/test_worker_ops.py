@@ -96,4 +96,6 @@ def test_sigusr1_logs_partitions_offsets_and_where_tasks_wait(worker):
     assert "assigned [" in dump and "committed {" in dump and "unacked messages" in dump and "flow_control " in dump
     # each task with the chain of frames it waits in (file:line function), through its awaits
     assert re.search(r"\n--- [^\n]+\n  /[^\n]+\.py:\d+ \w+\n  /[^\n]+\.py:\d+ \w+", dump)
+    # and the Kafka consumer's own thread, where a call that never returns would be waiting
+    assert re.search(r"consumer thread: [1-9]\d* task\(s\)\n--- consumer thread: [^\n]+\n  /[^\n]+\.py:\d+ \w+", dump)
     assert worker.proc.poll() is None, "the signal must not stop the worker"

@@ -123,7 +123,31 @@ def _log_task_stacks(app) -> None:
     for task in asyncio.all_tasks():
         lines.append(f"--- {task.get_name()}")
         lines.extend(_awaited_frames(task.get_coro()))
+    lines.extend(_consumer_thread_tasks(app))
     log.warning("worker state on SIGUSR1:\n%s", "\n".join(lines), extra={"event": "task_stacks"})
+
+
+def _consumer_thread_tasks(app) -> list[str]:
+    """Where the tasks of the Kafka consumer's own thread wait (its event loop runs apart from the
+    worker's: a call to it that never returns is explained only there). Read from this thread
+    without locking: a diagnostic snapshot, retried if the task set changes under it."""
+    try:
+        loop = app.consumer._thread.thread_loop
+    except Exception as exc:  # noqa: BLE001 - diagnostics only; private attributes of faust may move
+        return [f"consumer thread unavailable: {exc!r}"]
+    for _ in range(3):
+        try:
+            tasks = list(asyncio.all_tasks(loop))
+            break
+        except RuntimeError:  # the set changed while it was read
+            continue
+    else:
+        return ["consumer thread tasks unavailable"]
+    lines = [f"consumer thread: {len(tasks)} task(s)"]
+    for task in tasks:
+        lines.append(f"--- consumer thread: {task.get_name()}")
+        lines.extend(_awaited_frames(task.get_coro()))
+    return lines
 
 
 def _consumer_state(app) -> list[str]:
