@@ -26,18 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
+from stream.scoring.metrics import auprc
+
 REPO = Path(__file__).resolve().parents[2]
 CACHE = REPO / ".cache" / "use"
 OUT = REPO / "bench" / "results" / "cjk_use.json"
 MAX_CHARS = 2000
-
-
-def auprc(y: np.ndarray, s: np.ndarray) -> float:
-    """Average precision (the area under the precision-recall curve, stepwise), 3 decimals."""
-    order = np.argsort(-s, kind="stable")
-    y = y[order]
-    hits = np.cumsum(y)
-    return round(float((hits / np.arange(1, len(y) + 1))[y == 1].sum() / max(1.0, y.sum())), 3)
 
 
 def embed(texts: list[str]) -> np.ndarray:
@@ -97,7 +91,7 @@ def main(argv=None) -> dict:
     def any_auprc(s: np.ndarray, idx: np.ndarray) -> float:
         ya = any_labels(Y[idx], benign[idx])
         known = ~np.isnan(ya)
-        return auprc(ya[known], s[known].max(1))
+        return round(auprc(ya[known], s[known].max(1)), 3)
 
     def readings(models: dict, idx: np.ndarray) -> dict:
         s = {name: probs(name, m, idx) for name, m in models.items()}

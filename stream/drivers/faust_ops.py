@@ -14,7 +14,7 @@ import signal
 import time
 
 from stream.drivers.faust_app import Wiring
-from stream.drivers.faust_watchdog import SOURCES, queue_sizes
+from stream.drivers.faust_watchdog import queue_sizes, source_topics
 from stream.ops import metrics
 
 log = logging.getLogger("riskstream.worker")
@@ -28,7 +28,7 @@ def register(w: Wiring) -> dict:
     progress_s = float(os.environ.get("RISKSTREAM_PROGRESS_INTERVAL", "60"))
     last = {"at": time.monotonic()}
     shown: set[tuple[str, int]] = set()  # lag series currently exported
-    sources = {w.settings.topic(logical) for logical in SOURCES}
+    sources = source_topics(w.settings)
 
     @app.task
     async def announce() -> None:

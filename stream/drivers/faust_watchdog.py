@@ -13,8 +13,8 @@ So the watchdog looks at the record at each source partition's committed offset 
 the partition holds records from there on, Faust's fetcher has handed the head or later records to
 the stream since the latest seek (a paused partition, or one just sought back, has not: that is a
 backlog), and the head is neither acked, nor in flight, nor waiting in a stream queue, for
-`stall_s` with the committed offset unchanged, it seeks the partition back to the committed offset. Records read again that
-were already folded in are recognised by their windows' redelivery rings.
+`stall_s` with the committed offset unchanged, it seeks the partition back to the committed offset.
+Records read again that were already folded in are recognised by their windows' redelivery rings.
 
 The seek runs in the consumer's own thread (`seek_wait`). aiokafka is not thread-safe: a seek from
 the worker's thread (Faust's `Consumer.seek`) completes a future of the consumer thread's event
@@ -35,6 +35,11 @@ log = logging.getLogger("riskstream.worker")
 SOURCES = ("turns", "turns-by-person", "privacy-requests", "review-decisions", "appeals")  # what agents read
 CHECK_S = 2.0
 STALL_S = 6.0
+
+
+def source_topics(settings) -> set[str]:
+    """The full names of the topics the worker's agents read."""
+    return {settings.topic(logical) for logical in SOURCES}
 
 
 def stalled(committed: int | None, end: int | None, first: tuple | None, now: float,
@@ -60,7 +65,7 @@ def head_passed(committed: int | None, end: int | None, handed: int | None, head
 
 def register(w: Wiring, stall_s: float = STALL_S) -> None:
     app = w.app
-    sources = {w.settings.topic(logical) for logical in SOURCES}
+    sources = source_topics(w.settings)
     since: dict = {}  # tp -> (committed offset, when its head was first seen passed over)
 
     @app.timer(interval=CHECK_S)
