@@ -32,6 +32,7 @@ def run(args) -> int:
     from stream.cli.common import build_detector, config_error
     from stream.config import settings_from
     from stream.drivers.faust_app import create_app
+    from stream.drivers.faust_ops import alive
     from stream.ops.http import start_ops_server
     from stream.ops.logs import logging_config, setup_logging
     from stream.ops.metrics import TimedScorer, set_build_info
@@ -52,7 +53,7 @@ def run(args) -> int:
     app = create_app(settings, detector)
     state = app.ops_state
     ops = start_ops_server(args.metrics_port, lambda: (state["ready"], {k: v for k, v in state.items() if k != "ready"}),
-                           args.metrics_host)
+                           args.metrics_host, alive=lambda: alive(state))
     worker = faust.Worker(app, loglevel=args.loglevel, logging_config=logging_config(args.log_format, args.loglevel))
     try:
         worker.execute_from_commandline()

@@ -157,9 +157,11 @@ class Wiring:
 
 
 def create_app(settings: Settings, detector: Detector) -> faust.App:
-    from stream.drivers import faust_acks, faust_detect, faust_ops, faust_privacy, faust_review, faust_watchdog
+    from stream.drivers import (consumer_calls, faust_acks, faust_detect, faust_ops, faust_privacy, faust_review,
+                                faust_watchdog)
 
     faust_acks.install()
+    consumer_calls.install()
 
     app = faust.App(
         settings.app_id,

@@ -13,6 +13,7 @@ import os
 import signal
 import time
 
+from stream.drivers import consumer_calls
 from stream.drivers.faust_app import Wiring
 from stream.drivers.faust_watchdog import queue_sizes, source_topics
 from stream.ops import metrics
@@ -29,6 +30,7 @@ def register(w: Wiring) -> dict:
     last = {"at": time.monotonic()}
     shown: set[tuple[str, int]] = set()  # lag series currently exported
     sources = source_topics(w.settings)
+    reported: dict = {}  # the stuck call already logged
 
     @app.task
     async def announce() -> None:
@@ -47,6 +49,7 @@ def register(w: Wiring) -> dict:
 
     @app.timer(interval=SAMPLE_S)
     async def sample() -> None:
+        state["stuck_call"] = _report_stuck_call(app, reported)  # first: the awaits below may be what is stuck
         assigned = app.consumer.assignment()
         state.update(assigned=len(assigned), rebalancing=bool(app.rebalancing),
                      recovered=app.tables.recovery.completed.is_set())
@@ -71,26 +74,56 @@ async def _lag(app, assigned, sources: set[str]) -> dict[tuple[str, int], int]:
     """Records not yet processed and committed, per assigned partition of a topic the agents read: high
     watermark minus the committed offset (the consumer group's lag as Kafka's tools count it). One
     request for the end offsets; a partition with nothing committed yet falls back to the consumer's
-    position (a request each, to the consumer's thread: only until the first commit)."""
+    fetch position as it stands (`_position_now`)."""
     tps = [tp for tp in assigned if tp.topic in sources]
     if not tps:
         return {}
     try:
-        ends = await app.consumer.highwaters(*tps)
-    except Exception as exc:  # a metrics sample must never take the worker down
-        log.debug("cannot read end offsets: %s", exc)
+        ends = await asyncio.wait_for(app.consumer.highwaters(*tps), consumer_calls.CALL_TIMEOUT_S)
+    except Exception as exc:  # noqa: BLE001 - a metrics sample must never take the worker down (or wait for ever)
+        log.debug("cannot read end offsets: %r", exc)
         return {}
     out = {}
     for tp in tps:
         end, pos = ends.get(tp), app.consumer._committed_offset.get(tp)
         if pos is None:
-            try:
-                pos = await app.consumer.position(tp)
-            except Exception:
-                pos = None
+            pos = _position_now(app, tp)
         if end is not None and pos is not None:
             out[(tp.topic, tp.partition)] = max(0, int(end) - int(pos))
     return out
+
+
+def alive(state: dict) -> tuple[bool, dict]:
+    """/healthz: alive unless a call into the consumer's thread is stuck (`consumer_calls`)."""
+    call = state.get("stuck_call")
+    return call is None, ({"stuck_call": call[0], "seconds": round(call[1])} if call else {})
+
+
+def _position_now(app, tp) -> int | None:
+    """The consumer's fetch position of `tp` as it stands, or None when it has none yet. Read without
+    a call to the consumer's thread: aiokafka's `position()` waits there until a position exists,
+    which around a rebalance can take as long as the rebalance, holding one of the thread's two call
+    workers (`consumer_calls`) meanwhile. A diagnostic snapshot of an int, so no locking."""
+    try:
+        state = app.consumer._thread._ensure_consumer()._subscription.subscription.assignment.state_value(tp)
+        return int(state.position) if state is not None and state.has_valid_position else None
+    except Exception:  # noqa: BLE001 - no assignment yet, or private attributes of aiokafka moved
+        return None
+
+
+def _report_stuck_call(app, reported: dict) -> tuple[str, float] | None:
+    """Log once per call that has run in the consumer's thread for `consumer_calls.STUCK_S`, with the
+    worker's state and where every task (the consumer thread's too) waits."""
+    thread = getattr(app.consumer, "_thread", None)
+    call = consumer_calls.stuck(thread) if thread is not None else None
+    metrics.CONSUMER_CALL_AGE.set((consumer_calls.oldest(thread) or ("", 0.0))[1] if thread is not None else 0.0)
+    if call is not None and reported.get("name") != call[0]:
+        log.error("a call to the Kafka consumer's thread (%s) has not returned for %.0f s: the worker is stalled; "
+                  "/healthz now answers 503 so a liveness probe restarts it", call[0], call[1],
+                  extra={"event": "consumer_call_stuck", "call": call[0], "seconds": round(call[1])})
+        _log_task_stacks(app)
+    reported["name"] = call[0] if call is not None else None
+    return call
 
 
 def _progress(state: dict) -> None:

@@ -28,6 +28,7 @@ import asyncio
 import logging
 import time
 
+from stream.drivers import consumer_calls
 from stream.drivers.faust_acks import handed_up_to
 from stream.drivers.faust_app import Wiring
 
@@ -80,8 +81,8 @@ def register(w: Wiring, stall_s: float = STALL_S) -> None:
         if not tps:
             return
         try:
-            ends = await consumer.highwaters(*tps)
-        except Exception as exc:  # noqa: BLE001 - a check must never take the worker down
+            ends = await asyncio.wait_for(consumer.highwaters(*tps), consumer_calls.CALL_TIMEOUT_S)
+        except Exception as exc:  # noqa: BLE001 - a check must never take the worker down (nor wait for ever)
             log.debug("watchdog cannot read end offsets: %s", exc)
             return
         heads = {tp: consumer._committed_offset.get(tp) for tp in tps}
@@ -105,8 +106,8 @@ async def unstick(consumer, tp, committed: int, end: int, stall_s: float = STALL
     the commit moves on, and say so loudly (re-reading them is impossible: the seek would only start
     over at the log's first record, again and again)."""
     try:
-        start = (await consumer.earliest_offsets(tp)).get(tp)
-    except Exception as exc:  # noqa: BLE001 - a check must never take the worker down
+        start = (await asyncio.wait_for(consumer.earliest_offsets(tp), consumer_calls.CALL_TIMEOUT_S)).get(tp)
+    except Exception as exc:  # noqa: BLE001 - a check must never take the worker down (nor wait for ever)
         log.debug("watchdog cannot read the log start of %s: %s", tp, exc)
         return
     if start is not None and start > committed:

@@ -19,6 +19,7 @@ from stream.ops.metrics import REGISTRY
 
 log = logging.getLogger("riskstream.ops")
 Readiness = Callable[[], tuple[bool, dict]]  # -> (ready, details shown in the /readyz body)
+Liveness = Callable[[], tuple[bool, dict]]  # -> (alive, details shown in the /healthz body)
 
 
 class _Quiet(WSGIRequestHandler):
@@ -26,19 +27,28 @@ class _Quiet(WSGIRequestHandler):
         pass
 
 
-def ops_app(ready: Readiness):
+def _always_alive() -> tuple[bool, dict]:
+    return True, {}
+
+
+def ops_app(ready: Readiness, alive: Liveness = _always_alive):
+    """`alive` false means the process should be restarted (a liveness probe); `ready` false means
+    it should get no traffic for now (a readiness probe: starting, rebalancing, recovering)."""
     metrics = make_wsgi_app(REGISTRY)
+
+    def probe(check, yes: str, no: str, start_response):
+        try:
+            ok, details = check()
+        except Exception as exc:  # a probe must answer, not crash the endpoint
+            ok, details = False, {"error": str(exc)}
+        return _json(start_response, 200 if ok else 503, {"status": yes if ok else no, **details})
 
     def app(environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path == "/healthz":
-            return _json(start_response, 200, {"status": "alive"})
+            return probe(alive, "alive", "stalled", start_response)
         if path == "/readyz":
-            try:
-                ok, details = ready()
-            except Exception as exc:  # a probe must answer, not crash the endpoint
-                ok, details = False, {"error": str(exc)}
-            return _json(start_response, 200 if ok else 503, {"status": "ready" if ok else "not ready", **details})
+            return probe(ready, "ready", "not ready", start_response)
         if path == "/metrics":
             return metrics(environ, start_response)
         return _json(start_response, 404, {"error": "not found; try /metrics, /healthz, /readyz"})
@@ -54,8 +64,8 @@ def _json(start_response, status: int, body: dict):
 
 
 class OpsServer:
-    def __init__(self, port: int, ready: Readiness, host: str = "127.0.0.1"):
-        self.server = make_server(host, port, ops_app(ready), ThreadingWSGIServer, handler_class=_Quiet)
+    def __init__(self, port: int, ready: Readiness, host: str = "127.0.0.1", alive: Liveness = _always_alive):
+        self.server = make_server(host, port, ops_app(ready, alive), ThreadingWSGIServer, handler_class=_Quiet)
         self.port = self.server.server_port
         self.thread = threading.Thread(target=self.server.serve_forever, name="riskstream-ops", daemon=True)
 
@@ -70,8 +80,9 @@ class OpsServer:
         self.server.server_close()
 
 
-def start_ops_server(port: int | None, ready: Readiness, host: str = "127.0.0.1") -> OpsServer | None:
+def start_ops_server(port: int | None, ready: Readiness, host: str = "127.0.0.1",
+                     alive: Liveness = _always_alive) -> OpsServer | None:
     """Start the endpoint when a port is configured (0 = any free port); None otherwise."""
     if port is None:
         return None
-    return OpsServer(port, ready, host).start()
+    return OpsServer(port, ready, host, alive).start()

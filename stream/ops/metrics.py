@@ -31,6 +31,9 @@ LAG = Gauge("riskstream_consumer_lag",
             "Records not yet processed and committed (high watermark - committed offset), per source partition",
             ["topic", "partition"], registry=REGISTRY)
 ASSIGNED = Gauge("riskstream_assigned_partitions", "Partitions assigned to this consumer", registry=REGISTRY)
+CONSUMER_CALL_AGE = Gauge("riskstream_consumer_call_oldest_seconds",
+                          "How long the longest-running call into the Kafka consumer's thread has run (0: none)",
+                          registry=REGISTRY)
 ALERTS_DELIVERED = Counter("riskstream_alerts_delivered", "Alerts accepted by their destination", ["topic"],
                            registry=REGISTRY)
 ALERT_FAILURES = Counter("riskstream_alert_attempts_failed", "Failed webhook attempts (retried or final)", ["reason"],
