@@ -181,6 +181,32 @@ def test_the_watchdog_seeks_only_after_an_idle_stall_of_stall_s():
     assert stalled(7, 10, first, 6.5, 6.0) == (True, None)
 
 
+def test_a_head_dropped_on_a_quiet_partition_is_read_again_after_long_s():
+    """The hard-kill survivor of the crash stress left one probe unscored: its partition got no
+    later record, so the fetcher never showed it had passed the head (`handed` None), and the
+    passed-over rule alone waited for ever. `judge` reads such a head again after `long_s`."""
+    from stream.drivers.faust_watchdog import head_waiting, judge
+
+    assert head_waiting(1, 2, head_pending=False, paused=False)
+    assert not head_waiting(1, 2, head_pending=True, paused=False)  # in flight, queued or acked
+    assert not head_waiting(1, 2, head_pending=False, paused=True)  # paused on purpose (recovery, buffer)
+    assert not head_waiting(2, 2, head_pending=False, paused=False)  # nothing there
+    clocks = (None, None)
+    for now in (0.0, 2.0, 10.0, 28.0):  # nothing handed since the seek: not "passed over", but waiting
+        waited, clocks = judge(1, 2, None, False, False, clocks, now, stall_s=6.0, long_s=30.0)
+        assert waited is None and clocks == (None, (1, 0.0))
+    waited, clocks = judge(1, 2, None, False, False, clocks, 30.0, stall_s=6.0, long_s=30.0)
+    assert waited == 30.0 and clocks == (None, None)
+    # a head passed over is read again after stall_s, as before
+    clocks = (None, None)
+    _, clocks = judge(100, 500, 480, False, False, clocks, 0.0, stall_s=6.0, long_s=30.0)
+    assert judge(100, 500, 480, False, False, clocks, 6.0, stall_s=6.0, long_s=30.0) == (6.0, (None, None))
+    # the head moving on restarts both clocks; a pending head stops them
+    _, clocks = judge(1, 2, None, False, False, (None, None), 0.0)
+    assert judge(2, 3, None, False, False, clocks, 29.0)[1] == (None, (2, 29.0))
+    assert judge(1, 2, None, True, False, clocks, 31.0) == (None, (None, None))
+
+
 def test_a_topic_with_records_waiting_for_its_stream_is_a_backlog_not_a_stall():
     """The watchdog leaves a partition alone while its topic's stream queue still holds records
     (under load a partition's records can wait there longer than stall_s: re-reading them then would

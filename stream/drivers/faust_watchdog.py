@@ -14,6 +14,13 @@ the partition holds records from there on, Faust's fetcher has handed the head o
 the stream since the latest seek (a paused partition, or one just sought back, has not: that is a
 backlog), and the head is neither acked, nor in flight, nor waiting in a stream queue, for
 `stall_s` with the committed offset unchanged, it seeks the partition back to the committed offset.
+A head can also be dropped with nothing after it to show it (Faust abandons a record it was
+handing over when the flow is suspended, or a fetched batch when the generation changes, and its
+fetch position has moved past it; on a quiet partition no later record is ever handed over): so a
+head that exists, is neither acked, in flight nor queued, on a partition not paused, is read again
+after `long_s` with the committed offset unchanged, whatever the fetcher handed (a backlog that
+slow is read again too: harmless, repeats are recognised). The crash tests' hard-kill survivor
+left a probe unscored this way, on a partition that got no further records.
 Records read again that were already folded in are recognised by their windows' redelivery rings.
 
 The seek runs in the consumer's own thread (`seek_wait`). aiokafka is not thread-safe: a seek from
@@ -36,6 +43,7 @@ log = logging.getLogger("riskstream.worker")
 SOURCES = ("turns", "turns-by-person", "privacy-requests", "review-decisions", "appeals")  # what agents read
 CHECK_S = 2.0
 STALL_S = 6.0
+LONG_S = 20.0
 
 
 def source_topics(settings) -> set[str]:
@@ -64,20 +72,41 @@ def head_passed(committed: int | None, end: int | None, handed: int | None, head
             and handed >= committed and not head_pending)
 
 
-def register(w: Wiring, stall_s: float = STALL_S) -> None:
+def head_waiting(committed: int | None, end: int | None, head_pending: bool, paused: bool) -> bool:
+    """Does the record at the committed offset exist, with the partition not paused, and is it
+    neither acked, in flight nor queued (whatever the fetcher has handed over)?"""
+    return committed is not None and end is not None and end > committed and not head_pending and not paused
+
+
+def judge(committed: int | None, end: int | None, handed: int | None, head_pending: bool, paused: bool,
+          clocks: tuple, now: float, stall_s: float = STALL_S, long_s: float = LONG_S) -> tuple[float | None, tuple]:
+    """(seconds the head has waited when the partition is to be read again now, else None; its new
+    clocks) for one partition. `clocks`: since when (with which committed offset) its head has been
+    passed over, and since when it has been waiting (`head_passed` for `stall_s`, `head_waiting`
+    for `long_s`), each None when it is not."""
+    passed = head_passed(committed, end, handed, head_pending)
+    waiting = head_waiting(committed, end, head_pending, paused)
+    seek_p, first_p = stalled(committed, end, clocks[0], now, stall_s) if passed else (False, None)
+    seek_w, first_w = stalled(committed, end, clocks[1], now, long_s) if waiting else (False, None)
+    if seek_p or seek_w:
+        return now - (clocks[0] if seek_p else clocks[1])[1], (None, None)
+    return None, (first_p, first_w)
+
+
+def register(w: Wiring, stall_s: float = STALL_S, long_s: float = LONG_S) -> None:
     app = w.app
     sources = source_topics(w.settings)
-    since: dict = {}  # tp -> (committed offset, when its head was first seen passed over)
+    clocks: dict = {}  # tp -> `judge`'s clocks
 
     @app.timer(interval=CHECK_S)
     async def watch() -> None:
         consumer = app.consumer
         if app.rebalancing or not app.tables.recovery.completed.is_set():
-            since.clear()  # moving: not a stall
+            clocks.clear()  # moving: not a stall
             return
         tps = [tp for tp in consumer.assignment() if tp.topic in sources]
-        for tp in set(since) - set(tps):
-            del since[tp]  # no longer ours
+        for tp in set(clocks) - set(tps):
+            del clocks[tp]  # no longer ours
         if not tps:
             return
         try:
@@ -88,19 +117,16 @@ def register(w: Wiring, stall_s: float = STALL_S) -> None:
         heads = {tp: consumer._committed_offset.get(tp) for tp in tps}
         pending = pending_heads(app, consumer, heads)
         now = time.monotonic()
+        paused = set(consumer._paused_partitions)
         for tp in tps:
             committed, end = heads[tp], ends.get(tp)
-            passed = head_passed(committed, end, handed_up_to(consumer, tp), tp in pending)
-            seek, first = stalled(committed, end, since.get(tp) if passed else None, now, stall_s)
-            if not passed or first is None:
-                since.pop(tp, None)
-            else:
-                since[tp] = first
-            if passed and seek:
-                await unstick(consumer, tp, committed, end, stall_s)
+            waited, clocks[tp] = judge(committed, end, handed_up_to(consumer, tp), tp in pending, tp in paused,
+                                       clocks.get(tp, (None, None)), now, stall_s, long_s)
+            if waited is not None:
+                await unstick(consumer, tp, committed, end, waited)
 
 
-async def unstick(consumer, tp, committed: int, end: int, stall_s: float = STALL_S) -> None:
+async def unstick(consumer, tp, committed: int, end: int, waited: float = STALL_S) -> None:
     """Read a partition again from its committed offset; or, when the log no longer starts there
     (records deleted by retention before this worker could process them), record them as a gap so
     the commit moves on, and say so loudly (re-reading them is impossible: the seek would only start
@@ -117,8 +143,8 @@ async def unstick(consumer, tp, committed: int, end: int, stall_s: float = STALL
                            "committed": committed, "start": start})
         consumer._gap[tp].addi(committed, start)  # Faust's own record of offsets the log does not hold
         return
-    log.warning("partition %s:%d: the record at its committed offset %d was passed over (%d record(s) from there "
-                "on) for %.0f s: reading them again", tp.topic, tp.partition, committed, end - committed, stall_s,
+    log.warning("partition %s:%d: the record at its committed offset %d has not been processed (%d record(s) from "
+                "there on) for %.0f s, and is neither in flight nor queued: reading them again", tp.topic, tp.partition, committed, end - committed, waited,
                 extra={"event": "stall_reseek", "topic": tp.topic, "partition": tp.partition,
                        "committed": committed, "end": end})
     await reread(consumer, tp, committed)
