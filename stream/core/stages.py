@@ -106,7 +106,9 @@ STAGES: tuple[Stage, ...] = (
         r"\bhumiliat", r"\blaugh(?:s|ed|ing)? at me\b", r"\btreat(?:ed|s)? me like\b", r"\bsick of (?:being|them|him|her)",
         r"\b(?:ruined|destroyed) my life\b", r"\bthey (?:all )?(?:hate|mock|bully|bullied) me\b", r"\bunfair(?:ly)? (?:fired|treated)",
         r"\bfired me\b", r"\bbetrayed me\b", r"\b(?:keeps|keep|kept) (?:ignoring|avoiding|blanking) me\b",
-        r"\b(?:blocked|ghosted|dumped) me (?:on|after|everywhere|for)\b", r"\bnobody respects me\b", r"他们都看不起我", r"欺负我")),
+        r"\b(?:blocked|ghosted|dumped) me (?:on|after|everywhere|for)\b", r"\bnobody respects me\b", r"他们都看不起我", r"欺负我",
+        r"\bcheat(?:ed|ing|s)? on me\b", r"\b(?:took|takes|stole|steals) (?:the )?credit for my\b", r"\bleft me for\b",
+        r"\bwon'?t let me see (?:my|the|our) (?:kids|children|son|daughter)\b", r"\b(?:lied|lies|lying|spread\w* rumou?rs) about me\b")),
     Stage("violence", "ideation", 2, 1.0, _p(
         r"\b(?:make|made) (?:them|him|her|everyone) pay\b", r"\bwill (?:all )?regret\b", r"\bget (?:back at|revenge on|even with)\b",
         r"\brevenge\b", r"\b(?:get|gets|getting) what'?s coming to (?:him|her|them)\b", r"\bwant(?:s)? to (?:hurt|kill|destroy|punish) " + _TARGET + r"\b", r"\bthey (?:will|are going to) pay\b",
@@ -115,8 +117,11 @@ STAGES: tuple[Stage, ...] = (
     Stage("violence", "research", 3, 1.0, _p(
         r"\b(?:buy|get|obtain|acquire)\b.{0,30}\b(?:gun|rifle|pistol|handgun|firearm|ammo|ammunition|ar-?15)\b",
         r"\b(?:gun|rifle|pistol|firearm)s?\b.{0,40}\b(?:without|no) (?:a )?(?:background check|paperwork|license|licence)",
-        r"\b(?:make|build)\b.{0,20}\b(?:bomb|explosive|pipe bomb|molotov)", r"\bmost (?:lethal|deadly)\b",
-        r"\bhow (?:much|many) .{0,20}(?:to kill|lethal)", r"\bbody armou?r\b", r"买枪", r"制作炸弹"),
+        r"\b(?:make|build)\b.{0,20}\b(?:bomb|explosive|pipe bomb|molotov)", r"\bmost (?:lethal|deadly|poisonous|toxic)\b",
+        r"\bhow (?:much|many) .{0,20}(?:to kill|lethal)", r"\bbody armou?r\b", r"买枪", r"制作炸弹",
+        # a poison chosen not to be noticed
+        r"\b(?:untraceable|undetectable|tasteless|odou?rless)\b.{0,20}\b(?:poisons?|toxins?|substances?|chemicals?|drugs?)\b",
+        r"\b(?:poisons?|toxins?)\b.{0,30}\b(?:untraceable|undetectable|hard to detect|no one (?:would|could) (?:taste|detect))\b"),
         gate=(("violence", 0.02), ("illicit", 0.1), ("illicit/violent", 0.05))),
     Stage("violence", "planning", 4, 1.0, _p(
         r"\bwhen is (?:the|his|her) .{0,30}\b(?:most crowded|empty|busiest|alone)\b", r"\bwhere (?:he|she|they) (?:parks?|lives?|works?)\b",
@@ -124,7 +129,14 @@ STAGES: tuple[Stage, ...] = (
         r"\bwhat time does (?:he|she) (?:leave|arrive|get)\b", r"\bfloor ?plan of\b", r"\bi know where (?:he|she|they) (?:lives?|parks?)\b",
         r"\bi know (?:which|what) car is (?:his|hers|theirs)\b",
         # concealment of the harm from its target: "without the owner noticing", "so nobody finds out"
-        r"\bwithout (?:the owner|the owners|him|her|them|anyone|anybody|my \w+) (?:noticing|knowing|finding out|suspecting)\b",
+        r"\bwithout (?:the owner|the owners|him|her|them|anyone|anybody|someone|my \w+) (?:noticing|knowing|finding out|suspecting|tasting)\b",
+        r"\bwithout (?:raising|arousing) (?:any )?(?:suspicion|red flags)\b",
+        # covert administration: "slip something into her drink", "crushed up in his food"
+        r"\b(?:slip|slipped|slipping|sneak|sneaked|snuck|crush|crushed|grind|ground|dissolve|dissolved|mix|mixed|spike|spiked)"
+        r"(?: (?:it|them|that|this|something|some|pills?|powder|drops|a few|(?:the|some) \w+|up))*(?: up)? (?:in|into) "
+        r"(?:his|her|their|someone'?s|somebody'?s|my \w+'?s|the \w+'?s) (?:drinks?|coffee|tea|food|meals?|water|wine|beer|"
+        r"salad|lunch|dinner|breakfast|soup|smoothie|bottle|cup)\b",
+        r"\b(?:look|looks|seem|seems) like an accident\b",
         r"\bso (?:that )?(?:nobody|no one|he|she|they) (?:notices|finds out|knows|suspects)\b",
         r"\b(?:wouldn'?t|won'?t|doesn'?t|can'?t) (?:show up|be detected) (?:in|on) (?:a |an )?(?:autopsy|blood test|tox\w* screen)\b"),
         gate=(("violence", 0.02), ("harassment", 0.1))),
@@ -132,7 +144,11 @@ STAGES: tuple[Stage, ...] = (
         r"\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend)|on monday|next week)\b.{0,60}\b(?:shoot|kill|stab|hurt|attack|bomb|do it)\b",
         r"\b(?:shoot|kill|stab|hurt|attack)\b.{0,60}\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend))\b",
         r"\byou(?:'ll| will) see (?:it )?on the news\b", r"\bi(?: am|'?m) going to (?:shoot|kill|stab|attack)\b(?! (?:my ?self|me)\b)",
-        r"\bit ends (?:tomorrow|tonight|today)\b", r"明天就动手"),
+        r"\bit ends (?:tomorrow|tonight|today)\b", r"明天就动手",
+        # leakage of a date: "they'll all see on friday what happens"
+        r"\b(?:they|you|everyone|everybody|he|she)(?:'ll| will) (?:all )?(?:see|find out|learn)"
+        r"(?: (?:tomorrow|tonight|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)))? "
+        r"what (?:happens|i(?:'m| am) capable of|i(?:'ll| will)? do)\b"),
         gate=(("violence", 0.05), ("harassment/threatening", 0.05))),
     # self-harm ladder
     Stage("self-harm", "distress", 1, 0.5, _p(  # about oneself: "Dave is a worthless moron" is not distress
