@@ -10,7 +10,11 @@ burst is being worked through:
   move), started again (they move back), then the other is killed with SIGKILL (a hard rebalance:
   its partitions move after the session timeout).
 
-Each run then counts, against what was produced: turns with no turn-score (lost), threats with no
+* kills during recovery: two idle workers; one is killed with SIGKILL while the other is still
+  recovering from its own (re)start, six times, alternating: the survivor must score turns produced
+  right after each kill on every partition (the race that left a probe unscored, README Guarantees).
+
+The first two runs then count, against what was produced: turns with no turn-score (lost), threats with no
 case `open` (lost case opens), and users with more than one case id opened (duplicated cases).
 Redelivery after a crash may repeat a record (at-least-once); every repeat must be a byte-for-byte
 copy of the first, so consumers keyed on case_id / event_id / webhook-id see it once (README,
@@ -214,3 +218,32 @@ def test_a_repeated_record_is_an_exact_copy(request, run_name):
     it sees one case and one score."""
     counts = request.getfixturevalue(run_name)
     assert counts["repeats_that_differ"] == 0, counts
+
+
+KILL_DELAYS = (0.5, 1.5, 2.5, 3.5, 5.0, 0.8)  # seconds between a worker's restart and the other's kill
+
+
+def test_a_worker_killed_while_the_other_recovers_leaves_no_turn_unscored(kafka_bootstrap, tmp_path_factory):
+    """Each kill lands in the rebalance of the other worker's join, while it recovers its tables: the
+    timing in which Faust dropped the record at a quiet partition's committed offset and nothing read
+    it again (the watchdog's `long_s` rule now does)."""
+    (a, b), prefix = workers(kafka_bootstrap, tmp_path_factory, "rekill", 2)
+    a.start()
+    b.start()
+    tally = Tally(kafka_bootstrap, prefix)
+    seconds = []
+    try:
+        time.sleep(5)
+        survivor, victim = a, b
+        for delay in KILL_DELAYS:
+            got = recovery_after_kill(tally, kafka_bootstrap, prefix, victim, survivor)
+            assert not got["probes_unscored"], (seconds, got["survivor_log"])
+            seconds.append(got["resumed_after_kill_s"])
+            victim.start()
+            time.sleep(delay)
+            survivor, victim = victim, survivor
+        print("seconds from each kill to its last probe scored:", seconds)
+    finally:
+        for w in (a, b):
+            w.kill()
+        tally.close()
