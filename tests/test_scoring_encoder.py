@@ -1,5 +1,6 @@
 """The encoder reads every English turn (at least 128 tokens, head and tail of long texts); CJK
-turns go to the n-gram stage (with the USE heads: tests/test_scoring_use.py); repeated texts are scored once; scores do not depend on batch mates."""
+turns go to the n-gram stage (with the USE heads: tests/test_scoring_use.py); repeated texts are
+scored once; scores do not depend on batch mates."""
 
 from __future__ import annotations
 
@@ -74,7 +75,8 @@ def test_scores_do_not_depend_on_batch_mates(scorer):
 
 
 def test_cjk_scores_share_the_threshold_scale(scorer):
-    """A CJK score (mean of the n-gram stage and the USE heads) at its own threshold maps onto the encoder's threshold."""
+    """A CJK score (mean of the n-gram stage and the USE heads) at its own threshold maps onto the
+    encoder's threshold."""
     from stream.scoring.cascade import rescale
 
     t_from, t_to = scorer.cjk_thresholds, scorer.thresholds

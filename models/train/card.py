@@ -131,8 +131,8 @@ separate them poorly from harmful requests, so this budget costs recall (see the
 CJK turns: the thresholds of the mean (n-gram stage + USE heads) are set the same way
 (`models/train/thresholds.py`: the highest threshold within 0.01 of the best F1, at most {max_fpr:.0%}
 of benign rows flagged, in [0.25, 0.90], 0.5 under 15 positives) on the pooled out-of-family
-predictions of every family with CJK rows (each left out in turn, both models refitted without it),
-CJK rows only; the cascade maps the mean's threshold onto the encoder's. The n-gram stage's own
+predictions of the families with CJK rows (the four zh / ko families above each left out alone, the
+others in two folds of families; both models refitted without the fold), CJK rows only; the cascade maps the mean's threshold onto the encoder's. The n-gram stage's own
 thresholds (column 3; dev calibration half, in family) serve only `--stages cheap`.
 
 {thr_table}

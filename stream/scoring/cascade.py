@@ -278,7 +278,7 @@ class CascadeScorer:
     @property
     def version(self) -> str:
         v = f"{self.cheap.onnx.version}+{self.mode}"
-        return v + (f"+use-{self.use.version}" if self.use is not None else "")
+        return v + (f"+{self.use.version}" if self.use is not None else "")  # use-<hash of the heads>
 
 
 def load_cascade(models_dir: Path | None = None, **kwargs) -> CascadeScorer:
