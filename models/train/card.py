@@ -401,44 +401,51 @@ def select_table(sel: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _family_table(title: str, per_family: dict | None, missing: str, intro: str, header: list[str], row) -> str:
+    """A zh / ko section: intro, then one table row per family from `row(family, out_of_family, in_family)`."""
+    head = f"### {title}\n\n"
+    if not per_family:
+        return head + missing
+    return "\n".join([head + intro, "", *header,
+                      *(row(f, r["out_of_family"], r["in_family"]) for f, r in per_family.items())])
+
+
 def cjk_section(oof: dict | None) -> str:
     """The n-gram stage (zh / ko turns) with each zh / ko family held out (build.py --stages cheap-oof)."""
-    head = "### Chinese and Korean turns, n-gram stage alone (all training rows), out of family\n\n"
-    if not oof:
-        return head + "Not measured (`python -m models.train.build --stages cheap-oof`)."
-    lines = [head + "Each zh / ko family with both classes is left out entirely, the n-gram stage is refitted on the "
-             "other families' train rows and scores the held-out family's CJK rows; in family = the stage fitted "
-             "on every family's train rows, scored on the family's dev rows. Uncalibrated scores, so AUPRC only "
-             "(the in-family figures here differ slightly from the production table below, which uses the "
-             "calibrated, rescaled scores and the lists). KoSBi has only dev rows (valid / test in the "
-             "snapshot), so both of its figures come from a model that never saw it.", "",
-             "| family | n (oof) | pos | **any AUPRC out of family** | per category (oof) | any AUPRC in family |",
-             "|---|---:|---:|---:|---|---:|"]
-    for f, r in oof.items():
-        o, i = r["out_of_family"], r["in_family"]
+    def row(f, o, i):
         cats = ", ".join(f"{c} {v:.3f}" for c, v in o.items() if c in CATEGORIES)
-        lines.append(f"| {f} | {o['n']} | {o['pos']} | **{_f(o['any_auprc'])}** | {cats} | {_f(i['any_auprc'])} |")
-    return "\n".join(lines)
+        return f"| {f} | {o['n']} | {o['pos']} | **{_f(o['any_auprc'])}** | {cats} | {_f(i['any_auprc'])} |"
+
+    return _family_table(
+        "Chinese and Korean turns, n-gram stage alone (all training rows), out of family", oof,
+        "Not measured (`python -m models.train.build --stages cheap-oof`).",
+        "Each zh / ko family with both classes is left out entirely, the n-gram stage is refitted on the "
+        "other families' train rows and scores the held-out family's CJK rows; in family = the stage fitted "
+        "on every family's train rows, scored on the family's dev rows. Uncalibrated scores, so AUPRC only "
+        "(the in-family figures here differ slightly from the production table below, which uses the "
+        "calibrated, rescaled scores and the lists). KoSBi has only dev rows (valid / test in the "
+        "snapshot), so both of its figures come from a model that never saw it.",
+        ["| family | n (oof) | pos | **any AUPRC out of family** | per category (oof) | any AUPRC in family |",
+         "|---|---:|---:|---:|---|---:|"], row)
 
 
 def use_section(use: dict | None) -> str:
     """The CJK scorer (n-gram stage + USE heads, build.py --stages use): out of family first, in family beside it."""
-    head = "### Chinese and Korean turns (n-gram stage + USE heads), out of family\n\n"
-    if not use:
-        return head + "Not built (`python -m models.train.build --stages use`)."
-    lines = [head + "Each zh / ko family with both classes is left out entirely; the n-gram stage and the USE heads "
-             "are refitted on the other families' train rows (every CJK row's family plus the English sample) and "
-             "score the held-out family's CJK rows; in family = fitted on every family's train rows, scored on the "
-             "family's dev CJK rows. Calibrated probabilities; any-category AUPRC. **mean** is what production reads "
-             "(`bench/results/cjk_use.json` is the evaluation that chose it: raw text, uncalibrated scores). "
-             "KoSBi has only dev rows, so both of its figures come from models that never saw it.", "",
-             "| family | n (oof) | pos | n-gram oof | USE oof | **mean oof** | n-gram in family | USE in family "
-             "| **mean in family** |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for f, r in use["families"].items():
-        o, i = r["out_of_family"], r["in_family"]
-        lines.append(f"| {f} | {o['n']} | {o['pos']} | {_f(o['ngram'])} | {_f(o['use'])} | **{_f(o['mean'])}** "
-                     f"| {_f(i['ngram'])} | {_f(i['use'])} | **{_f(i['mean'])}** |")
-    return "\n".join(lines)
+    def row(f, o, i):
+        return (f"| {f} | {o['n']} | {o['pos']} | {_f(o['ngram'])} | {_f(o['use'])} | **{_f(o['mean'])}** "
+                f"| {_f(i['ngram'])} | {_f(i['use'])} | **{_f(i['mean'])}** |")
+
+    return _family_table(
+        "Chinese and Korean turns (n-gram stage + USE heads), out of family", (use or {}).get("families"),
+        "Not built (`python -m models.train.build --stages use`).",
+        "Each zh / ko family with both classes is left out entirely; the n-gram stage and the USE heads "
+        "are refitted on the other families' train rows (every CJK row's family plus the English sample) and "
+        "score the held-out family's CJK rows; in family = fitted on every family's train rows, scored on the "
+        "family's dev CJK rows. Calibrated probabilities; any-category AUPRC. **mean** is what production reads "
+        "(`bench/results/cjk_use.json` is the evaluation that chose it: raw text, uncalibrated scores). "
+        "KoSBi has only dev rows, so both of its figures come from models that never saw it.",
+        ["| family | n (oof) | pos | n-gram oof | USE oof | **mean oof** | n-gram in family | USE in family "
+         "| **mean in family** |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"], row)
 
 
 def bench_section() -> str:
