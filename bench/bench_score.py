@@ -99,6 +99,7 @@ def time_scorer(scorer, texts: list[str], batch: int = 64) -> dict:
     return {"turns": len(texts), "cpu_s": round(cpu, 2), "turns_per_cpu_s": round(len(texts) / cpu, 1),
             "turns_per_s_wall": round(len(texts) / wall, 1),
             "encoder_share": round(st.get("encoder_texts", 0) / max(1, st.get("texts", 1)), 3),
+            "use_share": round(st.get("use_texts", 0) / max(1, st.get("texts", 1)), 3),
             "cache_hit_share": round(st.get("cache_hits", 0) / max(1, st.get("texts", 1)), 3)}
 
 
@@ -147,7 +148,7 @@ def main(n: int = 6000) -> dict:
                           f"{len(set(texts)) / len(texts):.0%} distinct (see bench/bench_score.py MIX)",
               "stages": {}}
     scorers = {
-        "production (encoder on non-CJK, n-gram on CJK, LRU cache)": load_default_scorer(reload_interval=3600),
+        "production (encoder on non-CJK, n-gram + USE on CJK, LRU cache)": load_default_scorer(reload_interval=3600),
         "production without the text cache": load_default_scorer(reload_interval=3600, cache_size=0),
         "n-gram stage only (no encoder)": load_default_scorer(stages="cheap", reload_interval=3600),
     }
@@ -155,7 +156,7 @@ def main(n: int = 6000) -> dict:
         result["stages"][name] = time_scorer(sc, texts)
         print(name, result["stages"][name], flush=True)
     result["cli_score"] = bench_cli(texts)
-    prod = result["stages"]["production (encoder on non-CJK, n-gram on CJK, LRU cache)"]
+    prod = result["stages"]["production (encoder on non-CJK, n-gram + USE on CJK, LRU cache)"]
     result["summary"] = {
         "median_words": statistics.median(words), "distinct_share": round(len(set(texts)) / len(texts), 3),
         "cache_hit_share": prod["cache_hit_share"], "in_process_turns_per_cpu_s": prod["turns_per_cpu_s"],

@@ -1,5 +1,6 @@
 """The encoder reads every English turn (at least 128 tokens, head and tail of long texts); CJK
-turns go to the n-gram stage; repeated texts are scored once; scores do not depend on batch mates."""
+turns go to the n-gram stage (with the USE heads: tests/test_scoring_use.py); repeated texts are
+scored once; scores do not depend on batch mates."""
 
 from __future__ import annotations
 
@@ -74,10 +75,11 @@ def test_scores_do_not_depend_on_batch_mates(scorer):
 
 
 def test_cjk_scores_share_the_threshold_scale(scorer):
-    """An n-gram score at the n-gram stage's own threshold maps onto the encoder's threshold."""
+    """A CJK score (mean of the n-gram stage and the USE heads) at its own threshold maps onto the
+    encoder's threshold."""
     from stream.scoring.cascade import rescale
 
-    t_from, t_to = scorer.cheap_thresholds, scorer.thresholds
+    t_from, t_to = scorer.cjk_thresholds, scorer.thresholds
     mapped = rescale(np.stack([t_from, np.zeros_like(t_from), np.ones_like(t_from)]), t_from, t_to)
     assert np.allclose(mapped[0], t_to) and np.allclose(mapped[1], 0) and np.allclose(mapped[2], 1)
 

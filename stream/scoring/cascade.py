@@ -1,5 +1,7 @@
 """The production scorer: normalise -> the encoder reads every non-CJK text (batched by length),
-the n-gram stage reads CJK / Hangul text -> blocklists + hash banks -> per-category thresholds.
+CJK / Hangul text is read by the n-gram stage and the USE heads (their mean: it ranks zh / ko turns
+better out of family than either, stream/scoring/use_stage.py) -> blocklists + hash banks ->
+per-category thresholds.
 
 No gate or stacker sits between the encoder and the score: what the encoder read is the score
 (lists and banks can only raise it). Repeated texts are scored once (an LRU of recent
@@ -32,6 +34,7 @@ from stream.scoring.lru import Lru
 from stream.scoring.normalize import match_tokens, normalize_text
 from stream.scoring.onnx_model import OnnxStage
 from stream.scoring.types import Signal, TextScore
+from stream.scoring.use_stage import HEADS_FILE as USE_FILE, UseStage
 from stream.taxonomy import CATEGORIES, PARENT
 
 CHEAP_FILE = "cheap_ngram.onnx"
@@ -112,13 +115,19 @@ class CascadeScorer:
             from stream.scoring.encoder import EncoderStage
 
             self.encoder = EncoderStage(enc_path, threads=threads, batch=encoder_batch)
-        # "cascade" (default: encoder on non-CJK text, n-gram stage on CJK), "cheap" (n-gram stage
+        # "cascade" (default: encoder on non-CJK text, n-gram stage + USE heads on CJK), "cheap" (n-gram stage
         # only), "encoder" (encoder on every text)
         self.mode = stages or ("cascade" if self.encoder else "cheap")
         if self.mode in ("cascade", "encoder") and self.encoder is None:
             raise ValueError(f"stage mode {self.mode!r} needs {enc_path}")
         self.cheap_thresholds = _consistent_thresholds(np.asarray(self.cheap.thresholds, dtype=np.float32))
-        # one threshold scale: in cascade mode CJK turns' n-gram scores are mapped onto it (`rescale`)
+        # in cascade mode CJK turns are read by the mean of the n-gram stage and the USE heads, whose
+        # thresholds are those of the mean; model sets built before the USE heads: the n-gram stage alone
+        use_path = self.models_dir / USE_FILE
+        self.use = UseStage(use_path, threads) if self.mode == "cascade" and use_path.exists() else None
+        self.cjk_thresholds = (_consistent_thresholds(self.use.thresholds) if self.use is not None
+                               else self.cheap_thresholds)
+        # one threshold scale: in cascade mode CJK turns' scores are mapped onto it (`rescale`)
         self.thresholds = (self.cheap_thresholds if self.mode == "cheap"
                            else _consistent_thresholds(np.asarray(self.encoder.thresholds, dtype=np.float32)))
         self.cache_size = cache_size
@@ -129,11 +138,11 @@ class CascadeScorer:
         self.use_lists = use_lists
         self.lists = BlocklistSet(self.models_dir / "lists", reload_interval) if use_lists else None
         self.banks = BankSet(self.models_dir / "banks", reload_interval) if use_lists else None
-        self.stats = {"texts": 0, "encoder_texts": 0, "cache_hits": 0, "embedding_cache_hits": 0}
+        self.stats = {"texts": 0, "encoder_texts": 0, "use_texts": 0, "cache_hits": 0, "embedding_cache_hits": 0}
 
     # ------------------------------------------------------------------ model scores
     def _by_cheap(self, norm: list[str]) -> np.ndarray:
-        """Which texts the n-gram stage scores (the rest go to the encoder)."""
+        """Which texts the n-gram stage (with the USE heads, in cascade mode) scores; the rest go to the encoder."""
         if self.mode == "cheap":
             return np.ones(len(norm), bool)
         if self.mode == "encoder":
@@ -149,9 +158,13 @@ class CascadeScorer:
         ci = np.nonzero(cheap)[0]
         ei = np.nonzero(~cheap)[0]
         if ci.size:
-            s[ci] = self.cheap.score_normalized([norm[i] for i in ci])
+            texts = [norm[i] for i in ci]
+            s[ci] = self.cheap.score_normalized(texts)
+            if self.use is not None:
+                s[ci] = (s[ci] + self.use.score_normalized(texts)) / 2
+                self.stats["use_texts"] += int(ci.size)
             if self.mode == "cascade":
-                s[ci] = rescale(s[ci], self.cheap_thresholds, self.thresholds)
+                s[ci] = rescale(s[ci], self.cjk_thresholds, self.thresholds)
         if ei.size:
             outs = ("scores", "embedding") if self.encoder.has_embedding else ("scores",)
             res = self.encoder.run([norm[i] for i in ei], outs)
@@ -186,7 +199,7 @@ class CascadeScorer:
     def embeddings(self, texts: Sequence[str]) -> np.ndarray:
         """Encoder sentence embeddings [n, 384] (zeros for empty texts), for readers of meaning
         beyond the classifiers (the stage tagger). Turns just scored come from the cache, so the
-        encoder does not run twice; CJK turns (scored by the n-gram stage) and texts never scored
+        encoder does not run twice; CJK turns (scored without the encoder) and texts never scored
         are embedded here once, and kept in an LRU of their own (`cache_size`) like scores."""
         if self.encoder is None or not self.encoder.has_embedding:
             raise ValueError("these models have no encoder embedding")
@@ -264,8 +277,8 @@ class CascadeScorer:
 
     @property
     def version(self) -> str:
-        v = self.cheap.onnx.version
-        return f"{v}+{self.mode}"
+        v = f"{self.cheap.onnx.version}+{self.mode}"
+        return v + (f"+{self.use.version}" if self.use is not None else "")  # use-<hash of the heads>
 
 
 def load_cascade(models_dir: Path | None = None, **kwargs) -> CascadeScorer:
