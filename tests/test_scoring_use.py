@@ -137,3 +137,17 @@ def test_use_stage_runs_offline_without_torch():
             "assert e.shape == (2, 512)\n"
             "assert 'torch' not in sys.modules and 'tensorflow' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
+
+
+def test_warm_up_loads_use_before_the_first_cjk_turn(monkeypatch):
+    """A worker calls `warm_up` at start-up, so its first CJK turn does not wait for USE to load."""
+    from stream.scoring import use_stage
+
+    loaded = []
+    monkeypatch.setattr(use_stage, "_use", lambda threads: loaded.append(threads))
+    s = load_default_scorer(reload_interval=3600)
+    assert loaded == [], "loading the scorer alone does not load USE (most commands never see a CJK turn)"
+    s.warm_up()
+    assert loaded == [s.use.threads]
+    load_default_scorer(stages="cheap", reload_interval=3600).warm_up()  # nothing to load: no error
+    assert len(loaded) == 1

@@ -44,6 +44,7 @@ def run(args) -> int:
     except ValueError as exc:
         config_error(str(exc), "worker")
     detector = build_detector(args, wrap=TimedScorer)
+    getattr(detector.scorer, "warm_up", lambda: None)()  # a worker runs long: load lazily loaded models now
     if detector.config.retention_days > settings.retention_days:
         detector.config = replace(detector.config, retention_days=settings.retention_days)
     set_build_info("worker", detector.model_version, detector.config.version)

@@ -226,6 +226,12 @@ class CascadeScorer:
         return out
 
     # ------------------------------------------------------------------ public API
+    def warm_up(self) -> None:
+        """Load what is otherwise loaded on first use (USE, about 2 s and 100 MB, on the first CJK
+        turn): a long-running worker pays it at start-up instead of in a turn's latency."""
+        if self.use is not None:
+            self.use.load()
+
     def score_batch(self, texts: Sequence[str]) -> list[TextScore]:
         n = len(texts)
         if n == 0:

@@ -80,6 +80,10 @@ class UseStage:
         self.version = str(d.get("version", ""))
         self.threads = threads or 1
 
+    def load(self) -> None:
+        """Load USE now rather than on the first CJK turn."""
+        _use(self.threads)
+
     def score_normalized(self, norm: Sequence[str]) -> np.ndarray:
         if not norm:
             return np.zeros((0, len(CATEGORIES)), np.float32)
