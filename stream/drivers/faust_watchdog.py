@@ -144,7 +144,8 @@ async def unstick(consumer, tp, committed: int, end: int, waited: float = STALL_
         consumer._gap[tp].addi(committed, start)  # Faust's own record of offsets the log does not hold
         return
     log.warning("partition %s:%d: the record at its committed offset %d has not been processed (%d record(s) from "
-                "there on) for %.0f s, and is neither in flight nor queued: reading them again", tp.topic, tp.partition, committed, end - committed, waited,
+                "there on) for %.0f s, and is neither in flight nor queued: reading them again",
+                tp.topic, tp.partition, committed, end - committed, waited,
                 extra={"event": "stall_reseek", "topic": tp.topic, "partition": tp.partition,
                        "committed": committed, "end": end})
     await reread(consumer, tp, committed)
