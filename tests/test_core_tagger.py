@@ -104,3 +104,51 @@ def test_a_tagger_file_for_other_labels_embedding_or_encoder_is_refused(tmp_path
     with pytest.raises(TaggerFileError):
         StageTagger.load(tmp_path)
     assert StageTagger.load(tmp_path / "missing") is None
+
+
+class HanziEmbedder:
+    """Test double for the zh / ko reader's embedder: one dimension per marker word."""
+
+    model_id = "test-cjk-embedding"
+    dim = 2
+
+    def embed(self, texts):
+        return np.array([[float("手枪" in t), 1.0] for t in texts], np.float32)
+
+
+def cjk_run(rows, floor: float = 0.0):
+    w = np.zeros((len(LABELS), HanziEmbedder.dim), np.float32)
+    b = np.full(len(LABELS), -10.0, np.float32)
+    w[LABELS.index("violence:research"), 0] = 20.0  # "手枪" (pistol)
+    cjk = StageTagger(w, b, np.full(len(LABELS), 0.5, np.float32), HanziEmbedder.model_id,
+                      min_support={"violence": floor})
+    both = StageTagger(tagger().weights, tagger().bias, tagger().thresholds, WordEmbedder.model_id, "tagger-test",
+                       min_support={"violence": 0.9}, cjk=cjk)
+    det = Detector(TagScorer(), PolicyConfig(), tagger=(WordEmbedder(), both, HanziEmbedder()))
+    turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
+    return [e.payload for _, effs in run_batch(det, turns, MemoryStore()) for e in effs if e.kind == "score"]
+
+
+def test_chinese_and_korean_turns_are_read_by_the_tagger_s_zh_ko_reader():
+    scores = cjk_run([turn(1, "[violence=0.3] 我从朋友那里弄到了一把手枪"), turn(2, "[violence=0.3] picked up a pistol", day=2),
+                      turn(3, "[violence=0.3] 我今天去公园散步了", day=3)])
+    assert scores[0]["stages"] == ["violence:research"], "the zh / ko reader reads the Chinese turn"
+    assert scores[1]["stages"] == [], "the English reader's floor (0.9) holds for an English turn"
+    assert scores[2]["stages"] == []
+    # its own noise floor: the zh / ko classifiers' support must clear it
+    assert cjk_run([turn(1, "[violence=0.3] 我从朋友那里弄到了一把手枪")], floor=0.5)[0]["stages"] == []
+
+
+def test_the_zh_ko_reader_travels_in_the_tagger_file_and_is_checked_at_load():
+    from stream.scoring.use_stage import DIM, spec
+
+    w = np.zeros((len(LABELS), DIM), np.float32)
+    cjk = StageTagger(w, np.zeros(len(LABELS), np.float32), np.full(len(LABELS), 0.6, np.float32), spec()["encoder"],
+                      min_support={"violence": 0.1})
+    d = StageTagger(tagger().weights, tagger().bias, tagger().thresholds, WordEmbedder.model_id, cjk=cjk).to_dict()
+    assert d["version"] != tagger().to_dict()["version"], "the reader is part of the tagger's version"
+    loaded = StageTagger.from_dict(json.loads(json.dumps(d)), "test-embedding", WordEmbedder.dim)
+    assert loaded.cjk is not None and loaded.cjk.min_support == {"violence": 0.1}
+    assert np.allclose(loaded.cjk.thresholds, 0.6)
+    with pytest.raises(TaggerFileError, match="encoder"):
+        StageTagger.from_dict({**d, "cjk": {**d["cjk"], "embedding": "another-encoder"}})

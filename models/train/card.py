@@ -350,6 +350,37 @@ def tagger_section(models_dir: Path = MODELS) -> str:
     rows = ["| stage | positives | recall | precision | safe rows read |", "|---|---:|---:|---:|---:|"]
     for label, m in (t.get("out_of_fold") or {}).items():
         rows.append(f"| {label} | {m.get('positives')} | {m.get('recall')} | {m.get('precision')} | {m.get('safe_rows_read')} |")
+    cjk = t.get("cjk") or {}
+    cjk_rows = ["| stage | zh / ko labelled rows | recall | precision |", "|---|---:|---:|---:|"]
+    for label, m in (cjk.get("out_of_fold_zh_ko_written") or {}).items():
+        cjk_rows.append(f"| {label} | {m.get('positives')} | {m.get('recall')} | {m.get('precision')} |")
+    left_out = cjk.get("zh_ko_safe_family_left_out_read_as_a_stage") or {}
+    untrained = cjk.get("zh_ko_written_not_trained_on") or {}
+    cjk_part = [] if not cjk else [
+        "",
+        "### Chinese / Korean reader",
+        "",
+        f"zh / ko turns are read by a second set of weights over the multilingual USE embedding "
+        f"({(d.get('cjk') or {}).get('embedding')}), fitted on the same rows in every language plus zh / ko "
+        "safe rows (train splits of COLD, SWSR, Korean hate speech, SQuARe, CValues, Chatterbot zh / ko; not "
+        "the over-refusal look-alikes the escalation benchmark's benign people draw on). Its thresholds are set **out of family**: each zh / ko safe "
+        "family is read by a reader fitted without it, and per stage the threshold is what 0.2 % of those "
+        "readings reach. Its noise floor (`min_support`) is the 90th percentile of the support the zh / ko "
+        f"classifiers lend zh / ko small talk and everyday questions: {(d.get('cjk') or {}).get('min_support')}.",
+        "",
+        "**Out of family** (headline): share of a zh / ko safe family's rows read as any stage, the family "
+        "left out of training and of the thresholds (`threatgram`: its emoji-heavy English rows, which are "
+        "routed here like zh / ko text): "
+        + ", ".join(f"{k} {v:.1%}" for k, v in sorted(left_out.items())) + ".",
+        f"No zh / ko labelled row trained on (only what the English rows teach it): "
+        f"{untrained.get('stage_rows_read_with_their_stage', 0):.0%} of {untrained.get('stage_rows')} zh / ko stage rows "
+        f"read with their stage, {untrained.get('safe_rows_read_as_a_stage')} of {untrained.get('safe_rows')} "
+        "zh / ko safe written rows read as a stage.",
+        "",
+        "In family (out of fold, the folds share the written rows):",
+        "",
+        *cjk_rows,
+    ]
     return "\n".join([
         "## Stage tagger",
         "",
@@ -358,9 +389,11 @@ def tagger_section(models_dir: Path = MODELS) -> str:
         f"(`stream/core/tagger.py`, trained by `python -m models.train.tagger`). {t.get('rows')} training rows "
         f"({t.get('safe_rows')} safe) from: {', '.join(t.get('families') or [])} (`written` = "
         "`models/data/stage_sentences.jsonl`, project-written). Out-of-fold figures at the stored thresholds "
-        "(in family: the folds share sources):",
+        "(in family: the folds share sources), on the rows it reads (not zh / ko, which the reader below reads; "
+        "they stay among its training rows):",
         "",
         *rows,
+        *cjk_part,
     ])
 
 

@@ -10,7 +10,11 @@ signals: ThreatGram violent threats (ideation) and non-threats; GoEmotions comme
 requests and dialogues, benign security questions, neutral statements (no stage). Dev-split rows are never used (timelines draw from them), nor the families in
 `--holdout` (the benchmark's out-of-family rotation). Thresholds are set out of fold (5 folds):
 per label, at least 0.5 and high enough that at most 0.2 % of the safe rows read as that stage.
-Runs in the runtime venv (numpy + onnxruntime), a few seconds after the embeddings.
+
+The Chinese / Korean reader (`fit_cjk`) is fitted on the same rows over multilingual USE embeddings,
+plus zh / ko safe rows of several families (`CJK_SAFE`), which alone set its thresholds; its report
+says how it reads zh / ko labelled rows it was not trained on, and zh / ko safe families left out.
+Runs in the runtime venv (numpy + onnxruntime + the USE package), about a minute.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -78,18 +83,56 @@ def rows(holdout: frozenset[str] = frozenset(), seed: int = 14) -> list[tuple[st
     return out
 
 
+# Chinese / Korean rows that carry no stage (train splits): what sets the USE reader's thresholds.
+# Offensive-speech corpora's safe rows, questions on sensitive topics, and small talk. Not the
+# over-refusal look-alikes (OR-Bench Korean, K-OverRefusal idioms): the escalation benchmark's
+# benign people draw on them, so no tagger reads them (tests/test_simulate.py).
+CJK_SAFE = (  # (file, family, keep row?)
+    ("cold_zh.jsonl", "cold", lambda r: r["labels"].get("label") == 0),
+    ("swsr_zh.jsonl", "swsr", lambda r: r["labels"].get("label") == 0),
+    ("korean_hate_ko.jsonl", "korean_hate", lambda r: r["labels"].get("hate") == "none"),
+    ("square_questions_ko.jsonl", "square", lambda r: True),
+    ("cvalues_prompts_zh.jsonl", "cvalues", lambda r: True),
+)
+CJK_SAFE_PER_FAMILY = 1500
+
+
+def cjk_safe_rows(holdout: frozenset[str] = frozenset(), seed: int = 15) -> list[tuple[str, set[str], str]]:
+    """Safe Chinese / Korean rows (train splits, families in `holdout` left out), small talk included."""
+    rnd = random.Random(seed)
+    out = []
+    for name, family, keep in CJK_SAFE + (("chatterbot_benign.jsonl", "chatterbot", None),):
+        path = SHARED / name
+        if family in holdout or not path.is_file():
+            continue
+        if keep is None:  # dialogues: the user turns of the zh / ko conversations
+            got = [(t["content"], set(), family) for r in _jsonl(path) if split_of(r) == "train" and r.get("lang") in ("zh", "zh-Hant", "ko")
+                   for t in r.get("turns", []) if t.get("role") == "user" and t.get("content", "").strip()]
+        else:
+            got = [(r["text"], set(), family) for r in _jsonl(path) if r.get("text") and split_of(r) == "train" and keep(r)]
+        rnd.shuffle(got)
+        out.extend(got[:CJK_SAFE_PER_FAMILY])
+    return out
+
+
 EVERYDAY = ("sgd", "chatterbot", "banking77", "sonos")  # task requests: nothing scary in them
 
 
-def everyday_support(models_dir, data, quantile: float = 0.9, n: int = 1500) -> dict[str, float]:
+EVERYDAY_CJK = ("chatterbot", "square")  # zh / ko small talk and everyday questions
+
+
+def everyday_support(models_dir, data, quantile: float = 0.9, n: int = 1500, cjk: bool = False) -> dict[str, float]:
     """Per pathway, the `quantile` of the support this models directory's classifiers lend it on
-    everyday task requests (train-split rows of the task corpora): the classifiers' noise floor. A
-    learned stage counts at runtime only on a turn whose own reading is above it."""
+    everyday task requests (train-split rows of the task corpora; with `cjk`, zh / ko small talk and
+    everyday questions, which other classifiers read): the classifiers' noise floor. A learned stage
+    counts at runtime only on a turn whose own reading is above it."""
     from stream.core.policy import support
     from stream.core.stages import PATHWAY_CATEGORY
     from stream.scoring import load_default_scorer
+    from stream.scoring.encoder import is_cjk
 
-    texts = [t for t, labs, fam in data if fam in EVERYDAY and not labs][:n]
+    texts = [t for t, labs, fam in data if fam in (EVERYDAY_CJK if cjk else EVERYDAY) and not labs
+             and is_cjk(t) == cjk][:n]
     if not texts:
         return {}
     scorer = load_default_scorer(models_dir=Path(models_dir))
@@ -118,6 +161,84 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 400, lr: fl
     return w.astype(np.float32), b.astype(np.float32)
 
 
+def _labels(data) -> np.ndarray:
+    y = np.zeros((len(data), len(LABELS)))
+    for i, (_, labs, _) in enumerate(data):
+        for lab in labs:
+            y[i, LI[lab]] = 1
+    return y
+
+
+def _prob(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-(x @ w.T.astype(np.float64) + b)))
+
+
+def _out_of_fold(x: np.ndarray, y: np.ndarray, seed: int = 5) -> np.ndarray:
+    folds = np.arange(len(x)) % 5
+    np.random.default_rng(seed).shuffle(folds)
+    oof = np.zeros_like(y)
+    for f in range(5):
+        w, b = fit(x[folds != f], y[folds != f])
+        oof[folds == f] = _prob(x[folds == f], w, b)
+    return oof
+
+
+def _per_label(oof: np.ndarray, y: np.ndarray, thr: np.ndarray, safe: np.ndarray) -> dict:
+    report = {}
+    for j, lab in enumerate(LABELS):
+        hit = oof[:, j] >= thr[j]
+        tp = int((hit & (y[:, j] > 0)).sum())
+        report[lab] = {"positives": int(y[:, j].sum()), "recall": round(tp / max(1, y[:, j].sum()), 3),
+                       "precision": round(tp / max(1, hit.sum()), 3), "safe_rows_read": round(float(hit[safe].mean()), 4)}
+    return report
+
+
+def fit_cjk(data, holdout: frozenset[str]) -> tuple[StageTagger, dict]:
+    """The Chinese / Korean reader: the same labelled rows (every language) plus zh / ko safe rows,
+    over USE embeddings. Its thresholds are set out of family: each zh / ko safe family is read by a
+    reader fitted without it, and per label the threshold (at least 0.5) is what at most 0.2 % of
+    those readings reach (set in family, 0.2 % became 1-8 % of a left-out family's rows). Reported:
+    per family, the share of its rows read as a stage at thresholds set on the other families alone;
+    the labelled zh / ko rows read out of fold; and how the reader reads them when none of them is
+    trained on (what the English rows teach it about other languages)."""
+    from stream.scoring.encoder import is_cjk
+    from stream.scoring.normalize import normalize_text
+    from stream.scoring.use_stage import encode, spec
+
+    rows_all = data + cjk_safe_rows(holdout)
+    x = encode([normalize_text(t) for t, _, _ in rows_all]).astype(np.float64)
+    y = _labels(rows_all)
+    fam = np.array([f for _, _, f in rows_all])
+    cj = np.array([is_cjk(t) for t, _, _ in rows_all])
+    cj_safe = cj & (y.sum(1) == 0) & (fam != "written")
+    families = sorted(set(fam[cj_safe]))
+    lofo: dict[str, np.ndarray] = {}
+    for family in families:
+        out = fam == family
+        w, b = fit(x[~out], y[~out])
+        lofo[family] = _prob(x[out & cj_safe], w, b)
+
+    def thresholds(fams) -> np.ndarray:
+        p = np.vstack([lofo[f] for f in fams])
+        return np.array([max(0.5, float(np.quantile(p[:, j], 0.998))) for j in range(len(LABELS))])
+
+    thr = thresholds(families)
+    report: dict = {"zh_ko_safe_family_left_out_read_as_a_stage": {
+        f: round(float((lofo[f] >= thresholds([g for g in families if g != f])).any(1).mean()), 4) for f in families}}
+    written_cj = cj & (fam == "written")
+    oof = _out_of_fold(x, y)
+    report["out_of_fold_zh_ko_written"] = _per_label(oof[written_cj], y[written_cj], thr, y[written_cj].sum(1) == 0)
+    w, b = fit(x[~written_cj], y[~written_cj])  # no zh / ko labelled row trained on
+    hit = _prob(x[written_cj], w, b) >= thr
+    pos = y[written_cj] > 0
+    report["zh_ko_written_not_trained_on"] = {
+        "rows": int(written_cj.sum()), "stage_rows": int(pos.any(1).sum()),
+        "stage_rows_read_with_their_stage": round(float((hit & pos).any(1).sum() / max(1, pos.any(1).sum())), 3),
+        "safe_rows_read_as_a_stage": int(hit[~pos.any(1)].any(1).sum()), "safe_rows": int((~pos.any(1)).sum())}
+    w, b = fit(x, y)
+    return StageTagger(w, b, thr.astype(np.float32), spec()["encoder"]), report
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models-dir", default=str(REPO / "models"))
@@ -127,29 +248,22 @@ def main(argv: list[str] | None = None) -> int:
     data = rows(holdout)
     emb = Embedder(args.models_dir)
     x = emb.embed([t for t, _, _ in data]).astype(np.float64)
-    y = np.zeros((len(data), len(LABELS)))
-    for i, (_, labs, _) in enumerate(data):
-        for lab in labs:
-            y[i, LI[lab]] = 1
+    y = _labels(data)
     safe = y.sum(1) == 0
-    folds = np.arange(len(data)) % 5
-    np.random.default_rng(5).shuffle(folds)
-    oof = np.zeros_like(y)
-    for f in range(5):
-        w, b = fit(x[folds != f], y[folds != f])
-        oof[folds == f] = 1 / (1 + np.exp(-(x[folds == f] @ w.T.astype(np.float64) + b)))
+    oof = _out_of_fold(x, y)
     thr = np.array([max(0.5, float(np.quantile(oof[safe, j], 0.998))) for j in range(len(LABELS))])
-    report = {}
-    for j, lab in enumerate(LABELS):
-        hit = oof[:, j] >= thr[j]
-        tp = int((hit & (y[:, j] > 0)).sum())
-        report[lab] = {"positives": int(y[:, j].sum()), "recall": round(tp / max(1, y[:, j].sum()), 3),
-                       "precision": round(tp / max(1, hit.sum()), 3), "safe_rows_read": round(float(hit[safe].mean()), 4)}
+    # reported on the rows it reads: with a zh / ko reader beside it, it never reads zh / ko text
+    from stream.scoring.encoder import is_cjk
+
+    en = np.array([not is_cjk(t) for t, _, _ in data])
+    report = _per_label(oof[en], y[en], thr, safe[en])
     w, b = fit(x, y)
-    tagger = StageTagger(w, b, thr.astype(np.float32), emb.model_id, min_support=everyday_support(args.models_dir, data))
+    cjk, cjk_report = fit_cjk(data, holdout)
+    cjk = replace(cjk, min_support=everyday_support(args.models_dir, cjk_safe_rows(holdout), cjk=True))
+    tagger = StageTagger(w, b, thr.astype(np.float32), emb.model_id, min_support=everyday_support(args.models_dir, data), cjk=cjk)
     families = sorted({f for _, _, f in data})
     body = tagger.to_dict(training={"rows": len(data), "safe_rows": int(safe.sum()), "families": families,
-                                    "holdout": sorted(holdout), "out_of_fold": report})
+                                    "holdout": sorted(holdout), "out_of_fold": report, "cjk": cjk_report})
     out = Path(args.models_dir) / FILE_NAME
     out.write_text(json.dumps(body, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"{body['version']}: {len(data)} rows ({int(safe.sum())} safe), families {families} -> {out}; "
@@ -157,6 +271,13 @@ def main(argv: list[str] | None = None) -> int:
     for lab, r in report.items():
         print(f"  {lab:22s} n={r['positives']:4d} recall {r['recall']:.2f} precision {r['precision']:.2f} "
               f"safe read {r['safe_rows_read']:.3f} (threshold {thr[LI[lab]]:.2f})")
+    print("zh / ko reader (USE):")
+    for lab, r in cjk_report["out_of_fold_zh_ko_written"].items():
+        print(f"  {lab:22s} n={r['positives']:4d} recall {r['recall']:.2f} precision {r['precision']:.2f} "
+              f"(threshold {cjk.thresholds[LI[lab]]:.2f})")
+    print(f"  everyday support of zh / ko small talk and questions (90th pct) {cjk.min_support}")
+    print(f"  zh / ko labelled rows not trained on: {cjk_report['zh_ko_written_not_trained_on']}")
+    print(f"  zh / ko safe family left out, share read as a stage: {cjk_report['zh_ko_safe_family_left_out_read_as_a_stage']}")
     return 0
 
 

@@ -25,6 +25,8 @@ from stream.core.tagger import THIRD_PARTY, StageTagger, pieces
 from stream.core.timeutil import format_rfc3339
 from stream.core.trajectory import Reading, TrajectoryModel, read
 from stream.core.window import Evidence, OpenCase, UserWindow, push_bounded, redelivery_key
+from stream.scoring.embedding import UseEmbedder
+from stream.scoring.encoder import is_cjk
 from stream.scoring.types import Scorer, Signal, TextScore
 from stream.taxonomy import CATEGORIES
 
@@ -43,8 +45,9 @@ class Detector:
         """`trajectory`: "auto" loads `trajectory.json` from the scorer's models directory, if any and
         unless the policy says `trajectory_model: false`; None disables the model (the fixed
         accumulation threshold applies). `tagger`: "auto" loads `stage_tagger.json` and the encoder
-        that embeds for it from the same directory, if any; or an (embedder, StageTagger) pair; None:
-        the written stage rules only."""
+        that embeds for it from the same directory, if any; or an (embedder, StageTagger) pair, or an
+        (embedder, StageTagger, zh / ko embedder) triple when the tagger has a zh / ko reader (by
+        default USE); None: the written stage rules only."""
         from stream.resources import load_crisis_resources
 
         self.scorer = scorer
@@ -59,7 +62,9 @@ class Detector:
         self.trajectory: TrajectoryModel | None = trajectory
         if tagger == "auto":
             tagger = load_tagger(getattr(scorer, "models_dir", None), scorer)
-        self.embedder, self.tagger = tagger or (None, None)
+        self.embedder, self.tagger, *cjk_embedder = tagger or (None, None)
+        reads_cjk = self.tagger is not None and self.tagger.cjk is not None
+        self.cjk_embedder = (cjk_embedder[0] if cjk_embedder else UseEmbedder()) if reads_cjk else None
         self.model_version = model_version or getattr(scorer, "version", "")
         if self.trajectory is not None and not model_version:
             self.model_version += f"+{self.trajectory.version}"
@@ -102,13 +107,25 @@ class Detector:
         if self.tagger is None:
             return
         for group in ([[i] for i in idx] if self.one_text_per_call else [idx] if idx else []):
-            split = [pieces(texts[i]) for i in group]
-            owner = [k for k, parts in enumerate(split) for _ in parts]
-            tags = self.tagger.tags(self.embedder.embed([p for parts in split for p in parts]), owner)
-            for i, found in zip(group, tags):
+            for i, found in zip(group, self._read_stages([texts[i] for i in group])):
                 if found:
                     extra = tuple(Signal("model", self.tagger.version, _tag_category(k), k) for k in found)
                     scores[i] = replace(scores[i], signals=scores[i].signals + extra)
+
+    def _read_stages(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """The tagger's labels per text, each text read with its clauses: Chinese / Korean text by the
+        tagger's USE reader where it has one, the rest by the MiniLM reader."""
+        out: list[dict[str, float]] = [{} for _ in texts]
+        cjk = [self.cjk_embedder is not None and is_cjk(t) for t in texts]
+        for reads_cjk, tagger, embedder in ((False, self.tagger, self.embedder), (True, self.tagger.cjk, self.cjk_embedder)):
+            idx = [i for i, c in enumerate(cjk) if c == reads_cjk]
+            if not idx:
+                continue
+            split = [pieces(texts[i]) for i in idx]
+            owner = [k for k, parts in enumerate(split) for _ in parts]
+            for i, found in zip(idx, tagger.tags(embedder.embed([p for parts in split for p in parts]), owner)):
+                out[i] = found
+        return out
 
     def prescore(self, turn: Turn, key: str) -> dict:
         """Everything `step` needs from a turn's text, computed where the text is, so that only
@@ -244,17 +261,19 @@ class Detector:
         showed alone (intent assembled over follow-ups). A learned stage counts where the written
         rules found its pathway too, or the classifiers lend the turn's own reading support (a score
         in its pathway's family of at least `tagger_min_support` and above what everyday requests
-        get from these classifiers, `StageTagger.min_support`; not one inherited from its context:
+        get from these classifiers, `StageTagger.min_support`, the zh / ko reader's own for zh / ko
+        turns; not one inherited from its context:
         "thanks, that's all" after a scary question carries no stage): the tagger alone
         misreads unfamiliar text more often than its training promises."""
         rules = detect_stages(text, scores)
         ruled = {st.pathway for st in rules}
         seen = context.stages_seen(ctx, turn)
         learned = list(_tagged(score)) + [k for k in sorted(joint) if k not in seen]
+        # the noise floor of the classifiers that read this turn (zh / ko turns: the n-gram and USE heads)
+        floor = (self.tagger.cjk if self.cjk_embedder is not None and is_cjk(text) else self.tagger).min_support if learned else {}
         keys = [f"{st.pathway}:{st.name}" for st in rules] + [
             k for k in learned if k in BY_KEY and (BY_KEY[k].pathway in ruled or pol.support(
-                own, BY_KEY[k].pathway) >= max(self.config.tagger_min_support,
-                                                self.tagger.min_support.get(BY_KEY[k].pathway, 0.0)))]
+                own, BY_KEY[k].pathway) >= max(self.config.tagger_min_support, floor.get(BY_KEY[k].pathway, 0.0)))]
         return [BY_KEY[k] for k in dict.fromkeys(keys)], ruled
 
     @staticmethod

@@ -12,6 +12,11 @@ stream/core/framing.py). The same tagger reads a conversation's recent user turn
 
 Stored as `stage_tagger.json` next to the classifiers, with its own version; a file built for other
 labels, another embedding size or another encoder is refused at load. Pure apart from `load`.
+
+MiniLM reads English; Chinese and Korean turns are read by a second set of weights over the
+multilingual USE embedding (`cjk`, fitted on the same labelled rows, in every language, plus zh / ko
+safe rows that set its thresholds): USE places a sentence and its translation close together, so
+what the English rows teach carries over (`StageTagger.for_text` picks the reader).
 """
 
 from __future__ import annotations
@@ -63,6 +68,8 @@ class StageTagger:
     # stage counts on a turn whose own reading lends its pathway more than that (the classifiers'
     # noise floor differs per model set; one fixed number cannot say "some support").
     min_support: dict = field(default_factory=dict)
+    # The reader of Chinese / Korean text: the same labels over the USE embedding (None: MiniLM reads all).
+    cjk: "StageTagger | None" = None
 
     @property
     def dim(self) -> int:
@@ -92,6 +99,9 @@ class StageTagger:
                 "thresholds": [round(float(t), 4) for t in self.thresholds]}
         if self.min_support:
             body["min_support"] = {k: round(float(v), 4) for k, v in sorted(self.min_support.items())}
+        if self.cjk is not None:
+            body["cjk"] = {k: v for k, v in self.cjk.to_dict().items()
+                           if k in ("dim", "embedding", "weights", "bias", "thresholds", "min_support")}
         version = "tagger-" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
         return {**body, "version": version, **extra}
 
@@ -111,8 +121,13 @@ class StageTagger:
         if embedding is not None and d["embedding"] != embedding:
             raise TaggerFileError(f"stage tagger was fitted on {d['embedding']!r} embeddings, the encoder is {embedding!r}; "
                                   "retrain it")
+        cjk = None
+        if d.get("cjk"):
+            from stream.scoring.use_stage import DIM, spec
+
+            cjk = cls.from_dict({"kind": KIND, "labels": d["labels"], **d["cjk"]}, spec()["encoder"], DIM)
         return cls(w, np.asarray(d["bias"], np.float32), np.asarray(d["thresholds"], np.float32), str(d["embedding"]),
-                   str(d.get("version", "")), {str(k): float(v) for k, v in (d.get("min_support") or {}).items()})
+                   str(d.get("version", "")), {str(k): float(v) for k, v in (d.get("min_support") or {}).items()}, cjk)
 
     @classmethod
     def load(cls, models_dir: Path | str | None, embedding: str | None = None, dim: int | None = None) -> "StageTagger | None":

@@ -62,6 +62,27 @@ class ScorerEmbeddings:
         return self.scorer.embeddings(texts)
 
 
+class UseEmbedder:
+    """Multilingual USE v3 sentence embeddings (512-d), for the stage tagger's Chinese / Korean reader.
+    Loaded on first use (like the USE scoring heads, and shared with them, as are their recent
+    embeddings: a turn the scorer just read costs nothing here)."""
+
+    def __init__(self):
+        from stream.scoring.use_stage import DIM, spec
+
+        self.model_id, self.dim = spec()["encoder"], DIM
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        from stream.scoring.use_stage import encode_recent
+
+        norm = [normalize_text(t) if t else "" for t in texts]
+        out = np.zeros((len(texts), self.dim), np.float32)
+        live = [i for i, t in enumerate(norm) if t]
+        if live:
+            out[live] = encode_recent([norm[i] for i in live])
+        return out
+
+
 def embedder_for(scorer, models_dir: Path | str | None):
     """The scorer's embeddings when it offers them, else an `Embedder` on the models directory."""
     enc = getattr(scorer, "encoder", None)

@@ -53,6 +53,30 @@ def encode(texts: Sequence[str], threads: int = 1) -> np.ndarray:
     return out
 
 
+_recent: dict[str, np.ndarray] = {}  # text -> embedding, most recent last (insertion order)
+RECENT = 4096
+
+
+def encode_recent(texts: Sequence[str], threads: int = 1) -> np.ndarray:
+    """`encode`, with the embeddings of the last `RECENT` texts kept: the scorer and the stage
+    tagger's zh / ko reader read the same turn, and the tagger reads a follow-up's context again."""
+    out = np.zeros((len(texts), DIM), np.float32)
+    todo: dict[str, list[int]] = {}
+    for i, t in enumerate(texts):
+        hit = _recent.pop(t, None)
+        if hit is None:
+            todo.setdefault(t, []).append(i)
+        else:
+            out[i] = _recent[t] = hit  # re-inserted: now the most recent
+    if todo:
+        for (t, rows), emb in zip(todo.items(), encode(list(todo), threads)):
+            out[rows] = emb
+            _recent[t] = emb
+        while len(_recent) > RECENT:
+            del _recent[next(iter(_recent))]
+    return out
+
+
 class UseFileError(ValueError):
     pass
 
@@ -87,5 +111,5 @@ class UseStage:
     def score_normalized(self, norm: Sequence[str]) -> np.ndarray:
         if not norm:
             return np.zeros((0, len(CATEGORIES)), np.float32)
-        z = encode(norm, self.threads) @ self.W + self.b
+        z = encode_recent(norm, self.threads) @ self.W + self.b
         return (1 / (1 + np.exp(-np.clip(self.cal_a * z + self.cal_b, -40, 40)))).astype(np.float32)
