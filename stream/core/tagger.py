@@ -16,7 +16,7 @@ labels, another embedding size or another encoder is refused at load. Pure apart
 MiniLM reads English; Chinese and Korean turns are read by a second set of weights over the
 multilingual USE embedding (`cjk`, fitted on the same labelled rows, in every language, plus zh / ko
 safe rows that set its thresholds): USE places a sentence and its translation close together, so
-what the English rows teach carries over (`StageTagger.for_text` picks the reader).
+what the English rows teach carries over (`Detector._read_stages` picks the reader).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from pathlib import Path
 from typing import Sequence
 
@@ -54,12 +55,19 @@ def encode(texts: Sequence[str], threads: int = 1) -> np.ndarray:
 
 
 _recent: dict[str, np.ndarray] = {}  # text -> embedding, most recent last (insertion order)
+_recent_lock = threading.Lock()
 RECENT = 4096
 
 
 def encode_recent(texts: Sequence[str], threads: int = 1) -> np.ndarray:
     """`encode`, with the embeddings of the last `RECENT` texts kept: the scorer and the stage
-    tagger's zh / ko reader read the same turn, and the tagger reads a follow-up's context again."""
+    tagger's zh / ko reader read the same turn, and the tagger reads a follow-up's context again.
+    One caller at a time (a scoring thread beside the event loop must not see the memo half-updated)."""
+    with _recent_lock:
+        return _encode_recent(texts, threads)
+
+
+def _encode_recent(texts: Sequence[str], threads: int) -> np.ndarray:
     out = np.zeros((len(texts), DIM), np.float32)
     todo: dict[str, list[int]] = {}
     for i, t in enumerate(texts):
