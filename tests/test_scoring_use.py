@@ -156,6 +156,7 @@ def test_warm_up_loads_use_before_the_first_cjk_turn(monkeypatch):
 def test_recent_use_embeddings_are_read_once_and_the_memo_stays_bounded(monkeypatch):
     """The scorer and the stage tagger's zh / ko reader share USE embeddings (`encode_recent`)."""
     from stream.scoring import use_stage
+    from stream.scoring.lru import Lru
 
     calls: list[list[str]] = []
 
@@ -164,11 +165,10 @@ def test_recent_use_embeddings_are_read_once_and_the_memo_stays_bounded(monkeypa
         return np.array([[float(len(t))] + [0.0] * (DIM - 1) for t in texts], np.float32)
 
     monkeypatch.setattr(use_stage, "encode", fake_encode)
-    monkeypatch.setattr(use_stage, "_recent", {})
-    monkeypatch.setattr(use_stage, "RECENT", 3)
+    monkeypatch.setattr(use_stage, "_recent", Lru(3))
     first = use_stage.encode_recent(["一二", "一二三", "一二"])
     assert calls == [["一二", "一二三"]] and first[:, 0].tolist() == [2.0, 3.0, 2.0]
     again = use_stage.encode_recent(["一二三", "四"])
     assert calls[-1] == ["四"] and again[:, 0].tolist() == [3.0, 1.0]
     use_stage.encode_recent(["五", "六"])  # the memo keeps the 3 most recently used: "一二", then "一二三" go
-    assert list(use_stage._recent) == ["四", "五", "六"]
+    assert use_stage._recent.keys() == ["四", "五", "六"]

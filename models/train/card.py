@@ -350,7 +350,7 @@ def tagger_section(models_dir: Path = MODELS) -> str:
     rows = ["| stage | positives | recall | precision | safe rows read |", "|---|---:|---:|---:|---:|"]
     for label, m in (t.get("out_of_fold") or {}).items():
         rows.append(f"| {label} | {m.get('positives')} | {m.get('recall')} | {m.get('precision')} | {m.get('safe_rows_read')} |")
-    cjk = t.get("cjk") or {}
+    cjk, reader = t.get("cjk") or {}, d.get("cjk") or {}
     cjk_rows = ["| stage | zh / ko labelled rows | recall | precision |", "|---|---:|---:|---:|"]
     for label, m in (cjk.get("out_of_fold_zh_ko_written") or {}).items():
         cjk_rows.append(f"| {label} | {m.get('positives')} | {m.get('recall')} | {m.get('precision')} |")
@@ -361,12 +361,12 @@ def tagger_section(models_dir: Path = MODELS) -> str:
         "### Chinese / Korean reader",
         "",
         f"zh / ko turns are read by a second set of weights over the multilingual USE embedding "
-        f"({(d.get('cjk') or {}).get('embedding')}), fitted on the same rows in every language plus zh / ko "
+        f"({reader.get('embedding')}), fitted on the same rows in every language plus zh / ko "
         "safe rows (train splits of COLD, SWSR, Korean hate speech, SQuARe, CValues, Chatterbot zh / ko; not "
         "the over-refusal look-alikes the escalation benchmark's benign people draw on). Its thresholds are set **out of family**: each zh / ko safe "
         "family is read by a reader fitted without it, and per stage the threshold is what 0.2 % of those "
         "readings reach. Its noise floor (`min_support`) is the 90th percentile of the support the zh / ko "
-        f"classifiers lend zh / ko small talk and everyday questions: {(d.get('cjk') or {}).get('min_support')}.",
+        f"classifiers lend zh / ko small talk and everyday questions: {reader.get('min_support')}.",
         "",
         "**Out of family** (headline): share of a zh / ko safe family's rows read as any stage, the family "
         "left out of training and of the thresholds (`threatgram`: its emoji-heavy English rows, which are "

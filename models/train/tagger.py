@@ -29,7 +29,9 @@ import numpy as np
 
 from stream.core.tagger import FILE_NAME, LABELS, THIRD_PARTY, StageTagger
 from stream.datasplit import split_of
+from stream.scoring import load_default_scorer
 from stream.scoring.embedding import Embedder
+from stream.scoring.encoder import is_cjk
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "models" / "data"
@@ -121,21 +123,18 @@ EVERYDAY = ("sgd", "chatterbot", "banking77", "sonos")  # task requests: nothing
 EVERYDAY_CJK = ("chatterbot", "square")  # zh / ko small talk and everyday questions
 
 
-def everyday_support(models_dir, data, quantile: float = 0.9, n: int = 1500, cjk: bool = False) -> dict[str, float]:
-    """Per pathway, the `quantile` of the support this models directory's classifiers lend it on
+def everyday_support(scorer, data, quantile: float = 0.9, n: int = 1500, cjk: bool = False) -> dict[str, float]:
+    """Per pathway, the `quantile` of the support `scorer` (this models directory's classifiers) lends it on
     everyday task requests (train-split rows of the task corpora; with `cjk`, zh / ko small talk and
     everyday questions, which other classifiers read): the classifiers' noise floor. A learned stage
     counts at runtime only on a turn whose own reading is above it."""
     from stream.core.policy import support
     from stream.core.stages import PATHWAY_CATEGORY
-    from stream.scoring import load_default_scorer
-    from stream.scoring.encoder import is_cjk
 
     texts = [t for t, labs, fam in data if fam in (EVERYDAY_CJK if cjk else EVERYDAY) and not labs
              and is_cjk(t) == cjk][:n]
     if not texts:
         return {}
-    scorer = load_default_scorer(models_dir=Path(models_dir))
     scores = [s.category_scores for i in range(0, len(texts), 64) for s in scorer.score_batch(texts[i:i + 64])]
     return {p: float(np.quantile([support(sc, p) for sc in scores], quantile)) for p in PATHWAY_CATEGORY}
 
@@ -173,6 +172,11 @@ def _prob(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-(x @ w.T.astype(np.float64) + b)))
 
 
+def _thresholds(p: np.ndarray) -> np.ndarray:
+    """Per label: at least 0.5, and what at most 0.2 % of the safe readings `p` reach."""
+    return np.array([max(0.5, float(np.quantile(p[:, j], 0.998))) for j in range(len(LABELS))])
+
+
 def _out_of_fold(x: np.ndarray, y: np.ndarray, seed: int = 5) -> np.ndarray:
     folds = np.arange(len(x)) % 5
     np.random.default_rng(seed).shuffle(folds)
@@ -193,19 +197,19 @@ def _per_label(oof: np.ndarray, y: np.ndarray, thr: np.ndarray, safe: np.ndarray
     return report
 
 
-def fit_cjk(data, holdout: frozenset[str]) -> tuple[StageTagger, dict]:
-    """The Chinese / Korean reader: the same labelled rows (every language) plus zh / ko safe rows,
+def fit_cjk(data, safe_rows) -> tuple[StageTagger, dict]:
+    """The Chinese / Korean reader: the same labelled rows (every language) plus zh / ko safe rows
+    (`cjk_safe_rows`),
     over USE embeddings. Its thresholds are set out of family: each zh / ko safe family is read by a
     reader fitted without it, and per label the threshold (at least 0.5) is what at most 0.2 % of
     those readings reach (set in family, 0.2 % became 1-8 % of a left-out family's rows). Reported:
     per family, the share of its rows read as a stage at thresholds set on the other families alone;
     the labelled zh / ko rows read out of fold; and how the reader reads them when none of them is
     trained on (what the English rows teach it about other languages)."""
-    from stream.scoring.encoder import is_cjk
     from stream.scoring.normalize import normalize_text
     from stream.scoring.use_stage import encode, spec
 
-    rows_all = data + cjk_safe_rows(holdout)
+    rows_all = data + safe_rows
     x = encode([normalize_text(t) for t, _, _ in rows_all]).astype(np.float64)
     y = _labels(rows_all)
     fam = np.array([f for _, _, f in rows_all])
@@ -219,8 +223,7 @@ def fit_cjk(data, holdout: frozenset[str]) -> tuple[StageTagger, dict]:
         lofo[family] = _prob(x[out & cj_safe], w, b)
 
     def thresholds(fams) -> np.ndarray:
-        p = np.vstack([lofo[f] for f in fams])
-        return np.array([max(0.5, float(np.quantile(p[:, j], 0.998))) for j in range(len(LABELS))])
+        return _thresholds(np.vstack([lofo[f] for f in fams]))
 
     thr = thresholds(families)
     report: dict = {"zh_ko_safe_family_left_out_read_as_a_stage": {
@@ -251,16 +254,16 @@ def main(argv: list[str] | None = None) -> int:
     y = _labels(data)
     safe = y.sum(1) == 0
     oof = _out_of_fold(x, y)
-    thr = np.array([max(0.5, float(np.quantile(oof[safe, j], 0.998))) for j in range(len(LABELS))])
+    thr = _thresholds(oof[safe])
     # reported on the rows it reads: with a zh / ko reader beside it, it never reads zh / ko text
-    from stream.scoring.encoder import is_cjk
-
     en = np.array([not is_cjk(t) for t, _, _ in data])
     report = _per_label(oof[en], y[en], thr, safe[en])
     w, b = fit(x, y)
-    cjk, cjk_report = fit_cjk(data, holdout)
-    cjk = replace(cjk, min_support=everyday_support(args.models_dir, cjk_safe_rows(holdout), cjk=True))
-    tagger = StageTagger(w, b, thr.astype(np.float32), emb.model_id, min_support=everyday_support(args.models_dir, data), cjk=cjk)
+    safe_cjk = cjk_safe_rows(holdout)
+    cjk, cjk_report = fit_cjk(data, safe_cjk)
+    scorer = load_default_scorer(models_dir=Path(args.models_dir))
+    cjk = replace(cjk, min_support=everyday_support(scorer, safe_cjk, cjk=True))
+    tagger = StageTagger(w, b, thr.astype(np.float32), emb.model_id, min_support=everyday_support(scorer, data), cjk=cjk)
     families = sorted({f for _, _, f in data})
     body = tagger.to_dict(training={"rows": len(data), "safe_rows": int(safe.sum()), "families": families,
                                     "holdout": sorted(holdout), "out_of_fold": report, "cjk": cjk_report})

@@ -116,7 +116,7 @@ class Detector:
         """The tagger's labels per text, each text read with its clauses: Chinese / Korean text by the
         tagger's USE reader where it has one, the rest by the MiniLM reader."""
         out: list[dict[str, float]] = [{} for _ in texts]
-        cjk = [self.cjk_embedder is not None and is_cjk(t) for t in texts]
+        cjk = [self._reads_cjk(t) for t in texts]
         for reads_cjk, tagger, embedder in ((False, self.tagger, self.embedder), (True, self.tagger.cjk, self.cjk_embedder)):
             idx = [i for i, c in enumerate(cjk) if c == reads_cjk]
             if not idx:
@@ -126,6 +126,10 @@ class Detector:
             for i, found in zip(idx, tagger.tags(embedder.embed([p for parts in split for p in parts]), owner)):
                 out[i] = found
         return out
+
+    def _reads_cjk(self, text: str) -> bool:
+        """Whether the tagger's zh / ko reader (not MiniLM) reads this text."""
+        return self.cjk_embedder is not None and is_cjk(text)
 
     def prescore(self, turn: Turn, key: str) -> dict:
         """Everything `step` needs from a turn's text, computed where the text is, so that only
@@ -270,7 +274,7 @@ class Detector:
         seen = context.stages_seen(ctx, turn)
         learned = list(_tagged(score)) + [k for k in sorted(joint) if k not in seen]
         # the noise floor of the classifiers that read this turn (zh / ko turns: the n-gram and USE heads)
-        floor = (self.tagger.cjk if self.cjk_embedder is not None and is_cjk(text) else self.tagger).min_support if learned else {}
+        floor = (self.tagger.cjk if self._reads_cjk(text) else self.tagger).min_support if learned else {}
         keys = [f"{st.pathway}:{st.name}" for st in rules] + [
             k for k in learned if k in BY_KEY and (BY_KEY[k].pathway in ruled or pol.support(
                 own, BY_KEY[k].pathway) >= max(self.config.tagger_min_support, floor.get(BY_KEY[k].pathway, 0.0)))]

@@ -16,6 +16,7 @@ timeout 40 s, Faust's broker request timeout 90 s; a fetch waits at most a secon
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 
@@ -65,5 +66,15 @@ def oldest(thread) -> tuple[str, float] | None:
 
 def stuck(thread, stuck_s: float | None = None) -> tuple[str, float] | None:
     """The longest-running call when it has run for `stuck_s` (default `STUCK_S`) or more, else None."""
-    call = oldest(thread)
+    return stuck_of(oldest(thread), stuck_s)
+
+
+def stuck_of(call: tuple[str, float] | None, stuck_s: float | None = None) -> tuple[str, float] | None:
+    """`call` (an `oldest` result) when it has run for `stuck_s` (default `STUCK_S`) or more, else None."""
     return call if call is not None and call[1] >= (STUCK_S if stuck_s is None else stuck_s) else None
+
+
+async def answer(request):
+    """Await one of the worker's own requests through the consumer's thread for at most
+    `CALL_TIMEOUT_S` (raises asyncio.TimeoutError): a check that waits for ever checks nothing."""
+    return await asyncio.wait_for(request, CALL_TIMEOUT_S)

@@ -79,7 +79,7 @@ async def _lag(app, assigned, sources: set[str]) -> dict[tuple[str, int], int]:
     if not tps:
         return {}
     try:
-        ends = await asyncio.wait_for(app.consumer.highwaters(*tps), consumer_calls.CALL_TIMEOUT_S)
+        ends = await consumer_calls.answer(app.consumer.highwaters(*tps))
     except Exception as exc:  # noqa: BLE001 - a metrics sample must never take the worker down (or wait for ever)
         log.debug("cannot read end offsets: %r", exc)
         return {}
@@ -115,8 +115,9 @@ def _report_stuck_call(app, reported: dict) -> tuple[str, float] | None:
     """Log once per call that has run in the consumer's thread for `consumer_calls.STUCK_S`, with the
     worker's state and where every task (the consumer thread's too) waits."""
     thread = getattr(app.consumer, "_thread", None)
-    call = consumer_calls.stuck(thread) if thread is not None else None
-    metrics.CONSUMER_CALL_AGE.set((consumer_calls.oldest(thread) or ("", 0.0))[1] if thread is not None else 0.0)
+    longest = consumer_calls.oldest(thread) if thread is not None else None
+    call = consumer_calls.stuck_of(longest)
+    metrics.CONSUMER_CALL_AGE.set(longest[1] if longest is not None else 0.0)
     if call is not None and reported.get("name") != call[0]:
         log.error("a call to the Kafka consumer's thread (%s) has not returned for %.0f s: the worker is stalled; "
                   "/healthz now answers 503 so a liveness probe restarts it", call[0], call[1],

@@ -110,7 +110,7 @@ def register(w: Wiring, stall_s: float = STALL_S, long_s: float = LONG_S) -> Non
         if not tps:
             return
         try:
-            ends = await asyncio.wait_for(consumer.highwaters(*tps), consumer_calls.CALL_TIMEOUT_S)
+            ends = await consumer_calls.answer(consumer.highwaters(*tps))
         except Exception as exc:  # noqa: BLE001 - a check must never take the worker down (nor wait for ever)
             log.debug("watchdog cannot read end offsets: %s", exc)
             return
@@ -132,7 +132,7 @@ async def unstick(consumer, tp, committed: int, end: int, waited: float = STALL_
     the commit moves on, and say so loudly (re-reading them is impossible: the seek would only start
     over at the log's first record, again and again)."""
     try:
-        start = (await asyncio.wait_for(consumer.earliest_offsets(tp), consumer_calls.CALL_TIMEOUT_S)).get(tp)
+        start = (await consumer_calls.answer(consumer.earliest_offsets(tp))).get(tp)
     except Exception as exc:  # noqa: BLE001 - a check must never take the worker down (nor wait for ever)
         log.debug("watchdog cannot read the log start of %s: %s", tp, exc)
         return

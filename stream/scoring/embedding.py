@@ -19,6 +19,17 @@ from stream.scoring.normalize import normalize_text
 ENCODER_FILE = "encoder_minilm_int8.onnx"
 
 
+def embed_normalized(texts: Sequence[str], dim: int, encode) -> np.ndarray:
+    """(n, dim) float32: `encode` of the non-empty texts, normalised as the classifiers read them;
+    zeros for an empty text."""
+    norm = [normalize_text(t) if t else "" for t in texts]
+    out = np.zeros((len(texts), dim), np.float32)
+    live = [i for i, t in enumerate(norm) if t]
+    if live:
+        out[live] = encode([norm[i] for i in live])
+    return out
+
+
 class Embedder:
     def __init__(self, models_dir: Path | str, threads: int | None = None, batch: int = 32):
         from stream.scoring.encoder import EncoderStage
@@ -33,12 +44,7 @@ class Embedder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """(n, dim) float32, one row per text (zeros for an empty text)."""
-        norm = [normalize_text(t) if t else "" for t in texts]
-        out = np.zeros((len(texts), self.dim), np.float32)
-        live = [i for i, t in enumerate(norm) if t]
-        if live:
-            out[live] = self.stage.run([norm[i] for i in live], ("embedding",))[0]
-        return out
+        return embed_normalized(texts, self.dim, lambda norm: self.stage.run(norm, ("embedding",))[0])
 
     @classmethod
     def load(cls, models_dir: Path | str | None) -> "Embedder | None":
@@ -75,12 +81,7 @@ class UseEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         from stream.scoring.use_stage import encode_recent
 
-        norm = [normalize_text(t) if t else "" for t in texts]
-        out = np.zeros((len(texts), self.dim), np.float32)
-        live = [i for i, t in enumerate(norm) if t]
-        if live:
-            out[live] = encode_recent([norm[i] for i in live])
-        return out
+        return embed_normalized(texts, self.dim, encode_recent)
 
 
 def embedder_for(scorer, models_dir: Path | str | None):

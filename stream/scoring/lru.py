@@ -22,6 +22,10 @@ class Lru(Generic[K, V]):
     def __len__(self) -> int:
         return len(self._items)
 
+    def keys(self) -> list[K]:
+        """The keys, least recently used first."""
+        return list(self._items)
+
     def get(self, key: K) -> V | None:
         value = self._items.get(key)
         if value is not None:

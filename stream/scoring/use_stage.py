@@ -21,6 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
+from stream.scoring.lru import Lru
 from stream.taxonomy import CATEGORIES
 
 HEADS_FILE = "use_heads.json"
@@ -54,9 +55,9 @@ def encode(texts: Sequence[str], threads: int = 1) -> np.ndarray:
     return out
 
 
-_recent: dict[str, np.ndarray] = {}  # text -> embedding, most recent last (insertion order)
-_recent_lock = threading.Lock()
 RECENT = 4096
+_recent: Lru[str, np.ndarray] = Lru(RECENT)  # text -> embedding, least recently used first
+_recent_lock = threading.Lock()
 
 
 def encode_recent(texts: Sequence[str], threads: int = 1) -> np.ndarray:
@@ -64,25 +65,18 @@ def encode_recent(texts: Sequence[str], threads: int = 1) -> np.ndarray:
     tagger's zh / ko reader read the same turn, and the tagger reads a follow-up's context again.
     One caller at a time (a scoring thread beside the event loop must not see the memo half-updated)."""
     with _recent_lock:
-        return _encode_recent(texts, threads)
-
-
-def _encode_recent(texts: Sequence[str], threads: int) -> np.ndarray:
-    out = np.zeros((len(texts), DIM), np.float32)
-    todo: dict[str, list[int]] = {}
-    for i, t in enumerate(texts):
-        hit = _recent.pop(t, None)
-        if hit is None:
-            todo.setdefault(t, []).append(i)
-        else:
-            out[i] = _recent[t] = hit  # re-inserted: now the most recent
-    if todo:
-        for (t, rows), emb in zip(todo.items(), encode(list(todo), threads)):
+        out = np.zeros((len(texts), DIM), np.float32)
+        todo: dict[str, list[int]] = {}
+        for i, t in enumerate(texts):
+            hit = _recent.get(t)
+            if hit is None:
+                todo.setdefault(t, []).append(i)
+            else:
+                out[i] = hit
+        for (t, rows), emb in zip(todo.items(), encode(list(todo), threads) if todo else ()):
             out[rows] = emb
-            _recent[t] = emb
-        while len(_recent) > RECENT:
-            del _recent[next(iter(_recent))]
-    return out
+            _recent.put(t, emb)
+        return out
 
 
 class UseFileError(ValueError):
