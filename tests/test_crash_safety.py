@@ -237,6 +237,8 @@ def test_a_worker_killed_while_the_other_recovers_leaves_no_turn_unscored(kafka_
         survivor, victim = a, b
         for delay in KILL_DELAYS:
             got = recovery_after_kill(tally, kafka_bootstrap, prefix, victim, survivor)
+            if got["probes_unscored"]:  # the whole state dump (an assertion message is cut short in the report)
+                print(f"kill {len(seconds) + 1}: survivor log and state dump:\n{got['survivor_log']}")
             assert not got["probes_unscored"], (seconds, got["survivor_log"])
             seconds.append(got["resumed_after_kill_s"])
             victim.start()
