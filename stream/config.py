@@ -90,6 +90,7 @@ class Settings:
     rekey_retention_hours: float = 6.0  # turns-by-person holds raw text this long at most (must exceed worker lag)
     compaction_lag_hours: float = 24.0  # a compacted changelog's tombstone removes the old value within this
     session_timeout_s: float = 6.0  # a killed worker's partitions move to the others within about this
+    rekey_every_turn: bool = False  # every turn crosses turns-by-person, as before one hop (a comparison: bench_worker)
     max_record_bytes: int = DEFAULT_LIMITS.max_record_bytes
     max_depth: int = DEFAULT_LIMITS.max_depth
     max_text_chars: int = DEFAULT_LIMITS.max_text_chars
@@ -147,6 +148,7 @@ _ENV = {  # Settings field -> environment variable
     "batch_size": "RISKSTREAM_BATCH_SIZE", "batch_within_s": "RISKSTREAM_BATCH_WITHIN",
     "purge_interval_s": "RISKSTREAM_PURGE_INTERVAL", "rekey_retention_hours": "RISKSTREAM_REKEY_RETENTION_HOURS",
     "compaction_lag_hours": "RISKSTREAM_COMPACTION_LAG_HOURS", "session_timeout_s": "RISKSTREAM_SESSION_TIMEOUT",
+    "rekey_every_turn": "RISKSTREAM_REKEY_EVERY_TURN",
     "max_record_bytes": "RISKSTREAM_MAX_RECORD_BYTES", "max_depth": "RISKSTREAM_MAX_DEPTH",
     "max_text_chars": "RISKSTREAM_MAX_TEXT_CHARS", "max_future_skew_s": "RISKSTREAM_MAX_FUTURE_SKEW",
 }
@@ -171,6 +173,9 @@ def add_kafka_args(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--sasl-mechanism", choices=["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"])
     g.add_argument("--sasl-username")
     g.add_argument("--sasl-password", help=f"prefer env {_SEC_ENV['sasl_password']} over the flag")
+
+
+_BOOL = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
 def settings_from(args: argparse.Namespace | None = None, **overrides) -> Settings:
@@ -200,8 +205,11 @@ def settings_from(args: argparse.Namespace | None = None, **overrides) -> Settin
                 values[name] = int(v)
             elif kind in ("float", float):
                 values[name] = float(v)
-        except ValueError:
+            elif kind in ("bool", bool) and not isinstance(v, bool):
+                values[name] = _BOOL[str(v).strip().lower()]
+        except (ValueError, KeyError):
             source = _ENV[name] if os.environ.get(_ENV[name]) == v else f"--{name.replace('_', '-')}"
-            raise ValueError(f"{source} must be {'an integer' if 'int' in str(kind) else 'a number'}, got {v!r}") from None
+            wanted = "an integer" if "int" in str(kind) else "1 or 0" if "bool" in str(kind) else "a number"
+            raise ValueError(f"{source} must be {wanted}, got {v!r}") from None
     settings = Settings(**values, security=Security(**sec))
     return replace(settings, **overrides) if overrides else settings

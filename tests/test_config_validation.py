@@ -37,6 +37,18 @@ def test_mistyped_settings_are_refused(monkeypatch):
         Settings(batch_size="64")
     with pytest.raises(ValueError, match="compaction_lag_hours <= 24"):
         Settings(compaction_lag_hours=48.0)
+    monkeypatch.delenv("RISKSTREAM_MAX_TEXT_CHARS")
+    monkeypatch.setenv("RISKSTREAM_REKEY_EVERY_TURN", "sometimes")
+    with pytest.raises(ValueError, match="RISKSTREAM_REKEY_EVERY_TURN must be 1 or 0, got 'sometimes'"):
+        settings_from()
+
+
+@pytest.mark.parametrize("value,expected", [("1", True), ("true", True), ("0", False), ("No", False)])
+def test_a_switch_reads_from_the_environment(monkeypatch, value, expected):
+    monkeypatch.setenv("RISKSTREAM_REKEY_EVERY_TURN", value)
+    assert settings_from().rekey_every_turn is expected
+    monkeypatch.delenv("RISKSTREAM_REKEY_EVERY_TURN")
+    assert settings_from().rekey_every_turn is False
 
 
 def test_the_cli_says_what_is_wrong_in_one_line_and_exits_2(tmp_path):

@@ -32,6 +32,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
 from dev.harness import WorkerProcess, wait_for
+from stream.drivers.home import home_partition
 from tests.hostile import good
 
 pytestmark = pytest.mark.kafka
@@ -45,15 +46,27 @@ BENIGN = ["what is a good recipe for banana bread?", "can you suggest a name for
           "what should I pack for a weekend in Lisbon?", "explain compound interest simply"]
 
 
+def away_from_home(user: str) -> dict:
+    """A platform-named person homed on another partition than the user's own turns: the turn is
+    re-keyed onto turns-by-person (the second path through the worker), not detected where read."""
+    while True:
+        person = f"person-{uuid.uuid4()}"
+        if home_partition(person, PARTITIONS) != home_partition(user, PARTITIONS):
+            return {"person_id": person}
+
+
 def burst() -> tuple[list[dict], set[str], set[str]]:
-    """(turns in produce order, every event id, the users who sent a threat)."""
+    """(turns in produce order, every event id, the users who sent a threat). A third of the users
+    are platform-named persons homed away from their turns' partition: both paths (detected where
+    read, and re-keyed) go through the kills and rebalances."""
     turns, threats = [], set()
     for u in range(USERS):
         user = f"user-{uuid.uuid4()}"
+        person = away_from_home(user) if u % 3 == 0 else {}
         for j in range(BENIGN_PER_USER):
-            turns.append(good(f"{user}-b{j}", user, f"{BENIGN[(u + j) % len(BENIGN)]} ({u}.{j})", -20 + j))
+            turns.append(good(f"{user}-b{j}", user, f"{BENIGN[(u + j) % len(BENIGN)]} ({u}.{j})", -20 + j, **person))
         turns.append(good(f"{user}-t", user, f"I will kill you {NAMES[u % len(NAMES)]}. I am going to shoot you "
-                                              f"tomorrow morning at the depot, number {u}.", -10))
+                                              f"tomorrow morning at the depot, number {u}.", -10, **person))
         threats.add(user)
     # interleave users, as a platform's traffic is
     turns.sort(key=lambda t: (t["ts"], t["event_id"]))
@@ -119,9 +132,34 @@ def workers(kafka_bootstrap, tmp_path_factory, name: str, n: int) -> tuple[list[
 
 
 def probes(n: int = 24) -> list[dict]:
-    """Ordinary turns of new users, enough to land on every partition of both source topics."""
-    return [good(f"probe-{uuid.uuid4()}", f"probe-user-{uuid.uuid4()}", "what time is it in Tokyo?", -1)
-            for _ in range(n)]
+    """Ordinary turns of new users, enough to land on every partition of both source topics: half
+    detected where they are read (turns), half re-keyed to a person homed elsewhere (turns-by-person)."""
+    out = []
+    for i in range(n):
+        user = f"probe-user-{uuid.uuid4()}"
+        out.append(good(f"probe-{uuid.uuid4()}", user, "what time is it in Tokyo?", -1,
+                        **(away_from_home(user) if i % 2 else {})))
+    return out
+
+
+def where_they_are(bootstrap: str, prefix: str, event_ids: list[str]) -> str:
+    """For a failure report: where each record of `event_ids` sits on turns, turns-by-person,
+    turn-scores and dead-letter (partition, offset), and each partition's end offset."""
+    lines = []
+    for topic in ("turns", "turns-by-person", "turn-scores", "dead-letter"):
+        consumer = KafkaConsumer(prefix + topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                 enable_auto_commit=False, group_id=None, consumer_timeout_ms=1000)
+        try:
+            for m in consumer:
+                value = orjson.loads(m.value)
+                if value.get("event_id") in event_ids or any(e in m.value.decode("utf-8", "replace") for e in event_ids):
+                    lines.append(f"{value['event_id']} on {topic}:{m.partition} at offset {m.offset} "
+                                 f"(person {value.get('person_id')})")
+            ends = consumer.end_offsets(list(consumer.assignment()))
+            lines.append(f"{topic} end offsets " + ", ".join(f"{tp.partition}: {o}" for tp, o in sorted(ends.items())))
+        finally:
+            consumer.close()
+    return "\n".join(lines)
 
 
 def recovery_after_kill(tally: Tally, bootstrap: str, prefix: str, victim, survivor) -> dict:
@@ -138,7 +176,8 @@ def recovery_after_kill(tally: Tally, bootstrap: str, prefix: str, victim, survi
                  timeout=120, every=0.1)
     except AssertionError:
         missing = sorted(ids - set(tally.first_seen))
-        return {"resumed_after_kill_s": None, "probes_unscored": missing, "survivor_log": survivor.dump()}
+        return {"resumed_after_kill_s": None, "probes_unscored": missing,
+                "survivor_log": survivor.dump() + "\n" + where_they_are(bootstrap, prefix, missing)}
     return {"resumed_after_kill_s": round(max(tally.first_seen[e] for e in ids) - killed_at, 1),
             "probes_unscored": []}
 

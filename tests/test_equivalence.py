@@ -9,8 +9,11 @@ from pathlib import Path
 
 import orjson
 import pytest
+from kafka import KafkaConsumer
 
 from dev.harness import WorkerProcess, consume_until, produce_turns
+from stream.core.identity import DictRegistry, link
+from stream.drivers.home import home_partition
 from tests.fakes import turn
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,6 +43,16 @@ def _input() -> list[dict]:
     return rows
 
 
+def partitions_read(bootstrap: str, topic: str) -> dict[str, tuple[str, int]]:
+    """event_id -> (user_id, the partition the platform's producer put it on)."""
+    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False,
+                             group_id=None, consumer_timeout_ms=1000)
+    try:
+        return {(v := orjson.loads(m.value))["event_id"]: (v["user_id"], m.partition) for m in consumer}
+    finally:
+        consumer.close()
+
+
 def _key(case: dict) -> tuple:
     return (case["case_id"], case["event"], case["trigger_event_id"])
 
@@ -58,7 +71,8 @@ def _comparable(case: dict) -> dict:
 POLICY = {"trajectory_min_probability": 0.05}
 
 
-def test_replay_and_worker_open_the_same_cases(kafka_bootstrap, tmp_path):
+@pytest.mark.parametrize("every_turn_rekeyed", [False, True], ids=["one-hop", "every-turn-rekeyed"])
+def test_replay_and_worker_open_the_same_cases(kafka_bootstrap, tmp_path, every_turn_rekeyed):
     rows = _input()
     inp = tmp_path / "turns.jsonl"
     inp.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
@@ -73,7 +87,8 @@ def test_replay_and_worker_open_the_same_cases(kafka_bootstrap, tmp_path):
     assert {c["rule"] for c in replayed.values()} >= {"severe-turn", "escalation", "trajectory"}
 
     run = uuid.uuid4().hex[:8]
-    w = WorkerProcess(kafka_bootstrap, tmp_path / "w", f"eq{run}.", f"rs-eq-{run}", extra=["--policy", str(policy)]).start()
+    w = WorkerProcess(kafka_bootstrap, tmp_path / "w", f"eq{run}.", f"rs-eq-{run}", extra=["--policy", str(policy)],
+                      env={"RISKSTREAM_REKEY_EVERY_TURN": "1" if every_turn_rekeyed else "0"}).start()
     try:
         ordered = sorted(rows, key=lambda r: r["ts"])
         produce_turns(kafka_bootstrap, w.prefix + "turns", [r for r in ordered if "identity" not in r])
@@ -84,8 +99,19 @@ def test_replay_and_worker_open_the_same_cases(kafka_bootstrap, tmp_path):
             consume_until(kafka_bootstrap, w.prefix + "turn-scores",
                           lambda rs, eid=r["event_id"]: any(x["event_id"] == eid for x in rs), worker=w)
         got = consume_until(kafka_bootstrap, w.prefix + "review-cases", lambda rs: len(rs) >= len(replayed), worker=w)
+        crossed = {r["event_id"] for r in consume_until(kafka_bootstrap, w.prefix + "turns-by-person", lambda rs: True)}
+        read_on = partitions_read(kafka_bootstrap, w.prefix + "turns")
     finally:
         w.stop()
+    # one hop (issue 16): only a turn read away from its person's home partition crossed turns-by-person
+    registry, person_of = DictRegistry(), {}
+    for r in [r for r in ordered if "identity" not in r] + [r for r in ordered if "identity" in r]:  # produce order
+        person_of[r["event_id"]] = link(r["user_id"], r.get("identity") or {}, registry).person_id
+    away = {eid for eid, (_, part) in read_on.items()
+            if every_turn_rekeyed or part != home_partition(person_of[eid], w.partitions)}
+    assert crossed == away, (crossed, away)
+    assert len(read_on) == len(rows) and (every_turn_rekeyed or len(away) <= 4)  # only a linked account's can be away
+    print(f"{len(away)} of {len(rows)} turns crossed turns-by-person")
     worker_cases = {_key(c): c for c in got}
     assert worker_cases.keys() == replayed.keys()
     for k, c in replayed.items():

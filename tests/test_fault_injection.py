@@ -26,9 +26,9 @@ import orjson
 import pytest
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
-from kafka.partitioner.default import murmur2
 
 from dev.harness import WorkerProcess, consume_until, wait_for
+from stream.drivers.home import home_partition
 from tests.hostile import INNOCENT, VICTIM, ZDR, ZDR_SECRET, canary, good, hostile_records
 from tests.search import found, run_topics, stored_files, topic_records, written_topics
 
@@ -50,10 +50,10 @@ def internal_records() -> list[tuple[str, bytes, list]]:
 
 
 def flush_users() -> list[str]:
-    """One user per partition of the person-keyed topics: their turns roll each changelog segment."""
+    """One user homed on each partition of the person-keyed topics: their turns roll each changelog segment."""
     users: dict[int, str] = {}
     for i in range(100):
-        users.setdefault((murmur2(f"p:flush-{i}".encode()) & 0x7FFFFFFF) % PARTITIONS, f"flush-{i}")
+        users.setdefault(home_partition(f"p:flush-{i}", PARTITIONS), f"flush-{i}")
     return list(users.values())
 
 

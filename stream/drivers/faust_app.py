@@ -2,13 +2,14 @@
 
 Detection (`faust_detect.py`):
   agent `link`:   turns (keyed by user) -> validate (rejects -> dead-letter) -> resolve the person
-                  (identity registry, a global table) -> turns-by-person (keyed by person)
-  agent `detect`: turns-by-person -> batch (take_batches) -> score -> per-person window in the
-                  `windows` table -> turn-scores, review-cases, support-events.
+                  (identity registry, a global table) -> on the person's home partition (`home.py`,
+                  most turns): detect here; else -> turns-by-person (at the person's home partition)
+  agent `detect`: turns-by-person -> the same detection: batch (take_batches) -> score -> per-person
+                  window in the `windows` table -> turn-scores, review-cases, support-events.
 Review (`faust_review.py`):
   agents `decisions` / `appeals` -> per-case review state in the `reviews` table ->
                   enforcement-actions, audit, review-cases (reopen), ban registry.
-Re-keying by person puts every account of one person on one partition, hence one window.
+Homing every person on one partition (their turns detected there, or re-keyed to it) gives one window.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A request arrives keyed by user; the agent erases the account from the identity registry, marks
 it deleted (so re-delivered old turns cannot resurrect it) and sends an `erase` control record
-keyed by the person to turns-by-person, the partition that holds the person's window. A timer
+keyed by the person to turns-by-person, at the partition that holds the person's window (`home.py`). A timer
 does the same with `purge` records for windows idle beyond retention (by event time).
 """
 
@@ -14,6 +14,7 @@ from stream.core.identity import members
 from stream.core.timeutil import parse_rfc3339
 from stream.core.window_codec import updated_of
 from stream.drivers.faust_app import Wiring
+from stream.drivers.home import home_partition
 
 def deleted_key(user_id: str) -> str:
     return f"deleted:{user_id}"
@@ -64,6 +65,7 @@ CONTROL_HEADER = "riskstream-control"
 
 async def send_control(w: Wiring, control: dict) -> None:
     await w.topics["turns-by-person"].send(key=control["person_id"].encode(), value=orjson.dumps(control),
+                                           partition=home_partition(control["person_id"], w.settings.partitions),
                                            headers={CONTROL_HEADER: control["control"].encode()})
 
 

@@ -1,0 +1,25 @@
+"""Where a person's window lives: the partition of turns-by-person and of the windows table.
+
+A person's id is "p:" + their first account (or the platform's own `person_id`), while the platform
+keys `turns` by account. A person is homed at the partition Kafka's default partitioner (murmur2,
+as the Java, kafka-python and aiokafka producers use) gives that first account. So a turn of an
+account that is its person's first, keyed by user id, is read on the partition that holds its
+window and is detected there, with no second topic hop (issue 16); only turns whose home is on
+another partition (linked accounts, persons the platform names, producers with another
+partitioner) cross turns-by-person. Every record sent to turns-by-person goes to `home_partition`:
+the window of a person is found on one partition whichever way its turns came.
+"""
+
+from __future__ import annotations
+
+from aiokafka.partitioner import murmur2
+
+
+def home_account(person_id: str) -> str:
+    """The account a person is homed by: their first account for a linked person, else the id."""
+    return person_id[2:] if person_id.startswith("p:") else person_id
+
+
+def home_partition(person_id: str, partitions: int) -> int:
+    """murmur2 of the home account, as Kafka's default partitioner places a record keyed by it."""
+    return (murmur2(home_account(person_id).encode()) & 0x7FFFFFFF) % partitions
