@@ -286,3 +286,58 @@ def test_what_the_fetcher_handed_on_counts_only_once_handed_and_only_since_the_l
     asyncio.run(drain())
     assert seen == [None, 5, None]  # 5 counted once 6 was asked for; 6 was handed across a seek: not counted
     assert faust_acks.handed_up_to(consumer, "tp") is None  # 7 was fetched before the seek: stale, not counted
+
+
+class _TP(str):
+    """A partition key the `offsets` books accept ("tp"), with the topic Faust's TP has."""
+
+    @property
+    def topic(self) -> str:
+        return str(self)
+
+
+def test_a_fresh_partition_gets_its_log_start_as_head_so_a_dropped_first_record_is_not_committed_past():
+    """A partition nothing was ever committed for: Faust has no head for it, so a first record
+    dropped around a rebalance (0 here) is committed past once later ones (1, 2) are acked. With the
+    log's first offset as its head (`known_heads`, after the rebalance's seek) the commit stops
+    before it and the watchdog reads it again."""
+    import asyncio
+
+    from stream.drivers.faust_watchdog import head_waiting
+
+    fresh = offsets(None, [1, 2])
+    assert faust_acks._original_new_offset(fresh, "tp") == 3  # faust alone: record 0 lost
+    fresh = offsets(None, [1, 2])
+    assert faust_acks._new_offset(fresh, "tp") == 3  # and the head check had nothing to go on
+
+    asked = []
+
+    async def earliest_offsets(*tps):
+        asked.extend(tps)
+        return {tp: 0 for tp in tps}
+
+    consumer = offsets(None, [1, 2])
+    consumer._committed_offset["changelog"] = None
+    consumer._committed_offset["done"] = 7
+    consumer.assignment = lambda: {_TP("tp"), _TP("changelog"), _TP("done")}
+    consumer.earliest_offsets = earliest_offsets
+    consumer.app = SimpleNamespace(topics=SimpleNamespace(acks_enabled_for=lambda topic: topic != "changelog"))
+    asyncio.run(faust_acks.known_heads(consumer))
+    assert asked == ["tp"]  # only an agent's partition with no committed offset
+    assert consumer._committed_offset == {"tp": 0, "changelog": None, "done": 7}
+    assert faust_acks._new_offset(consumer, "tp") is None  # nothing committed past record 0
+    assert head_waiting(consumer._committed_offset["tp"], end=3, head_pending=False, paused=False)  # read again
+
+
+def test_a_fresh_partition_keeps_faust_s_head_when_the_broker_does_not_answer():
+    import asyncio
+
+    async def earliest_offsets(*tps):
+        raise ConnectionError("broker gone")
+
+    consumer = offsets(None, [1, 2])
+    consumer.assignment = lambda: {_TP("tp")}
+    consumer.earliest_offsets = earliest_offsets
+    consumer.app = SimpleNamespace(topics=SimpleNamespace(acks_enabled_for=lambda topic: True))
+    asyncio.run(faust_acks.known_heads(consumer))  # logged, not raised: the rebalance goes on
+    assert consumer._committed_offset["tp"] is None
