@@ -9,7 +9,7 @@ import pytest
 from kafka.partitioner.default import murmur2 as kafka_python_murmur2
 
 from stream.core.events import parse_turn, person_payload, person_turn
-from stream.drivers.home import home_account, home_partition
+from stream.drivers.home import home_account, home_partition, legacy_partition
 from tests.fakes import turn
 
 
@@ -45,3 +45,10 @@ def test_the_turn_detected_at_home_is_the_turn_detect_reads_off_the_topic(extra,
     crossed = parse_turn(orjson.dumps(payload), internal=True)
     assert person_turn(parsed, "p:acct-a", ban) == crossed
     assert crossed.person_id == "p:acct-a" and (crossed.text_chars == 25_000) == ("text" in extra)
+
+
+def test_the_legacy_partition_is_where_the_person_id_itself_was_placed():
+    """Before homes, turns-by-person was keyed by the person id with Kafka's default partitioner."""
+    for _ in range(200):
+        person = f"p:user-{uuid.uuid4()}"
+        assert legacy_partition(person, 6) == (kafka_python_murmur2(person.encode()) & 0x7FFFFFFF) % 6

@@ -7,9 +7,10 @@ import uuid
 
 import orjson
 import pytest
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, KafkaProducer
 
 from dev.harness import WorkerProcess, consume_until, produce, produce_turns
+from stream.drivers.home import home_partition, legacy_partition
 from tests.fakes import turn
 
 pytestmark = pytest.mark.kafka
@@ -88,3 +89,51 @@ def test_windows_idle_beyond_retention_are_purged_by_event_time_and_audited(kafk
             time.sleep(1)
     finally:
         w.stop()
+
+
+def test_deletion_also_reaches_a_window_an_earlier_version_kept_on_another_partition(kafka_bootstrap, tmp_path):
+    """Before homes (one hop, issue 16) a person's window lived where Kafka's default partitioner put
+    the person id. Such a window is still on its partition after an upgrade: a deletion request must
+    tombstone it there as well as the window at the person's home."""
+    run = uuid.uuid4().hex[:8]
+    w = WorkerProcess(kafka_bootstrap, tmp_path, f"pl{run}.", f"rs-pl-{run}").start()
+    bs, p = kafka_bootstrap, w.prefix
+    user = next(u for u in (f"old-{i}" for i in range(100))
+                if legacy_partition(f"p:{u}", w.partitions) != home_partition(f"p:{u}", w.partitions))
+    person, legacy, home = f"p:{user}", legacy_partition(f"p:{user}", w.partitions), home_partition(f"p:{user}", w.partitions)
+    try:
+        # the window an earlier version wrote: its re-keyed turn, on the partition it used
+        producer = KafkaProducer(bootstrap_servers=bs, acks="all")
+        old = {**turn(1, THREAT, user=user, conv="c1"), "person_id": person}
+        producer.send(p + "turns-by-person", key=person.encode(), value=orjson.dumps(old), partition=legacy).get(30)
+        producer.close()
+        produce_turns(bs, p + "turns", [turn(2, "what a lovely morning", user=user, conv="c2", day=2)])  # today's, at home
+        consume_until(bs, p + "turn-scores", lambda rs: {r["event_id"] for r in rs} >= {"e1", "e2"}, worker=w)
+        assert {part for part, k, v in _changelog_by_partition(bs, f"{w.app_id}-windows-changelog")
+                if k == orjson.dumps(person) and v} == {legacy, home}  # two copies of the person's window
+
+        req = {"request_id": "del-old", "type": "delete_user", "user_id": user, "ts": "2026-10-05T00:00:00Z"}
+        produce(bs, p + "privacy-requests", [(user, orjson.dumps(req))])
+        deadline = time.monotonic() + 30
+        while True:
+            last = {}
+            for part, k, v in _changelog_by_partition(bs, f"{w.app_id}-windows-changelog"):
+                if k == orjson.dumps(person):
+                    last[part] = v
+            if last == {legacy: None, home: None}:
+                break
+            assert time.monotonic() < deadline, f"not tombstoned on every partition: {sorted(last)} " \
+                                                 f"{[part for part, v in last.items() if v is not None]}"
+            time.sleep(1)
+        audits = consume_until(bs, p + "audit", lambda rs: sum(a["action"] == "deletion" for a in rs) >= 2, worker=w)
+        assert sorted(a["details"]["window"] for a in audits if a["action"] == "deletion") == ["erased", "erased"]
+    finally:
+        w.stop()
+
+
+def _changelog_by_partition(bootstrap: str, topic: str) -> list[tuple[int, bytes, bytes | None]]:
+    c = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None,
+                      consumer_timeout_ms=1500)
+    out = [(m.partition, m.key, m.value) for m in c]
+    c.close()
+    return out

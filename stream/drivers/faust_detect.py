@@ -32,7 +32,7 @@ from stream.core.review import banned_key
 from stream.core.window import UserWindow
 from stream.drivers.batching import take_batches
 from stream.drivers.faust_app import TableStore, Wiring, raw_value
-from stream.drivers.faust_privacy import control_of, is_deleted
+from stream.drivers.faust_privacy import LEGACY_COPY, control_of, is_deleted
 from stream.drivers.home import home_partition
 from stream.drivers.pending import PendingRegistry, PendingWindows
 
@@ -134,6 +134,8 @@ def register(w: Wiring) -> None:
         store.events[id(control)] = event
         async with serial:
             stored = store.get(key, control)
+            if stored is None and control.get("copy") == LEGACY_COPY:
+                return  # no window written here by an earlier version: the home partition's record does the work
             window = UserWindow.from_stored(stored) if stored else None
             if control["control"] == "erase":
                 window, effects = erase(window, control["request"], time.time())

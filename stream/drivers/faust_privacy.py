@@ -14,7 +14,7 @@ from stream.core.identity import members
 from stream.core.timeutil import parse_rfc3339
 from stream.core.window_codec import updated_of
 from stream.drivers.faust_app import Wiring
-from stream.drivers.home import home_partition
+from stream.drivers.home import home_partition, legacy_partition
 
 def deleted_key(user_id: str) -> str:
     return f"deleted:{user_id}"
@@ -61,12 +61,18 @@ def is_deleted(w: Wiring, user_id: str, ts: float) -> bool:
 # Control records share turns-by-person with the person's turns (so they apply in order between
 # them) and are marked by this header, which only the worker sets: never by what a payload says.
 CONTROL_HEADER = "riskstream-control"
+LEGACY_COPY = "legacy"  # a control record's `copy`: the one sent where an earlier version kept the window
 
 
 async def send_control(w: Wiring, control: dict) -> None:
-    await w.topics["turns-by-person"].send(key=control["person_id"].encode(), value=orjson.dumps(control),
-                                           partition=home_partition(control["person_id"], w.settings.partitions),
-                                           headers={CONTROL_HEADER: control["control"].encode()})
+    """To the person's home partition; and, when it differs, to where an earlier version kept the
+    person's window (`home.legacy_partition`), marked as that copy: applied there only if a window is
+    there, so deletion reaches a window written before homes too."""
+    person, n = control["person_id"], w.settings.partitions
+    home, legacy = home_partition(person, n), legacy_partition(person, n)
+    for partition, record in [(home, control)] + ([(legacy, {**control, "copy": LEGACY_COPY})] if legacy != home else []):
+        await w.topics["turns-by-person"].send(key=person.encode(), value=orjson.dumps(record), partition=partition,
+                                               headers={CONTROL_HEADER: control["control"].encode()})
 
 
 def control_of(event, raw: bytes) -> dict | None:

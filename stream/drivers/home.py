@@ -23,3 +23,10 @@ def home_account(person_id: str) -> str:
 def home_partition(person_id: str, partitions: int) -> int:
     """murmur2 of the home account, as Kafka's default partitioner places a record keyed by it."""
     return (murmur2(home_account(person_id).encode()) & 0x7FFFFFFF) % partitions
+
+
+def legacy_partition(person_id: str, partitions: int) -> int:
+    """Where a person's window lived before homes (turns-by-person keyed by the person id, Kafka's
+    default partitioner): a window written there by an earlier version is still there, so erase and
+    purge reach it too (`faust_privacy.send_control`)."""
+    return (murmur2(person_id.encode()) & 0x7FFFFFFF) % partitions
