@@ -43,6 +43,7 @@ import tempfile
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -318,6 +319,19 @@ class Workers:
             w.stop()
 
 
+@contextmanager
+def running(broker: KafkaBroker, d: Path, cores: list[int], name: str, env: dict | None = None):
+    """(Workers, their Collector) for one phase; the collector closed and the workers stopped after it."""
+    ws = Workers(broker, d, cores, name, env=env)
+    col = Collector(broker.bootstrap, ws.prefix)
+    col.start()
+    try:
+        yield ws, col
+    finally:
+        col.close()
+        ws.stop()
+
+
 def _producer(bootstrap: str) -> KafkaProducer:
     return KafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=5, max_in_flight_requests_per_connection=5)
 
@@ -494,80 +508,55 @@ def main(quick: bool = False) -> dict:
 
         cli_round()
         with KafkaBroker(dir=d / "kafka", port=0) as broker:
-            # the broker's first burst costs it (and the workers waiting on it) far more than later
-            # ones (its JIT warming up: 4.3 against 1.9 ms of broker CPU a turn in an A/B of alternating bursts):
-            # a throwaway burst on its own app first, so every measured phase meets a warm broker
-            cold = Workers(broker, d, [0], "cold")
-            colc = Collector(broker.bootstrap, cold.prefix)
-            colc.start()
             producer = _producer(broker.bootstrap)
             try:
-                warm_up(cold, colc, producer, rows)
-            finally:
-                colc.close()
-                cold.stop()
-            one = Workers(broker, d, [0], "one")
-            col = Collector(broker.bootstrap, one.prefix)
-            col.start()
-            try:
-                warm_up(one, col, producer, warm)
-                b1 = burst(one, col, producer, rows, broker.pid, idle_s)
-                print("burst, one worker on core 0:", b1, flush=True)
-                capacity = b1["turns_per_wall_s"]
-                steady_runs = {}
-                for i, frac in enumerate((0.25, 0.5, 0.9)):
-                    rate = frac * capacity
-                    srows = maker.make(int(rate * steady_s), seed=200 + i)
-                    steady_runs[f"{int(frac * 100)}%"] = s = steady(one, col, producer, srows, rate, broker.pid)
-                    print(f"steady {frac:.0%}:", {k: v for k, v in s.items() if k != "lag_turns_each_second"},
-                          flush=True)
-            finally:
-                col.close()
-                one.stop()
+                # the broker's first burst costs it (and the workers waiting on it) far more than later
+                # ones (its JIT warming up: 4.3 against 1.9 ms of broker CPU a turn in an A/B of alternating
+                # bursts): a throwaway burst on its own app first, so every measured phase meets a warm broker
+                with running(broker, d, [0], "cold") as (cold, colc):
+                    warm_up(cold, colc, producer, rows)
 
-            # the same burst with every turn re-keyed through turns-by-person (the former two hops)
-            hops = Workers(broker, d, [0], "hops", env={"RISKSTREAM_REKEY_EVERY_TURN": "1"})
-            colh = Collector(broker.bootstrap, hops.prefix)
-            colh.start()
-            try:
-                warm_up(hops, colh, producer, maker.make(256, seed=150))
-                b_hops = burst(hops, colh, producer, rows, broker.pid, idle_s)
-                print("burst, one worker on core 0, every turn re-keyed:", b_hops, flush=True)
-            finally:
-                colh.close()
-                hops.stop()
+                with running(broker, d, [0], "one") as (one, col):
+                    warm_up(one, col, producer, warm)
+                    b1 = burst(one, col, producer, rows, broker.pid, idle_s)
+                    print("burst, one worker on core 0:", b1, flush=True)
+                    capacity = b1["turns_per_wall_s"]
+                    steady_runs = {}
+                    for i, frac in enumerate((0.25, 0.5, 0.9)):
+                        rate = frac * capacity
+                        srows = maker.make(int(rate * steady_s), seed=200 + i)
+                        steady_runs[f"{int(frac * 100)}%"] = s = steady(one, col, producer, srows, rate, broker.pid)
+                        print(f"steady {frac:.0%}:", {k: v for k, v in s.items() if k != "lag_turns_each_second"},
+                              flush=True)
 
-            # the same 50 % rate with the former, longer batch window in both agents (env, no code change)
-            old = Workers(broker, d, [0], "old", env={"RISKSTREAM_BATCH_WITHIN": str(OLD_WITHIN)})
-            colo = Collector(broker.bootstrap, old.prefix)
-            colo.start()
-            try:
-                warm_up(old, colo, producer, maker.make(256, seed=250))
-                rate = 0.5 * capacity
-                old_run = steady(old, colo, producer, maker.make(int(rate * steady_s), seed=251), rate, broker.pid)
-                print(f"steady 50% within {OLD_WITHIN}:",
-                      {k: v for k, v in old_run.items() if k != "lag_turns_each_second"}, flush=True)
-            finally:
-                colo.close()
-                old.stop()
+                # the same burst with every turn re-keyed through turns-by-person (the former two hops)
+                with running(broker, d, [0], "hops", env={"RISKSTREAM_REKEY_EVERY_TURN": "1"}) as (hops, colh):
+                    warm_up(hops, colh, producer, maker.make(256, seed=150))
+                    b_hops = burst(hops, colh, producer, rows, broker.pid, idle_s)
+                    print("burst, one worker on core 0, every turn re-keyed:", b_hops, flush=True)
 
-            two = Workers(broker, d, [0, 1], "two")
-            col2 = Collector(broker.bootstrap, two.prefix)
-            col2.start()
-            try:
-                wait(lambda: all(a > 0 for a in two.assigned()), 120, "both workers to hold partitions", every=0.5)
-                assignment = two.assigned()
-                warm_up(two, col2, producer, maker.make(256, seed=300))
-                b2 = burst(two, col2, producer, rows, broker.pid, idle_s)
-                print("burst, two workers on cores 0 and 1:", b2, flush=True)
-            except (TimeoutError, RuntimeError) as exc:  # keep the other phases' figures
-                assignment = two.assigned()
-                b2 = {"error": str(exc), "scored": {"warm-up/burst ids seen": len(col2.score_at)},
-                      "worker_log_tails": two.keep_logs()}
-                print("two workers failed:", b2, flush=True)
+                # the same 50 % rate with the former, longer batch window in both agents (env, no code change)
+                with running(broker, d, [0], "old", env={"RISKSTREAM_BATCH_WITHIN": str(OLD_WITHIN)}) as (old, colo):
+                    warm_up(old, colo, producer, maker.make(256, seed=250))
+                    rate = 0.5 * capacity
+                    old_run = steady(old, colo, producer, maker.make(int(rate * steady_s), seed=251), rate, broker.pid)
+                    print(f"steady 50% within {OLD_WITHIN}:",
+                          {k: v for k, v in old_run.items() if k != "lag_turns_each_second"}, flush=True)
+
+                with running(broker, d, [0, 1], "two") as (two, col2):
+                    try:
+                        wait(lambda: all(a > 0 for a in two.assigned()), 120, "both workers to hold partitions",
+                             every=0.5)
+                        assignment = two.assigned()
+                        warm_up(two, col2, producer, maker.make(256, seed=300))
+                        b2 = burst(two, col2, producer, rows, broker.pid, idle_s)
+                        print("burst, two workers on cores 0 and 1:", b2, flush=True)
+                    except (TimeoutError, RuntimeError) as exc:  # keep the other phases' figures
+                        assignment = two.assigned()
+                        b2 = {"error": str(exc), "scored": {"warm-up/burst ids seen": len(col2.score_at)},
+                              "worker_log_tails": two.keep_logs()}
+                        print("two workers failed:", b2, flush=True)
             finally:
-                col2.close()
-                two.stop()
                 producer.close()
         cli_round()
 
@@ -594,7 +583,7 @@ def main(quick: bool = False) -> dict:
         },
     })
     case_p99_at_50 = steady_runs["50%"]["produce_to_case_ms"]["p99"]
-    worker_raw_us = round(sum(b1["worker_cpu_s_raw"]) / b1["turns"] * 1e6)
+    worker_raw_us, rekeyed_raw_us = (round(sum(b["worker_cpu_s_raw"]) / b["turns"] * 1e6) for b in (b1, b_hops))
     result["summary"] = {
         "score_us_per_turn": score_us, "replay_us_per_turn": replay_us, "replay_batch64_us_per_turn": replay64_us,
         "worker_us_per_turn": worker_us, "worker_turns_per_cpu_s": b1["turns_per_cpu_s"],
@@ -606,8 +595,8 @@ def main(quick: bool = False) -> dict:
         "plumbing_us_per_turn_vs_replay_batch64": round(worker_us - replay64_us),
         "detection_beyond_scoring_us_per_turn": round(replay_us - score_us),
         # the same burst in the same run, every turn crossing turns-by-person: what one hop saves
-        "every_turn_rekeyed_us_per_turn_raw": round(sum(b_hops["worker_cpu_s_raw"]) / b_hops["turns"] * 1e6),
-        "one_hop_saves_us_per_turn_raw": round(sum(b_hops["worker_cpu_s_raw"]) / b_hops["turns"] * 1e6 - worker_raw_us),
+        "every_turn_rekeyed_us_per_turn_raw": rekeyed_raw_us,
+        "one_hop_saves_us_per_turn_raw": rekeyed_raw_us - worker_raw_us,
         "one_hop_saves_broker_us_per_turn": b_hops["broker_us_per_turn"] - b1["broker_us_per_turn"],
         "every_turn_rekeyed_capacity_turns_per_wall_s": b_hops["turns_per_wall_s"],
         "worker_over_replay_turns_per_cpu_s": round(replay_us / worker_us, 3),

@@ -1,13 +1,15 @@
 """Read back everything a worker run left behind (every topic, the local store), to search it for
-text that must not be there (ZDR tenants, deleted users). Shared by the privacy suites."""
+text that must not be there (ZDR tenants, deleted users). Shared by the privacy suites, and by Kafka tests that
+ask where a record went (partition, offset)."""
 
 from __future__ import annotations
 
 from kafka import KafkaConsumer, TopicPartition
 
 
-def topic_records(bootstrap: str, name: str) -> list[tuple[bytes | None, bytes | None]]:
-    """Every (key, value) of a topic, from the beginning to the end offsets seen now."""
+def topic_messages(bootstrap: str, name: str) -> list:
+    """Every record of a topic (kafka-python's, with partition and offset), from the beginning to
+    the end offsets seen now."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
     try:
         tps = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or ()]
@@ -16,13 +18,18 @@ def topic_records(bootstrap: str, name: str) -> list[tuple[bytes | None, bytes |
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
         end = consumer.end_offsets(tps)
-        out: list[tuple[bytes | None, bytes | None]] = []
+        out: list = []
         while any(consumer.position(tp) < end[tp] for tp in tps):
             for msgs in consumer.poll(timeout_ms=1000).values():
-                out += [(m.key, m.value) for m in msgs]
+                out += msgs
         return out
     finally:
         consumer.close()
+
+
+def topic_records(bootstrap: str, name: str) -> list[tuple[bytes | None, bytes | None]]:
+    """Every (key, value) of a topic, from the beginning to the end offsets seen now."""
+    return [(m.key, m.value) for m in topic_messages(bootstrap, name)]
 
 
 def run_topics(bootstrap: str, prefix: str, app_id: str) -> list[str]:

@@ -34,6 +34,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from dev.harness import WorkerProcess, wait_for
 from stream.drivers.home import home_partition
 from tests.hostile import good
+from tests.search import topic_messages
 
 pytestmark = pytest.mark.kafka
 
@@ -147,18 +148,14 @@ def where_they_are(bootstrap: str, prefix: str, event_ids: list[str]) -> str:
     turn-scores and dead-letter (partition, offset), and each partition's end offset."""
     lines = []
     for topic in ("turns", "turns-by-person", "turn-scores", "dead-letter"):
-        consumer = KafkaConsumer(prefix + topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                 enable_auto_commit=False, group_id=None, consumer_timeout_ms=1000)
-        try:
-            for m in consumer:
-                value = orjson.loads(m.value)
-                if value.get("event_id") in event_ids or any(e in m.value.decode("utf-8", "replace") for e in event_ids):
-                    lines.append(f"{value['event_id']} on {topic}:{m.partition} at offset {m.offset} "
-                                 f"(person {value.get('person_id')})")
-            ends = consumer.end_offsets(list(consumer.assignment()))
-            lines.append(f"{topic} end offsets " + ", ".join(f"{tp.partition}: {o}" for tp, o in sorted(ends.items())))
-        finally:
-            consumer.close()
+        ends: dict[int, int] = {}
+        for m in topic_messages(bootstrap, prefix + topic):
+            ends[m.partition] = max(ends.get(m.partition, 0), m.offset + 1)
+            value = orjson.loads(m.value)
+            if value.get("event_id") in event_ids or any(e in m.value.decode("utf-8", "replace") for e in event_ids):
+                lines.append(f"{value.get('event_id')} on {topic}:{m.partition} at offset {m.offset} "
+                             f"(person {value.get('person_id')})")
+        lines.append(f"{topic} end offsets " + ", ".join(f"{p}: {o}" for p, o in sorted(ends.items())))
     return "\n".join(lines)
 
 

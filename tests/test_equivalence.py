@@ -9,12 +9,12 @@ from pathlib import Path
 
 import orjson
 import pytest
-from kafka import KafkaConsumer
 
 from dev.harness import WorkerProcess, consume_until, produce_turns
 from stream.core.identity import DictRegistry, link
 from stream.drivers.home import home_partition
 from tests.fakes import turn
+from tests.search import topic_messages
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.kafka
@@ -45,12 +45,7 @@ def _input() -> list[dict]:
 
 def partitions_read(bootstrap: str, topic: str) -> dict[str, tuple[str, int]]:
     """event_id -> (user_id, the partition the platform's producer put it on)."""
-    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False,
-                             group_id=None, consumer_timeout_ms=1000)
-    try:
-        return {(v := orjson.loads(m.value))["event_id"]: (v["user_id"], m.partition) for m in consumer}
-    finally:
-        consumer.close()
+    return {(v := orjson.loads(m.value))["event_id"]: (v["user_id"], m.partition) for m in topic_messages(bootstrap, topic)}
 
 
 def _key(case: dict) -> tuple:

@@ -7,22 +7,15 @@ import uuid
 
 import orjson
 import pytest
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaProducer
 
 from dev.harness import WorkerProcess, consume_until, produce, produce_turns
 from stream.drivers.home import home_partition, legacy_partition
 from tests.fakes import turn
+from tests.search import topic_messages, topic_records
 
 pytestmark = pytest.mark.kafka
 THREAT = "I will kill you. I am going to shoot you tomorrow morning."
-
-
-def _changelog(bootstrap: str, topic: str) -> list[tuple[bytes, bytes | None]]:
-    c = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None,
-                      consumer_timeout_ms=1500)
-    out = [(m.key, m.value) for m in c]
-    c.close()
-    return out
 
 
 def test_delete_user_erases_window_registry_and_case_text_and_old_turns_stay_deleted(kafka_bootstrap, tmp_path):
@@ -52,8 +45,8 @@ def test_delete_user_erases_window_registry_and_case_text_and_old_turns_stay_del
         # compacted changelogs: the person's window and the account links are tombstoned
         deadline = time.monotonic() + 30
         while True:
-            windows = _changelog(bs, f"{w.app_id}-windows-changelog")
-            ids = _changelog(bs, f"{w.app_id}-identities-changelog")
+            windows = topic_records(bs, f"{w.app_id}-windows-changelog")
+            ids = topic_records(bs, f"{w.app_id}-identities-changelog")
             last_window = [v for k, v in windows if k == b'"p:del-a"'][-1:]
             last_account = [v for k, v in ids if k == b'"account:del-a"'][-1:]
             if last_window == [None] and last_account == [None]:
@@ -65,7 +58,7 @@ def test_delete_user_erases_window_registry_and_case_text_and_old_turns_stay_del
         produce_turns(bs, p + "turns", [threat, turn(3, "still here", user="keep", conv="c9")])
         scores = consume_until(bs, p + "turn-scores", lambda rs: any(r["event_id"] == "e3" for r in rs), worker=w)
         assert [r["event_id"] for r in scores].count("e1") == 1
-        windows = _changelog(bs, f"{w.app_id}-windows-changelog")
+        windows = topic_records(bs, f"{w.app_id}-windows-changelog")
         assert [v for k, v in windows if k == b'"p:del-a"'][-1] is None
     finally:
         w.stop()
@@ -84,7 +77,7 @@ def test_windows_idle_beyond_retention_are_purged_by_event_time_and_audited(kafk
         purged = [a for a in audits if a["action"] == "purge"]
         assert [a["target"]["person_id"] for a in purged] == ["p:old"], "only the window idle > 1 day of event time"
         deadline = time.monotonic() + 30
-        while [v for k, v in _changelog(bs, f"{w.app_id}-windows-changelog") if k == b'"p:old"'][-1] is not None:
+        while [v for k, v in topic_records(bs, f"{w.app_id}-windows-changelog") if k == b'"p:old"'][-1] is not None:
             assert time.monotonic() < deadline
             time.sleep(1)
     finally:
@@ -109,17 +102,17 @@ def test_deletion_also_reaches_a_window_an_earlier_version_kept_on_another_parti
         producer.close()
         produce_turns(bs, p + "turns", [turn(2, "what a lovely morning", user=user, conv="c2", day=2)])  # today's, at home
         consume_until(bs, p + "turn-scores", lambda rs: {r["event_id"] for r in rs} >= {"e1", "e2"}, worker=w)
-        assert {part for part, k, v in _changelog_by_partition(bs, f"{w.app_id}-windows-changelog")
-                if k == orjson.dumps(person) and v} == {legacy, home}  # two copies of the person's window
+        assert {m.partition for m in topic_messages(bs, f"{w.app_id}-windows-changelog")
+                if m.key == orjson.dumps(person) and m.value} == {legacy, home}  # two copies of the person's window
 
         req = {"request_id": "del-old", "type": "delete_user", "user_id": user, "ts": "2026-10-05T00:00:00Z"}
         produce(bs, p + "privacy-requests", [(user, orjson.dumps(req))])
         deadline = time.monotonic() + 30
         while True:
             last = {}
-            for part, k, v in _changelog_by_partition(bs, f"{w.app_id}-windows-changelog"):
-                if k == orjson.dumps(person):
-                    last[part] = v
+            for m in topic_messages(bs, f"{w.app_id}-windows-changelog"):
+                if m.key == orjson.dumps(person):
+                    last[m.partition] = m.value
             if last == {legacy: None, home: None}:
                 break
             assert time.monotonic() < deadline, f"not tombstoned on every partition: {sorted(last)} " \
@@ -129,11 +122,3 @@ def test_deletion_also_reaches_a_window_an_earlier_version_kept_on_another_parti
         assert sorted(a["details"]["window"] for a in audits if a["action"] == "deletion") == ["erased", "erased"]
     finally:
         w.stop()
-
-
-def _changelog_by_partition(bootstrap: str, topic: str) -> list[tuple[int, bytes, bytes | None]]:
-    c = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None,
-                      consumer_timeout_ms=1500)
-    out = [(m.partition, m.key, m.value) for m in c]
-    c.close()
-    return out

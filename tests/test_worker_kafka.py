@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from tests.fakes import turn
+from tests.search import topic_messages
 from dev.harness import WorkerProcess, consume_until, produce, produce_turns, wait_for
 
 pytestmark = pytest.mark.kafka
@@ -98,17 +99,6 @@ def test_restarted_worker_recovers_the_window_from_the_changelog(kafka_bootstrap
     assert case["conversations"] == ["c1", "c2"]
 
 
-def _changelog_records(bootstrap: str, topic: str) -> list:
-    from kafka import KafkaConsumer
-
-    c = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None,
-                      consumer_timeout_ms=1500)
-    try:
-        return list(c)
-    finally:
-        c.close()
-
-
 def test_a_window_an_earlier_version_left_on_the_changelog_is_read_and_rewritten(kafka_bootstrap, tmp_path):
     """A format-2 window (JSON, as the previous version's table wrote it; tests/data) on the changelog:
     a worker recovering from it folds the next turn into that window and stores it in the current form."""
@@ -131,7 +121,7 @@ def test_a_window_an_earlier_version_left_on_the_changelog_is_read_and_rewritten
     w.start(data_dir="data-first")
     try:  # the person's first turn: its window lands on the changelog partition the person's turns use
         produce_turns(kafka_bootstrap, prefix + "turns", [turn(1, BENIGN, user=account)])
-        first = wait_for(lambda: [m for m in _changelog_records(kafka_bootstrap, changelog) if m.key == key],
+        first = wait_for(lambda: [m for m in topic_messages(kafka_bootstrap, changelog) if m.key == key],
                          "the person's window on the changelog", worker=w)
     finally:
         w.stop()
@@ -142,7 +132,7 @@ def test_a_window_an_earlier_version_left_on_the_changelog_is_read_and_rewritten
     try:
         later = dict(turn(2, "Thanks, that is all I needed.", user=account), ts=format_rfc3339(before.updated + 3600))
         produce_turns(kafka_bootstrap, prefix + "turns", [later])
-        written = wait_for(lambda: [m for m in _changelog_records(kafka_bootstrap, changelog)
+        written = wait_for(lambda: [m for m in topic_messages(kafka_bootstrap, changelog)
                                     if m.key == key and m.value[:1] == bytes([FORMAT])
                                     and UserWindow.from_stored(m.value).updated > before.updated],
                            "the rewritten window", worker=w)

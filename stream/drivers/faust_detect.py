@@ -44,11 +44,11 @@ def register(w: Wiring) -> None:
     here, rekeyed = TableStore(w.windows), TableStore(w.windows)  # windows of `link`'s and `detect`'s turns
     serial = asyncio.Lock()
 
-    def is_home(event, person_id: str) -> bool:
-        """Is the partition the turn was read on its person's home? (the table's partition is then
-        the turn's own: the source topic must have the table's partition count)"""
+    def is_home(event, home: int) -> bool:
+        """Is the partition the turn was read on its person's home partition `home`? (the table's
+        partition is then the turn's own: the source topic must have the table's partition count)"""
         msg = event.message
-        return (not w.settings.rekey_every_turn and msg.partition == home_partition(person_id, partitions)
+        return (not w.settings.rekey_every_turn and msg.partition == home
                 and w.app.consumer.topic_partitions(msg.topic) == partitions)
 
     async def link_one(event, raw: bytes, registry: PendingRegistry, sent: list, local: list[Turn]) -> None:
@@ -65,7 +65,8 @@ def register(w: Wiring) -> None:
             person_id = linked.person_id
             ban = registry.get(banned_key(linked.person_id)) if linked.new_account else None
         ban_evasion = {**ban, "linked_via": linked.linked_via} if ban else None
-        if is_home(event, person_id):  # detected here: one hop
+        home = home_partition(person_id, partitions)
+        if is_home(event, home):  # detected here: one hop
             turn = person_turn(parsed, person_id, ban_evasion)
             here.events[id(turn)] = event
             local.append(turn)
@@ -78,7 +79,7 @@ def register(w: Wiring) -> None:
             payload["prescored"] = w.detector.prescore(parsed, person_id)
             payload["text"] = ""
         sent.append((event, raw, await w.topics["turns-by-person"].send(
-            key=person_id.encode(), value=orjson.dumps(payload), partition=home_partition(person_id, partitions))))
+            key=person_id.encode(), value=orjson.dumps(payload), partition=home)))
 
     @w.app.agent(w.topics["turns"], name="link")
     async def link_accounts(stream):

@@ -20,13 +20,18 @@ def home_account(person_id: str) -> str:
     return person_id[2:] if person_id.startswith("p:") else person_id
 
 
+def placed(key: str, partitions: int) -> int:
+    """The partition Kafka's default partitioner gives a record keyed by `key` (murmur2)."""
+    return (murmur2(key.encode()) & 0x7FFFFFFF) % partitions
+
+
 def home_partition(person_id: str, partitions: int) -> int:
-    """murmur2 of the home account, as Kafka's default partitioner places a record keyed by it."""
-    return (murmur2(home_account(person_id).encode()) & 0x7FFFFFFF) % partitions
+    """Where a record keyed by the person's home account is placed."""
+    return placed(home_account(person_id), partitions)
 
 
 def legacy_partition(person_id: str, partitions: int) -> int:
     """Where a person's window lived before homes (turns-by-person keyed by the person id, Kafka's
     default partitioner): a window written there by an earlier version is still there, so erase and
     purge reach it too (`faust_privacy.send_control`)."""
-    return (murmur2(person_id.encode()) & 0x7FFFFFFF) % partitions
+    return placed(person_id, partitions)
