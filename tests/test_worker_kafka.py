@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import orjson
@@ -142,3 +143,46 @@ def test_a_window_an_earlier_version_left_on_the_changelog_is_read_and_rewritten
     assert after.turns == before.turns + 1 and after.case.case_id == before.case.case_id
     assert [e for e in after.evidence if e.event_id != "e2"] == before.evidence
     assert after.recent_ids[:-1] == before.recent_ids[1:], "the full redelivery ring moved on by one"
+
+
+def test_a_record_whose_dead_letter_the_broker_refuses_is_held_and_read_again_until_it_lands(kafka_bootstrap, tmp_path):
+    """Nothing lost when a dead letter cannot be written: a malformed record is acked only once its
+    dead letter is on the broker. Here the dead-letter topic refuses every record (max.message.bytes
+    too small): the record's offset stays uncommitted while the good turn behind it is scored; once
+    the topic accepts records, the stall watchdog's re-read delivers the dead letter, the commit
+    moves past the record, and the good turn read again is recognised (scored once)."""
+    from kafka import KafkaAdminClient, KafkaProducer
+    from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
+
+    prefix, app_id = _ids()
+    dead_letter = prefix + "dead-letter"
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    admin.create_topics([NewTopic(dead_letter, 3, 1, topic_configs={"max.message.bytes": "128"})])
+    w = WorkerProcess(kafka_bootstrap, tmp_path, prefix, app_id).start()
+    try:
+        producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+        bad = producer.send(prefix + "turns", key=b"dora", value=b"{dora's record is not json").get(timeout=30)
+        producer.send(prefix + "turns", key=b"dora", value=orjson.dumps(turn(21, BENIGN, user="dora"))).get(timeout=30)
+        producer.close()
+
+        def committed() -> int | None:
+            for tp, meta in admin.list_group_offsets(app_id).get(app_id, {}).items():
+                if tp.topic == prefix + "turns" and tp.partition == bad.partition:
+                    return meta.offset
+            return None
+
+        consume_until(kafka_bootstrap, prefix + "turn-scores", lambda rs: any(r["event_id"] == "e21" for r in rs),
+                      worker=w)
+        time.sleep(10)  # the watchdog reads the partition again after 6 s: the dead letter is refused again
+        assert (committed() or 0) <= bad.offset, "committed past a record whose dead letter never landed"
+        assert not topic_messages(kafka_bootstrap, dead_letter)
+        admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, dead_letter,
+                                            configs={"max.message.bytes": "1048588"})])
+        dead = consume_until(kafka_bootstrap, dead_letter, lambda rs: len(rs) >= 1, worker=w)
+        assert dead[0]["raw"] == "{dora's record is not json" and dead[0]["source"]["offset"] == bad.offset
+        wait_for(lambda: (committed() or 0) > bad.offset + 1, "the commit past the record and the turn", worker=w)
+        scores = [orjson.loads(m.value) for m in topic_messages(kafka_bootstrap, prefix + "turn-scores")]
+        assert [r["event_id"] for r in scores].count("e21") == 1
+    finally:
+        w.stop()
+        admin.close()

@@ -9,16 +9,65 @@ only then waits up to `within` for the batch to fill. Everything else is as Faus
 the worker's guarantees rest on it: acks are switched off for the stream and every event of a batch
 is acked only after the agent's loop body for that batch has finished (the effects delivered and
 the windows written, `faust_detect`); the buffer never holds more than `max_` records.
+
+Two changes of what is acked, for "nothing lost". Faust acks a batch in a `finally`, so a batch whose
+body raised, or was cancelled, or was abandoned, was acked (and committed) unprocessed: here only a
+body that asked for the next batch has its batch acked; otherwise every event of it is released
+(`release`). And an event's ack can wait for deliveries made for it (`Batch.ack_after`: its dead
+letter), or be held by the agent (`Batch.hold`): an event whose delivery failed, or that is held, is
+released too. A released event is neither acked nor in flight: the commit stops before it and the
+stall watchdog (`faust_watchdog`) reads it again from there; what was already folded in is
+recognised on the way (the windows' redelivery rings).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from asyncio import CancelledError
 from typing import Any, AsyncGenerator
 
 from mode.utils.aiter import aiter
 from mode.utils.futures import notify
+
+log = logging.getLogger("riskstream.worker")
+
+
+class Batch(list):
+    """The events of one batch, in order, and what their acks wait for (see the module docstring)."""
+
+    def __init__(self, events):
+        super().__init__(events)
+        self.waits: list[tuple[Any, asyncio.Future]] = []
+        self.held: set[int] = set()
+
+    def ack_after(self, event, delivery: asyncio.Future) -> None:
+        """Ack `event` only if `delivery` (a record sent for it, e.g. its dead letter) succeeds."""
+        self.waits.append((event, delivery))
+
+    def hold(self, event=None) -> None:
+        """Do not ack `event` (every event of the batch when None): it is read again."""
+        self.held.update(id(e) for e in ([event] if event is not None else self))
+
+    async def settle(self) -> set[int]:
+        """Wait for every delivery the acks wait for; the ids of the events not to ack."""
+        results = await asyncio.gather(*(f for _, f in self.waits), return_exceptions=True)
+        for (event, _), result in zip(self.waits, results):
+            if isinstance(result, BaseException):
+                log.warning("a record sent for offset %s could not be delivered (%r): it will be read again",
+                            getattr(getattr(event, "message", None), "offset", "?"), result)
+                self.held.add(id(event))
+        return self.held
+
+
+def release(stream, event) -> None:
+    """Leave `event` unacked and no longer in flight (Faust's unacked set is what the rebalance
+    waits on and the watchdog reads as in flight): the commit stops before it, and the watchdog
+    reads it again."""
+    consumer = getattr(getattr(stream, "app", None), "consumer", None)
+    unacked = getattr(consumer, "_unacked_messages", None)
+    if unacked is not None:
+        unacked.discard(event.message)
 
 
 def take_batches(stream, max_: int, within: float) -> AsyncGenerator[list, None]:
@@ -72,12 +121,27 @@ async def _take_batches(stream, max_: int, within: float) -> AsyncGenerator[list
             await stream.wait_for_stopped(full, timeout=within)
             if buffer:
                 consuming = asyncio.get_running_loop().create_future()
+                batch = Batch(events)
                 try:
-                    yield list(events)
+                    yield batch
+                except BaseException:  # closed, cancelled or abandoned mid-batch: nothing of it is done
+                    for event in events:
+                        release(stream, event)
+                    raise
+                else:  # the body finished and asks for more
+                    try:
+                        held = await batch.settle()
+                    except BaseException:  # cancelled while waiting for deliveries
+                        held = {id(e) for e in events}
+                        raise
+                    finally:
+                        for event in events:
+                            if id(event) in held:
+                                release(stream, event)
+                            else:
+                                await stream.ack(event)
                 finally:
                     buffer.clear()
-                    for event in events:
-                        await stream.ack(event)
                     events.clear()
                     started.clear()
                     full.clear()

@@ -15,6 +15,7 @@ Homing every person on one partition (their turns detected there, or re-keyed to
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import weakref
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from stream.core.deadletter import dead_letter_record
 from stream.core.engine import Detector
 from stream.core.events import Rejection, Turn
 from stream.ops.metrics import observe
+
+log = logging.getLogger("riskstream.worker")
 
 # Effect kind -> logical topic it is written to.
 EFFECT_TOPICS = {"score": "turn-scores", "case": "review-cases", "dead_letter": "dead-letter",
@@ -52,6 +55,13 @@ class GlobalRegistry:
     def delete(self, key: str) -> None:
         if self.table.get(key) is not None:
             self.table.pop(key, None)
+
+
+def failed(batch) -> None:
+    """An agent's batch failed outside the handling of any one record: none of it is acked (the
+    stall watchdog reads it again; what was folded in is recognised), and the agent goes on."""
+    log.exception("a batch of %d record(s) failed: it will be read again", len(batch))
+    batch.hold()
 
 
 def with_event(event, fn):
@@ -111,9 +121,16 @@ class Wiring:
     watermark: float = 0.0  # latest event time folded in by this worker (drives retention purges)
 
     async def emit(self, logical: str, key: str | None, payload: dict) -> asyncio.Future:
-        """Queue a record for `logical`; returns the future of the broker's acknowledgement."""
+        """Queue a record for `logical`; returns the future of the broker's acknowledgement, which
+        also carries a failure to queue it (a record the producer refuses fails like one the broker
+        refuses: for its own turn, not for the batch around it)."""
         observe(logical, payload)
-        return await self.topics[logical].send(key=key.encode() if key else None, value=orjson.dumps(payload))
+        try:
+            return await self.topics[logical].send(key=key.encode() if key else None, value=orjson.dumps(payload))
+        except Exception as exc:  # noqa: BLE001 - handed to whoever waits for the delivery
+            failed = asyncio.get_running_loop().create_future()
+            failed.set_exception(exc)
+            return failed
 
     async def emit_effect(self, effect) -> asyncio.Future:
         return await self.emit(EFFECT_TOPICS[effect.kind], effect.key, effect.payload)
@@ -133,28 +150,42 @@ class Wiring:
 
     async def each_valid(self, stream, schema: str, id_field: str, handle) -> None:
         """Call `await handle(payload)` for each of the stream's records that validates against
-        `schema`; dead-letter the others, and any record whose handling fails (the agent goes on)."""
+        `schema`, with the record as Faust's current event (its table writes land on its partition);
+        dead-letter the others, and any record whose handling fails (the agent goes on). Batched as
+        the detection agents are (`take_batches`): a record is acked once its batch is done and its
+        dead letter, if any, is on the broker; a batch whose body fails is read again."""
         from stream.core.deadletter import processing_error
         from stream.core.events import parse_payload
+        from stream.drivers.batching import take_batches
 
-        async for event in stream.events():
-            raw = raw_value(event)
-            payload = parse_payload(raw, schema, id_field, self.settings.limits)
-            if isinstance(payload, Rejection):
-                await self.dead_letter(event, raw, payload)
-                continue
+        async for batch in take_batches(stream, self.settings.batch_size, self.settings.batch_within_s):
             try:
-                await handle(payload)
-            except Exception as exc:  # noqa: BLE001 - dead-lettered with the reason
-                tenant = payload.get("tenant_id") if isinstance(payload.get("tenant_id"), str) else None
-                await self.dead_letter(event, raw, processing_error(exc, payload.get(id_field), tenant))
+                for event in batch:
+                    raw = raw_value(event)
+                    payload = parse_payload(raw, schema, id_field, self.settings.limits)
+                    if isinstance(payload, Rejection):
+                        batch.ack_after(event, await self.dead_letter(event, raw, payload))
+                        continue
+                    token = _current_event.set(weakref.ref(event))
+                    try:
+                        await handle(payload)
+                    except Exception as exc:  # noqa: BLE001 - dead-lettered with the reason
+                        tenant = payload.get("tenant_id") if isinstance(payload.get("tenant_id"), str) else None
+                        batch.ack_after(event, await self.dead_letter(event, raw,
+                                                                      processing_error(exc, payload.get(id_field), tenant)))
+                    finally:
+                        _current_event.reset(token)
+            except Exception:  # noqa: BLE001 - e.g. a dead letter that cannot even be queued
+                failed(batch)
 
-    async def dead_letter(self, event, raw: bytes, rejection: Rejection) -> None:
+    async def dead_letter(self, event, raw: bytes, rejection: Rejection) -> asyncio.Future:
+        """Send the record's dead letter; returns its delivery (a record is acked only once its dead
+        letter is on the broker: `batching.Batch.ack_after`, `each_valid`)."""
         msg = event.message
         key = msg.key.decode("utf-8", "replace") if isinstance(msg.key, bytes) else msg.key
         record = dead_letter_record(rejection, raw, {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset},
                                     key, time.time(), self.detector.config.zdr_tenants)
-        await self.emit("dead-letter", record["key"], record)  # the key as bounded (or withheld) in the record
+        return await self.emit("dead-letter", record["key"], record)  # the key as bounded (or withheld) in the record
 
 
 def create_app(settings: Settings, detector: Detector) -> faust.App:

@@ -12,7 +12,9 @@ turns-by-person also carries control records (erase / purge, see `faust_privacy`
 order between the turns of a batch, on the partition that holds the person's window.
 
 Every record is handled in isolation: a record that fails, whatever the reason, is dead-lettered
-with that reason and the rest of its batch goes on (nothing lost, nothing crashes the agent).
+with that reason and the rest of its batch goes on (nothing lost, nothing crashes the agent); it is
+acked only once its dead letter is on the broker. A batch that fails outside any one record's
+handling is not acked at all, and read again (`batching`).
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ from stream.core.pipeline import run_isolated
 from stream.core.privacy import erase, purge
 from stream.core.review import banned_key
 from stream.core.window import UserWindow
-from stream.drivers.batching import take_batches
-from stream.drivers.faust_app import TableStore, Wiring, raw_value
+from stream.drivers.batching import Batch, take_batches
+from stream.drivers.faust_app import TableStore, Wiring, failed, raw_value
 from stream.drivers.faust_privacy import LEGACY_COPY, control_of, is_deleted
 from stream.drivers.home import home_partition
 from stream.drivers.pending import PendingRegistry, PendingWindows
@@ -51,10 +53,10 @@ def register(w: Wiring) -> None:
         return (not w.settings.rekey_every_turn and msg.partition == home
                 and w.app.consumer.topic_partitions(msg.topic) == partitions)
 
-    async def link_one(event, raw: bytes, registry: PendingRegistry, sent: list, local: list[Turn]) -> None:
+    async def link_one(batch: Batch, event, raw: bytes, registry: PendingRegistry, sent: list, local: list[Turn]) -> None:
         parsed = parse_turn(raw, limits, time.time())
         if isinstance(parsed, Rejection):
-            await w.dead_letter(event, raw, parsed)
+            batch.ack_after(event, await w.dead_letter(event, raw, parsed))
             return
         if is_deleted(w, parsed.user_id, parsed.ts):
             return  # older than its user's deletion request: never resurrect deleted data
@@ -83,26 +85,33 @@ def register(w: Wiring) -> None:
 
     @w.app.agent(w.topics["turns"], name="link")
     async def link_accounts(stream):
-        async for events in take_batches(stream, w.settings.batch_size, w.settings.batch_within_s):
-            registry, sent, local = PendingRegistry(w.registry), [], []
-            here.events.clear()
-            for event in events:
-                raw = raw_value(event)
-                try:
-                    await link_one(event, raw, registry, sent, local)
-                except Exception as exc:  # noqa: BLE001 - one bad record never stops the agent
-                    await w.dead_letter(event, raw, processing_error(exc, *_ids(raw)))
-            # new links are written only once the re-keyed turns are on the broker and the turns
-            # detected here are done: a crash before that relinks the redelivered turns as new
-            # accounts (ban evasion is still seen)
-            for (event, raw, _), error in zip(sent, await w.delivered([f for _, _, f in sent])):
-                if error is not None:
-                    await w.dead_letter(event, raw, processing_error(error, *_ids(raw)))
-            await run_turns(here, local)
-            here.events.clear()
-            registry.flush()
+        async for batch in take_batches(stream, w.settings.batch_size, w.settings.batch_within_s):
+            try:
+                await link_batch(batch)
+            except Exception:  # noqa: BLE001 - e.g. a dead letter that cannot even be queued
+                failed(batch)
+            finally:
+                here.events.clear()
 
-    async def run_turns(store: TableStore, turns: list[Turn]) -> None:
+    async def link_batch(batch: Batch) -> None:
+        registry, sent, local = PendingRegistry(w.registry), [], []
+        here.events.clear()
+        for event in batch:
+            raw = raw_value(event)
+            try:
+                await link_one(batch, event, raw, registry, sent, local)
+            except Exception as exc:  # noqa: BLE001 - one bad record never stops the agent
+                batch.ack_after(event, await w.dead_letter(event, raw, processing_error(exc, *_ids(raw))))
+        # new links are written only once the re-keyed turns are on the broker and the turns
+        # detected here are done: a crash before that relinks the redelivered turns as new
+        # accounts (ban evasion is still seen)
+        for (event, raw, _), error in zip(sent, await w.delivered([f for _, _, f in sent])):
+            if error is not None:
+                batch.ack_after(event, await w.dead_letter(event, raw, processing_error(error, *_ids(raw))))
+        await run_turns(batch, here, local)
+        registry.flush()
+
+    async def run_turns(batch: Batch, store: TableStore, turns: list[Turn]) -> None:
         """Step the turns' windows in memory, deliver every effect, then write the windows."""
         if not turns:
             return
@@ -112,8 +121,8 @@ def register(w: Wiring) -> None:
                 if isinstance(effects, Exception):
                     log.warning("turn %s dead-lettered: %s", turn.event_id, type(effects).__name__)
                     event = store.events[id(turn)]
-                    await w.dead_letter(event, raw_value(event),
-                                        processing_error(effects, turn.event_id, turn.tenant_id))
+                    batch.ack_after(event, await w.dead_letter(event, raw_value(event),
+                                                               processing_error(effects, turn.event_id, turn.tenant_id)))
                     continue
                 # the purge clock follows event time, but never beyond the wall clock
                 w.watermark = max(w.watermark, min(turn.ts, time.time()))
@@ -124,7 +133,8 @@ def register(w: Wiring) -> None:
                 if error is not None and id(turn) not in failed:
                     failed[id(turn)] = turn
                     event = store.events[id(turn)]
-                    await w.dead_letter(event, raw_value(event), processing_error(error, turn.event_id, turn.tenant_id))
+                    batch.ack_after(event, await w.dead_letter(event, raw_value(event),
+                                                               processing_error(error, turn.event_id, turn.tenant_id)))
             # a window whose effects did not all reach the broker keeps its old state (the turn is dead-lettered)
             windows.discard({w.detector.window_key(t) for t in failed.values()})
             windows.flush()
@@ -154,32 +164,40 @@ def register(w: Wiring) -> None:
             if stored is not None:
                 store.compact(control)  # and on local disk, now
 
-    async def read_event(event, turns: list[Turn]) -> None:
+    async def read_event(batch: Batch, event, turns: list[Turn]) -> None:
         raw = raw_value(event)
         control = control_of(event, raw)
         if control is not None:
-            await run_turns(rekeyed, turns)  # keep arrival order around the control record
+            await run_turns(batch, rekeyed, turns)  # keep arrival order around the control record
             await run_control(event, control)
             return
         parsed = parse_turn(raw, limits, internal=True)
         if isinstance(parsed, Rejection):  # only if something other than `link` writes here
-            await w.dead_letter(event, raw, parsed)
+            batch.ack_after(event, await w.dead_letter(event, raw, parsed))
             return
         turns.append(parsed)
         rekeyed.events[id(parsed)] = event
 
     @w.app.agent(w.topics["turns-by-person"], name="detect")
     async def detect(stream):
-        async for events in take_batches(stream, w.settings.batch_size, w.settings.batch_within_s):
-            turns: list[Turn] = []
-            rekeyed.events.clear()
-            for event in events:
-                try:
-                    await read_event(event, turns)
-                except Exception as exc:  # noqa: BLE001 - one bad record never stops the batch
-                    await w.dead_letter(event, raw_value(event), processing_error(exc, *_ids(raw_value(event))))
-            await run_turns(rekeyed, turns)
-            rekeyed.events.clear()
+        async for batch in take_batches(stream, w.settings.batch_size, w.settings.batch_within_s):
+            try:
+                await detect_batch(batch)
+            except Exception:  # noqa: BLE001 - e.g. a dead letter that cannot even be queued
+                failed(batch)
+            finally:
+                rekeyed.events.clear()
+
+    async def detect_batch(batch: Batch) -> None:
+        turns: list[Turn] = []
+        rekeyed.events.clear()
+        for event in batch:
+            try:
+                await read_event(batch, event, turns)
+            except Exception as exc:  # noqa: BLE001 - one bad record never stops the batch
+                batch.ack_after(event, await w.dead_letter(event, raw_value(event),
+                                                           processing_error(exc, *_ids(raw_value(event)))))
+        await run_turns(batch, rekeyed, turns)
 
 
 def _ids(raw: bytes) -> tuple[str | None, str | None]:

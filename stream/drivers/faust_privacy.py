@@ -8,6 +8,8 @@ does the same with `purge` records for windows idle beyond retention (by event t
 
 from __future__ import annotations
 
+import logging
+
 import orjson
 
 from stream.core.identity import members
@@ -15,6 +17,8 @@ from stream.core.timeutil import parse_rfc3339
 from stream.core.window_codec import updated_of
 from stream.drivers.faust_app import Wiring
 from stream.drivers.home import home_partition, legacy_partition
+
+log = logging.getLogger("riskstream.worker")
 
 def deleted_key(user_id: str) -> str:
     return f"deleted:{user_id}"
@@ -49,7 +53,10 @@ def register(w: Wiring) -> None:
             return
         for key, value in list(w.windows.items()):
             if value and updated_of(value) < horizon:
-                await send_control(w, {"control": "purge", "person_id": key, "now": w.watermark})
+                try:
+                    await send_control(w, {"control": "purge", "person_id": key, "now": w.watermark})
+                except Exception as exc:  # noqa: BLE001 - the window is still there: the next round sends it again
+                    log.warning("purge of an expired window not sent (%r): retried next round", exc)
 
 
 def is_deleted(w: Wiring, user_id: str, ts: float) -> bool:
@@ -67,12 +74,17 @@ LEGACY_COPY = "legacy"  # a control record's `copy`: the one sent where an earli
 async def send_control(w: Wiring, control: dict) -> None:
     """To the person's home partition; and, when it differs, to where an earlier version kept the
     person's window (`home.legacy_partition`), marked as that copy: applied there only if a window is
-    there, so deletion reaches a window written before homes too."""
+    there, so deletion reaches a window written before homes too. Raises when a record does not
+    reach the broker (a deletion request is then dead-lettered, to be sent again, not acked as done)."""
     person, n = control["person_id"], w.settings.partitions
     home, legacy = home_partition(person, n), legacy_partition(person, n)
-    for partition, record in [(home, control)] + ([(legacy, {**control, "copy": LEGACY_COPY})] if legacy != home else []):
-        await w.topics["turns-by-person"].send(key=person.encode(), value=orjson.dumps(record), partition=partition,
-                                               headers={CONTROL_HEADER: control["control"].encode()})
+    sent = [await w.topics["turns-by-person"].send(key=person.encode(), value=orjson.dumps(record), partition=partition,
+                                                    headers={CONTROL_HEADER: control["control"].encode()})
+            for partition, record in [(home, control)]
+            + ([(legacy, {**control, "copy": LEGACY_COPY})] if legacy != home else [])]
+    for error in await w.delivered(sent):  # the request is done only when its records are on the broker
+        if error is not None:
+            raise error
 
 
 def control_of(event, raw: bytes) -> dict | None:
