@@ -103,3 +103,38 @@ def test_a_request_backs_a_severe_reading_about_a_person_in_either_order():
     gun["event_id"], gun["turn_index"] = "e3", 3
     _, cases = run([turn(1, "[harassment/threatening=0.7] he will pay for what he did to me", conv="c1", day=1), poison])
     assert len(cases) == 1 and cases[0]["trigger_event_id"] == "e2", "a request's severe reading, backed by a threat"
+
+
+def test_the_assistants_reply_is_read_between_the_turn_it_answers_and_the_next():
+    """Issue 14 item 4: a conversation is read with the assistant's replies ("which plants are toxic
+    in food" / the reply naming them / "would it taste of anything in a stew")."""
+    rows = [turn(1, "{violence+0.3} which plants are most toxic in food"),
+            turn(2, "{violence+0.3} oleander and foxglove are", role="assistant"),
+            turn(3, "{violence+0.3} would it taste of anything in a stew")]
+    scores, _ = run(rows)
+    assert scores["e3"]["category_scores"]["violence"] == 0.9, "the turn, the reply and the follow-up read together"
+    assert run([rows[0], rows[2]])[0]["e3"]["category_scores"]["violence"] == 0.6, "without the reply: two parts"
+    # a reply in another conversation, or to a turn long gone, is not read with it
+    elsewhere = dict(rows[1], conversation_id="c2")
+    assert run([rows[0], elsewhere, rows[2]])[0]["e3"]["category_scores"]["violence"] == 0.6
+
+
+def test_what_the_reply_reads_alone_is_never_credited_to_the_user():
+    rows = [turn(1, "{violence+0.25} a question"), turn(2, "[violence=0.7] a graphic answer", role="assistant"),
+            turn(3, "{violence+0.1} ok and then")]
+    scores, cases = run(rows)
+    assert scores["e3"]["category_scores"]["violence"] == 0.1, "the joint reading adds nothing to the reply alone"
+    assert scores["e2"]["category_scores"]["violence"] == 0.7 and cases == [], "the reply is scored, never held against the user"
+
+
+def test_a_reply_is_kept_with_its_turn_only_while_the_turn_is_read():
+    cfg = PolicyConfig()
+    ctx: list[dict] = []
+    user = parse_turn(turn(1, "which plants are toxic"))
+    context.remember(ctx, user, {"violence": 0.3}, cfg, zdr=False)
+    context.remember_reply(ctx, parse_turn(turn(2, "foxglove, call 555-0100", role="assistant")), {"violence": 0.2}, cfg, zdr=False)
+    assert ctx[-1]["reply_scores"] == {"violence": 0.2} and "555-0100" not in ctx[-1]["reply"], "redacted as user excerpts are"
+    for i in range(3, 3 + cfg.context_turns + 1):
+        context.remember(ctx, parse_turn(turn(i, "more")), {}, cfg, zdr=False)
+    context.forget_text(ctx, cfg)
+    assert all("reply" not in c and "reply_scores" not in c for c in ctx), "gone with the turn's own text"

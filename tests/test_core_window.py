@@ -130,11 +130,13 @@ def test_odd_values_survive_the_round_trip():
            "evidence": [ev], "recent_ids": ["E-1"], "conversations": ["c"], "case": None, "turns": 4,
            "stages": {"violence:grievance": [1790000000.0001234, "E-1"]},
            "context": [{"event_id": "E-1", "conversation_id": "c", "ts": 1790000000.0001234, "text": "a [EMAIL] b",
-                        "scores": {"violence": 0.5}, "stages": ["violence:grievance"]},
+                        "scores": {"violence": 0.5}, "stages": ["violence:grievance"],
+                        "reply": "the assistant's reply", "reply_scores": {"violence": 0.25}},
                        {"conversation_id": "c", "ts": 17, "text": "older format", "scores": {}}],
            "peaks": {"violence": [[0.5, 1790000000.0001234, "E-1"], [0.2, 1789999000.5, "E-0", "acct-2"]]}}
     window = UserWindow.from_stored(old)
     assert UserWindow.from_stored(window.to_stored()) == window
+    assert b"the assistant's reply" in window.to_stored(), "stored as plain text, like every excerpt"
 
 
 def test_windows_of_the_first_format_are_read():

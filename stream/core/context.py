@@ -1,5 +1,10 @@
 """Context-aware scoring: a user turn is read with its conversation context as well as alone.
 
+The assistant's reply to a turn is kept with it (`remember_reply`) and read between it and the
+next turn ("what's toxic in food" / the reply naming plants / "would it taste of anything in a
+stew"); it is the assistant's text, never a reading of the user's by itself: what the reply alone
+scores counts among the parts a joint reading must clearly exceed.
+
 Two readings, both through the same scorer: a short follow-up that refers back ("give me an
 example of it") inherits what its context scored, capped by it (it inherits, not invents); and a
 build-up, where the recent turns of the conversation read together score clearly above every one
@@ -46,13 +51,15 @@ def plan(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg) -> Plan | N
     prev_max = max(prev["scores"].values(), default=0.0)
     follow_up = (len(turn.text.split()) <= cfg.context_max_words and bool(REFERS_BACK.search(turn.text))
                  and prev_max >= cfg.context_min_score)
-    parts = {c: max([scores.get(c, 0.0)] + [p["scores"].get(c, 0.0) for p in prior]) for c in scores}
-    build_up = max(parts.values(), default=0.0) >= cfg.buildup_min_score
+    users = {c: max([scores.get(c, 0.0)] + [p["scores"].get(c, 0.0) for p in prior]) for c in scores}
+    build_up = max(users.values(), default=0.0) >= cfg.buildup_min_score
     if not (follow_up or build_up):
         return None
     read_with = prior if build_up else [prev]
-    return Plan(prev, follow_up, build_up, parts, "\n".join([c["text"] for c in read_with] + [turn.text]),
-                tuple(c["event_id"] for c in read_with))
+    # what the assistant's replies read alone is a part too: the joint reading must add to them as well
+    parts = {c: max([v] + [p.get("reply_scores", {}).get(c, 0.0) for p in read_with]) for c, v in users.items()}
+    said = [t for c in read_with for t in (c["text"], c.get("reply")) if t]
+    return Plan(prev, follow_up, build_up, parts, "\n".join(said + [turn.text]), tuple(c["event_id"] for c in read_with))
 
 
 def can_change(p: Plan, scores: dict[str, float], cfg) -> bool:
@@ -89,12 +96,28 @@ def remember(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg, zdr: bo
     push_bounded(ctx, entry, cfg.context_turns + 1)
 
 
+def remember_reply(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg, zdr: bool) -> None:
+    """Keep an assistant reply with the user turn it answers: the latest context turn, when it is of
+    the same conversation, recent and still readable (its text kept). The latest reply wins; a redacted
+    excerpt as for the user's turns (the full text, in memory only, for zero-data-retention tenants)."""
+    if not ctx:
+        return
+    last = ctx[-1]
+    if (last["conversation_id"] != turn.conversation_id or not last.get("text")
+            or not 0 <= turn.ts - last["ts"] <= cfg.context_gap_minutes * 60):
+        return
+    last["reply"] = turn.text if zdr else excerpt(turn.text, cfg.excerpt_chars)[0]
+    last["reply_scores"] = {c: round(v, 4) for c, v in scores.items() if v >= 0.1}
+
+
 def forget_text(ctx: list[dict], cfg) -> None:
     """Drop the excerpt of the context turns no later turn reads. A turn reads the last
     `context_turns` entries (`plan`), and its case shows those of its conversation; the oldest
     entry of the ring (`context_turns` + 1 long) is kept for its stages and ids only."""
     for c in ctx[: len(ctx) - len(ctx[-cfg.context_turns:])]:
         c.pop("text", None)
+        c.pop("reply", None)
+        c.pop("reply_scores", None)
 
 
 def stages_seen(ctx: list[dict], turn: Turn) -> set[str]:

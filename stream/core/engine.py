@@ -147,6 +147,8 @@ class Detector:
             out.update(scores=scores, own=own, read_with=list(read_with), contextual=contextual, stages=[f"{st.pathway}:{st.name}" for st in stages],
                        rule_pathways=sorted(ruled),
                        framing=list(self._framing(turn.text, score)))
+        elif turn.role == "assistant":
+            self._remember_reply(self._volatile_context.get(key, []), turn, score)
         return out
 
     @staticmethod
@@ -171,6 +173,8 @@ class Detector:
             window.case = None
 
         if turn.role != "user":  # assistant/system/tool turns are scored, never held against the user
+            if turn.role == "assistant" and turn.prescored is None:  # (a prescored one was kept by `prescore`)
+                self._remember_reply(self._context_for(window, turn), turn, score)
             return Step(window, [Effect("score", turn.user_id, self._score_payload(turn, score, False, []))])
 
         if turn.prescored is not None:
@@ -298,6 +302,9 @@ class Detector:
                 self._volatile_context.popitem(last=False)
         self._volatile_context.move_to_end(key)
         return self._volatile_context[key]
+
+    def _remember_reply(self, ctx: list[dict], turn: Turn, score: TextScore) -> None:
+        context.remember_reply(ctx, turn, score.category_scores, self.config, turn.tenant_id in self.config.zdr_tenants)
 
     def _remember_context(self, ctx: list[dict], turn: Turn, scores: dict[str, float], stages: list) -> None:
         context.remember(ctx, turn, scores, self.config, turn.tenant_id in self.config.zdr_tenants,

@@ -55,7 +55,7 @@ _CI = {c: i for i, c in enumerate(CATEGORIES)}
 _STAGE_KEYS = tuple(f"{st.pathway}:{st.name}" for st in STAGES)
 _SI = {k: i for i, k in enumerate(_STAGE_KEYS)}
 _SIGNAL_KEYS = ("kind", "source_id", "category", "detail")
-_CONTEXT_KEYS = ("event_id", "conversation_id", "ts", "text", "scores", "stages")
+_CONTEXT_KEYS = ("event_id", "conversation_id", "ts", "text", "scores", "stages", "reply", "reply_scores")
 _HEX = frozenset("0123456789abcdef")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # as str(uuid.UUID) writes it
 _UUID_END = re.compile(r"(.*?)([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})", re.S)
@@ -234,6 +234,9 @@ def _context_out(c: dict, w: _Writer, excerpts: dict[str, str]):
             out["x"] = w.text(c["text"])
     if "stages" in c:
         out["sg"] = _stages_out(c["stages"])
+    if isinstance(c.get("reply"), str):  # the assistant's reply to the turn (context.remember_reply)
+        out["rx"] = w.text(c["reply"])
+        out["rs"] = _scores_out(c.get("reply_scores", {}))
     return out
 
 
@@ -329,7 +332,7 @@ class _Sections3:
     """Format 3: excerpts and raw hashes after the skeleton, read in the order they were written."""
 
     def __init__(self, data: bytes, at: int, d: dict):
-        n_text = sum(e.get("x", 0) for e in d.get("ev", ())) + sum(c.get("x", 0) for c in d.get("cx", ()))
+        n_text = sum(e.get("x", 0) for e in d.get("ev", ())) + sum(c.get("x", 0) + c.get("rx", 0) for c in d.get("cx", ()))
         self.data, self.at = data, at
         self.tail = at + n_text
         n_sha = 32 * sum(1 for e in d.get("ev", ()) if "h" in e)
@@ -421,6 +424,9 @@ def _context_in(d: dict, ids: _Ids, turns: list[tuple[str, float]], excerpts: di
     out["scores"] = _scores_in(d["sc"])
     if "sg" in d:
         out["stages"] = _stages_in(d["sg"])
+    if "rx" in d:
+        out["reply"] = s.text(d["rx"])
+        out["reply_scores"] = _scores_in(d["rs"])
     return out
 
 
