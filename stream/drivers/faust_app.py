@@ -28,6 +28,7 @@ from stream.config import TOPICS, Settings
 from stream.core.deadletter import dead_letter_record
 from stream.core.engine import Detector
 from stream.core.events import Rejection, Turn
+from stream.drivers.batching import take_batches
 from stream.ops.metrics import observe
 
 log = logging.getLogger("riskstream.worker")
@@ -148,35 +149,46 @@ class Wiring:
             if error is not None:
                 raise error
 
+    async def each_batch(self, stream, handle, after=None) -> None:
+        """`await handle(batch)` for each batch of the stream (`take_batches`: a record is acked once its
+        batch is done and its dead letter, if any, is on the broker); a batch whose handling fails
+        outside any one record's is not acked at all (read again, `failed`) and the agent goes on.
+        `after()` runs after every batch, whatever happened."""
+        async for batch in take_batches(stream, self.settings.batch_size, self.settings.batch_within_s):
+            try:
+                await handle(batch)
+            except Exception:  # noqa: BLE001 - e.g. a dead letter that cannot even be queued
+                failed(batch)
+            finally:
+                if after is not None:
+                    after()
+
     async def each_valid(self, stream, schema: str, id_field: str, handle) -> None:
         """Call `await handle(payload)` for each of the stream's records that validates against
         `schema`, with the record as Faust's current event (its table writes land on its partition);
         dead-letter the others, and any record whose handling fails (the agent goes on). Batched as
-        the detection agents are (`take_batches`): a record is acked once its batch is done and its
-        dead letter, if any, is on the broker; a batch whose body fails is read again."""
+        the detection agents are (`each_batch`)."""
         from stream.core.deadletter import processing_error
         from stream.core.events import parse_payload
-        from stream.drivers.batching import take_batches
 
-        async for batch in take_batches(stream, self.settings.batch_size, self.settings.batch_within_s):
-            try:
-                for event in batch:
-                    raw = raw_value(event)
-                    payload = parse_payload(raw, schema, id_field, self.settings.limits)
-                    if isinstance(payload, Rejection):
-                        batch.ack_after(event, await self.dead_letter(event, raw, payload))
-                        continue
-                    token = _current_event.set(weakref.ref(event))
-                    try:
-                        await handle(payload)
-                    except Exception as exc:  # noqa: BLE001 - dead-lettered with the reason
-                        tenant = payload.get("tenant_id") if isinstance(payload.get("tenant_id"), str) else None
-                        batch.ack_after(event, await self.dead_letter(event, raw,
-                                                                      processing_error(exc, payload.get(id_field), tenant)))
-                    finally:
-                        _current_event.reset(token)
-            except Exception:  # noqa: BLE001 - e.g. a dead letter that cannot even be queued
-                failed(batch)
+        async def each(batch) -> None:
+            for event in batch:
+                raw = raw_value(event)
+                payload = parse_payload(raw, schema, id_field, self.settings.limits)
+                if isinstance(payload, Rejection):
+                    batch.ack_after(event, await self.dead_letter(event, raw, payload))
+                    continue
+                token = _current_event.set(weakref.ref(event))
+                try:
+                    await handle(payload)
+                except Exception as exc:  # noqa: BLE001 - dead-lettered with the reason
+                    tenant = payload.get("tenant_id") if isinstance(payload.get("tenant_id"), str) else None
+                    batch.ack_after(event, await self.dead_letter(event, raw,
+                                                                  processing_error(exc, payload.get(id_field), tenant)))
+                finally:
+                    _current_event.reset(token)
+
+        await self.each_batch(stream, each)
 
     async def dead_letter(self, event, raw: bytes, rejection: Rejection) -> asyncio.Future:
         """Send the record's dead letter; returns its delivery (a record is acked only once its dead

@@ -32,8 +32,8 @@ from stream.core.pipeline import run_isolated
 from stream.core.privacy import erase, purge
 from stream.core.review import banned_key
 from stream.core.window import UserWindow
-from stream.drivers.batching import Batch, take_batches
-from stream.drivers.faust_app import TableStore, Wiring, failed, raw_value
+from stream.drivers.batching import Batch
+from stream.drivers.faust_app import TableStore, Wiring, raw_value
 from stream.drivers.faust_privacy import LEGACY_COPY, control_of, is_deleted
 from stream.drivers.home import home_partition
 from stream.drivers.pending import PendingRegistry, PendingWindows
@@ -85,13 +85,7 @@ def register(w: Wiring) -> None:
 
     @w.app.agent(w.topics["turns"], name="link")
     async def link_accounts(stream):
-        async for batch in take_batches(stream, w.settings.batch_size, w.settings.batch_within_s):
-            try:
-                await link_batch(batch)
-            except Exception:  # noqa: BLE001 - e.g. a dead letter that cannot even be queued
-                failed(batch)
-            finally:
-                here.events.clear()
+        await w.each_batch(stream, link_batch, here.events.clear)
 
     async def link_batch(batch: Batch) -> None:
         registry, sent, local = PendingRegistry(w.registry), [], []
@@ -180,13 +174,7 @@ def register(w: Wiring) -> None:
 
     @w.app.agent(w.topics["turns-by-person"], name="detect")
     async def detect(stream):
-        async for batch in take_batches(stream, w.settings.batch_size, w.settings.batch_within_s):
-            try:
-                await detect_batch(batch)
-            except Exception:  # noqa: BLE001 - e.g. a dead letter that cannot even be queued
-                failed(batch)
-            finally:
-                rekeyed.events.clear()
+        await w.each_batch(stream, detect_batch, rekeyed.events.clear)
 
     async def detect_batch(batch: Batch) -> None:
         turns: list[Turn] = []
