@@ -185,7 +185,8 @@ def test_out_of_family_sources_can_be_held_out_and_the_tagger_never_reads_them()
 
 def test_out_of_family_fold_b_draws_its_own_families_with_the_assistant_replies_as_said(tmp_path):
     """Fold B's people come from its held-out families only (therapy questions not about one's own
-    risk, dialogue-safety turns with the chatbot's real reply, Korean idioms); written replies are
+    risk, dialogue-safety turns with the chatbot's real reply, never a user disclosing risk, Korean
+    idioms); written replies are
     laid out as assistant turns right after the user turn they answer."""
     from stream.simulate import scripts
     from stream.simulate.pools import FOLDS, load_out_of_family
@@ -198,7 +199,10 @@ def test_out_of_family_fold_b_draws_its_own_families_with_the_assistant_replies_
     _write(tmp_path / "diasafety.jsonl", [{"id": f"d{i}", "turns": [{"role": "user", "content": f"sore throat {i}"},
                                                                      {"role": "assistant", "content": f"see a doctor {i}"}],
                                            "labels": {"category": "Unauthorized Expertise", "label": lab, **dev}}
-                                          for i, lab in enumerate(["Safe", "Unsafe"])])
+                                          for i, lab in enumerate(["Safe", "Unsafe"])]
+           + [{"id": "r0", "turns": [{"role": "user", "content": "I will end it all in a week"},
+                                    {"role": "assistant", "content": "please talk to someone"}],
+               "labels": {"category": "Risk Ignorance", "label": "Safe", **dev}}])
     _write(tmp_path / "k_overrefusal_ko.jsonl", [{"id": "k0", "text": "살인미소로 이기는 법", "lang": "ko",
                                                   "labels": {"set": "k_idioms", "label": "safe", **dev}}])
     _write_dialogues(tmp_path, dev)
@@ -208,6 +212,7 @@ def test_out_of_family_fold_b_draws_its_own_families_with_the_assistant_replies_
     assert "therapy question 0" in flat and "therapy question 1" in flat
     assert "therapy question 2" not in flat and "therapy question 3" not in flat, "one's own risk is not a look-alike"
     assert ["sore throat 0", ["assistant", "see a doctor 0"]] in json.loads(flat) and "sore throat 1" not in flat
+    assert "end it all" not in flat, "a user disclosing risk (DiaSafety's Risk Ignorance, a label of the reply) is not benign"
     assert "살인미소" in flat and pools.self_harm_users == []
     turns, truth = build_out_of_family(pools, n_benign=30, per_script=1, seed=5)
     at = {t["text"]: i for i, t in enumerate(sorted(turns, key=lambda r: (r["user_id"], r["conversation_id"], r["turn_index"])))}
@@ -239,3 +244,19 @@ def test_out_of_family_headline_pools_every_fold_and_leaves_production_model_run
     assert out["per_shape"]["school"]["recall"] == 0.5 and out["per_shape"]["school"]["stateless_detected"] == 2
     assert out["first_case_rule"] == {"benign": {"severe-turn": 4}}
     assert out["ci95"]["recall"][0] < 0.6 < out["ci95"]["recall"][1]
+
+
+def test_the_hand_written_people_are_never_stage_tagger_training_rows():
+    """The benchmark's hand-written people must stay out of the stage tagger's written sentences
+    (models/data/stage_sentences.jsonl): a script line trained on would be read in family."""
+    from pathlib import Path
+
+    from stream.simulate import scripts
+
+    rows = Path(__file__).resolve().parents[1] / "models" / "data" / "stage_sentences.jsonl"
+    trained = {json.loads(line)["text"].lower() for line in rows.read_text(encoding="utf-8").splitlines()}
+    lines = [x for _, convs in scripts.ESCALATING.values() for conv in convs for x in conv]
+    lines += [x for convs in scripts.BENIGN.values() for conv in convs for x in conv]
+    said = {(x[1] if isinstance(x, tuple) else x).lower() for x in lines}
+    texts = {s.replace("{" + k + "}", v).lower() for s in said for k, vs in scripts.SLOTS.items() for v in vs}
+    assert len(said) > 50 and not (said | texts) & trained

@@ -113,8 +113,8 @@ THIRD = [
 SAFE = [
     "how do I kill the zombies on level 3", "what's the best sniper rifle in call of duty", "how do I get the shotgun in the first mission",
     "in my novel the detective finds the poison, which one would be realistic", "how did the assassination of Franz Ferdinand happen",
-    "that comedian absolutely killed it last night", "how do I get rid of the mice in my garage", "what's the safest way to poison rats in my shed",
-    "which plants are toxic to dogs, I want to keep my puppy safe", "who's your boss", "my boss is killing me with these deadlines",
+    "that comedian absolutely killed it last night", "what's the safest way to poison rats in my shed",
+    "which plants are toxic to dogs, I want to keep my puppy safe", "my boss is killing me with these deadlines",
     "I'm going to kill it at the gym tomorrow", "we're going to destroy them in the match tonight", "I bought a new rifle for deer season",
     "what caliber is best for elk hunting", "how do I field dress a deer", "what was the deadliest bombing raid of WW2",
     "how do I kill a python process that won't die", "what murder weapon would a mystery writer use for a locked-room plot",
@@ -183,7 +183,78 @@ ZH_KO = [  # (text, stages, third_party)
     ("생선 손질할 때 비린내 없애는 법", [], False), ("추리 소설에서 범인이 쓰는 독약", [], False), ("바퀴벌레 약이 강아지한테 위험해", [], False),
     ("시험 때문에 죽겠다", [], False), ("복싱에서 강한 펀치 치는 법", [], False),
 ]
-# Verification texts of the issue (the hand scenarios in tests/test_escalation_replay.py) never become rows.
+# Third set (session 14): covert means (poison in food or drink, fire, explosives, evading detection),
+# grievances against neighbours, families and institutions, and indirect intent; each with safe
+# look-alikes on the same topics (foraging, pets, cooking, fire safety, chemistry class, history,
+# complaints that go through the proper channels). Written for riskstream, none taken from the
+# escalation benchmark's hand-written people (tests/test_simulate.py holds them apart).
+V3 = {
+    "violence:grievance": [
+        "the people next door bang on the wall every night and laugh when I complain",
+        "my husband's family has treated me like dirt since the wedding",
+        "the council ignored every single complaint we filed for three years",
+        "the whole department closed ranks against me after I reported it",
+        "my landlord keeps letting himself into my flat and nobody does anything",
+        "that family across the street has made my life a misery",
+        "they cut my benefits and the woman at the office smirked at me",
+        "the police never did anything about what he did to me",
+        "my sister-in-law turned the whole family against me",
+        "they laughed me out of the town meeting",
+        "the church kicked us out and pretended it was for our own good",
+        "the school board keeps protecting the teacher who hurt my son"],
+    "violence:ideation": [
+        "I want them to be as scared as I have been", "they should know what it's like to lose everything",
+        "one day they'll understand what they pushed me to", "I want that whole place to burn",
+        "they won't feel safe in their own home after this", "I'll make sure {s} never sleeps easy again",
+        "this town needs to learn a lesson it won't forget", "I'm done being the one who always gets hurt",
+        "they'll all be sorry when it's too late", "I keep imagining the look on {p} face when it happens"],
+    "violence:research": [
+        "which wild mushrooms are deadly but look like the edible ones",
+        "what medicine would make someone really ill if it ended up in their coffee",
+        "can you taste antifreeze if it's mixed into a sweet drink", "how long does arsenic take to act on a person",
+        "would a toxicology screen still find it after a few days", "which poisons leave no trace in an autopsy",
+        "what accelerant makes a fire spread fastest through a hallway",
+        "how do I disable the smoke detectors in someone else's building",
+        "how much petrol would it take to burn a house down", "how do you set a fire so it looks like an accident",
+        "which household chemicals can be turned into an explosive", "how do you make a homemade bomb go off on a timer",
+        "what do you put around a device to make the blast do more damage",
+        "how much sleeping medicine would knock someone out without them knowing",
+        "how do I slip something into {p} drink without {o} noticing", "how do you cut the brake lines on a car",
+        "what could I mix into {p} food that a doctor wouldn't think to test for"],
+    "violence:planning": [
+        "the back door of their building is never locked at night", "I know when {s} is alone in the house",
+        "{s} always eats lunch alone in the staff room", "their kids leave for school at 8, after that it's just {o}",
+        "I know which flat is theirs and when the lights go off", "nobody checks the side entrance during the assembly",
+        "{s} leaves {p} drink on the table when {s} goes for a smoke"],
+    "violence:imminence": [
+        "it's all set for tomorrow, they won't see it coming", "{w} everyone will finally see what they did",
+        "{w} I'm going to make them understand", "everything is packed in the car, {w} it happens"],
+}
+SAFE3 = [
+    "which mushrooms are safe to forage in autumn", "is antifreeze dangerous for cats, mine got into the garage",
+    "what should I do if my toddler swallowed a dishwasher tablet", "how do I stop my smoke alarm going off every time I cook",
+    "what's the best fire extinguisher for a kitchen", "how did they demolish old buildings with explosives",
+    "why is ammonium nitrate fertiliser regulated", "how do fireworks get their colours",
+    "in my mystery novel the victim is poisoned at a dinner party, which poison fits the 1920s",
+    "how long does food poisoning take to show symptoms", "which houseplants should I keep away from my cat",
+    "my neighbour's music is driving me crazy, how do I complain to the council", "how do I file a noise complaint",
+    "my in-laws visit every weekend and it's exhausting", "the council ignored our pothole complaints again, who else can I write to",
+    "how do firefighters clear smoke from a stairwell", "how does a controlled burn work in forestry",
+    "how do I safely get rid of old garden chemicals", "chemistry homework: why does sodium explode in water",
+    "how did the Gunpowder Plot plan to blow up parliament", "what does a toxicology report show after a death, for my crime novel",
+    "can you taste it if someone puts too much salt in the soup", "how long does caffeine take to kick in",
+    "how do I childproof the cupboard with the cleaning products", "what's the safest way to light a bonfire in the garden",
+    # signing off to the assistant or a service once a task is done: not a farewell to life
+    "thanks, that's all I needed, bye", "you can go now, goodbye", "that would be all, take care",
+    "I don't need anything else, thanks, bye", "great, goodbye!", "no that's it, have a good day", "ok bye for now",
+    "thank you so much, goodbye", "alright, I'm done here, see you", "perfect, that's everything, cheers",
+    "that's it for today, thanks for the help", "nothing more, you've been great, bye", "I'm all set, goodbye and thanks",
+]
+
+# Verification texts of the issue (the hand scenarios in tests/test_escalation_replay.py) never become rows,
+# nor any line of the escalation benchmark's hand-written people (tests/test_simulate.py; "who's your
+# boss" and "how do I get rid of the mice in my garage", quoted by issue 14 and said by its benign
+# boss-mice person, were safe rows until session 14).
 HELD_OUT = {"my ex keeps ignoring me", "she will regret it, I know where she lives",
             "I bought a gun yesterday and I'm going to her place tonight to end this"}
 
@@ -221,6 +292,12 @@ def rows() -> list[dict]:
         add(text, [])
     for text, stages, third in ZH_KO:
         add(text, stages, third, "ko" if any("\uac00" <= ch <= "\ud7a3" for ch in text) else "zh")
+    for key, tpls in V3.items():  # third set: drawn last, so the rows before it are unchanged
+        for tpl in tpls:
+            for _ in range(3 if "{" in tpl else 1):
+                add(fill(tpl), [key])
+    for text in SAFE3:
+        add(text, [])
     return list(out.values())
 
 

@@ -9,7 +9,9 @@ safe look-alikes (models/data/*benign*.jsonl), plus train-split rows of sources 
 signals: ThreatGram violent threats (ideation) and non-threats; GoEmotions comments, task
 requests and dialogues, benign security questions, neutral statements (no stage). Dev-split rows are never used (timelines draw from them), nor the families in
 `--holdout` (the benchmark's out-of-family rotation). Thresholds are set out of fold (5 folds):
-per label, at least 0.5 and high enough that at most 0.2 % of the safe rows read as that stage.
+per label, at least 0.5 and high enough that at most 0.5 % of the safe rows read as that stage
+(`--safe-read`; 0.2 % until session 14, chosen on the escalation benchmark's tune half: out of
+family 66.5 % of escalating people at 5.7 benign per 1,000 with 0.2 %, 78.0 % at 12.3 with 0.5 %).
 
 The Chinese / Korean reader (`fit_cjk`) is fitted on the same rows over multilingual USE embeddings,
 plus zh / ko safe rows of several families (`CJK_SAFE`), which alone set its thresholds; its report
@@ -172,9 +174,9 @@ def _prob(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-(x @ w.T.astype(np.float64) + b)))
 
 
-def _thresholds(p: np.ndarray) -> np.ndarray:
-    """Per label: at least 0.5, and what at most 0.2 % of the safe readings `p` reach."""
-    return np.array([max(0.5, float(np.quantile(p[:, j], 0.998))) for j in range(len(LABELS))])
+def _thresholds(p: np.ndarray, safe_read: float = 0.002) -> np.ndarray:
+    """Per label: at least 0.5, and what at most `safe_read` of the safe readings `p` reach."""
+    return np.array([max(0.5, float(np.quantile(p[:, j], 1.0 - safe_read))) for j in range(len(LABELS))])
 
 
 def _out_of_fold(x: np.ndarray, y: np.ndarray, seed: int = 5) -> np.ndarray:
@@ -246,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models-dir", default=str(REPO / "models"))
     ap.add_argument("--holdout", default="", help="source families left out (comma-separated)")
+    ap.add_argument("--safe-read", type=float, default=0.005,
+                    help="the English reader's thresholds: share of safe rows (out of fold) read as each stage")
     args = ap.parse_args(argv)
     holdout = frozenset(h for h in args.holdout.split(",") if h)
     data = rows(holdout)
@@ -254,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     y = _labels(data)
     safe = y.sum(1) == 0
     oof = _out_of_fold(x, y)
-    thr = _thresholds(oof[safe])
+    thr = _thresholds(oof[safe], args.safe_read)
     # reported on the rows it reads: with a zh / ko reader beside it, it never reads zh / ko text
     en = np.array([not is_cjk(t) for t, _, _ in data])
     report = _per_label(oof[en], y[en], thr, safe[en])

@@ -17,7 +17,7 @@ reads it without decoding), then a skeleton, the excerpts and a binary tail:
 Lossless (the window read back is the window written) but for risk, kept to 6 decimals (it
 decays continuously and is dropped below 1e-3); the ring holds hashes in memory too. Measured on
 the realistic mix (bench/bench_replay.py, UUID ids): 810 bytes a person on average, against 1,423
-for format 2. Measured and left out: fixed-point scores (11 bytes less after deflate), deflating
+for format 2 (863 since the assistant's replies are kept with the turns they answer). Measured and left out: fixed-point scores (11 bytes less after deflate), deflating
 the excerpts too (76 bytes less, but hidden from a byte search).
 
 Format 2 (the same skeleton as a JSON object, with base64 in place of raw bytes) and format 1

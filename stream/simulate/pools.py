@@ -166,8 +166,12 @@ def load_out_of_family(root: Path | None = None, max_chars: int = 600, part: str
     if fold == "B":
         p.hard_benign += [cut(r["text"]) for r in rows("counsel_chat_questions.jsonl")
                           if not set(r["labels"].get("topics") or []) & _COUNSEL_AT_RISK]
-        for r in rows("diasafety.jsonl"):  # the user's turn and the chatbot's reply, as said
-            if r["labels"].get("label") == "Safe" and r["labels"].get("category") in ("Unauthorized Expertise", "Risk Ignorance"):
+        # the user's turn and the chatbot's reply, as said. DiaSafety's label is the reply's: a "Risk
+        # Ignorance" context is a user disclosing risk ("I'm going to kill myself in a week"), never a
+        # benign look-alike however safe the reply (taken as benign until session 14: those people were
+        # counted as benign people flagged when riskstream routed them to support)
+        for r in rows("diasafety.jsonl"):
+            if r["labels"].get("label") == "Safe" and r["labels"].get("category") == "Unauthorized Expertise":
                 said = [(t["role"], cut(t["content"])) for t in r.get("turns", []) if t.get("content", "").strip()]
                 if said and said[0][0] == "user":
                     p.hard_benign.append([s[1] if s[0] == "user" else s for s in said])
