@@ -142,12 +142,17 @@ class Wiring:
         results = await asyncio.gather(*futures, return_exceptions=True)
         return [r if isinstance(r, BaseException) else None for r in results]
 
+    @classmethod
+    async def all_delivered(cls, futures) -> None:
+        """Wait until every record is acknowledged; raise the first failure."""
+        for error in await cls.delivered(futures):
+            if error is not None:
+                raise error
+
     async def emit_all(self, effects) -> None:
         """Send every effect and wait until each is acknowledged; raise the first failure (the caller
         then writes no state: a crash or an error before this returns repeats the work, never loses it)."""
-        for error in await self.delivered([await self.emit_effect(eff) for eff in effects]):
-            if error is not None:
-                raise error
+        await self.all_delivered([await self.emit_effect(eff) for eff in effects])
 
     async def each_batch(self, stream, handle, after=None) -> None:
         """`await handle(batch)` for each batch of the stream (`take_batches`: a record is acked once its
@@ -176,28 +181,28 @@ class Wiring:
                 raw = raw_value(event)
                 payload = parse_payload(raw, schema, id_field, self.settings.limits)
                 if isinstance(payload, Rejection):
-                    batch.ack_after(event, await self.dead_letter(event, raw, payload))
+                    await self.dead_letter(batch, event, raw, payload)
                     continue
                 token = _current_event.set(weakref.ref(event))
                 try:
                     await handle(payload)
                 except Exception as exc:  # noqa: BLE001 - dead-lettered with the reason
                     tenant = payload.get("tenant_id") if isinstance(payload.get("tenant_id"), str) else None
-                    batch.ack_after(event, await self.dead_letter(event, raw,
-                                                                  processing_error(exc, payload.get(id_field), tenant)))
+                    await self.dead_letter(batch, event, raw, processing_error(exc, payload.get(id_field), tenant))
                 finally:
                     _current_event.reset(token)
 
         await self.each_batch(stream, each)
 
-    async def dead_letter(self, event, raw: bytes, rejection: Rejection) -> asyncio.Future:
-        """Send the record's dead letter; returns its delivery (a record is acked only once its dead
-        letter is on the broker: `batching.Batch.ack_after`, `each_valid`)."""
+    async def dead_letter(self, batch, event, raw: bytes, rejection: Rejection) -> None:
+        """Send the record's dead letter; the record is acked only once it is on the broker
+        (`batching.Batch.ack_after`)."""
         msg = event.message
         key = msg.key.decode("utf-8", "replace") if isinstance(msg.key, bytes) else msg.key
         record = dead_letter_record(rejection, raw, {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset},
                                     key, time.time(), self.detector.config.zdr_tenants)
-        return await self.emit("dead-letter", record["key"], record)  # the key as bounded (or withheld) in the record
+        # the key as bounded (or withheld) in the record
+        batch.ack_after(event, await self.emit("dead-letter", record["key"], record))
 
 
 def create_app(settings: Settings, detector: Detector) -> faust.App:

@@ -56,7 +56,7 @@ def register(w: Wiring) -> None:
     async def link_one(batch: Batch, event, raw: bytes, registry: PendingRegistry, sent: list, local: list[Turn]) -> None:
         parsed = parse_turn(raw, limits, time.time())
         if isinstance(parsed, Rejection):
-            batch.ack_after(event, await w.dead_letter(event, raw, parsed))
+            await w.dead_letter(batch, event, raw, parsed)
             return
         if is_deleted(w, parsed.user_id, parsed.ts):
             return  # older than its user's deletion request: never resurrect deleted data
@@ -89,19 +89,18 @@ def register(w: Wiring) -> None:
 
     async def link_batch(batch: Batch) -> None:
         registry, sent, local = PendingRegistry(w.registry), [], []
-        here.events.clear()
         for event in batch:
             raw = raw_value(event)
             try:
                 await link_one(batch, event, raw, registry, sent, local)
             except Exception as exc:  # noqa: BLE001 - one bad record never stops the agent
-                batch.ack_after(event, await w.dead_letter(event, raw, processing_error(exc, *_ids(raw))))
+                await w.dead_letter(batch, event, raw, processing_error(exc, *_ids(raw)))
         # new links are written only once the re-keyed turns are on the broker and the turns
         # detected here are done: a crash before that relinks the redelivered turns as new
         # accounts (ban evasion is still seen)
         for (event, raw, _), error in zip(sent, await w.delivered([f for _, _, f in sent])):
             if error is not None:
-                batch.ack_after(event, await w.dead_letter(event, raw, processing_error(error, *_ids(raw))))
+                await w.dead_letter(batch, event, raw, processing_error(error, *_ids(raw)))
         await run_turns(batch, here, local)
         registry.flush()
 
@@ -115,8 +114,8 @@ def register(w: Wiring) -> None:
                 if isinstance(effects, Exception):
                     log.warning("turn %s dead-lettered: %s", turn.event_id, type(effects).__name__)
                     event = store.events[id(turn)]
-                    batch.ack_after(event, await w.dead_letter(event, raw_value(event),
-                                                               processing_error(effects, turn.event_id, turn.tenant_id)))
+                    await w.dead_letter(batch, event, raw_value(event),
+                                        processing_error(effects, turn.event_id, turn.tenant_id))
                     continue
                 # the purge clock follows event time, but never beyond the wall clock
                 w.watermark = max(w.watermark, min(turn.ts, time.time()))
@@ -127,8 +126,7 @@ def register(w: Wiring) -> None:
                 if error is not None and id(turn) not in failed:
                     failed[id(turn)] = turn
                     event = store.events[id(turn)]
-                    batch.ack_after(event, await w.dead_letter(event, raw_value(event),
-                                                               processing_error(error, turn.event_id, turn.tenant_id)))
+                    await w.dead_letter(batch, event, raw_value(event), processing_error(error, turn.event_id, turn.tenant_id))
             # a window whose effects did not all reach the broker keeps its old state (the turn is dead-lettered)
             windows.discard({w.detector.window_key(t) for t in failed.values()})
             windows.flush()
@@ -158,8 +156,7 @@ def register(w: Wiring) -> None:
             if stored is not None:
                 store.compact(control)  # and on local disk, now
 
-    async def read_event(batch: Batch, event, turns: list[Turn]) -> None:
-        raw = raw_value(event)
+    async def read_event(batch: Batch, event, raw: bytes, turns: list[Turn]) -> None:
         control = control_of(event, raw)
         if control is not None:
             await run_turns(batch, rekeyed, turns)  # keep arrival order around the control record
@@ -167,7 +164,7 @@ def register(w: Wiring) -> None:
             return
         parsed = parse_turn(raw, limits, internal=True)
         if isinstance(parsed, Rejection):  # only if something other than `link` writes here
-            batch.ack_after(event, await w.dead_letter(event, raw, parsed))
+            await w.dead_letter(batch, event, raw, parsed)
             return
         turns.append(parsed)
         rekeyed.events[id(parsed)] = event
@@ -178,13 +175,12 @@ def register(w: Wiring) -> None:
 
     async def detect_batch(batch: Batch) -> None:
         turns: list[Turn] = []
-        rekeyed.events.clear()
         for event in batch:
+            raw = raw_value(event)
             try:
-                await read_event(batch, event, turns)
+                await read_event(batch, event, raw, turns)
             except Exception as exc:  # noqa: BLE001 - one bad record never stops the batch
-                batch.ack_after(event, await w.dead_letter(event, raw_value(event),
-                                                           processing_error(exc, *_ids(raw_value(event)))))
+                await w.dead_letter(batch, event, raw, processing_error(exc, *_ids(raw)))
         await run_turns(batch, rekeyed, turns)
 
 

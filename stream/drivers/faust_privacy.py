@@ -82,9 +82,7 @@ async def send_control(w: Wiring, control: dict) -> None:
                                                     headers={CONTROL_HEADER: control["control"].encode()})
             for partition, record in [(home, control)]
             + ([(legacy, {**control, "copy": LEGACY_COPY})] if legacy != home else [])]
-    for error in await w.delivered(sent):  # the request is done only when its records are on the broker
-        if error is not None:
-            raise error
+    await w.all_delivered(sent)  # the request is done only when its records are on the broker
 
 
 def control_of(event, raw: bytes) -> dict | None:
