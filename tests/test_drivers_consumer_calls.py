@@ -142,3 +142,30 @@ def test_a_check_that_waits_on_the_consumer_thread_gives_up(monkeypatch):
     app = SimpleNamespace(consumer=SimpleNamespace(highwaters=never, _committed_offset={}))
     tp = SimpleNamespace(topic="t", partition=0)
     assert asyncio.run(asyncio.wait_for(faust_ops._lag(app, [tp], {"t"}), 5)) == {}
+
+
+def test_the_lag_sampler_and_the_watchdog_share_one_end_offsets_request(monkeypatch):
+    """Both look every two seconds: one request to the broker serves both within `max_age_s`; a
+    partition the answer does not cover, or an answer older than that, asks again."""
+    asks = []
+
+    async def highwaters(*tps):
+        asks.append(tps)
+        return {tp: 100 + i for i, tp in enumerate(tps)}
+
+    consumer = SimpleNamespace(highwaters=highwaters)
+    clock = [1000.0]
+    monkeypatch.setattr(consumer_calls, "_clock", lambda: clock[0])
+
+    async def scenario():
+        first = await consumer_calls.end_offsets(consumer, ["a", "b"])
+        clock[0] += 1.0
+        second = await consumer_calls.end_offsets(consumer, ["b"])  # the watchdog, a second later
+        assert len(asks) == 1 and second == {"b": first["b"]}
+        await consumer_calls.end_offsets(consumer, ["c"])  # not in the answer: asked
+        clock[0] += 2.5
+        await consumer_calls.end_offsets(consumer, ["c"])  # too old: asked again
+        return first
+
+    assert asyncio.run(scenario()) == {"a": 100, "b": 101}
+    assert asks == [("a", "b"), ("c",), ("c",)]

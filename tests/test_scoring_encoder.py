@@ -35,6 +35,12 @@ def test_cjk_turns_go_to_the_ngram_stage(scorer):
     assert scorer.stats["encoder_texts"] - before == 1
 
 
+def test_emoji_and_symbols_do_not_make_a_turn_cjk():
+    """Emoji, arrows and dingbats sit above the CJK blocks' start; they are not CJK text."""
+    assert [is_cjk(t) for t in ["ok 😂😂", "lol 🔪🔪🔪 you", "→ ★ ✓ done", "I will hurt you 😡😡😡😡"]] == [False] * 4
+    assert [is_cjk(t) for t in ["你好😂😂😂", "ㅋㅋㅋ 진짜?", "すごい！！", "好 ok"]] == [True] * 4
+
+
 def test_encoder_reads_at_least_128_tokens_with_head_and_tail(scorer):
     enc = scorer.encoder
     assert enc.max_len >= 128

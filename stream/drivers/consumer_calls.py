@@ -26,6 +26,7 @@ STUCK_S = 180.0
 CALL_TIMEOUT_S = 30.0  # how long the worker's own checks (lag, watchdog) wait for an answer
 _original_call_thread = AIOKafkaConsumerThread.call_thread
 _ids = itertools.count()
+_clock = time.monotonic
 
 
 async def _call_thread(self, fun, *args, **kwargs):
@@ -78,3 +79,16 @@ async def answer(request):
     """Await one of the worker's own requests through the consumer's thread for at most
     `CALL_TIMEOUT_S` (raises asyncio.TimeoutError): a check that waits for ever checks nothing."""
     return await asyncio.wait_for(request, CALL_TIMEOUT_S)
+
+
+async def end_offsets(consumer, tps, max_age_s: float = 2.0) -> dict:
+    """The end offsets of `tps` (`answer(consumer.highwaters(...))`), from one request every
+    `max_age_s` at most: the lag sampler and the stall watchdog both look every two seconds, and
+    one answer serves both (an end offset two seconds old only delays a check by one round)."""
+    tps = list(tps)
+    at, cached = getattr(consumer, "_rs_ends", (float("-inf"), {}))
+    if _clock() - at < max_age_s and all(tp in cached for tp in tps):
+        return {tp: cached[tp] for tp in tps}
+    ends = dict(await answer(consumer.highwaters(*tps)))
+    consumer._rs_ends = (_clock(), ends)
+    return ends

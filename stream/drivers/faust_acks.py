@@ -34,6 +34,15 @@ counter when it starts and when it ends, each fetch notes the counter when it st
 refused when a seek started or ran since the fetch of the record it was computed from. The refused
 gap is a hole before the head: nothing is committed past it, and the records are read again (the
 seek's own re-read, or the watchdog's, `faust_watchdog`).
+
+That is not enough either (the rekill test of tests/test_crash_safety.py lost a probe with every offset
+committed and no dead letter): the read offset a gap starts from can be the seek's target, set when
+the seek ends, while records fetched during the seek were handed out; and Faust's fetcher stops
+handing out a fetched batch when the flow stops or the generation changes, with the fetch position
+already past the rest. Either way a record after the read offset exists and was never handed over,
+and the next record "proves" a gap over it. So a gap is recorded only when it starts right after a
+record that was handed over, with every record the broker returned for that partition since the
+latest seek handed over too (`_rs_continuous`); otherwise it is a hole, read again as above.
 """
 
 from __future__ import annotations
@@ -49,6 +58,7 @@ _original_ack = Consumer.ack
 _original_new_offset = Consumer._new_offset
 _original_add_gap = Consumer._add_gap
 _original_getmany = Consumer.getmany
+_original_wait_next_records = Consumer._wait_next_records
 _original_perform_seek = Consumer.perform_seek
 _original_seek = Consumer.seek
 _original_seek_wait = ThreadDelegateConsumer.seek_wait
@@ -107,29 +117,56 @@ def _seeking(original):
     async def seek(self, *args, **kwargs):
         self._rs_seek_epoch = seek_epoch(self) + 1
         self._rs_seeks_running = getattr(self, "_rs_seeks_running", 0) + 1
-        self._rs_handed = {}  # positions before the seek say nothing about what comes after it
+        _forget_positions(self)  # positions before the seek say nothing about what comes after it
         try:
             return await original(self, *args, **kwargs)
         finally:
             self._rs_seeks_running -= 1
             self._rs_seek_epoch = seek_epoch(self) + 1
-            self._rs_handed = {}
+            _forget_positions(self)
     seek.__wrapped__ = original
     return seek
 
 
+def _forget_positions(consumer) -> None:
+    consumer._rs_handed, consumer._rs_continuous = {}, {}
+
+
+def _positions(consumer) -> tuple[dict, dict]:
+    """(how far the fetcher got past each partition, the last record of each handed over with
+    nothing left out before it), both since the latest seek."""
+    if getattr(consumer, "_rs_handed", None) is None or getattr(consumer, "_rs_continuous", None) is None:
+        _forget_positions(consumer)
+    return consumer._rs_handed, consumer._rs_continuous
+
+
+async def _wait_next_records(self: Consumer, timeout: float):
+    """Faust's fetch, noting what the broker returned (to tell what its `getmany` did not hand out)."""
+    records, active = await _original_wait_next_records(self, timeout)
+    self._rs_fetched = records
+    return records, active
+
+
 async def _getmany(self: Consumer, timeout: float):
     started = seek_epoch(self)  # before the fetch: records fetched before a later seek count as stale
+    self._rs_fetched, last = None, {}
     async for tp, message in _original_getmany(self, timeout):
         self._rs_fetch_epoch = started
         yield tp, message
+        last[tp] = message.offset
         # Faust's fetcher asks for the next record only once this one is in its stream's queue (or
         # dropped as already read): note how far each partition got, unless a seek came in between
         if started == seek_epoch(self) and not getattr(self, "_rs_seeks_running", 0):
-            handed = getattr(self, "_rs_handed", None)
-            if handed is None:
-                handed = self._rs_handed = {}
-            handed[tp] = message.offset
+            handed, continuous = _positions(self)
+            handed[tp] = continuous[tp] = message.offset
+    fetched = getattr(self, "_rs_fetched", None) or {}
+    if started == seek_epoch(self) and not getattr(self, "_rs_seeks_running", 0):
+        handed, continuous = _positions(self)
+        for tp, records in fetched.items():
+            if records and last.get(tp) != records[-1].offset:  # fetched, not all handed out: the
+                # fetch position is past them; a later record proves no gap, and the head was passed
+                continuous.pop(tp, None)
+                handed[tp] = max(handed.get(tp, -1), records[-1].offset)
 
 
 def handed_up_to(consumer, tp) -> int | None:
@@ -138,23 +175,29 @@ def handed_up_to(consumer, tp) -> int | None:
     return getattr(consumer, "_rs_handed", {}).get(tp)
 
 
-def gap_is_sound(fetched_at: int | None, now: int, running: int) -> bool:
-    """Was the record a gap is computed from fetched with no seek started or running since?"""
-    return fetched_at is not None and fetched_at == now and running == 0
+def gap_is_sound(fetched_at: int | None, now: int, running: int, continuous: int | None = None,
+                 offset_from: int | None = None) -> bool:
+    """Was the record a gap is computed from fetched with no seek started or running since, and does
+    the gap start right after a record handed over with nothing the broker returned left out since
+    (`continuous`, the last such record's offset)?"""
+    return (fetched_at is not None and fetched_at == now and running == 0
+            and continuous is not None and offset_from is not None and continuous == offset_from - 1)
 
 
 async def _add_gap(self: Consumer, tp, offset_from: int, offset_to: int) -> None:
-    if not gap_is_sound(getattr(self, "_rs_fetch_epoch", None), seek_epoch(self), getattr(self, "_rs_seeks_running", 0)):
+    if not gap_is_sound(getattr(self, "_rs_fetch_epoch", None), seek_epoch(self), getattr(self, "_rs_seeks_running", 0),
+                        getattr(self, "_rs_continuous", {}).get(tp), offset_from):
         topic, partition = getattr(tp, "topic", tp), getattr(tp, "partition", -1)
-        log.info("gap %s:%d %d-%d not recorded: a seek came after the fetch of the record it rests on", topic,
-                 partition, offset_from, offset_to,
+        log.info("gap %s:%d %d-%d not recorded: records from there on may exist unread (a seek or a batch "
+                 "the fetcher did not hand out came between)", topic, partition, offset_from, offset_to,
                  extra={"event": "gap_refused", "topic": topic, "partition": partition})
         return
     await _original_add_gap(self, tp, offset_from, offset_to)
 
 
 _PATCHES = ((Consumer, "ack", _ack), (Consumer, "_new_offset", _new_offset), (Consumer, "_add_gap", _add_gap),
-            (Consumer, "getmany", _getmany), (Consumer, "perform_seek", _seeking(_perform_seek)),
+            (Consumer, "getmany", _getmany), (Consumer, "_wait_next_records", _wait_next_records),
+            (Consumer, "perform_seek", _seeking(_perform_seek)),
             (Consumer, "seek", _seeking(_original_seek)),
             (ThreadDelegateConsumer, "seek_wait", _seeking(_original_seek_wait)))
 

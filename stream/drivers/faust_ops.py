@@ -79,7 +79,7 @@ async def _lag(app, assigned, sources: set[str]) -> dict[tuple[str, int], int]:
     if not tps:
         return {}
     try:
-        ends = await consumer_calls.answer(app.consumer.highwaters(*tps))
+        ends = await consumer_calls.end_offsets(app.consumer, tps)
     except Exception as exc:  # noqa: BLE001 - a metrics sample must never take the worker down (or wait for ever)
         log.debug("cannot read end offsets: %r", exc)
         return {}

@@ -110,7 +110,7 @@ def register(w: Wiring, stall_s: float = STALL_S, long_s: float = LONG_S) -> Non
         if not tps:
             return
         try:
-            ends = await consumer_calls.answer(consumer.highwaters(*tps))
+            ends = await consumer_calls.end_offsets(consumer, tps)
         except Exception as exc:  # noqa: BLE001 - a check must never take the worker down (nor wait for ever)
             log.debug("watchdog cannot read end offsets: %s", exc)
             return

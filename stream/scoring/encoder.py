@@ -30,15 +30,27 @@ CHAR_BOUND = 6000  # characters tokenised at most (head and tail); a 5 MB turn c
 TOKEN_BUDGET = 128  # token positions (rows x longest row) per encoder run
 
 
+# CJK radicals, kana, bopomofo, Hangul compatibility jamo, CJK unified ideographs; Hangul jamo and
+# syllables; compatibility ideographs; fullwidth and halfwidth forms; the supplementary ideograph planes
+_CJK_RANGES = ((0x2E80, 0x9FFF), (0x1100, 0x11FF), (0xA960, 0xA97F), (0xAC00, 0xD7FF), (0xF900, 0xFAFF),
+               (0xFF00, 0xFFEF), (0x20000, 0x3134F))
+
+
+def _is_cjk_char(code: int) -> bool:
+    return any(lo <= code <= hi for lo, hi in _CJK_RANGES)
+
+
 def cjk_share(text: str) -> float:
-    """Share of CJK / Hangul / kana characters among non-space characters."""
+    """Share of CJK / Hangul / kana characters among the text's letters, digits and CJK characters
+    (emoji, symbols and punctuation count for neither side: "ok 😂😂" is English)."""
     n = c = 0
     for ch in text:
-        if ch.isspace():
-            continue
-        n += 1
-        if ord(ch) >= 0x2E80:
+        code = ord(ch)
+        if code >= 0x1100 and _is_cjk_char(code):
+            n += 1
             c += 1
+        elif ch.isalnum():
+            n += 1
     return c / n if n else 0.0
 
 
