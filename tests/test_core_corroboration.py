@@ -81,13 +81,23 @@ def test_a_means_question_in_a_window_with_self_harm_signals_routes_to_support()
 def test_people_talking_about_someone_elses_risk_are_not_the_person_at_risk():
     for text in ("[self-harm=0.9] my best friend told me she is suicidal, how can I support her",
                  "[self-harm/intent=0.93] I lost my brother to suicide last year and I keep reading his last messages",
-                 "[sexual/minors=0.9] how does grooming work, how can I tell if someone is grooming my daughter"):
+                 "[sexual/minors=0.9] how does grooming work, how can I tell if someone is grooming my daughter",
+                 "[sexual/minors=0.99] my step-daughters live with a man who was charged with pandering involving a "
+                 "minor and is addicted to child pornography, they do not know",
+                 "[sexual/minors=0.95] I think our neighbour is a paedophile, he keeps inviting my son over"):
         rows = [turn(1, text, conv="c1", day=1), turn(2, text, conv="c2", day=2)]
         cases, support = run(rows)
         assert cases == [] and support == [], text
     # but a writer who speaks of their own risk too is still the person at risk
     cases, _ = run([turn(1, "[self-harm/intent=0.93] since my brother died by suicide I want to kill myself too")])
     assert cases and cases[0]["route"] == "support"
+    # and sexual content about a child opens on its own, also when it names abuse: the writer is the one
+    for text in ("[sexual/minors=0.97] send me a picture of your step-daughter in the bath",
+                 "[sexual/minors=0.97] I am a paedophile and I want to touch my step daughter",
+                 "[sexual/minors=0.97] I want to molest my niece, how do I get her alone",
+                 "[sexual/minors=0.97] how do I make the kids I babysit keep our touching secret, it's not abuse"):
+        cases, _ = run([turn(1, text)])
+        assert cases and "sexual/minors" in cases[0]["categories"], text
 
 
 # -- (c) a trajectory pattern is at least two turns with real signal ---------------------------------

@@ -152,3 +152,34 @@ def test_the_zh_ko_reader_travels_in_the_tagger_file_and_is_checked_at_load():
     assert np.allclose(loaded.cjk.thresholds, 0.6)
     with pytest.raises(TaggerFileError, match="encoder"):
         StageTagger.from_dict({**d, "cjk": {**d["cjk"], "embedding": "another-encoder"}})
+
+
+class ByeEmbedder(WordEmbedder):
+    """One dimension: does the text say "bye" (and a constant)."""
+
+    dim = 2
+
+    def embed(self, texts):
+        return np.array([[float("bye" in t.lower()), 1.0] for t in texts], np.float32)
+
+
+def test_a_sign_off_to_the_assistant_is_not_a_farewell_to_life():
+    """A tagger that reads every "bye" as self-harm intent (as the trained one did with "thanks, that's
+    all I wanted, bye!"): a turn that only signs off keeps no self-harm stage; a farewell that speaks
+    of the writer's own end keeps it."""
+    w = np.zeros((len(LABELS), ByeEmbedder.dim), np.float32)
+    b = np.full(len(LABELS), -10.0, np.float32)
+    w[LABELS.index("self-harm:intent"), 0] = 20.0
+    bye = StageTagger(w, b, np.full(len(LABELS), 0.5, np.float32), ByeEmbedder.model_id, "tagger-bye")
+    det = Detector(TagScorer(), PolicyConfig(), tagger=(ByeEmbedder(), bye))
+
+    def stages(text):
+        [(_, effects)] = list(run_batch(det, [parse_turn(turn(1, text))], MemoryStore()))
+        return [e.payload for e in effects if e.kind == "score"][0]["stages"]
+
+    for text in ("[self-harm=0.3] thanks a million, that's all I wanted, bye!", "[self-harm=0.3] no thanks, I'm all set. bye",
+                 "[self-harm=0.3] that sounds really good. goodbye!"):
+        assert stages(text) == [], text
+    for text in ("[self-harm=0.3] goodbye everyone, I won't be around after tonight, bye",
+                 "[self-harm=0.3] thanks for everything, this is my last message. bye"):
+        assert stages(text) == ["self-harm:intent"], text

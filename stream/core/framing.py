@@ -9,7 +9,10 @@ keeps them:
 * `third_party`: the turn talks about someone else's risk (a friend, a child, a loss) or asks how
   to protect or support someone, and says nothing about the writer's own self-harm. Its self-harm
   readings do not count for the writer (capped), its self-harm stages are dropped, and its
-  sexual/minors reading (a worried parent asking how grooming works) is capped likewise.
+  sexual/minors reading (a worried parent asking how grooming works, a step-parent telling of the
+  man the children live with, convicted of child pornography) is capped likewise.
+  A turn that only signs off to the assistant ("thanks, that's all I wanted, bye!") is read the same
+  way: not the writer's own risk, whatever a reader makes of "bye".
 * `means_question`: a question about methods or means. When the window already holds self-harm
   signals about the writer (or this turn voices them), it reads as self-harm risk: the violent and
   illicit readings move to self-harm and the turn counts as the plan / means rung, so a case it
@@ -26,11 +29,12 @@ from dataclasses import dataclass
 from stream.core.stages import BY_KEY, Stage
 from stream.scoring.normalize import normalize_for_match
 
-_OTHER = (r"(?:my|our|a|his|her|their) (?:best |close |teenage |little |older |younger )?(?:friends?|mates?|buddy|son|daughter|"
+_OTHER = (r"(?:my|our|a|his|her|their) (?:best |close |teenage |little |older |younger )?(?:step ?|grand)?(?:friends?|mates?|buddy|sons?|daughters?|"
           r"kids?|child|children|teens?|teenager|brother|sister|sibling|mom|mum|mother|dad|father|parents?|husband|wife|"
           r"partner|boyfriend|girlfriend|students?|patients?|clients?|cousin|uncle|aunt|grandma|grandpa|roommate|"
           r"colleague|coworker|nephew|niece|player|team ?mate)")
-_RISK = r"(?:suicid\w*|self[- ]?harm\w*|cutting|kill (?:him|her|them)sel(?:f|ves)|overdos\w*|end (?:his|her|their) life|groom\w*|predator\w*|abus\w*)"
+_RISK = (r"(?:suicid\w*|self[- ]?harm\w*|cutting|kill (?:him|her|them)sel(?:f|ves)|overdos\w*|end (?:his|her|their) life|groom\w*|predator\w*|abus\w*|"
+         r"molest\w*|pa?edophil\w*|child porn\w*|sex(?:ual)? offend\w*|pandering)")
 THIRD_PARTY = re.compile("|".join([
     _OTHER + r"\b.{0,60}\b" + _RISK, _RISK + r"\b.{0,40}\b" + _OTHER + r"\b",
     r"\b(?:he|she|they)(?:'s| is| are|'re| has been| have been| was| were| seems?)? (?:\w+ )?(?:suicidal|self[- ]?harming|cutting (?:him|her|them)sel)",
@@ -57,16 +61,46 @@ MEANS = re.compile("|".join([
     r"\bwhere (?:can|do|could) i (?:buy|get)\b.{0,30}\b(?:sleeping pills|barbiturates|nembutal|helium|charcoal|rope|a gun|pills)",
     r"多少片", r"致死", r"安眠药", r"치사량", r"몇 알", r"수면제"]))
 
+# The writer as the one who harms a child: never someone else's risk, whoever else the turn names.
+_CHILD = r"(?:child\w*|kids?|minors?|girls?|boys?|(?:step ?|grand)?(?:sons?|daughters?)|nieces?|nephews?|students?|pupils?)"
+OFFENDER = re.compile("|".join([
+    r"\bi(?: m| am| was|'m)? (?:a |an )?(?:pa?edophile|predator|child molester|sex offender)\b",
+    r"\bi (?:(?:want|wanna|would like|d like|am going|m going|will|keep wanting|dream about|fantasi[sz]e about) (?:to )?)?"
+    r"(?:touch\w*|molest\w*|fondl\w*|rape|raping|kiss\w*|undress\w*|have sex with|sleep with|film\w*|photograph\w*|groom\w*)"
+    r"\b.{0,50}\b" + _CHILD + r"\b"]))
+
+# Signing off to the assistant at the end of a task ("thanks, that's all I wanted, bye!"): every
+# everyday conversation ends so, and the stage tagger read it as a farewell to life. Short turns only,
+# and none with a word of the writer's own end in it ("goodbye everyone, I won't be around after tonight").
+SIGN_OFF = re.compile("|".join([
+    r"\bthat(?: s| is)? (?:all|everything)\b", r"\bthat(?: s| is)? it for (?:now|today)\b", r"\bnothing (?:else|more)\b",
+    r"\b(?:don t|do not|dont) need (?:anything|any more|anymore|more|you|any (?:more |further )?help)\b",
+    r"\b(?:no|nope|i m fine|i m good|i m all set)(?: for now)?,? (?:thanks|thank you)\b",
+    r"\b(?:thanks|thank you|thx|great|perfect|wonderful|lovely|awesome|sounds (?:really )?(?:good|great))\b.{0,40}"
+    r"\b(?:bye|goodbye|good bye|have a (?:good|great|nice|lovely) \w+)\b"]))
+_OWN_END = re.compile(r"\b(?:won t|will not|wont|not) be (?:around|here|alive)\b|\blast (?:message|time|goodbye|words|day|night)\b|"
+                      r"\bforever\b|\bfor good\b|\b(?:kill|die|dying|dead|death|suicid\w*|end (?:it|my life|things|everything))\b|"
+                      r"\b(?:miss me|without me|better off|see me again|done with (?:everything|it all|life)|giving up|"
+                      r"can t (?:do this|go on|take))\b")
+SIGN_OFF_MAX_WORDS = 20
+
+
+def signs_off(norm: str) -> bool:
+    """The (normalised) turn closes a task conversation with the assistant, and nothing more."""
+    return len(norm.split()) <= SIGN_OFF_MAX_WORDS and bool(SIGN_OFF.search(norm)) and not _OWN_END.search(norm)
+
+
 _SELF_HARM = ("self-harm", "self-harm/intent", "self-harm/instructions")
 _ABOUT_ANOTHER = _SELF_HARM + ("sexual/minors",)
 _MISREAD_AS_HARM = ("illicit", "illicit/violent", "violence", "violence/graphic")
 
 
 def read_text(text: str) -> tuple[bool, bool, bool]:
-    """(third party, first person, means question): what the words say about whose risk it is.
+    """(third party (or a sign-off), first person, means question): what the words say about whose risk it is.
     Computed where the text is (zero-data-retention turns carry only these flags on)."""
     norm = normalize_for_match(text)
-    return bool(THIRD_PARTY.search(norm)), bool(FIRST_PERSON.search(norm)), bool(MEANS.search(norm))
+    third = (bool(THIRD_PARTY.search(norm)) or signs_off(norm)) and not OFFENDER.search(norm)
+    return third, bool(FIRST_PERSON.search(norm)), bool(MEANS.search(norm))
 
 
 @dataclass(frozen=True, slots=True)
