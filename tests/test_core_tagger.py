@@ -181,5 +181,25 @@ def test_a_sign_off_to_the_assistant_is_not_a_farewell_to_life():
                  "[self-harm=0.3] that sounds really good. goodbye!"):
         assert stages(text) == [], text
     for text in ("[self-harm=0.3] goodbye everyone, I won't be around after tonight, bye",
-                 "[self-harm=0.3] thanks for everything, this is my last message. bye"):
+                 "[self-harm=0.3] thanks for everything, this is my last message. bye",
+                 "[self-harm=0.3] I've made my peace. thanks, goodbye"):
         assert stages(text) == ["self-harm:intent"], text
+    # a person at risk who signs off may be saying farewell: after "I feel so hopeless" the same
+    # "that's all I wanted, bye" keeps its reading
+    turns = [parse_turn(turn(1, "[self-harm=0.6] I feel so hopeless, I can't go on", day=1)),
+             parse_turn(turn(2, "[self-harm=0.3] thanks a million, that's all I wanted, bye!", day=2))]
+    scores = [e.payload for _, effects in run_batch(det, turns, MemoryStore()) for e in effects if e.kind == "score"]
+    assert "self-harm:intent" in scores[1]["stages"]
+
+
+def test_framing_flags_from_before_sign_offs_still_read():
+    """Zero-data-retention turns carry the framing flags across the topic; a record written before
+    sign-offs were read has three of them."""
+    from stream.core.framing import reframe
+    from stream.core.stages import BY_KEY
+
+    stage = [BY_KEY["self-harm:intent"]]
+    assert reframe((False, False, False), {"self-harm": 0.9}, stage, False, 0.3).stages == stage
+    assert reframe((False, False, False, True), {"self-harm": 0.9}, stage, False, 0.3).stages == []
+    assert reframe((False, False, False, True), {"self-harm": 0.9}, stage, True, 0.3).stages == stage  # at risk
+    assert reframe((True, False, False), {"self-harm": 0.9}, stage, True, 0.3).stages == []  # third party

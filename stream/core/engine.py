@@ -285,9 +285,9 @@ class Detector:
         return [BY_KEY[k] for k in dict.fromkeys(keys)], ruled
 
     @staticmethod
-    def _framing(text: str, score: TextScore) -> tuple[bool, bool, bool]:
-        third, first, means = framing.read_text(text)
-        return third or THIRD_PARTY in _tagged(score), first, means
+    def _framing(text: str, score: TextScore) -> tuple[bool, bool, bool, bool]:
+        third, first, means, sign_off = framing.read_text(text)
+        return third or THIRD_PARTY in _tagged(score), first, means, sign_off
 
     def _context_for(self, window: UserWindow, turn: Turn, create: bool = False) -> list[dict]:
         """Context of a person: in the window, or for zero-data-retention tenants in memory only."""

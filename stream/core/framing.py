@@ -12,7 +12,8 @@ keeps them:
   sexual/minors reading (a worried parent asking how grooming works, a step-parent telling of the
   man the children live with, convicted of child pornography) is capped likewise.
   A turn that only signs off to the assistant ("thanks, that's all I wanted, bye!") is read the same
-  way: not the writer's own risk, whatever a reader makes of "bye".
+  way (not the writer's own risk, whatever a reader makes of "bye"), unless the window already
+  holds self-harm signals about the writer: then it may be a farewell, and stays as read.
 * `means_question`: a question about methods or means. When the window already holds self-harm
   signals about the writer (or this turn voices them), it reads as self-harm risk: the violent and
   illicit readings move to self-harm and the turn counts as the plan / means rung, so a case it
@@ -81,6 +82,7 @@ SIGN_OFF = re.compile("|".join([
 _OWN_END = re.compile(r"\b(?:won t|will not|wont|not) be (?:around|here|alive)\b|\blast (?:message|time|goodbye|words|day|night)\b|"
                       r"\bforever\b|\bfor good\b|\b(?:kill|die|dying|dead|death|suicid\w*|end (?:it|my life|things|everything))\b|"
                       r"\b(?:miss me|without me|better off|see me again|done with (?:everything|it all|life)|giving up|"
+                      r"(?:thanks|thank you) for everything|made my peace|take care of (?:my|yourself|everyone)|"
                       r"can t (?:do this|go on|take))\b")
 SIGN_OFF_MAX_WORDS = 20
 
@@ -95,12 +97,12 @@ _ABOUT_ANOTHER = _SELF_HARM + ("sexual/minors",)
 _MISREAD_AS_HARM = ("illicit", "illicit/violent", "violence", "violence/graphic")
 
 
-def read_text(text: str) -> tuple[bool, bool, bool]:
-    """(third party (or a sign-off), first person, means question): what the words say about whose risk it is.
-    Computed where the text is (zero-data-retention turns carry only these flags on)."""
+def read_text(text: str) -> tuple[bool, bool, bool, bool]:
+    """(third party, first person, means question, sign-off): what the words say about whose risk it
+    is. Computed where the text is (zero-data-retention turns carry only these flags on)."""
     norm = normalize_for_match(text)
-    third = (bool(THIRD_PARTY.search(norm)) or signs_off(norm)) and not OFFENDER.search(norm)
-    return third, bool(FIRST_PERSON.search(norm)), bool(MEANS.search(norm))
+    third = bool(THIRD_PARTY.search(norm)) and not OFFENDER.search(norm)
+    return third, bool(FIRST_PERSON.search(norm)), bool(MEANS.search(norm)), signs_off(norm)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,13 +111,15 @@ class Framing:
     stages: list[Stage]
 
 
-def reframe(flags: tuple[bool, bool, bool], scores: dict[str, float], stages: list[Stage], at_risk: bool,
+def reframe(flags: tuple[bool, ...], scores: dict[str, float], stages: list[Stage], at_risk: bool,
             cap: float) -> Framing:
-    """Re-read a user turn's scores and stages by whose risk it is about (`flags` from `read_text`).
-    `at_risk`: the window already holds self-harm signals about the writer; `cap`: the most a
-    reading that is not the writer's own risk keeps."""
-    third, first, means = flags
-    if third and not first:
+    """Re-read a user turn's scores and stages by whose risk it is about (`flags` from `read_text`;
+    three of them from a record written before sign-offs were read). `at_risk`: the window already
+    holds self-harm signals about the writer (then a sign-off may be a farewell, and stays as read);
+    `cap`: the most a reading that is not the writer's own risk keeps."""
+    third, first, means = flags[:3]
+    sign_off = len(flags) > 3 and bool(flags[3])
+    if (third or (sign_off and not at_risk)) and not first:
         out = {c: (min(v, cap) if c in _ABOUT_ANOTHER else v) for c, v in scores.items()}
         return Framing(out, [st for st in stages if st.pathway != "self-harm"])
     own_risk = at_risk or first or any(st.pathway == "self-harm" and st.name in ("ideation", "intent") for st in stages)
