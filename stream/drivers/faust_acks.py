@@ -147,6 +147,11 @@ async def _wait_next_records(self: Consumer, timeout: float):
     return records, active
 
 
+def _no_seek_since(consumer, epoch: int) -> bool:
+    """No seek started, ended or is running since the seek counter read `epoch`."""
+    return epoch == seek_epoch(consumer) and not getattr(consumer, "_rs_seeks_running", 0)
+
+
 async def _getmany(self: Consumer, timeout: float):
     started = seek_epoch(self)  # before the fetch: records fetched before a later seek count as stale
     self._rs_fetched, last = None, {}
@@ -156,11 +161,11 @@ async def _getmany(self: Consumer, timeout: float):
         last[tp] = message.offset
         # Faust's fetcher asks for the next record only once this one is in its stream's queue (or
         # dropped as already read): note how far each partition got, unless a seek came in between
-        if started == seek_epoch(self) and not getattr(self, "_rs_seeks_running", 0):
+        if _no_seek_since(self, started):
             handed, continuous = _positions(self)
             handed[tp] = continuous[tp] = message.offset
     fetched = getattr(self, "_rs_fetched", None) or {}
-    if started == seek_epoch(self) and not getattr(self, "_rs_seeks_running", 0):
+    if _no_seek_since(self, started):
         handed, continuous = _positions(self)
         for tp, records in fetched.items():
             if records and last.get(tp) != records[-1].offset:  # fetched, not all handed out: the
@@ -175,8 +180,8 @@ def handed_up_to(consumer, tp) -> int | None:
     return getattr(consumer, "_rs_handed", {}).get(tp)
 
 
-def gap_is_sound(fetched_at: int | None, now: int, running: int, continuous: int | None = None,
-                 offset_from: int | None = None) -> bool:
+def gap_is_sound(fetched_at: int | None, now: int, running: int, continuous: int | None,
+                 offset_from: int | None) -> bool:
     """Was the record a gap is computed from fetched with no seek started or running since, and does
     the gap start right after a record handed over with nothing the broker returned left out since
     (`continuous`, the last such record's offset)?"""
