@@ -286,8 +286,7 @@ class Detector:
 
     @staticmethod
     def _framing(text: str, score: TextScore) -> tuple[bool, bool, bool, bool]:
-        third, first, means, sign_off = framing.read_text(text)
-        return third or THIRD_PARTY in _tagged(score), first, means, sign_off
+        return framing.read_text(text, THIRD_PARTY in _tagged(score))
 
     def _context_for(self, window: UserWindow, turn: Turn, create: bool = False) -> list[dict]:
         """Context of a person: in the window, or for zero-data-retention tenants in memory only."""

@@ -97,11 +97,13 @@ _ABOUT_ANOTHER = _SELF_HARM + ("sexual/minors",)
 _MISREAD_AS_HARM = ("illicit", "illicit/violent", "violence", "violence/graphic")
 
 
-def read_text(text: str) -> tuple[bool, bool, bool, bool]:
+def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bool]:
     """(third party, first person, means question, sign-off): what the words say about whose risk it
-    is. Computed where the text is (zero-data-retention turns carry only these flags on)."""
+    is. `third_read`: another reader (the stage tagger) read the turn as about someone else's risk;
+    the writer who harms a child (`OFFENDER`) is never that, whoever read it. Computed where the
+    text is (zero-data-retention turns carry only these flags on)."""
     norm = normalize_for_match(text)
-    third = bool(THIRD_PARTY.search(norm)) and not OFFENDER.search(norm)
+    third = (bool(THIRD_PARTY.search(norm)) or third_read) and not OFFENDER.search(norm)
     return third, bool(FIRST_PERSON.search(norm)), bool(MEANS.search(norm)), signs_off(norm)
 
 
