@@ -227,3 +227,19 @@ def test_framing_flags_from_before_sign_offs_still_read():
     assert reframe((False, False, False, True), {"self-harm": 0.9}, stage, False, 0.3).stages == []
     assert reframe((False, False, False, True), {"self-harm": 0.9}, stage, True, 0.3).stages == stage  # at risk
     assert reframe((True, False, False), {"self-harm": 0.9}, stage, True, 0.3).stages == []  # third party
+
+
+def test_a_reading_does_not_depend_on_the_rows_read_with_it():
+    """The shipped tagger's probabilities of a row, bit for bit, alone and among others (a matrix
+    product over the whole batch sums in another order for another batch size): the engine reads
+    different people's clauses in one call."""
+    from stream.scoring.cascade import default_models_dir
+
+    d = json.loads((default_models_dir() / "stage_tagger.json").read_text())
+    t = StageTagger.from_dict(d)
+    rng = np.random.default_rng(7)
+    emb = rng.normal(size=(97, t.dim)).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    together = t.probabilities(emb)
+    for i in range(len(emb)):
+        assert np.array_equal(t.probabilities(emb[i:i + 1])[0], together[i])

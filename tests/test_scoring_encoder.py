@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from stream.scoring import load_default_scorer
+from stream.scoring import load_default_scorer, use_stage
 from stream.scoring.encoder import HEAD_SHARE, encode_ids, is_cjk
+from stream.scoring.lru import Lru
 from stream.taxonomy import CATEGORIES
 
 
@@ -72,12 +73,35 @@ def test_repeated_texts_are_scored_once():
 
 
 def test_scores_do_not_depend_on_batch_mates(scorer):
-    texts = ENGLISH + ["a much longer message about planning a birthday party with a cake and balloons " * 3]
-    together = scorer.score_batch(texts)
-    alone = [scorer.score_batch([t])[0] for t in texts]
-    for x, y in zip(together, alone):
-        for c in CATEGORIES:
-            assert abs(x.category_scores[c] - y.category_scores[c]) < 1e-5
+    """Bit for bit: a text reads the same alone, in any batch and in any order (English through the
+    encoder, zh / ko through the n-gram stage and the USE heads), so callers may batch different
+    people's turns together and replay over any number of processes gives the same bytes."""
+    texts = ENGLISH + ["a much longer message about planning a birthday party with a cake and balloons " * 3,
+                       "我今天很开心", "你这个废物，滚出去", "저 사람들은 다 없어져야 해", "how do I kill 进程 in linux"]
+    assert scorer.batch_invariant
+    alone = [scorer.score_batch([t])[0].category_scores for t in texts]
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        use_stage._recent = Lru(use_stage.RECENT)  # read the zh / ko turns again, not from the memo
+        order = rng.permutation(len(texts))
+        together = scorer.score_batch([texts[i] for i in order])
+        for i, x in zip(order, together):
+            assert x.category_scores == alone[i], texts[i]
+    emb_alone = [scorer.embeddings([t])[0] for t in texts]
+    emb = scorer.embeddings(list(reversed(texts)))
+    for i, e in enumerate(reversed(emb_alone)):
+        assert np.array_equal(emb[i], e)
+
+
+def test_graphs_built_before_the_fixed_order_sums_are_read_one_text_per_call():
+    """A model file without the batch-invariance mark (built before the graphs summed in a fixed
+    order) is still served, but the engine reads one text per model call with it."""
+    from stream.core.engine import Detector
+
+    s = load_default_scorer(reload_interval=3600, cache_size=0)
+    assert s.batch_invariant and not Detector(s, tagger=None, trajectory=None).one_text_per_call
+    del s.cheap.onnx.meta["riskstream.batch_invariant"]
+    assert not s.batch_invariant and Detector(s, tagger=None, trajectory=None).one_text_per_call
 
 
 def test_cjk_scores_share_the_threshold_scale(scorer):
@@ -120,9 +144,9 @@ def test_length_groups_keep_the_token_budget():
 
 
 def test_padding_does_not_change_a_text_s_embedding(scorer):
-    """The graph runs its dense layers on the real tokens only: a short text padded to a long batch
-    mate's length gets the embedding and scores it gets alone (up to the float rounding of the
-    pooling and the heads, whose kernels sum in another order for another batch size)."""
+    """The graph runs its dense layers on the real tokens only and pools in token order: a short
+    text padded to a long batch mate's length gets, bit for bit, the embedding and scores it gets
+    alone."""
     enc = scorer.encoder
     texts = ["how do I kill a python process", "ok", " ".join(["the garage needed sweeping again"] * 20)]
     ids = encode_ids(enc.tok, texts, enc.max_len)
@@ -136,4 +160,4 @@ def test_padding_does_not_change_a_text_s_embedding(scorer):
     for r, e in enumerate(ids):
         one = np.array([e], np.int64)
         s1, e1 = enc.onnx.session.run(["scores", "embedding"], {"input_ids": one, "attention_mask": np.ones_like(one)})
-        assert np.abs(e1[0] - e_all[r]).max() < 1e-6 and np.abs(s1[0] - s_all[r]).max() < 1e-6
+        assert np.array_equal(e1[0], e_all[r]) and np.array_equal(s1[0], s_all[r])

@@ -12,6 +12,9 @@ from stream.taxonomy import CATEGORIES
 
 OPSET = 17
 K = len(CATEGORIES)
+# set on graphs that read every row bit for bit as they read it alone (the runtime batches such
+# models freely; see stream/scoring/onnx_model.py)
+BATCH_INVARIANT = "riskstream.batch_invariant"
 
 
 def set_metadata(model: onnx.ModelProto, meta: dict[str, object]) -> None:
@@ -24,7 +27,9 @@ def set_metadata(model: onnx.ModelProto, meta: dict[str, object]) -> None:
 
 def cheap_model(W: np.ndarray, b: np.ndarray, cal_a: np.ndarray, cal_b: np.ndarray,
                 meta: dict) -> onnx.ModelProto:
-    """scores = sigmoid(a * (sum_k W[idx_k] * val_k + b) + c), per category."""
+    """scores = sigmoid(a * (sum_k W[idx_k] * val_k + b) + c), per category. The sum runs in feature
+    order (a running sum read at its last position; padding adds exact zeros), so a text scores bit
+    for bit the same whatever it is batched with (a ReduceSum's order depends on the batch)."""
     inits = [
         numpy_helper.from_array(W.astype(np.float32), "W"),
         numpy_helper.from_array(b.astype(np.float32), "bias"),
@@ -32,12 +37,18 @@ def cheap_model(W: np.ndarray, b: np.ndarray, cal_a: np.ndarray, cal_b: np.ndarr
         numpy_helper.from_array(cal_b.astype(np.float32), "cal_b"),
         numpy_helper.from_array(np.array([2], np.int64), "ax2"),
         numpy_helper.from_array(np.array([1], np.int64), "ax1"),
+        numpy_helper.from_array(np.array(1, np.int64), "ax1_s"),
+        numpy_helper.from_array(np.array([-1], np.int64), "last1"),
+        numpy_helper.from_array(np.array([np.iinfo(np.int64).max], np.int64), "end_max"),
+        numpy_helper.from_array(np.array([-1, K], np.int64), "shape_rows"),
     ]
     nodes = [
         helper.make_node("Gather", ["W", "feat_idx"], ["g"], axis=0),
         helper.make_node("Unsqueeze", ["feat_val", "ax2"], ["v3"]),
         helper.make_node("Mul", ["g", "v3"], ["gv"]),
-        helper.make_node("ReduceSum", ["gv", "ax1"], ["s"], keepdims=0),
+        helper.make_node("CumSum", ["gv", "ax1_s"], ["gv_cum"]),
+        helper.make_node("Slice", ["gv_cum", "last1", "end_max", "ax1"], ["gv_last"]),
+        helper.make_node("Reshape", ["gv_last", "shape_rows"], ["s"]),
         helper.make_node("Add", ["s", "bias"], ["logits"]),
         helper.make_node("Mul", ["logits", "cal_a"], ["la"]),
         helper.make_node("Add", ["la", "cal_b"], ["lc"]),
@@ -53,7 +64,7 @@ def cheap_model(W: np.ndarray, b: np.ndarray, cal_a: np.ndarray, cal_b: np.ndarr
     )
     m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="riskstream")
     m.ir_version = 8
-    set_metadata(m, meta)
+    set_metadata(m, {**meta, BATCH_INVARIANT: True})
     onnx.checker.check_model(m)
     return m
 
@@ -85,3 +96,13 @@ def fit_platt(logit: np.ndarray, y: np.ndarray, iters: int = 200) -> tuple[float
     if not np.isfinite(a) or a <= 0:
         return 1.0, 0.0
     return float(a), float(c)
+
+
+def rebuild_cheap(path, out=None):
+    """Rebuild a cheap-stage model's graph with the current `cheap_model`, keeping its weights,
+    calibration and metadata (a change of graph layout, nothing re-trained)."""
+    ref = onnx.load(str(path))
+    init = {t.name: numpy_helper.to_array(t) for t in ref.graph.initializer}
+    meta = {p.key: p.value for p in ref.metadata_props}
+    onnx.save(cheap_model(init["W"], init["bias"], init["cal_a"], init["cal_b"], meta), str(out or path))
+    return out or path

@@ -200,8 +200,10 @@ def _shared_consts(weights: dict[str, np.ndarray], const, quant: bool) -> None:
         const("word_emb", weights["embeddings.word_embeddings.weight"])
     const("pos_emb", weights["embeddings.position_embeddings.weight"])
     const("type0", weights["embeddings.token_type_embeddings.weight"][0])
-    for name, v in (("zero1", [0]), ("one1", [1]), ("ax0", [0]), ("ax1", [1]), ("ax12", [1, 2]), ("ax_last", [-1])):
+    for name, v in (("zero1", [0]), ("one1", [1]), ("ax0", [0]), ("ax1", [1]), ("ax12", [1, 2]), ("ax_last", [-1]),
+                    ("shape_rows", [-1, HIDDEN]), ("last1", [-1]), ("end_max", [np.iinfo(np.int64).max])):
         const(name, np.array(v, np.int64))
+    const("ax1_s", np.array(1, np.int64))
     for name, v in (("scale", 1.0 / np.sqrt(HEAD_DIM)), ("neg_big", -10000.0), ("onef", 1.0), ("halff", 0.5),
                     ("sqrt2", np.sqrt(2.0)), ("eps_pool", 1e-9), ("eps_norm", 1e-12)):
         const(name, np.array(v, np.float32))
@@ -227,26 +229,37 @@ def _embedding_nodes(quant: bool) -> list:
     ]
 
 
+def _masked_sum(x: str, out: str) -> list:
+    """Sum of x [batch, seq, hidden] over the attention mask -> out [batch, hidden], in token order:
+    a running sum along the sequence (CumSum adds position by position) read at its last position,
+    which padding, zero after the Mul, leaves unchanged. A ReduceSum over the sequence takes another
+    path for one text than for several, and a mask-row MatMul another for each padded length, so a
+    text's last digits depended on its batch mates; with this the graph reads every text bit for
+    bit as it reads it alone (tests/test_encoder_invariance.py)."""
+    spec = [("Mul", [x, "mask3"], out + "_m", {}), ("CumSum", [out + "_m", "ax1_s"], out + "_cum", {}),
+            ("Slice", [out + "_cum", "last1", "end_max", "ax1"], out + "_last", {}),
+            ("Reshape", [out + "_last", "shape_rows"], out, {})]
+    return [helper.make_node(op, ins, [o], name=o, **kw) for op, ins, o, kw in spec]
+
+
 def _pooling_nodes(x: str) -> list:
     """Mean pooling of x [batch, seq, hidden] over the attention mask, then L2 normalisation."""
-    spec = [("Unsqueeze", ["maskf", "ax_last"], "mask3", {}), ("Mul", [x, "mask3"], "xm", {}),
-            ("ReduceSum", ["xm", "ax1"], "xsum", {"keepdims": 0}),
-            ("ReduceSum", ["mask3", "ax1"], "msum", {"keepdims": 0}),
+    spec = [("ReduceSum", ["mask3", "ax1"], "msum", {"keepdims": 0}),
             ("Max", ["msum", "eps_pool"], "msum2", {}), ("Div", ["xsum", "msum2"], "pooled", {}),
             ("ReduceL2", ["pooled"], "pnorm", {"axes": [-1], "keepdims": 1}),
             ("Max", ["pnorm", "eps_norm"], "pnorm2", {}), ("Div", ["pooled", "pnorm2"], "embedding", {})]
-    return [helper.make_node(op, ins, [out], name=out, **kw) for op, ins, out, kw in spec]
+    return ([helper.make_node("Unsqueeze", ["maskf", "ax_last"], ["mask3"], name="mask3")] + _masked_sum(x, "xsum")
+            + [helper.make_node(op, ins, [out], name=out, **kw) for op, ins, out, kw in spec])
 
 
 def _features_nodes(mid: str) -> list:
     """features = [embedding, L2-normalised mean of mid [batch, seq, hidden] over the mask]
     (after `_pooling_nodes`, whose mask3 / msum2 it reuses)."""
-    spec = [("Mul", [mid, "mask3"], "mid_m", {}), ("ReduceSum", ["mid_m", "ax1"], "mid_sum", {"keepdims": 0}),
-            ("Div", ["mid_sum", "msum2"], "mid_pooled", {}),
+    spec = [("Div", ["mid_sum", "msum2"], "mid_pooled", {}),
             ("ReduceL2", ["mid_pooled"], "mid_norm", {"axes": [-1], "keepdims": 1}),
             ("Max", ["mid_norm", "eps_norm"], "mid_norm2", {}), ("Div", ["mid_pooled", "mid_norm2"], "mid_emb", {}),
             ("Concat", ["embedding", "mid_emb"], "features", {"axis": -1})]
-    return [helper.make_node(op, ins, [out], name=out, **kw) for op, ins, out, kw in spec]
+    return _masked_sum(mid, "mid_sum") + [helper.make_node(op, ins, [out], name=out, **kw) for op, ins, out, kw in spec]
 
 
 def _finish(nodes: list, inits: list, name: str) -> onnx.ModelProto:

@@ -73,7 +73,7 @@ def fuse_heads(int8_path: Path, head, cal_a, cal_b, meta: dict, out: Path) -> No
         *outs,  # embedding
     ])
     g.name = "riskstream_encoder"
-    export.set_metadata(m, meta)
+    export.set_metadata(m, {**meta, export.BATCH_INVARIANT: True})
     onnx.checker.check_model(m)
     onnx.save(m, str(out))
 

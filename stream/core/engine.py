@@ -72,8 +72,10 @@ class Detector:
             self.model_version += f"+{self.tagger.version}"
         thresholds = getattr(scorer, "threshold_map", None)
         self.thresholds: dict[str, float] = dict(thresholds) if thresholds else {c: 0.5 for c in CATEGORIES}
-        # the ONNX cascade's last digits depend on a text's batch mates (see `read`); test doubles' do not
-        self.one_text_per_call = any(getattr(scorer, a, None) is not None for a in ("encoder", "cheap"))
+        # older ONNX graphs' last digits depend on a text's batch mates (see `read`); batch-invariant
+        # cascades' and test doubles' do not
+        self.one_text_per_call = (any(getattr(scorer, a, None) is not None for a in ("encoder", "cheap"))
+                                  and not getattr(scorer, "batch_invariant", False))
         # Zero-data-retention context never goes into persisted state: it lives here, in memory only.
         self._volatile_context: OrderedDict[str, list[dict]] = OrderedDict()
 
@@ -88,13 +90,12 @@ class Detector:
         """Classifier scores, plus the stage tagger's reading as `model` signals (for the texts
         `tag` marks; all by default): what the turn's meaning carries, shown to reviewers too.
 
-        With the ONNX cascade, one text per model call (and one turn's pieces per tagger call):
-        the encoder's last digits depend on what a text is batched with (padding, kernel shapes),
-        and a turn's scores must not depend on which other people's turns share its batch, or
-        replay partitioned over processes (and the worker, which batches as records arrive) could
-        not give the same output as one process. On a realistic mix this costs about 13 % of a
-        one-process replay (the encoder batches efficiently); drop it once the encoder's rows are
-        independent of their batch mates."""
+        A turn's scores must not depend on which other people's turns share its batch, or replay
+        partitioned over processes (and the worker, which batches as records arrive) could not
+        give the same output as one process. Batch-invariant cascades (`scorer.batch_invariant`:
+        graphs whose sums run in a fixed order, models/train/export.py) read the whole batch in
+        one call; with older model files, one text per model call (and one turn's pieces per
+        tagger call), which cost about 30 % of a one-process replay."""
         if self.one_text_per_call:
             scores = [self.scorer.score_batch([t])[0] for t in texts]
         else:

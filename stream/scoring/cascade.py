@@ -278,6 +278,13 @@ class CascadeScorer:
         return out
 
     @property
+    def batch_invariant(self) -> bool:
+        """Whether every text reads bit for bit as it reads alone, whatever it is batched with (both
+        graphs marked so; the USE stage reads one text per call): callers may then batch different
+        people's turns together."""
+        return self.cheap.onnx.batch_invariant and (self.encoder is None or self.encoder.onnx.batch_invariant)
+
+    @property
     def threshold_map(self) -> dict[str, float]:
         return dict(zip(CATEGORIES, map(float, self.thresholds)))
 

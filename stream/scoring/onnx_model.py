@@ -73,5 +73,12 @@ class OnnxStage:
     def version(self) -> str:
         return str(self.meta["riskstream.version"])
 
+    @property
+    def batch_invariant(self) -> bool:
+        """Whether the graph reads every row bit for bit as it reads it alone (its sums run in a
+        fixed order whatever the batch shape: models/train/export.py BATCH_INVARIANT). Older
+        graphs differ in the last digits with their batch mates."""
+        return self.meta.get("riskstream.batch_invariant") is True
+
     def run(self, feeds: dict) -> np.ndarray:
         return self.session.run(["scores"], feeds)[0]
