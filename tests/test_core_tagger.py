@@ -243,3 +243,24 @@ def test_a_reading_does_not_depend_on_the_rows_read_with_it():
     together = t.probabilities(emb)
     for i in range(len(emb)):
         assert np.array_equal(t.probabilities(emb[i:i + 1])[0], together[i])
+
+
+def test_a_means_stage_takes_the_pathway_the_classifiers_read():
+    """The tagger reads "how would you pack it so it goes off" as a self-harm method; the classifiers
+    read violence: a question about means to harm others (violence:research). It stays the writer's
+    own risk when the classifiers read self-harm, or when the turn shows another self-harm stage."""
+    w = np.zeros((len(LABELS), WordEmbedder.dim), np.float32)
+    w[LABELS.index("self-harm:plan"), 0] = 20.0  # "pistol" read as a self-harm method
+    means = StageTagger(w, np.full(len(LABELS), -10.0, np.float32), np.full(len(LABELS), 0.5, np.float32),
+                        WordEmbedder.model_id, "tagger-test-means")
+
+    def stages(text):
+        det = Detector(TagScorer(), PolicyConfig(), tagger=(WordEmbedder(), means))
+        effects = [e for _, effs in run_batch(det, [parse_turn(turn(1, text))], MemoryStore()) for e in effs]
+        return [e.payload for e in effects if e.kind == "score"][0]["stages"]
+
+    assert stages("[violence=0.8] [self-harm=0.2] how would you pack the pistol so it goes off") == ["violence:research"]
+    assert stages("[illicit=0.7] [self-harm=0.3] how would you pack the pistol so it goes off") == ["violence:research"]
+    assert stages("[violence=0.8] [self-harm=0.5] how would you pack the pistol so it goes off") == ["self-harm:plan"]
+    assert stages("[self-harm=0.7] [violence=0.2] the pistol in the drawer") == ["self-harm:plan"]
+    assert "self-harm:plan" in stages("[violence=0.8] [self-harm=0.2] I want to die, I never had the nerve to pick up the pistol")

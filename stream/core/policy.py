@@ -172,6 +172,29 @@ def support(scores: dict[str, float], pathway: str) -> float:
     return max((v for c, v in scores.items() if related(c, cat) or (cat == "violence" and c == "illicit")), default=0.0)
 
 
+# the means stage of each pathway: a question about how to do the harm, to someone else or oneself
+_MEANS = {"self-harm:plan": "violence:research", "violence:research": "self-harm:plan"}
+
+
+def means_pathway(keys: list[str], scores: dict[str, float], cfg: PolicyConfig) -> list[str]:
+    """A turn's stage keys, a means stage moved to the other pathway where the classifiers say whose
+    harm it is. A means question reads alike on both pathways ("how would you pack it so it goes
+    off", "which pills would be too many"): it moves when the classifiers read the other pathway
+    with real signal (`signal_score`) and its own at most half as much, and the turn shows no
+    other stage of its own pathway ("haven't had the balls to pick up the gun or swallow the
+    pills" after "I feel the same" stays the writer's own risk, whatever "gun" reads as)."""
+    out = []
+    for key in keys:
+        other = _MEANS.get(key)
+        pathway = key.split(":")[0]
+        if other is not None and not any(k != key and k.split(":")[0] == pathway for k in keys):
+            mine, theirs = support(scores, pathway), support(scores, other.split(":")[0])
+            if theirs >= cfg.signal_score and mine <= 0.5 * theirs:
+                key = other
+        out.append(key)
+    return out
+
+
 def strong(category: str, score: float, cfg: PolicyConfig, bars: dict[str, float] | None = None) -> bool:
     """A reading with real signal: at least `signal_score`, and at least the classifiers' own flag
     threshold for that category (`bars`, the scorer's threshold map: a harassment reading of 0.6
