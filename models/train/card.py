@@ -39,7 +39,7 @@ edit `models/train/card.py` and rebuild.
   to ONNX from its safetensors weights with the `onnx` helper API (no torch), int8 built into the
   graph: int8 weights per output column, activations quantised per token at run time
   (MatMulInteger), attention products in fp32 — a text's scores do not depend on the other texts
-  in its batch. Mean pooling + L2 norm give the sentence embedding (output `embedding`, 384-d,
+  in its batch, bit for bit (the pooling sums run in token order). Mean pooling + L2 norm give the sentence embedding (output `embedding`, 384-d,
   read by the stage tagger); the heads read it together with the mean-pooled, L2-normalised output
   of a middle layer (features: {features}; chosen out of family, see "Model choice" below). {head_desc}
   and the Platt calibration fitted on out-of-family logits are fused into the same graph. It reads up to
