@@ -168,3 +168,36 @@ def test_hold_without_an_event_holds_the_whole_batch(hold_all):
 
     s = run_agent(body, [1, 2])
     assert s.acked == ([] if hold_all else [1, 2])
+
+
+def test_a_batch_fills_while_records_keep_coming_and_closes_when_they_pause():
+    """A backlog reaches the agent one record at a time: the batch keeps filling while each next
+    record comes within `within` (here 50 ms windows, a record every 20 ms: a batch of 6 takes 100 ms,
+    two windows), and closes once a window passes without one."""
+    async def scenario():
+        s, got = FakeStream(), []
+        batches = take_batches(s, 6, 0.05)
+
+        async def agent():
+            async for batch in batches:
+                got.append([e.message for e in batch])
+                if len(got) == 3:
+                    break
+
+        async def feed():
+            for v in range(1, 9):  # 1..8 every 20 ms
+                await s.feed([v])
+                await asyncio.sleep(0.02)
+            await asyncio.sleep(0.3)  # a pause of six windows
+            await s.feed([9])
+
+        task = asyncio.create_task(agent())
+        feeder = asyncio.create_task(feed())
+        await asyncio.wait_for(task, 5)
+        await batches.aclose()
+        feeder.cancel()
+        return got
+
+    got = asyncio.run(scenario())
+    assert got[0] == [1, 2, 3, 4, 5, 6]  # full, though filling it took two windows
+    assert got[1] == [7, 8] and got[2] == [9]  # the pause closed the second batch

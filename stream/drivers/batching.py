@@ -4,8 +4,9 @@ Faust's `Stream.take_events(n, within)` wakes every `within` whether or not anyt
 window short enough for low latency (2 ms: p99 produce->case 101 ms at half of capacity, against
 253 ms with 20 ms, `bench/bench_worker.py`) an idle worker woke about 1,000 times a second and
 burned a tenth of a core doing nothing. `take_batches` is faust-streaming 0.15's `take_events` loop
-with one change: while the buffer is empty it waits for the first record without a timeout, and
-only then waits up to `within` for the batch to fill. Everything else is as Faust does it, because
+with two changes: while the buffer is empty it waits for the first record without a timeout; and
+then it waits for the batch to fill as long as records keep coming, up to `within` for each next
+one (at most `EXTEND` windows in all), where Faust waits `within` from the first record. Everything else is as Faust does it, because
 the worker's guarantees rest on it: acks are switched off for the stream and every event of a batch
 is acked only after the agent's loop body for that batch has finished (the effects delivered and
 the windows written, `faust_detect`); the buffer never holds more than `max_` records.
@@ -31,6 +32,11 @@ from mode.utils.aiter import aiter
 from mode.utils.futures import notify
 
 log = logging.getLogger("riskstream.worker")
+# A batch waits up to `within` for each next record and at most this many windows in all: a
+# backlog reaches the agent one record per turn of Faust's stream loop (about 60 us each), so a
+# single 2 ms window from the first record closed batches at about 35 of 64 turns, and the encoder
+# reads a batch in one call (bench/bench_worker.py)
+EXTEND = 8
 
 
 class Batch(list):
@@ -85,6 +91,7 @@ async def _take_batches(stream, max_: int, within: float) -> AsyncGenerator[list
     started, full, consumed = asyncio.Event(), asyncio.Event(), asyncio.Event()
     consuming: asyncio.Future | None = None  # set while the agent works on a batch: the buffer waits
     enable_acks = stream.enable_acks
+    loop = asyncio.get_running_loop()
 
     async def add_to_buffer(value: Any) -> Any:
         nonlocal consuming
@@ -118,7 +125,14 @@ async def _take_batches(stream, max_: int, within: float) -> AsyncGenerator[list
         while not stream.should_stop:
             if not buffer:
                 await stream.wait_for_stopped(started)  # idle: no timeout, no wake-ups
-            await stream.wait_for_stopped(full, timeout=within)
+            # fill while records keep coming: close once `within` passes without one (or when full,
+            # or EXTEND windows after the first record)
+            deadline = loop.time() + within * EXTEND
+            while True:
+                seen = len(buffer)
+                await stream.wait_for_stopped(full, timeout=within)
+                if full.is_set() or len(buffer) == seen or loop.time() >= deadline or stream.should_stop:
+                    break
             if buffer:
                 consuming = asyncio.get_running_loop().create_future()
                 batch = Batch(events)
