@@ -25,30 +25,40 @@ def set_metadata(model: onnx.ModelProto, meta: dict[str, object]) -> None:
         p.value = v if isinstance(v, str) else json.dumps(v, sort_keys=True)
 
 
+def running_sum_consts(width: int) -> dict[str, np.ndarray]:
+    """The initialisers `running_sum_nodes` reads, for rows `width` wide."""
+    return {"ax1": np.array([1], np.int64), "ax1_s": np.array(1, np.int64), "last1": np.array([-1], np.int64),
+            "end_max": np.array([np.iinfo(np.int64).max], np.int64), "shape_rows": np.array([-1, width], np.int64)}
+
+
+def running_sum_nodes(x: str, out: str) -> list:
+    """x [batch, n, width] summed over n in order -> out [batch, width]: a running sum along n
+    (CumSum adds position by position) read at its last position, which padding, zero, leaves
+    unchanged. A ReduceSum takes another path for one row than for several (and a MatMul another
+    for each padded length), so a row's last digits depended on its batch mates; this sum does not
+    (tests/test_scoring_encoder.py). Reads `running_sum_consts`."""
+    spec = [("CumSum", [x, "ax1_s"], out + "_cum"), ("Slice", [out + "_cum", "last1", "end_max", "ax1"], out + "_last"),
+            ("Reshape", [out + "_last", "shape_rows"], out)]
+    return [helper.make_node(op, ins, [o], name=o) for op, ins, o in spec]
+
+
 def cheap_model(W: np.ndarray, b: np.ndarray, cal_a: np.ndarray, cal_b: np.ndarray,
                 meta: dict) -> onnx.ModelProto:
     """scores = sigmoid(a * (sum_k W[idx_k] * val_k + b) + c), per category. The sum runs in feature
-    order (a running sum read at its last position; padding adds exact zeros), so a text scores bit
-    for bit the same whatever it is batched with (a ReduceSum's order depends on the batch)."""
+    order (`running_sum_nodes`), so a text scores bit for bit the same whatever it is batched with."""
     inits = [
         numpy_helper.from_array(W.astype(np.float32), "W"),
         numpy_helper.from_array(b.astype(np.float32), "bias"),
         numpy_helper.from_array(cal_a.astype(np.float32), "cal_a"),
         numpy_helper.from_array(cal_b.astype(np.float32), "cal_b"),
         numpy_helper.from_array(np.array([2], np.int64), "ax2"),
-        numpy_helper.from_array(np.array([1], np.int64), "ax1"),
-        numpy_helper.from_array(np.array(1, np.int64), "ax1_s"),
-        numpy_helper.from_array(np.array([-1], np.int64), "last1"),
-        numpy_helper.from_array(np.array([np.iinfo(np.int64).max], np.int64), "end_max"),
-        numpy_helper.from_array(np.array([-1, K], np.int64), "shape_rows"),
+        *(numpy_helper.from_array(v, k) for k, v in running_sum_consts(K).items()),
     ]
     nodes = [
         helper.make_node("Gather", ["W", "feat_idx"], ["g"], axis=0),
         helper.make_node("Unsqueeze", ["feat_val", "ax2"], ["v3"]),
         helper.make_node("Mul", ["g", "v3"], ["gv"]),
-        helper.make_node("CumSum", ["gv", "ax1_s"], ["gv_cum"]),
-        helper.make_node("Slice", ["gv_cum", "last1", "end_max", "ax1"], ["gv_last"]),
-        helper.make_node("Reshape", ["gv_last", "shape_rows"], ["s"]),
+        *running_sum_nodes("gv", "s"),
         helper.make_node("Add", ["s", "bias"], ["logits"]),
         helper.make_node("Mul", ["logits", "cal_a"], ["la"]),
         helper.make_node("Add", ["la", "cal_b"], ["lc"]),

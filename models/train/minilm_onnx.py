@@ -19,6 +19,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from models.train.export import running_sum_consts, running_sum_nodes
+
 OPSET = 17
 HIDDEN, HEADS, LAYERS = 384, 12, 6
 HEAD_DIM = HIDDEN // HEADS
@@ -200,10 +202,10 @@ def _shared_consts(weights: dict[str, np.ndarray], const, quant: bool) -> None:
         const("word_emb", weights["embeddings.word_embeddings.weight"])
     const("pos_emb", weights["embeddings.position_embeddings.weight"])
     const("type0", weights["embeddings.token_type_embeddings.weight"][0])
-    for name, v in (("zero1", [0]), ("one1", [1]), ("ax0", [0]), ("ax1", [1]), ("ax12", [1, 2]), ("ax_last", [-1]),
-                    ("shape_rows", [-1, HIDDEN]), ("last1", [-1]), ("end_max", [np.iinfo(np.int64).max])):
+    for name, v in (("zero1", [0]), ("one1", [1]), ("ax0", [0]), ("ax12", [1, 2]), ("ax_last", [-1])):
         const(name, np.array(v, np.int64))
-    const("ax1_s", np.array(1, np.int64))
+    for name, v in running_sum_consts(HIDDEN).items():  # ax1 among them
+        const(name, v)
     for name, v in (("scale", 1.0 / np.sqrt(HEAD_DIM)), ("neg_big", -10000.0), ("onef", 1.0), ("halff", 0.5),
                     ("sqrt2", np.sqrt(2.0)), ("eps_pool", 1e-9), ("eps_norm", 1e-12)):
         const(name, np.array(v, np.float32))
@@ -230,16 +232,9 @@ def _embedding_nodes(quant: bool) -> list:
 
 
 def _masked_sum(x: str, out: str) -> list:
-    """Sum of x [batch, seq, hidden] over the attention mask -> out [batch, hidden], in token order:
-    a running sum along the sequence (CumSum adds position by position) read at its last position,
-    which padding, zero after the Mul, leaves unchanged. A ReduceSum over the sequence takes another
-    path for one text than for several, and a mask-row MatMul another for each padded length, so a
-    text's last digits depended on its batch mates; with this the graph reads every text bit for
-    bit as it reads it alone (tests/test_encoder_invariance.py)."""
-    spec = [("Mul", [x, "mask3"], out + "_m", {}), ("CumSum", [out + "_m", "ax1_s"], out + "_cum", {}),
-            ("Slice", [out + "_cum", "last1", "end_max", "ax1"], out + "_last", {}),
-            ("Reshape", [out + "_last", "shape_rows"], out, {})]
-    return [helper.make_node(op, ins, [o], name=o, **kw) for op, ins, o, kw in spec]
+    """Sum of x [batch, seq, hidden] over the attention mask -> out [batch, hidden], in token order
+    (`export.running_sum_nodes`): the graph reads every text bit for bit as it reads it alone."""
+    return [helper.make_node("Mul", [x, "mask3"], [out + "_m"], name=out + "_m")] + running_sum_nodes(out + "_m", out)
 
 
 def _pooling_nodes(x: str) -> list:

@@ -281,11 +281,12 @@ class Detector:
         learned = list(_tagged(score)) + [k for k in sorted(joint) if k not in seen]
         # the noise floor of the classifiers that read this turn (zh / ko turns: the n-gram and USE heads)
         floor = (self.tagger.cjk if self._reads_cjk(text) else self.tagger).min_support if learned else {}
-        stated = [f"{st.pathway}:{st.name}" for st in rules] + [k for k in learned if k in BY_KEY]
-        moved = dict(zip(stated, pol.means_pathway(stated, own, self.config)))
-        keys = [moved[f"{st.pathway}:{st.name}"] for st in rules] + [
-            moved[k] for k in learned if k in BY_KEY and (BY_KEY[moved[k]].pathway in ruled or pol.support(
-                own, BY_KEY[moved[k]].pathway) >= max(self.config.tagger_min_support, floor.get(BY_KEY[moved[k]].pathway, 0.0)))]
+        stated = [f"{st.pathway}:{st.name}" for st in rules]
+        learned = [k for k in learned if k in BY_KEY]
+        moved = dict(zip(stated + learned, pol.means_pathway(stated + learned, own, self.config)))
+        keys = [moved[k] for k in stated] + [
+            k for k in (moved[k] for k in learned) if BY_KEY[k].pathway in ruled or pol.support(
+                own, BY_KEY[k].pathway) >= max(self.config.tagger_min_support, floor.get(BY_KEY[k].pathway, 0.0))]
         return [BY_KEY[k] for k in dict.fromkeys(keys)], ruled
 
     @staticmethod

@@ -134,7 +134,7 @@ async def _take_batches(stream, max_: int, within: float) -> AsyncGenerator[list
                 if full.is_set() or len(buffer) == seen or loop.time() >= deadline or stream.should_stop:
                     break
             if buffer:
-                consuming = asyncio.get_running_loop().create_future()
+                consuming = loop.create_future()
                 batch = Batch(events)
                 try:
                     yield batch
