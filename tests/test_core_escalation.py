@@ -244,3 +244,17 @@ def test_every_case_event_is_keyed_by_its_case_id():
     assert {c.key for c in cases} == {cases[0].payload["case_id"]}
     _, erased = erase(UserWindow.from_stored(store.data["u1"]), {"request_id": "r", "user_id": "u1"}, 1.8e9)
     assert [e.key for e in erased if e.kind == "case_redaction"] == [cases[0].payload["case_id"]]
+
+
+def test_a_stage_said_again_on_a_later_turn_still_counts_its_first_turn():
+    """The window keeps where each stage was last seen: a grievance on day 1, said again on day 3 with
+    the target's place and a time, is a pathway said in two turns (the day-1 turn is cited), not one."""
+    rows = [turn(1, f"{V} my manager humiliated me in front of everyone again", day=1),
+            turn(2, f"{V} he humiliated me again. I know where he parks. tomorrow I'm going to shoot him", day=3)]
+    cases, scores = run(rows)
+    assert scores[0]["stages"] == ["violence:grievance"]
+    assert {"violence:grievance", "violence:planning", "violence:imminence"} <= set(scores[1]["stages"])
+    assert len(cases) == 1 and cases[0]["trigger_event_id"] == "e2"
+    assert "e1" in {e["event_id"] for e in cases[0]["evidence"]} and "e1" in cases[0]["reason"]
+    # one turn alone, however many stages it says, is still not a pathway
+    assert run(rows[1:])[0] == []

@@ -13,9 +13,9 @@ from stream.core.engine import Detector
 from stream.core.events import parse_turn
 from stream.core.pipeline import MemoryStore, run_batch
 from stream.core.policy import PolicyConfig
-from stream.core.tagger import StageTagger
+from stream.core.tagger import LABELS, StageTagger
 from tests.fakes import TagScorer, turn
-from tests.test_core_tagger import WordEmbedder, tagger
+from tests.test_core_tagger import WORDS, WordEmbedder, tagger
 
 
 def run(rows, tag=None):
@@ -64,6 +64,29 @@ def test_a_learned_stage_needs_more_support_than_everyday_requests_get():
     assert run([turn(1, f"[violence=0.3] {text}")], floor)[0]["e1"]["stages"] == []
     assert run([turn(1, f"[violence=0.4] {text}")], floor)[0]["e1"]["stages"] == ["violence:research"]
     assert np.array_equal(StageTagger.from_dict(t.to_dict()).weights, t.weights) and StageTagger.from_dict(t.to_dict()).min_support == {}
+
+
+def test_a_grievance_or_distress_needs_no_classifier_support():
+    """The harm classifiers are not built to read a complaint or sadness (a grievance about a
+    stepfather read violence 0.14): a learned first-rung stage counts without their support (alone
+    it opens nothing); a learned request still needs it."""
+    t = tagger()
+    w = t.weights.copy()
+    w[LABELS.index("violence:grievance"), WORDS.index("place")] = 20.0
+    floor = StageTagger(w, t.bias, t.thresholds, t.embedding, "tagger-floor", {"violence": 0.35})
+    scores, cases = run([turn(1, "[violence=0.1] they threw me out of my place and laughed")], floor)
+    assert scores["e1"]["stages"] == ["violence:grievance"] and cases == []
+    assert run([turn(1, "[violence=0.1] picked up a pistol from a guy at work")], floor)[0]["e1"]["stages"] == []
+
+
+def test_a_short_turn_referring_back_takes_part_in_what_the_conversation_reads_together():
+    """A follow-up that points back at what was said ("and what about tonight, is that ok") is part
+    of the request, whatever its context scored; a request that does not point back is a bystander."""
+    said = turn(1, "[violence=0.25] she will be at her place", hour=21)
+    scores, _ = run([said, turn(2, "[violence=0.1] and what about tonight, is that ok", hour=21)], tagger())
+    assert scores["e1"]["stages"] == [] and scores["e2"]["stages"] == ["violence:imminence"]
+    scores, _ = run([said, turn(2, "[violence=0.1] book me a table tonight", hour=21)], tagger())
+    assert scores["e2"]["stages"] == []
 
 
 def test_a_request_stage_does_not_back_an_earlier_severe_reading():
@@ -138,3 +161,56 @@ def test_a_reply_is_kept_with_its_turn_only_while_the_turn_is_read():
         context.remember(ctx, parse_turn(turn(i, "more")), {}, cfg, zdr=False)
     context.forget_text(ctx, cfg)
     assert all("reply" not in c and "reply_scores" not in c for c in ctx), "gone with the turn's own text"
+
+
+class DetectiveEmbedder(WordEmbedder):
+    """One dimension: does the text say "detective" (and a constant)."""
+
+    dim = 2
+
+    def embed(self, texts):
+        return np.array([[float("detective" in t.lower()), 1.0] for t in texts], np.float32)
+
+
+def test_a_planning_reading_is_a_request_and_backs_no_severe_reading_alone():
+    """A thriller writer's "how would a detective find out it was murder", read as planning (hiding a
+    harm reads like logistics), does not corroborate a later misread "final confrontation" scene; a
+    grievance about a person does."""
+    w = np.zeros((len(LABELS), DetectiveEmbedder.dim), np.float32)
+    b = np.full(len(LABELS), -10.0, np.float32)
+    w[LABELS.index("violence:planning"), 0] = 20.0
+    reads = StageTagger(w, b, np.full(len(LABELS), 0.5, np.float32), DetectiveEmbedder.model_id, "tagger-detective")
+    det = Detector(TagScorer(), PolicyConfig(), tagger=(DetectiveEmbedder(), reads))
+
+    def cases(first):
+        rows = [turn(1, first, conv="c1", day=1), turn(2, "[violence=0.9] how should the final confrontation on the roof go",
+                                                        conv="c2", day=2)]
+        turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
+        effects = [e for _, effs in run_batch(det, turns, MemoryStore()) for e in effs]
+        stages = [e.payload["stages"] for e in effects if e.kind == "score"]
+        return stages, [e.payload for e in effects if e.kind == "case"]
+
+    stages, found = cases("[violence=0.3] how would a detective find out it was murder")
+    assert stages[0] == ["violence:planning"] and found == []
+    assert cases("[violence=0.3] he humiliated me in front of everyone")[1], "a grievance backs it"
+
+
+def test_one_turn_of_self_harm_intent_is_a_case_only_when_stated():
+    """Self-harm intent opens a support case on one turn when a written rule or the classifiers read
+    it; the stage tagger's reading alone (it read "1500 a day continue to die from cigarettes" as
+    intent and plan) is not a statement, and waits for a second turn."""
+    w = np.zeros((len(LABELS), DetectiveEmbedder.dim), np.float32)
+    b = np.full(len(LABELS), -10.0, np.float32)
+    w[LABELS.index("self-harm:intent"), 0] = 20.0
+    w[LABELS.index("self-harm:plan"), 0] = 20.0
+    reads = StageTagger(w, b, np.full(len(LABELS), 0.5, np.float32), DetectiveEmbedder.model_id, "tagger-intent")
+
+    def cases(text):
+        det = Detector(TagScorer(), PolicyConfig(), tagger=(DetectiveEmbedder(), reads))
+        effects = [e for _, effs in run_batch(det, [parse_turn(turn(1, text))], MemoryStore()) for e in effs]
+        return [e.payload["stages"] for e in effects if e.kind == "score"][0], [e.payload for e in effects if e.kind == "case"]
+
+    stages, found = cases("[self-harm/intent=0.3] the detective says 1500 a day continue to die from cigarettes")
+    assert stages == ["self-harm:intent", "self-harm:plan"] and found == []
+    stages, found = cases("[self-harm/intent=0.8] the detective was right, I'm done, this weekend I end it")
+    assert found and found[0]["route"] == "support"

@@ -110,18 +110,19 @@ class HanziEmbedder:
     """Test double for the zh / ko reader's embedder: one dimension per marker word."""
 
     model_id = "test-cjk-embedding"
-    dim = 2
+    dim = 3
 
     def embed(self, texts):
-        return np.array([[float("手枪" in t), 1.0] for t in texts], np.float32)
+        return np.array([[float("手枪" in t), float("跳下去" in t), 1.0] for t in texts], np.float32)
 
 
 def cjk_run(rows, floor: float = 0.0):
     w = np.zeros((len(LABELS), HanziEmbedder.dim), np.float32)
     b = np.full(len(LABELS), -10.0, np.float32)
     w[LABELS.index("violence:research"), 0] = 20.0  # "手枪" (pistol)
+    w[LABELS.index("self-harm:plan"), 1] = 20.0  # "跳下去" (jump down)
     cjk = StageTagger(w, b, np.full(len(LABELS), 0.5, np.float32), HanziEmbedder.model_id,
-                      min_support={"violence": floor})
+                      min_support={"violence": floor, "self-harm": floor})
     both = StageTagger(tagger().weights, tagger().bias, tagger().thresholds, WordEmbedder.model_id, "tagger-test",
                        min_support={"violence": 0.9}, cjk=cjk)
     det = Detector(TagScorer(), PolicyConfig(), tagger=(WordEmbedder(), both, HanziEmbedder()))
@@ -135,8 +136,12 @@ def test_chinese_and_korean_turns_are_read_by_the_tagger_s_zh_ko_reader():
     assert scores[0]["stages"] == ["violence:research"], "the zh / ko reader reads the Chinese turn"
     assert scores[1]["stages"] == [], "the English reader's floor (0.9) holds for an English turn"
     assert scores[2]["stages"] == []
-    # its own noise floor: the zh / ko classifiers' support must clear it
-    assert cjk_run([turn(1, "[violence=0.3] 我从朋友那里弄到了一把手枪")], floor=0.5)[0]["stages"] == []
+    # its own noise floor: the zh / ko classifiers' support must clear it for a self-harm stage; a
+    # violence stage counts without it (those classifiers read violence near zero on a stated plan)
+    assert cjk_run([turn(1, "[self-harm=0.3] 我想从楼顶跳下去")], floor=0.5)[0]["stages"] == []
+    assert cjk_run([turn(1, "[self-harm=0.6] 我想从楼顶跳下去")], floor=0.5)[0]["stages"] == ["self-harm:plan"]
+    assert cjk_run([turn(1, "[violence=0.01] 我从朋友那里弄到了一把手枪")], floor=0.5)[0]["stages"] == ["violence:research"]
+    assert cjk_run([turn(1, "[violence=0.01] picked up a pistol")], floor=0.5)[0]["stages"] == [], "English turns still need it"
 
 
 def test_the_zh_ko_reader_travels_in_the_tagger_file_and_is_checked_at_load():
@@ -264,3 +269,59 @@ def test_a_means_stage_takes_the_pathway_the_classifiers_read():
     assert stages("[violence=0.8] [self-harm=0.5] how would you pack the pistol so it goes off") == ["self-harm:plan"]
     assert stages("[self-harm=0.7] [violence=0.2] the pistol in the drawer") == ["self-harm:plan"]
     assert "self-harm:plan" in stages("[violence=0.8] [self-harm=0.2] I want to die, I never had the nerve to pick up the pistol")
+
+
+class KillEmbedder(ByeEmbedder):
+    """One dimension: does the text say "kill" (and a constant)."""
+
+    def embed(self, texts):
+        return np.array([[float("kill" in t.lower()), 1.0] for t in texts], np.float32)
+
+
+def test_harm_said_only_in_idioms_is_no_stage_and_no_case():
+    """A tagger that reads every "kill" as self-harm intent (the shipped one read "I have a lot of time
+    to kill today" so, and the classifiers read "my boss will kill me if I'm late" as a threat): a turn
+    whose words of killing or dying are all idioms keeps no stage and no severe reading; the same
+    idiom beside a word of real harm, or the writer's own end, keeps its reading."""
+    w = np.zeros((len(LABELS), KillEmbedder.dim), np.float32)
+    b = np.full(len(LABELS), -10.0, np.float32)
+    w[LABELS.index("self-harm:intent"), 0] = 20.0
+    kill = StageTagger(w, b, np.full(len(LABELS), 0.5, np.float32), KillEmbedder.model_id, "tagger-kill")
+
+    def outcome(text):
+        det = Detector(TagScorer(), PolicyConfig(), tagger=(KillEmbedder(), kill))
+        effects = [e for _, effs in run_batch(det, [parse_turn(turn(1, text))], MemoryStore()) for e in effs]
+        score = [e.payload for e in effects if e.kind == "score"][0]
+        return score["stages"], [e for e in effects if e.kind == "case"]
+
+    for text in ("[self-harm/intent=0.45] I have a lot of time to kill today",
+                 "[self-harm/intent=0.4] just killing time until my shift starts",
+                 "[harassment/threatening=0.95] [violence=0.9] my boss is going to kill me if I'm late again",
+                 "[violence=0.95] [harassment/threatening=0.9] I'd kill for a burger right now"):
+        assert outcome(text) == ([], []), text
+    assert "self-harm:intent" in outcome("[self-harm/intent=0.95] I have time to kill before I kill myself tonight")[0]
+    assert outcome("[harassment/threatening=0.95] [violence=0.9] I'd kill for a chance to kill him")[1]
+
+
+def test_korean_patterns_match_the_normalised_text():
+    """Matching-level normalisation strips accents through NFD, which splits every Hangul syllable into
+    jamo: until recomposed, no Korean phrase of the stage, framing or idiom patterns could match."""
+    from stream.core.framing import read_text
+    from stream.scoring.normalize import normalize_for_match
+
+    assert normalize_for_match("수면제 몇 알 먹어야 해") == "수면제 몇 알 먹어야 해"
+    assert normalize_for_match("Café") == "cafe"
+    third, _, _, _, idiom = read_text("친구가 자살하고 싶대, 어떻게 도와야 해")
+    assert third and not idiom
+    assert read_text("수면제 몇 알 먹으면 죽어")[2]  # a means question
+    assert read_text("배고파 죽겠어")[4] and not read_text("죽고 싶어")[4]
+
+
+def test_worry_about_someone_else_carries_no_stage_of_either_pathway():
+    """A supporter's question ("how can I tell if she is safe at her place tonight") read by the
+    tagger as imminence is about someone else's risk: no stage, whichever pathway."""
+    rows = [turn(1, "[violence=0.6] how can I tell if she is safe at her place tonight")]
+    scores, _ = run(rows)
+    assert scores[0]["stages"] == []
+    scores, _ = run([turn(1, "[violence=0.6] she is at her place tonight")])
+    assert scores[0]["stages"] == ["violence:imminence"]

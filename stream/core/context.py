@@ -39,6 +39,7 @@ class Plan:
     parts: dict[str, float]  # per category, the highest score of the turn and its context alone
     text: str  # what to read jointly: the context turns it builds on or refers to, then the turn
     read_with: tuple[str, ...] = ()  # event ids of those context turns
+    refers_back: bool = False  # short and pointing back at what was said (whatever that scored)
 
 
 def plan(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg) -> Plan | None:
@@ -49,8 +50,8 @@ def plan(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg) -> Plan | N
         return None
     prev = prior[-1]
     prev_max = max(prev["scores"].values(), default=0.0)
-    follow_up = (len(turn.text.split()) <= cfg.context_max_words and bool(REFERS_BACK.search(turn.text))
-                 and prev_max >= cfg.context_min_score)
+    refers_back = len(turn.text.split()) <= cfg.context_max_words and bool(REFERS_BACK.search(turn.text))
+    follow_up = refers_back and prev_max >= cfg.context_min_score
     users = {c: max([scores.get(c, 0.0)] + [p["scores"].get(c, 0.0) for p in prior]) for c in scores}
     build_up = max(users.values(), default=0.0) >= cfg.buildup_min_score
     if not (follow_up or build_up):
@@ -59,7 +60,8 @@ def plan(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg) -> Plan | N
     # what the assistant's replies read alone is a part too: the joint reading must add to them as well
     parts = {c: max([v] + [p.get("reply_scores", {}).get(c, 0.0) for p in read_with]) for c, v in users.items()}
     said = [t for c in read_with for t in (c["text"], c.get("reply")) if t]
-    return Plan(prev, follow_up, build_up, parts, "\n".join(said + [turn.text]), tuple(c["event_id"] for c in read_with))
+    return Plan(prev, follow_up, build_up, parts, "\n".join(said + [turn.text]), tuple(c["event_id"] for c in read_with),
+                refers_back)
 
 
 def can_change(p: Plan, scores: dict[str, float], cfg) -> bool:

@@ -254,10 +254,12 @@ class Detector:
         own = context.apply(replace(p, follow_up=False), score.category_scores, joint[0].category_scores,
                             self.config)[0] if p.follow_up else scores
         # Stages read only in the conversation read together are this turn's when it takes part in
-        # them: a follow-up referring back, or a build-up it adds to ("yes, sounds awesome" after a
-        # scary question assembles nothing, whatever the joint text reads as).
+        # them: a follow-up referring back (to a turn with real signal, or any short one that points
+        # back at what was said: "if it was chopped into a casserole, would anyone pick up on it"
+        # after a question on poisonous plants), or a build-up it adds to ("yes, sounds awesome"
+        # after a scary question assembles nothing, whatever the joint text reads as).
         built = any(v > score.category_scores.get(c, 0.0) for c, v in own.items())
-        if not (p.follow_up or built):
+        if not (p.follow_up or built or p.refers_back):
             return scores, own, changed, set(), ()
         self._tag(joint, [p.text], [0])
         return scores, own, changed, set(_tagged(joint[0])) - {THIRD_PARTY}, p.read_with if built else ()
@@ -273,24 +275,26 @@ class Detector:
         get from these classifiers, `StageTagger.min_support`, the zh / ko reader's own for zh / ko
         turns; not one inherited from its context:
         "thanks, that's all" after a scary question carries no stage): the tagger alone
-        misreads unfamiliar text more often than its training promises. A means stage takes the
-        pathway the classifiers read (`policy.means_pathway`)."""
+        misreads unfamiliar text more often than its training promises. First rungs, and violence
+        stages of zh / ko turns, count without that support (`_needs_no_support`). A means stage
+        takes the pathway the classifiers read (`policy.means_pathway`)."""
+        cjk = self._reads_cjk(text)
         rules = detect_stages(text, scores)
         ruled = {st.pathway for st in rules}
         seen = context.stages_seen(ctx, turn)
         learned = list(_tagged(score)) + [k for k in sorted(joint) if k not in seen]
         # the noise floor of the classifiers that read this turn (zh / ko turns: the n-gram and USE heads)
-        floor = (self.tagger.cjk if self._reads_cjk(text) else self.tagger).min_support if learned else {}
+        floor = (self.tagger.cjk if cjk else self.tagger).min_support if learned else {}
         stated = [f"{st.pathway}:{st.name}" for st in rules]
         learned = [k for k in learned if k in BY_KEY]
         moved = dict(zip(stated + learned, pol.means_pathway(stated + learned, own, self.config)))
         keys = [moved[k] for k in stated] + [
-            k for k in (moved[k] for k in learned) if BY_KEY[k].pathway in ruled or pol.support(
-                own, BY_KEY[k].pathway) >= max(self.config.tagger_min_support, floor.get(BY_KEY[k].pathway, 0.0))]
+            k for k in (moved[k] for k in learned) if BY_KEY[k].pathway in ruled or _needs_no_support(BY_KEY[k], cjk)
+            or pol.support(own, BY_KEY[k].pathway) >= max(self.config.tagger_min_support, floor.get(BY_KEY[k].pathway, 0.0))]
         return [BY_KEY[k] for k in dict.fromkeys(keys)], ruled
 
     @staticmethod
-    def _framing(text: str, score: TextScore) -> tuple[bool, bool, bool, bool]:
+    def _framing(text: str, score: TextScore) -> tuple[bool, ...]:
         return framing.read_text(text, THIRD_PARTY in _tagged(score))
 
     def _context_for(self, window: UserWindow, turn: Turn, create: bool = False) -> list[dict]:
@@ -408,6 +412,15 @@ def _tagged(score: TextScore) -> list[str]:
     """The stage tagger's labels carried by a score's signals (the label alone: a probability would
     differ in its last digits with batch composition, and drivers must agree)."""
     return [sig.detail for sig in score.signals if sig.kind == "model" and sig.source_id.startswith("tagger-")]
+
+
+def _needs_no_support(stage, cjk: bool) -> bool:
+    """A learned stage that counts without the classifiers' support: a first rung (grievance,
+    distress: the harm classifiers are not built to read a complaint or sadness, and a first rung
+    alone opens nothing), and on a Chinese / Korean turn a violence stage (the zh / ko classifiers
+    read violence near zero even on a stated plan: "明天晚上我就在那儿等她，东西都准备好了" 0.02;
+    their self-harm readings still gate, since one turn of self-harm intent is a case)."""
+    return stage.rank == 1 or (cjk and stage.pathway == "violence")
 
 
 def _tag_category(key: str) -> str | None:

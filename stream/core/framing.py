@@ -8,12 +8,16 @@ keeps them:
 
 * `third_party`: the turn talks about someone else's risk (a friend, a child, a loss) or asks how
   to protect or support someone, and says nothing about the writer's own self-harm. Its self-harm
-  readings do not count for the writer (capped), its self-harm stages are dropped, and its
+  readings do not count for the writer (capped), its stages are dropped (a supporter's "how do I
+  know if she's in danger tonight" read as planning and imminence is worry, not a plan), and its
   sexual/minors reading (a worried parent asking how grooming works, a step-parent telling of the
   man the children live with, convicted of child pornography) is capped likewise.
   A turn that only signs off to the assistant ("thanks, that's all I wanted, bye!") is read the same
   way (not the writer's own risk, whatever a reader makes of "bye"), unless the window already
   holds self-harm signals about the writer: then it may be a farewell, and stays as read.
+* `idiom`: every word of killing or dying in the turn sits in an everyday figure of speech ("time
+  to kill", "I'd kill for a coffee", "my feet are killing me"): no stage, and its harm readings
+  capped like a third party's, unless the writer speaks of their own end in it too.
 * `means_question`: a question about methods or means. When the window already holds self-harm
   signals about the writer (or this turn voices them), it reads as self-harm risk: the violent and
   illicit readings move to self-harm and the turn counts as the plan / means rung, so a case it
@@ -92,19 +96,52 @@ def signs_off(norm: str) -> bool:
     return len(norm.split()) <= SIGN_OFF_MAX_WORDS and bool(SIGN_OFF.search(norm)) and not _OWN_END.search(norm)
 
 
+# Everyday hyperbole with a word of killing or dying in it ("I have a lot of time to kill today",
+# "I'd kill for a coffee", "my feet are killing me", "I'm dying to see it", "my mum will kill me when
+# she sees my grades", "累死了", "배고파 죽겠어"): the stage tagger read "time to kill" as self-harm
+# intent and the classifiers read "I could murder a curry" as violent. A turn whose every such word
+# sits inside an idiom (`IDIOM`; no other word of harm left, `_HARM_WORD`) is not about harm.
+IDIOM = re.compile("|".join([
+    r"\b(?:some|of|much|little|spare|extra|free|few|have|got|had|with|\d+|two|three|four|five|an|a|the) "
+    r"(?:time|hours?|minutes?|hour|day|afternoon|morning|evening)\b.{0,15}\bto kill\b(?! (?:him|her|them|you|u|y all|"
+    r"everyone|everybody|people|someone|somebody|all|my|his|their|the|a|an|those|these|that|this|it)\b)",
+    r"\bkill(?:s|ing|ed)? (?:some |the |a little |a bit of |an? |(?:a )?few |half an )?(?:time|hours?|minutes|an hour|day)\b",
+    r"\b(?:i d|i would|i could|would|could) (?:kill|murder|die) (?:for )?(?:a|an|some|another|the|for)\b",
+    r"\bto die for\b", r"\bdying (?:to|for) (?:see|know|try|go|meet|get|hear|read|watch|visit|have|find|tell|a|an|some|the)\b",
+    r"\b(?:is|are|s|re|was|were|been|keeps?|kept) (?:slowly |literally |absolutely |really |just )?killing (?:me|us|my \w+)\b",
+    r"\b(?:kill|kills|killed|killing|slay|slayed|slaying) it\b",
+    r"\bdead (?:tired|on my feet|beat|serious|easy|certain|sure|quiet|end|ringer|heat|last|center|centre|set on)\b",
+    r"\b(?:nearly |almost |literally |just )?died (?:laughing|of (?:laughter|embarrassment|shame|boredom|cringe))\b",
+    r"\b(?:going to|gonna|will|would|ll|d) (?:literally |actually |absolutely |totally )?kill me (?:if|when|for|once|after)\b",
+    r"\bkill two birds\b", r"\bdressed to kill\b", r"\bknock (?:em|them|him|her) dead\b", r"\bbreak a leg\b",
+    r"\bkill (?:the|those|these|that|this) (?:lights?|music|engine|noise|vibe|mood)\b",
+    r"(?:累|笑|热|冷|饿|困|忙|气|烦|吓|疼|痛|无聊)死(?:了|我了|人了)?", r"要了我的命",
+    r"(?:배고파|졸려|힘들어|피곤해|더워|추워|웃겨|심심해|아파|귀찮아|미치겠고|바빠)\s?죽겠",
+]))
+_HARM_WORD = re.compile(r"\b(?:kill\w*|die|dies|died|dying|dead|death|murder\w*|shoot\w*|shot|stab\w*|hurt\w*|suicid\w*|"
+                        r"bomb\w*|poison\w*|guns?|knife|knives|weapons?|blood|end (?:it|my life|things))\b|杀|死|毒|炸|죽|자살|살인|독")
+
+
+def only_idioms(norm: str) -> bool:
+    """The (normalised) turn's words of killing or dying are all idioms."""
+    return bool(IDIOM.search(norm)) and not _HARM_WORD.search(IDIOM.sub(" ", norm))
+
+
 _SELF_HARM = ("self-harm", "self-harm/intent", "self-harm/instructions")
 _ABOUT_ANOTHER = _SELF_HARM + ("sexual/minors",)
 _MISREAD_AS_HARM = ("illicit", "illicit/violent", "violence", "violence/graphic")
+_IDIOM_CAPPED = _SELF_HARM + _MISREAD_AS_HARM + ("harassment", "harassment/threatening")
 
 
-def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bool]:
-    """(third party, first person, means question, sign-off): what the words say about whose risk it
-    is. `third_read`: another reader (the stage tagger) read the turn as about someone else's risk;
-    the writer who harms a child (`OFFENDER`) is never that, whoever read it. Computed where the
-    text is (zero-data-retention turns carry only these flags on)."""
+def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bool, bool]:
+    """(third party, first person, means question, sign-off, idiom): what the words say about whose
+    risk it is, and whether their harm is only a figure of speech. `third_read`: another reader
+    (the stage tagger) read the turn as about someone else's risk; the writer who harms a child
+    (`OFFENDER`) is never that, whoever read it. Computed where the text is (zero-data-retention
+    turns carry only these flags on)."""
     norm = normalize_for_match(text)
     third = (bool(THIRD_PARTY.search(norm)) or third_read) and not OFFENDER.search(norm)
-    return third, bool(FIRST_PERSON.search(norm)), bool(MEANS.search(norm)), signs_off(norm)
+    return third, bool(FIRST_PERSON.search(norm)), bool(MEANS.search(norm)), signs_off(norm), only_idioms(norm)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,14 +153,18 @@ class Framing:
 def reframe(flags: tuple[bool, ...], scores: dict[str, float], stages: list[Stage], at_risk: bool,
             cap: float) -> Framing:
     """Re-read a user turn's scores and stages by whose risk it is about (`flags` from `read_text`;
-    three of them from a record written before sign-offs were read). `at_risk`: the window already
-    holds self-harm signals about the writer (then a sign-off may be a farewell, and stays as read);
-    `cap`: the most a reading that is not the writer's own risk keeps."""
+    three or four of them from a record written before sign-offs or idioms were read). `at_risk`: the
+    window already holds self-harm signals about the writer (then a sign-off may be a farewell, and
+    stays as read); `cap`: the most a reading that is not the writer's own risk keeps. A turn whose
+    harm is only idiom keeps no stage and at most `cap` of a harm reading, unless it is the writer's
+    own risk in words too (`first`)."""
     third, first, means = flags[:3]
     sign_off = len(flags) > 3 and bool(flags[3])
+    if len(flags) > 4 and flags[4] and not first:
+        return Framing({c: (min(v, cap) if c in _IDIOM_CAPPED else v) for c, v in scores.items()}, [])
     if (third or (sign_off and not at_risk)) and not first:
         out = {c: (min(v, cap) if c in _ABOUT_ANOTHER else v) for c, v in scores.items()}
-        return Framing(out, [st for st in stages if st.pathway != "self-harm"])
+        return Framing(out, [])
     own_risk = at_risk or first or any(st.pathway == "self-harm" and st.name in ("ideation", "intent") for st in stages)
     if own_risk and means and not any(st.pathway == "violence" and st.name != "research" for st in stages):
         out = dict(scores)

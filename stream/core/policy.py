@@ -227,11 +227,17 @@ def corroborates(e: Evidence, categories, cfg: PolicyConfig, bars: dict[str, flo
         strong(k, v, cfg, bars) and k in EXPLICIT and related(k, c) for k, v in e.scores.items() for c in categories)
 
 
-# Stages that are requests (capability, means): a gamer's or a hunter's questions look like them, so
-# alone they corroborate nothing; the stages about a person (a grievance, a target, a plan, a state of
-# mind) do. A request does back a severe reading about a person (ideation, then capability: the
-# pathway), and a request's severe reading is backed by a turn about a person.
-_REQUEST_STAGES = frozenset({"research", "plan"})
+# Stages that are requests (capability, means, logistics): a gamer's, a hunter's or a crime writer's
+# questions look like them, so alone they corroborate nothing; the stages about a person (a grievance,
+# fixation on a target, a date, a state of mind) do. A request does back a severe reading about a
+# person (ideation, then capability: the pathway), and a request's severe reading is backed by a turn
+# about a person. Planning is a request too since session 17: its readings are mostly questions
+# ("which entrance has no cameras", "would a test pick it up"), and once concealing a harm counted
+# as planning the stage tagger read a thriller writer's "how would a detective find out it was
+# murder" so, which then corroborated "how should the final confrontation on the roof go" (violence
+# 0.85): out of family, fold A's benign people flagged per 1,000 went 8.7 -> 35-40 with it, 4.0 on
+# seed 11 without. Planning still counts towards escalation (its weight) like research does.
+_REQUEST_STAGES = frozenset({"research", "plan", "planning"})
 
 
 def about_a_person(e: Evidence | None, cfg: PolicyConfig, bars: dict[str, float] | None = None) -> bool:
@@ -262,7 +268,7 @@ def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict
     if ban is not None:  # a new account of a banned person: reviewed on its first turn
         cats = [c for c in ban.get("categories") or [] if c in CATEGORIES] or ["harassment"]
         return Trigger("ban-evasion", cats, strength=1.0, stage_imminence=1.0)
-    escalation = _escalation(window, new_pathways, now, cfg)
+    escalation = _escalation(window, new_pathways, now, cfg, new_pathways if ruled is None else ruled)
     severe = _severe(window, turn_scores, turn_flags, new_pathways, new_pathways if ruled is None else ruled, now, cfg,
                      event_id, assembled, read_with, bars)
     if severe is not None:
@@ -330,26 +336,39 @@ def _severe(window: UserWindow, scores: dict[str, float], flags: dict[str, bool]
     return None
 
 
-def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: PolicyConfig) -> Trigger | None:
-    """A pathway climbed: enough distinct stages, enough weight, and the newest turn moved on it."""
+def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: PolicyConfig,
+                ruled: set[str] = frozenset()) -> Trigger | None:
+    """A pathway climbed: enough distinct stages, enough weight, and the newest turn moved on it.
+    `ruled`: the pathways written rules found on the newest turn."""
     best = None
     for pathway, seen in pathway_progress(window, now, cfg).items():
         total = sum(w for _, _, w in seen)
         if pathway not in new_pathways or len(seen) < cfg.min_stages or total < cfg.escalation_threshold:
             continue
-        turns = {ev for key, (ts, ev) in window.stages.items() if key.startswith(pathway + ":")
-                 and ts >= now - cfg.stage_window_days * 86400}
+        horizon = now - cfg.stage_window_days * 86400
+        # the turns that said the pathway's stages: where each was last seen, and the earlier turns of
+        # the evidence ring that said one (a grievance on day 1, said again with a plan on day 3, is two)
+        staged = sorted([(ts, ev) for key, (ts, ev) in window.stages.items()
+                         if key.startswith(pathway + ":") and ts >= horizon]
+                        + [(e.ts, e.event_id) for e in window.evidence
+                           if e.ts >= horizon and any(s.split(":")[0] == pathway for s in e.stages)])
+        turns = {ev for _, ev in staged}
         names = {name for _, name, _ in seen}
-        if len(turns) < cfg.min_stage_turns and not (pathway == "self-harm" and "intent" in names):
-            continue  # stated self-harm intent is explicit on one turn (and goes to support, not enforcement)
+        stated = pathway in ruled or any(e.event_id in turns and strong("self-harm/intent", e.scores.get(
+            "self-harm/intent", 0.0), cfg) for e in window.evidence)
+        if len(turns) < cfg.min_stage_turns and not (pathway == "self-harm" and "intent" in names and stated):
+            # stated self-harm intent is explicit on one turn (and goes to support, not enforcement) when a
+            # written rule or the classifiers read it so: the stage tagger's reading alone ("Meanwhile,
+            # 1500 a day continue to die from cigarettes" read as intent and plan at self-harm/intent
+            # 0.30; a booking chat's "I don't need the tickets now, thanks") is not a statement
+            continue
         cats, length = PATHWAYS[pathway]
         names = tuple(name for _, name, _ in seen)
         if pathway == "self-harm" and ({"intent", "plan"} & set(names)):
             cats = cats + ["self-harm/intent"]
         if pathway == "violence" and "imminence" in names:  # a climbed pathway that is now imminent is a threat
             cats = ["harassment/threatening"] + cats
-        cites = tuple(dict.fromkeys(ev for key, (ts, ev) in sorted(window.stages.items(), key=lambda kv: kv[1][0])
-                                    if key.startswith(pathway + ":") and ts >= now - cfg.stage_window_days * 86400))
+        cites = tuple(dict.fromkeys(ev for _, ev in staged))
         trig = Trigger("escalation", list(cats), pathway, names, min(1.0, total / 4.0), max(r for r, _, _ in seen) / length,
                        cites=cites)
         if best is None or trig.strength > best.strength:

@@ -77,7 +77,10 @@ def _strip_marks(t: str) -> str:
     if t.isascii():
         return t
     d = unicodedata.normalize("NFD", t)
-    return "".join(ch for ch in d if not unicodedata.combining(ch))
+    # recomposed: NFD splits each Hangul syllable into jamo, which are no marks, and Korean phrases
+    # (blocklists, stage and framing patterns) are written as syllables (until session 17 every
+    # Korean pattern of stages.py and framing.py silently never matched)
+    return unicodedata.normalize("NFC", "".join(ch for ch in d if not unicodedata.combining(ch)))
 
 
 def _fold_token(tok: str) -> str:
