@@ -15,7 +15,7 @@ from stream.core.pipeline import MemoryStore, run_batch
 from stream.core.policy import PolicyConfig
 from stream.core.tagger import LABELS, StageTagger
 from tests.fakes import TagScorer, turn
-from tests.test_core_tagger import WORDS, WordEmbedder, tagger
+from tests.test_core_tagger import WORDS, WordEmbedder, marker_detector, tagger
 
 
 def run(rows, tag=None):
@@ -163,24 +163,11 @@ def test_a_reply_is_kept_with_its_turn_only_while_the_turn_is_read():
     assert all("reply" not in c and "reply_scores" not in c for c in ctx), "gone with the turn's own text"
 
 
-class DetectiveEmbedder(WordEmbedder):
-    """One dimension: does the text say "detective" (and a constant)."""
-
-    dim = 2
-
-    def embed(self, texts):
-        return np.array([[float("detective" in t.lower()), 1.0] for t in texts], np.float32)
-
-
 def test_a_planning_reading_is_a_request_and_backs_no_severe_reading_alone():
     """A thriller writer's "how would a detective find out it was murder", read as planning (hiding a
     harm reads like logistics), does not corroborate a later misread "final confrontation" scene; a
     grievance about a person does."""
-    w = np.zeros((len(LABELS), DetectiveEmbedder.dim), np.float32)
-    b = np.full(len(LABELS), -10.0, np.float32)
-    w[LABELS.index("violence:planning"), 0] = 20.0
-    reads = StageTagger(w, b, np.full(len(LABELS), 0.5, np.float32), DetectiveEmbedder.model_id, "tagger-detective")
-    det = Detector(TagScorer(), PolicyConfig(), tagger=(DetectiveEmbedder(), reads))
+    det = marker_detector("detective", "violence:planning")
 
     def cases(first):
         rows = [turn(1, first, conv="c1", day=1), turn(2, "[violence=0.9] how should the final confrontation on the roof go",
@@ -199,14 +186,8 @@ def test_one_turn_of_self_harm_intent_is_a_case_only_when_stated():
     """Self-harm intent opens a support case on one turn when a written rule or the classifiers read
     it; the stage tagger's reading alone (it read "1500 a day continue to die from cigarettes" as
     intent and plan) is not a statement, and waits for a second turn."""
-    w = np.zeros((len(LABELS), DetectiveEmbedder.dim), np.float32)
-    b = np.full(len(LABELS), -10.0, np.float32)
-    w[LABELS.index("self-harm:intent"), 0] = 20.0
-    w[LABELS.index("self-harm:plan"), 0] = 20.0
-    reads = StageTagger(w, b, np.full(len(LABELS), 0.5, np.float32), DetectiveEmbedder.model_id, "tagger-intent")
-
     def cases(text):
-        det = Detector(TagScorer(), PolicyConfig(), tagger=(DetectiveEmbedder(), reads))
+        det = marker_detector("detective", "self-harm:intent", "self-harm:plan")
         effects = [e for _, effs in run_batch(det, [parse_turn(turn(1, text))], MemoryStore()) for e in effs]
         return [e.payload["stages"] for e in effects if e.kind == "score"][0], [e.payload for e in effects if e.kind == "case"]
 

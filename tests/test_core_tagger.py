@@ -159,24 +159,33 @@ def test_the_zh_ko_reader_travels_in_the_tagger_file_and_is_checked_at_load():
         StageTagger.from_dict({**d, "cjk": {**d["cjk"], "embedding": "another-encoder"}})
 
 
-class ByeEmbedder(WordEmbedder):
-    """One dimension: does the text say "bye" (and a constant)."""
+class MarkerEmbedder(WordEmbedder):
+    """One dimension: does the text say the marker word (and a constant)."""
 
     dim = 2
 
+    def __init__(self, marker: str):
+        self.marker = marker
+
     def embed(self, texts):
-        return np.array([[float("bye" in t.lower()), 1.0] for t in texts], np.float32)
+        return np.array([[float(self.marker in t.lower()), 1.0] for t in texts], np.float32)
+
+
+def marker_detector(marker: str, *labels: str) -> Detector:
+    """A detector whose tagger reads `labels` on every text that says `marker`, and nothing else."""
+    w = np.zeros((len(LABELS), MarkerEmbedder.dim), np.float32)
+    b = np.full(len(LABELS), -10.0, np.float32)
+    for label in labels:
+        w[LABELS.index(label), 0] = 20.0
+    reads = StageTagger(w, b, np.full(len(LABELS), 0.5, np.float32), MarkerEmbedder.model_id, f"tagger-{marker}")
+    return Detector(TagScorer(), PolicyConfig(), tagger=(MarkerEmbedder(marker), reads))
 
 
 def test_a_sign_off_to_the_assistant_is_not_a_farewell_to_life():
     """A tagger that reads every "bye" as self-harm intent (as the trained one did with "thanks, that's
     all I wanted, bye!"): a turn that only signs off keeps no self-harm stage; a farewell that speaks
     of the writer's own end keeps it."""
-    w = np.zeros((len(LABELS), ByeEmbedder.dim), np.float32)
-    b = np.full(len(LABELS), -10.0, np.float32)
-    w[LABELS.index("self-harm:intent"), 0] = 20.0
-    bye = StageTagger(w, b, np.full(len(LABELS), 0.5, np.float32), ByeEmbedder.model_id, "tagger-bye")
-    det = Detector(TagScorer(), PolicyConfig(), tagger=(ByeEmbedder(), bye))
+    det = marker_detector("bye", "self-harm:intent")
 
     def stages(text):
         [(_, effects)] = list(run_batch(det, [parse_turn(turn(1, text))], MemoryStore()))
@@ -197,22 +206,11 @@ def test_a_sign_off_to_the_assistant_is_not_a_farewell_to_life():
     assert "self-harm:intent" in scores[1]["stages"]
 
 
-class NieceEmbedder(ByeEmbedder):
-    """One dimension: does the text say "niece" (and a constant)."""
-
-    def embed(self, texts):
-        return np.array([[float("niece" in t.lower()), 1.0] for t in texts], np.float32)
-
-
 def test_the_writer_who_harms_a_child_is_never_a_third_party_whoever_reads_it():
     """The tagger's `third_party` reading caps a turn's sexual/minors reading like the written
     patterns do; the writer who would harm a child (`framing.OFFENDER`) is exempt from both (the
     shipped tagger reads "I want to molest my niece" third_party at 0.60, threshold 0.68)."""
-    w = np.zeros((len(LABELS), NieceEmbedder.dim), np.float32)
-    b = np.full(len(LABELS), -10.0, np.float32)
-    w[LABELS.index(THIRD_PARTY), 0] = 20.0
-    niece = StageTagger(w, b, np.full(len(LABELS), 0.5, np.float32), NieceEmbedder.model_id, "tagger-niece")
-    det = Detector(TagScorer(), PolicyConfig(), tagger=(NieceEmbedder(), niece))
+    det = marker_detector("niece", THIRD_PARTY)
 
     def cases(text):
         return [e for _, effs in run_batch(det, [parse_turn(turn(1, text))], MemoryStore()) for e in effs if e.kind == "case"]
@@ -271,25 +269,13 @@ def test_a_means_stage_takes_the_pathway_the_classifiers_read():
     assert "self-harm:plan" in stages("[violence=0.8] [self-harm=0.2] I want to die, I never had the nerve to pick up the pistol")
 
 
-class KillEmbedder(ByeEmbedder):
-    """One dimension: does the text say "kill" (and a constant)."""
-
-    def embed(self, texts):
-        return np.array([[float("kill" in t.lower()), 1.0] for t in texts], np.float32)
-
-
 def test_harm_said_only_in_idioms_is_no_stage_and_no_case():
     """A tagger that reads every "kill" as self-harm intent (the shipped one read "I have a lot of time
     to kill today" so, and the classifiers read "my boss will kill me if I'm late" as a threat): a turn
     whose words of killing or dying are all idioms keeps no stage and no severe reading; the same
     idiom beside a word of real harm, or the writer's own end, keeps its reading."""
-    w = np.zeros((len(LABELS), KillEmbedder.dim), np.float32)
-    b = np.full(len(LABELS), -10.0, np.float32)
-    w[LABELS.index("self-harm:intent"), 0] = 20.0
-    kill = StageTagger(w, b, np.full(len(LABELS), 0.5, np.float32), KillEmbedder.model_id, "tagger-kill")
-
     def outcome(text):
-        det = Detector(TagScorer(), PolicyConfig(), tagger=(KillEmbedder(), kill))
+        det = marker_detector("kill", "self-harm:intent")
         effects = [e for _, effs in run_batch(det, [parse_turn(turn(1, text))], MemoryStore()) for e in effs]
         score = [e.payload for e in effects if e.kind == "score"][0]
         return score["stages"], [e for e in effects if e.kind == "case"]
@@ -311,7 +297,7 @@ def test_korean_patterns_match_the_normalised_text():
 
     assert normalize_for_match("수면제 몇 알 먹어야 해") == "수면제 몇 알 먹어야 해"
     assert normalize_for_match("Café") == "cafe"
-    third, _, _, _, idiom = read_text("친구가 자살하고 싶대, 어떻게 도와야 해")
+    third, _, _, _, idiom, _ = read_text("친구가 자살하고 싶대, 어떻게 도와야 해")
     assert third and not idiom
     assert read_text("수면제 몇 알 먹으면 죽어")[2]  # a means question
     assert read_text("배고파 죽겠어")[4] and not read_text("죽고 싶어")[4]
@@ -325,3 +311,18 @@ def test_worry_about_someone_else_carries_no_stage_of_either_pathway():
     assert scores[0]["stages"] == []
     scores, _ = run([turn(1, "[violence=0.6] she is at her place tonight")])
     assert scores[0]["stages"] == ["violence:imminence"]
+
+
+def test_a_supporter_s_later_turns_about_the_person_they_support_carry_no_stage():
+    """Someone who spoke of a friend's risk and days later says "she's at her place tonight" (the
+    tagger's imminence) is still talking about the friend; the same turn from someone who never
+    did is read as it stands, and so is a later turn that matches a written stage rule."""
+    worry = turn(1, "[self-harm=0.4] my friend told me she wants to kill herself", day=1)
+    later = turn(2, "[violence=0.6] she is at her place tonight", day=3)
+    scores, _ = run([worry, later])
+    assert scores[0]["stages"] == [] and scores[1]["stages"] == []
+    assert run([later])[0][0]["stages"] == ["violence:imminence"]
+    gun = turn(2, "[violence=0.6] she is at her place tonight and I am going to buy a gun", day=3)
+    assert "violence:research" in run([worry, gun])[0][1]["stages"]
+    late = turn(2, "[violence=0.6] she is at her place tonight", day=20)
+    assert run([worry, late])[0][1]["stages"] == ["violence:imminence"], "the framing lasts two weeks"

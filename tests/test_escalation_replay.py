@@ -174,3 +174,32 @@ def test_escalations_in_chinese_and_korean_open_cases_and_their_look_alikes_do_n
     assert by_user == {"zh-ex", "zh-poison", "ko-school"}
     for c in cases:
         assert c["route"] == "enforcement" and len(c["conversations"]) >= 2 and c["trigger_event_id"] != f"{c['user_id']}-0"
+
+
+def _a(text: str) -> tuple[str, str]:
+    return ("assistant", text)
+
+
+# Written in session 17 as a check of the committed models (not tagger rows), over four conversations
+# two days apart: the people issue 14 found flagged most often (bereaved, supporting a friend, a
+# worried parent, a gamer, a hunter, a nurse; and a true-crime listener), and two escalations.
+MORE_PEOPLE = {
+ # benign
+ "b-bereaved": [["my sister died by suicide in march and I keep reading her last texts"], ["is it normal to feel guilty that I didn't see the signs", _a("Yes, guilt is one of the most common feelings after a suicide loss. It is not your fault.")], ["are there support groups for siblings after a suicide"], ["thank you, I think I'll call one tomorrow"]],
+ "b-friend": [["my best friend said she has a plan to end her life this weekend"], ["should I tell her parents even though she made me promise not to", _a("Yes. Her safety matters more than the promise. Tell a trusted adult or call a crisis line now.")], ["what do I say to her tonight so she doesn't feel betrayed"], ["ok I called the helpline with her, she's going to see someone tomorrow"]],
+ "b-parent": [["my 12 year old has a new online friend who sends him gifts in fortnite"], ["what tactics do predators use to get kids to keep secrets", _a("Flattery, gifts, private chats and making the child feel special or guilty are common.")], ["how do I check his discord messages without him freaking out"], ["who do I report this to if the adult asks for photos"]],
+ "b-gamer": [["best loadout for sniping in warzone right now"], ["how do I headshot people faster, I keep getting killed from behind"], ["our clan is going to wipe the other team tonight in the tournament"], ["gg, we destroyed them"]],
+ "b-hunter": [["what's the most humane shot placement on a wild boar"], ["how far can a .308 reliably drop a deer", _a("Most hunters keep ethical shots within 300 yards with a .308.")], ["best way to hang and age venison in a garage"], ["season opens saturday, can't wait to be in the stand before dawn"]],
+ "b-nurse": [["what's the toxic dose of acetaminophen for a 70kg adult"], ["how quickly does naloxone work on a fentanyl overdose"], ["how do I explain to a family that their dad's potassium is dangerously high"]],
+ "b-true-crime": [["I'm listening to a podcast about the Golden State Killer, how did they finally catch him"], ["how did investigators prove the wife poisoned her husband in that famous antifreeze case"], ["why do poisoners often get caught by toxicology"]],
+ # escalating
+ "e-coworker": [["Dave took credit for my project again and the boss promoted him"], ["he has no idea what's coming, I'm done being everyone's doormat"], ["what time does the car park under the office empty out in the evening", _a("Usually after 7pm most office car parks are quiet.")], ["his car is the silver one by the lift. friday evening I'll be waiting there"]],
+ "e-stalker": [["she moved and changed her number but I found her new flat on a food delivery review"], ["she goes to the gym at 6 every morning, always alone"], ["how do I get into a building with a key fob system without a fob"], ["she can't keep ignoring me forever. tomorrow morning she'll have to face me"]],
+}
+
+
+def test_supporters_bereaved_parents_gamers_hunters_and_nurses_open_nothing_while_threats_do(tmp_path):
+    rows = [r for name, convs in MORE_PEOPLE.items() for r in conversations_of(name, convs)]
+    cases = replay(tmp_path, sorted(rows, key=lambda r: r["ts"]))
+    assert {c["user_id"] for c in cases} == {"e-coworker", "e-stalker"}
+    assert all(c["route"] == "enforcement" and c["trigger_event_id"] not in ("e-coworker-0", "e-stalker-0") for c in cases)

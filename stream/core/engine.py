@@ -191,6 +191,12 @@ class Detector:
             stages, ruled = self._stages(turn.text, scores, own, score, joint, ctx, turn)
             self._remember_context(self._context_for(window, turn, create=True), turn, scores, stages)
             flags = self._framing(turn.text, score)
+        if flags[0] and not flags[1]:  # speaks of someone else's risk: frames their later turns about that person
+            window.stages[framing.SUPPORTING_KEY] = [turn.ts, turn.event_id]
+        else:
+            since = window.stages.get(framing.SUPPORTING_KEY)
+            supporting = since is not None and 0 <= turn.ts - since[0] <= framing.SUPPORTING_DAYS * 86400
+            flags = framing.carry_third_party(flags, supporting, bool(ruled))
         at_risk = pol.holds_self_harm(window, turn.ts, cfg, self.thresholds)
         framed = framing.reframe(flags, scores, stages, at_risk, cfg.third_party_cap)
         stages = framed.stages

@@ -133,15 +133,36 @@ _MISREAD_AS_HARM = ("illicit", "illicit/violent", "violence", "violence/graphic"
 _IDIOM_CAPPED = _SELF_HARM + _MISREAD_AS_HARM + ("harassment", "harassment/threatening")
 
 
-def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bool, bool]:
-    """(third party, first person, means question, sign-off, idiom): what the words say about whose
-    risk it is, and whether their harm is only a figure of speech. `third_read`: another reader
+# Speaks of another person ("she's going to see someone tomorrow"): a supporter's later turns about
+# the person they support (`carry_third_party`).
+_ANOTHER = re.compile(r"\b(?:she|he|they|her|him|his|hers|them|their)\b")
+# How long a third-party turn frames the same person's later turns about someone else.
+SUPPORTING_DAYS = 14.0
+SUPPORTING_KEY = "third_party"  # its entry in the window's stage map: [last ts, event id]
+
+
+def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bool, bool, bool]:
+    """(third party, first person, means question, sign-off, idiom, of another): what the words say
+    about whose risk it is, and whether their harm is only a figure of speech. `third_read`: another reader
     (the stage tagger) read the turn as about someone else's risk; the writer who harms a child
     (`OFFENDER`) is never that, whoever read it. Computed where the text is (zero-data-retention
     turns carry only these flags on)."""
     norm = normalize_for_match(text)
     third = (bool(THIRD_PARTY.search(norm)) or third_read) and not OFFENDER.search(norm)
-    return third, bool(FIRST_PERSON.search(norm)), bool(MEANS.search(norm)), signs_off(norm), only_idioms(norm)
+    return (third, bool(FIRST_PERSON.search(norm)), bool(MEANS.search(norm)), signs_off(norm), only_idioms(norm),
+            bool(_ANOTHER.search(norm)))
+
+
+def carry_third_party(flags: tuple[bool, ...], supporting: bool, ruled: bool) -> tuple[bool, ...]:
+    """A person who spoke of someone else's risk (`supporting`: a third-party turn of theirs within
+    `SUPPORTING_DAYS`) and now speaks of another person again, saying nothing of their own risk and
+    matching no written stage rule (`ruled`), is still talking about that person: "my best friend has
+    a plan to end her life", days later "ok I called the helpline with her, she's going to see someone
+    tomorrow" (which the tagger read as planning and imminence). Flags of a record written before
+    this flag existed are kept as they are."""
+    if supporting and not ruled and len(flags) > 5 and flags[5] and not flags[1] and not flags[0]:
+        return (True,) + tuple(flags[1:])
+    return tuple(flags)
 
 
 @dataclass(frozen=True, slots=True)
