@@ -134,9 +134,12 @@ def produce_turns(bootstrap: str, topic: str, turns: list[dict], **client) -> No
 
 def consume_until(bootstrap: str, topic: str, done, timeout: float = 60.0, worker: WorkerProcess | None = None,
                   **client) -> list[dict]:
-    """Read `topic` from the beginning until `done(records)` is true; fail with the worker log on timeout."""
+    """Read `topic` from the beginning until `done(records)` is true; fail with the worker log on timeout.
+    Metadata is refreshed every second: a topic the worker creates after this consumer subscribed is
+    otherwise only seen at kafka-python's next refresh (5 minutes by default; a TLS run in session 17
+    saw the worker open its case 2 s after start and this consumer read nothing for 60 s)."""
     consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False,
-                             group_id=None, consumer_timeout_ms=500, **client)
+                             group_id=None, consumer_timeout_ms=500, metadata_max_age_ms=1000, **client)
     records: list[dict] = []
     deadline = time.monotonic() + timeout
     try:
