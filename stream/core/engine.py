@@ -260,12 +260,12 @@ class Detector:
         own = context.apply(replace(p, follow_up=False), score.category_scores, joint[0].category_scores,
                             self.config)[0] if p.follow_up else scores
         # Stages read only in the conversation read together are this turn's when it takes part in
-        # them: a follow-up referring back (to a turn with real signal, or any short one that points
-        # back at what was said: "if it was chopped into a casserole, would anyone pick up on it"
-        # after a question on poisonous plants), or a build-up it adds to ("yes, sounds awesome"
-        # after a scary question assembles nothing, whatever the joint text reads as).
+        # them: a short turn pointing back at what was said, whatever that scored (every follow-up is
+        # one; so is "if it was chopped into a casserole, would anyone pick up on it" after a question
+        # on poisonous plants), or a build-up it adds to ("yes, sounds awesome" after a scary question
+        # assembles nothing, whatever the joint text reads as).
         built = any(v > score.category_scores.get(c, 0.0) for c, v in own.items())
-        if not (p.follow_up or built or p.refers_back):
+        if not (built or p.refers_back):
             return scores, own, changed, set(), ()
         self._tag(joint, [p.text], [0])
         return scores, own, changed, set(_tagged(joint[0])) - {THIRD_PARTY}, p.read_with if built else ()

@@ -143,9 +143,9 @@ SUPPORTING_KEY = "third_party"  # its entry in the window's stage map: [last ts,
 
 def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bool, bool, bool]:
     """(third party, first person, means question, sign-off, idiom, of another): what the words say
-    about whose risk it is, and whether their harm is only a figure of speech. `third_read`: another reader
-    (the stage tagger) read the turn as about someone else's risk; the writer who harms a child
-    (`OFFENDER`) is never that, whoever read it. Computed where the text is (zero-data-retention
+    about whose risk it is, and whether their harm is only a figure of speech. `third_read`: another
+    reader (the stage tagger) read the turn as about someone else's risk; the writer who harms a
+    child (`OFFENDER`) is never that, whoever read it. Computed where the text is (zero-data-retention
     turns carry only these flags on)."""
     norm = normalize_for_match(text)
     third = (bool(THIRD_PARTY.search(norm)) or third_read) and not OFFENDER.search(norm)
@@ -174,7 +174,7 @@ class Framing:
 def reframe(flags: tuple[bool, ...], scores: dict[str, float], stages: list[Stage], at_risk: bool,
             cap: float) -> Framing:
     """Re-read a user turn's scores and stages by whose risk it is about (`flags` from `read_text`;
-    three or four of them from a record written before sign-offs or idioms were read). `at_risk`: the
+    fewer of them from a record written before sign-offs or idioms were read). `at_risk`: the
     window already holds self-harm signals about the writer (then a sign-off may be a farewell, and
     stays as read); `cap`: the most a reading that is not the writer's own risk keeps. A turn whose
     harm is only idiom keeps no stage and at most `cap` of a harm reading, unless it is the writer's

@@ -341,11 +341,11 @@ def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: Pol
     """A pathway climbed: enough distinct stages, enough weight, and the newest turn moved on it.
     `ruled`: the pathways written rules found on the newest turn."""
     best = None
+    horizon = now - cfg.stage_window_days * 86400
     for pathway, seen in pathway_progress(window, now, cfg).items():
         total = sum(w for _, _, w in seen)
         if pathway not in new_pathways or len(seen) < cfg.min_stages or total < cfg.escalation_threshold:
             continue
-        horizon = now - cfg.stage_window_days * 86400
         # the turns that said the pathway's stages: where each was last seen, and the earlier turns of
         # the evidence ring that said one (a grievance on day 1, said again with a plan on day 3, is two)
         staged = sorted([(ts, ev) for key, (ts, ev) in window.stages.items()
@@ -354,9 +354,9 @@ def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: Pol
                            if e.ts >= horizon and any(s.split(":")[0] == pathway for s in e.stages)])
         turns = {ev for _, ev in staged}
         names = {name for _, name, _ in seen}
-        stated = pathway in ruled or any(e.event_id in turns and strong("self-harm/intent", e.scores.get(
-            "self-harm/intent", 0.0), cfg) for e in window.evidence)
-        if len(turns) < cfg.min_stage_turns and not (pathway == "self-harm" and "intent" in names and stated):
+        if len(turns) < cfg.min_stage_turns and not (pathway == "self-harm" and "intent" in names and (
+                pathway in ruled or any(e.event_id in turns and strong("self-harm/intent", e.scores.get(
+                    "self-harm/intent", 0.0), cfg) for e in window.evidence))):
             # stated self-harm intent is explicit on one turn (and goes to support, not enforcement) when a
             # written rule or the classifiers read it so: the stage tagger's reading alone ("Meanwhile,
             # 1500 a day continue to die from cigarettes" read as intent and plan at self-harm/intent
