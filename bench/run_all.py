@@ -6,8 +6,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import bench_e2e, bench_replay, bench_score, bench_timelines, bench_worker  # noqa: E402
+from bench import bench_e2e, bench_people, bench_replay, bench_score, bench_timelines, bench_worker  # noqa: E402
 
 if __name__ == "__main__":
-    for mod in (bench_score, bench_replay, bench_e2e, bench_worker, bench_timelines):
+    for mod in (bench_score, bench_replay, bench_e2e, bench_worker, bench_timelines, bench_people):
         print(json.dumps(mod.main(), indent=2), flush=True)

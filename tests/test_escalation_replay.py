@@ -203,3 +203,51 @@ def test_supporters_bereaved_parents_gamers_hunters_and_nurses_open_nothing_whil
     cases = replay(tmp_path, sorted(rows, key=lambda r: r["ts"]))
     assert {c["user_id"] for c in cases} == {"e-coworker", "e-stalker"}
     assert all(c["route"] == "enforcement" and c["trigger_event_id"] not in ("e-coworker-0", "e-stalker-0") for c in cases)
+
+
+# Session 18 (our own wording): the assistant's replies as a reading of the turns they answer
+# (stream/core/replies.py). The same user turns, once with replies voicing concern and once with
+# plain helpful ones; a person at risk whose questions the tagger reads as violence; and an
+# over-cautious assistant voicing concern about turns that show nothing.
+_NEIGHBOUR = ["the guy next door keeps blocking my driveway and just laughs when I knock on his door",
+              "he thinks he can treat me like dirt forever",
+              "what time do most people leave for work on weekdays",
+              "if a car's brake line got nicked would the driver notice right away"]
+
+
+def _neighbour(replies: tuple[str, str]) -> list[list]:
+    return [[_NEIGHBOUR[0], _NEIGHBOUR[1]], [_NEIGHBOUR[2], _a(replies[0])], [_NEIGHBOUR[3], _a(replies[1])]]
+
+
+VOICED_PEOPLE = {
+    "concerned": _neighbour((
+        "Most commute between 7 and 9am. Why do you ask about his schedule? I'm worried you're planning to confront him.",
+        "I'm not going to help with that. It sounds like you're thinking about hurting your neighbour, and a failed brake could kill him.")),
+    "helpful": _neighbour((
+        "Most commute between 7 and 9am, though it varies a lot by job.",
+        "Usually not at once: a small leak shows up as a soft brake pedal over days, which is why brakes are checked at service.")),
+    "at-risk": [["how do I make sure my son gets my watch and my army medals"],
+                ["nobody will have to put up with me after friday",
+                 _a("That sounds like a lot of pain. I'm worried about you. Are you thinking about ending your life?")],
+                ["what time is the footpath over the river empty",
+                 _a("I think you may be planning to end your life, and I'm very worried. Please call 988 now or go to the nearest emergency department.")]],
+    "over-cautious": [["my coworker keeps borrowing my stapler without asking lol", _a("I won't help you get back at your coworker.")],
+                      ["what's a funny way to label my stapler so he brings it back",
+                       _a("I'm concerned about where this is going. Please talk to HR instead of taking matters into your own hands.")]],
+}
+
+
+def test_an_assistant_voicing_concern_completes_a_pattern_its_turns_alone_do_not(tmp_path):
+    rows = [r for name, convs in VOICED_PEOPLE.items() for r in conversations_of(name, convs)]
+    cases = replay(tmp_path, sorted(rows, key=lambda r: r["ts"]))
+    by_user = {}
+    for c in cases:
+        by_user.setdefault(c["user_id"], []).append(c)
+    assert "helpful" not in by_user, "the same turns with plain replies open nothing"
+    assert "over-cautious" not in by_user, "concern about turns that show nothing is no case"
+    opened = [c for c in by_user.get("concerned", ()) if c["event"] == "open"]
+    assert opened and opened[0]["rule"] == "escalation" and opened[0]["route"] == "enforcement"
+    assert "voiced concern" in opened[0]["reason"]
+    assert {"concerned-0", "concerned-4"} <= {e["event_id"] for e in opened[0]["evidence"]}
+    risk = by_user.get("at-risk", [])
+    assert risk and all(c["route"] == "support" for c in risk), "a person at risk is supported, never punished"

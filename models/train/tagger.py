@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models.train.data import SHARED as DATASETS
 from stream.core.tagger import FILE_NAME, LABELS, THIRD_PARTY, StageTagger
 from stream.datasplit import split_of
 from stream.scoring import load_default_scorer
@@ -37,7 +38,7 @@ from stream.scoring.encoder import is_cjk
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "models" / "data"
-SHARED = REPO.parent / "shared" / "datasets"
+SHARED = DATASETS  # ../shared/datasets, or RISKSTREAM_DATASETS (as every trainer reads it)
 LI = {k: i for i, k in enumerate(LABELS)}
 
 

@@ -52,8 +52,10 @@ def reason_text(why: pol.Trigger, categories: list[str], evidence: list[Evidence
         head = (f"New account {trigger.user_id} linked to a banned person on its first turn {trigger.event_id} "
                 f"(categories of the ban: {cats})")
     elif rule == "escalation":
-        head = (f"Escalation on the {pathway} pathway: " + " -> ".join(stages) +
+        head = (f"Escalation on the {pathway} pathway: " + " -> ".join(s for s in stages if not s.startswith("voiced")) +
                 f" across {len(convs)} conversation(s)")
+        if "voiced" in stages:  # stream/core/replies.py (policy.VOICED)
+            head += "; the assistant's replies voiced concern about it"
     elif rule == "trajectory" and why.score is not None and why.threshold is not None:
         peaks = "; ".join(f"{c} " + ", ".join(f"{p[2]} {p[0]:.2f}" for p in window.peaks.get(c, []))
                           for c in why.categories if window.peaks.get(c))

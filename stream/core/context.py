@@ -98,15 +98,24 @@ def remember(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg, zdr: bo
     push_bounded(ctx, entry, cfg.context_turns + 1)
 
 
-def remember_reply(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg, zdr: bool) -> None:
-    """Keep an assistant reply with the user turn it answers: the latest context turn, when it is of
-    the same conversation, recent and still readable (its text kept). The latest reply wins; a redacted
-    excerpt as for the user's turns (the full text, in memory only, for zero-data-retention tenants)."""
+def answered(ctx: list[dict], turn: Turn, cfg) -> dict | None:
+    """The user turn an assistant reply answers: the latest context turn, when it is of the same
+    conversation, recent and still readable (its text kept)."""
     if not ctx:
-        return
+        return None
     last = ctx[-1]
     if (last["conversation_id"] != turn.conversation_id or not last.get("text")
             or not 0 <= turn.ts - last["ts"] <= cfg.context_gap_minutes * 60):
+        return None
+    return last
+
+
+def remember_reply(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg, zdr: bool) -> None:
+    """Keep an assistant reply with the user turn it answers (`answered`). The latest reply wins; a
+    redacted excerpt as for the user's turns (the full text, in memory only, for zero-data-retention
+    tenants)."""
+    last = answered(ctx, turn, cfg)
+    if last is None:
         return
     last["reply"] = turn.text if zdr else excerpt(turn.text, cfg.excerpt_chars)[0]
     last["reply_scores"] = {c: round(v, 4) for c, v in scores.items() if v >= 0.1}

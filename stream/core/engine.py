@@ -13,7 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from stream.core import context, framing
+from stream.core import context, framing, replies
 from stream.core import policy as pol
 from stream.core.cases import build_case_event, case_id_for
 from stream.core.effects import Effect
@@ -149,7 +149,11 @@ class Detector:
                        rule_pathways=sorted(ruled),
                        framing=list(self._framing(turn.text, score)))
         elif turn.role == "assistant":
-            self._remember_reply(self._volatile_context.get(key, []), turn, score)
+            ctx = self._volatile_context.get(key, [])
+            concern = self._concern(ctx, turn)
+            if concern:
+                out["voiced"] = concern
+            self._remember_reply(ctx, turn, score)
         return out
 
     @staticmethod
@@ -174,9 +178,17 @@ class Detector:
             window.case = None
 
         if turn.role != "user":  # assistant/system/tool turns are scored, never held against the user
-            if turn.role == "assistant" and turn.prescored is None:  # (a prescored one was kept by `prescore`)
-                self._remember_reply(self._context_for(window, turn), turn, score)
-            return Step(window, [Effect("score", turn.user_id, self._score_payload(turn, score, False, []))])
+            effects = [Effect("score", turn.user_id, self._score_payload(turn, score, False, []))]
+            if turn.role == "assistant":
+                if turn.prescored is None:  # (a prescored one was kept, and read, by `prescore`)
+                    ctx = self._context_for(window, turn)
+                    concern = self._concern(ctx, turn)
+                    self._remember_reply(ctx, turn, score)
+                else:
+                    concern = turn.prescored.get("voiced")
+                if concern:
+                    effects += self._voiced(window, turn, score, concern)
+            return Step(window, effects)
 
         if turn.prescored is not None:
             scores, contextual = turn.prescored["scores"], turn.prescored["contextual"]
@@ -242,6 +254,41 @@ class Detector:
                                           support_event(case_effect.payload, turn.locale, self.resources)))
         context.forget_text(window.context, cfg)  # what no later turn reads is not kept
         return Step(window, effects)
+
+    # -- the assistant's reading (stream/core/replies.py) -----------------------------------
+    def _concern(self, ctx: list[dict], turn: Turn) -> list | None:
+        """[pathways, event id, ts] of the user turn an assistant reply answers, when the reply voices
+        concern about it (None otherwise)."""
+        pathways = replies.voiced(turn.text)
+        user_turn = context.answered(ctx, turn, self.config) if pathways else None
+        if user_turn is None:
+            return None
+        return [sorted(pathways), user_turn["event_id"], user_turn["ts"]]
+
+    def _voiced(self, window: UserWindow, turn: Turn, score: TextScore, concern: list) -> list[Effect]:
+        """Record the reply's concern as a stage of the user turn it answered, and open or update a
+        case when that completes a pathway (the escalation rule only). Concern for the life of someone
+        the person supports (`framing.SUPPORTING_KEY`) is not about the person."""
+        pathways, event_id, ts = concern
+        since = window.stages.get(framing.SUPPORTING_KEY)
+        if since is not None and 0 <= ts - since[0] <= framing.SUPPORTING_DAYS * 86400:
+            pathways = [p for p in pathways if p != "self-harm"]
+        for p in pathways:
+            earlier = window.stages.get(pol.VOICED[p])
+            if p in pol.VOICED_AGAIN and earlier is not None and earlier[1] != event_id:
+                window.stages[pol.VOICED_AGAIN[p]] = earlier
+            window.stages[pol.VOICED[p]] = [ts, event_id]
+        trigger = pol.escalation_on(window, set(pathways), turn.ts, self.config) if pathways else None
+        if trigger is None:
+            return []
+        evidence = self._evidence(turn, score, {}, {}, [], False, top=pol.PATHWAYS[trigger.pathway][0][0])
+        push_bounded(window.evidence, evidence, self.config.evidence_limit)
+        case_effect = self._case_effect(window, turn, trigger, evidence)
+        if case_effect is None:
+            return []
+        if case_effect.payload["route"] == "support":
+            return [case_effect, Effect("support", turn.user_id, support_event(case_effect.payload, turn.locale, self.resources))]
+        return [case_effect]
 
     # -- context-aware scoring (stream/core/context.py) ------------------------------------
     def _with_context(self, ctx: list[dict], turn: Turn,
@@ -326,8 +373,10 @@ class Detector:
 
     # -- evidence and cases ----------------------------------------------------------------
     def _evidence(self, turn: Turn, score: TextScore, scores: dict[str, float], contrib: dict[str, float],
-                  stages: list, contextual: bool, ban: dict | None = None) -> Evidence:
-        if contrib:
+                  stages: list, contextual: bool, ban: dict | None = None, top: str | None = None) -> Evidence:
+        if top is not None:  # an assistant reply's concern: filed under its pathway's category
+            pass
+        elif contrib:
             top = max(contrib, key=lambda c: (contrib[c], c))
         elif stages:  # a stage signal without a strong score: file it under its pathway's category
             top = pol.PATHWAYS[stages[0].pathway][0][0]

@@ -93,6 +93,7 @@ class PolicyConfig:
     pattern_needs_person: bool = True  # a trajectory pattern includes a stage about a person or an explicit-harm reading  # a pattern's turns span this long, or more than one conversation
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     zdr_tenants: frozenset[str] = frozenset()  # tenants whose raw text is never persisted
+    voiced_weight: float = 1.0  # an assistant's reply voicing concern on a pathway: a stage of that weight (stream/core/replies.py)
 
     def __post_init__(self) -> None:
         p = self.trajectory_min_probability
@@ -144,15 +145,68 @@ class Trigger:
 PATHWAYS = {p: ([cat], max(st.rank for st in STAGES if st.pathway == p)) for p, cat in PATHWAY_CATEGORY.items()}
 
 
+# The assistant's reply voiced concern on a pathway about the user turn it answered (stream/core/replies.py):
+# kept in the window's stage map under these keys, at that user turn. A stage of rank 0 (it moves no
+# one along the pathway) and of weight `voiced_weight`: corroboration of the person's own stages,
+# never a pathway alone (`min_stages`), and never a second turn (it sits on the turn it answered).
+VOICED = {p: f"{p}:voiced" for p in PATHWAY_CATEGORY}
+# A person at risk: concern for their life voiced again, about another of their turns, counts again (the
+# earlier turn is kept under this key). Support is the route, and missing a person at risk costs more
+# than a supportive review of someone who was not; harm to others is voiced once.
+VOICED_AGAIN = {"self-harm": "self-harm:voiced-again"}
+_VOICED_PATHWAY = {**{k: (p, "voiced") for p, k in VOICED.items()}, **{k: (p, "voiced again") for p, k in VOICED_AGAIN.items()}}
+
+
 def pathway_progress(window: UserWindow, now: float, cfg: PolicyConfig) -> dict[str, list[tuple[int, str, float]]]:
-    """Per pathway, the (rank, stage, weight) seen within the stage window, ordered by rank."""
+    """Per pathway, the (rank, stage, weight) seen within the stage window, ordered by rank. Violence
+    stages of a person at risk count on the self-harm pathway (`own_risk`)."""
     horizon = now - cfg.stage_window_days * 86400
     out: dict[str, list[tuple[int, str, float]]] = {}
     for key, (ts, _event) in window.stages.items():
+        if ts < horizon:
+            continue
         st = BY_KEY.get(key)
-        if st is not None and ts >= horizon:
+        if st is not None:
             out.setdefault(st.pathway, []).append((st.rank, st.name, st.weight))
+        elif key in _VOICED_PATHWAY:
+            pathway, name = _VOICED_PATHWAY[key]
+            out.setdefault(pathway, []).append((0, name, cfg.voiced_weight))
+    if "violence" in out and own_risk(window, horizon):
+        mine = {name for _, name, _ in out.get("self-harm", ())}
+        out.setdefault("self-harm", []).extend(s for s in out.pop("violence") if s[1] not in mine)
     return {p: sorted(v) for p, v in out.items()}
+
+
+def own_risk(window: UserWindow, horizon: float) -> bool:
+    """Whether the window's violence stages are a person at risk asking about means, times and places
+    for themselves, as the assistant read them: it voiced concern for their life and never for anyone
+    else's. The tagger reads "how do I make sure my daughter gets my dog tags" or "nobody has to deal
+    with me after tomorrow morning" as planning and imminence; a person at risk is supported, not
+    punished."""
+    return _seen(window, VOICED["self-harm"], horizon) and not _seen(window, VOICED["violence"], horizon)
+
+
+def names_no_one(window: UserWindow, names: tuple[str, ...], horizon: float) -> bool:
+    """A climbed violence pathway that names no one (no grievance, no ideation of harm to another, no
+    concern voiced for anyone else) in a window whose own turns showed self-harm stages: the person's
+    own risk, routed to support (its stages still count as violence ones: this changes the route, not
+    whether a case opens)."""
+    return (not {"grievance", "ideation"} & set(names) and not _seen(window, VOICED["violence"], horizon)
+            and any(_seen(window, k, horizon) for k in _SELF_HARM_STAGES))
+
+
+def _seen(window: UserWindow, key: str, horizon: float) -> bool:
+    v = window.stages.get(key)
+    return v is not None and v[0] >= horizon
+
+
+_SELF_HARM_STAGES = tuple(f"{st.pathway}:{st.name}" for st in STAGES if st.pathway == "self-harm")
+
+
+def escalation_on(window: UserWindow, pathways: set[str], now: float, cfg: PolicyConfig) -> Trigger | None:
+    """The escalation rule alone, for a turn that moved `pathways` without a reading of its own (the
+    assistant's reply voicing concern): no severe, trajectory or accumulation reading applies to it."""
+    return _escalation(window, pathways, now, cfg)
 
 
 def contributions(scores: dict[str, float], cfg: PolicyConfig) -> dict[str, float]:
@@ -342,16 +396,22 @@ def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: Pol
     `ruled`: the pathways written rules found on the newest turn."""
     best = None
     horizon = now - cfg.stage_window_days * 86400
-    for pathway, seen in pathway_progress(window, now, cfg).items():
+    progress = pathway_progress(window, now, cfg)
+    # a person at risk's violence stages count on the self-harm pathway (`own_risk`)
+    moved = "violence" not in progress and own_risk(window, horizon)
+    if moved and "violence" in new_pathways:
+        new_pathways = set(new_pathways) | {"self-harm"}
+    for pathway, seen in progress.items():
         total = sum(w for _, _, w in seen)
         if pathway not in new_pathways or len(seen) < cfg.min_stages or total < cfg.escalation_threshold:
             continue
         # the turns that said the pathway's stages: where each was last seen, and the earlier turns of
         # the evidence ring that said one (a grievance on day 1, said again with a plan on day 3, is two)
+        said = {pathway, "violence"} if moved and pathway == "self-harm" else {pathway}
         staged = sorted([(ts, ev) for key, (ts, ev) in window.stages.items()
-                         if key.startswith(pathway + ":") and ts >= horizon]
+                         if key.split(":")[0] in said and ts >= horizon]
                         + [(e.ts, e.event_id) for e in window.evidence
-                           if e.ts >= horizon and any(s.split(":")[0] == pathway for s in e.stages)])
+                           if e.ts >= horizon and any(s.split(":")[0] in said for s in e.stages)])
         turns = {ev for _, ev in staged}
         names = {name for _, name, _ in seen}
         if len(turns) < cfg.min_stage_turns and not (pathway == "self-harm" and "intent" in names and (
@@ -366,10 +426,13 @@ def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: Pol
         names = tuple(name for _, name, _ in seen)
         if pathway == "self-harm" and ({"intent", "plan"} & set(names)):
             cats = cats + ["self-harm/intent"]
-        if pathway == "violence" and "imminence" in names:  # a climbed pathway that is now imminent is a threat
+        label = pathway
+        if pathway == "violence" and names_no_one(window, names, horizon):
+            label, cats = "self-harm", ["self-harm"] + (["self-harm/intent"] if {"planning", "imminence"} & set(names) else [])
+        elif pathway == "violence" and "imminence" in names:  # a climbed pathway that is now imminent is a threat
             cats = ["harassment/threatening"] + cats
         cites = tuple(dict.fromkeys(ev for _, ev in staged))
-        trig = Trigger("escalation", list(cats), pathway, names, min(1.0, total / 4.0), max(r for r, _, _ in seen) / length,
+        trig = Trigger("escalation", list(cats), label, names, min(1.0, total / 4.0), max(r for r, _, _ in seen) / length,
                        cites=cites)
         if best is None or trig.strength > best.strength:
             best = trig

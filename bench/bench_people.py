@@ -1,0 +1,198 @@
+"""Hand-written people written blind: riskstream on timelines nobody on the detection side read.
+
+`bench_timelines.py` draws its out-of-family escalating people mostly from scripts the detection's
+authors wrote and read while tuning (stream/simulate/scripts.py). This benchmark reads people
+written by separate writers who saw none of the repository (not the tagger's sentences, not the
+scripts, not the code), in English, Chinese and Korean, each over 3-5 conversations and 4-13 days
+with user and assistant turns (`bench/people/*.jsonl`, format below). A fixed third of the people
+(by a hash of their id) is the `dev` split, the part the detection side may read to diagnose; the
+other two thirds (`sealed`) are only ever measured: reading their texts, or changing anything
+because one of them failed, would make the figure flatter.
+
+One person per line:
+  {"id", "kind": "escalating"|"benign", "category": "violence"|"self-harm"|null, "pattern", "lang",
+   "harm_from": [conversation, turn] | null,
+   "conversations": [{"day", "account": 1|2, "turns": [{"role", "text"}, ...]}, ...]}
+
+The people are laid out as turns with UUID ids (a second account shares a device hash with the
+first, as linked accounts do), replayed with a model set (default: the committed models, which
+never trained on these texts), and evaluated like the timeline benchmark: people found, benign
+people flagged, the stateless per-turn maximum at the same benign rate, and, for people at risk,
+whether their first case routes to support. Prints figures and ids only, never a text.
+
+  python bench/bench_people.py --split sealed --out bench/results/people_sealed.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import sys
+import tempfile
+import uuid
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from bench.bench_timelines import _lines, run_models, wilson  # noqa: E402
+from stream.jsonl import dumps_line  # noqa: E402
+
+PEOPLE = Path(__file__).resolve().parent / "people"
+START = datetime(2026, 10, 5, tzinfo=timezone.utc)
+LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
+SPLITS = ("dev", "sealed", "all")
+
+
+def split_of(person_id: str) -> str:
+    """A fixed third of the people (by id hash) is `dev`; the rest is `sealed`."""
+    return "dev" if int(hashlib.sha256(person_id.encode()).hexdigest(), 16) % 3 == 0 else "sealed"
+
+
+def load(paths: list[Path], split: str) -> list[dict]:
+    people = []
+    for path in paths:
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                p = json.loads(line)
+                check(p)
+            except (ValueError, KeyError, TypeError) as e:
+                raise SystemExit(f"{path}:{n}: {e}")
+            if split in ("all", split_of(p["id"])):
+                people.append(p)
+    return people
+
+
+def check(p: dict) -> None:
+    if p["kind"] not in ("escalating", "benign"):
+        raise ValueError(f"{p['id']}: kind {p['kind']!r}")
+    convs = p["conversations"]
+    if not convs or any(not c["turns"] for c in convs):
+        raise ValueError(f"{p['id']}: empty conversation")
+    if p["kind"] == "escalating":
+        c, t = p["harm_from"]
+        if convs[c]["turns"][t]["role"] != "user":
+            raise ValueError(f"{p['id']}: harm_from does not point at a user turn")
+
+
+def _uid(*parts: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "riskstream-people/" + "/".join(parts)))
+
+
+def layout(people: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(turns sorted by ts, truth rows): each person starts on their own day and hour; turns of a
+    conversation are a minute or two apart."""
+    turns, truth = [], []
+    for i, p in enumerate(people):
+        pid = p["id"]
+        accounts = {a: _uid(pid, "account", str(a)) for a in sorted({c.get("account", 1) for c in p["conversations"]})}
+        device = hashlib.sha256(pid.encode()).hexdigest()[:32] if len(accounts) > 1 else None
+        base = START + timedelta(days=i % 23, hours=(i * 7) % 13 + 8)
+        harm = None
+        for ci, conv in enumerate(p["conversations"]):
+            account = accounts[conv.get("account", 1)]
+            cid = _uid(pid, "conversation", str(ci))
+            t = base + timedelta(days=float(conv["day"]))
+            for ti, turn in enumerate(conv["turns"]):
+                row = {"event_id": _uid(pid, str(ci), str(ti)), "user_id": account, "conversation_id": cid,
+                       "turn_index": ti, "role": turn["role"], "text": turn["text"],
+                       "ts": t.strftime("%Y-%m-%dT%H:%M:%SZ"), "locale": LOCALE.get(p.get("lang"), "en-US")}
+                if device:
+                    row["identity"] = {"device_hash": device}
+                turns.append(row)
+                if p["kind"] == "escalating" and [ci, ti] == list(p["harm_from"]):
+                    harm = row
+                t += timedelta(seconds=40 + 37 * ((ci + ti) % 3))
+        first = accounts[p["conversations"][0].get("account", 1)]
+        row = {"user_id": first, "kind": p["kind"], "category": p.get("category"), "shape": p["pattern"],
+               "lang": p.get("lang", "en"), "person": pid,
+               "harm_inferable_at": harm["ts"] if harm else None, "harm_event_id": harm["event_id"] if harm else None}
+        if len(accounts) > 1:
+            row["accounts"] = [first] + [a for a in accounts.values() if a != first]
+        truth.append(row)
+    turns.sort(key=lambda r: (r["ts"], r["user_id"], r["turn_index"]))
+    return turns, truth
+
+
+def routes(cases: list[dict], truth: list[dict]) -> dict[str, dict]:
+    """Person -> the rule and route of their first case."""
+    owner = {a: t["person"] for t in truth for a in (t.get("accounts") or [t["user_id"]])}
+    first: dict[str, dict] = {}
+    for c in sorted((c for c in cases if c["event"] == "open"), key=lambda c: c["opened_at"]):
+        pid = owner.get(c["user_id"])
+        if pid is not None and pid not in first:
+            first[pid] = {"rule": c["rule"], "route": c.get("route"), "priority": c.get("priority"),
+                          "opened_at": c["opened_at"][:19]}
+    return first
+
+
+def summarise(truth: list[dict], first: dict[str, dict], head: dict) -> dict:
+    esc = [t for t in truth if t["kind"] == "escalating"]
+    ben = [t for t in truth if t["kind"] == "benign"]
+    found = [t for t in esc if t["person"] in first]
+    flagged = [t for t in ben if t["person"] in first]
+    by = defaultdict(lambda: Counter())
+    for t in truth:
+        for key in (f"lang:{t['lang']}", f"{t['kind']}:{t['shape']}"):
+            by[key]["people"] += 1
+            by[key]["with_case"] += t["person"] in first
+    at_risk = [t for t in esc if t["category"] == "self-harm"]
+    out = {
+        "escalating": len(esc), "benign": len(ben),
+        "recall": round(len(found) / len(esc), 4) if esc else None,
+        "recall_ci95": wilson(len(found), len(esc)),
+        "benign_flagged": len(flagged), "benign_flagged_share": round(len(flagged) / len(ben), 4) if ben else None,
+        "benign_flagged_ci95": wilson(len(flagged), len(ben)),
+        "stateless_recall_same_rate": head["stateless_same_fpr"]["recall"],
+        "recall_gain_points": head["recall_gain_points"],
+        "found_before_harm_from": sum(first[t["person"]]["opened_at"] < t["harm_inferable_at"] for t in found),
+        "delay_turns": head["riskstream"]["delay_turns"],
+        "at_risk_first_case_support": sum(first.get(t["person"], {}).get("route") == "support" for t in at_risk),
+        "at_risk_first_case_enforcement": sum(first.get(t["person"], {}).get("route") == "enforcement" for t in at_risk),
+        "at_risk": len(at_risk),
+        "first_case_rule": {k: dict(Counter(first[t["person"]]["rule"] for t in grp if t["person"] in first))
+                            for k, grp in (("escalating", esc), ("benign", ben))},
+        "by": {k: dict(v) for k, v in sorted(by.items())},
+        "missed": sorted(t["person"] for t in esc if t["person"] not in first),
+        "flagged_benign": sorted(t["person"] for t in flagged),
+    }
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--people", nargs="*", type=Path, help="people files (default: bench/people/*.jsonl)")
+    ap.add_argument("--split", choices=SPLITS, default="sealed")
+    ap.add_argument("--models-dir", type=Path, help="model set (default: the committed models)")
+    ap.add_argument("--out", type=Path, help="write the JSON here (default: bench/results/people_<split>.json)")
+    ap.add_argument("--keep", type=Path, help="keep the laid-out turns, cases and scores in this directory")
+    args = ap.parse_args(argv)
+    paths = args.people or sorted(PEOPLE.glob("*.jsonl"))
+    if not paths:
+        raise SystemExit(f"no people files in {PEOPLE}")
+    people = load(paths, args.split)
+    turns, truth = layout(people)
+    with tempfile.TemporaryDirectory(prefix="rs-people-") as tmp:
+        d = args.keep or Path(tmp)
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "turns.jsonl").write_bytes(b"".join(dumps_line(t) for t in turns))
+        (d / "truth.jsonl").write_bytes(b"".join(dumps_line(t) for t in truth))
+        name = "run"
+        if (d / name).exists():
+            shutil.rmtree(d / name)
+        head = run_models(d, name, args.models_dir, report_dir=d, suffix="_people")
+        cases = _lines(d / name / "cases.jsonl")
+    result = {"split": args.split, "files": [p.name for p in paths], "people": len(people), "turns": len(turns),
+              "models": str(args.models_dir or "models/"), **summarise(truth, routes(cases, truth), head)}
+    out = args.out or Path(__file__).resolve().parent / "results" / f"people_{args.split}.json"
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(), indent=2, ensure_ascii=False))

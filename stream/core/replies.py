@@ -1,0 +1,108 @@
+"""What the assistant's reply says about the turn it answers: concern voiced for someone's safety.
+
+The assistant reads the whole conversation, and a modern assistant that refuses a request because
+it fears for someone ("it sounds like you're planning to hurt him", "are you thinking of ending
+your life?") has read the pattern the person's turns spread out. That reading is evidence about
+the user turn it answers, on the pathway it names: harm to others (violence) or to the person
+themselves (self-harm). It is corroboration, never a case by itself (`policy.VOICED`): it takes
+part in a pathway only beside a stage the person's own turns showed.
+
+Read only on assistant turns, by written phrases in English, Chinese and Korean. A plain refusal
+("I can't help with that request"), safety advice, a conditional offer of resources ("if you ever
+feel unsafe, call ...") and concern for someone else's safety (a supporter's friend, a parent's
+child) are not concern about the user's intent and do not match.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Concern that the user may harm someone else: the user ("you") is the one who would act.
+_HARM = (r"(?:hurt|harm|kill|poison|attack|injur|set(?:ting)? (?:a )?fire|burn|shoot|stab|ambush|confront|get(?:ting)? "
+         r"back at|revenge|retaliat|wait(?:ing)? for (?:her|him|them)|follow(?:ing)? (?:her|him|them)|track(?:ing)? "
+         r"(?:her|him|them)|stalk|do something to|make (?:her|him|them) pay|punish)")
+_TARGET = (r"(?:him|her|them|someone|somebody|anyone|anybody|people|others|another person|your (?:\w+ )?(?:boss|manager|ex|"
+           r"wife|husband|partner|coworker|colleague|neighbou?r|landlord|classmates?|teacher|family|mother|father|mom|dad|"
+           r"stepfather|stepmother|roommate|friend))")
+_REFLEXIVE = re.compile(r"\b(?:hurt|harm|kill|injur|poison|cut|burn)\w* (?:herself|himself|themselves|themself|yourself|oneself|myself)\b")
+_EN_OTHERS = re.compile("|".join((
+    # "it sounds like you're planning to hurt him"
+    rf"\b(?:sounds|seems|looks) (?:like|as if|as though) you(?:'re| are| may be| might be| could be| were)? (?:\w+ )?"
+    rf"(?:thinking|planning|considering|wanting|going|preparing|intending|trying|hoping|ready)\b[^.?!]{{0,60}}\b{_HARM}",
+    # "I'm worried you're planning to hurt her", "I'm concerned about where this is going"
+    rf"\b(?:i'?m|i am)(?: \w+){{0,2}} (?:worried|concerned|alarmed|scared|afraid)\b[^.?!]{{0,20}}\byou\b[^.?!]{{0,50}}\b{_HARM}",
+    r"\b(?:i'?m|i am)(?: \w+){0,2} (?:worried|concerned|alarmed) (?:about )?(?:where this is (?:going|heading)|what you(?:'re| are| might be| may be) (?:planning|intending))",
+    # "I won't help you track her", "I'm not going to help you get back at him"
+    rf"\b(?:won'?t|will not|can'?t|cannot|not going to|refuse to|unable to)(?: \w+)? help (?:you )?(?:with )?(?:\w+ ){{0,2}}{_HARM}",
+    # "please don't hurt her", "do not go after him"
+    rf"\b(?:please )?(?:don'?t|do not) (?:hurt|harm|poison|attack|go after|touch|follow|confront|do anything to) {_TARGET}",
+    # "are you planning to hurt someone?"
+    rf"\b(?:are you|you may be|you might be|you could be) (?:\w+ ){{0,2}}(?:thinking|planning|considering|intending)\b[^.?!]{{0,40}}\b{_HARM}\w* {_TARGET}",
+    # "following her home is stalking", "she doesn't deserve to die"
+    r"\b(?:following|tracking|watching|waiting for|showing up (?:at|to)) (?:her|him|them)\b[^.?!]{0,40}\b(?:is|would be|counts as|could be) stalking\b",
+    r"\b(?:she|he|they) (?:doesn'?t|does not|don'?t|do not) deserve to (?:die|be hurt|be harmed)",
+)))
+
+# Concern for the user's own life (not for their safety from someone else: a victim is asked that too).
+_SELF = (r"(?:end(?:ing)? (?:your|it all)(?: own)?(?: life)?|ending it|suicid\w*|kill(?:ing)? yourself|tak(?:e|ing) your (?:own )?life|"
+         r"hurt(?:ing)? yourself|harm(?:ing)? yourself|self[- ]harm|not (?:being|be) (?:here|around|alive)|(?:want|wanting) to die)")
+_EN_SELF = re.compile("|".join((
+    # "are you thinking about ending your life?"
+    rf"\bare you (?:\w+ ){{0,3}}(?:thinking|having (?:any )?thoughts|considering|planning|feeling like|wanting)\b[^.?!]{{0,30}}{_SELF}",
+    # "I think you may be planning to end your life"
+    rf"\byou (?:may|might|could) be (?:\w+ ){{0,2}}(?:thinking|planning|considering|intending|preparing)\b[^.?!]{{0,30}}{_SELF}",
+    # "I'm worried about you.", "I'm worried this is part of a plan to end your life"
+    rf"\b(?:i'?m|i am)(?: \w+){{0,2}} (?:worried|concerned|scared|afraid)\b (?:(?:about|for) you(?:[.,!?]|$| right now| now)|"
+    rf"(?:that )?you (?:might|may|could|are going to|want to)[^.?!]{{0,30}}{_SELF}|[^.?!]{{0,40}}plan to {_SELF})",
+    rf"\b(?:plan|planning|thinking|thoughts?) (?:to|of|about) (?:end(?:ing)?|tak(?:e|ing)) your (?:own )?life",
+)))
+
+_ZH_OTHERS = re.compile(
+    r"(?:担心|害怕|怕)(?:你|您)[^。！？]{0,12}(?:伤害|报复|害|对(?:他|她|他们)(?:做|下手|动手)|等(?:他|她)|跟踪|动手脚|让(?:他|她|他们)付出代价)"
+    r"|(?:不能|不会|无法|没法)(?:帮|协助)(?:你|您)[^。！？]{0,16}(?:伤害|报复|跟踪|接近|等(?:他|她)|下毒|害人|获取可能用来伤害)"
+    r"|(?:请|千万)?(?:不要|别)(?:伤害|报复|去找|接近|跟踪)(?:他|她|他们|任何人|别人)"
+    r"|(?:你|您)(?:是不是|是否|是在|难道)(?:在)?(?:考虑|计划|打算|想)(?:对(?:他|她|他们)|伤害|报复|下毒)")
+_ZH_SELF = re.compile(
+    r"(?:你|您)(?:是不是|是否|是|有没有)?(?:在|有)?(?:考虑|想|打算|计划|想过|念头)[^。！？]{0,6}(?:结束(?:自己的)?生命|自杀|轻生|伤害自己|不想活|离开这个世界)"
+    r"|(?:担心|担忧)(?:你|您)(?:现在)?(?:的)?(?:安全|生命)"
+    r"|(?:最近)?(?:是不是|是否)?有(?:伤害自己|自杀|轻生|结束生命)的(?:想法|念头|打算)")
+# Korean drops the subject: a harm to others with a marker of concern or refusal in the same sentence.
+_KO_HARM = re.compile(r"(?:해치|다치게 하|복수하|보복하|해코지하)(?:려는|려고|려|실)")
+_KO_CONCERN = re.compile(r"걱정|마음에 걸려|도울 수 없|도와드릴 수 없|도와드리기 어려|하지 마|멈추|안 됩니다|안 돼요")
+_KO_SELF = re.compile(
+    r"(?:스스로|자신|자기 ?자신)(?:을|를)? (?:해치|다치게|해하)"
+    r"|(?:자살|극단적(?:인)? 선택|삶을 (?:끝내|마감)|생을 (?:끝내|마감)|목숨을 (?:끊|버리))[^.?!]{0,12}(?:생각|계획|마음|려는|려고|하려)")
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
+_CJK = re.compile(r"[\u3400-\u9fff\uac00-\ud7af]")
+_SENTENCES = re.compile(r"(?<=[.?!。！？])\s*|\n+")
+# A conditional offer ("if you ever have thoughts of ending your life, ...") is said to the bereaved
+# and to supporters as well: not a reading of this person.
+# Words the assistant suggests the person say to someone else ('ask him: "are you thinking about
+# killing yourself?"') are not the assistant's own concern.
+_QUOTED = re.compile(r"[\"\u201c\u300c\u300e][^\"\u201d\u300d\u300f]{3,}[\"\u201d\u300d\u300f]|(?<!\w)'.{3,}?'(?!\w)")
+_CONDITIONAL = re.compile(r"^\W*(?:and |but |also |or )?(?:if|whenever|should you|如果|要是|万一)")
+
+
+def voiced(text: str) -> frozenset[str]:
+    """The pathways the assistant's reply voices concern on: "violence" (the user may harm someone),
+    "self-harm" (the user's own life)."""
+    out: set[str] = set()
+    if not text:
+        return frozenset()
+    cjk = bool(_CJK.search(text))
+    for sentence in _SENTENCES.split(_QUOTED.sub(" ", text.translate(_APOSTROPHES))):
+        if not sentence:
+            continue
+        low = sentence.lower()
+        conditional = bool(_CONDITIONAL.match(low))
+        if _EN_OTHERS.search(_REFLEXIVE.sub(" ", low)):
+            out.add("violence")
+        if not conditional and _EN_SELF.search(low):
+            out.add("self-harm")
+        if cjk:
+            if _ZH_OTHERS.search(sentence) or (_KO_HARM.search(sentence) and _KO_CONCERN.search(sentence)):
+                out.add("violence")
+            if not conditional and (_ZH_SELF.search(sentence) or _KO_SELF.search(sentence)):
+                out.add("self-harm")
+    return frozenset(out)

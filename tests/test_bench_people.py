@@ -1,0 +1,61 @@
+"""The blind hand-written people benchmark's layout (bench/bench_people.py): people become turns a
+replay reads, with a fixed dev / sealed split, the harm turn where the writer put it, and a second
+account linked to the first."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.bench_people import layout, load, routes, split_of  # noqa: E402
+
+
+def _person(pid, kind="escalating", accounts=(1, 1, 2)):
+    convs = [{"day": d, "account": a, "turns": [{"role": "user", "text": f"{pid} turn {d} a"},
+                                                {"role": "assistant", "text": "reply"},
+                                                {"role": "user", "text": f"{pid} turn {d} b"}]}
+             for d, a in zip((0.0, 2.5, 6.0), accounts)]
+    return {"id": pid, "kind": kind, "category": "violence" if kind == "escalating" else None, "pattern": "p",
+            "lang": "ko", "harm_from": [1, 2] if kind == "escalating" else None, "conversations": convs}
+
+
+def test_split_is_a_fixed_third():
+    ids = [f"x-{i:03d}" for i in range(600)]
+    dev = [i for i in ids if split_of(i) == "dev"]
+    assert 150 < len(dev) < 250
+    assert dev == [i for i in ids if split_of(i) == "dev"]
+
+
+def test_layout_places_harm_accounts_and_time(tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(json.dumps(p) + "\n" for p in (_person("e-1"), _person("b-1", "benign", (1, 1, 1)))))
+    people = load([path], "all")
+    turns, truth = layout(people)
+    assert len(turns) == 18 and turns == sorted(turns, key=lambda r: (r["ts"], r["user_id"], r["turn_index"]))
+    esc = next(t for t in truth if t["person"] == "e-1")
+    harm = next(t for t in turns if t["event_id"] == esc["harm_event_id"])
+    assert harm["text"] == "e-1 turn 2.5 b" and harm["role"] == "user" and harm["locale"] == "ko-KR"
+    assert harm["ts"] == esc["harm_inferable_at"]
+    mine = [t for t in turns if t["user_id"] in esc["accounts"]]
+    assert len(esc["accounts"]) == 2 and len(mine) == 9
+    assert len({t["identity"]["device_hash"] for t in mine}) == 1  # the accounts link
+    ben = next(t for t in truth if t["person"] == "b-1")
+    assert "accounts" not in ben and ben["harm_event_id"] is None
+    assert all("identity" not in t for t in turns if t["user_id"] == ben["user_id"])
+    first, last = (t["ts"] for t in (mine[0], mine[-1]))
+    assert first[:10] != last[:10]  # six days apart
+
+    cases = [{"event": "open", "user_id": esc["accounts"][1], "rule": "escalation", "route": "enforcement",
+              "priority": 2, "opened_at": last}]
+    assert routes(cases, truth)["e-1"]["route"] == "enforcement"
+
+
+def test_harm_must_point_at_a_user_turn(tmp_path):
+    bad = _person("e-2")
+    bad["harm_from"] = [1, 1]  # the assistant's reply
+    path = tmp_path / "p.jsonl"
+    path.write_text(json.dumps(bad) + "\n")
+    with pytest.raises(SystemExit, match="user turn"):
+        load([path], "all")

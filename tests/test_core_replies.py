@@ -1,0 +1,55 @@
+"""The assistant's reply as a reading of the turn it answers (stream/core/replies.py): concern voiced
+about the user harming someone, or about the user's own life; not a plain refusal, safety advice, a
+conditional offer of help, words suggested for someone else, or concern for a third party."""
+
+import pytest
+
+from stream.core.replies import voiced
+
+VIOLENCE = [
+    "I can't go along with this. It sounds like you are planning to hurt your coworker, and that would change both your lives.",
+    "I'm worried that you're thinking about getting back at her in person.",
+    "I'm concerned about where this is going. Can we talk about what happened at work instead?",
+    "I won't help you track him down or find out where he parks.",
+    "Please don't hurt him. Whatever he did, there are other ways through this.",
+    "Waiting for her outside her building after she said no would be stalking.",
+    "我担心你是想报复他，请先冷静下来。",
+    "我不能帮你跟踪她，她已经明确拒绝了。",
+    "그 사람을 해치려는 생각이라면 저는 도와드릴 수 없어요.",
+]
+SELF_HARM = [
+    "Can I ask you directly: are you thinking about ending your life?",
+    "Reading this, I think you might be planning to kill yourself, and I'm worried.",
+    "I'm really worried about you. Would you call 988 or someone you trust tonight?",
+    "I'm concerned this is part of a plan to end your life.",
+    "你是不是在考虑结束自己的生命？如果是，请现在就联系身边的人。",
+    "혹시 스스로를 해치려는 생각이 드시는 건가요?",
+]
+NEITHER = [
+    "I'm not able to help with that request.",
+    "I can't provide lethal doses, but I can explain how overdoses are treated in the emergency department.",
+    "If you ever have thoughts of ending your life yourself, you can call 988 at any time.",
+    "It sounds like your friend might hurt herself. Please stay with her and call 988 together.",
+    "You could ask him plainly: 'are you thinking about killing yourself?' Asking does not plant the idea.",
+    "Are you safe at home right now? If he comes back, call 911.",
+    "What he is doing to you counts as stalking; you can ask the court for a protective order.",
+    "In your novel, the killer could plan to poison her at the dinner party; the detective notices the glass.",
+    "Great question! Rats usually die within a few days of eating the bait, so check the stations often.",
+    "如果你以后有伤害自己的想法，可以随时拨打心理援助热线。",
+    "소설 속에서 범인이 피해자를 해치려는 장면은 긴장감을 살려 쓰면 좋아요.",
+]
+
+
+@pytest.mark.parametrize("text", VIOLENCE)
+def test_concern_that_the_user_may_harm_someone(text):
+    assert voiced(text) == {"violence"}
+
+
+@pytest.mark.parametrize("text", SELF_HARM)
+def test_concern_for_the_users_own_life(text):
+    assert voiced(text) == {"self-harm"}
+
+
+@pytest.mark.parametrize("text", NEITHER)
+def test_refusals_advice_conditionals_and_third_parties_are_not_concern_about_the_user(text):
+    assert voiced(text) == frozenset()
