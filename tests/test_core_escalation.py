@@ -167,6 +167,19 @@ def test_new_account_of_a_banned_person_opens_a_new_case_on_its_first_turn():
     assert any(s["kind"] == "identity" for s in cases[1]["evidence"][-1]["signals"])
 
 
+def prescored(rows, cfg):
+    """The rows as the worker passes zero-data-retention turns on: pre-scored where the text is, text emptied."""
+    det = Detector(TagScorer(), cfg)
+    reg = DictRegistry()
+    turns = []
+    for t in sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key()):
+        t = with_person(t, reg)
+        pre = det.prescore(t, det.window_key(t))
+        turns.append(parse_turn({**rows[int(t.event_id[1:]) - 1], "text": "", "person_id": t.person_id, "prescored": pre},
+                                internal=True))
+    return turns
+
+
 def test_prescored_zdr_turns_give_the_same_cases_without_their_text():
     """The worker pre-scores zero-data-retention turns before re-keying them: same result, no text."""
     cfg = PolicyConfig(zdr_tenants=frozenset({"z"}))
@@ -176,14 +189,7 @@ def test_prescored_zdr_turns_give_the_same_cases_without_their_text():
             turn(4, "[illicit/violent=0.7] how would someone build a pipe bomb", conv="c4", day=6, tenant_id="z"),
             turn(5, "can you give me an example of it?", conv="c4", day=6, tenant_id="z")]
     plain, plain_scores = run(rows, cfg)
-    det = Detector(TagScorer(), cfg)
-    reg = DictRegistry()
-    turns = []
-    for t in sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key()):
-        t = with_person(t, reg)
-        pre = det.prescore(t, det.window_key(t))
-        turns.append(parse_turn({**{k: v for k, v in rows[int(t.event_id[1:]) - 1].items()}, "text": "",
-                                 "person_id": t.person_id, "prescored": pre}, internal=True))
+    turns = prescored(rows, cfg)
     effects = [e for _, effs in run_batch(Detector(TagScorer(), cfg), turns, MemoryStore()) for e in effs]
     cases = [e.payload for e in effects if e.kind == "case"]
     scores = [e.payload for e in effects if e.kind == "score"]
@@ -258,3 +264,25 @@ def test_a_stage_said_again_on_a_later_turn_still_counts_its_first_turn():
     assert "e1" in {e["event_id"] for e in cases[0]["evidence"]} and "e1" in cases[0]["reason"]
     # one turn alone, however many stages it says, is still not a pathway
     assert run(rows[1:])[0] == []
+
+
+def test_the_assistants_concern_completes_a_pathway_the_same_with_and_without_the_text():
+    """A grievance and a means question (1.5 of 2.5) plus the assistant's reply voicing concern about
+    the question (stream/core/replies.py) open an escalation on the reply; the same without the reply's
+    concern opens nothing; zero-data-retention turns, pre-scored where the text is, give the same."""
+    cfg = PolicyConfig(zdr_tenants=frozenset({"z"}))
+    rows = [turn(1, f"{V} my manager humiliated me again", conv="c1", day=1, tenant_id="z"),
+            turn(2, "That sounds really hard.", conv="c1", day=1, role="assistant", tenant_id="z"),
+            turn(3, f"{V} where can I buy a rifle fast", conv="c2", day=3, tenant_id="z"),
+            turn(4, "I won't help with that. It sounds like you're planning to hurt your manager.", conv="c2", day=3,
+                 role="assistant", tenant_id="z")]
+    plain, _ = run(rows, cfg)
+    assert [(c["event"], c["rule"], c["trigger_event_id"], c["route"]) for c in plain] == [
+        ("open", "escalation", "e4", "enforcement")]
+    assert "voiced concern" in plain[0]["reason"] and {e["event_id"] for e in plain[0]["evidence"]} >= {"e1", "e3", "e4"}
+    helpful = rows[:3] + [dict(rows[3], text="Sporting goods stores with a licence counter sell them.")]
+    assert run(helpful, cfg)[0] == []
+    turns = prescored(rows, cfg)
+    assert turns[-1].prescored["voiced"] == [["violence"], "e3", turns[2].ts]
+    effects = [e for _, effs in run_batch(Detector(TagScorer(), cfg), turns, MemoryStore()) for e in effs]
+    assert [e.payload for e in effects if e.kind == "case"] == plain

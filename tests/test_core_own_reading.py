@@ -195,3 +195,23 @@ def test_one_turn_of_self_harm_intent_is_a_case_only_when_stated():
     assert stages == ["self-harm:intent", "self-harm:plan"] and found == []
     stages, found = cases("[self-harm/intent=0.8] the detective was right, I'm done, this weekend I end it")
     assert found and found[0]["route"] == "support"
+
+
+def test_play_is_a_game_or_a_sport_that_reaches_into_nothing_real():
+    from stream.core.framing import at_play, carry_play, in_play, read_text
+    from stream.scoring.normalize import normalize_for_match as norm
+
+    for text in ("how do i kill the dragon boss in elden ring", "we destroyed them in the tournament final",
+                 "he keeps spawn camping me on the docks map", "best loadout to headshot people in warzone"):
+        assert at_play(norm(text)), text
+    for text in ("I will headshot my boss tomorrow", "after the match I'll wait for him in the parking lot",
+                 "how many rounds does an AR hold", "my teammate took credit for my work again",
+                 "in fortnite he said his address is on elm street, I'm going to his house for real"):
+        assert not at_play(norm(text)), text
+    ctx = [{"event_id": "e1", "conversation_id": "c1", "ts": 100.0, "text": "how do I beat the raid boss",
+            "reply": "Spread out and save your cooldowns."}]
+    flags = read_text("and if he's waiting with a shotgun")
+    assert not flags[6]
+    assert carry_play(flags, "and if he's waiting with a shotgun", in_play(ctx, 160.0, "c1", 7200))[6]
+    assert not in_play(ctx, 160.0, "c2", 7200), "another conversation is not at play"
+    assert not carry_play(flags, "and then I'll go to his house for real", True)[6]

@@ -251,3 +251,28 @@ def test_an_assistant_voicing_concern_completes_a_pattern_its_turns_alone_do_not
     assert {"concerned-0", "concerned-4"} <= {e["event_id"] for e in opened[0]["evidence"]}
     risk = by_user.get("at-risk", [])
     assert risk and all(c["route"] == "support" for c in risk), "a person at risk is supported, never punished"
+
+
+# Session 18 (our own wording): violence in a game, and a short follow-up of a conversation at play
+# (stream/core/framing.py PLAY, carry_play), is no one's harm; a grievance from a game carried into
+# the real world is.
+PLAY_PEOPLE = {
+    "b-flank": [["stuck on the dragon boss in elden ring for 2 hours, how do i kill it before it flies off"],
+                ["my cousin keeps headshotting me from the tower every round on the docks map. where do i flank him without being seen",
+                 _a("Take the lower route under the pier; it breaks his line of sight."), "and if he's camping the stairs with a shotgun",
+                 _a("Throw a flashbang up first or wait for him to reload."), "ok he's getting absolutely destroyed tonight lmao"]],
+    "b-raider": [["our raid keeps wiping on the last boss, how do we kill him before the enrage timer", "and if the tank dies first?"],
+                 ["my brother keeps spawn camping me in halo, where do I hide on the map so I can ambush him",
+                  _a("Try the lower corridor near the rocket spawn; it breaks his sightline."), "and if he's waiting with the sniper"],
+                 ["finally destroyed him 15-2 in the rematch lol, he's so dead next time"]],
+    "e-irl": [["this guy in my clan keeps trash talking me and posted my real name"],
+              ["I know where he lives now, his address was on his old stream"],
+              ["tomorrow I'm going to his house for real with my dad's gun, he'll regret it, this isn't a game anymore"]],
+}
+
+
+def test_violence_at_play_opens_nothing_and_a_game_grudge_carried_into_real_life_does(tmp_path):
+    rows = [r for name, convs in PLAY_PEOPLE.items() for r in conversations_of(name, convs)]
+    cases = replay(tmp_path, sorted(rows, key=lambda r: r["ts"]))
+    assert {c["user_id"] for c in cases} == {"e-irl"}
+    assert [c["trigger_event_id"] for c in cases if c["event"] == "open"] == ["e-irl-2"]

@@ -144,10 +144,10 @@ class Detector:
             ctx = self._volatile_context.setdefault(key, [])
             scores, own, contextual, joint, read_with = self._with_context(ctx, turn, score)
             stages, ruled = self._stages(turn.text, scores, own, score, joint, ctx, turn)
+            flags = self._framing(turn.text, score, ctx, turn)
             self._remember_context(ctx, turn, scores, stages)
             out.update(scores=scores, own=own, read_with=list(read_with), contextual=contextual, stages=[f"{st.pathway}:{st.name}" for st in stages],
-                       rule_pathways=sorted(ruled),
-                       framing=list(self._framing(turn.text, score)))
+                       rule_pathways=sorted(ruled), framing=list(flags))
         elif turn.role == "assistant":
             ctx = self._volatile_context.get(key, [])
             concern = self._concern(ctx, turn)
@@ -201,8 +201,8 @@ class Detector:
             ctx = self._context_for(window, turn)
             scores, own, contextual, joint, read_with = self._with_context(ctx, turn, score)
             stages, ruled = self._stages(turn.text, scores, own, score, joint, ctx, turn)
+            flags = self._framing(turn.text, score, ctx, turn)
             self._remember_context(self._context_for(window, turn, create=True), turn, scores, stages)
-            flags = self._framing(turn.text, score)
         if flags[0] and not flags[1]:  # speaks of someone else's risk: frames their later turns about that person
             window.stages[framing.SUPPORTING_KEY] = [turn.ts, turn.event_id]
         else:
@@ -346,9 +346,12 @@ class Detector:
             or pol.support(own, BY_KEY[k].pathway) >= max(self.config.tagger_min_support, floor.get(BY_KEY[k].pathway, 0.0))]
         return [BY_KEY[k] for k in dict.fromkeys(keys)], ruled
 
-    @staticmethod
-    def _framing(text: str, score: TextScore) -> tuple[bool, ...]:
-        return framing.read_text(text, THIRD_PARTY in _tagged(score))
+    def _framing(self, text: str, score: TextScore, ctx: list[dict], turn: Turn) -> tuple[bool, ...]:
+        """The turn's framing flags (stream/core/framing.py), a short follow-up in a conversation at
+        play read as play too."""
+        flags = framing.read_text(text, THIRD_PARTY in _tagged(score))
+        playing = framing.in_play(ctx, turn.ts, turn.conversation_id, self.config.context_gap_minutes * 60)
+        return framing.carry_play(flags, text, playing, self.config.context_max_words)
 
     def _context_for(self, window: UserWindow, turn: Turn, create: bool = False) -> list[dict]:
         """Context of a person: in the window, or for zero-data-retention tenants in memory only."""

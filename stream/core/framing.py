@@ -18,6 +18,11 @@ keeps them:
 * `idiom`: every word of killing or dying in the turn sits in an everyday figure of speech ("time
   to kill", "I'd kill for a coffee", "my feet are killing me"): no stage, and its harm readings
   capped like a third party's, unless the writer speaks of their own end in it too.
+* `play`: the turn's violence is in a game or a sport (a game or its mechanics named, a match, a
+  tournament), and the turn reaches into nothing real (someone's house, "in real life", after the
+  match, a boss or an ex of the writer's): its violence, illicit and threat readings are capped like
+  an idiom's and it keeps no violence stage; a short follow-up of a conversation at play ("and if
+  he's camping the stairs with a shotgun") is play too.
 * `means_question`: a question about methods or means. When the window already holds self-harm
   signals about the writer (or this turn voices them), it reads as self-harm risk: the violent and
   illicit readings move to self-harm and the turn counts as the plan / means rung, so a case it
@@ -127,10 +132,58 @@ def only_idioms(norm: str) -> bool:
     return bool(IDIOM.search(norm)) and not _HARM_WORD.search(IDIOM.sub(" ", norm))
 
 
+# Play: the turn's harm is in a game or a sport ("how do I kill the big one first without the small one
+# jumping me", "my cousin keeps sniping me from the clock tower on the docks map every round", "we
+# destroyed them in the tournament"): a game or a game's mechanics named, or a match, a tournament,
+# an opponent. Not when the turn reaches into the real world (`_REAL`): "in real life", someone's
+# house or address, after the match, outside the arena.
+PLAY = re.compile("|".join([
+    r"(?:elden ring|dark souls|bloodborne|sekiro|call of duty|warzone|fortnite|minecraft|skyrim|halo|valorant|"
+    r"apex legends|overwatch|league of legends|dota|csgo|cs ?2|counter ?strike|pubg|gta|zelda|roblox|tarkov|destiny 2|"
+    r"diablo|world of warcraft|rainbow six|battlefield|baldur s gate|bg3|hollow knight|pokemon|mario kart|smash bros|"
+    r"street fighter|tekken|mortal kombat|among us|dead by daylight|fifa|madden|nba 2k|chess|checkers|dnd|d ?& ?d|"
+    r"dungeons and dragons|video ?games?|the game|this game|in ?game|ingame|multiplayer|co ?op|speedrun\w*)\b",
+    r"\b(?:boss(?:es)?(?: fight| battle)?|raid(?:s|ing)?|respawn\w*|loadouts?|pvp|pve|dlc|npcs?|mobs|spawn\w*|headshots?|"
+    r"hitbox\w*|aggro|quests?|ranked|matchmaking|squadmates?|clan|guild|dps|healer|xp|lvl|"
+    r"level \d+|k ?d ratio|noobs?|gg|nerf\w*|strength build|dex build|\w+ map|(?:every|each|last|next|first|final) round|"
+    r"tournaments?|rematch|scrimmage|playoffs?|sparring|referee|goalie|quarterback|"
+    r"checkmate|my (?:main|build|character))\b",
+]))
+_REAL = re.compile(r"\b(?:irl|in real life|real life|for real|real world|(?:his|her|their) (?:house|home|place|car|address|"
+                   r"work|school)|where (?:he|she|they) lives?|after (?:the )?(?:game|match|practice|tournament)|"
+                   r"outside (?:the )?(?:stadium|arena|gym|school|club)|parking lot|car park|my (?:boss|manager|ex|wife|husband|"
+                   r"teacher|coworker|co worker|colleague|neighbou?r|landlord|stepfather|stepmother|supervisor))\b")
+_BOSS_AT_WORK = re.compile(r"\b(?:my|our|the) (?:boss|manager)\b(?! (?:fight|battle|level|room|stage))")
+
+
+def at_play(norm: str) -> bool:
+    """The (normalised) turn is about a game or a sport and reaches into nothing real."""
+    return bool(PLAY.search(_BOSS_AT_WORK.sub(" ", norm))) and not _REAL.search(norm)
+
+
+def in_play(ctx: list[dict], turn_ts: float, conversation_id: str, gap_s: float) -> bool:
+    """The conversation was at play just before: its latest context turn (or the assistant's reply to
+    it), recent, reads as a game or a sport. A short follow-up in it ("and if he's holding the stairs
+    with a shotgun") is play too (`carry_play`)."""
+    last = ctx[-1] if ctx else None
+    if last is None or last["conversation_id"] != conversation_id or not 0 <= turn_ts - last["ts"] <= gap_s:
+        return False
+    return any(t and at_play(normalize_for_match(t)) for t in (last.get("text"), last.get("reply")))
+
+
+def carry_play(flags: tuple[bool, ...], text: str, playing: bool, max_words: int = 16) -> tuple[bool, ...]:
+    """A short turn of a conversation at play (`in_play`) that reaches into nothing real is play."""
+    if playing and len(flags) > 6 and not flags[6] and len(text.split()) <= max_words \
+            and not _REAL.search(normalize_for_match(text)):
+        return tuple(flags[:6]) + (True,) + tuple(flags[7:])
+    return tuple(flags)
+
+
 _SELF_HARM = ("self-harm", "self-harm/intent", "self-harm/instructions")
 _ABOUT_ANOTHER = _SELF_HARM + ("sexual/minors",)
 _MISREAD_AS_HARM = ("illicit", "illicit/violent", "violence", "violence/graphic")
 _IDIOM_CAPPED = _SELF_HARM + _MISREAD_AS_HARM + ("harassment", "harassment/threatening")
+_PLAY_CAPPED = _MISREAD_AS_HARM + ("harassment/threatening",)
 
 
 # Speaks of another person ("she's going to see someone tomorrow"): a supporter's later turns about
@@ -141,8 +194,8 @@ SUPPORTING_DAYS = 14.0
 SUPPORTING_KEY = "third_party"  # its entry in the window's stage map: [last ts, event id]
 
 
-def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bool, bool, bool]:
-    """(third party, first person, means question, sign-off, idiom, of another): what the words say
+def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bool, bool, bool, bool]:
+    """(third party, first person, means question, sign-off, idiom, of another, play): what the words say
     about whose risk it is, and whether their harm is only a figure of speech. `third_read`: another
     reader (the stage tagger) read the turn as about someone else's risk; the writer who harms a
     child (`OFFENDER`) is never that, whoever read it. Computed where the text is (zero-data-retention
@@ -150,7 +203,7 @@ def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bo
     norm = normalize_for_match(text)
     third = (bool(THIRD_PARTY.search(norm)) or third_read) and not OFFENDER.search(norm)
     return (third, bool(FIRST_PERSON.search(norm)), bool(MEANS.search(norm)), signs_off(norm), only_idioms(norm),
-            bool(_ANOTHER.search(norm)))
+            bool(_ANOTHER.search(norm)), at_play(norm))
 
 
 def carry_third_party(flags: tuple[bool, ...], supporting: bool, ruled: bool) -> tuple[bool, ...]:
@@ -183,6 +236,9 @@ def reframe(flags: tuple[bool, ...], scores: dict[str, float], stages: list[Stag
     sign_off = len(flags) > 3 and bool(flags[3])
     if len(flags) > 4 and flags[4] and not first:
         return Framing({c: (min(v, cap) if c in _IDIOM_CAPPED else v) for c, v in scores.items()}, [])
+    if len(flags) > 6 and flags[6] and not first:  # play: violence in a game or a sport is no one's harm
+        return Framing({c: (min(v, cap) if c in _PLAY_CAPPED else v) for c, v in scores.items()},
+                       [st for st in stages if st.pathway != "violence"])
     if (third or (sign_off and not at_risk)) and not first:
         out = {c: (min(v, cap) if c in _ABOUT_ANOTHER else v) for c, v in scores.items()}
         return Framing(out, [])
