@@ -286,3 +286,22 @@ def test_the_assistants_concern_completes_a_pathway_the_same_with_and_without_th
     assert turns[-1].prescored["voiced"] == [["violence"], "e3", turns[2].ts]
     effects = [e for _, effs in run_batch(Detector(TagScorer(), cfg), turns, MemoryStore()) for e in effs]
     assert [e.payload for e in effects if e.kind == "case"] == plain
+
+
+def test_concern_for_the_persons_life_voiced_in_two_conversations_is_a_support_case():
+    """Two replies voicing concern for the person's own life, about turns in two conversations, are a
+    pattern for the support route even when no turn of the person's own shows a stage; twice in
+    one conversation is not, and neither is concern that the person may harm someone else."""
+    worry = "I think you may be planning to end your life, and I'm very worried. Please call 988."
+    rows = [turn(1, "is the lake by the dock frozen in december", conv="c1", day=1),
+            turn(2, worry, conv="c1", day=1, role="assistant"),
+            turn(3, "no wetsuit this time", conv="c2", day=4),
+            turn(4, worry, conv="c2", day=4, role="assistant")]
+    cases, _ = run(rows)
+    assert [(c["event"], c["rule"], c["route"], c["trigger_event_id"]) for c in cases] == [
+        ("open", "escalation", "support", "e4")]
+    same = [rows[0], rows[1], dict(rows[2], conversation_id="c1", ts="2026-10-01T09:05:00Z"),
+            dict(rows[3], conversation_id="c1", ts="2026-10-01T09:06:00Z")]
+    assert run(same)[0] == []
+    others = "It sounds like you're planning to hurt him."
+    assert run([rows[0], dict(rows[1], text=others), rows[2], dict(rows[3], text=others)])[0] == []

@@ -148,7 +148,8 @@ PATHWAYS = {p: ([cat], max(st.rank for st in STAGES if st.pathway == p)) for p, 
 # The assistant's reply voiced concern on a pathway about the user turn it answered (stream/core/replies.py):
 # kept in the window's stage map under these keys, at that user turn. A stage of rank 0 (it moves no
 # one along the pathway) and of weight `voiced_weight`: corroboration of the person's own stages,
-# never a pathway alone (`min_stages`), and never a second turn (it sits on the turn it answered).
+# never a violence pathway alone (`min_stages`), and never a second turn (it sits on the turn it
+# answered); concern for a life voiced about two turns apart is a self-harm pattern (`_voiced_apart`).
 VOICED = {p: f"{p}:voiced" for p in PATHWAY_CATEGORY}
 # A person at risk: concern for their life voiced again, about another of their turns, counts again (the
 # earlier turn is kept under this key). Support is the route, and missing a person at risk costs more
@@ -193,6 +194,16 @@ def names_no_one(window: UserWindow, names: tuple[str, ...], horizon: float) -> 
     whether a case opens)."""
     return (not {"grievance", "ideation"} & set(names) and not _seen(window, VOICED["violence"], horizon)
             and any(_seen(window, k, horizon) for k in _SELF_HARM_STAGES))
+
+
+def _voiced_apart(window: UserWindow, pathway: str, horizon: float, cfg: PolicyConfig) -> bool:
+    """The assistant voiced concern for the person's own life about two of their turns at least
+    `pattern_min_span_minutes` apart (in practice, two conversations): a pattern for the support
+    route however little the person's own turns said in words a reader knows ("no wetsuit this time.
+    no float either" after a diagnosis, the assistant asking twice)."""
+    a, b = window.stages.get(VOICED[pathway]), window.stages.get(VOICED_AGAIN[pathway])
+    return (a is not None and b is not None and min(a[0], b[0]) >= horizon
+            and abs(a[0] - b[0]) >= cfg.pattern_min_span_minutes * 60)
 
 
 def _seen(window: UserWindow, key: str, horizon: float) -> bool:
@@ -403,6 +414,8 @@ def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: Pol
         new_pathways = set(new_pathways) | {"self-harm"}
     for pathway, seen in progress.items():
         total = sum(w for _, _, w in seen)
+        if pathway in VOICED_AGAIN and _voiced_apart(window, pathway, horizon, cfg):
+            total = max(total, cfg.escalation_threshold)
         if pathway not in new_pathways or len(seen) < cfg.min_stages or total < cfg.escalation_threshold:
             continue
         # the turns that said the pathway's stages: where each was last seen, and the earlier turns of
