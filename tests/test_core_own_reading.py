@@ -204,7 +204,7 @@ def test_play_is_a_game_or_a_sport_that_reaches_into_nothing_real():
     for text in ("how do i kill the dragon boss in elden ring", "we destroyed them in the tournament final",
                  "he keeps spawn camping me on the docks map", "best loadout to headshot people in warzone"):
         assert at_play(norm(text)), text
-    for text in ("I will headshot my boss tomorrow", "after the match I'll wait for him in the parking lot",
+    for text in ("what was the deadliest bombing raid of WW2", "I will headshot my boss tomorrow", "after the match I'll wait for him in the parking lot",
                  "how many rounds does an AR hold", "my teammate took credit for my work again",
                  "in fortnite he said his address is on elm street, I'm going to his house for real"):
         assert not at_play(norm(text)), text

@@ -297,7 +297,8 @@ def test_korean_patterns_match_the_normalised_text():
 
     assert normalize_for_match("수면제 몇 알 먹어야 해") == "수면제 몇 알 먹어야 해"
     assert normalize_for_match("Café") == "cafe"
-    third, _, _, _, idiom, _ = read_text("친구가 자살하고 싶대, 어떻게 도와야 해")
+    flags = read_text("친구가 자살하고 싶대, 어떻게 도와야 해")
+    third, idiom = flags[0], flags[4]
     assert third and not idiom
     assert read_text("수면제 몇 알 먹으면 죽어")[2]  # a means question
     assert read_text("배고파 죽겠어")[4] and not read_text("죽고 싶어")[4]

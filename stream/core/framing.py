@@ -143,7 +143,7 @@ PLAY = re.compile("|".join([
     r"diablo|world of warcraft|rainbow six|battlefield|baldur s gate|bg3|hollow knight|pokemon|mario kart|smash bros|"
     r"street fighter|tekken|mortal kombat|among us|dead by daylight|fifa|madden|nba 2k|chess|checkers|dnd|d ?& ?d|"
     r"dungeons and dragons|video ?games?|the game|this game|in ?game|ingame|multiplayer|co ?op|speedrun\w*)\b",
-    r"\b(?:boss(?:es)?(?: fight| battle)?|raid(?:s|ing)?|respawn\w*|loadouts?|pvp|pve|dlc|npcs?|mobs|spawn\w*|headshots?|"
+    r"\b(?:boss(?:es)?(?: fight| battle)?|raid (?:boss|team|group|leader)|respawn\w*|loadouts?|pvp|pve|dlc|npcs?|mobs|spawn\w*|headshots?|"
     r"hitbox\w*|aggro|quests?|ranked|matchmaking|squadmates?|clan|guild|dps|healer|xp|lvl|"
     r"level \d+|k ?d ratio|noobs?|gg|nerf\w*|strength build|dex build|\w+ map|(?:every|each|last|next|first|final) round|"
     r"tournaments?|rematch|scrimmage|playoffs?|sparring|referee|goalie|quarterback|"
