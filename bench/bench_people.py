@@ -4,10 +4,11 @@
 authors wrote and read while tuning (stream/simulate/scripts.py). This benchmark reads people
 written by separate writers who saw none of the repository (not the tagger's sentences, not the
 scripts, not the code), in English, Chinese and Korean, each over 3-5 conversations and 4-13 days
-with user and assistant turns (`bench/people/*.jsonl`, format below). A fixed third of the people
+with user and assistant turns (`bench/people/batch<N>/*.jsonl`, format below). A fixed third of the people
 (by a hash of their id) is the `dev` split, the part the detection side may read to diagnose; the
 other two thirds (`sealed`) are only ever measured: reading their texts, or changing anything
-because one of them failed, would make the figure flatter.
+because one of them failed, would make the figure flatter. Batch 2 (`--batch 2`) was written after
+the changes it measures and has not been read at all: measure it whole (`--split all`).
 
 One person per line:
   {"id", "kind": "escalating"|"benign", "category": "violence"|"self-harm"|null, "pattern", "lang",
@@ -20,7 +21,8 @@ never trained on these texts), and evaluated like the timeline benchmark: people
 people flagged, the stateless per-turn maximum at the same benign rate, and, for people at risk,
 whether their first case routes to support. Prints figures and ids only, never a text.
 
-  python bench/bench_people.py --split sealed --out bench/results/people_sealed.json
+  python bench/bench_people.py --split sealed            # batch 1, the sealed two thirds
+  python bench/bench_people.py --batch 2 --split all     # batch 2, never read
 """
 
 from __future__ import annotations
@@ -42,6 +44,13 @@ from bench.bench_timelines import _lines, run_models, wilson  # noqa: E402
 from stream.jsonl import dumps_line  # noqa: E402
 
 PEOPLE = Path(__file__).resolve().parent / "people"
+# bench/people/batch<N>/: who wrote them, and how they may be used.
+BATCHES = {
+    "1": "session 18, four writers: 56 escalating (30 en violence, 10 en at risk, 8 zh, 8 ko), 112 benign "
+         "(80 en safe-but-scary and everyday, 16 zh, 16 ko); dev third read to diagnose, sealed two thirds only measured",
+    "2": "session 18, three more writers after the session's changes: 40 en escalating (half with an assistant that "
+         "never notices), 60 en and 48 zh / ko everyday users; never read, measured whole (--split all)",
+}
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
 SPLITS = ("dev", "sealed", "all")
@@ -166,13 +175,14 @@ def summarise(truth: list[dict], first: dict[str, dict], head: dict) -> dict:
 
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--people", nargs="*", type=Path, help="people files (default: bench/people/*.jsonl)")
+    ap.add_argument("--batch", choices=sorted(BATCHES), default="1", help="which writers' people (default 1; see BATCHES)")
+    ap.add_argument("--people", nargs="*", type=Path, help="people files instead of a batch")
     ap.add_argument("--split", choices=SPLITS, default="sealed")
     ap.add_argument("--models-dir", type=Path, help="model set (default: the committed models)")
     ap.add_argument("--out", type=Path, help="write the JSON here (default: bench/results/people_<split>.json)")
     ap.add_argument("--keep", type=Path, help="keep the laid-out turns, cases and scores in this directory")
     args = ap.parse_args(argv)
-    paths = args.people or sorted(PEOPLE.glob("*.jsonl"))
+    paths = args.people or sorted((PEOPLE / f"batch{args.batch}").glob("*.jsonl"))
     if not paths:
         raise SystemExit(f"no people files in {PEOPLE}")
     people = load(paths, args.split)
@@ -187,9 +197,9 @@ def main(argv: list[str] | None = None) -> dict:
             shutil.rmtree(d / name)
         head = run_models(d, name, args.models_dir, report_dir=d, suffix="_people")
         cases = _lines(d / name / "cases.jsonl")
-    result = {"split": args.split, "files": [p.name for p in paths], "people": len(people), "turns": len(turns),
+    result = {"batch": None if args.people else args.batch, "split": args.split, "files": [p.name for p in paths], "people": len(people), "turns": len(turns),
               "models": str(args.models_dir or "models/"), **summarise(truth, routes(cases, truth), head)}
-    out = args.out or Path(__file__).resolve().parent / "results" / f"people_{args.split}.json"
+    out = args.out or Path(__file__).resolve().parent / "results" / f"people_batch{args.batch}_{args.split}.json"
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     return result
 

@@ -4,13 +4,17 @@ The assistant reads the whole conversation, and a modern assistant that refuses 
 it fears for someone ("it sounds like you're planning to hurt him", "are you thinking of ending
 your life?") has read the pattern the person's turns spread out. That reading is evidence about
 the user turn it answers, on the pathway it names: harm to others (violence) or to the person
-themselves (self-harm). It is corroboration, never a case by itself (`policy.VOICED`): it takes
-part in a pathway only beside a stage the person's own turns showed.
+themselves (self-harm). It is corroboration (`policy.VOICED`): concern that the person may harm
+someone takes part in a pathway only beside a stage the person's own turns showed; concern for
+their own life voiced about two of their turns in separate conversations is a pattern for the
+support route by itself (`policy._voiced_apart`).
 
 Read only on assistant turns, by written phrases in English, Chinese and Korean. A plain refusal
 ("I can't help with that request"), safety advice, a conditional offer of resources ("if you ever
-feel unsafe, call ...") and concern for someone else's safety (a supporter's friend, a parent's
-child) are not concern about the user's intent and do not match.
+have thoughts of ending your life, call ..."), words in quotes the assistant suggests the person
+say to someone else, concern for someone else's life (a supporter's friend, a parent's child) and
+concern for the user's safety from someone else ("are you safe at home?") are not concern about
+the user and do not match.
 """
 
 from __future__ import annotations
