@@ -282,6 +282,8 @@ def test_the_assistants_concern_completes_a_pathway_the_same_with_and_without_th
     assert "voiced concern" in plain[0]["reason"] and {e["event_id"] for e in plain[0]["evidence"]} >= {"e1", "e3", "e4"}
     helpful = rows[:3] + [dict(rows[3], text="Sporting goods stores with a licence counter sell them.")]
     assert run(helpful, cfg)[0] == []
+    said_by_user = rows[:3] + [dict(rows[3], role="user")]  # only the assistant's own reply is its reading
+    assert run(said_by_user, cfg)[0] == []
     turns = prescored(rows, cfg)
     assert turns[-1].prescored["voiced"] == [["violence"], "e3", turns[2].ts]
     effects = [e for _, effs in run_batch(Detector(TagScorer(), cfg), turns, MemoryStore()) for e in effs]

@@ -350,6 +350,8 @@ class Detector:
         """The turn's framing flags (stream/core/framing.py), a short follow-up in a conversation at
         play read as play too."""
         flags = framing.read_text(text, THIRD_PARTY in _tagged(score))
+        if flags[6] or len(text.split()) > self.config.context_max_words:
+            return flags  # play already, or no short follow-up: what came before cannot make it play
         playing = framing.in_play(ctx, turn.ts, turn.conversation_id, self.config.context_gap_minutes * 60)
         return framing.carry_play(flags, text, playing, self.config.context_max_words)
 
