@@ -198,7 +198,10 @@ def test_one_turn_of_self_harm_intent_is_a_case_only_when_stated():
 
 
 def test_play_is_a_game_or_a_sport_that_reaches_into_nothing_real():
-    from stream.core.framing import at_play, carry_play, in_play, read_text
+    from types import SimpleNamespace
+
+    from stream.core.context import last_turn
+    from stream.core.framing import at_play, carry_play, read_text
     from stream.scoring.normalize import normalize_for_match as norm
 
     for text in ("how do i kill the dragon boss in elden ring", "we destroyed them in the tournament final",
@@ -212,6 +215,9 @@ def test_play_is_a_game_or_a_sport_that_reaches_into_nothing_real():
             "reply": "Spread out and save your cooldowns."}]
     flags = read_text("and if he's waiting with a shotgun")
     assert not flags[6]
-    assert carry_play(flags, "and if he's waiting with a shotgun", in_play(ctx, 160.0, "c1", 7200))[6]
-    assert not in_play(ctx, 160.0, "c2", 7200), "another conversation is not at play"
-    assert not carry_play(flags, "and then I'll go to his house for real", True)[6]
+    cfg = PolicyConfig()
+    before = last_turn(ctx, SimpleNamespace(conversation_id="c1", ts=160.0), cfg)
+    assert carry_play(flags, "and if he's waiting with a shotgun", before)[6]
+    other = last_turn(ctx, SimpleNamespace(conversation_id="c2", ts=160.0), cfg)
+    assert not carry_play(flags, "and if he's waiting with a shotgun", other)[6], "another conversation is not at play"
+    assert not carry_play(flags, "and then I'll go to his house for real", before)[6]

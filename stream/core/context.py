@@ -98,16 +98,20 @@ def remember(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg, zdr: bo
     push_bounded(ctx, entry, cfg.context_turns + 1)
 
 
-def answered(ctx: list[dict], turn: Turn, cfg) -> dict | None:
-    """The user turn an assistant reply answers: the latest context turn, when it is of the same
-    conversation, recent and still readable (its text kept)."""
-    if not ctx:
-        return None
-    last = ctx[-1]
-    if (last["conversation_id"] != turn.conversation_id or not last.get("text")
-            or not 0 <= turn.ts - last["ts"] <= cfg.context_gap_minutes * 60):
+def last_turn(ctx: list[dict], turn: Turn, cfg) -> dict | None:
+    """The latest context turn, when it is of the turn's conversation and recent (within
+    `context_gap_minutes`): what a reply answers, or what a short follow-up follows."""
+    last = ctx[-1] if ctx else None
+    if last is None or last["conversation_id"] != turn.conversation_id or not 0 <= turn.ts - last["ts"] <= cfg.context_gap_minutes * 60:
         return None
     return last
+
+
+def answered(ctx: list[dict], turn: Turn, cfg) -> dict | None:
+    """The user turn an assistant reply answers: the latest context turn (`last_turn`), still
+    readable (its text kept)."""
+    last = last_turn(ctx, turn, cfg)
+    return last if last is not None and last.get("text") else None
 
 
 def remember_reply(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg, zdr: bool) -> None:

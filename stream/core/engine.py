@@ -206,9 +206,7 @@ class Detector:
         if flags[0] and not flags[1]:  # speaks of someone else's risk: frames their later turns about that person
             window.stages[framing.SUPPORTING_KEY] = [turn.ts, turn.event_id]
         else:
-            since = window.stages.get(framing.SUPPORTING_KEY)
-            supporting = since is not None and 0 <= turn.ts - since[0] <= framing.SUPPORTING_DAYS * 86400
-            flags = framing.carry_third_party(flags, supporting, bool(ruled))
+            flags = framing.carry_third_party(flags, framing.supporting(window.stages, turn.ts), bool(ruled))
         at_risk = pol.holds_self_harm(window, turn.ts, cfg, self.thresholds)
         framed = framing.reframe(flags, scores, stages, at_risk, cfg.third_party_cap)
         stages = framed.stages
@@ -270,8 +268,7 @@ class Detector:
         case when that completes a pathway (the escalation rule only). Concern for the life of someone
         the person supports (`framing.SUPPORTING_KEY`) is not about the person."""
         pathways, event_id, ts = concern
-        since = window.stages.get(framing.SUPPORTING_KEY)
-        if since is not None and 0 <= ts - since[0] <= framing.SUPPORTING_DAYS * 86400:
+        if framing.supporting(window.stages, ts):
             pathways = [p for p in pathways if p != "self-harm"]
         for p in pathways:
             earlier = window.stages.get(pol.VOICED[p])
@@ -350,10 +347,7 @@ class Detector:
         """The turn's framing flags (stream/core/framing.py), a short follow-up in a conversation at
         play read as play too."""
         flags = framing.read_text(text, THIRD_PARTY in _tagged(score))
-        if flags[6] or len(text.split()) > self.config.context_max_words:
-            return flags  # play already, or no short follow-up: what came before cannot make it play
-        playing = framing.in_play(ctx, turn.ts, turn.conversation_id, self.config.context_gap_minutes * 60)
-        return framing.carry_play(flags, text, playing, self.config.context_max_words)
+        return framing.carry_play(flags, text, context.last_turn(ctx, turn, self.config), self.config.context_max_words)
 
     def _context_for(self, window: UserWindow, turn: Turn, create: bool = False) -> list[dict]:
         """Context of a person: in the window, or for zero-data-retention tenants in memory only."""
@@ -379,13 +373,11 @@ class Detector:
     # -- evidence and cases ----------------------------------------------------------------
     def _evidence(self, turn: Turn, score: TextScore, scores: dict[str, float], contrib: dict[str, float],
                   stages: list, contextual: bool, ban: dict | None = None, top: str | None = None) -> Evidence:
-        if top is not None:  # an assistant reply's concern: filed under its pathway's category
-            pass
-        elif contrib:
+        if top is None and contrib:  # (`top` given: an assistant reply's concern, under its pathway's category)
             top = max(contrib, key=lambda c: (contrib[c], c))
-        elif stages:  # a stage signal without a strong score: file it under its pathway's category
+        elif top is None and stages:  # a stage signal without a strong score: file it under its pathway's category
             top = pol.PATHWAYS[stages[0].pathway][0][0]
-        else:  # ban evasion: filed under the ban's category
+        elif top is None:  # ban evasion: filed under the ban's category
             top = next((c for c in (ban or {}).get("categories") or [] if c in CATEGORIES), "harassment")
         zdr = turn.tenant_id in self.config.zdr_tenants
         text, spans = (None, []) if zdr else excerpt(turn.text, self.config.excerpt_chars)

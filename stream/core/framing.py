@@ -161,20 +161,13 @@ def at_play(norm: str) -> bool:
     return bool(PLAY.search(_BOSS_AT_WORK.sub(" ", norm))) and not _REAL.search(norm)
 
 
-def in_play(ctx: list[dict], turn_ts: float, conversation_id: str, gap_s: float) -> bool:
-    """The conversation was at play just before: its latest context turn (or the assistant's reply to
-    it), recent, reads as a game or a sport. A short follow-up in it ("and if he's holding the stairs
-    with a shotgun") is play too (`carry_play`)."""
-    last = ctx[-1] if ctx else None
-    if last is None or last["conversation_id"] != conversation_id or not 0 <= turn_ts - last["ts"] <= gap_s:
-        return False
-    return any(t and at_play(normalize_for_match(t)) for t in (last.get("text"), last.get("reply")))
-
-
-def carry_play(flags: tuple[bool, ...], text: str, playing: bool, max_words: int = 16) -> tuple[bool, ...]:
-    """A short turn of a conversation at play (`in_play`) that reaches into nothing real is play."""
-    if playing and len(flags) > 6 and not flags[6] and len(text.split()) <= max_words \
-            and not _REAL.search(normalize_for_match(text)):
+def carry_play(flags: tuple[bool, ...], text: str, before: dict | None, max_words: int = 16) -> tuple[bool, ...]:
+    """A short turn (at most `max_words`) that reaches into nothing real, right after a turn of its
+    conversation at play (`before`: `context.last_turn`, whose text or the assistant's reply to it
+    reads as a game or a sport), is play too ("and if he's holding the stairs with a shotgun")."""
+    if (len(flags) > 6 and not flags[6] and before is not None and len(text.split()) <= max_words
+            and not _REAL.search(normalize_for_match(text))
+            and any(t and at_play(normalize_for_match(t)) for t in (before.get("text"), before.get("reply")))):
         return tuple(flags[:6]) + (True,) + tuple(flags[7:])
     return tuple(flags)
 
@@ -192,6 +185,13 @@ _ANOTHER = re.compile(r"\b(?:she|he|they|her|him|his|hers|them|their)\b")
 # How long a third-party turn frames the same person's later turns about someone else.
 SUPPORTING_DAYS = 14.0
 SUPPORTING_KEY = "third_party"  # its entry in the window's stage map: [last ts, event id]
+
+
+def supporting(stages: dict, ts: float) -> bool:
+    """The person spoke of someone else's risk within `SUPPORTING_DAYS` before `ts` (the window's
+    stage map keeps their last such turn under `SUPPORTING_KEY`)."""
+    since = stages.get(SUPPORTING_KEY)
+    return since is not None and 0 <= ts - since[0] <= SUPPORTING_DAYS * 86400
 
 
 def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bool, bool, bool, bool]:

@@ -158,9 +158,11 @@ VOICED_AGAIN = {"self-harm": "self-harm:voiced-again"}
 _VOICED_PATHWAY = {**{k: (p, "voiced") for p, k in VOICED.items()}, **{k: (p, "voiced again") for p, k in VOICED_AGAIN.items()}}
 
 
-def pathway_progress(window: UserWindow, now: float, cfg: PolicyConfig) -> dict[str, list[tuple[int, str, float]]]:
+def pathway_progress(window: UserWindow, now: float, cfg: PolicyConfig,
+                     at_own_risk: bool | None = None) -> dict[str, list[tuple[int, str, float]]]:
     """Per pathway, the (rank, stage, weight) seen within the stage window, ordered by rank. Violence
-    stages of a person at risk count on the self-harm pathway (`own_risk`)."""
+    stages of a person at risk count on the self-harm pathway (`at_own_risk`: `own_risk`, computed
+    here unless the caller has it)."""
     horizon = now - cfg.stage_window_days * 86400
     out: dict[str, list[tuple[int, str, float]]] = {}
     for key, (ts, _event) in window.stages.items():
@@ -172,7 +174,9 @@ def pathway_progress(window: UserWindow, now: float, cfg: PolicyConfig) -> dict[
         elif key in _VOICED_PATHWAY:
             pathway, name = _VOICED_PATHWAY[key]
             out.setdefault(pathway, []).append((0, name, cfg.voiced_weight))
-    if "violence" in out and own_risk(window, horizon):
+    if at_own_risk is None:
+        at_own_risk = own_risk(window, horizon)
+    if "violence" in out and at_own_risk:
         mine = {name for _, name, _ in out.get("self-harm", ())}
         out.setdefault("self-harm", []).extend(s for s in out.pop("violence") if s[1] not in mine)
     return {p: sorted(v) for p, v in out.items()}
@@ -407,9 +411,9 @@ def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: Pol
     `ruled`: the pathways written rules found on the newest turn."""
     best = None
     horizon = now - cfg.stage_window_days * 86400
-    progress = pathway_progress(window, now, cfg)
     # a person at risk's violence stages count on the self-harm pathway (`own_risk`)
-    moved = "violence" not in progress and own_risk(window, horizon)
+    moved = own_risk(window, horizon)
+    progress = pathway_progress(window, now, cfg, moved)
     if moved and "violence" in new_pathways:
         new_pathways = set(new_pathways) | {"self-harm"}
     for pathway, seen in progress.items():
