@@ -50,6 +50,9 @@ BATCHES = {
          "(80 en safe-but-scary and everyday, 16 zh, 16 ko); dev third read to diagnose, sealed two thirds only measured",
     "2": "session 18, three more writers after the session's changes: 40 en escalating (half with an assistant that "
          "never notices), 60 en and 48 zh / ko everyday users; never read, measured whole (--split all)",
+    "3": "session 19, four more writers before that session's changes: 42 escalating (22 en violence, half with an "
+         "assistant that never notices; 8 en at risk; 6 zh, 6 ko), 78 hard benign (50 en, 14 zh, 14 ko); dev third "
+         "read to diagnose, sealed two thirds only measured",
 }
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}

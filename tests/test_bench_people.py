@@ -59,3 +59,19 @@ def test_harm_must_point_at_a_user_turn(tmp_path):
     path.write_text(json.dumps(bad) + "\n")
     with pytest.raises(SystemExit, match="user turn"):
         load([path], "all")
+
+
+def test_every_batch_loads_and_no_blind_text_is_a_training_row():
+    """Each batch of blind people is valid (harm turn on a user turn, ids unique), and none of their
+    turns is a row of the project's written training data: a person read in training is not blind.
+    (Stock phrases under 12 characters, "我要让他付出代价", are anyone's.)"""
+    repo = Path(__file__).resolve().parents[1]
+    people = [p for path in sorted((repo / "bench" / "people").glob("batch*/*.jsonl")) for p in load([path], "all")]
+    assert len({p["id"] for p in people}) == len(people) >= 400
+    said = {t["text"].strip().lower() for p in people for c in p["conversations"] for t in c["turns"]
+            if len(t["text"].strip()) >= 12}
+    written = set()
+    for path in (repo / "models" / "data").glob("*.jsonl"):
+        written |= {json.loads(x)["text"].strip().lower() for x in path.read_text(encoding="utf-8").splitlines() if x.strip()}
+    assert len(written) > 4000
+    assert not said & written
