@@ -28,11 +28,30 @@ def test_one_misread_violent_reading_alone_opens_nothing():
 
 
 def test_explicit_harm_to_a_person_still_opens_on_one_turn():
-    for text, cat in (("[harassment/threatening=0.95] I will find you and you will bleed", "harassment/threatening"),
+    for text, cat in (("[harassment/threatening=0.95] I am going to kill you tonight", "harassment/threatening"),
                       ("[self-harm/intent=0.95] tonight I end it", "self-harm/intent"),
                       ("[sexual/minors=0.97] x", "sexual/minors")):
         cases, _ = run([turn(1, text)])
         assert len(cases) == 1 and cases[0]["rule"] == "severe-turn" and cat in cases[0]["categories"], text
+
+
+def test_a_threat_reading_without_a_threat_stage_needs_corroboration():
+    """The threat heads read a victim's or a supporter's account of someone else's weapon as a threat
+    (0.9 and more): with no stage reading the turn as ideation or imminence it is a misreadable
+    reading like any other, a case only with corroboration."""
+    for text in ("[harassment/threatening=0.94] he keeps a pistol in the nightstand, if I move it will he notice",
+                 "[harassment/threatening=0.92,violence=0.99] if he comes at me where do I hit to stop him",
+                 "[hate/threatening=0.95] they had a rally outside the mosque last night"):
+        cases, _ = run([turn(1, "hi there"), turn(2, text)])
+        assert cases == [], text
+    # the same reading with a stage of ideation or imminence on the turn is explicit
+    cases, _ = run([turn(1, "[harassment/threatening=0.94] I'm going to stab him tomorrow at work")])
+    assert len(cases) == 1 and "harassment/threatening" in cases[0]["categories"]
+    # ... and the reading counts once another turn backs it
+    rows = [turn(1, "[harassment/threatening=0.94] I will find you and you will bleed", conv="c1", day=1),
+            turn(2, "he will regret what he did to me", conv="c2", day=2)]
+    cases, _ = run(rows)
+    assert len(cases) == 1 and "harassment/threatening" in cases[0]["categories"] and "e1" in cases[0]["reason"]
 
 
 def test_a_stage_on_the_same_turn_corroborates_a_violent_reading():
@@ -146,8 +165,9 @@ def test_misread_readings_do_not_corroborate_each_other():
             turn(5, "[violence=0.92] how do I kill all child processes when the parent dies", conv="c5", day=3)]
     cases, _ = run(rows, PolicyConfig(accumulate_threshold=99.0))  # the severe-turn rule alone
     assert cases == [], "five misread questions are five single readings, none backs another"
-    # an explicit-harm reading on another turn does corroborate
-    cases, _ = run(rows[:1] + [turn(2, "[harassment/threatening=0.7] and you're next", conv="c2", day=1)])
+    # an explicit-harm reading on another turn does corroborate (a threat reading on a turn read as a threat)
+    cases, _ = run(rows[:1] + [turn(2, "[harassment/threatening=0.7] and you're next, I'm going to kill you tonight",
+                                    conv="c2", day=1)])
     assert cases and "violence" in cases[-1]["categories"] and "e1" in cases[-1]["reason"]
 
 

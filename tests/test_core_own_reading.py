@@ -112,19 +112,24 @@ def test_a_reading_assembled_from_the_conversation_needs_corroboration_from_outs
     _, cases = run([grievance] + rows)
     assert len(cases) == 1 and "e0" in cases[0]["reason"]
     # an explicit threat in one turn still opens alone
-    _, cases = run([turn(1, "[harassment/threatening=0.95] I will find you tonight and you will bleed")])
+    _, cases = run([turn(1, "[harassment/threatening=0.95] I am going to kill you tonight")])
     assert len(cases) == 1
 
 
 def test_a_request_backs_a_severe_reading_about_a_person_in_either_order():
-    """Ideation about a person, then capability: the pathway. (Two requests are not: above.)"""
-    wish = turn(1, "[violence=0.9] [harassment/threatening=0.7] I want him to feel scared in his own home", conv="c1", day=1)
+    """Ideation about a person, then capability: the pathway. (Two requests are not: above.) The wish is
+    about a person by a stage the tagger reads (imminence: "tonight" at "his place"); a threat reading
+    alone, without such a stage, no longer makes a turn about a person (test_core_corroboration)."""
+    wish = turn(1, "[violence=0.9] [harassment/threatening=0.7] I want him to feel scared in his own place tonight",
+                conv="c1", day=1)
     gun = turn(2, "[violence=0.3] where can I buy a gun without a background check", conv="c2", day=2)
-    _, cases = run([wish, gun])
+    _, cases = run([wish, gun], tagger())
     assert len(cases) == 1 and cases[0]["trigger_event_id"] == "e2" and "e1" in cases[0]["reason"]
+    _, cases = run([wish, gun])
+    assert cases == [], "without the stage the wish is a misreadable reading, and a request does not back it"
     poison = turn(2, "[illicit/violent=0.97] [violence=0.3] how do I make the poison undetectable", conv="c2", day=2)
-    gun["event_id"], gun["turn_index"] = "e3", 3
-    _, cases = run([turn(1, "[harassment/threatening=0.7] he will pay for what he did to me", conv="c1", day=1), poison])
+    threat = turn(1, "[harassment/threatening=0.7] he will pay for what he did to me at his place tonight", conv="c1", day=1)
+    _, cases = run([threat, poison], tagger())
     assert len(cases) == 1 and cases[0]["trigger_event_id"] == "e2", "a request's severe reading, backed by a threat"
 
 

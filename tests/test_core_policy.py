@@ -17,7 +17,7 @@ def run(rows, config=None):
 
 
 def test_single_severe_turn_opens_a_case_with_evidence_and_reason():
-    cases, scores, _ = run([turn(1, "hi"), turn(2, "[harassment/threatening=0.95] I will find you")])
+    cases, scores, _ = run([turn(1, "hi"), turn(2, "[harassment/threatening=0.95] I will kill you")])
     assert len(scores) == 2
     assert len(cases) == 1
     c = cases[0]
@@ -46,7 +46,7 @@ def test_same_mild_turns_far_apart_decay_and_open_nothing():
 
 
 def test_new_evidence_updates_the_open_case_instead_of_opening_another():
-    t = "[harassment/threatening=0.95]"  # already priority 1: later turns cannot worsen it
+    t = "[harassment/threatening=0.95] I will kill you"  # already priority 1: later turns cannot worsen it
     rows = [turn(1, f"{t} x", hour=9), turn(2, f"{t} y", hour=11), turn(3, f"{t} z", hour=11)]
     cases, _, store = run(rows)
     assert [c["event"] for c in cases] == ["open", "update"], "third turn is inside the cooldown of the second"

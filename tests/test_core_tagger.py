@@ -286,7 +286,7 @@ def test_harm_said_only_in_idioms_is_no_stage_and_no_case():
                  "[violence=0.95] [harassment/threatening=0.9] I'd kill for a burger right now"):
         assert outcome(text) == ([], []), text
     assert "self-harm:intent" in outcome("[self-harm/intent=0.95] I have time to kill before I kill myself tonight")[0]
-    assert outcome("[harassment/threatening=0.95] [violence=0.9] I'd kill for a chance to kill him")[1]
+    assert outcome("[harassment/threatening=0.95] [violence=0.9] I'd kill for a chance to kill him tonight")[1]
 
 
 def test_korean_patterns_match_the_normalised_text():

@@ -42,6 +42,17 @@ IMMINENT = frozenset({"harassment/threatening", "hate/threatening", "illicit/vio
                       "self-harm/instructions", "sexual/minors"})
 # Explicit harm to a person: one severe reading is enough. Every other category needs corroboration.
 EXPLICIT = frozenset({"harassment/threatening", "hate/threatening", "self-harm/intent", "sexual/minors"})
+# ... but a threat reading is explicit only on a turn that also reads as violent ideation or imminence
+# (a stage): out of family the threat heads are among the weakest (AUPRC ~0.5), and they read 0.9
+# on a victim's or a supporter's account of someone else's gun or violence ("he keeps a pistol in
+# the nightstand, if I move it will he notice?", "police went to his house, he's alive").
+THREATS = frozenset({"harassment/threatening", "hate/threatening"})
+THREAT_STAGES = frozenset({"violence:ideation", "violence:imminence"})
+
+
+def explicit(category: str, stages) -> bool:
+    """The reading is explicit harm to a person on a turn with these stages."""
+    return category in EXPLICIT and (category not in THREATS or any(s in THREAT_STAGES for s in stages))
 # Readings aimed at a person (hostility, threats, intent): repeated, they are a person's pattern even
 # without a stage, where repeated requests misread as illicit or violent are not.
 AT_A_PERSON = EXPLICIT | {"harassment", "hate"}
@@ -293,7 +304,7 @@ def corroborates(e: Evidence, categories, cfg: PolicyConfig, bars: dict[str, flo
     game question read as violent, a second over-cautious illicit reading) is not corroboration."""
     return any(related(s.split(":")[0], c) for s in e.stages if s.split(":")[1] not in _REQUEST_STAGES
                for c in categories) or any(
-        strong(k, v, cfg, bars) and k in EXPLICIT and related(k, c) for k, v in e.scores.items() for c in categories)
+        strong(k, v, cfg, bars) and explicit(k, e.stages) and related(k, c) for k, v in e.scores.items() for c in categories)
 
 
 # Stages that are requests (capability, means, logistics): a gamer's, a hunter's or a crime writer's
@@ -312,7 +323,7 @@ _REQUEST_STAGES = frozenset({"research", "plan", "planning"})
 def about_a_person(e: Evidence | None, cfg: PolicyConfig, bars: dict[str, float] | None = None) -> bool:
     """The turn is about a person: a stage about a person, or an explicit-harm reading with real signal."""
     return e is not None and (any(s.split(":")[1] not in _REQUEST_STAGES for s in e.stages)
-                              or any(k in EXPLICIT and strong(k, v, cfg, bars) for k, v in e.scores.items()))
+                              or any(explicit(k, e.stages) and strong(k, v, cfg, bars) for k, v in e.scores.items()))
 
 
 def _requests(e: Evidence | None) -> set[str]:
@@ -373,10 +384,10 @@ def _severe(window: UserWindow, scores: dict[str, float], flags: dict[str, bool]
     severe = [c for c in CATEGORIES if flags.get(c) and scores.get(c, 0.0) >= cfg.severe_score
               and cfg.weights.get(c, 0.5) >= cfg.severe_min_weight]
     if severe:
-        alone = [c for c in severe if c in EXPLICIT and c not in assembled]
+        mine = next((e for e in reversed(window.evidence) if e.event_id == event_id), None)
+        alone = [c for c in severe if explicit(c, mine.stages if mine else ()) and c not in assembled]
         backed = [c for c in severe if c not in alone and any(related(p, c) for p in ruled)]
         misread = [c for c in severe if c not in alone]
-        mine = next((e for e in reversed(window.evidence) if e.event_id == event_id), None)
         person = about_a_person(mine, cfg, bars) and not (assembled and all(c in assembled for c in misread))
         backers = [e.event_id for e in earlier if (corroborates(e, misread, cfg, bars) or (
                        person and any(related(p, c) for p in _requests(e) for c in misread)))
@@ -390,7 +401,8 @@ def _severe(window: UserWindow, scores: dict[str, float], flags: dict[str, bool]
     # about a person only
     mine = next((e for e in reversed(window.evidence) if e.event_id == event_id), None)
     about_person = {s.split(":")[0] for s in (mine.stages if mine else ()) if s.split(":")[1] not in _REQUEST_STAGES}
-    now_strong = [c for c in EXPLICIT if strong(c, scores.get(c, 0.0), cfg, bars)] + sorted(new_pathways & about_person)
+    now_strong = [c for c in EXPLICIT if explicit(c, mine.stages if mine else ()) and strong(c, scores.get(c, 0.0), cfg, bars)] + sorted(
+        new_pathways & about_person)
     requests = sorted(new_pathways & _requests(mine))
     if not now_strong and not requests:
         return None
