@@ -17,7 +17,7 @@ training, weight 3) and scores the fold's rows, which it never saw.
 `train` writes .cache/ft/fold<N>.npz (row indices, logits); `compare` sets every finished fold
 beside the frozen heads fitted without that fold (the same rows, the same weights) and the
 production heads' leave-one-family-out logits, and writes bench/results/finetune_probe.json.
-One epoch of ~62k rows takes ~30 minutes on this 2-core machine (length-grouped batches of 32,
+One epoch of ~62k rows takes 30-45 minutes on this 2-core machine (length-grouped batches of 32,
 at most 128 tokens: a long text keeps its head and tail, as the runtime reads it). Nothing here is
 part of `make models` or the runtime: the runtime never imports torch.
 """
