@@ -48,11 +48,6 @@ EXPLICIT = frozenset({"harassment/threatening", "hate/threatening", "self-harm/i
 # the nightstand, if I move it will he notice?", "police went to his house, he's alive").
 THREATS = frozenset({"harassment/threatening", "hate/threatening"})
 THREAT_STAGES = frozenset({"violence:ideation", "violence:imminence"})
-
-
-def explicit(category: str, stages) -> bool:
-    """The reading is explicit harm to a person on a turn with these stages."""
-    return category in EXPLICIT and (category not in THREATS or any(s in THREAT_STAGES for s in stages))
 # Readings aimed at a person (hostility, threats, intent): repeated, they are a person's pattern even
 # without a stage, where repeated requests misread as illicit or violent are not.
 AT_A_PERSON = EXPLICIT | {"harassment", "hate"}
@@ -67,6 +62,11 @@ FAMILIES: tuple[frozenset[str], ...] = (
 # Harm to others: a case with any of these is never routed to support only.
 HARM_TO_OTHERS = frozenset({"harassment/threatening", "hate/threatening", "illicit/violent", "violence", "violence/graphic",
                             "sexual/minors"})
+
+
+def explicit(category: str, stages) -> bool:
+    """The reading is explicit harm to a person on a turn with these stages."""
+    return category in EXPLICIT and (category not in THREATS or any(s in THREAT_STAGES for s in stages))
 
 
 @dataclass(frozen=True)
@@ -381,11 +381,12 @@ def _severe(window: UserWindow, scores: dict[str, float], flags: dict[str, bool]
     corroborates an earlier severe reading that stood alone."""
     horizon = now - cfg.stage_window_days * 86400
     earlier = [e for e in window.evidence if e.event_id != event_id and e.ts >= horizon]
+    mine = next((e for e in reversed(window.evidence) if e.event_id == event_id), None)
+    my_stages = mine.stages if mine else ()
     severe = [c for c in CATEGORIES if flags.get(c) and scores.get(c, 0.0) >= cfg.severe_score
               and cfg.weights.get(c, 0.5) >= cfg.severe_min_weight]
     if severe:
-        mine = next((e for e in reversed(window.evidence) if e.event_id == event_id), None)
-        alone = [c for c in severe if explicit(c, mine.stages if mine else ()) and c not in assembled]
+        alone = [c for c in severe if explicit(c, my_stages) and c not in assembled]
         backed = [c for c in severe if c not in alone and any(related(p, c) for p in ruled)]
         misread = [c for c in severe if c not in alone]
         person = about_a_person(mine, cfg, bars) and not (assembled and all(c in assembled for c in misread))
@@ -399,9 +400,8 @@ def _severe(window: UserWindow, scores: dict[str, float], flags: dict[str, bool]
     # backing for an earlier severe reading: the same as `corroborates` asks of an earlier turn (a
     # stage about a person, or an explicit-harm reading); a request stage backs a severe reading
     # about a person only
-    mine = next((e for e in reversed(window.evidence) if e.event_id == event_id), None)
-    about_person = {s.split(":")[0] for s in (mine.stages if mine else ()) if s.split(":")[1] not in _REQUEST_STAGES}
-    now_strong = [c for c in EXPLICIT if explicit(c, mine.stages if mine else ()) and strong(c, scores.get(c, 0.0), cfg, bars)] + sorted(
+    about_person = {s.split(":")[0] for s in my_stages if s.split(":")[1] not in _REQUEST_STAGES}
+    now_strong = [c for c in EXPLICIT if explicit(c, my_stages) and strong(c, scores.get(c, 0.0), cfg, bars)] + sorted(
         new_pathways & about_person)
     requests = sorted(new_pathways & _requests(mine))
     if not now_strong and not requests:
