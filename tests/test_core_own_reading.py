@@ -226,3 +226,29 @@ def test_play_is_a_game_or_a_sport_that_reaches_into_nothing_real():
     other = last_turn(ctx, SimpleNamespace(conversation_id="c2", ts=160.0), cfg)
     assert not carry_play(flags, "and if he's waiting with a shotgun", other)[6], "another conversation is not at play"
     assert not carry_play(flags, "and then I'll go to his house for real", before)[6]
+
+
+def test_targeted_is_the_writer_fearing_someone_elses_harm_and_voicing_none_of_their_own():
+    from stream.core.framing import read_text, reframe, targeted
+    from stream.core.stages import BY_KEY
+    from stream.scoring.normalize import normalize_for_match as norm
+
+    for text in ("my stepdad keeps threatening me and my little brother when he drinks",
+                 "a customer has been waiting outside my work every night this week",
+                 "how can I protect my kids if he shows up at the school", "how do I get a restraining order",
+                 "if my ex breaks in again what am I allowed to do", "I'm terrified of him, he knows my new address",
+                 "I moved his shotgun shells somewhere he can't find them"):
+        assert targeted(norm(text)), text
+    for text in ("she cheated on me and I'm going to make her pay", "he hurt me, now I want him dead",
+                 "my coworker keeps stealing my lunch, I swear I'll kill him", "I know where he parks, I'll be waiting",
+                 "she got a restraining order against me, how do I get around it", "how do I kill a python process",
+                 "he threatened me so I'm going to get back at him"):
+        assert not targeted(norm(text)), text
+    flags = read_text("he keeps following me home and said he'd hurt me if I tell anyone")
+    assert len(flags) == 8 and flags[7]
+    framed = reframe(flags, {"violence": 0.95, "harassment/threatening": 0.9, "self-harm": 0.6}, [
+        BY_KEY["violence:grievance"], BY_KEY["violence:planning"], BY_KEY["self-harm:distress"]], False, 0.3)
+    assert framed.scores == {"violence": 0.3, "harassment/threatening": 0.3, "self-harm": 0.6}  # own distress stays
+    assert [f"{s.pathway}:{s.name}" for s in framed.stages] == ["violence:grievance", "self-harm:distress"]
+    old = reframe(flags[:7], {"violence": 0.95}, [BY_KEY["violence:planning"]], False, 0.3)  # a record before the flag
+    assert old.scores == {"violence": 0.95}

@@ -23,6 +23,13 @@ keeps them:
   match, a boss or an ex of the writer's): its violence, illicit and threat readings are capped like
   an idiom's and it keeps no violence stage; a short follow-up of a conversation at play ("and if
   he's camping the stairs with a shotgun") is play too.
+* `targeted`: the writer is the one someone else threatens, follows or hurts, or asks how to keep
+  safe from them ("my ex keeps showing up outside my work", "he said I'd regret it if I take the kids,
+  is that a threat", "where do I put his pistol so he can't get to it", "if he comes at me where do
+  you hit"), and voices no harm of their own to anyone (`HARM_INTENT`). The violence is feared from
+  another: its violence, illicit and threat readings are capped like play's, and of its violence
+  stages only a grievance stays (a victim's account read as research, planning or imminence is fear,
+  not a plan; a grievance is the first rung of a real pattern too, whoever writes it).
 * `means_question`: a question about methods or means. When the window already holds self-harm
   signals about the writer (or this turn voices them), it reads as self-harm risk: the violent and
   illicit readings move to self-harm and the turn counts as the plan / means rung, so a case it
@@ -172,11 +179,52 @@ def carry_play(flags: tuple[bool, ...], text: str, before: dict | None, max_word
     return tuple(flags)
 
 
+# The writer as the target of someone else's harm (`targeted`). Classifiers read a victim's account
+# ("he's parked across from my apartment again", "my ex threatened me with his gun") as violence and
+# threats at 0.9+, and the stage tagger read research, planning and imminence into it; the person
+# is the one at risk. `_AGENT` does `_DOES_HARM` to `_AT_ME`, or the writer asks how to keep safe.
+_AGENT = (r"(?:he|she|they|someone|somebody|my ex(?: (?:husband|wife|boyfriend|girlfriend|partner))?|"
+          r"my (?:husband|wife|partner|boyfriend|girlfriend|bf|gf|step ?(?:dad|father|mom|mother)|dad|father|brother|"
+          r"landlord|neighbou?r|roommate|coworker|co worker|boss)|(?:a|this|some|that|the) (?:guy|man|woman|person|stranger|"
+          r"coworker|co worker|customer|client))")
+_AT_ME = r"(?:me|us|my (?:kids?|children|son|daughter|family|baby|mom|mum|mother|sister)|my (?:place|house|home|apartment|flat|work|job|door|car|school))"
+_DOES_HARM = (r"(?:hit|hits|hitting|beat|beats|beating|beaten|chok\w*|strangl\w*|threaten\w*|stalk\w*|follow\w*|hurt|hurts|"
+              r"hurting|abus\w*|attack\w*|punch\w*|slap\w*|kick\w*|grabb?\w*|push\w*|shov\w*|harass\w*|rap(?:e|ed|es|ing)|"
+              r"corner\w*|trap\w*|track\w*|scar(?:e|ed|es|ing)|terrori[sz]\w*|show(?:s|ed|ing)? up (?:at|outside|near)|"
+              r"turn(?:s|ed|ing)? up (?:at|outside|near)|park(?:s|ed|ing)? (?:outside|across from|across the street from|near)|"
+              r"wait(?:s|ed|ing)? (?:outside|for) )")
+TARGETED = re.compile("|".join([
+    r"\b" + _AGENT + r"\b(?: \w+){0,6} " + _DOES_HARM + r"\b(?: \w+){0,3}? ?" + _AT_ME + r"\b",
+    r"\b(?:protect|defend) (?:myself|us|my (?:kids?|children|son|daughter|family|baby|self))\b", r"\bself defen[cs]e\b",
+    r"\bkeep (?:myself|us|my (?:kids?|children|son|daughter|family|baby)) safe\b",
+    r"\b(?:get|file|apply for|request|ask for|have) (?:a |an )?(?:restraining|protective|protection|no contact) order\b", r"\border of protection\b",
+    r"\b(?:domestic (?:violence|abuse)|safety plan|(?:women s|dv|abuse) (?:shelter|hotline)|abusive (?:relationship|husband|wife|partner|ex))\b",
+    r"\bif (?:he|she|they|someone|somebody|my ex|a guy|the guy) (?:comes? at|attacks?|breaks? in|tries to (?:hurt|grab|hit|get in)|grabs?|follows?)\b",
+    r"\b(?:some)?where (?:he|she|they) (?:can t|cannot|can not|won t|couldn t) (?:get|find|reach|use)\b",
+    r"\bis (?:that|this|it) (?:a )?(?:threat|stalking|harassment|abuse|assault)\b",
+    r"\b(?:i m|i am|i feel|i was|we re|we are) (?:so |really |very )?(?:scared|afraid|terrified|frightened) (?:of|that) (?:him|her|them|he|she|they|my)\b"]))
+# The writer's own harm to another (revenge, a threat, a wish): never a victim's account alone.
+HARM_INTENT = re.compile("|".join([
+    r"\bi(?: ll| will| m going to| m gonna| am going to| want to| wanna| d like to| m about to| m gunna| could| should| shall)"
+    r"(?: \w+){0,2} (?:kill|hurt|shoot|stab|beat|end|destroy|punish|hit|choke|strangle|poison|burn|bury|ruin|break|cut|smash|"
+    r"get back at|get even with)\b",
+    r"\bmake (?:him|her|them|you) (?:pay|suffer|regret)\b", r"\b(?:he|she|they|you) (?:ll|will|is going to|s going to|are going to) "
+    r"(?:pay|regret|suffer|be sorry)\b", r"\brevenge\b", r"\bteach (?:him|her|them) a lesson\b",
+    r"\b(?:want|wish|hope) (?:him|her|them) (?:dead|gone|to die|to suffer)\b"]))
+
+
+def targeted(norm: str) -> bool:
+    """The (normalised) turn tells of someone else's harm aimed at the writer, or asks how to keep
+    safe from it, and voices no harm of the writer's own to anyone."""
+    return bool(TARGETED.search(norm)) and not HARM_INTENT.search(norm)
+
+
 _SELF_HARM = ("self-harm", "self-harm/intent", "self-harm/instructions")
 _ABOUT_ANOTHER = _SELF_HARM + ("sexual/minors",)
 _MISREAD_AS_HARM = ("illicit", "illicit/violent", "violence", "violence/graphic")
 _IDIOM_CAPPED = _SELF_HARM + _MISREAD_AS_HARM + ("harassment", "harassment/threatening")
 _PLAY_CAPPED = _MISREAD_AS_HARM + ("harassment/threatening",)
+_TARGETED_CAPPED = _PLAY_CAPPED + ("harassment", "hate/threatening")
 
 
 # Speaks of another person ("she's going to see someone tomorrow"): a supporter's later turns about
@@ -194,16 +242,16 @@ def supporting(stages: dict, ts: float) -> bool:
     return since is not None and 0 <= ts - since[0] <= SUPPORTING_DAYS * 86400
 
 
-def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bool, bool, bool, bool]:
-    """(third party, first person, means question, sign-off, idiom, of another, play): what the words say
-    about whose risk it is, and whether their harm is only a figure of speech. `third_read`: another
+def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bool, bool, bool, bool, bool]:
+    """(third party, first person, means question, sign-off, idiom, of another, play, targeted): what the
+    words say about whose risk it is, and whether their harm is only a figure of speech. `third_read`: another
     reader (the stage tagger) read the turn as about someone else's risk; the writer who harms a
     child (`OFFENDER`) is never that, whoever read it. Computed where the text is (zero-data-retention
     turns carry only these flags on)."""
     norm = normalize_for_match(text)
     third = (bool(THIRD_PARTY.search(norm)) or third_read) and not OFFENDER.search(norm)
     return (third, bool(FIRST_PERSON.search(norm)), bool(MEANS.search(norm)), signs_off(norm), only_idioms(norm),
-            bool(_ANOTHER.search(norm)), at_play(norm))
+            bool(_ANOTHER.search(norm)), at_play(norm), targeted(norm))
 
 
 def carry_third_party(flags: tuple[bool, ...], supporting: bool, ruled: bool) -> tuple[bool, ...]:
@@ -239,6 +287,9 @@ def reframe(flags: tuple[bool, ...], scores: dict[str, float], stages: list[Stag
     if len(flags) > 6 and flags[6] and not first:  # play: violence in a game or a sport is no one's harm
         return Framing({c: (min(v, cap) if c in _PLAY_CAPPED else v) for c, v in scores.items()},
                        [st for st in stages if st.pathway != "violence"])
+    if len(flags) > 7 and flags[7]:  # targeted: the writer fears another's violence (own self-harm stays)
+        return Framing({c: (min(v, cap) if c in _TARGETED_CAPPED else v) for c, v in scores.items()},
+                       [st for st in stages if st.pathway != "violence" or st.name == "grievance"])
     if (third or (sign_off and not at_risk)) and not first:
         out = {c: (min(v, cap) if c in _ABOUT_ANOTHER else v) for c, v in scores.items()}
         return Framing(out, [])
