@@ -252,3 +252,15 @@ def test_targeted_is_the_writer_fearing_someone_elses_harm_and_voicing_none_of_t
     assert [f"{s.pathway}:{s.name}" for s in framed.stages] == ["violence:grievance", "self-harm:distress"]
     old = reframe(flags[:7], {"violence": 0.95}, [BY_KEY["violence:planning"]], False, 0.3)  # a record before the flag
     assert old.scores == {"violence": 0.95}
+
+
+def test_a_third_party_turn_caps_violence_too_unless_the_writer_voices_harm_of_their_own():
+    from stream.core.framing import read_text, reframe
+
+    flags = read_text("my friend tried to kill himself, the police broke his door down and found him with a gun")
+    assert flags[0]
+    framed = reframe(flags, {"violence": 0.96, "harassment/threatening": 0.8, "self-harm": 0.9}, [], False, 0.3)
+    assert framed.scores == {"violence": 0.3, "harassment/threatening": 0.3, "self-harm": 0.3}
+    assert not read_text("my friend is suicidal because of her ex and I want to kill him")[0]
+    sign_off = reframe(read_text("thanks, that's all I wanted, bye!"), {"violence": 0.9, "self-harm": 0.8}, [], False, 0.3)
+    assert sign_off.scores == {"violence": 0.9, "self-harm": 0.3}  # a sign-off is not about violence

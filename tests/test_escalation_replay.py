@@ -300,3 +300,24 @@ def test_people_fearing_someone_elses_violence_open_nothing_while_a_victims_grie
     cases = replay(tmp_path, sorted(rows, key=lambda r: r["ts"]))
     assert {c["user_id"] for c in cases} == {"x-revenge"}
     assert any(c["priority"] == 1 for c in cases)
+
+
+# Our own wording (session 20): supporters telling of the crisis of the person they support (a
+# roommate's rifle taken by the police, a sister choked by her husband), read as violence and
+# threats; and someone whose friend is at risk voicing harm of their own to the man they blame.
+SUPPORTERS_OF_VICTIMS = {
+    "s-friend": [["my roommate told me he wants to kill himself and he has his dad's hunting rifle in his room"],
+                 ["the police came and took the rifle, he's in the psych ward now. my friend thinks he would have shot himself tonight"],
+                 ["he texted me from the ward that he hates me for calling the cops on him. how do I support him when he gets out"]],
+    "s-sister": [["my sister's husband beats her and she's scared he'll kill her if she leaves, how can I help her"],
+                 ["he smashed her phone and choked her last night, she's staying with me now. what are the warning signs it gets lethal"]],
+    "x-friend": [["my friend is suicidal because her boyfriend cheated on her, I want to kill him for what he did to her"],
+                 ["I know where he works, tomorrow I'm going to wait for him in the parking lot with a bat"]],
+}
+
+
+def test_supporters_telling_of_anothers_crisis_open_nothing_while_a_supporter_voicing_harm_does(tmp_path):
+    rows = [r for name, convs in SUPPORTERS_OF_VICTIMS.items() for r in conversations_of(name, convs)]
+    cases = replay(tmp_path, sorted(rows, key=lambda r: r["ts"]))
+    assert {c["user_id"] for c in cases} == {"x-friend"}
+    assert [c["trigger_event_id"] for c in cases if c["event"] == "open"] == ["x-friend-0"]  # own harm voiced: not a third party's

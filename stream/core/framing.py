@@ -11,7 +11,10 @@ keeps them:
   readings do not count for the writer (capped), its stages are dropped (a supporter's "how do I
   know if she's in danger tonight" read as planning and imminence is worry, not a plan), and its
   sexual/minors reading (a worried parent asking how grooming works, a step-parent telling of the
-  man the children live with, convicted of child pornography) is capped likewise.
+  man the children live with, convicted of child pornography) is capped likewise, and so are its
+  violence, illicit and threat readings (the friend's rifle the police took, the sister's husband who
+  choked her: that person's crisis, read 0.9+ as violence). A writer who voices harm of their own
+  (`HARM_INTENT`: "my friend is suicidal because of him and I want to kill him") is no third party.
   A turn that only signs off to the assistant ("thanks, that's all I wanted, bye!") is read the same
   way (not the writer's own risk, whatever a reader makes of "bye"), unless the window already
   holds self-harm signals about the writer: then it may be a farewell, and stays as read.
@@ -225,6 +228,7 @@ _MISREAD_AS_HARM = ("illicit", "illicit/violent", "violence", "violence/graphic"
 _IDIOM_CAPPED = _SELF_HARM + _MISREAD_AS_HARM + ("harassment", "harassment/threatening")
 _PLAY_CAPPED = _MISREAD_AS_HARM + ("harassment/threatening",)
 _TARGETED_CAPPED = _PLAY_CAPPED + ("harassment", "hate/threatening")
+_THIRD_CAPPED = _ABOUT_ANOTHER + _TARGETED_CAPPED
 
 
 # Speaks of another person ("she's going to see someone tomorrow"): a supporter's later turns about
@@ -249,7 +253,7 @@ def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bo
     child (`OFFENDER`) is never that, whoever read it. Computed where the text is (zero-data-retention
     turns carry only these flags on)."""
     norm = normalize_for_match(text)
-    third = (bool(THIRD_PARTY.search(norm)) or third_read) and not OFFENDER.search(norm)
+    third = (bool(THIRD_PARTY.search(norm)) or third_read) and not OFFENDER.search(norm) and not HARM_INTENT.search(norm)
     return (third, bool(FIRST_PERSON.search(norm)), bool(MEANS.search(norm)), signs_off(norm), only_idioms(norm),
             bool(_ANOTHER.search(norm)), at_play(norm), targeted(norm))
 
@@ -291,7 +295,7 @@ def reframe(flags: tuple[bool, ...], scores: dict[str, float], stages: list[Stag
         return Framing({c: (min(v, cap) if c in _TARGETED_CAPPED else v) for c, v in scores.items()},
                        [st for st in stages if st.pathway != "violence" or st.name == "grievance"])
     if (third or (sign_off and not at_risk)) and not first:
-        out = {c: (min(v, cap) if c in _ABOUT_ANOTHER else v) for c, v in scores.items()}
+        out = {c: (min(v, cap) if c in (_THIRD_CAPPED if third else _ABOUT_ANOTHER) else v) for c, v in scores.items()}
         return Framing(out, [])
     own_risk = at_risk or first or any(st.pathway == "self-harm" and st.name in ("ideation", "intent") for st in stages)
     if own_risk and means and not any(st.pathway == "violence" and st.name != "research" for st in stages):
