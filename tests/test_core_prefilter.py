@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from stream.core import stages
-from stream.core.prefilter import may_match, required_factors
+from stream.core.prefilter import may_match, required_factors, requires_digit
 from stream.scoring.normalize import normalize_for_match
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,6 +27,15 @@ REPO = Path(__file__).resolve().parents[1]
 ])
 def test_required_factors(pattern, factors):
     assert required_factors(re.compile(pattern)) == (None if factors is None else frozenset(factors))
+
+
+@pytest.mark.parametrize("pattern, needs", [
+    (r"\d", True), (r"a\d|b[0-9]", True), (r"x{0,3}\d", True), (r"(\d)\1", True), (r"[0-5\d]", True), (r"7", True),
+    (r"(?:a|\d)", False), (r"[0-9a-f]", False), (r"(?:\d)*", False), (r"[^0-9]", False), (r"\D", False),
+    (r"(?=\d)\w", False),  # a lookahead is not read
+])
+def test_requires_digit(pattern, needs):
+    assert requires_digit(re.compile(pattern)) is needs
 
 
 def _texts() -> list[str]:

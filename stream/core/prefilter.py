@@ -32,6 +32,12 @@ def required_factors(pattern: re.Pattern) -> frozenset[str] | None:
     return frozenset(found) if found else None
 
 
+def requires_digit(pattern: re.Pattern) -> bool:
+    """Whether every match of `pattern` holds a decimal digit (one `\\d` matches): a text without
+    one cannot match. False where that is not certain (a lookahead, a class that is not all digits)."""
+    return not isinstance(pattern.pattern, bytes) and _needs_digit(_sre.parse(pattern.pattern, pattern.flags))
+
+
 def may_match(factors: frozenset[str] | None, text: str) -> bool:
     """False only when no match is possible (`text` holds none of the factors)."""
     return factors is None or any(f in text for f in factors)
@@ -76,3 +82,26 @@ def _item(op, av) -> set[str] | None:
     if op is getattr(_c, "ATOMIC_GROUP", None):
         return _sequence(av)
     return None  # a character class, any character, a back reference: no literal
+
+
+def _needs_digit(items) -> bool:
+    """A sequence needs a digit if one of its items does."""
+    return any(_item_needs_digit(op, av) for op, av in list(items))
+
+
+def _item_needs_digit(op, av) -> bool:
+    if op is _c.LITERAL:
+        return chr(av).isdecimal()
+    if op is _c.IN:  # a class all of whose members are digits: \d, [0-9], [0-5]
+        return all(o is _c.CATEGORY and a is _c.CATEGORY_DIGIT
+                   or o is _c.RANGE and all(chr(x).isdecimal() for x in range(a[0], a[1] + 1))
+                   or o is _c.LITERAL and chr(a).isdecimal() for o, a in av)
+    if op is _c.SUBPATTERN:
+        return _needs_digit(av[-1])
+    if op is _c.BRANCH:
+        return all(_needs_digit(alternative) for alternative in av[1])
+    if op in _REPEATS:
+        return av[0] >= 1 and _needs_digit(av[2])
+    if op is getattr(_c, "ATOMIC_GROUP", None):
+        return _needs_digit(av)
+    return False

@@ -43,6 +43,8 @@ def _is_cjk_char(code: int) -> bool:
 def cjk_share(text: str) -> float:
     """Share of CJK / Hangul / kana characters among the text's letters, digits and CJK characters
     (emoji, symbols and punctuation count for neither side: "ok 😂😂" is English)."""
+    if text.isascii():  # no ASCII character is CJK: most turns are decided here, without the loop
+        return 0.0
     n = c = 0
     for ch in text:
         code = ord(ch)
