@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from stream.core import stages
-from stream.core.prefilter import may_match, required_factors
+from stream.core import framing, stages
+from stream.core.prefilter import Prefiltered, may_match, required_factors, requires_digit, top_level_alternatives
 from stream.scoring.normalize import normalize_for_match
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,12 +29,36 @@ def test_required_factors(pattern, factors):
     assert required_factors(re.compile(pattern)) == (None if factors is None else frozenset(factors))
 
 
+@pytest.mark.parametrize("pattern, needs", [
+    (r"\d", True), (r"a\d|b[0-9]", True), (r"x{0,3}\d", True), (r"(\d)\1", True), (r"[0-5\d]", True), (r"7", True),
+    (r"(?:a|\d)", False), (r"[0-9a-f]", False), (r"(?:\d)*", False), (r"[^0-9]", False), (r"\D", False),
+    (r"(?=\d)\w", False),  # a lookahead is not read
+])
+def test_requires_digit(pattern, needs):
+    assert requires_digit(re.compile(pattern)) is needs
+
+
+_RULE_PATTERNS = [st.pattern for st in stages.STAGES] + [framing.THIRD_PARTY, framing.FIRST_PERSON, framing.MEANS,
+                                                         framing.IDIOM]
+
+
+@pytest.mark.parametrize("pattern, parts", [
+    (r"a|(?:b|c)|[|]|\||d", ["a", "(?:b|c)", "[|]", "\\|", "d"]),
+    (r"[]|]|x|[^]|)]y", ["[]|]", "x", "[^]|)]y"]),  # a "]" first in a class is a member
+    (r"(?i)ab|c[\]|]", ["(?i)ab", "c[\\]|]"]),
+    (r"abc", ["abc"]),
+    (r"a|(b)", None), (r"(?x)a|b", None), (r"(?#x|y)a|b", None),  # a group, verbose, a comment: not split
+])
+def test_top_level_alternatives(pattern, parts):
+    assert top_level_alternatives(re.compile(pattern)) == parts
+
+
 def _texts() -> list[str]:
     """Texts near the rules: the project's stage sentences, the behaviour set, and random soups of the
     rules' own literals and words (where a wrong factor set would show)."""
     texts = [json.loads(x)["text"] for x in (REPO / "models" / "data" / "stage_sentences.jsonl").read_text().splitlines()]
     texts += [json.loads(x)["text"] for x in (REPO / "tests" / "data" / "classifier_behaviour.jsonl").read_text().splitlines()]
-    words = sorted({w for st in stages.STAGES for w in re.findall(r"[a-z]+|[\u4e00-\u9fff]+", st.pattern.pattern)})
+    words = sorted({w for p in _RULE_PATTERNS for w in re.findall(r"[a-z]+|[\u4e00-\u9fff\uac00-\ud7a3]+", p.pattern)})
     words += ["i", "you", "he", "she", "they", "my", "the", "a", "to", "will", "going", "tonight", "'", "?", ".", "5"]
     rng = random.Random(16)
     texts += [" ".join(rng.choice(words) for _ in range(rng.randint(1, 14))) for _ in range(8000)]
@@ -45,11 +69,23 @@ def test_a_skipped_search_could_not_have_matched():
     skipped = 0
     for text in _texts():
         norm = normalize_for_match(text)
-        for st, factors in zip(stages.STAGES, stages._FACTORS):
-            if not may_match(factors, norm):
+        for st, rule in zip(stages.STAGES, stages._RULES):
+            if not may_match(rule.factors, norm):
                 skipped += 1
                 assert st.pattern.search(norm) is None, (st.name, text)
     assert skipped > 50_000, "the prefilter skips most searches"
+
+
+def test_a_rule_searched_phrase_by_phrase_finds_what_the_whole_pattern_finds():
+    rules = [Prefiltered.of(p) for p in _RULE_PATTERNS]
+    assert all(len(r.branches) > 1 for r in rules), "every rule is split into its phrases"
+    found = 0
+    for text in _texts():
+        norm = normalize_for_match(text)
+        for rule in rules:
+            assert rule.found(norm) is (rule.pattern.search(norm) is not None), (rule.pattern.pattern[:60], text)
+            found += rule.found(norm)
+    assert found > 1_000, "the texts match the rules often"
 
 
 def test_stages_are_what_the_rules_alone_find():
@@ -64,4 +100,4 @@ def test_stages_are_what_the_rules_alone_find():
 
 
 def test_every_rule_has_a_prefilter():
-    assert all(f is not None for f in stages._FACTORS)
+    assert all(r.factors is not None for r in stages._RULES)

@@ -333,3 +333,11 @@ def test_format_3_blobs_written_by_its_first_version_stay_readable(blob, fixture
     written: whatever changes later (the writer, the preset dictionary), such blobs sit in changelogs."""
     assert blob["note"] == fixture["note"]
     assert dataclasses.asdict(UserWindow.from_stored(bytes.fromhex(blob["stored_hex"]))) == fixture["window"]
+
+
+@pytest.mark.parametrize("key", ["AAAAAAAAAAB", "AAAAAAAAAA=", "AAAAAAAAAA-", "AAAAAAAAAAé", "short", "AAAAAAAAAAAA"])
+def test_a_ring_key_its_bytes_would_not_give_back_is_kept_as_written(key):
+    """The ring is stored as raw bytes only when every key reads back from them ("...B" has a low
+    bit set that 8 bytes do not hold)."""
+    w = UserWindow("u", updated=1790000000.0, recent_ids=[redelivery_key("e-1"), key, redelivery_key("e-2")])
+    assert UserWindow.from_stored(w.to_stored()).recent_ids == w.recent_ids

@@ -46,6 +46,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from stream.core.prefilter import Prefiltered
 from stream.core.stages import BY_KEY, Stage
 from stream.scoring.normalize import normalize_for_match
 
@@ -137,9 +138,14 @@ _HARM_WORD = re.compile(r"\b(?:kill\w*|die|dies|died|dying|dead|death|murder\w*|
                         r"bomb\w*|poison\w*|guns?|knife|knives|weapons?|blood|end (?:it|my life|things))\b|杀|死|毒|炸|죽|자살|살인|독")
 
 
+# The long alternations, searched phrase by phrase behind their literals (stream/core/prefilter.py): about
+# 50 us a turn less than searching each whole, on the realistic mix.
+_THIRD_PARTY, _FIRST_PERSON, _MEANS, _IDIOM = map(Prefiltered.of, (THIRD_PARTY, FIRST_PERSON, MEANS, IDIOM))
+
+
 def only_idioms(norm: str) -> bool:
     """The (normalised) turn's words of killing or dying are all idioms."""
-    return bool(IDIOM.search(norm)) and not _HARM_WORD.search(IDIOM.sub(" ", norm))
+    return _IDIOM.found(norm) and not _HARM_WORD.search(IDIOM.sub(" ", norm))
 
 
 # Play: the turn's harm is in a game or a sport ("how do I kill the big one first without the small one
@@ -253,8 +259,8 @@ def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bo
     child (`OFFENDER`) is never that, whoever read it. Computed where the text is (zero-data-retention
     turns carry only these flags on)."""
     norm = normalize_for_match(text)
-    third = (bool(THIRD_PARTY.search(norm)) or third_read) and not OFFENDER.search(norm) and not HARM_INTENT.search(norm)
-    return (third, bool(FIRST_PERSON.search(norm)), bool(MEANS.search(norm)), signs_off(norm), only_idioms(norm),
+    third = (_THIRD_PARTY.found(norm) or third_read) and not OFFENDER.search(norm) and not HARM_INTENT.search(norm)
+    return (third, _FIRST_PERSON.found(norm), _MEANS.found(norm), signs_off(norm), only_idioms(norm),
             bool(_ANOTHER.search(norm)), at_play(norm), targeted(norm))
 
 

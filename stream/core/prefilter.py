@@ -7,11 +7,16 @@ union over the branches of an alternation, the body of a repeat taken at least o
 assertions do not break a run). A text containing none of them cannot match, so the regex is not
 run; a text containing one is searched as before. The answer is the regex's own, never a guess:
 `None` (no factor set found, e.g. a branch starting with a character class) means always search.
+
+A long rule as a whole often has a short, common factor ("her", from one phrase of fifty), so
+`Prefiltered` also splits it into its top-level alternatives (its phrases) and searches only those
+whose own factors the text holds: the rule matches exactly when one of its alternatives does.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 try:  # Python 3.11+
     from re import _constants as _c
@@ -32,9 +37,73 @@ def required_factors(pattern: re.Pattern) -> frozenset[str] | None:
     return frozenset(found) if found else None
 
 
+def requires_digit(pattern: re.Pattern) -> bool:
+    """Whether every match of `pattern` holds a decimal digit (one `\\d` matches): a text without
+    one cannot match. False where that is not certain (a lookahead, a class that is not all digits)."""
+    return not isinstance(pattern.pattern, bytes) and _needs_digit(_sre.parse(pattern.pattern, pattern.flags))
+
+
 def may_match(factors: frozenset[str] | None, text: str) -> bool:
     """False only when no match is possible (`text` holds none of the factors)."""
-    return factors is None or any(f in text for f in factors)
+    return factors is None or any(map(text.__contains__, factors))
+
+
+@dataclass(frozen=True)
+class Prefiltered:
+    """A pattern searched behind its factors and, alternative by alternative, behind theirs:
+    `found(text)` is `pattern.search(text) is not None`, with the searches that cannot match skipped."""
+
+    pattern: re.Pattern
+    factors: frozenset[str] | None
+    branches: tuple[tuple[frozenset[str] | None, re.Pattern], ...]
+
+    @classmethod
+    def of(cls, pattern: re.Pattern) -> "Prefiltered":
+        parts = top_level_alternatives(pattern)
+        branches = [re.compile(part, pattern.flags) for part in parts] if parts and len(parts) > 1 else [pattern]
+        return cls(pattern, required_factors(pattern), tuple((required_factors(b), b) for b in branches))
+
+    def found(self, text: str) -> bool:
+        return may_match(self.factors, text) and any(
+            may_match(factors, text) and branch.search(text) is not None for factors, branch in self.branches)
+
+
+def top_level_alternatives(pattern: re.Pattern) -> list[str] | None:
+    """The pattern's source split at its top-level `|` (outside groups and classes, unescaped), or
+    None when searching the parts one by one might not be searching the pattern: capturing groups
+    (numbered anew in a part), comments and verbose patterns (a parenthesis in a comment), bytes."""
+    src = pattern.pattern
+    if isinstance(src, bytes) or pattern.groups or pattern.flags & re.VERBOSE or "(?#" in src:
+        return None
+    parts, start, depth, i = [], 0, 0, 0
+    while i < len(src):
+        ch = src[i]
+        if ch == "\\":
+            i += 1  # the escaped character is no operator
+        elif ch == "[":
+            i = _class_end(src, i)
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(src[start:i])
+            start = i + 1
+        i += 1
+    return parts + [src[start:]]
+
+
+def _class_end(src: str, i: int) -> int:
+    """Index of the `]` closing the character class opened at `src[i]` (a `]` right after `[` or
+    `[^` is a member, as is any escaped character)."""
+    i += 1
+    if i < len(src) and src[i] == "^":
+        i += 1
+    if i < len(src) and src[i] == "]":
+        i += 1
+    while i < len(src) and src[i] != "]":
+        i += 2 if src[i] == "\\" else 1
+    return i
 
 
 def _sequence(items) -> set[str] | None:
@@ -76,3 +145,26 @@ def _item(op, av) -> set[str] | None:
     if op is getattr(_c, "ATOMIC_GROUP", None):
         return _sequence(av)
     return None  # a character class, any character, a back reference: no literal
+
+
+def _needs_digit(items) -> bool:
+    """A sequence needs a digit if one of its items does."""
+    return any(_item_needs_digit(op, av) for op, av in list(items))
+
+
+def _item_needs_digit(op, av) -> bool:
+    if op is _c.LITERAL:
+        return chr(av).isdecimal()
+    if op is _c.IN:  # a class all of whose members are digits: \d, [0-9], [0-5]
+        return all(o is _c.CATEGORY and a is _c.CATEGORY_DIGIT
+                   or o is _c.RANGE and all(chr(x).isdecimal() for x in range(a[0], a[1] + 1))
+                   or o is _c.LITERAL and chr(a).isdecimal() for o, a in av)
+    if op is _c.SUBPATTERN:
+        return _needs_digit(av[-1])
+    if op is _c.BRANCH:
+        return all(_needs_digit(alternative) for alternative in av[1])
+    if op in _REPEATS:
+        return av[0] >= 1 and _needs_digit(av[2])
+    if op is getattr(_c, "ATOMIC_GROUP", None):
+        return _needs_digit(av)
+    return False

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import phonenumbers
 
+from stream.core.prefilter import may_match, required_factors, requires_digit
+
 # National formats tried for phone numbers ("+" numbers are found in any of them).
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "BR", "AU", "MX", "JP")
 # Where a phone number could be: 7+ digits with the separators phone numbers are written with.
@@ -102,9 +104,18 @@ def _valid(candidate: str, region: str) -> bool:
         return False
 
 
+# What a text must hold for each pattern to match (stream/core/prefilter.py): one of some literal
+# strings, a digit. Most texts hold no digit, and most patterns need one.
+_GUARDS = tuple((required_factors(pattern), requires_digit(pattern)) for _kind, pattern in _PATTERNS)
+_DIGIT = re.compile(r"\d")
+
+
 def _find(text: str) -> list[tuple[int, int, str]]:
     hits: list[tuple[int, int, str]] = []
-    for kind, pattern in _PATTERNS:
+    digits = _DIGIT.search(text) is not None
+    for (kind, pattern), (factors, needs_digit) in zip(_PATTERNS, _GUARDS):
+        if (needs_digit and not digits) or not may_match(factors, text):
+            continue  # cannot match
         for m in pattern.finditer(text):
             start, end = m.span(m.lastindex or 0)
             if kind == "card":
@@ -116,7 +127,7 @@ def _find(text: str) -> list[tuple[int, int, str]]:
                     hits.append((start, end, kind_here))
                     continue
             hits.append((start, end, kind))
-    phones = _phones(text)
+    phones = _phones(text) if digits else []  # (a phone number has digits)
     if phones:  # a run of digits that is not a card but holds phone numbers is those numbers
         hits = [h for h in hits if h[2] != "account" or not any(p[0] < h[1] and h[0] < p[1] for p in phones)]
     hits += phones

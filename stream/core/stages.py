@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from stream.core.prefilter import may_match, required_factors
+from stream.core.prefilter import Prefiltered
 from stream.scoring.normalize import normalize_for_match
 
 
@@ -180,9 +180,9 @@ BY_KEY: dict[str, Stage] = {f"{st.pathway}:{st.name}": st for st in STAGES}
 PATHWAY_CATEGORY: dict[str, str] = {"violence": "violence", "self-harm": "self-harm"}
 
 
-# Per stage, literal strings one of which every match of its phrases contains (stream/core/prefilter.py):
-# a turn holding none of them is not searched, and most turns hold none of most stages'.
-_FACTORS: tuple[frozenset[str] | None, ...] = tuple(required_factors(st.pattern) for st in STAGES)
+# Per stage, its phrases searched behind the literal strings one of which every match contains
+# (stream/core/prefilter.py): most turns hold none of most stages' and none of most phrases'.
+_RULES: tuple[Prefiltered, ...] = tuple(Prefiltered.of(st.pattern) for st in STAGES)
 
 
 def detect_stages(text: str, scores: dict[str, float]) -> list[Stage]:
@@ -191,8 +191,7 @@ def detect_stages(text: str, scores: dict[str, float]) -> list[Stage]:
     if not norm:
         return []
     hits = []
-    for st, factors in zip(STAGES, _FACTORS):
-        if (not st.gate or any(scores.get(c, 0.0) >= m for c, m in st.gate)) and may_match(factors, norm) \
-                and st.pattern.search(norm):
+    for st, rule in zip(STAGES, _RULES):
+        if (not st.gate or any(scores.get(c, 0.0) >= m for c, m in st.gate)) and rule.found(norm):
             hits.append(st)
     return hits

@@ -241,14 +241,29 @@ def _context_out(c: dict, w: _Writer, excerpts: dict[str, str]):
 
 
 def _ring_out(ring: list[str]) -> bytes | None:
-    """The ring's keys as their 8 raw bytes, if every key reads back from them (as `redelivery_key` writes)."""
+    """The ring's keys as their 8 raw bytes, if every key reads back from them (as `redelivery_key`
+    writes: 11 base64 characters, the last one's two unused bits zero). All keys in one call: a key
+    and an "A" are 12 characters, its 8 bytes and a ninth that holds those two bits."""
+    if not all(len(k) == 11 for k in ring):
+        return None
     try:
-        raw = [base64.b64decode(k + "=", validate=True) if len(k) == 11 else b"" for k in ring]
+        raw = bytearray(base64.b64decode("".join(k + "A" for k in ring), validate=True))
     except ValueError:
         return None
-    if all(len(r) == 8 for r in raw) and [base64.b64encode(r)[:11].decode() for r in raw] == ring:
-        return b"".join(raw)
-    return None
+    if any(raw[8::9]):
+        return None
+    del raw[8::9]
+    return bytes(raw)
+
+
+def _ring_in(raw: bytes) -> list[str]:
+    """The keys of a ring written by `_ring_out`: each 8 bytes and a zero byte are 12 base64
+    characters, the key and an "A"."""
+    padded = bytearray(len(raw) // 8 * 9)
+    for k in range(8):
+        padded[k::9] = raw[k::8]
+    text = base64.b64encode(padded).decode()
+    return [text[k:k + 11] for k in range(0, len(text), 12)]
 
 
 def _skeleton(win: UserWindow, w: _Writer) -> dict:
@@ -350,8 +365,7 @@ class _Sections3:
     def ring(self, d: dict) -> list[str]:
         if "recent" in d:
             return list(d["recent"])
-        raw = self._take_tail(8 * d.get("nr", 0))
-        return [base64.b64encode(raw[k:k + 8])[:11].decode() for k in range(0, len(raw), 8)]
+        return _ring_in(self._take_tail(8 * d.get("nr", 0)))
 
     def user_id(self, d: dict, ids: _Ids) -> str:
         u = d["u"]

@@ -43,6 +43,8 @@ def _is_cjk_char(code: int) -> bool:
 def cjk_share(text: str) -> float:
     """Share of CJK / Hangul / kana characters among the text's letters, digits and CJK characters
     (emoji, symbols and punctuation count for neither side: "ok 😂😂" is English)."""
+    if text.isascii():  # no ASCII character is CJK: most turns are decided here, without the loop
+        return 0.0
     n = c = 0
     for ch in text:
         code = ord(ch)
@@ -76,9 +78,10 @@ def _bounded(text: str) -> str:
 
 
 def encode_ids(tok: Tokenizer, texts: Sequence[str], max_len: int) -> list[list[int]]:
-    """Token ids per text ([CLS] ... [SEP]), at most max_len: head and tail of long texts."""
+    """Token ids per text ([CLS] ... [SEP]), at most max_len: head and tail of long texts. (The same
+    ids as `encode_batch`, without the character offsets nobody reads: about a fifth less time.)"""
     out = []
-    for e in tok.encode_batch([_bounded(t) for t in texts], add_special_tokens=True):
+    for e in tok.encode_batch_fast([_bounded(t) for t in texts], add_special_tokens=True):
         ids = e.ids
         if len(ids) > max_len:
             h = int(max_len * HEAD_SHARE)

@@ -22,6 +22,7 @@ import hashlib
 import json
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -52,10 +53,17 @@ def _mix(x: np.ndarray) -> np.ndarray:
         return x ^ (x >> np.uint64(31))
 
 
+@lru_cache(maxsize=1 << 16)
+def _token_hash(word: str) -> int:
+    """A token's crc32 pair. Memoised: a conversation's words recur, and each of its joint readings
+    hashes them all again."""
+    b = word.encode("utf-8")
+    return zlib.crc32(b) | (zlib.crc32(b, 0x5BD1E995) << 32)
+
+
 def _feat_hashes(tokens: list[str]) -> np.ndarray:
     """64-bit hashes of word 1-, 2- and 3-grams (token crc32 pairs mixed with splitmix64)."""
-    t = np.array([zlib.crc32(w.encode("utf-8")) | (zlib.crc32(w.encode("utf-8"), 0x5BD1E995) << 32)
-                  for w in tokens], dtype=np.uint64)
+    t = np.fromiter(map(_token_hash, tokens), dtype=np.uint64, count=len(tokens))
     h1 = _mix(t)
     parts = [h1]
     with np.errstate(over="ignore"):
@@ -77,13 +85,16 @@ def simhash(tokens: list[str]) -> int:
 
 
 def simhash_many(token_lists: list[list[str]]) -> list[int]:
-    """`simhash` of many token lists at once (same values, one vectorised pass)."""
+    """`simhash` of many token lists at once (same values, one vectorised pass; a single list, as a
+    joint reading has, without the bookkeeping of rows)."""
     n = len(token_lists)
+    if n == 1:
+        return [simhash(token_lists[0])]
     lens = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=n)
     if lens.sum() == 0:
         return [0] * n
-    flat = [w.encode("utf-8") for toks in token_lists for w in toks]
-    t = np.fromiter((zlib.crc32(b) | (zlib.crc32(b, 0x5BD1E995) << 32) for b in flat), dtype=np.uint64, count=len(flat))
+    flat = [w for toks in token_lists for w in toks]
+    t = np.fromiter(map(_token_hash, flat), dtype=np.uint64, count=len(flat))
     row = np.repeat(np.arange(n, dtype=np.int64), lens)
     h1 = _mix(t)
     feats = [h1]

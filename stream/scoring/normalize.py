@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Zero-width and invisible formatting characters (ZWSP, ZWNJ, ZWJ, word joiner, BOM, soft hyphen,
 # Mongolian vowel separator, invisible times/separator/plus, LTR/RTL marks and embeddings).
@@ -129,6 +130,9 @@ def match_tokens(text: str, normalized: bool = False) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=512)
 def normalize_for_match(text: str) -> str:
-    """Matching-level normalisation: tokens joined by single spaces."""
+    """Matching-level normalisation: tokens joined by single spaces. Memoised (a few hundred recent
+    texts of at most `Limits.max_text_chars`): the stage rules, the framing rules and the next
+    follow-up's look back each read the same turn's text in this form."""
     return " ".join(match_tokens(text))
