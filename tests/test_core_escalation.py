@@ -307,3 +307,19 @@ def test_concern_for_the_persons_life_voiced_in_two_conversations_is_a_support_c
     assert run(same)[0] == []
     others = "It sounds like you're planning to hurt him."
     assert run([rows[0], dict(rows[1], text=others), rows[2], dict(rows[3], text=others)])[0] == []
+
+
+def test_a_farewell_note_is_self_harm_intent_and_a_letter_about_travel_or_a_time_capsule_is_not():
+    keys = lambda text: [f"{s.pathway}:{s.name}" for s in detect_stages(text, {})]  # noqa: E731
+    for text in ("By the time you read this I'll already be gone, please don't blame yourself",
+                 "when my brother finds this note i won't be alive anymore",
+                 "等你们读到这封信的时候，我已经走了", "아빠가 이 메시지를 볼 때쯤엔 나는 세상에 없을 거야"):
+        assert "self-harm:intent" in keys(text), text
+    for text in ("by the time you read this I'll be on the train to Berlin",
+                 "when you read this letter in 20 years, I hope the world is kinder",
+                 "I won't be here much longer, they're moving me to another department",
+                 "내일은 제가 없을 테니까 고양이 밥 좀 줘", "等你看到这条消息的时候我已经到家了"):
+        assert "self-harm:intent" not in keys(text), text
+    cases, _ = run([turn(1, "I'm so tired of everything, I feel like a burden", day=1),
+                    turn(2, "by the time you read this I'll be gone. thank you for trying", day=3)])
+    assert len(cases) == 1 and cases[0]["route"] == "support"

@@ -167,7 +167,16 @@ STAGES: tuple[Stage, ...] = (
         r"\b(?:die|died|dead|death|suicide|kill myself|end it all|end my life|nobody would (?:care|notice|miss me))\b"
         r".{0,80}\bi(?: am|'m| will|'ll) (?:going to |gonna )?do it\b", r"\bi(?:'ve| have) decided to (?:die|end)", r"\btonight (?:is|will be) the night\b",
         r"\bgoodbye (?:everyone|forever)\b", r"\bthis is my (?:last|final) (?:message|night|day)\b", r"\bwrote (?:a|my) (?:suicide )?note\b",
-        r"我决定了.{0,6}(?:死|结束)")),
+        r"我决定了.{0,6}(?:死|结束)",
+        # a farewell note: "by the time you read this I'll be gone", "等你看到这封信的时候我已经不在了",
+        # "이 편지를 읽을 때쯤엔 저는 이 세상에 없을 거예요" (the Korean classifier read such a letter 0.00)
+        r"\b(?:by the time|when) (?:you|anyone|someone|they|you guys|y'?all|my \w+) (?:read|reads|see|sees|find|finds|get|gets) "
+        r"(?:this|my (?:message|letter|note))\b.{0,40}?\b(?:i(?:'ll| will) (?:already )?(?:be )?(?:gone|dead|at peace|not be (?:here|alive|around)|"
+        r"no longer be (?:here|alive|around))|i won'?t be (?:here|alive|around))",
+        r"\bi won'?t be alive (?:anymore|much longer|for long|by (?:morning|tomorrow))\b",
+        r"(?:等|当)你们?(?:看到|读到|收到)这.{0,8}(?:的时候|时).{0,6}我(?:已经)?(?:不在了|走了|离开了这个世界|死了)",
+        r"(?:이거|이걸|이 글|이 편지|이 메시지|이 편지를|이 글을|이 메시지를) ?(?:읽을|볼|보실|읽으실) (?:때|때쯤|때쯤엔|때쯤이면|때면|즈음)"
+        r".{0,20}(?:없을|세상에 없|떠났을|죽었을)")),
     Stage("self-harm", "plan", 4, 1.5, _p(
         r"\bhow many (?:pills|tablets)\b", r"\blethal dose\b", r"\b(?:overdose|od) on\b", r"\bpainless (?:way|method)s?\b",
         r"\b(?:bought|have|got) (?:the )?(?:pills|rope|razor|blades?)\b", r"\bhighest bridge\b", r"\bhow to hang\b",
