@@ -323,3 +323,15 @@ def test_a_farewell_note_is_self_harm_intent_and_a_letter_about_travel_or_a_time
     cases, _ = run([turn(1, "I'm so tired of everything, I feel like a burden", day=1),
                     turn(2, "by the time you read this I'll be gone. thank you for trying", day=3)])
     assert len(cases) == 1 and cases[0]["route"] == "support"
+
+
+def test_chinese_and_korean_distress_and_wishes_to_die_said_of_oneself_are_read_and_idioms_are_not():
+    keys = lambda text: [f"{s.pathway}:{s.name}" for s in detect_stages(text, {})]  # noqa: E731
+    for text, key in (("我觉得自己只是家里的累赘", "self-harm:distress"), ("活着没有意义", "self-harm:distress"),
+                      ("저는 그냥 가족한테 짐이 되는 것 같아요", "self-harm:distress"), ("요즘은 정말 살기 싫다", "self-harm:distress"),
+                      ("더 이상 견딜 자신이 없어요", "self-harm:distress"), ("그냥 없어지고 싶어", "self-harm:ideation"),
+                      ("솔직히 살고 싶지 않아", "self-harm:ideation")):
+        assert key in keys(text), text
+    for text in ("他觉得自己是个负担，我该怎么安慰他", "这个项目没有希望了", "이 게임 희망이 없어 ㅋㅋ", "이번 과제 포기하고 싶다",
+                 "배고파 죽겠어", "다이어트 포기하고 싶어"):
+        assert not [k for k in keys(text) if k.startswith("self-harm")], text

@@ -157,10 +157,16 @@ STAGES: tuple[Stage, ...] = (
         r"\b(?:life|everything|my life|it all|living) (?:is|feels|seems) (?:so |completely |totally )?(?:pointless|hopeless|meaningless)\b",
         r"\bi'?m (?:just )?a burden\b", r"\bcan'?t (?:go on|take (?:it|this) anymore|cope)\b",
         r"\bnobody (?:cares|would (?:care|notice))\b", r"\bno reason to (?:live|go on)\b", r"\bcan'?t sleep\b.{0,40}\b(?:pointless|hopeless)",
-        r"活着没意思", r"好累不想")),
+        r"活着没意思", r"好累不想",
+        # Chinese and Korean distress said of oneself (a burden, no point in living, can't hold on):
+        # the zh / ko classifiers and the tagger's USE reader left such turns unread
+        r"我(?:觉得|感觉)?(?:自己)?(?:就|只)?是.{0,6}(?:累赘|负担|多余的人)", r"活着(?:没|没有)(?:意义|意思)", r"我撑不下去",
+        r"(?:내가|제가|나는|저는|난|전) .{0,12}(?:짐이|짐만) ?(?:되는|된|될) (?:것 같|거 같)", r"살기 싫", r"사는 ?게 (?:의미가 없|무슨 의미|아무 의미)",
+        r"(?:모든 걸|모든 것을|전부 다|인생|삶을|사는 걸) (?:포기하고 싶|내려놓고 싶)", r"(?:더는|더 이상) (?:버틸|견딜) (?:자신이|수가|힘이) 없")),
     Stage("self-harm", "ideation", 2, 1.0, _p(
         r"\bwant(?:s)? to die\b", r"\b(?:end|ending|take|taking) my (?:own )?life\b", r"\bbetter off dead\b", r"\bkill(?:ing)? myself\b",
-        r"\b(?:i|i'?m|i am|i feel|i've been|me|my)\b.{0,20}\bsuicid", r"\bdon'?t want to (?:be alive|live|wake up)\b", r"想死", r"自杀")),
+        r"\b(?:i|i'?m|i am|i feel|i've been|me|my)\b.{0,20}\bsuicid", r"\bdon'?t want to (?:be alive|live|wake up)\b", r"想死", r"自杀",
+        r"자살하고 싶", r"살고 싶지 않", r"(?:그냥 )?(?:사라지고|없어지고) 싶")),
     Stage("self-harm", "intent", 3, 2.0, _p(  # with any other rung (even distress) a support case opens
         r"\bi(?:'m| am) going to (?:kill myself|end (?:it|my life))\b",
         # "do it", once death or suicide was named just before: "Nobody would care if I died. I'm going to do it."
