@@ -87,6 +87,11 @@ def replay(tmp_path, rows: list[dict]) -> list[dict]:
     return cases
 
 
+def replay_people(tmp_path, people: dict[str, list[list]]) -> list[dict]:
+    """Replay each person's conversations (`conversations_of`), all in event-time order; the cases."""
+    rows = [r for name, convs in people.items() for r in conversations_of(name, convs)]
+    return replay(tmp_path, sorted(rows, key=lambda r: r["ts"]))
+
 @pytest.mark.parametrize("name", sorted(THREATS))
 def test_a_threat_built_over_three_conversations_opens_a_priority_1_case_citing_all_three(tmp_path, name):
     rows = turns_of("t", THREATS[name])
@@ -168,8 +173,7 @@ CJK_PEOPLE = {
 def test_escalations_in_chinese_and_korean_open_cases_and_their_look_alikes_do_not(tmp_path):
     """The zh / ko classifiers read violence near zero on these (0.00-0.05 on a stated plan): the
     zh / ko reader's violence stages carry the pattern."""
-    rows = [r for name, convs in CJK_PEOPLE.items() for r in conversations_of(name, convs)]
-    cases = replay(tmp_path, sorted(rows, key=lambda r: r["ts"]))
+    cases = replay_people(tmp_path, CJK_PEOPLE)
     by_user = {c["user_id"] for c in cases}
     assert by_user == {"zh-ex", "zh-poison", "ko-school"}
     for c in cases:
@@ -199,8 +203,7 @@ MORE_PEOPLE = {
 
 
 def test_supporters_bereaved_parents_gamers_hunters_and_nurses_open_nothing_while_threats_do(tmp_path):
-    rows = [r for name, convs in MORE_PEOPLE.items() for r in conversations_of(name, convs)]
-    cases = replay(tmp_path, sorted(rows, key=lambda r: r["ts"]))
+    cases = replay_people(tmp_path, MORE_PEOPLE)
     assert {c["user_id"] for c in cases} == {"e-coworker", "e-stalker"}
     assert all(c["route"] == "enforcement" and c["trigger_event_id"] not in ("e-coworker-0", "e-stalker-0") for c in cases)
 
@@ -238,8 +241,7 @@ VOICED_PEOPLE = {
 
 
 def test_an_assistant_voicing_concern_completes_a_pattern_its_turns_alone_do_not(tmp_path):
-    rows = [r for name, convs in VOICED_PEOPLE.items() for r in conversations_of(name, convs)]
-    cases = replay(tmp_path, sorted(rows, key=lambda r: r["ts"]))
+    cases = replay_people(tmp_path, VOICED_PEOPLE)
     by_user = {}
     for c in cases:
         by_user.setdefault(c["user_id"], []).append(c)
@@ -272,8 +274,7 @@ PLAY_PEOPLE = {
 
 
 def test_violence_at_play_opens_nothing_and_a_game_grudge_carried_into_real_life_does(tmp_path):
-    rows = [r for name, convs in PLAY_PEOPLE.items() for r in conversations_of(name, convs)]
-    cases = replay(tmp_path, sorted(rows, key=lambda r: r["ts"]))
+    cases = replay_people(tmp_path, PLAY_PEOPLE)
     assert {c["user_id"] for c in cases} == {"e-irl"}
     assert [c["trigger_event_id"] for c in cases if c["event"] == "open"] == ["e-irl-2"]
 
@@ -296,8 +297,7 @@ TARGETED_PEOPLE = {
 
 
 def test_people_fearing_someone_elses_violence_open_nothing_while_a_victims_grievance_turned_threat_does(tmp_path):
-    rows = [r for name, convs in TARGETED_PEOPLE.items() for r in conversations_of(name, convs)]
-    cases = replay(tmp_path, sorted(rows, key=lambda r: r["ts"]))
+    cases = replay_people(tmp_path, TARGETED_PEOPLE)
     assert {c["user_id"] for c in cases} == {"x-revenge"}
     assert any(c["priority"] == 1 for c in cases)
 
@@ -317,7 +317,6 @@ SUPPORTERS_OF_VICTIMS = {
 
 
 def test_supporters_telling_of_anothers_crisis_open_nothing_while_a_supporter_voicing_harm_does(tmp_path):
-    rows = [r for name, convs in SUPPORTERS_OF_VICTIMS.items() for r in conversations_of(name, convs)]
-    cases = replay(tmp_path, sorted(rows, key=lambda r: r["ts"]))
+    cases = replay_people(tmp_path, SUPPORTERS_OF_VICTIMS)
     assert {c["user_id"] for c in cases} == {"x-friend"}
     assert [c["trigger_event_id"] for c in cases if c["event"] == "open"] == ["x-friend-0"]  # own harm voiced: not a third party's
