@@ -39,7 +39,7 @@ def test_requires_digit(pattern, needs):
 
 
 _RULE_PATTERNS = [st.pattern for st in stages.STAGES] + [framing.THIRD_PARTY, framing.FIRST_PERSON, framing.MEANS,
-                                                         framing.IDIOM]
+                                                         framing.IDIOM, framing.TARGETED, framing.HARM_INTENT]
 
 
 @pytest.mark.parametrize("pattern, parts", [

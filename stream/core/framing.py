@@ -222,10 +222,16 @@ HARM_INTENT = re.compile("|".join([
     r"\b(?:want|wish|hope) (?:him|her|them) (?:dead|gone|to die|to suffer)\b"]))
 
 
-def targeted(norm: str) -> bool:
+_TARGETED, _HARM_INTENT = Prefiltered.of(TARGETED), Prefiltered.of(HARM_INTENT)
+
+
+def targeted(norm: str, own_harm: bool | None = None) -> bool:
     """The (normalised) turn tells of someone else's harm aimed at the writer, or asks how to keep
-    safe from it, and voices no harm of the writer's own to anyone."""
-    return bool(TARGETED.search(norm)) and not HARM_INTENT.search(norm)
+    safe from it, and voices no harm of the writer's own to anyone (`own_harm`: whether
+    `HARM_INTENT` matches, when the caller has already searched it)."""
+    if own_harm is None:
+        own_harm = _HARM_INTENT.found(norm)
+    return not own_harm and _TARGETED.found(norm)
 
 
 _SELF_HARM = ("self-harm", "self-harm/intent", "self-harm/instructions")
@@ -259,9 +265,10 @@ def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bo
     child (`OFFENDER`) is never that, whoever read it. Computed where the text is (zero-data-retention
     turns carry only these flags on)."""
     norm = normalize_for_match(text)
-    third = (_THIRD_PARTY.found(norm) or third_read) and not OFFENDER.search(norm) and not HARM_INTENT.search(norm)
+    own_harm = _HARM_INTENT.found(norm)
+    third = (_THIRD_PARTY.found(norm) or third_read) and not OFFENDER.search(norm) and not own_harm
     return (third, _FIRST_PERSON.found(norm), _MEANS.found(norm), signs_off(norm), only_idioms(norm),
-            bool(_ANOTHER.search(norm)), at_play(norm), targeted(norm))
+            bool(_ANOTHER.search(norm)), at_play(norm), targeted(norm, own_harm))
 
 
 def carry_third_party(flags: tuple[bool, ...], supporting: bool, ruled: bool) -> tuple[bool, ...]:
