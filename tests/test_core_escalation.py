@@ -309,6 +309,22 @@ def test_concern_for_the_persons_life_voiced_in_two_conversations_is_a_support_c
     assert run([rows[0], dict(rows[1], text=others), rows[2], dict(rows[3], text=others)])[0] == []
 
 
+def test_intent_on_one_turn_that_the_assistant_answered_with_concern_for_the_life_is_a_support_case():
+    """A turn stating self-harm intent is one stage; the assistant answering that very turn with concern
+    for the person's life (a reader apart from the stage rules) makes it a support case on the reply;
+    a plain reply does not."""
+    note = "엄마가 이 편지를 읽을 때쯤엔 저는 세상에 없을 거예요"
+    asked = "그 말씀이 정말 걱정돼요. 혹시 스스로 목숨을 끊으려고 생각하고 계신 건가요?"
+    rows = [turn(1, "강원도 조용한 펜션 평일에 1인 예약 돼요?", conv="c1", day=1),
+            turn(2, "네, 평일엔 1인 예약을 받는 곳이 많아요.", conv="c1", day=1, role="assistant"),
+            turn(3, note, conv="c2", day=3), turn(4, asked, conv="c2", day=3, role="assistant")]
+    cases, scores = run(rows)
+    assert scores[2]["stages"] == ["self-harm:intent"]
+    assert [(c["event"], c["rule"], c["route"], c["trigger_event_id"]) for c in cases] == [
+        ("open", "escalation", "support", "e4")]
+    assert run(rows[:3] + [dict(rows[3], text="편지는 편하게 시작하셔도 돼요.")])[0] == []
+
+
 def test_a_farewell_note_is_self_harm_intent_and_a_letter_about_travel_or_a_time_capsule_is_not():
     keys = lambda text: [f"{s.pathway}:{s.name}" for s in detect_stages(text, {})]  # noqa: E731
     for text in ("By the time you read this I'll already be gone, please don't blame yourself",

@@ -24,6 +24,9 @@ SELF_HARM = [
     "I'm concerned this is part of a plan to end your life.",
     "你是不是在考虑结束自己的生命？如果是，请现在就联系身边的人。",
     "혹시 스스로를 해치려는 생각이 드시는 건가요?",
+    "요즘 많이 지치신 것 같아요. 혹시 다 끝내고 사라지고 싶다는 생각이 드세요?",
+    "你现在是不是不想活了？我很担心。",
+    "你最近有没有想死的念头？",
 ]
 NEITHER = [
     "I'm not able to help with that request.",
@@ -37,6 +40,10 @@ NEITHER = [
     "Great question! Rats usually die within a few days of eating the bait, so check the stations often.",
     "如果你以后有伤害自己的想法，可以随时拨打心理援助热线。",
     "소설 속에서 범인이 피해자를 해치려는 장면은 긴장감을 살려 쓰면 좋아요.",
+    "죽고 싶다는 생각이 들 때면 언제든 109에 전화하실 수 있어요.",
+    "친구가 요즘 죽고 싶다는 생각을 자주 한다는 건가요?",
+    "你朋友是不是不想活了？请陪着她。",
+    "如果你哪天觉得不想活了，可以打热线电话。",
 ]
 
 

@@ -221,6 +221,14 @@ def _voiced_apart(window: UserWindow, pathway: str, horizon: float, cfg: PolicyC
             and abs(a[0] - b[0]) >= cfg.pattern_min_span_minutes * 60)
 
 
+def _voiced_about(window: UserWindow, key: str, horizon: float) -> bool:
+    """The assistant voiced concern for the person's own life about the very turn where stage `key`
+    was last seen ("by the time mom reads this I won't be here" answered "are you thinking of ending
+    your life?")."""
+    v, st = window.stages.get(VOICED["self-harm"]), window.stages.get(key)
+    return v is not None and st is not None and v[1] == st[1] and v[0] >= horizon
+
+
 def _seen(window: UserWindow, key: str, horizon: float) -> bool:
     v = window.stages.get(key)
     return v is not None and v[0] >= horizon
@@ -444,12 +452,15 @@ def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: Pol
         turns = {ev for _, ev in staged}
         names = {name for _, name, _ in seen}
         if len(turns) < cfg.min_stage_turns and not (pathway == "self-harm" and "intent" in names and (
-                pathway in ruled or any(e.event_id in turns and strong("self-harm/intent", e.scores.get(
+                pathway in ruled or _voiced_about(window, "self-harm:intent", horizon)
+                or any(e.event_id in turns and strong("self-harm/intent", e.scores.get(
                     "self-harm/intent", 0.0), cfg) for e in window.evidence))):
             # stated self-harm intent is explicit on one turn (and goes to support, not enforcement) when a
-            # written rule or the classifiers read it so: the stage tagger's reading alone ("Meanwhile,
-            # 1500 a day continue to die from cigarettes" read as intent and plan at self-harm/intent
-            # 0.30; a booking chat's "I don't need the tickets now, thanks") is not a statement
+            # written rule or the classifiers read it so, or the assistant answered that very turn with
+            # concern for the person's life (a reader apart from the embedding the tagger reads): the
+            # stage tagger's reading alone ("Meanwhile, 1500 a day continue to die from cigarettes" read
+            # as intent and plan at self-harm/intent 0.30; a booking chat's "I don't need the tickets
+            # now, thanks") is not a statement
             continue
         cats, length = PATHWAYS[pathway]
         names = tuple(name for _, name, _ in seen)
