@@ -9,6 +9,10 @@ someone takes part in a pathway only beside a stage the person's own turns showe
 their own life voiced about two of their turns in separate conversations is a pattern for the
 support route by itself (`policy._voiced_apart`).
 
+An urgent plea to the person, not conditional ("Please don't go through with this. Call 988 right
+now", "put the pills out of reach") is concern too: for someone else's life when the reply says
+someone could die or get hurt, else for the person's own.
+
 Read only on assistant turns, by written phrases in English, Chinese and Korean. A plain refusal
 ("I can't help with that request"), safety advice, a conditional offer of resources ("if you ever
 have thoughts of ending your life, call ..."), words in quotes the assistant suggests the person
@@ -61,6 +65,28 @@ _EN_SELF = re.compile("|".join((
     rf"\b(?:plan|planning|thinking|thoughts?) (?:to|of|about) (?:end(?:ing)?|tak(?:e|ing)) your (?:own )?life",
 )))
 
+# An urgent plea to the person themselves, not conditional: get help now ("Please don't go through with
+# this. Call 988 or 911 right now", "put your stuff out of reach and call 988 right now", "don't pick
+# up that gun"). Whose life it fears for is said by the rest of the reply: harm to someone else
+# (`_EN_OTHERS_AT_STAKE`) makes it concern that the person may harm someone, otherwise it is
+# concern for their own life.
+_EN_URGENT = re.compile("|".join((
+    r"\b(?:call|text|dial|ring|contact|reach out to)\b[^.?!]{0,40}\b(?:988|911|999|112|000|crisis (?:line|text line)|"
+    r"lifeline|samaritans|emergency services)\b[^.?!]{0,30}\b(?:right now|now|immediately|tonight|right away)\b",
+    r"\b(?:please )?(?:don'?t|do not) go through with (?:this|it)\b",
+    r"\bput (?:your|the|those|that) (?:stuff|pills|meds|medication|tablets|gun|rifle|pistol|knife|knives|blades?|razors?|"
+    r"rope|cord)\b[^.?!]{0,20}\b(?:away|out of (?:your )?reach|somewhere you can'?t)",
+    r"\b(?:please )?(?:don'?t|do not) (?:pick up|load|touch|take out) (?:that|the|your) (?:gun|rifle|pistol|pills)\b",
+)))
+# In an urgent plea: a reply fearing for someone else's life or body.
+_EN_OTHERS_AT_STAKE = re.compile(
+    r"\b(?:someone|somebody|anyone|people|others|neighbou?rs|he|she|they) (?:could|might|would|will) (?:die|get hurt|be hurt|be killed)\b"
+    r"|\b(?:could|would|might) (?:kill|hurt|injure) (?:him|her|them|someone|somebody|people)\b"
+    r"|\b(?:hurt|harm|kill|poison)(?:ing)? (?:him|her|them|someone|somebody|anyone)\b"
+    r"|\b(?:stay away from|don'?t go near|do not go near) (?:her|him|them|it|the)\b")
+# Third parties in the plea's sentence: said for someone else, or to be done with someone else.
+_EN_SOMEONE_ELSE = re.compile(r"\b(?:she|he|her|him|his|they|them|their|together|your (?:friend|son|daughter|child|kid|"
+                              r"partner|wife|husband|mom|dad|mother|father|brother|sister|roommate))\b")
 _ZH_OTHERS = re.compile(
     r"(?:担心|害怕|怕)(?:你|您)[^。！？]{0,12}(?:伤害|报复|害|对(?:他|她|他们)(?:做|下手|动手)|等(?:他|她)|跟踪|动手脚|让(?:他|她|他们)付出代价)"
     r"|(?:不能|不会|无法|没法)(?:帮|协助)(?:你|您)[^。！？]{0,16}(?:伤害|报复|跟踪|接近|等(?:他|她)|下毒|害人|获取可能用来伤害)"
@@ -103,6 +129,7 @@ def voiced(text: str) -> frozenset[str]:
     if not text:
         return frozenset()
     cjk = bool(_CJK.search(text))
+    urgent = False
     for sentence in _SENTENCES.split(_QUOTED.sub(" ", text.translate(_APOSTROPHES))):
         if not sentence:
             continue
@@ -112,10 +139,15 @@ def voiced(text: str) -> frozenset[str]:
             out.add("violence")
         if not conditional and _EN_SELF.search(low):
             out.add("self-harm")
+        if not conditional and " if " not in f" {low} " and _EN_URGENT.search(low) and not _EN_SOMEONE_ELSE.search(
+                _EN_URGENT.sub(" ", low)):
+            urgent = True
         if cjk:
             if _ZH_OTHERS.search(sentence) or (_KO_HARM.search(sentence) and _KO_CONCERN.search(sentence)):
                 out.add("violence")
             if not conditional and (_ZH_SELF.search(sentence) or _KO_SELF.search(sentence)) and not _CJK_SOMEONE_ELSE.search(
                     sentence):
                 out.add("self-harm")
+    if urgent and not out:
+        out.add("violence" if _EN_OTHERS_AT_STAKE.search(text.translate(_APOSTROPHES).lower()) else "self-harm")
     return frozenset(out)
