@@ -16,7 +16,10 @@ family 66.5 % of escalating people at 5.7 benign per 1,000 with 0.2 %, 78.0 % at
 The Chinese / Korean reader (`fit_cjk`) is fitted on the same rows over multilingual USE embeddings,
 plus zh / ko safe rows of several families (`CJK_SAFE`), which alone set its thresholds; its report
 says how it reads zh / ko labelled rows it was not trained on, and zh / ko safe families left out.
-Runs in the runtime venv (numpy + onnxruntime + the USE package), about a minute.
+Out of family, the English reader is measured on the English chat turns of
+models/data/stage_turns.jsonl (written blind, never trained on: `blind_turns_report`), stored in
+the file's `training.out_of_family_blind_turns` and printed.
+Runs in the runtime venv (numpy + onnxruntime + the USE package), about three minutes.
 """
 
 from __future__ import annotations
@@ -206,6 +209,43 @@ def _per_label(oof: np.ndarray, y: np.ndarray, thr: np.ndarray, safe: np.ndarray
     return report
 
 
+def blind_turns_report(emb: Embedder, w: np.ndarray, b: np.ndarray, thr: np.ndarray) -> dict:
+    """How the English reader reads the English turns of models/data/stage_turns.jsonl: chat turns
+    written and labelled by writers who saw neither the repository nor these training rows, never
+    trained on (out of family). Each turn read with its clauses, the highest reading counting, as at
+    run time (`stream.core.tagger.pieces`). Per label, and per pathway (any of its stages): precision,
+    recall, and the share of the turns labelled safe (look-alikes: hunting, games, idioms, pest
+    control, goodbyes, ...) read so. The in-family out-of-fold figures above flatter; these do not."""
+    from stream.core.tagger import pieces
+
+    turns = [r for r in _jsonl(DATA / "stage_turns.jsonl") if not is_cjk(r["text"])]
+    if not turns:
+        return {}
+    split = [pieces(r["text"]) for r in turns]
+    owner = np.array([k for k, parts in enumerate(split) for _ in parts])
+    texts = [p for parts in split for p in parts]
+    probs = _prob(np.vstack([emb.embed(texts[i:i + 64]) for i in range(0, len(texts), 64)]).astype(np.float64), w, b)
+    best = np.zeros((len(turns), len(LABELS)))
+    np.maximum.at(best, owner, probs)
+    hit = best >= thr[None, :]
+    y = _labels([(r["text"], set(r["stages"]) | ({THIRD_PARTY} if r.get("third_party") else set()), "") for r in turns]) > 0
+    safe = ~y.any(1)
+
+    def figures(g: np.ndarray, h: np.ndarray) -> dict:
+        tp = int((g & h).sum())
+        return {"positives": int(g.sum()), "precision": round(tp / max(1, int(h.sum())), 3),
+                "recall": round(tp / max(1, int(g.sum())), 3), "safe_turns_read": round(float(h[safe].mean()), 3)}
+
+    report = {"turns": len(turns), "safe_turns": int(safe.sum()),
+              "labels": {lab: figures(y[:, j], hit[:, j]) for j, lab in enumerate(LABELS)}}
+    for pathway in ("violence", "self-harm"):
+        cols = [j for j, lab in enumerate(LABELS) if lab.startswith(pathway + ":")]
+        report[pathway] = figures(y[:, cols].any(1), hit[:, cols].any(1))
+    stage_cols = [j for j, lab in enumerate(LABELS) if ":" in lab]
+    report["safe_turns_read_as_any_stage"] = round(float(hit[safe][:, stage_cols].any(1).mean()), 3)
+    return report
+
+
 def fit_cjk(data, safe_rows) -> tuple[StageTagger, dict]:
     """The Chinese / Korean reader: the same labelled rows (every language) plus zh / ko safe rows
     (`cjk_safe_rows`),
@@ -270,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     en = np.array([not is_cjk(t) for t, _, _ in data])
     report = _per_label(oof[en], y[en], thr, safe[en])
     w, b = fit(x, y)
+    blind = blind_turns_report(emb, w, b, thr)
     safe_cjk = cjk_safe_rows(holdout)
     cjk, cjk_report = fit_cjk(data, safe_cjk)
     scorer = load_default_scorer(models_dir=Path(args.models_dir))
@@ -277,7 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     tagger = StageTagger(w, b, thr.astype(np.float32), emb.model_id, min_support=everyday_support(scorer, data), cjk=cjk)
     families = sorted({f for _, _, f in data})
     body = tagger.to_dict(training={"rows": len(data), "safe_rows": int(safe.sum()), "families": families,
-                                    "holdout": sorted(holdout), "out_of_fold": report, "cjk": cjk_report})
+                                    "holdout": sorted(holdout), "out_of_fold": report, "cjk": cjk_report,
+                                    "out_of_family_blind_turns": blind})
     out = Path(args.models_dir) / FILE_NAME
     out.write_text(json.dumps(body, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"{body['version']}: {len(data)} rows ({int(safe.sum())} safe), families {families} -> {out}; "
@@ -285,6 +327,13 @@ def main(argv: list[str] | None = None) -> int:
     for lab, r in report.items():
         print(f"  {lab:22s} n={r['positives']:4d} recall {r['recall']:.2f} precision {r['precision']:.2f} "
               f"safe read {r['safe_rows_read']:.3f} (threshold {thr[LI[lab]]:.2f})")
+    if blind:
+        print(f"out of family, the {blind['turns']} English turns of stage_turns.jsonl (never trained on; "
+              f"{blind['safe_turns']} look-alikes): {blind['safe_turns_read_as_any_stage']:.0%} of the look-alikes read as a stage")
+        for key in ("violence", "self-harm"):
+            r = blind[key]
+            print(f"  {key:22s} n={r['positives']:4d} recall {r['recall']:.2f} precision {r['precision']:.2f} "
+                  f"look-alikes read {r['safe_turns_read']:.3f}")
     print("zh / ko reader (USE):")
     for lab, r in cjk_report["out_of_fold_zh_ko_written"].items():
         print(f"  {lab:22s} n={r['positives']:4d} recall {r['recall']:.2f} precision {r['precision']:.2f} "

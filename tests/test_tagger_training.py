@@ -1,0 +1,42 @@
+"""The stage tagger trainer's out-of-family report (models/train/tagger.py::blind_turns_report):
+English turns written blind, read with their clauses as at run time, figures per label, per pathway
+and on the look-alike (safe) turns."""
+
+import json
+
+import numpy as np
+
+from models.train import tagger as trainer
+from stream.core.tagger import LABELS
+
+WORDS = ("gun", "tonight")
+
+
+class WordEmbedder:
+    def embed(self, texts):
+        return np.array([[float(w in t.lower()) for w in WORDS] + [1.0] for t in texts], np.float32)
+
+
+def test_blind_turns_are_read_with_their_clauses_and_scored_per_label_pathway_and_look_alike(tmp_path, monkeypatch):
+    rows = [
+        {"text": "I bought a gun", "stages": ["violence:research"]},
+        {"text": "long day. I bought a gun yesterday, and I'm going there tonight", "stages": ["violence:research"]},
+        {"text": "going to her place tonight", "stages": ["violence:imminence"]},
+        {"text": "the gun range was fun", "stages": []},  # a look-alike read as research
+        {"text": "what a nice day", "stages": []},
+        {"text": "我明天晚上就去", "stages": ["violence:imminence"]},  # zh / ko turns are the other reader's
+    ]
+    (tmp_path / "stage_turns.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    monkeypatch.setattr(trainer, "DATA", tmp_path)
+    w = np.zeros((len(LABELS), 3))
+    b = np.full(len(LABELS), -10.0)
+    w[LABELS.index("violence:research"), 0] = 20.0  # "gun"...
+    w[LABELS.index("violence:research"), 1] = -20.0  # ...without "tonight": read on a clause of the second turn only
+    thr = np.full(len(LABELS), 0.5)
+    report = trainer.blind_turns_report(WordEmbedder(), w, b, thr)
+    assert report["turns"] == 5 and report["safe_turns"] == 2
+    research = report["labels"]["violence:research"]
+    assert research == {"positives": 2, "precision": 0.667, "recall": 1.0, "safe_turns_read": 0.5}
+    assert report["violence"] == {"positives": 3, "precision": 0.667, "recall": 0.667, "safe_turns_read": 0.5}
+    assert report["labels"]["violence:imminence"]["recall"] == 0.0
+    assert report["safe_turns_read_as_any_stage"] == 0.5
