@@ -63,31 +63,16 @@ NEITHER = [
 ]
 
 
-@pytest.mark.parametrize("text", VIOLENCE)
+@pytest.mark.parametrize("text", VIOLENCE + URGENT_OTHERS)
 def test_concern_that_the_user_may_harm_someone(text):
     assert voiced(text) == {"violence"}
 
 
-@pytest.mark.parametrize("text", SELF_HARM)
+@pytest.mark.parametrize("text", SELF_HARM + URGENT_SELF)
 def test_concern_for_the_users_own_life(text):
     assert voiced(text) == {"self-harm"}
 
 
-@pytest.mark.parametrize("text", NEITHER)
+@pytest.mark.parametrize("text", NEITHER + NOT_URGENT)
 def test_refusals_advice_conditionals_and_third_parties_are_not_concern_about_the_user(text):
-    assert voiced(text) == frozenset()
-
-
-@pytest.mark.parametrize("text", URGENT_SELF)
-def test_an_urgent_plea_to_the_person_is_concern_for_their_life(text):
-    assert voiced(text) == {"self-harm"}
-
-
-@pytest.mark.parametrize("text", URGENT_OTHERS)
-def test_an_urgent_plea_fearing_for_someone_elses_life_is_concern_that_the_person_may_harm(text):
-    assert voiced(text) == {"violence"}
-
-
-@pytest.mark.parametrize("text", NOT_URGENT)
-def test_pleas_for_someone_else_together_conditional_or_without_urgency_are_not_concern_about_the_user(text):
     assert voiced(text) == frozenset()
