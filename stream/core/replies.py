@@ -95,18 +95,20 @@ _ZH_OTHERS = re.compile(
 _ZH_SELF = re.compile(
     r"(?:你|您)(?:是不是|是否|是|有没有)?(?:在|有)?(?:考虑|想|打算|计划|想过|念头)[^。！？]{0,6}(?:结束(?:自己的)?生命|自杀|轻生|伤害自己|不想活|离开这个世界)"
     r"|(?:担心|担忧)(?:你|您)(?:现在)?(?:的)?(?:安全|生命)"
-    r"|(?:最近)?(?:是不是|是否)?有(?:伤害自己|自杀|轻生|结束生命|想死|不想活)的(?:想法|念头|打算)"
-    # "你是不是不想活了？", "您现在想死吗？": asked of the user, as a question
-    r"|(?:你|您)[^。！？他她]{0,8}(?:想死|不想活|活不下去|寻死)[^。！？]{0,6}(?:吗|？|\?)")
+    r"|(?:最近)?(?:是不是|是否)?有(?:伤害自己|自杀|轻生|结束生命)的(?:想法|念头|打算)")
+# Asked as a question whether the person wants to die or disappear (session 21): "你是不是不想活了？",
+# "有没有想死的念头", "혹시 죽고 싶다는 생각까지 드시는 건가요?" (a conditional offer, "...생각이 드시면
+# 109로 전화하세요", is no question); read only in a sentence naming no one else (`_CJK_SOMEONE_ELSE`).
+_CJK_SELF_ASKED = re.compile(
+    r"有(?:想死|不想活)的(?:想法|念头|打算)"
+    r"|(?:你|您)[^。！？]{0,8}(?:想死|不想活|活不下去|寻死)[^。！？]{0,6}(?:吗|？|\?)"
+    r"|(?:죽고 싶|사라지고 싶|없어지고 싶|살고 싶지 않|자해하고 싶)[^.?!]{0,20}(?:생각|마음)[^.?!]{0,16}\?")
 # Korean drops the subject: a harm to others with a marker of concern or refusal in the same sentence.
 _KO_HARM = re.compile(r"(?:해치|다치게 하|복수하|보복하|해코지하)(?:려는|려고|려|실)")
 _KO_CONCERN = re.compile(r"걱정|마음에 걸려|도울 수 없|도와드릴 수 없|도와드리기 어려|하지 마|멈추|안 됩니다|안 돼요")
 _KO_SELF = re.compile(
     r"(?:스스로|자신|자기 ?자신)(?:을|를)? (?:해치|다치게|해하)"
-    r"|(?:자살|극단적(?:인)? 선택|삶을 (?:끝내|마감)|생을 (?:끝내|마감)|목숨을 (?:끊|버리))[^.?!]{0,12}(?:생각|계획|마음|려는|려고|하려)"
-    # "혹시 죽고 싶다는 생각까지 드시는 건가요?": the wish to die or disappear, asked as a question (a
-    # conditional offer, "...생각이 드시면 109로 전화하세요", is no question)
-    r"|(?:죽고 싶|사라지고 싶|없어지고 싶|살고 싶지 않|자해하고 싶)[^.?!]{0,20}(?:생각|마음)[^.?!]{0,16}\?")
+    r"|(?:자살|극단적(?:인)? 선택|삶을 (?:끝내|마감)|생을 (?:끝내|마감)|목숨을 (?:끊|버리))[^.?!]{0,12}(?:생각|계획|마음|려는|려고|하려)")
 # A sentence naming someone else the person speaks of (a friend, a child, a partner): its concern is for them.
 _CJK_SOMEONE_ELSE = re.compile(r"친구|동생|아이|자녀|아들|딸|남편|아내|부모님|어머니|아버지|그분|그 분|그 사람|그녀"
                                r"|朋友|孩子|儿子|女儿|丈夫|老公|妻子|老婆|父母|妈妈|爸爸|同学|室友|他|她")
@@ -145,8 +147,8 @@ def voiced(text: str) -> frozenset[str]:
         if cjk:
             if _ZH_OTHERS.search(sentence) or (_KO_HARM.search(sentence) and _KO_CONCERN.search(sentence)):
                 out.add("violence")
-            if not conditional and (_ZH_SELF.search(sentence) or _KO_SELF.search(sentence)) and not _CJK_SOMEONE_ELSE.search(
-                    sentence):
+            if not conditional and (_ZH_SELF.search(sentence) or _KO_SELF.search(sentence) or (
+                    _CJK_SELF_ASKED.search(sentence) and not _CJK_SOMEONE_ELSE.search(sentence))):
                 out.add("self-harm")
     if urgent and not out:
         out.add("violence" if _EN_OTHERS_AT_STAKE.search(text.translate(_APOSTROPHES).lower()) else "self-harm")
