@@ -289,6 +289,11 @@ class Framing:
     stages: list[Stage]
 
 
+def _capped(scores: dict[str, float], categories: tuple[str, ...], cap: float) -> dict[str, float]:
+    """The scores with those of `categories` held to at most `cap`."""
+    return {c: (min(v, cap) if c in categories else v) for c, v in scores.items()}
+
+
 def reframe(flags: tuple[bool, ...], scores: dict[str, float], stages: list[Stage], at_risk: bool,
             cap: float) -> Framing:
     """Re-read a user turn's scores and stages by whose risk it is about (`flags` from `read_text`;
@@ -300,16 +305,14 @@ def reframe(flags: tuple[bool, ...], scores: dict[str, float], stages: list[Stag
     third, first, means = flags[:3]
     sign_off = len(flags) > 3 and bool(flags[3])
     if len(flags) > 4 and flags[4] and not first:
-        return Framing({c: (min(v, cap) if c in _IDIOM_CAPPED else v) for c, v in scores.items()}, [])
+        return Framing(_capped(scores, _IDIOM_CAPPED, cap), [])
     if len(flags) > 6 and flags[6] and not first:  # play: violence in a game or a sport is no one's harm
-        return Framing({c: (min(v, cap) if c in _PLAY_CAPPED else v) for c, v in scores.items()},
-                       [st for st in stages if st.pathway != "violence"])
+        return Framing(_capped(scores, _PLAY_CAPPED, cap), [st for st in stages if st.pathway != "violence"])
     if len(flags) > 7 and flags[7]:  # targeted: the writer fears another's violence (own self-harm stays)
-        return Framing({c: (min(v, cap) if c in _TARGETED_CAPPED else v) for c, v in scores.items()},
+        return Framing(_capped(scores, _TARGETED_CAPPED, cap),
                        [st for st in stages if st.pathway != "violence" or st.name == "grievance"])
     if (third or (sign_off and not at_risk)) and not first:
-        out = {c: (min(v, cap) if c in (_THIRD_CAPPED if third else _ABOUT_ANOTHER) else v) for c, v in scores.items()}
-        return Framing(out, [])
+        return Framing(_capped(scores, _THIRD_CAPPED if third else _ABOUT_ANOTHER, cap), [])
     own_risk = at_risk or first or any(st.pathway == "self-harm" and st.name in ("ideation", "intent") for st in stages)
     if own_risk and means and not any(st.pathway == "violence" and st.name != "research" for st in stages):
         out = dict(scores)

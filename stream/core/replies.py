@@ -132,7 +132,8 @@ def voiced(text: str) -> frozenset[str]:
         return frozenset()
     cjk = bool(_CJK.search(text))
     urgent = False
-    for sentence in _SENTENCES.split(_QUOTED.sub(" ", text.translate(_APOSTROPHES))):
+    plain = text.translate(_APOSTROPHES)
+    for sentence in _SENTENCES.split(_QUOTED.sub(" ", plain)):
         if not sentence:
             continue
         low = sentence.lower()
@@ -141,9 +142,9 @@ def voiced(text: str) -> frozenset[str]:
             out.add("violence")
         if not conditional and _EN_SELF.search(low):
             out.add("self-harm")
-        if not conditional and " if " not in f" {low} " and _EN_URGENT.search(low) and not _EN_SOMEONE_ELSE.search(
-                _EN_URGENT.sub(" ", low)):
-            urgent = True
+        if not conditional and " if " not in f" {low} ":
+            rest, pleas = _EN_URGENT.subn(" ", low)  # the plea, and whom the rest of its sentence names
+            urgent = urgent or (pleas > 0 and not _EN_SOMEONE_ELSE.search(rest))
         if cjk:
             if _ZH_OTHERS.search(sentence) or (_KO_HARM.search(sentence) and _KO_CONCERN.search(sentence)):
                 out.add("violence")
@@ -151,5 +152,5 @@ def voiced(text: str) -> frozenset[str]:
                     _CJK_SELF_ASKED.search(sentence) and not _CJK_SOMEONE_ELSE.search(sentence))):
                 out.add("self-harm")
     if urgent and not out:
-        out.add("violence" if _EN_OTHERS_AT_STAKE.search(text.translate(_APOSTROPHES).lower()) else "self-harm")
+        out.add("violence" if _EN_OTHERS_AT_STAKE.search(plain.lower()) else "self-harm")
     return frozenset(out)
