@@ -85,7 +85,8 @@ def _replay(rows):
 
 @pytest.mark.parametrize("second, read_together, tagged_together", [
     ("sounds good, bye", False, False),  # nothing the joint reading could lend: not read
-    ("{harassment+0.1} sounds good, bye", True, False),  # read, lends nothing: its stages cannot count
+    ("{harassment+0.2} sounds good, bye", True, False),  # read, lends nothing: its stages cannot count
+    ("{harassment+0.1} sounds good, bye", False, False),  # too faint a reading of its own to add to a build-up
     ("[violence=0.3] tonight, like that", True, True),  # a build-up it adds to: its stages count
 ])
 def test_the_conversation_is_read_together_only_where_it_can_count(second, read_together, tagged_together):

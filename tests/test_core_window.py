@@ -341,3 +341,92 @@ def test_a_ring_key_its_bytes_would_not_give_back_is_kept_as_written(key):
     bit set that 8 bytes do not hold)."""
     w = UserWindow("u", updated=1790000000.0, recent_ids=[redelivery_key("e-1"), key, redelivery_key("e-2")])
     assert UserWindow.from_stored(w.to_stored()).recent_ids == w.recent_ids
+
+
+def _dump(w: UserWindow) -> bytes:
+    """Every field, in order and with its type (1 and 1.0 differ here, unlike `==`)."""
+    return orjson.dumps(dataclasses.asdict(w))
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_a_settled_window_is_what_its_bytes_read_back_as(seed):
+    from stream.core.window_codec import settle
+
+    from stream.core.window_codec import _CONTEXT_KEYS
+
+    window = _random_window(seed)
+    window.risk = {c: v / 3 for c, v in window.risk.items()}  # risk as decay leaves it: more than 6 decimals
+    # context entries in the order the core writes their keys (context.remember, remember_reply; the
+    # test below checks it on windows the core built): the random ones are put together in another
+    window.context = [{k: c[k] for k in _CONTEXT_KEYS if k in c} for c in window.context]
+    stored = window.to_stored()
+    assert _dump(settle(window)) == _dump(UserWindow.from_stored(stored))
+
+
+def test_every_window_a_person_steps_through_is_what_its_bytes_read_back_as():
+    from stream.core.identity import DictRegistry
+    from stream.core.pipeline import with_person
+    from stream.core.window_codec import settle
+
+    det = Detector(TagScorer(), PolicyConfig(), trajectory=TrajectoryModel.load(MODELS))
+    registry = DictRegistry()
+    rows = _person_turns()
+    rows[40]["text"] = "[violence=0.95] I will hurt him"  # a case opens
+    turns = [with_person(t, registry) for t in sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())]
+    window, seen = None, set()
+    for turn, score in zip(turns, det.score(turns)):
+        window = det.step(window, turn, score).window
+        stored = window.to_stored()
+        window = settle(window)
+        assert _dump(window) == _dump(UserWindow.from_stored(stored)), turn.event_id
+        seen |= {f for f in ("case", "evidence", "context", "peaks", "stages") if getattr(window, f)}
+        seen |= {"reply"} if any("reply" in c for c in window.context) else set()
+    assert seen == {"case", "evidence", "context", "peaks", "stages", "reply"}, "a window with every part"
+
+
+def test_a_batch_steps_the_windows_it_wrote_without_reading_them_back(monkeypatch):
+    """A person's later turns in a batch take the window their earlier turns wrote as it is, not
+    decoded anew; the cases, scores and stored window are those of one turn per batch."""
+    from stream.core import window_codec
+    from stream.core.identity import DictRegistry
+    from stream.core.pipeline import with_person
+
+    registry = DictRegistry()
+    turns = [with_person(t, registry) for t in sorted((parse_turn(r) for r in _person_turns()), key=lambda t: t.order_key())]
+    det = Detector(TagScorer(), PolicyConfig(), trajectory=TrajectoryModel.load(MODELS))
+    one_by_one, store_1 = [], MemoryStore()
+    for t in turns:
+        one_by_one += [e.payload for _, effs in run_batch(det, [t], store_1) for e in effs]
+    reads = []
+    decode = window_codec.decode
+    monkeypatch.setattr(window_codec, "decode", lambda v: reads.append(v) or decode(v))
+    det = Detector(TagScorer(), PolicyConfig(), trajectory=TrajectoryModel.load(MODELS))
+    store_n = MemoryStore()
+    batched = [e.payload for _, effs in run_batch(det, turns, store_n) for e in effs]
+    assert reads == [], "one person, one batch: nothing read back"
+    assert orjson.dumps(batched) == orjson.dumps(one_by_one)
+    assert store_n.data == store_1.data
+    store_n.data[next(iter(store_n.data))] = store_1.data[next(iter(store_1.data))][:]  # equal bytes, another object
+    list(run_batch(det, turns[-1:], store_n))
+    assert len(reads) == 1, "a window the batch did not write is read from the store"
+
+
+def test_a_step_that_fails_half_way_leaves_the_window_its_batch_wrote_before():
+    """The step mutates its window before failing: the turns after it read the stored window, not
+    the half-stepped one the batch held."""
+    from stream.core.pipeline import run_isolated
+
+    class Failing(Detector):
+        def step(self, window, turn, score):
+            out = super().step(window, turn, score)
+            if "BOOM" in turn.text:
+                raise RuntimeError("failed after folding the turn in")
+            return out
+
+    rows = [dict(r, user_id="u1", identity=None) for r in _person_turns(6)]
+    rows = [{k: v for k, v in r.items() if v is not None} for r in rows]
+    rows[3]["text"] = "BOOM"
+    store = MemoryStore()
+    out = list(run_isolated(Failing(TagScorer(), PolicyConfig()), [parse_turn(r) for r in rows], store))
+    assert [isinstance(e, Exception) for _, e in out] == [False, False, False, True, False, False]
+    assert UserWindow.from_stored(store.data["u1"]).turns == 5, "the failed turn left no trace"

@@ -96,7 +96,7 @@ class PolicyConfig:
     context_min_score: float = 0.4  # the context turn must itself have scored this high
     buildup_min_score: float = 0.2  # build-up: read the conversation together once a part scores this high...
     buildup_margin: float = 0.2  # ...and count it where together it scores this much above every part alone...
-    buildup_turn_min_score: float = 0.05  # ...and the newest turn alone scores at least this in that category
+    buildup_turn_min_score: float = 0.2  # ...and the newest turn alone scores at least this in that category
     signal_score: float = 0.5  # a turn carries real signal at this score (or with a stage): corroboration, patterns
     tagger_min_support: float = 0.05  # a learned stage needs this classifier score in its pathway's family (or a rule)
     third_party_cap: float = 0.3  # the most a reading of someone else's risk (or a re-read means question) keeps

@@ -72,6 +72,15 @@ def encode(win: UserWindow) -> bytes:
                      bytes.fromhex("".join(u.replace("-", "") for u in w.uuids)), w.ring, *w.shas])
 
 
+def settle(win: UserWindow) -> UserWindow:
+    """`win` as it reads back from `encode` (in place): risk to the 6 decimals it is stored with,
+    everything else is stored as it is. A window just written can then be stepped again without
+    reading its bytes back (`stream/core/pipeline.py`); tests/test_core_window.py checks, field by
+    field and type by type, that the two are the same."""
+    win.risk = {c: round(v, 6) for c, v in win.risk.items()}
+    return win
+
+
 def decode(value) -> UserWindow:
     """A window from any stored form: format-3 bytes, or a format 1/2 object (as JSON bytes or a dict)."""
     if isinstance(value, (bytes, bytearray, memoryview)):
