@@ -12,7 +12,10 @@ Input: `bench.realistic` (simulated people whose texts are drawn at bench time f
   their start-up (imports, models);
 * the 1- and 2-process outputs (cases, scores, summary) compared byte for byte;
 * the stored window of every person active at the end (what a table and its changelog hold):
-  mean, p50, p95, p99 and max bytes, from an in-process replay.
+  mean, p50, p95, p99 and max bytes, from an in-process replay;
+* in that replay, the encoder's passes by what asked for them (the turns' own scores, the stage
+  tagger's clause pieces, the conversation read together), texts and CPU-seconds each: where the
+  core beyond scoring goes.
 
 `--code-dir DIR` measures another checkout's code (e.g. the main branch for a before figure;
 without `--workers` support it runs one process only). Writes bench/results/replay.json;
@@ -101,7 +104,9 @@ def main(people: int = 400, seed: int = 11, code_dir: str | None = None, out: Pa
                 "wall_ratio": round(one["wall_s"] / two["wall_s"], 2),
                 "byte_identical": all(filecmp.cmp(d / "w1" / f, d / "w2" / f, shallow=False)
                                       for f in ("cases.jsonl", "scores.jsonl", "summary.txt"))}
-    result["window"] = measure_window_bytes(rows, code)
+    measured = _in_process(rows, code)
+    result["window"] = window_bytes(measured["sizes"])
+    result["encoder_passes_one_process"] = encoder_passes(measured["passes"])
     dest = out or RESULTS / "replay.json"
     dest.parent.mkdir(exist_ok=True)
     dest.write_text(json.dumps(result, indent=2) + "\n")
@@ -109,39 +114,81 @@ def main(people: int = 400, seed: int = 11, code_dir: str | None = None, out: Pa
 
 
 def window_only(people: int, seed: int, code_dir: str | None, out: Path | None) -> dict:
-    """`measure_window_bytes` alone, written into the JSON of an earlier full run (its other figures kept)."""
+    """The stored windows alone (`window_bytes`), written into the JSON of an earlier full run (its other figures kept)."""
     code = Path(code_dir).resolve() if code_dir else HERE.parent
     dest = out or RESULTS / "replay.json"
     result = json.loads(dest.read_text()) if dest.exists() else {"bench": "replay", "people": people, "seed": seed}
     if (result["people"], result["seed"]) != (people, seed):
         raise SystemExit(f"{dest} holds another mix (people {result['people']}, seed {result['seed']})")
-    result["window"] = {**measure_window_bytes(_realistic()(people, seed), code), "code": str(code)}
+    result["window"] = {**window_bytes(_in_process(_realistic()(people, seed), code)["sizes"]), "code": str(code)}
     dest.parent.mkdir(exist_ok=True)
     dest.write_text(json.dumps(result, indent=2) + "\n")
     return result
 
 
 _WINDOWS = """
-import sys, orjson
+import sys, time, orjson
+from stream.core import engine
 from stream.core.engine import Detector
 from stream.core.events import parse_turn
 from stream.drivers.replay import Lane, replay_lanes
-from stream.scoring import load_default_scorer
+from stream.scoring import encoder, load_default_scorer
+
+# encoder passes by what asked for them: the turns' own scores, the tagger's clause pieces, the
+# conversation read together (with its own pieces); CPU-seconds of the process while they ran
+phase, passes = ["own scores"], {}
+
+def during(name, fn):
+    def run(self, *a, **k):
+        prev = phase[0]
+        phase[0] = name if prev == "own scores" else prev
+        try:
+            return fn(self, *a, **k)
+        finally:
+            phase[0] = prev
+    return run
+
+def counted(fn):
+    def run(self, texts, *a, **k):
+        t0 = time.process_time()
+        try:
+            return fn(self, texts, *a, **k)
+        finally:
+            p = passes.setdefault(phase[0], {"texts": 0, "cpu_s": 0.0})
+            p["texts"] += len(texts)
+            p["cpu_s"] += time.process_time() - t0
+    return run
+
+for name, attr in (("joint readings", "_with_context"), ("clause pieces", "_tag")):
+    if hasattr(Detector, attr):
+        setattr(Detector, attr, during(name, getattr(Detector, attr)))
+encoder.EncoderStage.run = counted(encoder.EncoderStage.run)
 turns = sorted((parse_turn(line) for line in sys.stdin.buffer), key=lambda t: t.order_key())
 lane = Lane(Detector(load_default_scorer()), {})
 replay_lanes([lane], turns)
 sizes = sorted(len(v) if isinstance(v, bytes) else len(orjson.dumps(v)) for v in lane.store.data.values())  # bytes: format 3
-print(orjson.dumps(sizes).decode())
+print(orjson.dumps({"sizes": sizes, "passes": passes}).decode())
 """
 
 
-def measure_window_bytes(rows: list[dict], code: Path) -> dict:
-    """Stored window size per person active at the end of an in-process replay (`code`'s core)."""
+def _in_process(rows: list[dict], code: Path) -> dict:
+    """An in-process replay of `code`'s core: the stored window of every person active at the end,
+    and the encoder passes by what asked for them."""
     proc = subprocess.run([sys.executable, "-c", _WINDOWS], input=b"".join(orjson.dumps(r) + b"\n" for r in rows),
                           capture_output=True, cwd=code, env={**os.environ, "PYTHONPATH": str(code)})
     if proc.returncode:
         raise SystemExit(proc.stderr.decode()[-2000:])
-    sizes = json.loads(proc.stdout)
+    return json.loads(proc.stdout)
+
+
+def encoder_passes(passes: dict) -> dict:
+    """Texts the encoder read per asker, with the CPU they took (one process, in-process timer)."""
+    return {k: {"texts": v["texts"], "cpu_s": round(v["cpu_s"], 2),
+                "us_per_text": round(v["cpu_s"] / v["texts"] * 1e6) if v["texts"] else None} for k, v in passes.items()}
+
+
+def window_bytes(sizes: list[int]) -> dict:
+    """Stored window size per person active at the end: mean, percentiles, share within 1 KB."""
     return {"active_persons": len(sizes), "bytes_mean": round(sum(sizes) / len(sizes)),
             "bytes_p50": sizes[len(sizes) // 2], "bytes_p95": sizes[int(len(sizes) * 0.95)], "bytes_p99": sizes[int(len(sizes) * 0.99)], "bytes_max": sizes[-1],
             "share_within_1kb": round(sum(1 for s in sizes if s <= 1024) / len(sizes), 3)}
