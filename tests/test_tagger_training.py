@@ -7,7 +7,7 @@ import json
 import numpy as np
 
 from models.train import tagger as trainer
-from stream.core.tagger import LABELS
+from stream.core.tagger import LABELS, StageTagger
 
 WORDS = ("gun", "tonight")
 
@@ -28,12 +28,12 @@ def test_blind_turns_are_read_with_their_clauses_and_scored_per_label_pathway_an
     ]
     (tmp_path / "stage_turns.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     monkeypatch.setattr(trainer, "DATA", tmp_path)
-    w = np.zeros((len(LABELS), 3))
-    b = np.full(len(LABELS), -10.0)
+    w = np.zeros((len(LABELS), 3), np.float32)
+    b = np.full(len(LABELS), -10.0, np.float32)
     w[LABELS.index("violence:research"), 0] = 20.0  # "gun"...
     w[LABELS.index("violence:research"), 1] = -20.0  # ...without "tonight": read on a clause of the second turn only
-    thr = np.full(len(LABELS), 0.5)
-    report = trainer.blind_turns_report(WordEmbedder(), w, b, thr)
+    thr = np.full(len(LABELS), 0.5, np.float32)
+    report = trainer.blind_turns_report(WordEmbedder(), StageTagger(w, b, thr, "words"))
     assert report["turns"] == 5 and report["safe_turns"] == 2
     research = report["labels"]["violence:research"]
     assert research == {"positives": 2, "precision": 0.667, "recall": 1.0, "safe_turns_read": 0.5}

@@ -209,25 +209,22 @@ def _per_label(oof: np.ndarray, y: np.ndarray, thr: np.ndarray, safe: np.ndarray
     return report
 
 
-def blind_turns_report(emb: Embedder, w: np.ndarray, b: np.ndarray, thr: np.ndarray) -> dict:
+def blind_turns_report(emb: Embedder, tagger: StageTagger) -> dict:
     """How the English reader reads the English turns of models/data/stage_turns.jsonl: chat turns
     written and labelled by writers who saw neither the repository nor these training rows, never
-    trained on (out of family). Each turn read with its clauses, the highest reading counting, as at
-    run time (`stream.core.tagger.pieces`). Per label, and per pathway (any of its stages): precision,
-    recall, and the share of the turns labelled safe (look-alikes: hunting, games, idioms, pest
-    control, goodbyes, ...) read so. The in-family out-of-fold figures above flatter; these do not."""
+    trained on (out of family). Each turn read with its clauses as at run time (`pieces`, and
+    `StageTagger.tags`, where the highest reading of a turn's pieces counts). Per label, and per
+    pathway (any of its stages): precision, recall, and the share of the turns labelled safe
+    (look-alikes: hunting, games, idioms, pest control, goodbyes, ...) read so. The in-family
+    out-of-fold figures above flatter; these do not."""
     from stream.core.tagger import pieces
 
     turns = [r for r in _jsonl(DATA / "stage_turns.jsonl") if not is_cjk(r["text"])]
     if not turns:
         return {}
     split = [pieces(r["text"]) for r in turns]
-    owner = np.array([k for k, parts in enumerate(split) for _ in parts])
-    texts = [p for parts in split for p in parts]
-    probs = _prob(np.vstack([emb.embed(texts[i:i + 64]) for i in range(0, len(texts), 64)]).astype(np.float64), w, b)
-    best = np.zeros((len(turns), len(LABELS)))
-    np.maximum.at(best, owner, probs)
-    hit = best >= thr[None, :]
+    read = tagger.tags(emb.embed([p for parts in split for p in parts]), [k for k, parts in enumerate(split) for _ in parts])
+    hit = np.array([[lab in found for lab in LABELS] for found in read])
     y = _labels([(r["text"], set(r["stages"]) | ({THIRD_PARTY} if r.get("third_party") else set()), "") for r in turns]) > 0
     safe = ~y.any(1)
 
@@ -310,12 +307,12 @@ def main(argv: list[str] | None = None) -> int:
     en = np.array([not is_cjk(t) for t, _, _ in data])
     report = _per_label(oof[en], y[en], thr, safe[en])
     w, b = fit(x, y)
-    blind = blind_turns_report(emb, w, b, thr)
     safe_cjk = cjk_safe_rows(holdout)
     cjk, cjk_report = fit_cjk(data, safe_cjk)
     scorer = load_default_scorer(models_dir=Path(args.models_dir))
     cjk = replace(cjk, min_support=everyday_support(scorer, safe_cjk, cjk=True))
     tagger = StageTagger(w, b, thr.astype(np.float32), emb.model_id, min_support=everyday_support(scorer, data), cjk=cjk)
+    blind = blind_turns_report(emb, tagger)
     families = sorted({f for _, _, f in data})
     body = tagger.to_dict(training={"rows": len(data), "safe_rows": int(safe.sum()), "families": families,
                                     "holdout": sorted(holdout), "out_of_fold": report, "cjk": cjk_report,

@@ -39,6 +39,7 @@ from stream.taxonomy import CATEGORIES
 
 FORMAT = 3
 _HEADER = struct.Struct(">BBd")  # format, flags, updated
+RISK_DECIMALS = 6  # risk is stored rounded to this (`_skeleton`), and `settle` rounds a window alike
 _DEFLATED = 1
 # Preset dictionary of the deflated skeleton: a typical skeleton (its keys, categories and stages by
 # index, a signal, a case). Part of format 3: blobs written with it need it byte for byte to be read
@@ -77,7 +78,7 @@ def settle(win: UserWindow) -> UserWindow:
     everything else is stored as it is. A window just written can then be stepped again without
     reading its bytes back (`stream/core/pipeline.py`); tests/test_core_window.py checks, field by
     field and type by type, that the two are the same."""
-    win.risk = {c: round(v, 6) for c, v in win.risk.items()}
+    win.risk = {c: round(v, RISK_DECIMALS) for c, v in win.risk.items()}
     return win
 
 
@@ -280,7 +281,7 @@ def _skeleton(win: UserWindow, w: _Writer) -> dict:
     m = _UUID_END.fullmatch(win.user_id)
     out["u"] = [m.group(1), w.id(m.group(2))] if m else win.user_id  # the person's id mostly is "p:" + an account's
     if win.risk:
-        out["risk"] = [x for c, v in win.risk.items() for x in (_CI[c], round(v, 6))]
+        out["risk"] = [x for c, v in win.risk.items() for x in (_CI[c], round(v, RISK_DECIMALS))]
     if win.recent_ids:
         ring = _ring_out(win.recent_ids)
         if ring is None:
