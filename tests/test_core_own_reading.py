@@ -245,7 +245,7 @@ def test_targeted_is_the_writer_fearing_someone_elses_harm_and_voicing_none_of_t
                  "he threatened me so I'm going to get back at him"):
         assert not targeted(norm(text)), text
     flags = read_text("he keeps following me home and said he'd hurt me if I tell anyone")
-    assert len(flags) == 8 and flags[7]
+    assert len(flags) == 9 and flags[7]
     framed = reframe(flags, {"violence": 0.95, "harassment/threatening": 0.9, "self-harm": 0.6}, [
         BY_KEY["violence:grievance"], BY_KEY["violence:planning"], BY_KEY["self-harm:distress"]], False, 0.3)
     assert framed.scores == {"violence": 0.3, "harassment/threatening": 0.3, "self-harm": 0.6}  # own distress stays
@@ -264,3 +264,17 @@ def test_a_third_party_turn_caps_violence_too_unless_the_writer_voices_harm_of_t
     assert not read_text("my friend is suicidal because of her ex and I want to kill him")[0]
     sign_off = reframe(read_text("thanks, that's all I wanted, bye!"), {"violence": 0.9, "self-harm": 0.8}, [], False, 0.3)
     assert sign_off.scores == {"violence": 0.9, "self-harm": 0.3}  # a sign-off is not about violence
+
+
+def test_a_disclosure_makes_the_risk_told_of_as_someone_elses_the_writers_own():
+    """Asking for a friend, then "its me" (session 23, our own wording): the disclosure flag (and
+    first person); a greeting ("hi it's me again") or "it's me who broke it" is none."""
+    from stream.core.framing import read_text
+
+    for text in ("its me ok. my moms asleep", "ok fine, it's actually me", "the friend is me", "there is no friend, it was me",
+                 "I was asking about myself", "其实是我，我不想活了", "사실 저예요"):
+        flags = read_text(text)
+        assert flags[8] and flags[1] and not flags[0], text
+    for text in ("hi its me again, can you help with my essay", "hey it's me", "it's me who broke the vase",
+                 "my friend is cutting herself again", "its mean of her", "it's me vs the world lol"):
+        assert not read_text(text)[8], text

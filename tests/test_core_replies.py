@@ -33,12 +33,16 @@ URGENT_SELF = [
     "Please don't go through with this. Call 988 or 911 right now, or tell someone near you.",
     "Please don't pick up that gun. Your kids need you. Call 988 and press 1 right now.",
     "Thank you for telling me. Please put the pills out of reach and text the crisis line tonight.",
+    # someone to get help from is not whose life it is (session 23)
+    "That took courage. Please put your stuff out of reach and wake your mom or call 988 right now.",
+    "Please put the razor away and tell your dad, or call 988 right now.",
 ]
 URGENT_OTHERS = [
     "That sounds like a plan to burn the house down, and someone could die. Please stay away from it and call 988 right now.",
 ]
 NOT_URGENT = [
     "Sit with her and call or text 988 together right now.",
+    "Wake your mom and call 988 right now, and stay with your friend until they answer.",
     "Call 911 right now and ask for a welfare check at his address.",
     "If you feel unsafe tonight, call 911 right now.",
     "Please put the pills somewhere your son can't reach them.",

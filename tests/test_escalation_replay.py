@@ -320,3 +320,29 @@ def test_supporters_telling_of_anothers_crisis_open_nothing_while_a_supporter_vo
     cases = replay_people(tmp_path, SUPPORTERS_OF_VICTIMS)
     assert {c["user_id"] for c in cases} == {"x-friend"}
     assert [c["trigger_event_id"] for c in cases if c["event"] == "open"] == ["x-friend-0"]  # own harm voiced: not a third party's
+
+
+# Our own wording (session 23): asking for a friend, then saying the friend is oneself
+# (framing.DISCLOSED). The friend's risk becomes the writer's: the assistant's plea that follows
+# ("put the blade out of reach, wake your dad or call 988 right now": a helper named, not whose life
+# it is) counts, and the person is supported. A supporter greeting the assistant again ("hi it's me
+# again") discloses nothing.
+_FOR_A_FRIEND = [["my friend keeps cutting her arms and says it doesnt help anymore",
+                  _a("That's a lot to carry. Encourage her to talk to a school counsellor or a trusted adult.")],
+                 ["she told me next time she wants to go deeper so it finally ends",
+                  _a("That sounds serious. If she's in danger, a crisis line like 988 can help you both.")]]
+DISCLOSING_PEOPLE = {
+    "d-disclosed": _FOR_A_FRIEND + [[
+        "ok it's actually me. everyone's asleep and the blade is in my desk",
+        _a("Thank you for trusting me with this. Please put the blade out of reach, wake your dad or call 988 right now.")]],
+    "d-supporter": _FOR_A_FRIEND + [[
+        "hi it's me again, she went to the counsellor today and it went well",
+        _a("That's great news. Keep being there for her.")]],
+}
+
+
+def test_a_person_who_asked_for_a_friend_and_then_says_it_is_them_is_supported(tmp_path):
+    cases = replay_people(tmp_path, DISCLOSING_PEOPLE)
+    assert {c["user_id"] for c in cases} == {"d-disclosed"}, "the supporter opens nothing"
+    assert all(c["route"] == "support" for c in cases), "a person at risk is supported, never punished"
+    assert "d-disclosed-4" in {e["event_id"] for c in cases for e in c["evidence"]} | {c["trigger_event_id"] for c in cases}

@@ -203,13 +203,23 @@ class Detector:
             stages, ruled = self._stages(turn.text, scores, own, score, joint, ctx, turn)
             flags = self._framing(turn.text, score, ctx, turn)
             self._remember_context(self._context_for(window, turn, create=True), turn, scores, stages)
+        disclosed = False
         if flags[0] and not flags[1]:  # speaks of someone else's risk: frames their later turns about that person
             window.stages[framing.SUPPORTING_KEY] = [turn.ts, turn.event_id]
+        elif len(flags) > 8 and flags[8] and framing.supporting(window.stages, turn.ts):
+            # the someone else was the writer ("its me ok"): the risk they told of is theirs (their last
+            # turn telling of it is their distress, this one their ideation), and nothing later is
+            # framed as someone else's
+            told = window.stages.pop(framing.SUPPORTING_KEY)
+            window.stages.setdefault("self-harm:distress", told)
+            disclosed = True
         else:
             flags = framing.carry_third_party(flags, framing.supporting(window.stages, turn.ts), bool(ruled))
         at_risk = pol.holds_self_harm(window, turn.ts, cfg, self.thresholds)
         framed = framing.reframe(flags, scores, stages, at_risk, cfg.third_party_cap)
         stages = framed.stages
+        if disclosed and BY_KEY["self-harm:ideation"] not in stages:
+            stages = stages + [BY_KEY["self-harm:ideation"]]
         for st in stages:
             window.stages[f"{st.pathway}:{st.name}"] = [turn.ts, turn.event_id]
         effects = [Effect("score", turn.user_id, self._score_payload(turn, score, contextual, stages, framed.scores))]

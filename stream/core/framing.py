@@ -140,7 +140,18 @@ _HARM_WORD = re.compile(r"\b(?:kill\w*|die|dies|died|dying|dead|death|murder\w*|
 
 # The long alternations, searched phrase by phrase behind their literals (stream/core/prefilter.py): about
 # 50 us a turn less than searching each whole, on the realistic mix.
-_THIRD_PARTY, _FIRST_PERSON, _MEANS, _IDIOM = map(Prefiltered.of, (THIRD_PARTY, FIRST_PERSON, MEANS, IDIOM))
+# The writer says the risk they spoke of as someone else's is their own ("its me ok", "the friend
+# is me", "there is no friend", "其实是我", "사실 저예요"): asking for a friend is how many people first
+# tell of their own self-harm. Not a greeting ("hi it's me again").
+DISCLOSED = re.compile("|".join([
+    r"(?<!\bhi )(?<!\bhey )(?<!\bhello )(?<!\byo )\b(?:it s|its|it is|it was|it s been|its been)(?: actually| really| just| always)?"
+    r" (?:me|about me)\b(?! again)(?! here)(?! back)(?! speaking)(?! from)(?! who)(?! vs)(?! versus)",
+    r"\b(?:the|my|this|that) friend (?:is|was) (?:actually |really |just )?me\b", r"\bthere (?:is|s|was) no friend\b",
+    r"\bi (?:m|am|was) the friend\b", r"\b(?:asking|talking|asked) (?:about|for) myself\b", r"\bnot (?:my|a) friend (?:it s |its )?me\b",
+    r"其实是我", r"说的是我自己", r"(?:那个)?朋友就是我",
+    r"(?:사실|실은|그냥) ?(?:저|나|제 ?얘기|내 ?얘기)(?:예요|에요|야|입니다|이에요)", r"친구가 아니라 (?:저|나|제가|내가)"]))
+
+_THIRD_PARTY, _FIRST_PERSON, _MEANS, _IDIOM, _DISCLOSED = map(Prefiltered.of, (THIRD_PARTY, FIRST_PERSON, MEANS, IDIOM, DISCLOSED))
 
 
 def only_idioms(norm: str) -> bool:
@@ -258,17 +269,19 @@ def supporting(stages: dict, ts: float) -> bool:
     return since is not None and 0 <= ts - since[0] <= SUPPORTING_DAYS * 86400
 
 
-def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bool, bool, bool, bool, bool]:
-    """(third party, first person, means question, sign-off, idiom, of another, play, targeted): what the
-    words say about whose risk it is, and whether their harm is only a figure of speech. `third_read`: another
+def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bool, bool, bool, bool, bool, bool]:
+    """(third party, first person, means question, sign-off, idiom, of another, play, targeted, disclosed):
+    what the words say about whose risk it is, and whether their harm is only a figure of speech.
+    A disclosure (`DISCLOSED`) is first person too. `third_read`: another
     reader (the stage tagger) read the turn as about someone else's risk; the writer who harms a
     child (`OFFENDER`) is never that, whoever read it. Computed where the text is (zero-data-retention
     turns carry only these flags on)."""
     norm = normalize_for_match(text)
     own_harm = _HARM_INTENT.found(norm)
-    third = (_THIRD_PARTY.found(norm) or third_read) and not OFFENDER.search(norm) and not own_harm
-    return (third, _FIRST_PERSON.found(norm), _MEANS.found(norm), signs_off(norm), only_idioms(norm),
-            bool(_ANOTHER.search(norm)), at_play(norm), targeted(norm, own_harm))
+    disclosed = _DISCLOSED.found(norm)
+    third = (_THIRD_PARTY.found(norm) or third_read) and not OFFENDER.search(norm) and not own_harm and not disclosed
+    return (third, disclosed or _FIRST_PERSON.found(norm), _MEANS.found(norm), signs_off(norm), only_idioms(norm),
+            bool(_ANOTHER.search(norm)), at_play(norm), targeted(norm, own_harm), disclosed)
 
 
 def carry_third_party(flags: tuple[bool, ...], supporting: bool, ruled: bool) -> tuple[bool, ...]:

@@ -113,6 +113,9 @@ _KO_SELF = re.compile(
 _CJK_SOMEONE_ELSE = re.compile(r"친구|동생|아이|자녀|아들|딸|남편|아내|부모님|어머니|아버지|그분|그 분|그 사람|그녀"
                                r"|朋友|孩子|儿子|女儿|丈夫|老公|妻子|老婆|父母|妈妈|爸爸|同学|室友|他|她")
 
+# Someone the plea sends the person to for help ("wake your mom or call 988 right now"): not whose life it is.
+_EN_HELPER = re.compile(r"\b(?:wake(?: up)?|tell|get|go to|find|ask|talk to|call|text) (?:up )?(?:your|a) (?:mom|mum|dad|mother|"
+                        r"father|parents?|brother|sister|roommate|partner|friend|teacher|counsell?or|doctor|neighbou?r)\b")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 _CJK = re.compile(r"[\u3400-\u9fff\uac00-\ud7af]")
 _SENTENCES = re.compile(r"(?<=[.?!。！？])\s*|\n+")
@@ -144,6 +147,7 @@ def voiced(text: str) -> frozenset[str]:
             out.add("self-harm")
         if not conditional and " if " not in f" {low} ":
             rest, pleas = _EN_URGENT.subn(" ", low)  # the plea, and whom the rest of its sentence names
+            rest = _EN_HELPER.sub(" ", rest)  # (not someone to get help from: "wake your mom")
             urgent = urgent or (pleas > 0 and not _EN_SOMEONE_ELSE.search(rest))
         if cjk:
             if _ZH_OTHERS.search(sentence) or (_KO_HARM.search(sentence) and _KO_CONCERN.search(sentence)):
