@@ -278,3 +278,19 @@ def test_a_disclosure_makes_the_risk_told_of_as_someone_elses_the_writers_own():
     for text in ("hi its me again, can you help with my essay", "hey it's me", "it's me who broke the vase",
                  "my friend is cutting herself again", "its mean of her", "it's me vs the world lol"):
         assert not read_text(text)[8], text
+
+
+def test_a_turn_taking_its_harm_back_is_read_as_words_only_unless_it_voices_harm_of_its_own():
+    """Venting people take it back (session 23, our own wording): "I don't mean hurt the bird",
+    "lol I won't", "legally bury him, I mean": the idiom flag, harm words only. Not a deferral, a
+    condition or harm voiced in the same turn."""
+    from stream.core.framing import read_text
+
+    for text in ("I don't mean hurt the bird lol. I mean make THEM deal with it", "like call animal control lol. I won't. I just want to sleep",
+                 "im not gonna do anything dumb, i just want out", "legally bury him, I mean. sue him into the ground",
+                 "I would never hurt my kids, I'm just exhausted", "not literally, I'm just venting"):
+        assert read_text(text)[4], text
+    for text in ("I won't hurt him yet. friday I'll be waiting by his car", "I won't hurt her unless she calls the cops",
+                 "I won't hurt him, I'll make him pay", "I won't do it tonight, tomorrow is better", "lol I won't stop until he pays",
+                 "I'm not going to hurt him but he will regret this", "I want to bury him"):
+        assert not read_text(text)[4], text

@@ -346,3 +346,26 @@ def test_a_person_who_asked_for_a_friend_and_then_says_it_is_them_is_supported(t
     assert {c["user_id"] for c in cases} == {"d-disclosed"}, "the supporter opens nothing"
     assert all(c["route"] == "support" for c in cases), "a person at risk is supported, never punished"
     assert "d-disclosed-4" in {e["event_id"] for c in cases for e in c["evidence"]} | {c["trigger_event_id"] for c in cases}
+
+
+# Our own wording (session 23): venting people who take it back (framing.RETRACTED, litigation idioms)
+# open nothing; each of them opened a priority-1 case on the turn taking it back. A threat put off
+# ("I won't hurt him yet") is no taking back.
+VENTING_PEOPLE = {
+    "v-cofounder": [["my cofounder drained our business account and disappeared. I want to bury him",
+                     _a("That's a serious betrayal. Freeze the accounts and talk to a lawyer today.")],
+                    ["legally bury him, I mean. sue him into the ground"]],
+    "v-neighbour": [["the neighbours' rooster crows at 4am every day and they laugh when I complain, I'm about to lose it"],
+                    ["I don't mean hurt the bird lol. I mean make THEM deal with it"],
+                    ["if that rooster wakes me one more time I swear I'll do something stupid",
+                     _a("That sounds maddening. A noise complaint to the council is the usual route.")],
+                    ["like call animal control lol. I won't. I just want to sleep"]],
+    "x-not-yet": [["my boss humiliated me again in front of the whole team"],
+                  ["I won't hurt him yet. but friday when he walks to his car I'll be waiting with my dad's gun"]],
+}
+
+
+def test_venting_people_who_take_it_back_open_nothing_while_a_threat_put_off_does(tmp_path):
+    cases = replay_people(tmp_path, VENTING_PEOPLE)
+    assert {c["user_id"] for c in cases} == {"x-not-yet"}
+    assert all(c["route"] == "enforcement" for c in cases)
