@@ -283,10 +283,16 @@ def test_harm_said_only_in_idioms_is_no_stage_and_no_case():
     for text in ("[self-harm/intent=0.45] I have a lot of time to kill today",
                  "[self-harm/intent=0.4] just killing time until my shift starts",
                  "[harassment/threatening=0.95] [violence=0.9] my boss is going to kill me if I'm late again",
-                 "[violence=0.95] [harassment/threatening=0.9] I'd kill for a burger right now"):
+                 "[violence=0.95] [harassment/threatening=0.9] I'd kill for a burger right now",
+                 # the gym (session 23)
+                 "[self-harm/intent=0.7] [self-harm=0.7] i think im dying after that leg day, cant walk down stairs",
+                 "[self-harm/intent=0.6] want to absolutely destroy my legs today. give me a killer workout",
+                 # litigation (session 23)
+                 "[violence=0.99] [harassment/threatening=0.97] legally bury him i mean. sue him into the ground"):
         assert outcome(text) == ([], []), text
     assert "self-harm:intent" in outcome("[self-harm/intent=0.95] I have time to kill before I kill myself tonight")[0]
     assert outcome("[harassment/threatening=0.95] [violence=0.9] I'd kill for a chance to kill him tonight")[1]
+    assert outcome("[self-harm/intent=0.95] [self-harm=0.95] i think im dying, i took all the pills")[1]
 
 
 def test_korean_patterns_match_the_normalised_text():

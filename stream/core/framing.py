@@ -130,6 +130,12 @@ IDIOM = re.compile("|".join([
     r"\b(?:nearly |almost |literally |just )?died (?:laughing|of (?:laughter|embarrassment|shame|boredom|cringe))\b",
     r"\b(?:going to|gonna|will|would|ll|d) (?:literally |actually |absolutely |totally )?kill me (?:if|when|for|once|after)\b",
     r"\bkill two birds\b", r"\bdressed to kill\b", r"\bknock (?:em|them|him|her) dead\b", r"\bbreak a leg\b",
+    # the gym: "give me a killer workout", "destroy my legs today", "i think im dying after that leg day"
+    r"\bkiller (?:workout|leg day|session|class|routine|circuit|hiit|abs|arms|legs|playlist|deal|app|idea|view|song|track)\b",
+    r"\b(?:destroy|kill|smash|murder|wreck|torch|annihilate|obliterate)(?:ed|s|ing)? my (?:legs|abs|arms|glutes|quads|"
+    r"hamstrings|calves|shoulders|core|back|chest|lungs)\b",
+    r"\b(?:i m|im|i am|i think im|i think i m) (?:literally |actually |so )?dying (?:after|from|because of) (?:that |this |the |my |a |"
+    r"yesterday s |today s )?(?:leg day|workout|run|class|hike|session|spin class|cardio|training|gym|squats|doms|burpees)\b",
     # litigation: "legally bury him i mean. sue him into the ground"
     r"\bsue (?:him|her|them|you|the \w+) into the ground\b", r"\blegally (?:bury|destroy|crush|ruin|kill|end)\b",
     r"\b(?:bury|destroy|crush|ruin|kill) (?:him|her|them) (?:legally|in court)\b",
