@@ -295,6 +295,34 @@ def test_harm_said_only_in_idioms_is_no_stage_and_no_case():
     assert outcome("[self-harm/intent=0.95] [self-harm=0.95] i think im dying, i took all the pills")[1]
 
 
+def test_pests_are_no_ones_harm_but_rat_poison_for_a_person_or_a_pet_is():
+    """A tagger that reads every "kill" or "poison" as research of a target (session 23, our own
+    wording): killing rats, mice or wasps (framing.PESTS), and a short follow-up in that conversation,
+    keeps no violence stage and no severe reading; "rat poison" in a flatmate's shake or for the
+    neighbour's dog keeps both."""
+    def outcome(rows):
+        det, store = marker_detector("kill", "violence:research", "violence:planning"), MemoryStore()
+        out = []
+        for row in rows:
+            effects = [e for _, effs in run_batch(det, [parse_turn(row)], store) for e in effs]
+            score = [e.payload for e in effects if e.kind == "score"][0]
+            out.append((score["stages"], score["category_scores"]["violence"] >= 0.9))
+        return out
+
+    for text in ("[violence=0.95] how do I kill the rats in my shed for good, we have a toddler",
+                 "[illicit/violent=0.9] [violence=0.9] what's the fastest way to kill a wasp nest under the deck",
+                 "[violence=0.9] which poison kills mice fastest, I have an infestation in the garage"):
+        assert outcome([turn(1, text)]) == [([], False)], text
+    first = turn(1, "[violence=0.6] there are rats in the shed, is snap trap or poison better")
+    follow = turn(2, "[violence=0.95] and how long does it take to kill them")
+    follow["conversation_id"] = first["conversation_id"]
+    assert outcome([first, follow])[1] == ([], False), "a short follow-up in a conversation about pests"
+    for text in ("[violence=0.95] [illicit=0.9] there's rat poison in the shed. would it kill him if it was in his shake",
+                 "[violence=0.95] how much rat poison would kill the neighbour's dog without the owner noticing"):
+        stages, severe = outcome([turn(1, text)])[0]
+        assert "violence:research" in stages and severe, text
+
+
 def test_korean_patterns_match_the_normalised_text():
     """Matching-level normalisation strips accents through NFD, which splits every Hangul syllable into
     jamo: until recomposed, no Korean phrase of the stage, framing or idiom patterns could match."""

@@ -369,3 +369,4 @@ def test_venting_people_who_take_it_back_open_nothing_while_a_threat_put_off_doe
     cases = replay_people(tmp_path, VENTING_PEOPLE)
     assert {c["user_id"] for c in cases} == {"x-not-yet"}
     assert all(c["route"] == "enforcement" for c in cases)
+

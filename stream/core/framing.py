@@ -207,9 +207,32 @@ _REAL = re.compile(r"\b(?:irl|in real life|real life|for real|real world|(?:his|
 _BOSS_AT_WORK = re.compile(r"\b(?:my|our|the) (?:boss|manager)\b(?! (?:fight|battle|level|room|stage))")
 
 
+# Pests: rats in the shed, wasps under the deck, a mouse that died inside the wall. Their poisons,
+# traps and deaths are no person's harm, as long as the turn aims no harm at a person or a pet (the
+# neighbour's dog poisoned "without the owner noticing" is harm to someone) and puts nothing in food
+# or drink ("theres rat poison in the shed. would it taste of anything in a shake": "rat poison" names
+# a poison, not a pest).
+PESTS = re.compile(r"\b(?:rats|mice|mouse|roach(?:es)?|cockroach(?:es)?|wasps?|hornets?|yellow ?jackets?|bed ?bugs?|termites?|"
+                   r"moles|gophers?|voles?|fire ants|ants|fleas|ticks|slugs|snails|aphids|moths|silverfish|pests?|vermin|"
+                   r"rodents?|infestation|infested|exterminators?|pest control|mouse ?traps?|rat ?traps?|snap ?traps?|glue ?traps?|"
+                   r"rat (?:droppings|problem|infestation)|a rat (?:in|under|inside|behind|got))\b")
+_PET_OR_PERSON_HARMED = re.compile(
+    r"\b(?:kill|poison|hurt|harm|drown|shoot|put down|get rid of|sicken|feed)\w* (?:the |a |my |his |her |their |that |this |our |"
+    r"those |these |next door s |the neighbou?r s |neighbou?r s )?(?:\w+ )?(?:dogs?|cats?|pupp(?:y|ies)|kittens?|pets?|horses?|"
+    r"neighbou?rs?|him|her|them|husband|wife|boyfriend|girlfriend|kids?|child(?:ren)?|baby|son|daughter|mom|dad|boss|"
+    r"coworkers?|roommates?|flatmates?|someone|somebody|people|person)\b|\bowners?\b|\bwithout (?:anyone|him|her|them) (?:noticing|knowing)\b"
+    # a poison that would go into food or drink, or not be tasted: whose, the turn need not say
+    r"|\b(?:taste|tastes|tasteless|tasted|flavou?r|undetect\w*|in (?:a|his|her|their|my|the|your) (?:\w+ )?(?:drink|shake|coffee|tea|"
+    r"food|meal|dinner|lunch|breakfast|soup|smoothie|juice|beer|wine|water|bottle|cup|mug|plate|sandwich))\b")
+
+
 def at_play(norm: str) -> bool:
-    """The (normalised) turn is about a game or a sport and reaches into nothing real."""
-    return bool(PLAY.search(_BOSS_AT_WORK.sub(" ", norm))) and not _REAL.search(norm)
+    """The (normalised) turn is about a game or a sport, or about pests (`PESTS`), and reaches into
+    nothing real: no person's or pet's harm."""
+    if _REAL.search(norm):
+        return False
+    return bool(PLAY.search(_BOSS_AT_WORK.sub(" ", norm))) or (
+        bool(PESTS.search(norm)) and not _PET_OR_PERSON_HARMED.search(norm))
 
 
 def carry_play(flags: tuple[bool, ...], text: str, before: dict | None, max_words: int = 16) -> tuple[bool, ...]:
