@@ -11,6 +11,8 @@ Input: `bench.realistic` (simulated people whose texts are drawn at bench time f
 * the core beyond scoring: (replay CPU - score CPU) / turns, both one process, both including
   their start-up (imports, models);
 * the 1- and 2-process outputs (cases, scores, summary) compared byte for byte;
+* one and two processes again on a longer replay (`--scaling-people`, 1,600 people, about 25,000
+  turns): start-up is paid once per process, which a short input overstates;
 * the stored window of every person active at the end (what a table and its changelog hold):
   mean, p50, p95, p99 and max bytes, from an in-process replay;
 * in that replay, the encoder's passes by what asked for them (the turns' own scores, the stage
@@ -65,7 +67,30 @@ def _run(cmd: list[str], code: Path) -> tuple[float, float, subprocess.Completed
     return cpu, wall, proc
 
 
-def main(people: int = 400, seed: int = 11, code_dir: str | None = None, out: Path | None = None) -> dict:
+def scaling(people: int, seed: int, code: Path, d: Path) -> dict:
+    """One and two processes on a longer replay (`people` simulated people): a process's start-up
+    (imports, models; the USE reader on its first Chinese or Korean turn) is paid once per process,
+    so the short mix above understates what a second core gives a replay of days of traffic."""
+    rows = _realistic()(people, seed + 1)
+    inp = d / "longer.jsonl"
+    inp.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    runs = {}
+    for workers in (1, 2):
+        o = d / f"longer{workers}"
+        o.mkdir()
+        cpu, wall, proc = _run(["replay", "--input", str(inp), "--cases", str(o / "cases.jsonl"), "--scores",
+                                str(o / "scores.jsonl"), "--no-progress", "--workers", str(workers)], code)
+        runs[workers] = {"cpu_s": round(cpu, 2), "wall_s": round(wall, 2)}
+    return {"people": people, "turns": len(rows), "workers_1": runs[1], "workers_2": runs[2],
+            "cpu_ratio": round(runs[2]["cpu_s"] / runs[1]["cpu_s"], 3),
+            "speedup_if_both_cores_free": round(2 * runs[1]["cpu_s"] / runs[2]["cpu_s"], 2),
+            "wall_ratio": round(runs[1]["wall_s"] / runs[2]["wall_s"], 2),
+            "byte_identical": all(filecmp.cmp(d / "longer1" / f, d / "longer2" / f, shallow=False)
+                                  for f in ("cases.jsonl", "scores.jsonl"))}
+
+
+def main(people: int = 400, seed: int = 11, code_dir: str | None = None, out: Path | None = None,
+         scaling_people: int = 1600) -> dict:
     code = Path(code_dir).resolve() if code_dir else HERE.parent
     rows = _realistic()(people, seed)
     n_turns = len(rows)
@@ -104,6 +129,8 @@ def main(people: int = 400, seed: int = 11, code_dir: str | None = None, out: Pa
                 "wall_ratio": round(one["wall_s"] / two["wall_s"], 2),
                 "byte_identical": all(filecmp.cmp(d / "w1" / f, d / "w2" / f, shallow=False)
                                       for f in ("cases.jsonl", "scores.jsonl", "summary.txt"))}
+        if has_workers and scaling_people:
+            result["two_processes_longer_replay"] = scaling(scaling_people, seed, code, d)
     measured = _in_process(rows, code)
     result["window"] = window_bytes(measured["sizes"])
     result["encoder_passes_one_process"] = encoder_passes(measured["passes"])
@@ -200,6 +227,8 @@ if __name__ == "__main__":
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--code-dir", help="measure this checkout's code instead (e.g. main, for a before figure)")
     ap.add_argument("--out", type=Path, help="write the JSON here (default bench/results/replay.json)")
+    ap.add_argument("--scaling-people", type=int, default=1600,
+                    help="people of the longer replay measured on one and two processes (0: skip it)")
     ap.add_argument("--window-only", action="store_true",
                     help="measure the stored windows only and replace that part of the JSON (the CPU figures "
                          "need a quiet machine; the window bytes do not)")
@@ -207,4 +236,4 @@ if __name__ == "__main__":
     if a.window_only:
         print(json.dumps(window_only(a.people, a.seed, a.code_dir, a.out), indent=2))
     else:
-        print(json.dumps(main(a.people, a.seed, a.code_dir, a.out), indent=2))
+        print(json.dumps(main(a.people, a.seed, a.code_dir, a.out, a.scaling_people), indent=2))
