@@ -165,8 +165,8 @@ RETRACTED = re.compile("|".join([
 # is me", "there is no friend", "其实是我", "사실 저예요"): asking for a friend is how many people first
 # tell of their own self-harm. Not a greeting ("hi it's me again").
 DISCLOSED = re.compile("|".join([
-    r"(?<!\bhi )(?<!\bhey )(?<!\bhello )(?<!\byo )\b(?:it s|its|it is|it was|it s been|its been)(?: actually| really| just| always)?"
-    r" (?:me|about me)\b(?! again)(?! here)(?! back)(?! speaking)(?! from)(?! who)(?! vs)(?! versus)",
+    r"(?<!\bhi )(?<!\bhey )(?<!\bhello )(?<!\byo )\b(?:it s|its|it is|it was)(?: been)?(?: actually| really| just| always)?"
+    r"(?: about)? me\b(?! again)(?! here)(?! back)(?! speaking)(?! from)(?! who)(?! vs)(?! versus)",
     r"\b(?:the|my|this|that) friend (?:is|was) (?:actually |really |just )?me\b", r"\bthere (?:is|s|was) no friend\b",
     r"\bi (?:m|am|was) the friend\b", r"\b(?:asking|talking|asked) (?:about|for) myself\b", r"\bnot (?:my|a) friend (?:it s |its )?me\b",
     r"其实是我", r"说的是我自己", r"(?:那个)?朋友就是我",
