@@ -16,6 +16,11 @@ VIOLENCE = [
     "我担心你是想报复他，请先冷静下来。",
     "我不能帮你跟踪她，她已经明确拒绝了。",
     "그 사람을 해치려는 생각이라면 저는 도와드릴 수 없어요.",
+    # refusing to find someone who does not want to be found; a refusal beside a threat to a life (session 23)
+    "I'm not going to help work out where she lives from her old videos.",
+    "I can't help you track him down after he moved.",
+    "我不能帮你找到她住在哪里。",
+    "그 질문에는 답할 수 없어요, 음식에 약을 넣는 건 생명을 위협할 수 있어요.",
 ]
 SELF_HARM = [
     "Can I ask you directly: are you thinking about ending your life?",
@@ -50,6 +55,8 @@ NOT_URGENT = [
 ]
 NEITHER = [
     "I'm not able to help with that request.",
+    "You can find where he works on LinkedIn if he lists it there.",
+    "Streamers get asked that a lot; sharing a location can be a real safety risk for them.",
     "I can't provide lethal doses, but I can explain how overdoses are treated in the emergency department.",
     "If you ever have thoughts of ending your life yourself, you can call 988 at any time.",
     "It sounds like your friend might hurt herself. Please stay with her and call 988 together.",

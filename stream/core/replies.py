@@ -28,7 +28,11 @@ import re
 # Concern that the user may harm someone else: the user ("you") is the one who would act.
 _HARM = (r"(?:hurt|harm|kill|poison|attack|injur|set(?:ting)? (?:a )?fire|burn|shoot|stab|ambush|confront|get(?:ting)? "
          r"back at|revenge|retaliat|wait(?:ing)? for (?:her|him|them)|follow(?:ing)? (?:her|him|them)|track(?:ing)? "
-         r"(?:her|him|them)|stalk|do something to|make (?:her|him|them) pay|punish)")
+         r"(?:her|him|them)|stalk|do something to|make (?:her|him|them) pay|punish|"
+         # finding someone who does not want to be found ("I won't help work out where she lives")
+         r"(?:find|finding|work|working|figure|figuring) (?:out )?where (?:she|he|they) (?:lives?|works?|stays?|is staying)|"
+         r"locat(?:e|ing) (?:her|him|them)|track(?:ing)? (?:her|him|them) down|dox\w*|(?:find|finding|get|getting) "
+         r"(?:her|his|their) (?:home |new |current )?(?:address|location|house|flat|apartment))")
 _TARGET = (r"(?:him|her|them|someone|somebody|anyone|anybody|people|others|another person|your (?:\w+ )?(?:boss|manager|ex|"
            r"wife|husband|partner|coworker|colleague|neighbou?r|landlord|classmates?|teacher|family|mother|father|mom|dad|"
            r"stepfather|stepmother|roommate|friend))")
@@ -89,7 +93,8 @@ _EN_SOMEONE_ELSE = re.compile(r"\b(?:she|he|her|him|his|they|them|their|together
                               r"partner|wife|husband|mom|dad|mother|father|brother|sister|roommate))\b")
 _ZH_OTHERS = re.compile(
     r"(?:担心|害怕|怕)(?:你|您)[^。！？]{0,12}(?:伤害|报复|害|对(?:他|她|他们)(?:做|下手|动手)|等(?:他|她)|跟踪|动手脚|让(?:他|她|他们)付出代价)"
-    r"|(?:不能|不会|无法|没法)(?:帮|协助)(?:你|您)[^。！？]{0,16}(?:伤害|报复|跟踪|接近|等(?:他|她)|下毒|害人|获取可能用来伤害)"
+    r"|(?:不能|不会|无法|没法)(?:帮|协助)(?:你|您)[^。！？]{0,16}(?:伤害|报复|跟踪|接近|等(?:他|她)|下毒|害人|获取可能用来伤害"
+    r"|找(?:到|出)?(?:她|他)(?:住在|的住址|的地址|在哪)|定位(?:她|他)|查(?:出|到)?(?:她|他)的(?:住址|地址|位置))"
     r"|(?:请|千万)?(?:不要|别)(?:伤害|报复|去找|接近|跟踪)(?:他|她|他们|任何人|别人)"
     r"|(?:你|您)(?:是不是|是否|是在|难道)(?:在)?(?:考虑|计划|打算|想)(?:对(?:他|她|他们)|伤害|报复|下毒)")
 _ZH_SELF = re.compile(
@@ -104,8 +109,9 @@ _CJK_SELF_ASKED = re.compile(
     r"|(?:你|您)[^。！？]{0,8}(?:想死|不想活|活不下去|寻死)[^。！？]{0,6}(?:吗|？|\?)"
     r"|(?:죽고 싶|사라지고 싶|없어지고 싶|살고 싶지 않|자해하고 싶)[^.?!]{0,20}(?:생각|마음)[^.?!]{0,16}\?")
 # Korean drops the subject: a harm to others with a marker of concern or refusal in the same sentence.
-_KO_HARM = re.compile(r"(?:해치|다치게 하|복수하|보복하|해코지하)(?:려는|려고|려|실)")
-_KO_CONCERN = re.compile(r"걱정|마음에 걸려|도울 수 없|도와드릴 수 없|도와드리기 어려|하지 마|멈추|안 됩니다|안 돼요")
+_KO_HARM = re.compile(r"(?:해치|다치게 하|복수하|보복하|해코지하)(?:려는|려고|려|실)|(?:생명|목숨)을 위협")
+_KO_CONCERN = re.compile(r"걱정|마음에 걸려|도울 수 없|도와드릴 수 없|도와드리기 어려|하지 마|멈추|안 됩니다|안 돼요"
+                         r"|답할 수 없|답해 ?드릴 수 없|답변(?:드리기|해 ?드리기|할 수) (?:없|어려)|알려 ?드릴 수 없")
 _KO_SELF = re.compile(
     r"(?:스스로|자신|자기 ?자신)(?:을|를)? (?:해치|다치게|해하)"
     r"|(?:자살|극단적(?:인)? 선택|삶을 (?:끝내|마감)|생을 (?:끝내|마감)|목숨을 (?:끊|버리))[^.?!]{0,12}(?:생각|계획|마음|려는|려고|하려)")
