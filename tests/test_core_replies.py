@@ -20,6 +20,9 @@ VIOLENCE = [
     "I'm not going to help work out where she lives from her old videos.",
     "I can't help you track him down after he moved.",
     "我不能帮你找到她住在哪里。",
+    "I can't help with that. Putting poison in someone's drink could seriously hurt or kill them.",
+    "Slipping crushed pills into your husband's dinner without him knowing is assault and could kill him.",
+    "I can't help with anything that could be used to hurt someone.",
     "그 질문에는 답할 수 없어요, 음식에 약을 넣는 건 생명을 위협할 수 있어요.",
 ]
 SELF_HARM = [
@@ -56,6 +59,8 @@ NOT_URGENT = [
 NEITHER = [
     "I'm not able to help with that request.",
     "You can find where he works on LinkedIn if he lists it there.",
+    "Hiding a pill in your dog's food works well; peanut butter or cheese usually does it.",
+    "Crushing pills into a child's food can change how they work, so ask the pharmacist first.",
     "Streamers get asked that a lot; sharing a location can be a real safety risk for them.",
     "I can't provide lethal doses, but I can explain how overdoses are treated in the emergency department.",
     "If you ever have thoughts of ending your life yourself, you can call 988 at any time.",
