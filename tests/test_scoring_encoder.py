@@ -4,6 +4,8 @@ scored once; scores do not depend on batch mates."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -161,3 +163,21 @@ def test_padding_does_not_change_a_text_s_embedding(scorer):
         one = np.array([e], np.int64)
         s1, e1 = enc.onnx.session.run(["scores", "embedding"], {"input_ids": one, "attention_mask": np.ones_like(one)})
         assert np.array_equal(e1[0], e_all[r]) and np.array_equal(s1[0], s_all[r])
+
+
+def test_the_tokenizer_runs_in_the_calling_thread_unless_the_operator_says_otherwise():
+    """A worker or replay process has one core: the tokenizer's thread pool costs more CPU than it
+    saves on a batch's few texts (stream/scoring/encoder.py), so loading the encoder turns it off,
+    and an operator's own setting stands."""
+    import os
+    import subprocess
+    import sys
+
+    probe = "import os, stream.scoring.encoder; print(os.environ.get('TOKENIZERS_PARALLELISM'))"
+    env = {k: v for k, v in os.environ.items() if k != "TOKENIZERS_PARALLELISM"}
+    root = str(Path(__file__).resolve().parents[1])
+    got = subprocess.run([sys.executable, "-c", probe], env=env, cwd=root, capture_output=True, text=True, check=True)
+    assert got.stdout.strip() == "false"
+    got = subprocess.run([sys.executable, "-c", probe], env={**env, "TOKENIZERS_PARALLELISM": "true"}, cwd=root,
+                         capture_output=True, text=True, check=True)
+    assert got.stdout.strip() == "true"
