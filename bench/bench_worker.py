@@ -15,6 +15,8 @@ On the SAME turns, in the same run:
    (also without subtracting the idle burn: the figure the targets are judged on);
 4. capacity = the burst's turns per wall-second; then steady production at 25 / 50 / 90 % of it:
    produce->score and produce->case latency p50/p95/p99 and the lag (produced - scored) each second;
+   50 % once more after 90 % ("50% again"; the p99 target is judged on the worse of the two: one
+   steady run's p99 moves by a third between runs of the same code on this shared host);
    The 50 % run is repeated with the former 0.02 s batch window (env RISKSTREAM_BATCH_WITHIN; default
    0.002 s in each of the worker's two agents, link and detect), to show what the window costs;
    the burst is repeated on a fresh worker with every turn re-keyed through turns-by-person (env
@@ -528,6 +530,12 @@ def main(quick: bool = False) -> dict:
                         steady_runs[f"{int(frac * 100)}%"] = s = steady(one, col, producer, srows, rate, broker.pid)
                         print(f"steady {frac:.0%}:", {k: v for k, v in s.items() if k != "lag_turns_each_second"},
                               flush=True)
+                    # half of capacity once more, after the others: on this shared host one steady run's
+                    # p99 moves by a third between runs of the same code; the target is judged on the worse
+                    rate = 0.5 * capacity
+                    srows = maker.make(int(rate * steady_s), seed=210)
+                    steady_runs["50% again"] = s = steady(one, col, producer, srows, rate, broker.pid)
+                    print("steady 50% again:", {k: v for k, v in s.items() if k != "lag_turns_each_second"}, flush=True)
 
                 # the same burst with every turn re-keyed through turns-by-person (the former two hops)
                 with running(broker, d, [0], "hops", env={"RISKSTREAM_REKEY_EVERY_TURN": "1"}) as (hops, colh):
@@ -582,7 +590,8 @@ def main(quick: bool = False) -> dict:
                 "cpu_ratio_vs_one": round(b2["worker_cpu_s"] / b1["worker_cpu_s"], 2)}),
         },
     })
-    case_p99_at_50 = steady_runs["50%"]["produce_to_case_ms"]["p99"]
+    p99s_at_50 = [steady_runs[k]["produce_to_case_ms"]["p99"] for k in ("50%", "50% again")]
+    case_p99_at_50 = None if None in p99s_at_50 else max(p99s_at_50)
     worker_raw_us, rekeyed_raw_us = (round(sum(b["worker_cpu_s_raw"]) / b["turns"] * 1e6) for b in (b1, b_hops))
     result["summary"] = {
         "score_us_per_turn": score_us, "replay_us_per_turn": replay_us, "replay_batch64_us_per_turn": replay64_us,
