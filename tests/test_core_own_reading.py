@@ -294,3 +294,20 @@ def test_a_turn_taking_its_harm_back_is_read_as_words_only_unless_it_voices_harm
                  "I won't hurt him, I'll make him pay", "I won't do it tonight, tomorrow is better", "lol I won't stop until he pays",
                  "I'm not going to hurt him but he will regret this", "I want to bury him"):
         assert not read_text(text)[4], text
+
+
+def test_a_disclosure_makes_the_last_turn_told_of_a_friend_the_writers_distress():
+    """Asking for a friend, then "its me" (session 23): the stage map holds the writer's distress at
+    the last turn that told of the friend's risk and ideation at the disclosure, and no supporting
+    framing any more; a distress stage from weeks before (past the stage window) gives way to it."""
+    from stream.core.window import UserWindow
+
+    det, store = Detector(TagScorer(), PolicyConfig(), tagger=None), MemoryStore()
+    rows = [turn(1, "[self-harm=0.6] I feel worthless and hopeless, I hate myself", day=1),
+            turn(2, "[self-harm=0.2] my friend is suicidal and says she has a plan, how can I help her", day=28),
+            turn(3, "[self-harm=0.2] ok its me. its about me", day=28, hour=10)]
+    for row in rows:
+        list(run_batch(det, [parse_turn(row)], store))
+    stages = UserWindow.from_stored(store.get("u1", None)).stages
+    assert "third_party" not in stages
+    assert stages["self-harm:distress"][1] == "e2" and stages["self-harm:ideation"][1] == "e3"

@@ -211,7 +211,9 @@ class Detector:
             # turn telling of it is their distress, this one their ideation), and nothing later is
             # framed as someone else's
             told = window.stages.pop(framing.SUPPORTING_KEY)
-            window.stages.setdefault("self-harm:distress", told)
+            earlier = window.stages.get("self-harm:distress")
+            if earlier is None or earlier[0] < told[0]:  # the later turn: an old distress may be past the stage window
+                window.stages["self-harm:distress"] = told
             disclosed = True
         else:
             flags = framing.carry_third_party(flags, framing.supporting(window.stages, turn.ts), bool(ruled))
