@@ -82,11 +82,16 @@ def scaling(people: int, seed: int, code: Path, d: Path) -> dict:
                                 str(o / "scores.jsonl"), "--no-progress", "--workers", str(workers)], code)
         runs[workers] = {"cpu_s": round(cpu, 2), "wall_s": round(wall, 2)}
     return {"people": people, "turns": len(rows), "workers_1": runs[1], "workers_2": runs[2],
-            "cpu_ratio": round(runs[2]["cpu_s"] / runs[1]["cpu_s"], 3),
-            "speedup_if_both_cores_free": round(2 * runs[1]["cpu_s"] / runs[2]["cpu_s"], 2),
-            "wall_ratio": round(runs[1]["wall_s"] / runs[2]["wall_s"], 2),
-            "byte_identical": all(filecmp.cmp(d / "longer1" / f, d / "longer2" / f, shallow=False)
-                                  for f in ("cases.jsonl", "scores.jsonl"))}
+            **two_processes(runs[1], runs[2], d / "longer1", d / "longer2", ("cases.jsonl", "scores.jsonl"))}
+
+
+def two_processes(one: dict, two: dict, out1: Path, out2: Path, files: tuple[str, ...]) -> dict:
+    """What a second process gives (CPU-seconds and wall seconds of each run), and whether the two
+    runs' output files are byte-identical."""
+    return {"cpu_ratio": round(two["cpu_s"] / one["cpu_s"], 3),
+            "speedup_if_both_cores_free": round(2 * one["cpu_s"] / two["cpu_s"], 2),
+            "wall_ratio": round(one["wall_s"] / two["wall_s"], 2),
+            "byte_identical": all(filecmp.cmp(out1 / f, out2 / f, shallow=False) for f in files)}
 
 
 def main(people: int = 400, seed: int = 11, code_dir: str | None = None, out: Path | None = None,
@@ -122,13 +127,8 @@ def main(people: int = 400, seed: int = 11, code_dir: str | None = None, out: Pa
         result["core_beyond_scoring_us_per_turn"] = round((one["cpu_s"] - result["score_alone"]["cpu_s"]) / n_turns * 1e6)
         result["score_alone_us_per_turn"] = result["score_alone"]["us_per_turn"]
         if 2 in runs:
-            two = runs[2]
-            result["two_processes"] = {
-                "cpu_ratio": round(two["cpu_s"] / one["cpu_s"], 3),
-                "speedup_if_both_cores_free": round(2 * one["cpu_s"] / two["cpu_s"], 2),
-                "wall_ratio": round(one["wall_s"] / two["wall_s"], 2),
-                "byte_identical": all(filecmp.cmp(d / "w1" / f, d / "w2" / f, shallow=False)
-                                      for f in ("cases.jsonl", "scores.jsonl", "summary.txt"))}
+            result["two_processes"] = two_processes(one, runs[2], d / "w1", d / "w2",
+                                                    ("cases.jsonl", "scores.jsonl", "summary.txt"))
         if has_workers and scaling_people:
             result["two_processes_longer_replay"] = scaling(scaling_people, seed, code, d)
     measured = _in_process(rows, code)
