@@ -8,6 +8,12 @@ in one cheap pass in event-time order with the account linking the single proces
 process and get the same person id; each process runs the core over its persons' turns in the
 input order, and the parent merges every output line back by its turn's position in the input.
 
+Balance: persons are hashed into `BUCKETS` buckets (a file each, in input order), and once the
+input is read the buckets are dealt to the processes largest first, each to the least loaded
+(a person's share of the turns is not known when their first turn arrives). Hashing persons
+straight into N processes left one with 7 % more turns than the other on a 1,600-person replay,
+and the replay waits for its slowest process. A process reads its buckets merged by position.
+
 A process is started fresh (spawn: the ONNX sessions are not shared across a fork) and builds its
 own detector from `factory`. Ctrl-C stops every process after its current batch; the outputs then
 hold complete lines for the turns before the first one some process did not reach (a prefix).
@@ -40,6 +46,7 @@ from stream.drivers.sorted_turns import read_pickled
 from stream.jsonl import dumps_line
 
 MIN_TURNS_PER_WORKER = 1000  # below this a process costs more to start (models load) than it saves
+BUCKETS = 64  # person buckets dealt to the processes (see the module docstring)
 _EFFECT, _TURN, _DEAD = 0, 1, 2
 
 
@@ -59,9 +66,22 @@ def default_workers(n_turns: int) -> int:
     return max(1, min(available_cores(), n_turns // MIN_TURNS_PER_WORKER))
 
 
-def partition_of(turn: Turn, workers: int) -> int:
-    """The process a (person-resolved) turn goes to: a stable hash of its window key."""
-    return zlib.crc32(Detector.window_key(turn).encode()) % workers
+def bucket_of(turn: Turn) -> int:
+    """The bucket of a (person-resolved) turn: a stable hash of its window key, so every turn of a
+    person (all their linked accounts) is in one bucket, and so in one process."""
+    return zlib.crc32(Detector.window_key(turn).encode()) % BUCKETS
+
+
+def deal(sizes: list[int], workers: int) -> list[list[int]]:
+    """Buckets per process: largest bucket first, each to the process with the fewest turns so far
+    (ties: the lower process number); empty buckets go nowhere. Deterministic."""
+    load = [0] * workers
+    dealt: list[list[int]] = [[] for _ in range(workers)]
+    for b in sorted((b for b in range(len(sizes)) if sizes[b]), key=lambda b: (-sizes[b], b)):
+        k = load.index(min(load))
+        dealt[k].append(b)
+        load[k] += sizes[b]
+    return [sorted(bs) for bs in dealt]
 
 
 def replay_partitioned(factory: tuple[Callable[..., Detector], tuple], turns: Iterable[Turn], workers: int,
@@ -74,13 +94,14 @@ def replay_partitioned(factory: tuple[Callable[..., Detector], tuple], turns: It
     kinds = frozenset(k for k, v in sinks.items() if v is not None) | ({"case"} if on_case is not None else set())
     tmp = Path(tempfile.mkdtemp(prefix="riskstream-replay-workers-"))
     try:
-        sizes = _split(turns, workers, tmp)
+        dealt = [bs for bs in deal(_split(turns, tmp), workers) if bs]
         ctx = multiprocessing.get_context("spawn")
         done = ctx.Value("q", 0)
         halt = ctx.Event()
         procs = [ctx.Process(target=_worker, name=f"riskstream-replay-{k}",
-                             args=(factory, tmp / f"in-{k}", tmp / f"out-{k}", kinds, batch_size, done, halt))
-                 for k in range(workers) if sizes[k]]
+                             args=(factory, [tmp / f"in-{b}" for b in bs], tmp / f"out-{k}", kinds, batch_size, done,
+                                   halt))
+                 for k, bs in enumerate(dealt)]
         for p in procs:
             p.start()
         seen = 0
@@ -102,7 +123,7 @@ def replay_partitioned(factory: tuple[Callable[..., Detector], tuple], turns: It
         if failed:
             raise WorkerFailed(f"replay process {failed[0].name} failed (exit code {failed[0].exitcode}); "
                                "its error is above")
-        outs = [tmp / f"out-{k}" for k in range(workers) if sizes[k]]
+        outs = [tmp / f"out-{k}" for k in range(len(dealt))]
         upto = min((pickle.loads((tmp / f"upto-{p.name}").read_bytes()) for p in procs), default=math.inf)
         stats.interrupted = upto != math.inf
         _merge(outs, upto, sinks, stats, on_case)
@@ -111,18 +132,18 @@ def replay_partitioned(factory: tuple[Callable[..., Detector], tuple], turns: It
     stats.seconds = time.monotonic() - started
 
 
-def _split(turns: Iterable[Turn], workers: int, tmp: Path) -> list[int]:
+def _split(turns: Iterable[Turn], tmp: Path) -> list[int]:
     """Resolve each turn's person (the single process's linking, in the same order) and write
-    (position, turn) to its process's input file; returns how many turns each process got."""
+    (position, turn) to its bucket's file (`bucket_of`); returns how many turns each bucket got."""
     registry = DictRegistry()
-    sizes = [0] * workers
-    files = [(tmp / f"in-{k}").open("wb") for k in range(workers)]
+    sizes = [0] * BUCKETS
+    files = [(tmp / f"in-{b}").open("wb") for b in range(BUCKETS)]
     try:
         for n, turn in enumerate(turns):
             turn = with_person(turn, registry)
-            k = partition_of(turn, workers)
-            pickle.dump((n, turn), files[k], protocol=pickle.HIGHEST_PROTOCOL)
-            sizes[k] += 1
+            b = bucket_of(turn)
+            pickle.dump((n, turn), files[b], protocol=pickle.HIGHEST_PROTOCOL)
+            sizes[b] += 1
     finally:
         for fh in files:
             fh.close()
@@ -136,12 +157,14 @@ def _progress(done, seen: int, on_batch: Callable[[int], None] | None) -> int:
     return now
 
 
-def _worker(factory, in_path: Path, out_path: Path, kinds: frozenset[str], batch_size: int, done, halt) -> None:
-    """One process: the core over its persons' turns; every output line tagged with its turn's position."""
+def _worker(factory, in_paths: list[Path], out_path: Path, kinds: frozenset[str], batch_size: int, done,
+            halt) -> None:
+    """One process: the core over its persons' turns (its buckets merged back into input order);
+    every output line tagged with its turn's position."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us between batches (`halt`)
     build, args = factory
     lane = Lane(build(*args), {})
-    items = read_pickled(in_path)
+    items = heapq.merge(*(read_pickled(p) for p in in_paths), key=lambda r: r[0])
     upto = math.inf
     with out_path.open("wb") as out:
         while True:
