@@ -85,7 +85,11 @@ def _replay(rows):
 
 @pytest.mark.parametrize("second, read_together, tagged_together", [
     ("sounds good, bye", False, False),  # nothing the joint reading could lend: not read
-    ("{harassment+0.2} sounds good, bye", True, False),  # read, lends nothing: its stages cannot count
+    # a turn that does not point back at what was said is read alone, whatever it reads of its own:
+    # those build-up readings were half the joint encoder time and moved no blind person (context.can_change)
+    ("{harassment+0.2} sounds good, bye", False, False),
+    ("[violence=0.3] booked a table for two at the thai place downtown for eight thirty on friday with my sister",
+     False, False),
     ("{harassment+0.1} sounds good, bye", False, False),  # too faint a reading of its own to add to a build-up
     ("[violence=0.3] tonight, like that", True, True),  # a build-up it adds to: its stages count
 ])

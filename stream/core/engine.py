@@ -308,7 +308,7 @@ class Detector:
         read together (empty when not read so); and, when the own reading is a build-up, the
         context turns it was read with (not independent evidence for it)."""
         p = context.plan(ctx, turn, score.category_scores, self.config)
-        if p is None or not context.can_change(p, score.category_scores, self.config):
+        if p is None or not context.can_change(p):
             alone = dict(score.category_scores)
             return alone, alone, False, set(), ()
         joint = self.read([p.text], [False])  # the tagger reads it below, where its stages can count
