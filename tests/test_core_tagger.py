@@ -86,6 +86,10 @@ def test_clauses_are_read_on_their_own():
         "I bought a gun yesterday and I'm going to her place tonight to end this", "I bought a gun yesterday",
         "I'm going to her place tonight to end this"]
     assert pieces("hello there") == ["hello there"]
+    # a clause of one or two words is not read on its own (the tagger's noise, not a blurred stage)
+    assert pieces("im done, i bought the rope, it ends tonight") == [
+        "im done, i bought the rope, it ends tonight", "i bought the rope", "it ends tonight"]
+    assert pieces("ok. tonight. her place at nine") == ["ok. tonight. her place at nine"]
 
 
 def test_a_tagger_file_for_other_labels_embedding_or_encoder_is_refused(tmp_path):
