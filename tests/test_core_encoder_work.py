@@ -90,7 +90,7 @@ def _replay(rows):
     ("{harassment+0.2} sounds good, bye", False, False),
     ("[violence=0.3] booked a table for two at the thai place downtown for eight thirty on friday with my sister",
      False, False),
-    ("{harassment+0.1} sounds good, bye", False, False),  # too faint a reading of its own to add to a build-up
+    ("{harassment+0.1} sounds good, bye", False, False),  # nor pointing back, nor a reading of its own to add
     ("[violence=0.3] tonight, like that", True, True),  # a build-up it adds to: its stages count
 ])
 def test_the_conversation_is_read_together_only_where_it_can_count(second, read_together, tagged_together):
