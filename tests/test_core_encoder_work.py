@@ -86,7 +86,7 @@ def _replay(rows):
 @pytest.mark.parametrize("second, read_together, tagged_together", [
     ("sounds good, bye", False, False),  # nothing the joint reading could lend: not read
     # a turn that does not point back at what was said is read alone, whatever it reads of its own:
-    # those build-up readings were half the joint encoder time and moved no blind person (context.can_change)
+    # those build-up readings were half the joint encoder time and moved no blind person (context.plan)
     ("{harassment+0.2} sounds good, bye", False, False),
     ("[violence=0.3] booked a table for two at the thai place downtown for eight thirty on friday with my sister",
      False, False),

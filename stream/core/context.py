@@ -10,8 +10,8 @@ example of it") inherits what its context scored, capped by it (it inherits, not
 build-up, where the recent turns of the conversation read together score clearly above every one
 of them alone (intent assembled over several mild turns), read for a turn that points back at them.
 
-`plan` decides from the context and the turn's own scores whether a joint reading is needed and of
-which text; `apply` folds the joint scores in. (Planning a whole batch ahead to score its joint
+`plan` decides from the turn, its context and its own scores whether a joint reading is needed and
+of which text; `apply` folds the joint scores in. (Planning a whole batch ahead to score its joint
 readings in one call was measured: about 0.6 ms saved per reading, a few per cent of a replay,
 within run-to-run noise; not worth a second pass over every batch.)
 """
@@ -39,19 +39,28 @@ class Plan:
     parts: dict[str, float]  # per category, the highest score of the turn and its context alone
     text: str  # what to read jointly: the context turns it builds on or refers to, then the turn
     read_with: tuple[str, ...] = ()  # event ids of those context turns
-    refers_back: bool = False  # short and pointing back at what was said (whatever that scored)
 
 
 def plan(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg) -> Plan | None:
-    """The joint reading this turn needs given its context (None: read alone is all there is)."""
+    """The joint reading this turn needs given its context (None: read alone is all there is).
+
+    Only a turn that points back at what was said is read with it: a short turn (at most
+    `context_max_words`) with a word like "it", "that", "how"; it may inherit (a follow-up) and takes
+    part in the stages and the build-up read together (`apply` credits a build-up where the turn
+    alone reads `buildup_turn_min_score`). A longer or self-contained turn is read alone: such
+    build-up readings were half of the encoder time of the conversation read together (444 of 883
+    readings on bench/bench_replay.py's mix, 464 of 728 on the five blind people sets) and changed a
+    score 9 and 3 times; without them no blind person's outcome moved, and the out-of-family timeline
+    benchmark kept its recall (94.3 %) with fewer benign people flagged (3.56 -> 3.22 per 1,000); in
+    family 65.5 -> 64.7 % (session 24)."""
+    if len(turn.text.split()) > cfg.context_max_words or not REFERS_BACK.search(turn.text):
+        return None
     prior = [c for c in ctx[-cfg.context_turns:] if c["conversation_id"] == turn.conversation_id and "text" in c
              and 0 <= turn.ts - c["ts"] <= cfg.context_gap_minutes * 60 and c["event_id"] != turn.event_id]
     if not prior:
         return None
     prev = prior[-1]
-    prev_max = max(prev["scores"].values(), default=0.0)
-    refers_back = len(turn.text.split()) <= cfg.context_max_words and bool(REFERS_BACK.search(turn.text))
-    follow_up = refers_back and prev_max >= cfg.context_min_score
+    follow_up = max(prev["scores"].values(), default=0.0) >= cfg.context_min_score
     users = {c: max([scores.get(c, 0.0)] + [p["scores"].get(c, 0.0) for p in prior]) for c in scores}
     build_up = max(users.values(), default=0.0) >= cfg.buildup_min_score
     if not (follow_up or build_up):
@@ -60,22 +69,7 @@ def plan(ctx: list[dict], turn: Turn, scores: dict[str, float], cfg) -> Plan | N
     # what the assistant's replies read alone is a part too: the joint reading must add to them as well
     parts = {c: max([v] + [p.get("reply_scores", {}).get(c, 0.0) for p in read_with]) for c, v in users.items()}
     said = [t for c in read_with for t in (c["text"], c.get("reply")) if t]
-    return Plan(prev, follow_up, build_up, parts, "\n".join(said + [turn.text]), tuple(c["event_id"] for c in read_with),
-                refers_back)
-
-
-def can_change(p: Plan) -> bool:
-    """Whether the joint reading is worth an encoder pass: a follow-up may inherit, and a turn
-    pointing back at what was said (`refers_back`) takes part in the stages and the build-up read
-    together (`apply` credits a build-up where the turn alone reads `buildup_turn_min_score`).
-
-    A turn that does not point back (longer than `context_max_words`, or without a word like "it",
-    "that", "how") is read alone: such build-up readings were half of the encoder time of the
-    conversation read together (444 of 883 readings on bench/bench_replay.py's mix, 464 of 728 on
-    the five blind people sets) and changed a score 9 and 3 times; without them no blind person's
-    outcome moved, and the out-of-family timeline benchmark kept its recall (94.3 %) with fewer
-    benign people flagged (3.56 -> 3.22 per 1,000); in family 65.5 -> 64.7 %."""
-    return p.follow_up or p.refers_back
+    return Plan(prev, follow_up, build_up, parts, "\n".join(said + [turn.text]), tuple(c["event_id"] for c in read_with))
 
 
 def apply(p: Plan, scores: dict[str, float], joint: dict[str, float], cfg) -> tuple[dict[str, float], bool]:

@@ -308,21 +308,18 @@ class Detector:
         read together (empty when not read so); and, when the own reading is a build-up, the
         context turns it was read with (not independent evidence for it)."""
         p = context.plan(ctx, turn, score.category_scores, self.config)
-        if p is None or not context.can_change(p):
+        if p is None:
             alone = dict(score.category_scores)
             return alone, alone, False, set(), ()
         joint = self.read([p.text], [False])  # the tagger reads it below, where its stages can count
         scores, changed = context.apply(p, score.category_scores, joint[0].category_scores, self.config)
         own = context.apply(replace(p, follow_up=False), score.category_scores, joint[0].category_scores,
                             self.config)[0] if p.follow_up else scores
-        # Stages read only in the conversation read together are this turn's when it takes part in
-        # them: a short turn pointing back at what was said, whatever that scored (every follow-up is
-        # one; so is "if it was chopped into a casserole, would anyone pick up on it" after a question
-        # on poisonous plants), or a build-up it adds to ("yes, sounds awesome" after a scary question
-        # assembles nothing, whatever the joint text reads as).
+        # Stages read only in the conversation read together are this turn's: it points back at what
+        # was said (`context.plan` reads no other turn together), whatever that scored (every
+        # follow-up does; so does "if it was chopped into a casserole, would anyone pick up on it"
+        # after a question on poisonous plants).
         built = any(v > score.category_scores.get(c, 0.0) for c, v in own.items())
-        if not (built or p.refers_back):
-            return scores, own, changed, set(), ()
         self._tag(joint, [p.text], [0])
         return scores, own, changed, set(_tagged(joint[0])) - {THIRD_PARTY}, p.read_with if built else ()
 
