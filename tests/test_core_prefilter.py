@@ -101,3 +101,21 @@ def test_stages_are_what_the_rules_alone_find():
 
 def test_every_rule_has_a_prefilter():
     assert all(r.factors is not None for r in stages._RULES)
+
+
+def test_the_factor_index_finds_every_factor_a_text_holds():
+    """Nested and overlapping factors are all found ("there" holds "her", "he" and "ere"), in one pass
+    that gives what a substring test per factor gives."""
+    from stream.core.prefilter import FactorIndex
+
+    index = FactorIndex()
+    index.add(frozenset({"her", "there", "he", "ere", "kill", "a"}))
+    assert index.present("there") == {"her", "there", "he", "ere"}
+    assert index.present("nothing") == frozenset()
+    index.add(frozenset({"thin"}))  # a later rule: the pass is rebuilt with its factors
+    assert index.present("nothing") == {"thin"}
+    from stream.core.prefilter import FACTORS
+
+    for text in _texts()[:3000]:
+        norm = normalize_for_match(text)
+        assert FACTORS.present(norm) == {f for f in FACTORS.factors if f in norm}, text

@@ -382,9 +382,10 @@ def test_every_window_a_person_steps_through_is_what_its_bytes_read_back_as():
     assert seen == {"case", "evidence", "context", "peaks", "stages", "reply"}, "a window with every part"
 
 
-def test_a_batch_steps_the_windows_it_wrote_without_reading_them_back(monkeypatch):
-    """A person's later turns in a batch take the window their earlier turns wrote as it is, not
-    decoded anew; the cases, scores and stored window are those of one turn per batch."""
+def test_a_batch_reads_and_writes_a_persons_window_once(monkeypatch):
+    """A person's window is read once per batch, kept in hand between their turns and written once,
+    after their last turn of it: the cases, scores and stored window are those of one turn per
+    batch, whatever object the store hands back (a table read from disk gives new bytes each time)."""
     from stream.core import window_codec
     from stream.core.identity import DictRegistry
     from stream.core.pipeline import with_person
@@ -395,28 +396,57 @@ def test_a_batch_steps_the_windows_it_wrote_without_reading_them_back(monkeypatc
     one_by_one, store_1 = [], MemoryStore()
     for t in turns:
         one_by_one += [e.payload for _, effs in run_batch(det, [t], store_1) for e in effs]
-    reads = []
-    decode = window_codec.decode
+    reads, encodes = [], []
+    decode, encode = window_codec.decode, window_codec.encode
     monkeypatch.setattr(window_codec, "decode", lambda v: reads.append(v) or decode(v))
-    det = Detector(TagScorer(), PolicyConfig(), trajectory=TrajectoryModel.load(MODELS))
-    store_n = MemoryStore()
-    batched = [e.payload for _, effs in run_batch(det, turns, store_n) for e in effs]
-    assert reads == [], "one person, one batch: nothing read back"
-    assert orjson.dumps(batched) == orjson.dumps(one_by_one)
-    assert store_n.data == store_1.data
+    monkeypatch.setattr(window_codec, "encode", lambda w: encodes.append(w) or encode(w))
 
     class Copying(MemoryStore):
-        """Hands back equal bytes, never the object it was given (as a table read from disk does)."""
+        """Hands back equal bytes, never the object it was given (as a table read from disk does),
+        and counts what is written."""
+
+        puts = 0
 
         def get(self, key, turn):
             value = super().get(key, turn)
             return None if value is None else bytes(bytearray(value))
 
+        def put(self, key, value, turn):
+            self.puts += 1
+            super().put(key, value, turn)
+
+    for store in (MemoryStore(), Copying()):
+        reads.clear(), encodes.clear()
+        det = Detector(TagScorer(), PolicyConfig(), trajectory=TrajectoryModel.load(MODELS))
+        batched = [e.payload for _, effs in run_batch(det, turns, store) for e in effs]
+        assert orjson.dumps(batched) == orjson.dumps(one_by_one)
+        assert store.data == store_1.data
+        assert reads == [] and len(encodes) == 1, "one person, one batch: nothing read back, one window written"
+    assert store.puts == 1
+    half = len(turns) // 2
+    store = Copying()
+    reads.clear(), encodes.clear()
     det = Detector(TagScorer(), PolicyConfig(), trajectory=TrajectoryModel.load(MODELS))
-    store_c = Copying()
-    copied = [e.payload for _, effs in run_batch(det, turns, store_c) for e in effs]
-    assert len(reads) == len(turns) - 1, "bytes the batch did not write itself are read from the store"
-    assert orjson.dumps(copied) == orjson.dumps(one_by_one) and store_c.data == store_1.data
+    two = [e.payload for part in (turns[:half], turns[half:]) for _, effs in run_batch(det, part, store) for e in effs]
+    assert orjson.dumps(two) == orjson.dumps(one_by_one) and store.data == store_1.data
+    assert len(reads) == 1 and store.puts == 2, "read once in the second batch, written once per batch"
+
+
+def test_a_caller_that_stops_early_leaves_the_windows_of_the_turns_it_took():
+    """Windows held in hand are written when the caller stops taking turns: the store holds what the
+    turns it took made of them, as if they had been run alone."""
+    rows = _person_turns(12)
+    det = Detector(TagScorer(), PolicyConfig())
+    turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
+    alone = MemoryStore()
+    for t in turns[:7]:
+        list(run_batch(det, [t], alone))
+    store = MemoryStore()
+    gen = run_batch(Detector(TagScorer(), PolicyConfig()), turns, store)
+    for _ in range(7):
+        next(gen)
+    gen.close()
+    assert store.data == alone.data and len(store.data) == 2
 
 
 def test_a_step_that_fails_half_way_leaves_the_window_its_batch_wrote_before():
@@ -437,3 +467,7 @@ def test_a_step_that_fails_half_way_leaves_the_window_its_batch_wrote_before():
     out = list(run_isolated(Failing(TagScorer(), PolicyConfig()), [parse_turn(r) for r in rows], store))
     assert [isinstance(e, Exception) for _, e in out] == [False, False, False, True, False, False]
     assert UserWindow.from_stored(store.data["u1"]).turns == 5, "the failed turn left no trace"
+    without = MemoryStore()
+    for r in rows[:3] + rows[4:]:
+        list(run_batch(Detector(TagScorer(), PolicyConfig()), [parse_turn(r)], without))
+    assert store.data == without.data, "the window is the one the other five turns make, one at a time"

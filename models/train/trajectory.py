@@ -97,13 +97,12 @@ def collect(detector: Detector, turns: list[dict], truth: list[dict], tag: str):
     owner = truth_by_account(truth)
     rows = []
 
-    def record(turn, store) -> None:
+    def record(turn, window: UserWindow) -> None:
         t = owner.get(turn.user_id)
         if turn.role != "user" or t is None or t["kind"] not in ("benign", "escalating"):
             return
         if t["kind"] == "escalating" and turn.ts < parse_rfc3339(t["harm_inferable_at"]):
             return  # the harm is not inferable yet: neither a positive nor a negative
-        window = UserWindow.from_stored(store.data[detector.window_key(turn)])
         rows.append((detector.trajectory.features(window, turn.ts), t["kind"] == "escalating",
                      f"{tag}/{t['user_id']}"))
 

@@ -20,6 +20,7 @@ from stream.core.engine import Detector
 from stream.core.events import DEFAULT_LIMITS, Limits, Rejection, Turn, parse_turn, person_payload
 from stream.core.identity import DictRegistry
 from stream.core.pipeline import MemoryStore, run_isolated, with_person
+from stream.core.window import UserWindow
 from stream.drivers.sorted_turns import DEFAULT_RUN_SIZE, SortedTurns
 from stream.jsonl import dumps_line
 
@@ -46,7 +47,7 @@ class Lane:
     stats: ReplayStats = field(default_factory=ReplayStats)
     on_effect: Callable[[Effect], None] | None = None
     store: MemoryStore = field(default_factory=MemoryStore)
-    on_turn: Callable[[Turn, MemoryStore], None] | None = None  # after each turn's step (training reads windows)
+    on_turn: Callable[[Turn, UserWindow], None] | None = None  # after each turn's step, its window (training reads them)
 
 
 def load_turns(lines: Iterable[tuple[int | dict, bytes]], source: str, stats: ReplayStats,
@@ -128,7 +129,7 @@ def _step_lane(lane: Lane, batch: list[Turn]) -> Iterator[tuple[Turn, list[Effec
     """(turn, effects) for every turn of the batch in order, counted in the lane's stats; None for
     a turn that failed on its own (dead-lettered)."""
     stats = lane.stats
-    for turn, effects in run_isolated(lane.detector, batch, lane.store):
+    for turn, effects in run_isolated(lane.detector, batch, lane.store, lane.on_turn):
         if isinstance(effects, Exception):
             _dead_letter_failed(turn, effects, stats, lane.detector.config.zdr_tenants)
             yield turn, None
@@ -138,8 +139,6 @@ def _step_lane(lane: Lane, batch: list[Turn]) -> Iterator[tuple[Turn, list[Effec
         for eff in effects:
             _count(eff, stats)
         yield turn, effects
-        if lane.on_turn is not None:
-            lane.on_turn(turn, lane.store)
     lane.store.sweep(batch[-1].ts, lane.detector.config.retention_days * 86400)
 
 
