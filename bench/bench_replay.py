@@ -10,8 +10,9 @@ Input: `bench.realistic` (simulated people whose texts are drawn at bench time f
   the figures);
 * the core beyond scoring: (replay CPU - score CPU) / turns, both one process, both including
   their start-up (imports, models); `score` and one-process `replay` run back to back in
-  `--rounds` rounds (3): this host's speed moves ~20 % within minutes, so each round's ratio of the
-  two is the figure and the median round is reported (`rounds`, `core_beyond_over_scoring`);
+  `--rounds` rounds (5, every other one replay first): this host's speed moves ~20 % within
+  minutes, so each round's ratio of the two is the figure and the median round is reported
+  (`rounds`, `core_beyond_over_scoring`);
 * the 1- and 2-process outputs (cases, scores, summary) compared byte for byte;
 * one and two processes again on a longer replay (`--scaling-people`, 1,600 people, about 25,000
   turns): start-up is paid once per process, which a short input overstates; run as two
@@ -20,7 +21,9 @@ Input: `bench.realistic` (simulated people whose texts are drawn at bench time f
   mean, p50, p95, p99 and max bytes, from an in-process replay;
 * in that replay, the encoder's passes by what asked for them (the turns' own scores, the stage
   tagger's clause pieces, the conversation read together), texts and CPU-seconds each: where the
-  core beyond scoring goes.
+  core beyond scoring goes; and the same division as above inside that one process (`in_process`:
+  the replay loop's CPU against the scorer's reading of the turns themselves, interleaved batch by
+  batch, so the host's speed cannot move one side only; start-up and file I/O in neither).
 
 `--code-dir DIR` measures another checkout's code (e.g. the main branch for a before figure;
 without `--workers` support it runs one process only). Writes bench/results/replay.json;
@@ -107,7 +110,7 @@ def two_processes(one: dict, two: dict, out1: Path, out2: Path, files: tuple[str
 
 
 def main(people: int = 400, seed: int = 11, code_dir: str | None = None, out: Path | None = None,
-         scaling_people: int = 1600, n_rounds: int = 3) -> dict:
+         scaling_people: int = 1600, n_rounds: int = 5) -> dict:
     code = Path(code_dir).resolve() if code_dir else HERE.parent
     rows = _realistic()(people, seed)
     n_turns = len(rows)
@@ -136,9 +139,15 @@ def main(people: int = 400, seed: int = 11, code_dir: str | None = None, out: Pa
         # score alone and one-process replay back to back, `rounds` times: the median round's figures
         rounds = []
         for k in range(max(1, n_rounds)):
-            cpu, wall, _ = _run(["score", "--input", str(inp), "--output", str(d / f"alone{k}.jsonl")], code)
-            score = {"cpu_s": round(cpu, 2), "wall_s": round(wall, 2), "us_per_turn": round(cpu / n_turns * 1e6)}
-            one = replay(1, "w1" if k == 0 else f"w1-{k}")
+            def alone() -> dict:
+                cpu, wall, _ = _run(["score", "--input", str(inp), "--output", str(d / f"alone{k}.jsonl")], code)
+                return {"cpu_s": round(cpu, 2), "wall_s": round(wall, 2), "us_per_turn": round(cpu / n_turns * 1e6)}
+            if k % 2:  # every other round replay first: a drift of the host's speed favours neither side
+                one = replay(1, f"w1-{k}")
+                score = alone()
+            else:
+                score = alone()
+                one = replay(1, "w1" if k == 0 else f"w1-{k}")
             beyond = round((one["cpu_s"] - score["cpu_s"]) / n_turns * 1e6)
             rounds.append({"score_alone": score, "replay_workers_1": one, "core_beyond_scoring_us_per_turn": beyond,
                            "core_beyond_over_scoring": round(beyond / score["us_per_turn"], 3)})
@@ -162,6 +171,8 @@ def main(people: int = 400, seed: int = 11, code_dir: str | None = None, out: Pa
     measured = _in_process(rows, code)
     result["window"] = window_bytes(measured["sizes"])
     result["encoder_passes_one_process"] = encoder_passes(measured["passes"])
+    if "own_scoring_cpu_s" in measured:
+        result["in_process"] = in_process_split(measured, n_turns)
     dest = out or RESULTS / "replay.json"
     dest.parent.mkdir(exist_ok=True)
     dest.write_text(json.dumps(result, indent=2) + "\n")
@@ -219,10 +230,24 @@ for name, attr in (("joint readings", "_with_context"), ("clause pieces", "_tag"
         setattr(Detector, attr, during(name, getattr(Detector, attr)))
 encoder.EncoderStage.run = counted(encoder.EncoderStage.run)
 turns = sorted((parse_turn(line) for line in sys.stdin.buffer), key=lambda t: t.order_key())
-lane = Lane(Detector(load_default_scorer()), {})
+scorer = load_default_scorer()
+# the scorer reading the turns themselves (what `riskstream score` does), apart from everything else
+own = [0.0]
+score_batch = scorer.score_batch
+def scored(texts):
+    t0 = time.process_time()
+    try:
+        return score_batch(texts)
+    finally:
+        if phase[0] == "own scores":
+            own[0] += time.process_time() - t0
+scorer.score_batch = scored
+lane = Lane(Detector(scorer), {})
+t0 = time.process_time()
 replay_lanes([lane], turns)
+total = time.process_time() - t0
 sizes = sorted(len(v) if isinstance(v, bytes) else len(orjson.dumps(v)) for v in lane.store.data.values())  # bytes: format 3
-print(orjson.dumps({"sizes": sizes, "passes": passes}).decode())
+print(orjson.dumps({"sizes": sizes, "passes": passes, "replay_cpu_s": total, "own_scoring_cpu_s": own[0]}).decode())
 """
 
 
@@ -242,6 +267,17 @@ def encoder_passes(passes: dict) -> dict:
                 "us_per_text": round(v["cpu_s"] / v["texts"] * 1e6) if v["texts"] else None} for k, v in passes.items()}
 
 
+def in_process_split(measured: dict, n_turns: int) -> dict:
+    """The core beyond scoring inside one replay process: CPU of the whole replay loop against the
+    scorer's reading of the turns themselves, interleaved batch by batch, so a change in the host's
+    speed moves both sides alike (start-up and file I/O are in neither)."""
+    own, total = measured["own_scoring_cpu_s"], measured["replay_cpu_s"]
+    return {"replay_cpu_s": round(total, 2), "own_scoring_cpu_s": round(own, 2),
+            "own_scoring_us_per_turn": round(own / n_turns * 1e6),
+            "core_beyond_scoring_us_per_turn": round((total - own) / n_turns * 1e6),
+            "core_beyond_over_scoring": round((total - own) / own, 3)}
+
+
 def window_bytes(sizes: list[int]) -> dict:
     """Stored window size per person active at the end: mean, percentiles, share within 1 KB."""
     return {"active_persons": len(sizes), "bytes_mean": round(sum(sizes) / len(sizes)),
@@ -257,7 +293,7 @@ if __name__ == "__main__":
     ap.add_argument("--out", type=Path, help="write the JSON here (default bench/results/replay.json)")
     ap.add_argument("--scaling-people", type=int, default=1600,
                     help="people of the longer replay measured on one and two processes (0: skip it)")
-    ap.add_argument("--rounds", type=int, default=3,
+    ap.add_argument("--rounds", type=int, default=5,
                     help="back-to-back rounds of score alone and one-process replay (the median round is reported)")
     ap.add_argument("--window-only", action="store_true",
                     help="measure the stored windows only and replace that part of the JSON (the CPU figures "
