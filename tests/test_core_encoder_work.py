@@ -98,3 +98,13 @@ def test_the_conversation_is_read_together_only_where_it_can_count(second, read_
                                      turn(2, second, hour=21)])
     assert bool(joint) == read_together and bool(tagged) == tagged_together
     assert scores[1]["stages"] == (["violence:imminence"] if tagged_together else [])
+
+
+def test_the_tagger_reads_the_conversation_read_together_as_one_text():
+    """Its clauses are not read one by one: a clause its commas cut across two turns is no one's
+    sentence, and each turn's own clauses were read with that turn."""
+    scores, joint, tagged = _replay([turn(1, "[violence=0.45] I'm going over to her place, she'll see", hour=21),
+                                     turn(2, "[violence=0.3] tonight, like that", hour=21)])
+    assert len(joint) == 1 and "\n" in joint[0], "the two turns are read together"
+    assert tagged == joint, "and tagged as that one text, no piece of it across the turns"
+    assert scores[1]["stages"] == ["violence:imminence"]

@@ -103,26 +103,28 @@ class Detector:
         self._tag(scores, texts, [i for i in range(len(texts)) if tag is None or tag[i]])
         return scores
 
-    def _tag(self, scores: list[TextScore], texts: Sequence[str], idx: list[int]) -> None:
-        """Add the stage tagger's reading of texts `idx` to their scores (in place)."""
+    def _tag(self, scores: list[TextScore], texts: Sequence[str], idx: list[int], whole: bool = False) -> None:
+        """Add the stage tagger's reading of texts `idx` to their scores (in place); `whole`: each
+        text read as one, without its clauses (`_read_stages`)."""
         if self.tagger is None:
             return
         for group in ([[i] for i in idx] if self.one_text_per_call else [idx] if idx else []):
-            for i, found in zip(group, self._read_stages([texts[i] for i in group])):
+            for i, found in zip(group, self._read_stages([texts[i] for i in group], whole)):
                 if found:
                     extra = tuple(Signal("model", self.tagger.version, _tag_category(k), k) for k in found)
                     scores[i] = replace(scores[i], signals=scores[i].signals + extra)
 
-    def _read_stages(self, texts: Sequence[str]) -> list[dict[str, float]]:
-        """The tagger's labels per text, each text read with its clauses: Chinese / Korean text by the
-        tagger's USE reader where it has one, the rest by the MiniLM reader."""
+    def _read_stages(self, texts: Sequence[str], whole: bool = False) -> list[dict[str, float]]:
+        """The tagger's labels per text, each text read with its clauses (`whole`: as one text only):
+        Chinese / Korean text by the tagger's USE reader where it has one, the rest by the MiniLM
+        reader."""
         out: list[dict[str, float]] = [{} for _ in texts]
         cjk = [self._reads_cjk(t) for t in texts]
         for reads_cjk, tagger, embedder in ((False, self.tagger, self.embedder), (True, self.tagger.cjk, self.cjk_embedder)):
             idx = [i for i, c in enumerate(cjk) if c == reads_cjk]
             if not idx:
                 continue
-            split = [pieces(texts[i]) for i in idx]
+            split = [[texts[i]] if whole else pieces(texts[i]) for i in idx]
             owner = [k for k, parts in enumerate(split) for _ in parts]
             for i, found in zip(idx, tagger.tags(embedder.embed([p for parts in split for p in parts]), owner)):
                 out[i] = found
@@ -320,7 +322,13 @@ class Detector:
         # follow-up does; so does "if it was chopped into a casserole, would anyone pick up on it"
         # after a question on poisonous plants).
         built = any(v > score.category_scores.get(c, 0.0) for c, v in own.items())
-        self._tag(joint, [p.text], [0])
+        # The conversation read together is tagged as one text, not clause by clause: its turns'
+        # clauses were read with each turn, and the clauses its commas cut across two turns ("play
+        # that one\nif the pain doesn't go away after 4 hours") are no one's sentence. Read so
+        # (session 25), the out-of-family timeline benchmark kept its recall (94.3 %) with fewer benign
+        # people flagged (2.56 -> 2.33 per 1,000; in family 64.5 % at 7.05 -> 6.83), the five blind
+        # people sets stayed as they were, and the realistic replay mix read 298 fewer texts.
+        self._tag(joint, [p.text], [0], whole=True)
         return scores, own, changed, set(_tagged(joint[0])) - {THIRD_PARTY}, p.read_with if built else ()
 
     def _stages(self, text: str, scores: dict[str, float], own: dict[str, float], score: TextScore, joint: set[str],
