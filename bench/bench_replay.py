@@ -74,11 +74,11 @@ def _run(cmd: list[str], code: Path) -> tuple[float, float, subprocess.Completed
     return cpu, wall, proc
 
 
-def scaling(people: int, seed: int, code: Path, d: Path) -> dict:
+def scaling(people: int, seed: int, code: Path, d: Path, replies: str = "templates") -> dict:
     """One and two processes on a longer replay (`people` simulated people): a process's start-up
     (imports, models; the USE reader on its first Chinese or Korean turn) is paid once per process,
     so the short mix above understates what a second core gives a replay of days of traffic."""
-    rows = _realistic()(people, seed + 1)
+    rows = _realistic()(people, seed + 1, replies=replies)
     inp = d / "longer.jsonl"
     inp.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
     pairs = []
@@ -110,12 +110,12 @@ def two_processes(one: dict, two: dict, out1: Path, out2: Path, files: tuple[str
 
 
 def main(people: int = 400, seed: int = 11, code_dir: str | None = None, out: Path | None = None,
-         scaling_people: int = 1600, n_rounds: int = 5) -> dict:
+         scaling_people: int = 1600, n_rounds: int = 5, replies: str = "templates") -> dict:
     code = Path(code_dir).resolve() if code_dir else HERE.parent
-    rows = _realistic()(people, seed)
+    rows = _realistic()(people, seed, replies=replies)
     n_turns = len(rows)
     result: dict = {"bench": "replay", "input": "bench/realistic.py (simulated people, texts from ../shared/datasets, UUID ids)",
-                    "people": people, "seed": seed, "turns": n_turns, "accounts": len({r["user_id"] for r in rows}),
+                    "people": people, "seed": seed, "replies": replies, "turns": n_turns, "accounts": len({r["user_id"] for r in rows}),
                     "linked_turns": sum(1 for r in rows if "identity" in r), "code": str(code)}
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
@@ -167,13 +167,13 @@ def main(people: int = 400, seed: int = 11, code_dir: str | None = None, out: Pa
             result["two_processes"] = two_processes(runs[1], runs[2], d / "w1", d / "w2",
                                                     ("cases.jsonl", "scores.jsonl", "summary.txt"))
         if has_workers and scaling_people:
-            result["two_processes_longer_replay"] = scaling(scaling_people, seed, code, d)
+            result["two_processes_longer_replay"] = scaling(scaling_people, seed, code, d, replies)
     measured = _in_process(rows, code)
     result["window"] = window_bytes(measured["sizes"])
     result["encoder_passes_one_process"] = encoder_passes(measured["passes"])
     if "own_scoring_cpu_s" in measured:
         result["in_process"] = in_process_split(measured, n_turns)
-    dest = out or RESULTS / "replay.json"
+    dest = out or RESULTS / ("replay.json" if replies == "templates" else f"replay_{replies}_replies.json")
     dest.parent.mkdir(exist_ok=True)
     dest.write_text(json.dumps(result, indent=2) + "\n")
     return result
@@ -295,6 +295,9 @@ if __name__ == "__main__":
                     help="people of the longer replay measured on one and two processes (0: skip it)")
     ap.add_argument("--rounds", type=int, default=5,
                     help="back-to-back rounds of score alone and one-process replay (the median round is reported)")
+    ap.add_argument("--replies", choices=("templates", "datasets"), default="templates",
+                    help="the assistant's turns: the simulator's four short templates (the committed mix) or an LLM "
+                         "assistant's replies from ../shared/datasets (writes replay_datasets_replies.json)")
     ap.add_argument("--window-only", action="store_true",
                     help="measure the stored windows only and replace that part of the JSON (the CPU figures "
                          "need a quiet machine; the window bytes do not)")
@@ -302,4 +305,4 @@ if __name__ == "__main__":
     if a.window_only:
         print(json.dumps(window_only(a.people, a.seed, a.code_dir, a.out), indent=2))
     else:
-        print(json.dumps(main(a.people, a.seed, a.code_dir, a.out, a.scaling_people, a.rounds), indent=2))
+        print(json.dumps(main(a.people, a.seed, a.code_dir, a.out, a.scaling_people, a.rounds, a.replies), indent=2))

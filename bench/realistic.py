@@ -18,10 +18,26 @@ def _uuid(kind: str, old: str, seed: int) -> str:
     return str(uuid.UUID(bytes=hashlib.sha256(f"{seed}\x1f{kind}\x1f{old}".encode()).digest()[:16], version=4))
 
 
-def realistic_turns(people: int = 600, seed: int = 7, busy_share: float = 0.1) -> list[dict]:
+def assistant_replies() -> list[str]:
+    """The assistant's replies of the hh-rlhf red-team dialogues (../shared/datasets): an LLM
+    assistant's own words, at their own length (median 22 words in the replay mix; today's assistants
+    write longer)."""
+    import orjson
+
+    from stream.simulate.pools import datasets_dir
+
+    with (datasets_dir() / "hh_rlhf_redteam_dialogs.jsonl").open("rb") as f:
+        return [t["content"] for line in f for t in orjson.loads(line)["turns"] if t["role"] == "assistant"]
+
+
+def realistic_turns(people: int = 600, seed: int = 7, busy_share: float = 0.1, replies: str = "templates") -> list[dict]:
     """Turns (sorted by event time) of about `people` simulated people with UUID ids. A share of the
     benign people (`busy_share`) are busy: several timelines folded into one account, so windows
-    whose rings are full are part of the mix."""
+    whose rings are full are part of the mix. `replies`: the simulator's four short assistant
+    templates ("templates", the mix every committed figure so far was measured on) or an LLM
+    assistant's replies drawn from a dataset ("datasets", `assistant_replies`): real replies are
+    longer, and both the scoring of assistant turns and the conversation read together (which
+    holds the reply) cost more with them."""
     from stream.simulate.pools import load_pools
     from stream.simulate.timelines import build
 
@@ -33,11 +49,14 @@ def realistic_turns(people: int = 600, seed: int = 7, busy_share: float = 0.1) -
     benign_accounts = sorted({t["user_id"] for t in turns if t["user_id"].startswith("sim-b")})
     busy = rng.sample(benign_accounts, int(len(benign_accounts) * busy_share))
     fold = {a: busy[i % max(1, len(busy) // 8)] for i, a in enumerate(busy)}  # ~8 timelines per busy account
+    pool = assistant_replies() if replies == "datasets" else None
     out = []
     for t in turns:
         account = fold.get(t["user_id"], t["user_id"])
         row = dict(t, event_id=_uuid("event", t["event_id"], seed), user_id=_uuid("user", account, seed),
                    conversation_id=_uuid("conversation", t["conversation_id"], seed))
+        if pool and t["role"] == "assistant":
+            row["text"] = rng.choice(pool)
         out.append(row)
     out.sort(key=lambda r: (r["ts"], r["event_id"]))
     return out
