@@ -118,8 +118,8 @@ class Prefiltered:
         # match), which spares parsing the whole pattern a second time at start-up
         factors = required_factors(pattern) if len(guarded) == 1 else None if unguarded else frozenset(by_factor)
         rule = cls(pattern, factors, guarded, {f: tuple(v) for f, v in by_factor.items()}, unguarded)
-        for factors in (rule.factors, *(f for f, _b in rule.branches)):
-            FACTORS.add(factors)
+        for guard in (rule.factors, *(f for f, _b in rule.branches)):
+            FACTORS.add(guard)
         return rule
 
     def found(self, text: str) -> bool:
