@@ -136,17 +136,18 @@ def main(people: int = 400, seed: int = 11, code_dir: str | None = None, out: Pa
                     "case_events": sum(1 for _ in (o / "cases.jsonl").open("rb")),
                     "report": proc.stderr.decode().strip().splitlines()[-1]}
 
+        def score_alone(k: int) -> dict:
+            cpu, wall, _ = _run(["score", "--input", str(inp), "--output", str(d / f"alone{k}.jsonl")], code)
+            return {"cpu_s": round(cpu, 2), "wall_s": round(wall, 2), "us_per_turn": round(cpu / n_turns * 1e6)}
+
         # score alone and one-process replay back to back, `rounds` times: the median round's figures
         rounds = []
         for k in range(max(1, n_rounds)):
-            def alone() -> dict:
-                cpu, wall, _ = _run(["score", "--input", str(inp), "--output", str(d / f"alone{k}.jsonl")], code)
-                return {"cpu_s": round(cpu, 2), "wall_s": round(wall, 2), "us_per_turn": round(cpu / n_turns * 1e6)}
             if k % 2:  # every other round replay first: a drift of the host's speed favours neither side
                 one = replay(1, f"w1-{k}")
-                score = alone()
+                score = score_alone(k)
             else:
-                score = alone()
+                score = score_alone(k)
                 one = replay(1, "w1" if k == 0 else f"w1-{k}")
             beyond = round((one["cpu_s"] - score["cpu_s"]) / n_turns * 1e6)
             rounds.append({"score_alone": score, "replay_workers_1": one, "core_beyond_scoring_us_per_turn": beyond,

@@ -22,7 +22,8 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE)), sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
 import bench_worker as B  # noqa: E402
 import dev.harness as harness  # noqa: E402
 from dev.kafka import KafkaBroker  # noqa: E402
@@ -54,12 +55,10 @@ def main(base: Path, cycles: int, n: int) -> dict:
     result: dict = {"bench": "worker_ab", "base": str(versions["base"]), "this": str(versions["this"]),
                     "turns_per_burst": n, "cycles": cycles, "bursts": bursts, "median_us_per_turn": {}, "paired": {}}
     for mode in MODES:
-        for version in versions:
-            result["median_us_per_turn"][f"{version} {mode}"] = statistics.median(
-                b["worker_us_per_turn"] for b in bursts if b["version"] == version and b["mode"] == mode)
-        this = [b["worker_us_per_turn"] for b in bursts if b["mode"] == mode and b["version"] == "this"]
-        base_ = [b["worker_us_per_turn"] for b in bursts if b["mode"] == mode and b["version"] == "base"]
-        diffs = [t - b for t, b in zip(this, base_)]
+        of = {v: [b["worker_us_per_turn"] for b in bursts if b["version"] == v and b["mode"] == mode] for v in versions}
+        for version, values in of.items():
+            result["median_us_per_turn"][f"{version} {mode}"] = statistics.median(values)
+        diffs = [t - b for t, b in zip(of["this"], of["base"])]  # the k-th of each: adjacent bursts
         result["paired"][mode] = {"this_minus_base_us": diffs, "median": statistics.median(diffs),
                                   "this_cheaper_in": f"{sum(x < 0 for x in diffs)} of {len(diffs)}"}
     return result

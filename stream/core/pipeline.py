@@ -92,14 +92,17 @@ def run_batch(detector: Detector, turns: Sequence[Turn], store: WindowStore,
                 raise
             if step.window is None:
                 store.delete(key, turn)
-            elif value is not None:
+                yield turn, step.effects
+                continue
+            window = settle(step.window)  # after encoding it: as it reads back
+            if value is not None:
                 store.put(key, value, turn)
                 if i != last[key]:
-                    hand[key] = _Held(settle(step.window), value)
+                    hand[key] = _Held(window, value)
             else:
-                hand[key] = _Held(settle(step.window), held.stored, held.pending + [(turn, score)])
-            if on_step is not None and step.window is not None:
-                on_step(turn, settle(step.window))
+                hand[key] = _Held(window, held.stored, held.pending + [(turn, score)])
+            if on_step is not None:
+                on_step(turn, window)
             yield turn, step.effects
     finally:
         for key, held in hand.items():
