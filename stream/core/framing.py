@@ -264,7 +264,8 @@ TARGETED = re.compile("|".join([
     r"\b" + _AGENT + r"\b(?: \w+){0,6} " + _DOES_HARM + r"\b(?: \w+){0,3}? ?" + _AT_ME + r"\b",
     r"\b(?:protect|defend) (?:myself|us|my (?:kids?|children|son|daughter|family|baby|self))\b", r"\bself defen[cs]e\b",
     r"\bkeep (?:myself|us|my (?:kids?|children|son|daughter|family|baby)) safe\b",
-    r"\b(?:get|file|apply for|request|ask for|have) (?:a |an )?(?:restraining|protective|protection|no contact) order\b", r"\border of protection\b",
+    r"\b(?:get|file|filed|filing|apply|applied|applying|request|requested|ask|asked|have)(?: for)? (?:a |an |the |my )?"
+    r"(?:temporary )?(?:restraining|protective|protection|no contact) order\b(?! against (?:me|us)\b)", r"\border of protection\b",
     r"\b(?:domestic (?:violence|abuse)|safety plan|(?:women s|dv|abuse) (?:shelter|hotline)|abusive (?:relationship|husband|wife|partner|ex))\b",
     r"\bif (?:he|she|they|someone|somebody|my ex|a guy|the guy) (?:comes? at|attacks?|breaks? in|tries to (?:hurt|grab|hit|get in)|grabs?|follows?)\b",
     r"\b(?:some)?where (?:he|she|they) (?:can t|cannot|can not|won t|couldn t) (?:get|find|reach|use)\b",
