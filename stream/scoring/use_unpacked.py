@@ -169,6 +169,6 @@ def load_use(threads: int = 1):
     use._model  # load tokenizer and weights the package's way
     try:
         _write(use, source)
-    except OSError:  # a read-only or full cache directory: the next process loads the slow way too
-        pass
+    except Exception:  # noqa: BLE001 - a read-only or full directory, a package that changed shape: the
+        pass  # copy is only a shortcut; the next process loads the slow way too
     return use
