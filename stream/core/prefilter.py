@@ -114,13 +114,12 @@ class Prefiltered:
             for f in factors or ():
                 by_factor.setdefault(f, []).append(i)
         unguarded = tuple(i for i, (factors, _b) in enumerate(guarded) if factors is None)
-        # split into alternatives, the rule's factors are theirs together (one of them is in every
-        # match), which spares parsing the whole pattern a second time at start-up
-        factors = required_factors(pattern) if len(guarded) == 1 else None if unguarded else frozenset(by_factor)
-        rule = cls(pattern, factors, guarded, {f: tuple(v) for f, v in by_factor.items()}, unguarded)
-        for guard in (rule.factors, *(f for f, _b in rule.branches)):
-            FACTORS.add(guard)
-        return rule
+        # the rule's own factors: its single branch's; split into alternatives, theirs together (one
+        # of them is in every match), which spares parsing the whole pattern a second time at start-up
+        factors = guarded[0][0] if len(guarded) == 1 else None if unguarded else frozenset(by_factor)
+        for branch_factors, _b in guarded:  # the rule's factors are among its branches'
+            FACTORS.add(branch_factors)
+        return cls(pattern, factors, guarded, {f: tuple(v) for f, v in by_factor.items()}, unguarded)
 
     def found(self, text: str) -> bool:
         present = FACTORS.present(text)
