@@ -197,6 +197,21 @@ def test_prescored_zdr_turns_give_the_same_cases_without_their_text():
     assert scores[-1]["contextual"] is True, "context for ZDR turns lives in memory where the text is"
 
 
+def test_a_prescored_turn_takes_its_last_turn_back_as_a_turn_read_in_place_does():
+    """The turn taken back is found where the text (and the context) is: the worker's prescored
+    turns give the same cases and scores as reading in place (stream/core/retraction.py)."""
+    cfg = PolicyConfig(zdr_tenants=frozenset({"z"}))
+    rows = [turn(1, "[violence=0.8] [harassment=0.8] I swear I'm going to do something stupid to him", tenant_id="z"),
+            turn(2, "like key his car lol. I won't", tenant_id="z"),
+            turn(3, "[violence=0.75] [harassment=0.75] he parked across my driveway again", conv="c2", hour=18, tenant_id="z")]
+    plain, plain_scores = run(rows, cfg)
+    turns = prescored(rows, cfg)
+    assert turns[1].prescored["takes_back"] == "e1"
+    effects = [e for _, effs in run_batch(Detector(TagScorer(), cfg), turns, MemoryStore()) for e in effs]
+    assert [e.payload for e in effects if e.kind == "case"] == plain == []
+    assert [e.payload for e in effects if e.kind == "score"] == plain_scores
+
+
 def test_intent_built_up_over_mild_turns_of_one_conversation_is_read_together():
     rows = [turn(1, "{illicit/violent+0.3} which fertiliser has the most nitrate", hour=9),
             turn(2, "{illicit/violent+0.3} and how would one pack it tightly in a pipe", hour=9),

@@ -200,6 +200,10 @@ def test_one_turn_of_self_harm_intent_is_a_case_only_when_stated():
     assert stages == ["self-harm:intent", "self-harm:plan"] and found == []
     stages, found = cases("[self-harm/intent=0.8] the detective was right, I'm done, this weekend I end it")
     assert found and found[0]["route"] == "support"
+    # a reading just over the head's default flag bar is no statement either (session 27: "first
+    # autopsy tomorrow, how do I not faint" read 0.51)
+    stages, found = cases("[self-harm/intent=0.55] detective elective: first autopsy tomorrow, how do I not faint")
+    assert stages == ["self-harm:intent", "self-harm:plan"] and found == []
 
 
 def test_play_is_a_game_or_a_sport_that_reaches_into_nothing_real():
@@ -210,11 +214,14 @@ def test_play_is_a_game_or_a_sport_that_reaches_into_nothing_real():
     from stream.scoring.normalize import normalize_for_match as norm
 
     for text in ("how do i kill the dragon boss in elden ring", "we destroyed them in the tournament final",
-                 "he keeps spawn camping me on the docks map", "best loadout to headshot people in warzone"):
+                 "he keeps spawn camping me on the docks map", "best loadout to headshot people in warzone",
+                 "my players want to poison the baron at the banquet, how would they pull it off",
+                 "homebrew poison for my pathfinder table that makes death look natural"):
         assert at_play(norm(text)), text
     for text in ("what was the deadliest bombing raid of WW2", "I will headshot my boss tomorrow", "after the match I'll wait for him in the parking lot",
                  "how many rounds does an AR hold", "my teammate took credit for my work again",
-                 "in fortnite he said his address is on elm street, I'm going to his house for real"):
+                 "in fortnite he said his address is on elm street, I'm going to his house for real",
+                 "the party is saturday and I'm bringing my gun for him", "he keeps dming me threats"):
         assert not at_play(norm(text)), text
     ctx = [{"event_id": "e1", "conversation_id": "c1", "ts": 100.0, "text": "how do I beat the raid boss",
             "reply": "Spread out and save your cooldowns."}]
@@ -237,13 +244,14 @@ def test_targeted_is_the_writer_fearing_someone_elses_harm_and_voicing_none_of_t
                  "a customer has been waiting outside my work every night this week",
                  "how can I protect my kids if he shows up at the school", "how do I get a restraining order",
                  "if my ex breaks in again what am I allowed to do", "filed for the protective order today, the judge granted it", "I'm terrified of him, he knows my new address",
-                 "I moved his shotgun shells somewhere he can't find them"):
+                 "I moved his shotgun shells somewhere he can't find them",
+                 "he keeps a pistol in the nightstand, should I hide it so he can't use it on me"):
         assert targeted(norm(text)), text
     for text in ("she cheated on me and I'm going to make her pay", "he hurt me, now I want him dead",
                  "my coworker keeps stealing my lunch, I swear I'll kill him", "I know where he parks, I'll be waiting",
                  "she got a restraining order against me, how do I get around it", "how do I kill a python process",
                  "she has a protective order against me", "she filed a restraining order against me",
-                 "he threatened me so I'm going to get back at him"):
+                 "he threatened me so I'm going to get back at him", "I'll use the bat on him if he comes back"):
         assert not targeted(norm(text)), text
     flags = read_text("he keeps following me home and said he'd hurt me if I tell anyone")
     assert len(flags) == 9 and flags[7]
@@ -312,3 +320,62 @@ def test_a_disclosure_makes_the_last_turn_told_of_a_friend_the_writers_distress(
     stages = UserWindow.from_stored(store.get("u1", None)).stages
     assert "third_party" not in stages
     assert stages["self-harm:distress"][1] == "e2" and stages["self-harm:ideation"][1] == "e3"
+
+
+def test_words_that_take_the_last_turn_back():
+    """`framing.takes_back` (session 27, our own wording): the writer says their last turn meant no
+    harm; not when the same turn defers, sets a condition or voices harm of its own."""
+    from stream.core.framing import takes_back
+
+    for text in ("I don't mean hurt the cat lol. I mean get the owners to keep it inside", "like slash his tyres lol. I won't",
+                 "im not gonna do anything dumb, i just need a new job", "destroy him legally I mean, in court",
+                 "not literally obviously, just venting"):
+        assert takes_back(text), text
+    for text in ("I won't hurt him yet. friday I'll be waiting by his car", "I'm not going to hurt him but he will regret this",
+                 "I mean it, I will hurt him", "what do you mean", "I want to bury him"):
+        assert not takes_back(text), text
+
+
+def _take_back_rows(middle: str, conv: str = "c1", hour: int = 9):
+    return [turn(1, "[violence=0.8] [harassment=0.8] [self-harm=0.6] if that trailer is there one more morning I swear "
+                    "I'm going to do something stupid, I can't take any of this", day=1),
+            turn(2, middle, conv=conv, day=1, hour=hour),
+            turn(3, "[violence=0.75] [harassment=0.75] they parked it across my driveway again", conv="c2", day=1, hour=18)]
+
+
+def test_a_turn_taken_back_leaves_no_harm_to_others_in_the_window():
+    """A venting turn taken back in the next turn of its conversation ("like key it lol. I won't")
+    no longer adds up with a later angry turn: its peaks, risk, violence stages and evidence of harm
+    to others leave the window. What it said of the writer's own risk stays."""
+    from stream.core.window import UserWindow
+
+    assert [c["rule"] for c in run(_take_back_rows("ok so what else can I do about it"))[1]] == ["accumulated"]
+    assert run(_take_back_rows("like key it lol. I won't. I just want my driveway back"))[1] == []
+    # the words take back only the turn just before, in the same conversation and not hours later
+    assert run(_take_back_rows("like key it lol. I won't", conv="c9"))[1] != []
+    assert run(_take_back_rows("like key it lol. I won't", hour=15))[1] != []
+
+    det, store = Detector(TagScorer(), PolicyConfig(), tagger=None), MemoryStore()
+    for row in _take_back_rows("like key it lol. I won't")[:2]:
+        list(run_batch(det, [parse_turn(row)], store))
+    window = UserWindow.from_stored(store.get("u1", None))
+    (e1,) = [e for e in window.evidence if e.event_id == "e1"]
+    assert e1.scores == {"self-harm": 0.6} and e1.top_category == "self-harm"
+    assert set(window.risk) == {"self-harm"}
+    assert all(c["scores"].get("violence", 0.0) <= PolicyConfig().third_party_cap for c in window.context)
+
+
+def test_taking_back_a_turn_withdraws_its_peaks_stages_and_risk_of_harm_to_others():
+    from stream.core.retraction import take_back
+    from stream.core.window import Evidence, UserWindow
+
+    w = UserWindow("u1", updated=100.0, risk={"violence": 1.0, "self-harm": 0.5},
+                   peaks={"violence": [[0.9, 50.0, "e1"], [0.5, 20.0, "e0"]], "harassment": [[0.8, 50.0, "e1"]],
+                          "self-harm": [[0.6, 50.0, "e1"]]},
+                   stages={"violence:grievance": [50.0, "e1"], "violence:research": [20.0, "e0"], "self-harm:distress": [50.0, "e1"]},
+                   evidence=[Evidence("e1", "c1", 0, 50.0, "user", "violence", 0.9, {"violence": 0.9}, stages=["violence:grievance"])])
+    assert take_back(w, "e1", half_life_s=1e12)
+    assert w.peaks == {"violence": [[0.5, 20.0, "e0"]], "self-harm": [[0.6, 50.0, "e1"]]}
+    assert w.stages == {"violence:research": [20.0, "e0"], "self-harm:distress": [50.0, "e1"]}
+    assert w.evidence == [] and abs(w.risk["violence"] - 0.1) < 1e-6 and w.risk["self-harm"] == 0.5
+    assert not take_back(w, "e1", half_life_s=1e12), "nothing left to take back"

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from stream.core import context, framing, replies
+from stream.core import context, framing, replies, retraction
 from stream.core import policy as pol
 from stream.core.cases import build_case_event, case_id_for
 from stream.core.effects import Effect
@@ -144,10 +144,13 @@ class Detector:
                "text_sha256": hashlib.sha256(turn.text.encode()).hexdigest()}
         if turn.role == "user":
             ctx = self._volatile_context.setdefault(key, [])
+            taken = self._taken_back(ctx, turn)
             scores, own, contextual, joint, read_with = self._with_context(ctx, turn, score)
             stages, ruled = self._stages(turn.text, scores, own, score, joint, ctx, turn)
             flags = self._framing(turn.text, score, ctx, turn)
             self._remember_context(ctx, turn, scores, stages)
+            if taken:
+                out["takes_back"] = taken
             out.update(scores=scores, own=own, read_with=list(read_with), contextual=contextual, stages=[f"{st.pathway}:{st.name}" for st in stages],
                        rule_pathways=sorted(ruled), framing=list(flags))
         elif turn.role == "assistant":
@@ -199,12 +202,16 @@ class Detector:
             stages = [BY_KEY[k] for k in turn.prescored["stages"] if k in BY_KEY]
             ruled = set(turn.prescored.get("rule_pathways") or ())
             flags = tuple(turn.prescored.get("framing") or (False, False, False))
+            taken = turn.prescored.get("takes_back")
         else:
             ctx = self._context_for(window, turn)
+            taken = self._taken_back(ctx, turn)  # (before the turn reads its context: it inherits none of that harm)
             scores, own, contextual, joint, read_with = self._with_context(ctx, turn, score)
             stages, ruled = self._stages(turn.text, scores, own, score, joint, ctx, turn)
             flags = self._framing(turn.text, score, ctx, turn)
             self._remember_context(self._context_for(window, turn, create=True), turn, scores, stages)
+        if taken:  # the writer took back their last turn's harm to others
+            retraction.take_back(window, taken, cfg.half_life_hours * 3600)
         disclosed = False
         if flags[0] and not flags[1]:  # speaks of someone else's risk: frames their later turns about that person
             window.stages[framing.SUPPORTING_KEY] = [turn.ts, turn.event_id]
@@ -365,6 +372,12 @@ class Detector:
         play read as play too."""
         flags = framing.read_text(text, THIRD_PARTY in _tagged(score))
         return framing.carry_play(flags, text, context.last_turn(ctx, turn, self.config), self.config.context_max_words)
+
+    def _taken_back(self, ctx: list[dict], turn: Turn) -> str | None:
+        """The event id of the turn this one takes back (stream/core/retraction.py), if it does."""
+        if not framing.takes_back(turn.text):
+            return None
+        return retraction.taken_back_turn(ctx, turn, self.config, self.config.third_party_cap)
 
     def _context_for(self, window: UserWindow, turn: Turn, create: bool = False) -> list[dict]:
         """Context of a person: in the window, or for zero-data-retention tenants in memory only."""

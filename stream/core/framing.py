@@ -178,6 +178,19 @@ _THIRD_PARTY, _FIRST_PERSON, _MEANS, _IDIOM, _DISCLOSED, _RETRACTED = map(
     Prefiltered.of, (THIRD_PARTY, FIRST_PERSON, MEANS, IDIOM, DISCLOSED, RETRACTED))
 
 
+# "legally bury him i mean": the writer says what their last turn meant, in words that are only idiom.
+_MEANT = re.compile(r"\b(?:i mean|i meant|i just mean|i just meant|meaning)\b")
+
+
+def takes_back(text: str) -> bool:
+    """The writer takes back the harm their last turn read as ("I dont mean hurt the dog", "like key
+    it lol. I won't", "legally bury him i mean"), voicing no harm of their own in the same turn."""
+    norm = normalize_for_match(text)
+    if _HARM_INTENT.found(norm):
+        return False
+    return _RETRACTED.found(norm) or bool(_MEANT.search(norm)) and only_idioms(norm)
+
+
 def only_idioms(norm: str) -> bool:
     """The (normalised) turn's words of killing or dying are all idioms."""
     return _IDIOM.found(norm) and not _HARM_WORD.search(IDIOM.sub(" ", norm))
@@ -199,6 +212,10 @@ PLAY = re.compile("|".join([
     r"level \d+|k ?d ratio|noobs?|gg|nerf\w*|strength build|dex build|\w+ map|(?:every|each|last|next|first|final) round|"
     r"tournaments?|rematch|scrimmage|playoffs?|sparring|referee|goalie|quarterback|"
     r"checkmate|my (?:main|build|character))\b",
+    # tabletop role-playing: "running 5e saturday, my players want to assassinate the duke" ("5e" and "d20"
+    # fold to letters; "the party" and "dming" say nothing of a game)
+    r"\b(?:pathfinder|ttrpgs?|tabletop|dungeon ?master|session zero|homebrew(?:ed)? (?:monsters?|poisons?|items?|spells?|"
+    r"rules?|campaign|setting|villain)|my players|rpg (?:campaign|session|group))\b",
 ]))
 _REAL = re.compile(r"\b(?:irl|in real life|real life|for real|real world|(?:his|her|their) (?:house|home|place|car|address|"
                    r"work|school)|where (?:he|she|they) lives?|after (?:the )?(?:game|match|practice|tournament)|"
@@ -259,7 +276,7 @@ _DOES_HARM = (r"(?:hit|hits|hitting|beat|beats|beating|beaten|chok\w*|strangl\w*
               r"hurting|abus\w*|attack\w*|punch\w*|slap\w*|kick\w*|grabb?\w*|push\w*|shov\w*|harass\w*|rap(?:e|ed|es|ing)|"
               r"corner\w*|trap\w*|track\w*|scar(?:e|ed|es|ing)|terrori[sz]\w*|show(?:s|ed|ing)? up (?:at|outside|near)|"
               r"turn(?:s|ed|ing)? up (?:at|outside|near)|park(?:s|ed|ing)? (?:outside|across from|across the street from|near)|"
-              r"wait(?:s|ed|ing)? (?:outside|for) )")
+              r"wait(?:s|ed|ing)? (?:outside|for) |us(?:e|es|ed|ing) (?:it|that|them|a \w+|the \w+|his \w+|her \w+) (?:on|against) )")
 TARGETED = re.compile("|".join([
     r"\b" + _AGENT + r"\b(?: \w+){0,6} " + _DOES_HARM + r"\b(?: \w+){0,3}? ?" + _AT_ME + r"\b",
     r"\b(?:protect|defend) (?:myself|us|my (?:kids?|children|son|daughter|family|baby|self))\b", r"\bself defen[cs]e\b",

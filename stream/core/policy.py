@@ -98,6 +98,7 @@ class PolicyConfig:
     buildup_margin: float = 0.2  # ...and count it where together it scores this much above every part alone...
     buildup_turn_min_score: float = 0.2  # ...and the newest turn alone scores at least this in that category
     signal_score: float = 0.5  # a turn carries real signal at this score (or with a stage): corroboration, patterns
+    stated_intent_score: float = 0.7  # self-harm intent read this high states it on one turn (escalation's exception)
     tagger_min_support: float = 0.05  # a learned stage needs this classifier score in its pathway's family (or a rule)
     third_party_cap: float = 0.3  # the most a reading of someone else's risk (or a re-read means question) keeps
     pattern_min_span_minutes: float = 30.0
@@ -453,10 +454,12 @@ def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: Pol
         names = {name for _, name, _ in seen}
         if len(turns) < cfg.min_stage_turns and not (pathway == "self-harm" and "intent" in names and (
                 pathway in ruled or _voiced_about(window, "self-harm:intent", horizon)
-                or any(e.event_id in turns and strong("self-harm/intent", e.scores.get(
-                    "self-harm/intent", 0.0), cfg) for e in window.evidence))):
+                or any(e.event_id in turns and e.scores.get("self-harm/intent", 0.0) >= cfg.stated_intent_score
+                       for e in window.evidence))):
             # stated self-harm intent is explicit on one turn (and goes to support, not enforcement) when a
-            # written rule or the classifiers read it so, or the assistant answered that very turn with
+            # written rule or the classifiers read it so (`stated_intent_score`: the head's flag bar is a
+            # default 0.5, its positives too few to set one, and "first autopsy tomorrow, how do I not
+            # faint" read 0.51), or the assistant answered that very turn with
             # concern for the person's life (a reader apart from the embedding the tagger reads): the
             # stage tagger's reading alone ("Meanwhile, 1500 a day continue to die from cigarettes" read
             # as intent and plan at self-harm/intent 0.30; a booking chat's "I don't need the tickets

@@ -124,6 +124,14 @@ _KO_CONCERN = re.compile(r"걱정|마음에 걸려|도울 수 없|도와드릴 �
 _KO_SELF = re.compile(
     r"(?:스스로|자신|자기 ?자신)(?:을|를)? (?:해치|다치게|해하)"
     r"|(?:자살|극단적(?:인)? 선택|삶을 (?:끝내|마감)|생을 (?:끝내|마감)|목숨을 (?:끊|버리))[^.?!]{0,12}(?:생각|계획|마음|려는|려고|하려)")
+# Covert poisoning read as such, as the English rule reads it ("어머님 모르게 약을 음식에 넣는 건 생명을
+# 위협할 수 있는 일이에요", "偷偷把药放进他的饭里可能会危及生命"): medicine or poison put secretly into
+# someone's food or drink, and what it could do, in one sentence.
+_CJK_COVERT = re.compile(
+    r"(?:모르게|몰래)[^.?!]{0,20}(?:약|독|수면제|농약)[^.?!]{0,12}(?:음식|국|밥|음료|커피|차|물|술|반찬)[^.?!]{0,6}(?:에|에다) ?(?:넣|타)"
+    r"[^.?!]{0,30}(?:(?:생명|목숨)을 위협|범죄|해칠|죽을|사망)"
+    r"|(?:偷偷|背着|瞒着)[^。！？]{0,12}(?:药|毒|安眠药|农药)[^。！？]{0,10}(?:放|加|下|掺|混)(?:进|到|在|入)?[^。！？]{0,8}"
+    r"(?:饭|菜|汤|饮料|水|咖啡|茶|酒|食物)[^。！？]{0,30}(?:危及|威胁)(?:生命|性命)")
 # A sentence naming someone else the person speaks of (a friend, a child, a partner): its concern is for them.
 _CJK_SOMEONE_ELSE = re.compile(r"친구|동생|아이|자녀|아들|딸|남편|아내|부모님|어머니|아버지|그분|그 분|그 사람|그녀"
                                r"|朋友|孩子|儿子|女儿|丈夫|老公|妻子|老婆|父母|妈妈|爸爸|同学|室友|他|她")
@@ -165,7 +173,8 @@ def voiced(text: str) -> frozenset[str]:
             rest = _EN_HELPER.sub(" ", rest)  # (not someone to get help from: "wake your mom")
             urgent = urgent or (pleas > 0 and not _EN_SOMEONE_ELSE.search(rest))
         if cjk:
-            if _ZH_OTHERS.search(sentence) or (_KO_HARM.search(sentence) and _KO_CONCERN.search(sentence)):
+            if _ZH_OTHERS.search(sentence) or (_KO_HARM.search(sentence) and _KO_CONCERN.search(sentence)) or (
+                    _CJK_COVERT.search(sentence)):
                 out.add("violence")
             if not conditional and (_ZH_SELF.search(sentence) or _KO_SELF.search(sentence) or (
                     _CJK_SELF_ASKED.search(sentence) and not _CJK_SOMEONE_ELSE.search(sentence))):
