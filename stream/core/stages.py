@@ -138,7 +138,15 @@ STAGES: tuple[Stage, ...] = (
         r"salad|lunch|dinner|breakfast|soup|smoothie|bottle|cup)\b",
         r"\b(?:look|looks|seem|seems) like an accident\b",
         r"\bso (?:that )?(?:nobody|no one|he|she|they) (?:notices|finds out|knows|suspects)\b",
-        r"\b(?:wouldn'?t|won'?t|doesn'?t|can'?t) (?:show up|be detected) (?:in|on) (?:a |an )?(?:autopsy|blood test|tox\w* screen)\b"),
+        r"\b(?:wouldn'?t|won'?t|doesn'?t|can'?t) (?:show up|be detected) (?:in|on) (?:a |an )?(?:autopsy|blood test|tox\w* screen)\b",
+        # the same in Korean and Chinese (session 27): something slipped into food unnoticed, whether
+        # what is put in would be noticed by its taste, an accident's look, an autopsy that finds nothing
+        r"(?:몰래|모르게) .{0,20}(?:음식|국|밥|죽|음료|음료수|커피|차|물|술|반찬)에 (?:넣|타)",
+        r"(?:넣|타)(?:으면|면|도) .{0,8}(?:맛|냄새)(?:으로|이|가)? ?(?:티 ?(?:나|날)|알아채|눈치)",
+        r"(?:사고|자연사|병사)(?:처럼|로) 보이(?:게|도록)", r"부검(?:에서|에|하면)? .{0,6}(?:안 ?나오|안 ?걸리|검출 ?안|모르)",
+        r"(?:偷偷|悄悄)(?:地)?.{0,12}(?:放|加|下|掺|混)(?:进|到|在|入).{0,6}(?:饭|菜|汤|饮料|水|咖啡|茶|酒|食物|粥)",
+
+        r"看起来像(?:是)?(?:意外|自然死亡|病死)", r"(?:尸检|验尸|法医)(?:也)?(?:查|验|检)(?:不出|不到)", r"神不知鬼不觉"),
         gate=(("violence", 0.02), ("harassment", 0.1))),
     Stage("violence", "imminence", 5, 1.5, _p(
         r"\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend)|on monday|next week)\b.{0,60}\b(?:shoot|kill|stab|hurt|attack|bomb|do it)\b",
