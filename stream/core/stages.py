@@ -29,6 +29,10 @@ class Stage:
     weight: float  # contribution to the pathway score
     pattern: re.Pattern
     gate: tuple[tuple[str, float], ...] = ()  # any (category, min score) must hold besides the phrase
+    # phrases that need no gate: Chinese and Korean ones, specific enough to stand alone, whose turns
+    # the classifiers score far below the gates' English levels (a Korean poisoning question read
+    # violence 0.006)
+    ungated: re.Pattern | None = None
 
 
 def _p(*phrases: str) -> re.Pattern:
@@ -119,10 +123,14 @@ STAGES: tuple[Stage, ...] = (
         r"\b(?:gun|rifle|pistol|firearm)s?\b.{0,40}\b(?:without|no) (?:a )?(?:background check|paperwork|license|licence)",
         r"\b(?:make|build)\b.{0,20}\b(?:bomb|explosive|pipe bomb|molotov)", r"\bmost (?:lethal|deadly|poisonous|toxic)\b",
         r"\bhow (?:much|many) .{0,20}(?:to kill|lethal)", r"\bbody armou?r\b", r"买枪", r"制作炸弹",
+        r"얼마나 .{0,8}(?:먹으면|드시면|먹이면|마시면|복용하면|넣으면) .{0,6}(?:위험해지|치명적|죽|사망)", r"(?:吃|喝|放|加)多少.{0,4}(?:会|能)?(?:致死|致命|死)",
         # a poison chosen not to be noticed
         r"\b(?:untraceable|undetectable|tasteless|odou?rless)\b.{0,20}\b(?:poisons?|toxins?|substances?|chemicals?|drugs?)\b",
         r"\b(?:poisons?|toxins?)\b.{0,30}\b(?:untraceable|undetectable|hard to detect|no one (?:would|could) (?:taste|detect))\b"),
-        gate=(("violence", 0.02), ("illicit", 0.1), ("illicit/violent", 0.05))),
+        gate=(("violence", 0.02), ("illicit", 0.1), ("illicit/violent", 0.05)),
+        # how much would be lethal, in Korean and Chinese (session 27)
+        ungated=_p(r"얼마나 .{0,8}(?:먹으면|드시면|먹이면|마시면|복용하면|넣으면) .{0,6}(?:위험해지|치명적|죽|사망)",
+                   r"(?:吃|喝|放|加)多少.{0,4}(?:会|能)?(?:致死|致命|死)")),
     Stage("violence", "planning", 4, 1.0, _p(
         r"\bwhen is (?:the|his|her) .{0,30}\b(?:most crowded|empty|busiest|alone)\b", r"\bwhere (?:he|she|they) (?:parks?|lives?|works?)\b",
         r"\b(?:his|her|their) (?:daily )?(?:schedule|routine)\b", r"\bsecurity (?:guards?|cameras?) (?:at|in)\b",
@@ -138,16 +146,15 @@ STAGES: tuple[Stage, ...] = (
         r"salad|lunch|dinner|breakfast|soup|smoothie|bottle|cup)\b",
         r"\b(?:look|looks|seem|seems) like an accident\b",
         r"\bso (?:that )?(?:nobody|no one|he|she|they) (?:notices|finds out|knows|suspects)\b",
-        r"\b(?:wouldn'?t|won'?t|doesn'?t|can'?t) (?:show up|be detected) (?:in|on) (?:a |an )?(?:autopsy|blood test|tox\w* screen)\b",
+        r"\b(?:wouldn'?t|won'?t|doesn'?t|can'?t) (?:show up|be detected) (?:in|on) (?:a |an )?(?:autopsy|blood test|tox\w* screen)\b"),
+        gate=(("violence", 0.02), ("harassment", 0.1)),
         # the same in Korean and Chinese (session 27): something slipped into food unnoticed, whether
         # what is put in would be noticed by its taste, an accident's look, an autopsy that finds nothing
-        r"(?:몰래|모르게) .{0,20}(?:음식|국|밥|죽|음료|음료수|커피|차|물|술|반찬)에 (?:넣|타)",
-        r"(?:넣|타)(?:으면|면|도) .{0,8}(?:맛|냄새)(?:으로|이|가)? ?(?:티 ?(?:나|날)|알아채|눈치)",
-        r"(?:사고|자연사|병사)(?:처럼|로) 보이(?:게|도록)", r"부검(?:에서|에|하면)? .{0,6}(?:안 ?나오|안 ?걸리|검출 ?안|모르)",
-        r"(?:偷偷|悄悄)(?:地)?.{0,12}(?:放|加|下|掺|混)(?:进|到|在|入).{0,6}(?:饭|菜|汤|饮料|水|咖啡|茶|酒|食物|粥)",
-
-        r"看起来像(?:是)?(?:意外|自然死亡|病死)", r"(?:尸检|验尸|法医)(?:也)?(?:查|验|检)(?:不出|不到)", r"神不知鬼不觉"),
-        gate=(("violence", 0.02), ("harassment", 0.1))),
+        ungated=_p(r"(?:몰래|모르게) .{0,20}(?:음식|국|밥|죽|음료|음료수|커피|차|물|술|반찬)에 (?:넣|타)",
+                   r"(?:넣|타)(?:으면|면|도) .{0,8}(?:맛|냄새)(?:으로|이|가)? ?(?:티 ?(?:나|날)|알아채|눈치)",
+                   r"(?:사고|자연사|병사)(?:처럼|로) 보이(?:게|도록)", r"부검(?:에서|에|하면)? .{0,6}(?:안 ?나오|안 ?걸리|검출 ?안|모르)",
+                   r"(?:偷偷|悄悄)(?:地)?.{0,12}(?:放|加|下|掺|混)(?:进|到|在|入).{0,6}(?:饭|菜|汤|饮料|水|咖啡|茶|酒|食物|粥)",
+                   r"看起来像(?:是)?(?:意外|自然死亡|病死)", r"(?:尸检|验尸|法医)(?:也)?(?:查|验|检)(?:不出|不到)", r"神不知鬼不觉")),
     Stage("violence", "imminence", 5, 1.5, _p(
         r"\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend)|on monday|next week)\b.{0,60}\b(?:shoot|kill|stab|hurt|attack|bomb|do it)\b",
         r"\b(?:shoot|kill|stab|hurt|attack)\b.{0,60}\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend))\b",
@@ -206,6 +213,7 @@ PATHWAY_CATEGORY: dict[str, str] = {"violence": "violence", "self-harm": "self-h
 # Per stage, its phrases searched behind the literal strings one of which every match contains
 # (stream/core/prefilter.py): most turns hold none of most stages' and none of most phrases'.
 _RULES: tuple[Prefiltered, ...] = tuple(Prefiltered.of(st.pattern) for st in STAGES)
+_UNGATED: tuple[Prefiltered | None, ...] = tuple(st.ungated and Prefiltered.of(st.ungated) for st in STAGES)
 
 
 def detect_stages(text: str, scores: dict[str, float]) -> list[Stage]:
@@ -214,7 +222,8 @@ def detect_stages(text: str, scores: dict[str, float]) -> list[Stage]:
     if not norm:
         return []
     hits = []
-    for st, rule in zip(STAGES, _RULES):
-        if (not st.gate or any(scores.get(c, 0.0) >= m for c, m in st.gate)) and rule.found(norm):
+    for st, rule, ungated in zip(STAGES, _RULES, _UNGATED):
+        if ((not st.gate or any(scores.get(c, 0.0) >= m for c, m in st.gate)) and rule.found(norm)
+                or ungated is not None and ungated.found(norm)):
             hits.append(st)
     return hits
