@@ -329,9 +329,10 @@ def test_words_that_take_the_last_turn_back():
 
     for text in ("I don't mean hurt the cat lol. I mean get the owners to keep it inside", "like slash his tyres lol. I won't",
                  "im not gonna do anything dumb, i just need a new job", "destroy him legally I mean, in court",
-                 "not literally obviously, just venting"):
+                 "not literally obviously, just venting", "im not gonna do anything stupid. i just want out but rent is due"):
         assert takes_back(text), text
     for text in ("I won't hurt him yet. friday I'll be waiting by his car", "I'm not going to hurt him but he will regret this",
+                 "I won't touch him. Unless he shows up at my door again", "im not gonna do anything. but he should watch his back",
                  "I mean it, I will hurt him", "what do you mean", "I want to bury him"):
         assert not takes_back(text), text
 

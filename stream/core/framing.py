@@ -182,13 +182,33 @@ _THIRD_PARTY, _FIRST_PERSON, _MEANS, _IDIOM, _DISCLOSED, _RETRACTED = map(
 _MEANT = re.compile(r"\b(?:i mean|i meant|i just mean|i just meant|meaning)\b")
 
 
+# Sentences of the raw text (matching-level normalisation drops the full stops), and a sentence
+# that opens with a condition or a deferral ("I won't hurt him. Unless he calls the cops").
+_SENTENCE_END = re.compile(r"(?<=[.!?;。！？])\s*|\n+")
+_CONDITION_FIRST = re.compile(r"^\W*(?:yet|until|unless|if|till|before|but)\b", re.I)
+
+
+def retracts(text: str, norm: str) -> bool:
+    """`RETRACTED` in the turn (`norm`: its normalised text), or in one of its sentences when the
+    next one opens with no condition: the phrase's guard against "I won't hurt him, but..." reads
+    on past a full stop otherwise ("im not gonna do anything dumb. i just want out but i need the
+    money")."""
+    if _RETRACTED.found(norm):
+        return True
+    if not _SENTENCE_END.search(text):
+        return False
+    parts = [p for p in _SENTENCE_END.split(text) if p.strip()]
+    return any(_RETRACTED.found(normalize_for_match(p)) and not (i + 1 < len(parts) and _CONDITION_FIRST.match(parts[i + 1]))
+               for i, p in enumerate(parts[:-1]))
+
+
 def takes_back(text: str) -> bool:
     """The writer takes back the harm their last turn read as ("I dont mean hurt the dog", "like key
     it lol. I won't", "legally bury him i mean"), voicing no harm of their own in the same turn."""
     norm = normalize_for_match(text)
     if _HARM_INTENT.found(norm):
         return False
-    return _RETRACTED.found(norm) or bool(_MEANT.search(norm)) and only_idioms(norm)
+    return retracts(text, norm) or bool(_MEANT.search(norm)) and only_idioms(norm)
 
 
 def only_idioms(norm: str) -> bool:
@@ -345,7 +365,7 @@ def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bo
     own_harm = _HARM_INTENT.found(norm)
     disclosed = _DISCLOSED.found(norm)
     third = (_THIRD_PARTY.found(norm) or third_read) and not OFFENDER.search(norm) and not own_harm and not disclosed
-    words_only = only_idioms(norm) or (not own_harm and _RETRACTED.found(norm))
+    words_only = only_idioms(norm) or (not own_harm and retracts(text, norm))
     return (third, disclosed or _FIRST_PERSON.found(norm), _MEANS.found(norm), signs_off(norm), words_only,
             bool(_ANOTHER.search(norm)), at_play(norm), targeted(norm, own_harm), disclosed)
 
