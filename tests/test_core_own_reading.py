@@ -245,13 +245,15 @@ def test_targeted_is_the_writer_fearing_someone_elses_harm_and_voicing_none_of_t
                  "how can I protect my kids if he shows up at the school", "how do I get a restraining order",
                  "if my ex breaks in again what am I allowed to do", "filed for the protective order today, the judge granted it", "I'm terrified of him, he knows my new address",
                  "I moved his shotgun shells somewhere he can't find them",
-                 "he keeps a pistol in the nightstand, should I hide it so he can't use it on me"):
+                 "he keeps a pistol in the nightstand, should I hide it so he can't use it on me",
+                 "my ex drinks and keeps a loaded shotgun by the door when our son visits"):
         assert targeted(norm(text)), text
     for text in ("she cheated on me and I'm going to make her pay", "he hurt me, now I want him dead",
                  "my coworker keeps stealing my lunch, I swear I'll kill him", "I know where he parks, I'll be waiting",
                  "she got a restraining order against me, how do I get around it", "how do I kill a python process",
                  "she has a protective order against me", "she filed a restraining order against me",
-                 "he threatened me so I'm going to get back at him", "I'll use the bat on him if he comes back"):
+                 "he threatened me so I'm going to get back at him", "I'll use the bat on him if he comes back",
+                 "my neighbour has a rifle and I want to kill him with it", "I bought a pistol yesterday"):
         assert not targeted(norm(text)), text
     flags = read_text("he keeps following me home and said he'd hurt me if I tell anyone")
     assert len(flags) == 9 and flags[7]

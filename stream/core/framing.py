@@ -307,6 +307,10 @@ TARGETED = re.compile("|".join([
     r"\bif (?:he|she|they|someone|somebody|my ex|a guy|the guy) (?:comes? at|attacks?|breaks? in|tries to (?:hurt|grab|hit|get in)|grabs?|follows?)\b",
     r"\b(?:some)?where (?:he|she|they) (?:can t|cannot|can not|won t|couldn t) (?:get|find|reach|use)\b",
     r"\bis (?:that|this|it) (?:a )?(?:threat|stalking|harassment|abuse|assault)\b",
+    # someone else's weapon, told by the person worried about it (session 27): "my ex drinks a lot and
+    # keeps a loaded handgun in his truck", "he has a rifle in the garage"
+    r"\b" + _AGENT + r"(?: \w+){0,4} (?:keeps|has|had|carries|owns|bought|got) (?:a |an |his |her |their |two |several |a few )?"
+    r"(?:loaded |legal |new )?(?:guns?|handguns?|rifles?|shotguns?|pistols?|firearms?|weapons?)\b",
     r"\b(?:i m|i am|i feel|i was|we re|we are) (?:so |really |very )?(?:scared|afraid|terrified|frightened) (?:of|that) (?:him|her|them|he|she|they|my)\b"]))
 # The writer's own harm to another (revenge, a threat, a wish): never a victim's account alone.
 HARM_INTENT = re.compile("|".join([
