@@ -38,8 +38,8 @@ def test_requires_digit(pattern, needs):
     assert requires_digit(re.compile(pattern)) is needs
 
 
-_RULE_PATTERNS = [st.pattern for st in stages.STAGES] + [framing.THIRD_PARTY, framing.FIRST_PERSON, framing.MEANS,
-                                                         framing.IDIOM, framing.TARGETED, framing.HARM_INTENT]
+_RULE_PATTERNS = [st.pattern for st in stages.STAGES] + [st.ungated for st in stages.STAGES if st.ungated] + [
+    framing.THIRD_PARTY, framing.FIRST_PERSON, framing.MEANS, framing.IDIOM, framing.TARGETED, framing.HARM_INTENT]
 
 
 @pytest.mark.parametrize("pattern, parts", [
@@ -94,8 +94,9 @@ def test_stages_are_what_the_rules_alone_find():
         scores = {c: rng.choice((0.0, 0.03, 0.2, 0.9)) for c in ("violence", "illicit", "illicit/violent", "harassment",
                                                                    "harassment/threatening")}
         norm = normalize_for_match(text)
-        expected = [st for st in stages.STAGES if norm and st.pattern.search(norm)
-                    and (not st.gate or any(scores.get(c, 0.0) >= m for c, m in st.gate))]
+        expected = [st for st in stages.STAGES if norm and (st.pattern.search(norm)
+                    and (not st.gate or any(scores.get(c, 0.0) >= m for c, m in st.gate))
+                    or st.ungated is not None and st.ungated.search(norm))]
         assert stages.detect_stages(text, scores) == expected, text
 
 

@@ -16,6 +16,7 @@ import math
 
 from stream.core import context
 from stream.core.events import Turn
+from stream.core.trajectory import drop_peaks
 from stream.core.window import UserWindow
 
 # Categories of harm to another person that a take-back withdraws.
@@ -41,16 +42,7 @@ def taken_back_turn(ctx: list[dict], turn: Turn, cfg, cap: float) -> str | None:
 def take_back(window: UserWindow, event_id: str, half_life_s: float) -> bool:
     """Withdraw what turn `event_id` left in the window of harm to others (see the module); True if
     anything was. The window's risk loses the turn's decayed contribution in those categories."""
-    changed = False
-    for c in TAKEN_BACK:
-        peaks = window.peaks.get(c)
-        if peaks and any(p[2] == event_id for p in peaks):
-            kept = [p for p in peaks if p[2] != event_id]
-            if kept:
-                window.peaks[c] = kept
-            else:
-                del window.peaks[c]
-            changed = True
+    changed = drop_peaks(window, lambda p: p[2] == event_id, TAKEN_BACK) > 0
     for key in [k for k, v in window.stages.items() if k.startswith(_PATHWAY) and v[1] == event_id]:
         del window.stages[key]
         changed = True

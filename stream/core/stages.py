@@ -123,7 +123,6 @@ STAGES: tuple[Stage, ...] = (
         r"\b(?:gun|rifle|pistol|firearm)s?\b.{0,40}\b(?:without|no) (?:a )?(?:background check|paperwork|license|licence)",
         r"\b(?:make|build)\b.{0,20}\b(?:bomb|explosive|pipe bomb|molotov)", r"\bmost (?:lethal|deadly|poisonous|toxic)\b",
         r"\bhow (?:much|many) .{0,20}(?:to kill|lethal)", r"\bbody armou?r\b", r"买枪", r"制作炸弹",
-        r"얼마나 .{0,8}(?:먹으면|드시면|먹이면|마시면|복용하면|넣으면) .{0,6}(?:위험해지|치명적|죽|사망)", r"(?:吃|喝|放|加)多少.{0,4}(?:会|能)?(?:致死|致命|死)",
         # a poison chosen not to be noticed
         r"\b(?:untraceable|undetectable|tasteless|odou?rless)\b.{0,20}\b(?:poisons?|toxins?|substances?|chemicals?|drugs?)\b",
         r"\b(?:poisons?|toxins?)\b.{0,30}\b(?:untraceable|undetectable|hard to detect|no one (?:would|could) (?:taste|detect))\b"),

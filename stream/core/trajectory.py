@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -35,17 +36,23 @@ KIND = "riskstream-trajectory/1"
 _LN2 = math.log(2.0)
 
 
-def drop_account(window: UserWindow, user_id: str) -> int:
-    """Remove the peaks of one account (deletion request); returns how many were removed."""
+def drop_peaks(window: UserWindow, drop: Callable[[list], bool], categories: Iterable[str] | None = None) -> int:
+    """Remove the peaks (of `categories`, default every one) that `drop` says of; returns how many
+    were removed. A category left without peaks leaves the map."""
     removed = 0
-    for c in list(window.peaks):
-        kept = [p for p in window.peaks[c] if (p[3] if len(p) > 3 else window.user_id) != user_id]
+    for c in list(window.peaks) if categories is None else [c for c in categories if c in window.peaks]:
+        kept = [p for p in window.peaks[c] if not drop(p)]
         removed += len(window.peaks[c]) - len(kept)
         if kept:
             window.peaks[c] = kept
         else:
             del window.peaks[c]
     return removed
+
+
+def drop_account(window: UserWindow, user_id: str) -> int:
+    """Remove the peaks of one account (deletion request); returns how many were removed."""
+    return drop_peaks(window, lambda p: (p[3] if len(p) > 3 else window.user_id) == user_id)
 
 
 def feature_names(top_k: int) -> list[str]:
