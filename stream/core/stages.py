@@ -112,7 +112,12 @@ STAGES: tuple[Stage, ...] = (
         r"\bfired me\b", r"\bbetrayed me\b", r"\b(?:keeps|keep|kept) (?:ignoring|avoiding|blanking) me\b",
         r"\b(?:blocked|ghosted|dumped) me (?:on|after|everywhere|for)\b", r"\bnobody respects me\b", r"他们都看不起我", r"欺负我",
         r"\bcheat(?:ed|ing|s)? on me\b", r"\b(?:took|takes|stole|steals) (?:the )?credit for my\b", r"\bleft me for\b",
-        r"\bwon'?t let me see (?:my|the|our) (?:kids|children|son|daughter)\b", r"\b(?:lied|lies|lying|spread\w* rumou?rs) about me\b")),
+        r"\bwon'?t let me see (?:my|the|our) (?:kids|children|son|daughter)\b", r"\b(?:lied|lies|lying|spread\w* rumou?rs) about me\b",
+        # cheated on, left or ruined, in Korean and Chinese (session 28)
+        r"바람(?:을)? ?(?:피웠|피운|피우고|폈|핀|피고)", r"바람(?:이)? 났", r"(?:나|저)(?:랑|와|하고) 사귈 때부터 .{0,12}(?:만났|만나|사귀)",
+        r"(?:나|저)(?:를|랑) (?:버리고|차고|두고) .{0,12}(?:만나|사귀|갔)", r"(?:내|제) (?:인생|삶)(?:을)? (?:망쳤|망친|망쳐|망가뜨)",
+        r"(?:背着我|瞒着我).{0,6}(?:出轨|劈腿|找别人|和别人)", r"(?:她|他)(?:出轨|劈腿)了", r"(?:甩了我|把我甩了)",
+        r"(?:毁了|毁掉了)我的(?:人生|生活|一切)")),
     Stage("violence", "ideation", 2, 1.0, _p(
         r"\b(?:make|made) (?:them|him|her|everyone) pay\b", r"\bwill (?:all )?regret\b", r"\bget (?:back at|revenge on|even with)\b",
         r"\brevenge\b", r"\b(?:get|gets|getting) what'?s coming to (?:him|her|them)\b", r"\bwant(?:s)? to (?:hurt|kill|destroy|punish) " + _TARGET + r"\b", r"\bthey (?:will|are going to) pay\b",
@@ -125,11 +130,19 @@ STAGES: tuple[Stage, ...] = (
         r"\bhow (?:much|many) .{0,20}(?:to kill|lethal)", r"\bbody armou?r\b", r"买枪", r"制作炸弹",
         # a poison chosen not to be noticed
         r"\b(?:untraceable|undetectable|tasteless|odou?rless)\b.{0,20}\b(?:poisons?|toxins?|substances?|chemicals?|drugs?)\b",
-        r"\b(?:poisons?|toxins?)\b.{0,30}\b(?:untraceable|undetectable|hard to detect|no one (?:would|could) (?:taste|detect))\b"),
+        r"\b(?:poisons?|toxins?)\b.{0,30}\b(?:untraceable|undetectable|hard to detect|no one (?:would|could) (?:taste|detect))\b",
+        # a person's whereabouts read from what they post (session 28): "can you tell where her story
+        # photo was taken", "geolocate his selfie"
+        r"\b(?:figure out|find out|work out|tell|pinpoint|find)\b.{0,20}\bwhere (?:her|his|their|my ex'?s) (?:\w+ )?(?:photo|picture|pic|selfie|"
+        r"story|post|video)s? (?:was|were|is) (?:taken|from|shot)\b", r"\bgeolocat\w* (?:her|his|their|my ex'?s) (?:photo|picture|pic|selfie|post)"),
         gate=(("violence", 0.02), ("illicit", 0.1), ("illicit/violent", 0.05)),
         # how much would be lethal, in Korean and Chinese (session 27)
         ungated=_p(r"얼마나 .{0,8}(?:먹으면|드시면|먹이면|마시면|복용하면|넣으면) .{0,6}(?:위험해지|치명적|죽|사망)",
-                   r"(?:吃|喝|放|加)多少.{0,4}(?:会|能)?(?:致死|致命|死)")),
+                   r"(?:吃|喝|放|加)多少.{0,4}(?:会|能)?(?:致死|致命|死)",
+                   # where someone is, read from the photos they post (session 28)
+                   r"(?:사진|스토리|인스타|게시물|피드).{0,25}(?:장소|위치|어딘지|어디인지|어디서 찍|주소)(?:를|을)? ?(?:알아내|찾아내|알아낼|찾아낼|특정)",
+                   r"(?:从|根据|通过)(?:她|他|对方)?的?(?:照片|朋友圈|微博|抖音|小红书|自拍).{0,12}(?:找到|查到|定位|查出|判断)(?:她|他)?"
+                   r"(?:在哪|的位置|住在哪|的地址|在什么地方)")),
     Stage("violence", "planning", 4, 1.0, _p(
         r"\bwhen is (?:the|his|her) .{0,30}\b(?:most crowded|empty|busiest|alone)\b", r"\bwhere (?:he|she|they) (?:parks?|lives?|works?)\b",
         r"\b(?:his|her|their) (?:daily )?(?:schedule|routine)\b", r"\bsecurity (?:guards?|cameras?) (?:at|in)\b",
@@ -145,7 +158,14 @@ STAGES: tuple[Stage, ...] = (
         r"salad|lunch|dinner|breakfast|soup|smoothie|bottle|cup)\b",
         r"\b(?:look|looks|seem|seems) like an accident\b",
         r"\bso (?:that )?(?:nobody|no one|he|she|they) (?:notices|finds out|knows|suspects)\b",
-        r"\b(?:wouldn'?t|won'?t|doesn'?t|can'?t) (?:show up|be detected) (?:in|on) (?:a |an )?(?:autopsy|blood test|tox\w* screen)\b"),
+        r"\b(?:wouldn'?t|won'?t|doesn'?t|can'?t) (?:show up|be detected) (?:in|on) (?:a |an )?(?:autopsy|blood test|tox\w* screen)\b",
+        # hiding who was there (session 28): a car hired in someone else's name, a dashcam or the
+        # cameras switched off or avoided
+        r"\b(?:rent|rented|renting|hire|hired|book|booked)\b.{0,25}\b(?:under|in) (?:a )?(?:friend'?s|someone else'?s|somebody else'?s|"
+        r"another person'?s|a fake|a different|my (?:friend|cousin|brother|sister)'?s) name\b",
+        r"\b(?:turn|turns|turned|turning|switch|switched|shut|unplug|unplugged|disable|disabled|cover|covered) (?:off |out )?"
+        r"(?:the |its |his |her |their |a )?(?:dash ?cams?|dashboard cameras?|security cameras?|cctv|doorbell cam\w*|ring camera)\b",
+        r"\b(?:avoid|dodge|stay out of|get past|without being (?:seen|caught) (?:by|on)) (?:the |any )?(?:security )?(?:cameras|cctv)\b"),
         gate=(("violence", 0.02), ("harassment", 0.1)),
         # the same in Korean and Chinese (session 27): something slipped into food unnoticed, whether
         # what is put in would be noticed by its taste, an accident's look, an autopsy that finds nothing
@@ -153,7 +173,14 @@ STAGES: tuple[Stage, ...] = (
                    r"(?:넣|타)(?:으면|면|도) .{0,8}(?:맛|냄새)(?:으로|이|가)? ?(?:티 ?(?:나|날)|알아채|눈치)",
                    r"(?:사고|자연사|병사)(?:처럼|로) 보이(?:게|도록)", r"부검(?:에서|에|하면)? .{0,6}(?:안 ?나오|안 ?걸리|검출 ?안|모르)",
                    r"(?:偷偷|悄悄)(?:地)?.{0,12}(?:放|加|下|掺|混)(?:进|到|在|入).{0,6}(?:饭|菜|汤|饮料|水|咖啡|茶|酒|食物|粥)",
-                   r"看起来像(?:是)?(?:意外|自然死亡|病死)", r"(?:尸检|验尸|法医)(?:也)?(?:查|验|检)(?:不出|不到)", r"神不知鬼不觉")),
+                   r"看起来像(?:是)?(?:意外|自然死亡|病死)", r"(?:尸检|验尸|法医)(?:也)?(?:查|验|检)(?:不出|不到)", r"神不知鬼不觉",
+                   # a car hired in someone else's name, a dashcam or the cameras off or avoided, a long wait
+                   # in a car (session 28)
+                   r"(?:친구|다른 사람|남의|지인|가족|동생|형|누나|언니|오빠) ?(?:이름으로|명의로) .{0,8}(?:빌려|빌리|빌릴|렌트|대여)",
+                   r"(?:블랙박스|블박|cctv|씨씨티비)(?:는|를|은|도)? ?.{0,6}(?:끄|꺼|끌|끈|떼|피하|피해|피할|안 ?찍히)",
+                   r"차 ?안에서 .{0,10}(?:오래|몇 시간|계속|숨어서?) ?(?:기다릴|기다리|기다려|있을)",
+                   r"(?:用|以)(?:朋友|别人|他人|亲戚|家人)的?(?:名字|名义|身份证)(?:去)?(?:租|借)",
+                   r"(?:关掉|关闭|拔掉|遮住)(?:车上的|车里的)?(?:行车记录仪|监控)", r"(?:躲开|避开|绕开).{0,6}(?:监控|摄像头)", r"(?:在)?车里(?:等|蹲|守)(?:很久|几个小时|一整晚|一晚上|到半夜)")),
     Stage("violence", "imminence", 5, 1.5, _p(
         r"\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend)|on monday|next week)\b.{0,60}\b(?:shoot|kill|stab|hurt|attack|bomb|do it)\b",
         r"\b(?:shoot|kill|stab|hurt|attack)\b.{0,60}\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend))\b",
