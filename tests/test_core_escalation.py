@@ -212,24 +212,6 @@ def test_a_prescored_turn_takes_its_last_turn_back_as_a_turn_read_in_place_does(
     assert [e.payload for e in effects if e.kind == "score"] == plain_scores
 
 
-def test_a_prescored_turn_is_framed_by_an_earlier_targeted_turn_as_a_turn_read_in_place_is():
-    """The own-harm flag travels with the prescored framing, and the carry (framing.carry_targeted)
-    runs in the step on the window: the worker's prescored turns give the same cases and scores as
-    reading in place, and the later turn keeps no violence reading above the cap."""
-    cfg = PolicyConfig(zdr_tenants=frozenset({"z"}))
-    rows = [turn(1, "[harassment=0.3] my ex keeps turning up outside my flat and I'm scared of him", tenant_id="z"),
-            turn(2, "[violence=0.7] he finishes at 6, how long do I have to get my stuff out before he's back", conv="c2", day=2,
-                 tenant_id="z"),
-            turn(3, "[violence=0.7] he finishes at 6 and I will make him pay when he's back", conv="c3", day=3, tenant_id="z")]
-    plain, plain_scores = run(rows, cfg)
-    turns = prescored(rows, cfg)
-    assert len(turns[1].prescored["framing"]) == 11 and turns[0].prescored["framing"][10] and turns[2].prescored["framing"][9]
-    effects = [e for _, effs in run_batch(Detector(TagScorer(), cfg), turns, MemoryStore()) for e in effs]
-    assert [e.payload for e in effects if e.kind == "case"] == plain
-    assert [e.payload for e in effects if e.kind == "score"] == plain_scores
-    assert plain_scores[1]["category_scores"]["violence"] <= cfg.third_party_cap < plain_scores[2]["category_scores"]["violence"]
-
-
 def test_intent_built_up_over_mild_turns_of_one_conversation_is_read_together():
     rows = [turn(1, "{illicit/violent+0.3} which fertiliser has the most nitrate", hour=9),
             turn(2, "{illicit/violent+0.3} and how would one pack it tightly in a pipe", hour=9),

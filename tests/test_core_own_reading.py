@@ -256,7 +256,7 @@ def test_targeted_is_the_writer_fearing_someone_elses_harm_and_voicing_none_of_t
                  "my neighbour has a rifle and I want to kill him with it", "I bought a pistol yesterday"):
         assert not targeted(norm(text)), text
     flags = read_text("he keeps following me home and said he'd hurt me if I tell anyone")
-    assert len(flags) == 11 and flags[7] and not flags[9] and not flags[10], "a report of harm, not seeking safety"
+    assert len(flags) == 9 and flags[7]
     framed = reframe(flags, {"violence": 0.95, "harassment/threatening": 0.9, "self-harm": 0.6}, [
         BY_KEY["violence:grievance"], BY_KEY["violence:planning"], BY_KEY["self-harm:distress"]], False, 0.3)
     assert framed.scores == {"violence": 0.3, "harassment/threatening": 0.3, "self-harm": 0.6}  # own distress stays
@@ -382,55 +382,3 @@ def test_taking_back_a_turn_withdraws_its_peaks_stages_and_risk_of_harm_to_other
     assert w.stages == {"violence:research": [20.0, "e0"], "self-harm:distress": [50.0, "e1"]}
     assert w.evidence == [] and abs(w.risk["violence"] - 0.1) < 1e-6 and w.risk["self-harm"] == 0.5
     assert not take_back(w, "e1", half_life_s=1e12), "nothing left to take back"
-
-
-def test_a_person_who_told_of_being_targeted_is_still_telling_of_the_one_they_fear():
-    """`framing.carry_targeted` (session 28, our own wording): someone who told of another's harm aimed
-    at them ("he choked me last spring") and days later asks about getting away while he is at work
-    is planning their own safety, not an attack: the later turn about him keeps no violence stage
-    beyond a grievance and at most the cap of a violence reading. Not past the framing's days, not
-    when the later turn voices harm of its own, and not for someone who never told of being a target."""
-    from stream.core.framing import SUPPORTING_DAYS, carry_targeted, read_text
-
-    det = marker_detector("leave", "violence:planning", "violence:imminence")
-    told = turn(1, "[harassment=0.3] he choked me last spring and honestly I'm scared of him", day=1)
-    later = "[violence=0.7] he is on shift until 5. if I leave before he gets home how long until he notices"
-
-    def read(*rows):
-        turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
-        effects = [e for _, effs in run_batch(det, turns, MemoryStore()) for e in effs]
-        return {e.payload["event_id"]: e.payload for e in effects if e.kind == "score"}
-
-    alone = read(turn(2, later, conv="c2", day=3))["e2"]
-    assert {"violence:planning", "violence:imminence"} <= set(alone["stages"]), "the tagger reads it so on its own"
-    framed = read(told, turn(2, later, conv="c2", day=3))["e2"]
-    assert not [s for s in framed["stages"] if s.startswith("violence:") and s != "violence:grievance"]
-    assert framed["category_scores"]["violence"] <= PolicyConfig().third_party_cap
-    past = read(told, turn(2, later, conv="c2", day=int(3 + SUPPORTING_DAYS)))["e2"]
-    assert "violence:planning" in past["stages"], "the framing lasts SUPPORTING_DAYS"
-    own = read(told, turn(2, later + " and then I'll make him pay", conv="c2", day=3))["e2"]
-    assert "violence:planning" in own["stages"], "harm of the writer's own is never a victim's account"
-    reported = turn(1, "[harassment=0.3] he threatened me when I knocked on his door about the noise", day=1)
-    assert "violence:planning" in read(reported, turn(2, later, conv="c2", day=3))["e2"]["stages"], \
-        "telling of harm done to them, seeking no safety, is how a grievance is told too: it frames nothing later"
-
-    flags = read_text("he works nights, if I leave while he is out will he know")
-    assert flags[5] and not flags[7] and not flags[9] and not flags[10]
-    for text in ("I need to leave my husband, he hit me again", "can I keep pepper spray in my car in case he shows up",
-                 "I hid the shells so he can't use it", "how do I get a protective order"):
-        assert read_text(text)[10], text
-    assert carry_targeted(flags, True, False)[7]
-    assert not carry_targeted(flags, False, False)[7] and not carry_targeted(flags, True, True)[7]
-    assert not carry_targeted(flags[:9], True, False)[7], "a record written before the own-harm flag stays as it is"
-
-
-def test_a_wish_of_harm_after_telling_of_being_targeted_stays_the_writers_own():
-    """A person who sought safety from a threat and then wishes the one who threatened them harm in words
-    no written rule knows ("I want him to feel what it's like to be scared in his own home", read as
-    ideation by the tagger) is not framed as a victim by that earlier turn: the ideation stays."""
-    det = marker_detector("scared in his own", "violence:ideation")
-    rows = [turn(1, "[harassment=0.3] the man downstairs threatened me, how do I get a restraining order", day=1),
-            turn(2, "[violence=0.6] I want him to feel what it's like to be scared in his own home", conv="c2", day=2)]
-    turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
-    scores = [e.payload for _, effs in run_batch(det, turns, MemoryStore()) for e in effs if e.kind == "score"]
-    assert "violence:ideation" in scores[1]["stages"] and scores[1]["category_scores"]["violence"] == 0.6

@@ -30,8 +30,6 @@ from stream.scoring.encoder import is_cjk
 from stream.scoring.types import Scorer, Signal, TextScore
 from stream.taxonomy import CATEGORIES
 
-_WISH = BY_KEY["violence:ideation"]  # a wish or call of harm to someone: the writer's own, whoever read it
-
 @dataclass(slots=True)
 class Step:
     window: UserWindow | None  # None: nothing to keep for this person
@@ -228,12 +226,6 @@ class Detector:
             disclosed = True
         else:
             flags = framing.carry_third_party(flags, framing.supporting(window.stages, turn.ts), bool(ruled))
-        if len(flags) > 10 and flags[10]:  # sought safety from someone they fear, in their own words
-            window.stages[framing.TARGETED_KEY] = [turn.ts, turn.event_id]
-        elif not (len(flags) > 7 and flags[7]):
-            # (a wish of harm the tagger read, "I want him to feel what it's like to be scared", is the writer's own)
-            flags = framing.carry_targeted(flags, framing.was_targeted(window.stages, turn.ts),
-                                           bool(ruled) or _WISH in stages)
         at_risk = pol.holds_self_harm(window, turn.ts, cfg, self.thresholds)
         framed = framing.reframe(flags, scores, stages, at_risk, cfg.third_party_cap)
         stages = framed.stages

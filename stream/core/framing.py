@@ -297,11 +297,8 @@ _DOES_HARM = (r"(?:hit|hits|hitting|beat|beats|beating|beaten|chok\w*|strangl\w*
               r"corner\w*|trap\w*|track\w*|scar(?:e|ed|es|ing)|terrori[sz]\w*|show(?:s|ed|ing)? up (?:at|outside|near)|"
               r"turn(?:s|ed|ing)? up (?:at|outside|near)|park(?:s|ed|ing)? (?:outside|across from|across the street from|near)|"
               r"wait(?:s|ed|ing)? (?:outside|for) |us(?:e|es|ed|ing) (?:it|that|them|a \w+|the \w+|his \w+|her \w+) (?:on|against) )")
-# Of those, the writer seeking safety from the one they fear (protection, an order, a shelter, a way
-# out, their weapon out of reach, fear said outright), not only telling of harm done to them ("he
-# threatened me when I knocked" is also how a grievance is told): what frames their later turns
-# (`carry_targeted`).
-_SAFETY = [
+TARGETED = re.compile("|".join([
+    r"\b" + _AGENT + r"\b(?: \w+){0,6} " + _DOES_HARM + r"\b(?: \w+){0,3}? ?" + _AT_ME + r"\b",
     r"\b(?:protect|defend) (?:myself|us|my (?:kids?|children|son|daughter|family|baby|self))\b", r"\bself defen[cs]e\b",
     r"\bkeep (?:myself|us|my (?:kids?|children|son|daughter|family|baby)) safe\b",
     r"\b(?:get|file|filed|filing|apply|applied|applying|request|requested|ask|asked|have)(?: for)? (?:a |an |the |my )?"
@@ -314,13 +311,7 @@ _SAFETY = [
     # keeps a loaded handgun in his truck", "he has a rifle in the garage"
     r"\b" + _AGENT + r"(?: \w+){0,4} (?:keeps|has|had|carries|owns|bought|got) (?:a |an |his |her |their |two |several |a few )?"
     r"(?:loaded |legal |new )?(?:guns?|handguns?|rifles?|shotguns?|pistols?|firearms?|weapons?)\b",
-    r"\b(?:i m|i am|i feel|i was|we re|we are) (?:so |really |very )?(?:scared|afraid|terrified|frightened) (?:of|that) (?:him|her|them|he|she|they|my)\b",
-    # a way out, a weapon kept from the one feared, a self-defence spray (session 28)
-    r"\b(?:need to|want to|have to|trying to|going to|planning to|plan to|how (?:do|can) i|help me) (?:safely )?(?:leave|get away from|escape) "
-    r"(?:my|an?) (?:abusive |violent )?(?:husband|wife|partner|boyfriend|girlfriend|bf|gf|ex)\b",
-    r"\bso (?:he|she|they) (?:can t|cannot|can not|won t|couldn t) (?:use|get|find|reach|hurt|grab)\b", r"\b(?:carry|buy|get|keep|have|bring) (?:a |some )?pepper spray\b"]
-SAFETY = re.compile("|".join(_SAFETY))
-TARGETED = re.compile("|".join([r"\b" + _AGENT + r"\b(?: \w+){0,6} " + _DOES_HARM + r"\b(?: \w+){0,3}? ?" + _AT_ME + r"\b"] + _SAFETY))
+    r"\b(?:i m|i am|i feel|i was|we re|we are) (?:so |really |very )?(?:scared|afraid|terrified|frightened) (?:of|that) (?:him|her|them|he|she|they|my)\b"]))
 # The writer's own harm to another (revenge, a threat, a wish): never a victim's account alone.
 HARM_INTENT = re.compile("|".join([
     r"\bi(?: ll| will| m going to| m gonna| am going to| want to| wanna| d like to| m about to| m gunna| could| should| shall)"
@@ -331,7 +322,7 @@ HARM_INTENT = re.compile("|".join([
     r"\b(?:want|wish|hope) (?:him|her|them) (?:dead|gone|to die|to suffer)\b"]))
 
 
-_TARGETED, _SAFETY_SOUGHT, _HARM_INTENT = Prefiltered.of(TARGETED), Prefiltered.of(SAFETY), Prefiltered.of(HARM_INTENT)
+_TARGETED, _HARM_INTENT = Prefiltered.of(TARGETED), Prefiltered.of(HARM_INTENT)
 
 
 def targeted(norm: str, own_harm: bool | None = None) -> bool:
@@ -360,34 +351,16 @@ SUPPORTING_DAYS = 14.0
 SUPPORTING_KEY = "third_party"  # its entry in the window's stage map: [last ts, event id]
 
 
-# A person who sought safety from someone they fear: their last such turn, under this key of the
-# window's stage map ([last ts, event id]), frames their later turns about another person for as
-# long (`carry_targeted`).
-TARGETED_KEY = "targeted"
-
-
-def _within(stages: dict, key: str, ts: float) -> bool:
-    since = stages.get(key)
-    return since is not None and 0 <= ts - since[0] <= SUPPORTING_DAYS * 86400
-
-
 def supporting(stages: dict, ts: float) -> bool:
     """The person spoke of someone else's risk within `SUPPORTING_DAYS` before `ts` (the window's
     stage map keeps their last such turn under `SUPPORTING_KEY`)."""
-    return _within(stages, SUPPORTING_KEY, ts)
+    since = stages.get(SUPPORTING_KEY)
+    return since is not None and 0 <= ts - since[0] <= SUPPORTING_DAYS * 86400
 
 
-def was_targeted(stages: dict, ts: float) -> bool:
-    """The person sought safety from someone they fear (a targeted turn that seeks safety) within
-    `SUPPORTING_DAYS` before `ts`."""
-    return _within(stages, TARGETED_KEY, ts)
-
-
-def read_text(text: str, third_read: bool = False) -> tuple[bool, ...]:
-    """(third party, first person, means question, sign-off, idiom, of another, play, targeted, disclosed,
-    own harm, seeks safety): what the words say about whose risk it is, and whether their harm is only
-    a figure of speech; own harm: the writer voices harm of their own to someone else (`HARM_INTENT`);
-    seeks safety: a targeted turn that seeks safety from the one feared (`SAFETY`).
+def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bool, bool, bool, bool, bool, bool]:
+    """(third party, first person, means question, sign-off, idiom, of another, play, targeted, disclosed):
+    what the words say about whose risk it is, and whether their harm is only a figure of speech.
     A disclosure (`DISCLOSED`) is first person too. `third_read`: another
     reader (the stage tagger) read the turn as about someone else's risk; the writer who harms a
     child (`OFFENDER`) is never that, whoever read it. Computed where the text is (zero-data-retention
@@ -397,9 +370,8 @@ def read_text(text: str, third_read: bool = False) -> tuple[bool, ...]:
     disclosed = _DISCLOSED.found(norm)
     third = (_THIRD_PARTY.found(norm) or third_read) and not OFFENDER.search(norm) and not own_harm and not disclosed
     words_only = only_idioms(norm) or (not own_harm and retracts(text, norm))
-    aimed = targeted(norm, own_harm)
     return (third, disclosed or _FIRST_PERSON.found(norm), _MEANS.found(norm), signs_off(norm), words_only,
-            bool(_ANOTHER.search(norm)), at_play(norm), aimed, disclosed, own_harm, aimed and _SAFETY_SOUGHT.found(norm))
+            bool(_ANOTHER.search(norm)), at_play(norm), targeted(norm, own_harm), disclosed)
 
 
 def carry_third_party(flags: tuple[bool, ...], supporting: bool, ruled: bool) -> tuple[bool, ...]:
@@ -411,20 +383,6 @@ def carry_third_party(flags: tuple[bool, ...], supporting: bool, ruled: bool) ->
     this flag existed are kept as they are."""
     if supporting and not ruled and len(flags) > 5 and flags[5] and not flags[1] and not flags[0]:
         return (True,) + tuple(flags[1:])
-    return tuple(flags)
-
-
-def carry_targeted(flags: tuple[bool, ...], targeted_before: bool, ruled: bool) -> tuple[bool, ...]:
-    """A person who sought safety from someone they fear (`targeted_before`: a targeted turn of theirs
-    seeking safety, within `SUPPORTING_DAYS`) and now speaks of another person again, voicing no harm of their own
-    (`HARM_INTENT`), no risk of someone else's and matching no written stage rule (`ruled`), is still
-    telling of the person they fear: "he choked me in march", two days later "he works 7 to 330. if
-    i leave while hes at work how long do i have before he figures it out" (which the tagger read as
-    planning and imminence). Telling only of harm done to them does not frame later turns: "the guy
-    upstairs threatened me when I knocked" is how a grievance is told too. Records written before the
-    own-harm flag existed are kept as they are."""
-    if targeted_before and not ruled and len(flags) > 9 and flags[5] and not flags[9] and not flags[0] and not flags[7]:
-        return tuple(flags[:7]) + (True,) + tuple(flags[8:])
     return tuple(flags)
 
 
