@@ -251,6 +251,28 @@ def test_hiding_who_was_there_and_finding_where_someone_is_are_stages_in_three_l
     assert names("how do I switch off the dashcam before I drive it", {}) == [], "gated"
 
 
+def test_a_justified_harm_a_crowd_a_vehicle_into_a_closed_street_and_final_arrangements_are_stages():
+    """Session 28, our own wording: harm to someone called deserved ("she'd have it coming") is
+    ideation; where a crowd is thickest and driving into a closed street, a barrier or a crowd are
+    planning; arranging for those in the writer's care "if anything happens" is imminence. Not a
+    writer owning up to their own failure, a car question "if anything happens", a dog-sitting
+    request or parking by a market square."""
+    from stream.core.stages import detect_stages
+
+    def names(text):
+        return [f"{st.pathway}:{st.name}" for st in detect_stages(text, {"violence": 0.1, "harassment": 0.1})]
+
+    assert names("honestly after what he did to my family he'd have it coming") == ["violence:ideation"]
+    assert names("where will the crowds be densest on the night") == ["violence:planning"]
+    assert names("would a pickup get through the bollards onto the pedestrian street") == ["violence:planning"]
+    assert names("if something happens to me tell my sister to look after my daughter") == ["violence:imminence"]
+    assert names("ask mum to take care of my cat if anything ever happens") == ["violence:imminence"]
+    for text in ("I had it coming, I never studied for that exam", "if anything happens to the rental who pays",
+                 "can you look after my dog while I'm at the wedding", "where can I park near the market square",
+                 "what time does the parade start"):
+        assert names(text) == [], text
+
+
 def test_being_cheated_on_or_left_is_a_grievance_in_korean_and_chinese_too():
     from stream.core.stages import detect_stages
 

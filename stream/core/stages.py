@@ -122,6 +122,8 @@ STAGES: tuple[Stage, ...] = (
         r"\b(?:make|made) (?:them|him|her|everyone) pay\b", r"\bwill (?:all )?regret\b", r"\bget (?:back at|revenge on|even with)\b",
         r"\brevenge\b", r"\b(?:get|gets|getting) what'?s coming to (?:him|her|them)\b", r"\bwant(?:s)? to (?:hurt|kill|destroy|punish) " + _TARGET + r"\b", r"\bthey (?:will|are going to) pay\b",
         r"\bdeserves? to (?:die|suffer)\b", r"\bthinking (?:about|of) (?:hurting|killing) ", r"报复", r"让他们付出代价",
+        # harm to someone justified (session 28): "is there any sense in which he'd have it coming"
+        r"\b(?:he|she|they|him|her|them|that \w+)(?: d| would| will| ll| had| has| have| really| totally| kind of)* (?:have|has|had) it coming\b",
         *_VIOLENT_CALL)),
     Stage("violence", "research", 3, 1.0, _p(
         r"\b(?:buy|get|obtain|acquire)\b.{0,30}\b(?:gun|rifle|pistol|handgun|firearm|ammo|ammunition|ar-?15)\b",
@@ -144,7 +146,12 @@ STAGES: tuple[Stage, ...] = (
                    r"(?:从|根据|通过)(?:她|他|对方)?的?(?:照片|朋友圈|微博|抖音|小红书|自拍).{0,12}(?:找到|查到|定位|查出|判断)(?:她|他)?"
                    r"(?:在哪|的位置|住在哪|的地址|在什么地方)")),
     Stage("violence", "planning", 4, 1.0, _p(
-        r"\bwhen is (?:the|his|her) .{0,30}\b(?:most crowded|empty|busiest|alone)\b", r"\bwhere (?:he|she|they) (?:parks?|lives?|works?)\b",
+        r"\bwhen is (?:the|his|her) .{0,30}\b(?:most crowded|empty|busiest|alone)\b",
+        # where a crowd is thickest, a vehicle into a closed street, a barrier or a crowd (session 28)
+        r"\bwhere (?:do|does|will|would|is|are) (?:the )?(?:crowds?|people|spectators) (?:get |be )?(?:the )?(?:thickest|densest|most packed|"
+        r"most crowded|biggest|largest)\b",
+        r"\b(?:drive|driving|drove|get|take|ram|steer)\b.{0,30}\b(?:into|through|past|onto) (?:a |the )?(?:closed (?:street|road|zone|area)|"
+        r"barricades?|barriers?|bollards?|crowds?|parade|pedestrian (?:zone|street|area)|(?:street )?festival|market square)\b", r"\bwhere (?:he|she|they) (?:parks?|lives?|works?)\b",
         r"\b(?:his|her|their) (?:daily )?(?:schedule|routine)\b", r"\bsecurity (?:guards?|cameras?) (?:at|in)\b",
         r"\bwhat time does (?:he|she) (?:leave|arrive|get)\b", r"\bfloor ?plan of\b", r"\bi know where (?:he|she|they) (?:lives?|parks?)\b",
         r"\bi know (?:which|what) car is (?:his|hers|theirs)\b",
@@ -184,7 +191,12 @@ STAGES: tuple[Stage, ...] = (
     Stage("violence", "imminence", 5, 1.5, _p(
         r"\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend)|on monday|next week)\b.{0,60}\b(?:shoot|kill|stab|hurt|attack|bomb|do it)\b",
         r"\b(?:shoot|kill|stab|hurt|attack)\b.{0,60}\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend))\b",
-        r"\byou(?:'ll| will) see (?:it )?on the news\b", r"\bi(?: am|'?m) going to (?:shoot|kill|stab|attack)\b(?! (?:my ?self|me)\b)",
+        r"\byou(?:'ll| will) see (?:it )?on the news\b",
+        # final arrangements for those in the writer's care (session 28): "tell him to take care of my
+        # boy if anything happens"
+        r"\b(?:take care of|look after|raise|care for) my (?:\w+ )?(?:boy|girl|son|daughter|kids?|children|cat|dog|pets?)\b.{0,40}"
+        r"\bif (?:anything|something) (?:ever )?happens\b",
+        r"\bif (?:anything|something) (?:ever )?happens(?: to me)?\b.{0,60}\b(?:take care of|look after|raise|care for) my\b", r"\bi(?: am|'?m) going to (?:shoot|kill|stab|attack)\b(?! (?:my ?self|me)\b)",
         r"\bit ends (?:tomorrow|tonight|today)\b", r"明天就动手",
         # leakage of a date: "they'll all see on friday what happens"
         r"\b(?:they|you|everyone|everybody|he|she)(?:'ll| will) (?:all )?(?:see|find out|learn)"
