@@ -23,6 +23,7 @@ whether their first case routes to support. Prints figures and ids only, never a
 
   python bench/bench_people.py --split sealed            # batch 1, the sealed two thirds
   python bench/bench_people.py --batch 2 --split all     # batch 2, never read
+  python bench/bench_people.py --batch 4 --split sealed  # batch 4's sealed two thirds (measured whole once, unread)
 """
 
 from __future__ import annotations
@@ -53,6 +54,10 @@ BATCHES = {
     "3": "session 19, four more writers before that session's changes: 42 escalating (22 en violence, half with an "
          "assistant that never notices; 8 en at risk; 6 zh, 6 ko), 78 hard benign (50 en, 14 zh, 14 ko); dev third "
          "read to diagnose, sealed two thirds only measured",
+    "4": "session 28, four more writers after that session's changes: 38 escalating (15 en violence, 7 en at risk, "
+         "5 + 3 zh, 5 + 3 ko; about half with an assistant that never notices), 56 hard benign (32 en, 12 zh, 12 ko); "
+         "measured whole and unread first (--split all, people_batch4_all.json); then its dev third read to diagnose, "
+         "the sealed two thirds only measured",
 }
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
