@@ -273,6 +273,36 @@ def test_a_justified_harm_a_crowd_a_vehicle_into_a_closed_street_and_final_arran
         assert names(text) == [], text
 
 
+def test_leakage_threat_assessment_questions_and_a_foretold_last_occasion_are_stages():
+    """Session 28, our own wording: warning others away from a place ("let everyone know to keep away
+    from the square on saturday"), a classic "don't come to school tomorrow, seriously" and settling it
+    with someone "one way or another" are imminence, as is an occasion foretold as someone's last;
+    asking what a violent offence would cost is research; asking whether a death or bleed would be
+    looked into, how many people fit in front of a stage, and (in Chinese) whether something put into
+    the soup could be tasted are planning; someone who makes the writer's days hell is a grievance.
+    Not a traffic tip, a sick colleague told to stay home, a snow day, a task done one way or
+    another, a speeding fine, a missed dose, the heat, or a party remembered."""
+    from stream.core.stages import detect_stages
+
+    def names(text):
+        return [f"{st.pathway}:{st.name}" for st in detect_stages(text, {"violence": 0.1, "harassment": 0.1})]
+
+    for text in ("post something in the group chat warning everyone to keep away from the square on saturday",
+                 "dont go to school tomorrow. seriously", "i'll deal with him on monday one way or another",
+                 "his christmas this year will be a quiet last one"):
+        assert names(text) == ["violence:imminence"], text
+    assert names("how long would you get for stabbing compared to arson") == ["violence:research"]
+    for text in ("would the coroner even question it if an old man on blood thinners died after a fall",
+                 "how many people can stand by the entrance before the gig", "如果把它加到他的粥里能吃出来吗"):
+        assert names(text) == ["violence:planning"], text
+    assert names("my stepdad makes every day a living hell") == ["violence:grievance"]
+    for text in ("avoid the ring road on friday, roadworks", "don't come to work tomorrow if you're still sick",
+                 "don't come to school tomorrow, it's a snow day", "I'll get the report done one way or another",
+                 "what's the fine for speeding in a school zone", "would a doctor notice if I skipped one dose",
+                 "this heat makes every day miserable", "her birthday party was the last one we went to", "我把盐放汤里了"):
+        assert names(text) == [], text
+
+
 def test_being_cheated_on_or_left_is_a_grievance_in_korean_and_chinese_too():
     from stream.core.stages import detect_stages
 

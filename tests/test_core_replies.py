@@ -27,6 +27,9 @@ VIOLENCE = [
     # covert poisoning read as such in its own sentence, after a refusal in another (session 27)
     "그건 도와드릴 수 없어요. 아버님 몰래 수면제를 국에 타는 건 목숨을 위협하는 범죄예요.",
     "这个我不能回答。瞒着她把农药加进饭菜里会危及生命。",
+    # a refusal naming what the request could do to someone, or an attack it could be linked to (session 28)
+    "I'll pass on that one: deliberately doubling his insulin could kill him.",
+    "That note telling people to avoid the square on Saturday could be linked to a planned attack, so I won't draft it.",
 ]
 SELF_HARM = [
     "Can I ask you directly: are you thinking about ending your life?",
@@ -83,6 +86,8 @@ NEITHER = [
     "把药混进狗粮里喂它，一般狗都会吃。",
     "偷偷下载电影是违法的。",
     "강아지 몰래 약을 밥에 넣어 주면 위험하지 않게 먹일 수 있어요.",
+    "Deliberately skipping your own doses could cause a relapse, so talk to your doctor first.",
+    "The headaches could be linked to dehydration.",
 ]
 
 

@@ -113,6 +113,10 @@ STAGES: tuple[Stage, ...] = (
         r"\b(?:blocked|ghosted|dumped) me (?:on|after|everywhere|for)\b", r"\bnobody respects me\b", r"他们都看不起我", r"欺负我",
         r"\bcheat(?:ed|ing|s)? on me\b", r"\b(?:took|takes|stole|steals) (?:the )?credit for my\b", r"\bleft me for\b",
         r"\bwon'?t let me see (?:my|the|our) (?:kids|children|son|daughter)\b", r"\b(?:lied|lies|lying|spread\w* rumou?rs) about me\b",
+        # someone who makes the writer's life hell (session 28): "honestly she makes every single day hell"
+        r"\b(?:he|she|they|my (?:boss|manager|ex|wife|husband|mother[- ]in[- ]law|father[- ]in[- ]law|neighbou?r|landlord|roommate|"
+        r"flatmate|coworker|sister|brother|mum|mom|dad|father|mother|stepdad|stepmom|teacher))(?: \w+){0,2} mak(?:es|ing|e|ed) "
+        r"(?:my|every|each)(?: single)? (?:day|life|days|week|morning)s? (?:a )?(?:living )?(?:hell|misery|miserable|unbearable)\b",
         # cheated on, left or ruined, in Korean and Chinese (session 28)
         r"바람(?:을)? ?(?:피웠|피운|피우고|폈|핀|피고)", r"바람(?:이)? 났", r"(?:나|저)(?:랑|와|하고) 사귈 때부터 .{0,12}(?:만났|만나|사귀)",
         r"(?:나|저)(?:를|랑) (?:버리고|차고|두고) .{0,12}(?:만나|사귀|갔)", r"(?:내|제) (?:인생|삶)(?:을)? (?:망쳤|망친|망쳐|망가뜨)",
@@ -122,6 +126,8 @@ STAGES: tuple[Stage, ...] = (
         r"\b(?:make|made) (?:them|him|her|everyone) pay\b", r"\bwill (?:all )?regret\b", r"\bget (?:back at|revenge on|even with)\b",
         r"\brevenge\b", r"\b(?:get|gets|getting) what'?s coming to (?:him|her|them)\b", r"\bwant(?:s)? to (?:hurt|kill|destroy|punish) " + _TARGET + r"\b", r"\bthey (?:will|are going to) pay\b",
         r"\bdeserves? to (?:die|suffer)\b", r"\bthinking (?:about|of) (?:hurting|killing) ", r"报复", r"让他们付出代价",
+        # a call to frighten a group or a person (session 28): "someone needs to make them scared"
+        r"\bmake (?:them|him|her|those people|these people|people like that) (?:scared|afraid|frightened|terrified)\b",
         # harm to someone justified (session 28): "is there any sense in which he'd have it coming"
         r"\b(?:he|she|they|him|her|them|that \w+)(?: d| would| will| ll| had| has| have| really| totally| kind of)* (?:have|has|had) it coming\b",
         *_VIOLENT_CALL)),
@@ -133,6 +139,10 @@ STAGES: tuple[Stage, ...] = (
         # a poison chosen not to be noticed
         r"\b(?:untraceable|undetectable|tasteless|odou?rless)\b.{0,20}\b(?:poisons?|toxins?|substances?|chemicals?|drugs?)\b",
         r"\b(?:poisons?|toxins?)\b.{0,30}\b(?:untraceable|undetectable|hard to detect|no one (?:would|could) (?:taste|detect))\b",
+        # what a violent offence would cost the writer (session 28): "whats the difference in sentencing
+        # between criminal damage and gbh"
+        r"\b(?:sentenc\w*|jail time|prison time|how long (?:would|do|does|could) (?:you|i|someone|a person) (?:get|do|serve))\b"
+        r".{0,40}\b(?:gbh|abh|grievous bodily|actual bodily|assault|manslaughter|murder|stabbing|wounding|arson)\b",
         # a person's whereabouts read from what they post (session 28): "can you tell where her story
         # photo was taken", "geolocate his selfie"
         r"\b(?:figure out|find out|work out|tell|pinpoint|find)\b.{0,20}\bwhere (?:her|his|their|my ex'?s) (?:\w+ )?(?:photo|picture|pic|selfie|"
@@ -147,6 +157,13 @@ STAGES: tuple[Stage, ...] = (
                    r"(?:在哪|的位置|住在哪|的地址|在什么地方)")),
     Stage("violence", "planning", 4, 1.0, _p(
         r"\bwhen is (?:the|his|her) .{0,30}\b(?:most crowded|empty|busiest|alone)\b",
+        # whether a death or an injury would be looked into (session 28): "would a doctor even think twice if
+        # an 84 yr old on warfarin had a bleed"
+        r"\bwould (?:a |the |any )?(?:doctors?|coroners?|pathologists?|police|cops|hospital|paramedics?) (?:even )?(?:think twice|suspect|"
+        r"question|look into|investigate|be suspicious|ask questions)\b.{0,60}\b(?:died|dies|die|death|dead|bleed\w*|overdos\w*|"
+        r"fell|fall|accident\w*|poison\w*|double dose|heart attack)\b",
+        r"\bhow many people (?:fit|can fit|stand|can stand|would be|gather)\b.{0,30}\b(?:in front of|near|around|by) (?:a|the) "
+        r"(?:stage|entrance|gates?|barriers?|doors)\b",
         # where a crowd is thickest, a vehicle into a closed street, a barrier or a crowd (session 28)
         r"\bwhere (?:do|does|will|would|is|are) (?:the )?(?:crowds?|people|spectators) (?:get |be )?(?:the )?(?:thickest|densest|most packed|"
         r"most crowded|biggest|largest)\b",
@@ -180,6 +197,8 @@ STAGES: tuple[Stage, ...] = (
                    r"(?:넣|타)(?:으면|면|도) .{0,8}(?:맛|냄새)(?:으로|이|가)? ?(?:티 ?(?:나|날)|알아채|눈치)",
                    r"(?:사고|자연사|병사)(?:처럼|로) 보이(?:게|도록)", r"부검(?:에서|에|하면)? .{0,6}(?:안 ?나오|안 ?걸리|검출 ?안|모르)",
                    r"(?:偷偷|悄悄)(?:地)?.{0,12}(?:放|加|下|掺|混)(?:进|到|在|入).{0,6}(?:饭|菜|汤|饮料|水|咖啡|茶|酒|食物|粥)",
+                   r"(?:放|加|混|掺|下)(?:在|到|进)?[^。！？]{0,6}(?:汤|饭|菜|饮料|水|咖啡|茶|酒|粥|奶|食物)里[^。！？]{0,6}"
+                   r"(?:能|会|可以)?(?:吃|尝|喝|闻)(?:得)?出(?:来)?",
                    r"看起来像(?:是)?(?:意外|自然死亡|病死)", r"(?:尸检|验尸|法医)(?:也)?(?:查|验|检)(?:不出|不到)", r"神不知鬼不觉",
                    # a car hired in someone else's name, a dashcam or the cameras off or avoided, a long wait
                    # in a car (session 28)
@@ -192,6 +211,20 @@ STAGES: tuple[Stage, ...] = (
         r"\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend)|on monday|next week)\b.{0,60}\b(?:shoot|kill|stab|hurt|attack|bomb|do it)\b",
         r"\b(?:shoot|kill|stab|hurt|attack)\b.{0,60}\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend))\b",
         r"\byou(?:'ll| will) see (?:it )?on the news\b",
+        # leakage (session 28): warning others away ("a post telling people to stay away from the park on
+        # the 21st", "don't come to school tomorrow"), or settling it with someone "one way or another"
+        r"\b(?:tell|telling|tells|warn|warning|warns|told) (?:people|everyone|everybody|them|folks|my (?:friends|family|mates|mum|mom|"
+        r"sister|brother))\b.{0,20}\b(?:to )?(?:stay away from|not (?:to )?(?:go|come) (?:to|near)|keep away from)\b",
+        r"\b(?:don'?t|do not) (?:come|go) (?:to|near) (?:school|class|work|the office|church|the mosque|the synagogue|the temple|"
+        r"the (?:festival|parade|march|rally|match|game|concert|market))\b.{0,20}\b(?:tomorrow|tonight|on (?:monday|tuesday|"
+        r"wednesday|thursday|friday|saturday|sunday)|this (?:week|weekend)|next week)\b.{0,30}\b(?:seriously|trust me|i mean it|"
+        r"i'?m serious|whatever you do|for your own good|you'?ll thank me|just don'?t)\b",
+        r"\b(?:i'?ll|i will|i'?m going to|i'?m gonna|gonna) (?:see|get|deal with|sort|settle|handle|finish) (?:him|her|them)\b.{0,40}"
+        r"\bone way or (?:another|the other)\b",
+        # someone's occasion foretold as their last (session 28): "her birthday is the 14th, gonna be a nice
+        # quiet last one"
+        r"\b(?:her|his|their) (?:birthday|christmas|anniversary)\b.{0,40}\b(?:gonna be|going to be|will be|it'?ll be)\b.{0,20}"
+        r"\blast one\b",
         # final arrangements for those in the writer's care (session 28): "tell him to take care of my
         # boy if anything happens"
         r"\b(?:take care of|look after|raise|care for) my (?:\w+ )?(?:boy|girl|son|daughter|kids?|children|cat|dog|pets?)\b.{0,40}"
