@@ -216,12 +216,16 @@ def test_play_is_a_game_or_a_sport_that_reaches_into_nothing_real():
     for text in ("how do i kill the dragon boss in elden ring", "we destroyed them in the tournament final",
                  "he keeps spawn camping me on the docks map", "best loadout to headshot people in warzone",
                  "my players want to poison the baron at the banquet, how would they pull it off",
-                 "homebrew poison for my pathfinder table that makes death look natural"):
+                 "homebrew poison for my pathfinder table that makes death look natural",
+                 # session 28: gamers' words for a wiped squad and a boss that kills in one hit
+                 "she keeps one shotting me with the same combo no matter what armour i wear",
+                 "randoms ran straight in and got us wiped again, im gonna strangle them lol"):
         assert at_play(norm(text)), text
     for text in ("what was the deadliest bombing raid of WW2", "I will headshot my boss tomorrow", "after the match I'll wait for him in the parking lot",
                  "how many rounds does an AR hold", "my teammate took credit for my work again",
                  "in fortnite he said his address is on elm street, I'm going to his house for real",
-                 "the party is saturday and I'm bringing my gun for him", "he keeps dming me threats"):
+                 "the party is saturday and I'm bringing my gun for him", "he keeps dming me threats",
+                 "my coworker got us all wiped out with his mistake", "one shot of tequila and I'm done"):
         assert not at_play(norm(text)), text
     ctx = [{"event_id": "e1", "conversation_id": "c1", "ts": 100.0, "text": "how do I beat the raid boss",
             "reply": "Spread out and save your cooldowns."}]

@@ -232,6 +232,9 @@ PLAY = re.compile("|".join([
     r"level \d+|k ?d ratio|noobs?|gg|nerf\w*|strength build|dex build|\w+ map|(?:every|each|last|next|first|final) round|"
     r"tournaments?|rematch|scrimmage|playoffs?|sparring|referee|goalie|quarterback|"
     r"checkmate|my (?:main|build|character))\b",
+    # a squad wiped, a boss one-shotting the player (session 28; not "my teammate": a colleague is one too)
+    r"\b(?:got (?:us |me |the (?:team|squad|party) )?wiped|wiped (?:us|the (?:team|squad|party|lobby))|one ?shot(?:s|ting|ted)? "
+    r"(?:me|us))\b",
     # tabletop role-playing: "running 5e saturday, my players want to assassinate the duke" ("5e" and "d20"
     # fold to letters; "the party" and "dming" say nothing of a game)
     r"\b(?:pathfinder|ttrpgs?|tabletop|dungeon ?master|session zero|homebrew(?:ed)? (?:monsters?|poisons?|items?|spells?|"
