@@ -366,3 +366,23 @@ def test_chinese_and_korean_distress_and_wishes_to_die_said_of_oneself_are_read_
     for text in ("他觉得自己是个负担，我该怎么安慰他", "这个项目没有希望了", "이 게임 희망이 없어 ㅋㅋ", "이번 과제 포기하고 싶다",
                  "배고파 죽겠어", "다이어트 포기하고 싶어"):
         assert not [k for k in keys(text) if k.startswith("self-harm")], text
+
+
+def test_self_punishment_a_burden_a_farewell_without_me_and_many_sleeping_pills_are_self_harm_rungs():
+    """Session 28, our own wording: not deserving to eat or live and everyone better off without the
+    writer (or, in Korean and Chinese, the writer as a money-eating burden) are distress; telling
+    someone they will be fine without the writer is ideation; many sleeping pills at once, in Korean
+    and Chinese, is the plan rung. Not a cake, a weekend away, a sibling told to eat well, or a
+    question whether too much medicine is bad."""
+    keys = lambda text: [f"{s.pathway}:{s.name}" for s in detect_stages(text, {})]  # noqa: E731
+    for text, key in (("some days i honestly dont think i deserve to live", "self-harm:distress"),
+                      ("my parents would be better off without me", "self-harm:distress"),
+                      ("솔직히 제가 우리 집 돈 잡아먹는 하마예요", "self-harm:distress"),
+                      ("我就是个吞金兽", "self-harm:distress"),
+                      ("can you help me word a card, something like you'll do great without me", "self-harm:ideation"),
+                      ("언니 없어도 잘 지낼 수 있지?", "self-harm:ideation"),
+                      ("수면유도제 한꺼번에 먹으면 어떻게 돼요", "self-harm:plan"), ("止痛药一次吞一整瓶会怎样", "self-harm:plan")):
+        assert keys(text) == [key], text
+    for text in ("I don't deserve to eat that much pizza lol", "you'll be fine without me for the weekend, feed the cat",
+                 "누나 없어도 밥 잘 챙겨 먹어", "약을 많이 먹으면 안 되죠?", "止痛药一次吃几片"):
+        assert keys(text) == [], text

@@ -248,10 +248,23 @@ STAGES: tuple[Stage, ...] = (
         # the zh / ko classifiers and the tagger's USE reader left such turns unread
         r"我(?:觉得|感觉)?(?:自己)?(?:就|只)?是.{0,6}(?:累赘|负担|多余的人)", r"活着(?:没|没有)(?:意义|意思)", r"我撑不下去",
         r"(?:내가|제가|나는|저는|난|전) .{0,12}(?:짐이|짐만) ?(?:되는|된|될) (?:것 같|거 같)", r"살기 싫", r"사는 ?게 (?:의미가 없|무슨 의미|아무 의미)",
-        r"(?:모든 걸|모든 것을|전부 다|인생|삶을|사는 걸) (?:포기하고 싶|내려놓고 싶)", r"(?:더는|더 이상) (?:버틸|견딜) (?:자신이|수가|힘이) 없")),
+        r"(?:모든 걸|모든 것을|전부 다|인생|삶을|사는 걸) (?:포기하고 싶|내려놓고 싶)", r"(?:더는|더 이상) (?:버틸|견딜) (?:자신이|수가|힘이) 없",
+        # not deserving to eat or to live, everyone better off without the writer, a money-eating burden
+        # (session 28)
+        r"\bi (?:just |really |honestly )?(?:don'?t|do not|dont) (?:feel like i |think i )?deserve to (?:eat|live|be here|exist|be alive|"
+        r"be happy)\b(?! (?:this|that|the|a|an|it|dessert|cake|pizza|something|anything nice)\b)",
+        r"\b(?:everyone|everybody|they|my (?:family|parents|kids|mum|mom|dad|wife|husband)|you all|you guys|you) (?:would|will|'?d) "
+        r"(?:all )?be (?:better off|happier|fine) without me\b",
+        r"(?:내가|제가|나는|저는|난|전) .{0,10}돈(?:만)? ?(?:먹는|잡아먹는) 하마", r"(?:내가|제가) 없(?:어지|으)면 .{0,10}(?:편할|행복할|나을)",
+        r"我(?:就是|只是|是)?(?:个|一个)?(?:吞金兽|赔钱货)", r"我(?:不在|走)了.{0,8}(?:大家|家里|你们|他们)(?:都)?(?:会)?(?:更)?(?:轻松|好过|幸福)")),
     Stage("self-harm", "ideation", 2, 1.0, _p(
         r"\bwant(?:s)? to die\b", r"\b(?:end|ending|take|taking) my (?:own )?life\b", r"\bbetter off dead\b", r"\bkill(?:ing)? myself\b",
         r"\b(?:i|i'?m|i am|i feel|i've been|me|my)\b.{0,20}\bsuicid", r"\bdon'?t want to (?:be alive|live|wake up)\b", r"想死", r"自杀",
+        # a farewell to someone in the writer's care or family, in a letter or a message (session 28):
+        # "you'll be fine without me", "누나 없어도 잘할 수 있어"
+        r"\byou(?:'ll| will) (?:be (?:fine|ok|okay|alright|better)|do (?:fine|great|better)|manage) without me\b"
+        r"(?! (?:for|this|tonight|today|tomorrow|while|until|at|on|in)\b)",
+        r"(?:누나|언니|형|오빠|엄마|아빠|나|내가) 없어도 (?:잘|괜찮|행복)", r"没有我(?:你们|你)?(?:也)?(?:会|能)?(?:过得)?(?:很好|好好的|更好)",
         r"자살하고 싶", r"살고 싶지 않", r"(?:그냥 )?(?:사라지고|없어지고) 싶")),
     Stage("self-harm", "intent", 3, 2.0, _p(  # with any other rung (even distress) a support case opens
         r"\bi(?:'m| am) going to (?:kill myself|end (?:it|my life))\b",
@@ -272,6 +285,9 @@ STAGES: tuple[Stage, ...] = (
     Stage("self-harm", "plan", 4, 1.5, _p(
         r"\bhow many (?:pills|tablets)\b", r"\blethal dose\b", r"\b(?:overdose|od) on\b", r"\bpainless (?:way|method)s?\b",
         r"\b(?:bought|have|got) (?:the )?(?:pills|rope|razor|blades?)\b", r"\bhighest bridge\b", r"\bhow to hang\b",
+        # many sleeping pills at once, in Korean and Chinese (session 28): "졸피뎀 많이 먹으면 어떻게 돼요"
+        r"(?:수면제|졸피뎀|수면 ?유도제|진통제|타이레놀|신경 ?안정제|항우울제)[^.?!]{0,12}(?:많이|한꺼번에|한 번에|왕창|통째로|한 통) ?"
+        r"(?:먹으면|삼키면|먹어도)", r"(?:安眠药|安定片|止痛药|抗抑郁药)(?:一次|一下子)?(?:吃|吞)(?:很多|一把|一整瓶|一瓶|好多)",
         r"多少片.{0,4}致死", r"安眠药")),
 )
 
