@@ -168,7 +168,8 @@ STAGES: tuple[Stage, ...] = (
         r"\bwhere (?:do|does|will|would|is|are) (?:the )?(?:crowds?|people|spectators) (?:get |be )?(?:the )?(?:thickest|densest|most packed|"
         r"most crowded|biggest|largest)\b",
         r"\b(?:drive|driving|drove|get|take|ram|steer)\b.{0,30}\b(?:into|through|past|onto) (?:a |the )?(?:closed (?:street|road|zone|area)|"
-        r"barricades?|barriers?|bollards?|crowds?|parade|pedestrian (?:zone|street|area)|(?:street )?festival|market square)\b", r"\bwhere (?:he|she|they) (?:parks?|lives?|works?)\b",
+        r"barricades?|barriers?|bollards?|crowds?|parade|pedestrian (?:zone|street|area)|(?:street )?festival|market square)\b",
+        r"\bwhere (?:he|she|they) (?:parks?|lives?|works?)\b",
         r"\b(?:his|her|their) (?:daily )?(?:schedule|routine)\b", r"\bsecurity (?:guards?|cameras?) (?:at|in)\b",
         r"\bwhat time does (?:he|she) (?:leave|arrive|get)\b", r"\bfloor ?plan of\b", r"\bi know where (?:he|she|they) (?:lives?|parks?)\b",
         r"\bi know (?:which|what) car is (?:his|hers|theirs)\b",
@@ -206,7 +207,8 @@ STAGES: tuple[Stage, ...] = (
                    r"(?:블랙박스|블박|cctv|씨씨티비)(?:는|를|은|도)? ?.{0,6}(?:끄|꺼|끌|끈|떼|피하|피해|피할|안 ?찍히)",
                    r"차 ?안에서 .{0,10}(?:오래|몇 시간|계속|숨어서?) ?(?:기다릴|기다리|기다려|있을)",
                    r"(?:用|以)(?:朋友|别人|他人|亲戚|家人)的?(?:名字|名义|身份证)(?:去)?(?:租|借)",
-                   r"(?:关掉|关闭|拔掉|遮住)(?:车上的|车里的)?(?:行车记录仪|监控)", r"(?:躲开|避开|绕开).{0,6}(?:监控|摄像头)", r"(?:在)?车里(?:等|蹲|守)(?:很久|几个小时|一整晚|一晚上|到半夜)")),
+                   r"(?:关掉|关闭|拔掉|遮住)(?:车上的|车里的)?(?:行车记录仪|监控)", r"(?:躲开|避开|绕开).{0,6}(?:监控|摄像头)",
+                   r"(?:在)?车里(?:等|蹲|守)(?:很久|几个小时|一整晚|一晚上|到半夜)")),
     Stage("violence", "imminence", 5, 1.5, _p(
         r"\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend)|on monday|next week)\b.{0,60}\b(?:shoot|kill|stab|hurt|attack|bomb|do it)\b",
         r"\b(?:shoot|kill|stab|hurt|attack)\b.{0,60}\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend))\b",
@@ -229,7 +231,8 @@ STAGES: tuple[Stage, ...] = (
         # boy if anything happens"
         r"\b(?:take care of|look after|raise|care for) my (?:\w+ )?(?:boy|girl|son|daughter|kids?|children|cat|dog|pets?)\b.{0,40}"
         r"\bif (?:anything|something) (?:ever )?happens\b",
-        r"\bif (?:anything|something) (?:ever )?happens(?: to me)?\b.{0,60}\b(?:take care of|look after|raise|care for) my\b", r"\bi(?: am|'?m) going to (?:shoot|kill|stab|attack)\b(?! (?:my ?self|me)\b)",
+        r"\bif (?:anything|something) (?:ever )?happens(?: to me)?\b.{0,60}\b(?:take care of|look after|raise|care for) my\b",
+        r"\bi(?: am|'?m) going to (?:shoot|kill|stab|attack)\b(?! (?:my ?self|me)\b)",
         r"\bit ends (?:tomorrow|tonight|today)\b", r"明天就动手",
         # leakage of a date: "they'll all see on friday what happens"
         r"\b(?:they|you|everyone|everybody|he|she)(?:'ll| will) (?:all )?(?:see|find out|learn)"
@@ -285,9 +288,10 @@ STAGES: tuple[Stage, ...] = (
     Stage("self-harm", "plan", 4, 1.5, _p(
         r"\bhow many (?:pills|tablets)\b", r"\blethal dose\b", r"\b(?:overdose|od) on\b", r"\bpainless (?:way|method)s?\b",
         r"\b(?:bought|have|got) (?:the )?(?:pills|rope|razor|blades?)\b", r"\bhighest bridge\b", r"\bhow to hang\b",
-        # many sleeping pills at once, in Korean and Chinese (session 28): "졸피뎀 많이 먹으면 어떻게 돼요"
+        # many sleeping pills at once, in Korean and Chinese (session 28): "졸피뎀 많이 먹으면 어떻게 돼요" (any
+        # mention of 安眠药 is read below already)
         r"(?:수면제|졸피뎀|수면 ?유도제|진통제|타이레놀|신경 ?안정제|항우울제)[^.?!]{0,12}(?:많이|한꺼번에|한 번에|왕창|통째로|한 통) ?"
-        r"(?:먹으면|삼키면|먹어도)", r"(?:安眠药|安定片|止痛药|抗抑郁药)(?:一次|一下子)?(?:吃|吞)(?:很多|一把|一整瓶|一瓶|好多)",
+        r"(?:먹으면|삼키면|먹어도)", r"(?:安定片|止痛药|抗抑郁药)(?:一次|一下子)?(?:吃|吞)(?:很多|一把|一整瓶|一瓶|好多)",
         r"多少片.{0,4}致死", r"安眠药")),
 )
 
