@@ -24,7 +24,7 @@ from stream.core.support import support_event
 from stream.core.tagger import THIRD_PARTY, StageTagger, pieces
 from stream.core.timeutil import format_rfc3339
 from stream.core.trajectory import Reading, TrajectoryModel, read
-from stream.core.window import Evidence, OpenCase, UserWindow, push_bounded, redelivery_key
+from stream.core.window import Evidence, OpenCase, UserWindow, push_bounded, redelivery_key, top_category
 from stream.scoring.embedding import UseEmbedder
 from stream.scoring.encoder import is_cjk
 from stream.scoring.types import Scorer, Signal, TextScore
@@ -404,7 +404,7 @@ class Detector:
     def _evidence(self, turn: Turn, score: TextScore, scores: dict[str, float], contrib: dict[str, float],
                   stages: list, contextual: bool, ban: dict | None = None, top: str | None = None) -> Evidence:
         if top is None and contrib:  # (`top` given: an assistant reply's concern, under its pathway's category)
-            top = max(contrib, key=lambda c: (contrib[c], c))
+            top = top_category(contrib)
         elif top is None and stages:  # a stage signal without a strong score: file it under its pathway's category
             top = pol.PATHWAYS[stages[0].pathway][0][0]
         elif top is None:  # ban evasion: filed under the ban's category

@@ -12,12 +12,10 @@ in those categories, its violence stages, its evidence. What it said of the writ
 
 from __future__ import annotations
 
-import math
-
 from stream.core import context
 from stream.core.events import Turn
 from stream.core.trajectory import drop_peaks
-from stream.core.window import UserWindow
+from stream.core.window import RISK_FLOOR, UserWindow, decay_factor, top_category
 
 # Categories of harm to another person that a take-back withdraws.
 TAKEN_BACK = ("violence", "violence/graphic", "harassment", "harassment/threatening", "illicit", "illicit/violent",
@@ -47,11 +45,11 @@ def take_back(window: UserWindow, event_id: str, half_life_s: float) -> bool:
         del window.stages[key]
         changed = True
     for ev in [e for e in window.evidence if e.event_id == event_id]:
-        factor = math.pow(0.5, max(0.0, window.updated - ev.ts) / half_life_s)
+        factor = decay_factor(window.updated - ev.ts, half_life_s)
         for c, v in ev.scores.items():
             if c in TAKEN_BACK and c in window.risk:
                 left = window.risk[c] - v * factor
-                if left >= 1e-3:
+                if left >= RISK_FLOOR:
                     window.risk[c] = left
                 else:
                     del window.risk[c]
@@ -59,7 +57,7 @@ def take_back(window: UserWindow, event_id: str, half_life_s: float) -> bool:
             ev.scores = {c: v for c, v in ev.scores.items() if c not in TAKEN_BACK}
             ev.stages = [s for s in ev.stages if not s.startswith(_PATHWAY)]
             if ev.scores:
-                ev.top_category = max(ev.scores, key=lambda c: (ev.scores[c], c))
+                ev.top_category = top_category(ev.scores)
                 ev.score = ev.scores[ev.top_category]
         else:
             window.evidence.remove(ev)

@@ -68,8 +68,8 @@ class UserWindow:
         """Exponentially decay risk to event time `now` (never backwards: late turns add at par)."""
         if now > self.updated:
             if self.risk:
-                factor = math.pow(0.5, (now - self.updated) / half_life_s)
-                self.risk = {c: v * factor for c, v in self.risk.items() if v * factor >= 1e-3}
+                factor = decay_factor(now - self.updated, half_life_s)
+                self.risk = {c: v * factor for c, v in self.risk.items() if v * factor >= RISK_FLOOR}
             self.updated = now
 
     def to_stored(self) -> bytes:
@@ -82,6 +82,20 @@ class UserWindow:
         """Read a stored window: the current format, or an earlier one (JSON; field names as keys in
         the first) that windows already in tables and changelogs hold."""
         return _codec.decode(value)
+
+
+RISK_FLOOR = 1e-3  # decayed risk below this leaves the window
+
+
+def decay_factor(seconds: float, half_life_s: float) -> float:
+    """What is left of a risk contribution `seconds` after it was added (never more than all of it)."""
+    return math.pow(0.5, max(0.0, seconds) / half_life_s)
+
+
+def top_category(scores: dict[str, float]) -> str:
+    """The category an evidence entry is filed under when its scores decide it: the highest (ties: the
+    later name). The compact window format leaves it out when it is this one."""
+    return max(scores, key=lambda c: (scores[c], c))
 
 
 def push_bounded(items: list, item, limit: int) -> None:

@@ -34,7 +34,7 @@ import zlib
 import orjson
 
 from stream.core.stages import STAGES
-from stream.core.window import Evidence, OpenCase, UserWindow, redelivery_key
+from stream.core.window import Evidence, OpenCase, UserWindow, redelivery_key, top_category
 from stream.taxonomy import CATEGORIES
 
 FORMAT = 3
@@ -193,17 +193,13 @@ def _scores_out(scores: dict[str, float]):
     return out
 
 
-def _top(scores: dict[str, float]) -> str:
-    return max(scores, key=lambda c: (scores[c], c))
-
-
 def _stages_out(keys) -> list:
     return [_SI.get(k, k) for k in keys]
 
 
 def _evidence_out(e: Evidence, w: _Writer) -> dict:
     out = {"t": w.turn(e.event_id, e.ts), "c": w.id(e.conversation_id), "i": e.turn_index, "sc": _scores_out(e.scores)}
-    if not e.scores or _top(e.scores) != e.top_category:  # else: the highest contributing score's category
+    if not e.scores or top_category(e.scores) != e.top_category:  # else: the highest contributing score's category
         out["k"] = _CI.get(e.top_category, e.top_category)
     if e.scores.get(e.top_category) != e.score or type(e.score) is not type(e.scores[e.top_category]):
         out["s"] = e.score
@@ -423,7 +419,7 @@ def _evidence_in(d: dict, ids: _Ids, turns: list[tuple[str, float]], s) -> Evide
     event_id, ts = turns[d["t"]]
     scores = _scores_in(d["sc"])
     k = d.get("k")
-    top = _top(scores) if k is None else CATEGORIES[k] if isinstance(k, int) else k
+    top = top_category(scores) if k is None else CATEGORIES[k] if isinstance(k, int) else k
     return Evidence(
         event_id=event_id, conversation_id=ids[d["c"]], turn_index=d["i"], ts=ts, role=d.get("r", "user"),
         top_category=top, score=d["s"] if "s" in d else scores[top], scores=scores,
