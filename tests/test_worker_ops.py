@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 import uuid
@@ -69,6 +70,8 @@ def test_health_readiness_and_metrics_after_traffic(worker, kafka_bootstrap):
     assert s['riskstream_dead_letters_total{reason="invalid_json"}'] == 1
     assert s["riskstream_scoring_seconds_count"] >= 1 and s["riskstream_scoring_batch_size_sum"] >= 2
     assert any(k.startswith("riskstream_build_info{") and 'command="worker"' in k for k in s)
+    # the detection core's CPU, of the process's own (the rest is plumbing: bench/bench_worker.py)
+    assert 0 < s["riskstream_core_cpu_seconds_total"] < _process_cpu(worker.proc.pid)
     # calls into the Kafka consumer's thread are timed (a stuck one would turn /healthz to 503)
     assert 0 <= s["riskstream_consumer_call_oldest_seconds"] < 60
     assert orjson.loads(_get(worker.ops + "/healthz")[1]) == {"status": "alive"}
@@ -76,6 +79,11 @@ def test_health_readiness_and_metrics_after_traffic(worker, kafka_bootstrap):
                          if k.startswith("riskstream_consumer_lag{") and f'topic="{worker.prefix}turns"' in k],
                 "consumer lag gauges", worker)
     assert len(lag) == worker.partitions
+
+
+def _process_cpu(pid: int) -> float:
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def test_progress_case_and_dead_letter_lines(worker):

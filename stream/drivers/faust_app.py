@@ -127,7 +127,11 @@ class Wiring:
         refuses: for its own turn, not for the batch around it)."""
         observe(logical, payload)
         try:
-            return await self.topics[logical].send(key=key.encode() if key else None, value=orjson.dumps(payload))
+            # straight to the app's producer: `Topic.send` wraps each record in a FutureMessage and runs
+            # the sensors and a completion callback on it (bench/bench_worker_ab.py: 235 us a turn less
+            # one hop, 377 re-keyed, medians of three pairs; 5 of 6 pairs cheaper)
+            return await self.app.producer.send(self.topics[logical].get_topic_name(), key.encode() if key else None,
+                                                orjson.dumps(payload), None, None, None)
         except Exception as exc:  # noqa: BLE001 - handed to whoever waits for the delivery
             failed = asyncio.get_running_loop().create_future()
             failed.set_exception(exc)

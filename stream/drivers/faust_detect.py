@@ -37,6 +37,7 @@ from stream.drivers.faust_app import TableStore, Wiring, raw_value
 from stream.drivers.faust_privacy import LEGACY_COPY, control_of, is_deleted
 from stream.drivers.home import home_partition
 from stream.drivers.pending import PendingRegistry, PendingWindows
+from stream.ops.metrics import core_timed
 
 log = logging.getLogger("riskstream.detect")
 
@@ -110,7 +111,7 @@ def register(w: Wiring) -> None:
             return
         async with serial:
             windows, sent = PendingWindows(store), []
-            for turn, effects in run_isolated(w.detector, turns, windows):
+            for turn, effects in core_timed(run_isolated(w.detector, turns, windows)):
                 if isinstance(effects, Exception):
                     log.warning("turn %s dead-lettered: %s", turn.event_id, type(effects).__name__)
                     event = store.events[id(turn)]

@@ -23,6 +23,7 @@ from stream.core.pipeline import MemoryStore, run_isolated, with_person
 from stream.core.window import UserWindow
 from stream.drivers.sorted_turns import DEFAULT_RUN_SIZE, SortedTurns
 from stream.jsonl import dumps_line
+from stream.ops.metrics import core_timed
 
 
 @dataclass
@@ -129,7 +130,7 @@ def _step_lane(lane: Lane, batch: list[Turn]) -> Iterator[tuple[Turn, list[Effec
     """(turn, effects) for every turn of the batch in order, counted in the lane's stats; None for
     a turn that failed on its own (dead-lettered)."""
     stats = lane.stats
-    for turn, effects in run_isolated(lane.detector, batch, lane.store, lane.on_turn):
+    for turn, effects in core_timed(run_isolated(lane.detector, batch, lane.store, lane.on_turn)):
         if isinstance(effects, Exception):
             _dead_letter_failed(turn, effects, stats, lane.detector.config.zdr_tenants)
             yield turn, None
