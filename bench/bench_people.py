@@ -58,6 +58,10 @@ BATCHES = {
          "5 + 3 zh, 5 + 3 ko; about half with an assistant that never notices), 56 hard benign (32 en, 12 zh, 12 ko); "
          "measured whole and unread first (--split all, people_batch4_all.json); then its dev third read to diagnose, "
          "the sealed two thirds only measured",
+    "5": "session 29, four more writers (their brief: batch5/WRITERS_BRIEF.md): 36 escalating (16 en violence, about "
+         "half with an assistant that never notices; 8 en at risk; 4 + 2 zh, 4 + 2 ko), 46 hard benign (34 en, 6 zh, "
+         "6 ko); measured whole and unread first, with the session's code and with 067c18b (before session 28's "
+         "phrases), people_batch5_all*.json",
 }
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}

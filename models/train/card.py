@@ -397,6 +397,39 @@ def tagger_section(models_dir: Path = MODELS) -> str:
     ])
 
 
+def reply_reader_section(models_dir: Path = MODELS) -> str:
+    """The reply reader (`reply_reader.json`, trained by models/train/reply_reader.py)."""
+    p = models_dir / "reply_reader.json"
+    if not p.exists():
+        return ("## Reply reader\n\nNot shipped: the assistant's replies are read by the written phrases of "
+                "`stream/core/replies.py` alone (`python -m models.train.reply_reader` builds one; README, issue 14).")
+    d = json.loads(p.read_text())
+    t = d.get("training", {})
+    rows = ["| reader | pathway | positives | recall | precision |", "|---|---|---:|---:|---:|"]
+    look = []
+    for name, rep in (t.get("report") or {}).items():
+        for pathway in ("violence", "self-harm"):
+            m = rep.get(pathway) or {}
+            rows.append(f"| {name} | {pathway} | {m.get('positives')} | {m.get('recall')} | {m.get('precision')} |")
+        look.append(f"{name}: {rep.get('written_look_alikes_read_as_concern')} of the written look-alikes and "
+                    f"{rep.get('everyday_replies_read_as_concern')} of everyday replies read as concern")
+    return "\n".join([
+        "## Reply reader",
+        "",
+        f"`reply_reader.json` ({d['version']}, sha256 `{_sha(p)}`): one logistic model per pathway (concern that the "
+        "user may harm someone else; concern for the user's own life) over the assistant reply's sentence embedding "
+        "(MiniLM for English, USE for Chinese / Korean; `stream/core/reply_reader.py`), united with the written "
+        f"phrases of `stream/core/replies.py`. {t.get('written')} replies written and labelled for the project "
+        f"(`models/data/assistant_replies.jsonl`) and {t.get('everyday')} everyday assistant turns of task dialogues "
+        f"(SGD, Chatterbot) as negatives; thresholds out of fold at {t.get('none_read')} of the written look-alikes. "
+        "In family (out of fold, the folds share writers):",
+        "",
+        *rows,
+        "",
+        "; ".join(look) + ".",
+    ])
+
+
 def _sha(p: Path) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest()
 
@@ -548,7 +581,7 @@ def main() -> None:
         table_cascade=format_table(res, markdown=True),
         table_sources=format_sources(res, markdown=True),
         bench=bench_section(),
-        trajectory=trajectory_section() + "\n\n" + tagger_section(),
+        trajectory=trajectory_section() + "\n\n" + tagger_section() + "\n\n" + reply_reader_section(),
     ) + STATIC_DATA
     (MODELS / "MODEL_CARD.md").write_text(text, encoding="utf-8")
     (REPO / ".cache" / "dev_metrics.json").write_text(json.dumps(res, indent=1, sort_keys=True))

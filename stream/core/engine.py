@@ -19,6 +19,7 @@ from stream.core.cases import build_case_event, case_id_for
 from stream.core.effects import Effect
 from stream.core.events import Turn
 from stream.core.redaction import excerpt
+from stream.core.reply_reader import ReplyReader
 from stream.core.stages import BY_KEY, detect_stages
 from stream.core.support import support_event
 from stream.core.tagger import THIRD_PARTY, StageTagger, pieces
@@ -41,13 +42,15 @@ class Detector:
 
     def __init__(self, scorer: Scorer, config: pol.PolicyConfig | None = None, model_version: str = "",
                  resources: dict | None = None, trajectory: TrajectoryModel | None | str = "auto",
-                 tagger: tuple | None | str = "auto"):
+                 tagger: tuple | None | str = "auto", reply_reader: "ReplyReader | None | str" = "auto"):
         """`trajectory`: "auto" loads `trajectory.json` from the scorer's models directory, if any and
         unless the policy says `trajectory_model: false`; None disables the model (the fixed
         accumulation threshold applies). `tagger`: "auto" loads `stage_tagger.json` and the encoder
         that embeds for it from the same directory, if any; or an (embedder, StageTagger) pair, or an
         (embedder, StageTagger, zh / ko embedder) triple when the tagger has a zh / ko reader (by
-        default USE); None: the written stage rules only."""
+        default USE); None: the written stage rules only. `reply_reader`: "auto" loads
+        `reply_reader.json` from the same directory when the tagger's embedder is there (it reads the
+        same embeddings); None: the assistant's replies are read by the written phrases alone."""
         from stream.resources import load_crisis_resources
 
         self.scorer = scorer
@@ -65,11 +68,17 @@ class Detector:
         self.embedder, self.tagger, *cjk_embedder = tagger or (None, None)
         reads_cjk = self.tagger is not None and self.tagger.cjk is not None
         self.cjk_embedder = (cjk_embedder[0] if cjk_embedder else UseEmbedder()) if reads_cjk else None
+        if reply_reader == "auto":
+            reply_reader = (ReplyReader.load(getattr(scorer, "models_dir", None), self.embedder.model_id, self.embedder.dim)
+                            if self.embedder is not None else None)
+        self.reply_reader: ReplyReader | None = reply_reader
         self.model_version = model_version or getattr(scorer, "version", "")
         if self.trajectory is not None and not model_version:
             self.model_version += f"+{self.trajectory.version}"
         if self.tagger is not None and not model_version:
             self.model_version += f"+{self.tagger.version}"
+        if self.reply_reader is not None and not model_version:
+            self.model_version += f"+{self.reply_reader.version}"
         thresholds = getattr(scorer, "threshold_map", None)
         self.thresholds: dict[str, float] = dict(thresholds) if thresholds else {c: 0.5 for c in CATEGORIES}
         # older ONNX graphs' last digits depend on a text's batch mates (see `read`); batch-invariant
@@ -83,12 +92,16 @@ class Detector:
         """Batch-score the turns' texts (pre-scored zero-data-retention turns carry their score);
         user turns are also read by the stage tagger."""
         todo = [t for t in turns if t.prescored is None]
-        fresh = iter(self.read([t.text for t in todo], [t.role == "user" for t in todo]) if todo else ())
+        fresh = iter(self.read([t.text for t in todo], [t.role == "user" for t in todo],
+                               [t.role == "assistant" for t in todo]) if todo else ())
         return [_alone(t.prescored) if t.prescored is not None else next(fresh) for t in turns]
 
-    def read(self, texts: Sequence[str], tag: Sequence[bool] | None = None) -> list[TextScore]:
+    def read(self, texts: Sequence[str], tag: Sequence[bool] | None = None,
+             reply: Sequence[bool] | None = None) -> list[TextScore]:
         """Classifier scores, plus the stage tagger's reading as `model` signals (for the texts
-        `tag` marks; all by default): what the turn's meaning carries, shown to reviewers too.
+        `tag` marks; all by default): what the turn's meaning carries, shown to reviewers too; and
+        for the texts `reply` marks (assistant turns), the reply reader's concern as `voiced:<pathway>`
+        signals (`_concern`).
 
         A turn's scores must not depend on which other people's turns share its batch, or replay
         partitioned over processes (and the worker, which batches as records arrive) could not
@@ -101,7 +114,23 @@ class Detector:
         else:
             scores = list(self.scorer.score_batch(texts))  # a copy: a memoising scorer may hand out its cache
         self._tag(scores, texts, [i for i in range(len(texts)) if tag is None or tag[i]])
+        if reply is not None and self.reply_reader is not None:
+            self._read_replies(scores, texts, [i for i in range(len(texts)) if reply[i]])
         return scores
+
+    def _read_replies(self, scores: list[TextScore], texts: Sequence[str], idx: list[int]) -> None:
+        """Add the reply reader's reading of the assistant's replies `idx` to their scores (in place):
+        English by MiniLM (embeddings of the pass that scored them), Chinese / Korean by USE."""
+        reader = self.reply_reader
+        cjk = [i for i in idx if is_cjk(texts[i])] if reader.cjk is not None else []
+        en = [i for i in idx if i not in set(cjk)]
+        for rows, rdr, embedder in ((en, reader, self.embedder), (cjk, reader.cjk, self.cjk_embedder or UseEmbedder())):
+            if not rows:
+                continue
+            for i, pathways in zip(rows, rdr.voiced(embedder.embed([texts[i] for i in rows]))):
+                if pathways:
+                    extra = tuple(Signal("model", reader.version, p, f"voiced:{p}") for p in sorted(pathways))
+                    scores[i] = replace(scores[i], signals=scores[i].signals + extra)
 
     def _tag(self, scores: list[TextScore], texts: Sequence[str], idx: list[int], whole: bool = False) -> None:
         """Add the stage tagger's reading of texts `idx` to their scores (in place); `whole`: each
@@ -138,7 +167,7 @@ class Detector:
         """Everything `step` needs from a turn's text, computed where the text is, so that only
         scores, stage names and a hash travel on (zero-data-retention tenants: the worker re-keys
         turns by person through a topic, which must never hold their text)."""
-        score = self.read([turn.text], [turn.role == "user"])[0]
+        score = self.read([turn.text], [turn.role == "user"], [turn.role == "assistant"])[0]
         out = {"alone": {"scores": score.category_scores, "flags": score.categories,
                          "signals": [s.to_dict() for s in score.signals]},
                "text_sha256": hashlib.sha256(turn.text.encode()).hexdigest()}
@@ -155,7 +184,7 @@ class Detector:
                        rule_pathways=sorted(ruled), framing=list(flags))
         elif turn.role == "assistant":
             ctx = self._volatile_context.get(key, [])
-            concern = self._concern(ctx, turn)
+            concern = self._concern(ctx, turn, score)
             if concern:
                 out["voiced"] = concern
             self._remember_reply(ctx, turn, score)
@@ -187,7 +216,7 @@ class Detector:
             if turn.role == "assistant":
                 if turn.prescored is None:  # (a prescored one was kept, and read, by `prescore`)
                     ctx = self._context_for(window, turn)
-                    concern = self._concern(ctx, turn)
+                    concern = self._concern(ctx, turn, score)
                     self._remember_reply(ctx, turn, score)
                 else:
                     concern = turn.prescored.get("voiced")
@@ -275,10 +304,11 @@ class Detector:
         return Step(window, effects)
 
     # -- the assistant's reading (stream/core/replies.py) -----------------------------------
-    def _concern(self, ctx: list[dict], turn: Turn) -> list | None:
+    def _concern(self, ctx: list[dict], turn: Turn, score: TextScore) -> list | None:
         """[pathways, event id, ts] of the user turn an assistant reply answers, when the reply voices
-        concern about it (None otherwise)."""
-        pathways = replies.voiced(turn.text)
+        concern about it (None otherwise): in the written phrases' reading or the reply reader's."""
+        pathways = replies.voiced(turn.text) | {s.detail.split(":", 1)[1] for s in score.signals
+                                                if s.kind == "model" and (s.detail or "").startswith("voiced:")}
         user_turn = context.answered(ctx, turn, self.config) if pathways else None
         if user_turn is None:
             return None
