@@ -2,6 +2,7 @@
 the reply's embedding beside the written phrases; a file built for something else is refused."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -74,8 +75,6 @@ def test_user_turns_are_never_read_by_it():
 
 
 def test_the_labelled_replies_are_well_formed_and_share_no_text_with_the_blind_people():
-    from pathlib import Path
-
     root = Path(__file__).resolve().parents[1]
     rows = [json.loads(line) for line in (root / "models" / "data" / "assistant_replies.jsonl").read_text().splitlines()]
     assert {r["label"] for r in rows} == {"others", "self", "none"} and {r["lang"] for r in rows} == {"en", "zh", "ko"}
@@ -84,3 +83,46 @@ def test_the_labelled_replies_are_well_formed_and_share_no_text_with_the_blind_p
               for line in path.read_text().splitlines() if line.strip()
               for conv in json.loads(line)["conversations"] for t in conv["turns"]}
     assert not people & {r["text"] for r in rows}, "written apart from the blind people"
+
+
+# Written for this test (not in the labelled replies): concern no written phrase reads, and sympathy.
+CONCERN_OTHERS = ("That last message worries me. Whatever he did to you, going to his house with that in your car "
+                  "would wreck your life and maybe end his. Will you talk to me about what you're planning?")
+CONCERN_SELF = "Honestly, hearing you say nobody would notice if you were gone worries me. Are you safe tonight?"
+SYMPATHY = "I'm sorry to hear that. I hope you feel better soon, and drink plenty of fluids."
+
+
+@pytest.fixture(scope="module")
+def committed():
+    from stream.scoring import load_default_scorer
+
+    return Detector(load_default_scorer())
+
+
+def _voiced_stages(det, reply: str) -> set[str]:
+    rows = [turn(1, "ok so what now"), turn(2, reply, role="assistant")]
+    turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
+    store = MemoryStore()
+    for _ in run_batch(det, turns, store):
+        pass
+    stages = UserWindow.from_stored(store.data["u1"]).stages
+    return {p for p, key in VOICED.items() if key in stages}
+
+
+def test_the_committed_reader_reads_concern_the_written_phrases_miss(committed):
+    from stream.core.replies import voiced
+
+    assert committed.reply_reader is not None, "models/reply_reader.json ships with the classifiers"
+    for text, pathway in ((CONCERN_OTHERS, "violence"), (CONCERN_SELF, "self-harm")):
+        assert voiced(text) == frozenset(), "the phrases alone miss it"
+        assert _voiced_stages(committed, text) == {pathway}
+
+
+def test_sympathy_is_not_concern_even_where_the_reader_reads_it_so(committed):
+    from stream.core.replies import marks_concern
+    from stream.scoring.embedding import Embedder
+
+    assert committed.reply_reader.voiced(Embedder(Path(__file__).resolve().parents[1] / "models").embed([SYMPATHY]))[0], \
+        "over this embedding sympathy reads as concern for a life: what the gate is for"
+    assert not marks_concern(SYMPATHY)
+    assert _voiced_stages(committed, SYMPATHY) == set()

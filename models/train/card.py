@@ -419,7 +419,12 @@ def reply_reader_section(models_dir: Path = MODELS) -> str:
         f"`reply_reader.json` ({d['version']}, sha256 `{_sha(p)}`): one logistic model per pathway (concern that the "
         "user may harm someone else; concern for the user's own life) over the assistant reply's sentence embedding "
         "(MiniLM for English, USE for Chinese / Korean; `stream/core/reply_reader.py`), united with the written "
-        f"phrases of `stream/core/replies.py`. {t.get('written')} replies written and labelled for the project "
+        "phrases of `stream/core/replies.py`; its reading counts only beside a word of concern or refusal in the reply "
+        "(`replies.marks_concern`). **Out of family** (headline): alone, on the escalation benchmark's fold B, whose "
+        "assistant turns come from a dialogue corpus it never saw, it took the benign people flagged from 2.67 to 24.2 "
+        "per 1,000 (plain sympathy read as concern for a life); beside such a word, 2.67, and fold A and the in-family "
+        "run unchanged; on the five sets of blind hand-written people measured once (README), 9 more of 154 escalating "
+        f"people found and 5 more of 301 benign people flagged. {t.get('written')} replies written and labelled for the project "
         f"(`models/data/assistant_replies.jsonl`) and {t.get('everyday')} everyday assistant turns of task dialogues "
         f"(SGD, Chatterbot) as negatives; thresholds out of fold at {t.get('none_read')} of the written look-alikes. "
         "In family (out of fold, the folds share writers):",

@@ -12,13 +12,13 @@ Each pathway's threshold is set out of fold (5 folds): at least 0.5, and what at
 (2 %) of the written look-alikes and 0.2 % of the everyday replies reach. Reported: out-of-fold
 recall and precision per pathway and language, and the look-alikes read as concern.
 
-    python -m models.train.reply_reader --models-dir DIR   # DIR: a model set (e.g. a copy of models/)
+    python -m models.train.reply_reader [--models-dir models]   (part of `make models`)
 
-Not part of `make models` and not shipped in models/: out of family it did not hold (README,
-"The assistant's replies read by a learned model"): on the escalation benchmark's fold B, whose
-assistant turns come from a dialogue corpus it never saw, the benign people flagged went from 2.67
-to 8.0 per 1,000 (plain sympathy, "I'm sorry to hear that, I hope you feel better soon", read as
-concern for the user's life).
+Its reading counts in the core only beside a word of concern or refusal in the reply
+(`stream/core/replies.py` `marks_concern`): alone, it read plain sympathy ("I'm sorry to hear that, I
+hope you feel better soon") as concern for the user's life, and on the escalation benchmark's fold B,
+whose assistant turns come from a dialogue corpus it never saw, the benign people flagged went from
+2.67 to 24.2 per 1,000; beside such a word, 2.67 (README).
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def fit_reader(x: np.ndarray, data, mask: np.ndarray, none_read: float, embeddin
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--models-dir", required=True, help="the model set to add the reader to (its encoder embeds)")
+    ap.add_argument("--models-dir", default=str(REPO / "models"), help="the model set to add the reader to (its encoder embeds)")
     ap.add_argument("--none-read", type=float, default=0.02,
                     help="share of the written look-alikes (out of fold) read as each pathway's concern")
     args = ap.parse_args(argv)

@@ -306,9 +306,10 @@ class Detector:
     # -- the assistant's reading (stream/core/replies.py) -----------------------------------
     def _concern(self, ctx: list[dict], turn: Turn, score: TextScore) -> list | None:
         """[pathways, event id, ts] of the user turn an assistant reply answers, when the reply voices
-        concern about it (None otherwise): in the written phrases' reading or the reply reader's."""
-        pathways = replies.voiced(turn.text) | {s.detail.split(":", 1)[1] for s in score.signals
-                                                if s.kind == "model" and (s.detail or "").startswith("voiced:")}
+        concern about it (None otherwise): in the written phrases' reading, or the reply reader's
+        beside a word of concern or refusal (`replies.marks_concern`)."""
+        learned = {s.detail.split(":", 1)[1] for s in score.signals if s.kind == "model" and (s.detail or "").startswith("voiced:")}
+        pathways = replies.voiced(turn.text) | (learned if learned and replies.marks_concern(turn.text) else set())
         user_turn = context.answered(ctx, turn, self.config) if pathways else None
         if user_turn is None:
             return None

@@ -13,7 +13,9 @@ An urgent plea to the person, not conditional ("Please don't go through with thi
 now", "put the pills out of reach") is concern too: for someone else's life when the reply says
 someone could die or get hurt, else for the person's own.
 
-Read only on assistant turns, by written phrases in English, Chinese and Korean. A plain refusal
+Read only on assistant turns, by written phrases in English, Chinese and Korean, and (session 29) by
+the reply reader (stream/core/reply_reader.py) over the reply's embedding, whose reading counts only
+beside a word of concern or refusal addressed to the user (`marks_concern`). A plain refusal
 ("I can't help with that request"), safety advice, a conditional offer of resources ("if you ever
 have thoughts of ending your life, call ..."), words in quotes the assistant suggests the person
 say to someone else, concern for someone else's life (a supporter's friend, a parent's child) and
@@ -156,6 +158,24 @@ _SENTENCES = re.compile(r"(?<=[.?!。！？])\s*|\n+")
 # killing yourself?"') are not the assistant's own concern.
 _QUOTED = re.compile(r"[\"\u201c\u300c\u300e][^\"\u201d\u300d\u300f]{3,}[\"\u201d\u300d\u300f]|(?<!\w)'.{3,}?'(?!\w)")
 _CONDITIONAL = re.compile(r"^\W*(?:and |but |also |or )?(?:if|whenever|should you|如果|要是|万一)")
+
+
+# Words of concern or refusal addressed to the user, in any sentence of the reply (session 29): the reply
+# reader's reading (stream/core/reply_reader.py) counts only beside one. Over the reader's embedding, plain
+# sympathy ("I'm sorry to hear that. I hope you feel better soon") sits close to concern for a life; on a
+# dialogue corpus it never saw, 165 of 3,000 replies read as concern, 4 with one of these words beside it.
+_CONCERN_WORDS = re.compile(
+    r"\b(?:worr(?:y|ied|ies|ying)|concern(?:ed|ing|s)?|alarm\w*|scar(?:ed|es|y)|afraid|frighten\w*|uneasy|"
+    r"please (?:don'?t|do not|stop|reconsider|reach|call|talk|text|wait)|"
+    r"(?:can'?t|cannot|won'?t|will not|not going to|rather not|unable to|refuse to) help|"
+    r"are you (?:safe|thinking|planning|considering|feeling)|988|crisis|lifeline|hotline|samaritans)\b"
+    r"|担心|担忧|害怕|不能帮|无法帮|不会帮|没法帮|请(?:你)?(?:不要|别)|千万别|热线|是不是|有没有想"
+    r"|걱정|도와드릴 수 없|도울 수 없|도와드리기 어려|하지 마|멈춰|상담|혹시", re.I)
+
+
+def marks_concern(text: str) -> bool:
+    """Whether the reply has a word of concern or refusal addressed to the user (`_CONCERN_WORDS`)."""
+    return bool(_CONCERN_WORDS.search(text.translate(_APOSTROPHES)))
 
 
 def voiced(text: str) -> frozenset[str]:

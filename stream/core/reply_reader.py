@@ -13,6 +13,11 @@ refusals, safety advice, boilerplate crisis lines, concern for a victim's safety
 user supports. Its reading is united with the written phrases'; each pathway's threshold is set
 out of fold so that few of those look-alikes read as concern.
 
+Its reading counts only beside a word of concern or refusal in the reply (`replies.marks_concern`):
+over this embedding plain sympathy ("I'm sorry to hear that, I hope you feel better soon") sits
+close to concern for a life, and alone the reader flagged many benign people whose assistant turns
+came from a dialogue corpus it never saw (README).
+
 Stored as `reply_reader.json` next to the classifiers (optional: without it the written phrases
 read alone); a file built for another embedding is refused at load. Pure apart from `load`.
 """
