@@ -60,7 +60,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.bench_score import DATASETS, MIX, chat_mix  # noqa: E402
 from bench.collector import Collector  # noqa: E402
-from dev.harness import WorkerProcess, http_get  # noqa: E402
+from dev.harness import WorkerProcess, http_get, metric_samples  # noqa: E402
 from dev.kafka import KafkaBroker, free_port  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -376,12 +376,8 @@ def warm_up(ws: Workers, col: Collector, producer: KafkaProducer, rows: list[dic
 
 
 def metric(port: int, name: str) -> float:
-    """One unlabelled sample of a worker's /metrics."""
-    _, body = http_get(f"http://127.0.0.1:{port}/metrics", timeout=5)
-    for line in body.decode().splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise KeyError(f"{name} not on :{port}/metrics")
+    """One unlabelled sample of a worker's /metrics (KeyError when it has none)."""
+    return metric_samples(http_get(f"http://127.0.0.1:{port}/metrics", timeout=5)[1].decode())[name]
 
 
 def idle_rate(ws: Workers, seconds: float) -> list[float]:

@@ -108,6 +108,13 @@ def http_get(url: str, timeout: float = 10.0) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
+def metric_samples(text: str) -> dict[str, float]:
+    """The samples of a Prometheus text page (/metrics), by name with their labels."""
+    import re
+
+    return {m.group(1): float(m.group(2)) for m in re.finditer(r"^(\S+) (\S+)$", text, re.M)}
+
+
 def wait_for(fn, what: str, worker: "WorkerProcess | None" = None, timeout: float = 60.0, every: float = 0.5):
     """`fn()` once it is truthy; fail naming `what`, with the worker log, after `timeout` seconds."""
     deadline = time.monotonic() + timeout

@@ -4,7 +4,6 @@ same scores as `riskstream score`, batching across concurrent requests, limits, 
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import orjson
 import pytest
 
-from dev.harness import REPO, run_cli
+from dev.harness import REPO, metric_samples, run_cli
 from dev.harness import http_get as get
 from stream.taxonomy import CATEGORIES
 
@@ -66,8 +65,7 @@ def post(url: str, body, token: str | None = TOKEN, raw: bytes | None = None) ->
 
 def metric(ops: str, name: str) -> float:
     _, text = get(ops + "/metrics")
-    m = re.search(rf"^{re.escape(name)} (\S+)$", text.decode(), re.M)
-    return float(m.group(1)) if m else 0.0
+    return metric_samples(text.decode()).get(name, 0.0)
 
 
 def test_concurrent_requests_share_batches_and_score_like_the_cli(server, tmp_path):

@@ -12,7 +12,7 @@ import uuid
 import orjson
 import pytest
 
-from dev.harness import WorkerProcess, consume_until, produce, produce_turns, wait_for
+from dev.harness import WorkerProcess, consume_until, metric_samples, produce, produce_turns, wait_for
 from dev.harness import http_get as _get
 from tests.fakes import turn
 
@@ -22,10 +22,6 @@ THREAT = "I will kill you. I am going to shoot you tomorrow morning."
 
 def _log_lines(worker) -> list[dict]:
     return [json.loads(x) for x in worker.log_path.read_text(errors="replace").splitlines() if x.startswith("{")]
-
-
-def _samples(text: str) -> dict[str, float]:
-    return {m.group(1): float(m.group(2)) for m in re.finditer(r"^(\S+) (\S+)$", text, re.M)}
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +56,7 @@ def test_health_readiness_and_metrics_after_traffic(worker, kafka_bootstrap):
     consume_until(kafka_bootstrap, worker.prefix + "dead-letter", lambda rs: len(rs) >= 1, worker=worker)
 
     def scraped():
-        s = _samples(_get(worker.ops + "/metrics")[1].decode())
+        s = metric_samples(_get(worker.ops + "/metrics")[1].decode())
         return s if s.get("riskstream_turns_processed_total", 0) >= 2 else None
 
     s = wait_for(scraped, "turns_processed_total >= 2", worker)
@@ -75,7 +71,7 @@ def test_health_readiness_and_metrics_after_traffic(worker, kafka_bootstrap):
     # calls into the Kafka consumer's thread are timed (a stuck one would turn /healthz to 503)
     assert 0 <= s["riskstream_consumer_call_oldest_seconds"] < 60
     assert orjson.loads(_get(worker.ops + "/healthz")[1]) == {"status": "alive"}
-    lag = wait_for(lambda: [k for k in _samples(_get(worker.ops + "/metrics")[1].decode())
+    lag = wait_for(lambda: [k for k in metric_samples(_get(worker.ops + "/metrics")[1].decode())
                          if k.startswith("riskstream_consumer_lag{") and f'topic="{worker.prefix}turns"' in k],
                 "consumer lag gauges", worker)
     assert len(lag) == worker.partitions

@@ -72,6 +72,9 @@ class Detector:
             reply_reader = (ReplyReader.load(getattr(scorer, "models_dir", None), self.embedder.model_id, self.embedder.dim)
                             if self.embedder is not None else None)
         self.reply_reader: ReplyReader | None = reply_reader
+        # the reply reader's zh / ko reader reads USE embeddings (the tagger's, when it has a zh / ko reader)
+        self.reply_cjk_embedder = ((self.cjk_embedder or UseEmbedder())
+                                   if reply_reader is not None and reply_reader.cjk is not None else None)
         self.model_version = model_version or getattr(scorer, "version", "")
         if self.trajectory is not None and not model_version:
             self.model_version += f"+{self.trajectory.version}"
@@ -122,9 +125,9 @@ class Detector:
         """Add the reply reader's reading of the assistant's replies `idx` to their scores (in place):
         English by MiniLM (embeddings of the pass that scored them), Chinese / Korean by USE."""
         reader = self.reply_reader
-        cjk = [i for i in idx if is_cjk(texts[i])] if reader.cjk is not None else []
-        en = [i for i in idx if i not in set(cjk)]
-        for rows, rdr, embedder in ((en, reader, self.embedder), (cjk, reader.cjk, self.cjk_embedder or UseEmbedder())):
+        cjk = {i for i in idx if reader.cjk is not None and is_cjk(texts[i])}
+        en = [i for i in idx if i not in cjk]
+        for rows, rdr, embedder in ((en, reader, self.embedder), (sorted(cjk), reader.cjk, self.reply_cjk_embedder)):
             if not rows:
                 continue
             for i, pathways in zip(rows, rdr.voiced(embedder.embed([texts[i] for i in rows]))):

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from stream.core.modelfiles import load_json
-from stream.scoring.rowwise import rowwise_matmul
+from stream.scoring.rowwise import rowwise_logistic
 
 FILE_NAME = "reply_reader.json"
 KIND = "riskstream-reply-reader/1"
@@ -54,9 +54,7 @@ class ReplyReader:
 
     def voiced(self, emb: np.ndarray) -> list[frozenset[str]]:
         """Per (n, dim) embedding row, the pathways whose concern the reply voices."""
-        z = rowwise_matmul(emb.astype(np.float32), self.weights.T) + self.bias
-        probs = 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
-        hit = probs >= self.thresholds[None, :]
+        hit = rowwise_logistic(emb, self.weights, self.bias) >= self.thresholds[None, :]
         return [frozenset(PATHWAYS[j] for j in np.nonzero(row)[0]) for row in hit]
 
     def to_dict(self, **extra) -> dict:

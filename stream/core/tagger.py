@@ -31,7 +31,7 @@ import numpy as np
 
 from stream.core.modelfiles import load_json
 from stream.core.stages import STAGES
-from stream.scoring.rowwise import rowwise_matmul
+from stream.scoring.rowwise import rowwise_logistic
 
 FILE_NAME = "stage_tagger.json"
 KIND = "riskstream-stage-tagger/1"
@@ -86,8 +86,7 @@ class StageTagger:
 
     def probabilities(self, emb: np.ndarray) -> np.ndarray:
         """(n, labels) probabilities for (n, dim) embeddings."""
-        z = rowwise_matmul(emb.astype(np.float32), self.weights.T) + self.bias
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
+        return rowwise_logistic(emb, self.weights, self.bias)
 
     def tags(self, emb: np.ndarray, owner: list[int] | None = None) -> list[dict[str, float]]:
         """Per text, the labels read (probability >= threshold) with their probability. `owner[r]`:

@@ -12,6 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 
+def rowwise_logistic(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """(n, k) probabilities of k logistic models (`weights` [k, d], `bias` [k]) over x [n, d] (as float32),
+    each row computed alone: the stage tagger's and the reply reader's readings."""
+    z = rowwise_matmul(x.astype(np.float32), weights.T) + bias
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
+
+
 def rowwise_matmul(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """x [n, d] @ w [d, k], each row computed alone (one vector-matrix product per row)."""
     out = np.empty((x.shape[0], w.shape[1]), np.result_type(x, w))
