@@ -105,6 +105,16 @@ MLP correction with 256 units (0.7255); beside the embedding, the max-pooled las
 layers 2 / 3 / 2+4 / 3+4 instead of layer 4 (24k-row sample: 0.689 / 0.755 / 0.765 / 0.763 / 0.767
 vs 0.770 for layer 4 and 0.753 for the embedding alone).
 
+### Out of family: safe look-alikes against harmful requests
+
+Issue 13 asks for at most 8 % of safe look-alikes flagged, an F1 of at least 0.70 on look-alikes and
+their harmful twins, and at least 90 % of clearly harmful short requests flagged. The public families
+nearest to those are below, at the production thresholds, each scored by heads that never saw it
+(over-refusal look-alikes and contrast sets, every row safe; plain harmful requests, every row
+harmful). They are not the hidden sets, and not twins of each other.
+
+{table_lookalike}
+
 ### Out of family, per source (each source scored by heads that never saw its family)
 
 {table_lofo_sources}
@@ -464,6 +474,36 @@ def lofo_sources(oof: dict) -> str:
     return "\n".join(lines)
 
 
+# The public families closest to two of issue 13's targets (safe look-alikes flagged, harmful short
+# requests flagged): over-refusal look-alikes and contrast sets (every row safe), and plain harmful
+# requests (every row harmful; AART left out: generated, weakly labelled).
+LOOKALIKE_SOURCES = ("orbench", "coconot")
+HARMFUL_REQUEST_SOURCES = ("harmful_behaviors", "gptfuzz", "donotanswer", "multijail")
+
+
+def lookalike_table(oof: dict) -> str:
+    """Look-alikes against harmful requests at the production thresholds, out of family: the share
+    of each flagged, and the F1 of flagging on the two pooled (each family scored by heads that
+    never saw it)."""
+    src = oof["sources"]
+    look = [(s, src[s]) for s in LOOKALIKE_SOURCES if s in src]
+    harm = [(s, src[s]) for s in HARMFUL_REQUEST_SOURCES if s in src]
+    if not look or not harm:
+        return "(look-alike or harmful-request families missing from this build)"
+    fp = sum(m["n"] * m["flagged"] for _, m in look)
+    tp = sum(m["n"] * m["flagged"] for _, m in harm)
+    n_look, n_harm = sum(m["n"] for _, m in look), sum(m["n"] for _, m in harm)
+    p, r = tp / max(fp + tp, 1e-9), tp / n_harm
+    f1 = 2 * p * r / max(p + r, 1e-9)
+    lines = ["| rows (out of family) | n | flagged |", "|---|---:|---:|"]
+    lines += [f"| safe look-alikes: {s} | {m['n']} | {m['flagged']:.3f} |" for s, m in look]
+    lines += [f"| harmful requests: {s} | {m['n']} | {m['flagged']:.3f} |" for s, m in harm]
+    lines.append(f"| **safe look-alikes, pooled** | {n_look} | **{fp / n_look:.3f}** |")
+    lines.append(f"| **harmful requests, pooled** | {n_harm} | **{r:.3f}** |")
+    lines.append(f"| **F1, harmful requests against look-alikes** | {n_look + n_harm} | **{f1:.3f}** |")
+    return "\n".join(lines)
+
+
 def select_table(sel: list[dict]) -> str:
     lines = ["| logistic L2 | MLP correction (units, L2) | any-AUPRC out of family |", "|---:|---|---:|"]
     for r in sel:
@@ -582,6 +622,7 @@ def main() -> None:
         look_fpr=LOOKALIKE_FPR,
         table_lofo=lofo_table(enc["out_of_family"], enc["in_family"]),
         table_lofo_sources=lofo_sources(enc["out_of_family"]),
+        table_lookalike=lookalike_table(enc["out_of_family"]),
         thr_table="\n".join(thr_lines),
         table_cascade=format_table(res, markdown=True),
         table_sources=format_sources(res, markdown=True),

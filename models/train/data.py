@@ -410,9 +410,16 @@ def load_benign():
             yield Example(text, BENIGN.copy(), src, _split_of(r), lang=r.get("lang", "en"), benign=True)
 
 
+# Project files that are not classifier rows: the assistant replies train the reply reader
+# (models/train/reply_reader.py), and their `label` is a pathway of concern, not a category.
+NOT_CLASSIFIER_ROWS = ("assistant_replies.jsonl",)
+
+
 def load_project():
     """Project-written data (models/data/*.jsonl, eval format); hash split on text."""
     for p in sorted(PROJECT_DATA.glob("*.jsonl")):
+        if p.name in NOT_CLASSIFIER_ROWS:
+            continue
         for line in p.read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue

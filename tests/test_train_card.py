@@ -1,0 +1,85 @@
+"""What the model card's training side computes from the out-of-family figures: the look-alike
+against harmful-request table (models/train/card.py), and which project files are classifier rows
+(models/train/data.py)."""
+
+from __future__ import annotations
+
+import json
+
+from models.train import data as D
+from models.train.card import HARMFUL_REQUEST_SOURCES, LOOKALIKE_SOURCES, lookalike_table
+
+
+def _row(table: str, label: str) -> list[str]:
+    line = next(line for line in table.splitlines() if label in line)
+    return [c.strip().strip("*") for c in line.strip("|").split("|")]
+
+
+def test_lookalike_table_pools_by_rows_and_scores_f1_on_the_pool():
+    sources = {LOOKALIKE_SOURCES[0]: {"n": 300, "flagged": 0.2}, LOOKALIKE_SOURCES[1]: {"n": 100, "flagged": 0.6},
+               HARMFUL_REQUEST_SOURCES[0]: {"n": 150, "flagged": 0.4}, HARMFUL_REQUEST_SOURCES[1]: {"n": 50, "flagged": 1.0},
+               "chatterbot": {"n": 9999, "flagged": 0.9}}  # neither kind: not in the table
+    table = lookalike_table({"sources": sources})
+    assert "chatterbot" not in table
+    # look-alikes: (60 + 60) / 400 flagged; harmful: (60 + 50) / 200
+    assert _row(table, "safe look-alikes, pooled")[1:] == ["400", "0.300"]
+    assert _row(table, "harmful requests, pooled")[1:] == ["200", "0.550"]
+    p, r = 110 / (110 + 120), 110 / 200
+    assert _row(table, "F1, harmful")[1:] == ["600", f"{2 * p * r / (p + r):.3f}"]
+
+
+def test_lookalike_table_says_when_a_side_is_missing():
+    assert "missing" in lookalike_table({"sources": {LOOKALIKE_SOURCES[0]: {"n": 10, "flagged": 0.1}}})
+
+
+def test_assistant_replies_are_not_classifier_rows(tmp_path, monkeypatch):
+    """The reply reader's rows label a pathway of concern (`label`), not a category: read as
+    classifier rows they would be all-unknown rows of the project family."""
+    (tmp_path / "assistant_replies.jsonl").write_text(json.dumps({"text": "that worries me", "label": "others"}) + "\n")
+    (tmp_path / "pairs.jsonl").write_text(json.dumps({"text": "kill the process", "benign": True, "pair": "p1"}) + "\n")
+    monkeypatch.setattr(D, "PROJECT_DATA", tmp_path)
+    assert [e.text for e in D.load_project()] == ["kill the process"]
+
+
+def _words(text: str) -> frozenset[str]:
+    import re
+    return frozenset(re.findall(r"[a-z']+", text.lower()))
+
+
+def test_the_domain_contrast_pairs_are_twins_written_apart_from_what_measures_them():
+    """models/data/contrast_pairs_domains.jsonl: each pair is one safe row and one harmful twin
+    with a positive label, and no row shares 45 % or more of its words with a turn of the blind people
+    (bench/people/) or a row of the behaviour set the classifiers are checked on (never trained on)."""
+    rows = [json.loads(line) for line in (D.PROJECT_DATA / "contrast_pairs_domains.jsonl").read_text().splitlines()]
+    pairs: dict[str, list[dict]] = {}
+    for r in rows:
+        pairs.setdefault(r["pair"], []).append(r)
+    assert len(pairs) >= 600
+    for pid, twins in pairs.items():
+        assert sorted(bool(r.get("benign")) for r in twins) == [False, True], pid
+        harmful = next(r for r in twins if not r.get("benign"))
+        assert set(harmful["labels"]) <= set(D.CI) and 1 in harmful["labels"].values(), pid
+    root = D.REPO
+    measured = [_words(t["text"]) for path in (root / "bench" / "people").glob("batch*/*.jsonl")
+                for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+                for conv in json.loads(line)["conversations"] for t in conv["turns"]]
+    measured += [_words(json.loads(line)["text"]) for line in
+                 (root / "tests" / "data" / "classifier_behaviour.jsonl").read_text().splitlines() if line.strip()]
+    measured = [m for m in measured if len(m) >= 4]
+    # candidates share a word outside the 100 commonest (a row of only common words meets them all)
+    freq: dict[str, int] = {}
+    for m in measured:
+        for word in m:
+            freq[word] = freq.get(word, 0) + 1
+    common = set(sorted(freq, key=freq.get, reverse=True)[:100])
+    index: dict[str, list[int]] = {}
+    for i, m in enumerate(measured):
+        for word in m - common:
+            index.setdefault(word, []).append(i)
+    close = []
+    for r in rows:
+        w = _words(r["text"])
+        near = {i for word in w - common for i in index.get(word, ())} if w - common else range(len(measured))
+        if any(len(measured[i] & w) / len(measured[i] | w) >= 0.45 for i in near):
+            close.append(r["text"])
+    assert not close, close[:5]
