@@ -79,10 +79,9 @@ def test_quoted_kinds_of_harmful_request(results, text, categories):
 # Session 30 (627 more contrast pairs, L2 3e-4): 22.2 % of the safe look-alikes flagged (14 of 63),
 # 89.7 % of the harmful rows (52 of 58); the illicit threshold fell from 0.50 to 0.38, and the newly
 # flagged safe rows are illicit readings of 0.40-0.60 ("pharmacy open near me tonight", "blow up an
-# air mattress"). Before:
-# measured with the encoder reading layer-4 features (models 0.3.0, branch cls): 23.8 % of the safe
-# look-alikes flagged (12 of 63), 86.2 % of the harmful rows (50 of 58); embedding-only heads: 23.8 %
-# and 72.4 %. The issue's targets are 8 % and 90 %; not met, see models/MODEL_CARD.md. Safe rows still
+# air mattress"). Before, with the encoder reading layer-4 features (models 0.3.0, branch cls): 19.0 %
+# of the safe look-alikes flagged (12 of 63), 86.2 % of the harmful rows (50 of 58); embedding-only
+# heads: 23.8 % and 72.4 %. The issue's targets are 8 % and 90 %; not met, see models/MODEL_CARD.md. Safe rows still
 # flagged are mostly medicine and safety questions ("safe maximum dose", "dispose of old meds") and
 # homonyms ("blow up an air mattress", "knock out a fish").
 SAFE_FLAG_MAX = 0.25
