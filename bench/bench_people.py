@@ -89,6 +89,16 @@ def load(paths: list[Path], split: str) -> list[dict]:
     return people
 
 
+def every_person() -> list[dict]:
+    """Every blind person of every batch."""
+    return load(sorted(PEOPLE.glob("batch*/*.jsonl")), "all")
+
+
+def turn_texts(people: list[dict]) -> list[str]:
+    """The text of every turn of `people`: what data written for training must not repeat (tests)."""
+    return [t["text"] for p in people for conv in p["conversations"] for t in conv["turns"]]
+
+
 def check(p: dict) -> None:
     if p["kind"] not in ("escalating", "benign"):
         raise ValueError(f"{p['id']}: kind {p['kind']!r}")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.bench_people import layout, load, routes, split_of  # noqa: E402
+from bench.bench_people import every_person, layout, load, routes, split_of, turn_texts  # noqa: E402
 
 
 def _person(pid, kind="escalating", accounts=(1, 1, 2)):
@@ -66,10 +66,9 @@ def test_every_batch_loads_and_no_blind_text_is_a_training_row():
     turns is a row of the project's written training data: a person read in training is not blind.
     (Stock phrases under 12 characters, "我要让他付出代价", are anyone's.)"""
     repo = Path(__file__).resolve().parents[1]
-    people = [p for path in sorted((repo / "bench" / "people").glob("batch*/*.jsonl")) for p in load([path], "all")]
+    people = every_person()
     assert len({p["id"] for p in people}) == len(people) >= 400
-    said = {t["text"].strip().lower() for p in people for c in p["conversations"] for t in c["turns"]
-            if len(t["text"].strip()) >= 12}
+    said = {t.strip().lower() for t in turn_texts(people) if len(t.strip()) >= 12}
     written = set()
     for path in (repo / "models" / "data").glob("*.jsonl"):
         written |= {json.loads(x)["text"].strip().lower() for x in path.read_text(encoding="utf-8").splitlines() if x.strip()}

@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench.bench_people import every_person, turn_texts
+from models.train.data import ASSISTANT_REPLIES
 from stream.core.engine import Detector
 from stream.core.events import parse_turn
 from stream.core.pipeline import MemoryStore, run_batch
@@ -75,13 +77,10 @@ def test_user_turns_are_never_read_by_it():
 
 
 def test_the_labelled_replies_are_well_formed_and_share_no_text_with_the_blind_people():
-    root = Path(__file__).resolve().parents[1]
-    rows = [json.loads(line) for line in (root / "models" / "data" / "assistant_replies.jsonl").read_text().splitlines()]
+    rows = [json.loads(line) for line in ASSISTANT_REPLIES.read_text().splitlines()]
     assert {r["label"] for r in rows} == {"others", "self", "none"} and {r["lang"] for r in rows} == {"en", "zh", "ko"}
     assert len({r["text"] for r in rows}) == len(rows)
-    people = {t["text"] for path in (root / "bench" / "people").glob("batch*/*.jsonl")
-              for line in path.read_text().splitlines() if line.strip()
-              for conv in json.loads(line)["conversations"] for t in conv["turns"]}
+    people = set(turn_texts(every_person()))
     assert not people & {r["text"] for r in rows}, "written apart from the blind people"
 
 

@@ -5,7 +5,9 @@ against harmful-request table (models/train/card.py), and which project files ar
 from __future__ import annotations
 
 import json
+import re
 
+from bench.bench_people import every_person, turn_texts
 from models.train import data as D
 from models.train.card import HARMFUL_REQUEST_SOURCES, LOOKALIKE_SOURCES, lookalike_table
 
@@ -42,7 +44,6 @@ def test_assistant_replies_are_not_classifier_rows(tmp_path, monkeypatch):
 
 
 def _words(text: str) -> frozenset[str]:
-    import re
     return frozenset(re.findall(r"[a-z']+", text.lower()))
 
 
@@ -59,12 +60,9 @@ def test_the_domain_contrast_pairs_are_twins_written_apart_from_what_measures_th
         assert sorted(bool(r.get("benign")) for r in twins) == [False, True], pid
         harmful = next(r for r in twins if not r.get("benign"))
         assert set(harmful["labels"]) <= set(D.CI) and 1 in harmful["labels"].values(), pid
-    root = D.REPO
-    measured = [_words(t["text"]) for path in (root / "bench" / "people").glob("batch*/*.jsonl")
-                for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-                for conv in json.loads(line)["conversations"] for t in conv["turns"]]
+    measured = [_words(t) for t in turn_texts(every_person())]
     measured += [_words(json.loads(line)["text"]) for line in
-                 (root / "tests" / "data" / "classifier_behaviour.jsonl").read_text().splitlines() if line.strip()]
+                 (D.REPO / "tests" / "data" / "classifier_behaviour.jsonl").read_text().splitlines() if line.strip()]
     measured = [m for m in measured if len(m) >= 4]
     # candidates share a word outside the 100 commonest (a row of only common words meets them all)
     freq: dict[str, int] = {}

@@ -412,7 +412,8 @@ def load_benign():
 
 # Project files that are not classifier rows: the assistant replies train the reply reader
 # (models/train/reply_reader.py), and their `label` is a pathway of concern, not a category.
-NOT_CLASSIFIER_ROWS = ("assistant_replies.jsonl",)
+ASSISTANT_REPLIES = PROJECT_DATA / "assistant_replies.jsonl"
+NOT_CLASSIFIER_ROWS = (ASSISTANT_REPLIES.name,)
 
 
 def load_project():

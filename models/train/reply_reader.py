@@ -30,13 +30,14 @@ from pathlib import Path
 
 import numpy as np
 
+from models.train.data import ASSISTANT_REPLIES
 from models.train.tagger import _jsonl, _out_of_fold, fit
 from stream.core.reply_reader import FILE_NAME, PATHWAYS, ReplyReader
 from stream.scoring.embedding import Embedder
 from stream.scoring.encoder import is_cjk
 
 REPO = Path(__file__).resolve().parents[2]
-DATA = REPO / "models" / "data" / "assistant_replies.jsonl"
+DATA = ASSISTANT_REPLIES
 LABEL_PATHWAY = {"others": "violence", "self": "self-harm"}
 EVERYDAY = {"sgd_dialogues_benign.jsonl": 1500, "chatterbot_benign.jsonl": 1500}
 
