@@ -104,19 +104,41 @@ def test_model_file_round_trips_and_mismatched_features_are_rejected(tmp_path):
         TrajectoryModel.load(tmp_path)
 
 
-def test_replay_refuses_a_broken_trajectory_model_with_a_clear_message(tmp_path, monkeypatch, capsys):
+def _replay_over(models_dir, monkeypatch) -> int:
+    """`riskstream replay` of one turn, its scorer (a test double) reading from `models_dir`."""
     import stream.scoring
     from stream.cli import main
 
-    (tmp_path / FILE_NAME).write_text("{not json")
     scorer = TagScorer()
-    scorer.models_dir = tmp_path
+    scorer.models_dir = models_dir
     monkeypatch.setattr(stream.scoring, "load_default_scorer", lambda **kw: scorer)
-    src = tmp_path / "turns.jsonl"
+    src = models_dir / "turns.jsonl"
     src.write_text(json.dumps(turn(1, "hi")) + "\n")
-    assert main(["replay", "--input", str(src), "--no-progress"]) == 2
+    return main(["replay", "--input", str(src), "--cases", str(models_dir / "cases.jsonl"), "--no-progress",
+                 "--workers", "1"])
+
+
+def test_replay_refuses_a_broken_trajectory_model_with_a_clear_message(tmp_path, monkeypatch, capsys):
+    (tmp_path / FILE_NAME).write_text("{not json")
+    assert _replay_over(tmp_path, monkeypatch) == 2
     err = capsys.readouterr().err
     assert "unusable model file" in err and FILE_NAME in err
+
+
+def test_replay_refuses_a_broken_stage_tagger_with_one_line_too(tmp_path, monkeypatch, capsys):
+    """Every file stored with the classifiers that the runtime cannot use stops the program at start
+    with one line naming it (the stage tagger's and the reply reader's raised a traceback before)."""
+    from stream.core.modelfiles import UnusableModelFile
+    from stream.core.reply_reader import ReplyReaderFileError
+    from stream.core.tagger import FILE_NAME as TAGGER_FILE
+    from stream.core.tagger import TaggerFileError
+
+    assert issubclass(TaggerFileError, UnusableModelFile) and issubclass(ReplyReaderFileError, UnusableModelFile)
+    (tmp_path / TAGGER_FILE).write_text('{"kind": "riskstream-stage-tagger/0"}')
+    assert _replay_over(tmp_path, monkeypatch) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"riskstream: unusable model file: {tmp_path / TAGGER_FILE}: not a stage tagger "
+                   "(kind 'riskstream-stage-tagger/0', expected 'riskstream-stage-tagger/1')"], err
 
 
 def test_committed_models_carry_a_trajectory_model_matching_this_code():

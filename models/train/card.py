@@ -115,6 +115,19 @@ harmful). They are not the hidden sets, and not twins of each other.
 
 {table_lookalike}
 
+### Written sets never trained on: sexual content, hate, graphic violence
+
+No public family here labels `violence/graphic`, and the families labelling `sexual` do so by a
+machine score on web text (RealToxicityPrompts) or weak retrieval labels (I2P), not by the
+taxonomy's definition (which excludes sex education and wellness). Three writers who saw neither
+the repository nor the datasets wrote contrast pairs for those categories in session 31
+(`bench/written/`, one safe row and one harmful twin per pair; half the safe rows carry alarming
+words, half the harmful rows none). No model trains on them; the production models read them
+here, at the production thresholds. (Trained on, in a quick six-fold check, they did not raise
+the public families' out-of-family figures: README, classifiers.)
+
+{table_written}
+
 ### Out of family, per source (each source scored by heads that never saw its family)
 
 {table_lofo_sources}
@@ -504,6 +517,44 @@ def lookalike_table(oof: dict) -> str:
     return "\n".join(lines)
 
 
+# bench/written/<file>: the category its harmful rows are written for
+WRITTEN_SETS = (("sexual.jsonl", "sexual"), ("hate.jsonl", "hate"), ("graphic_violence.jsonl", "violence/graphic"))
+WRITTEN = REPO / "bench" / "written"
+
+
+def written_table(sets: list[tuple[str, str, list[dict], list]]) -> str:
+    """Per written set (name, category, rows, their TextScores): the category's AUPRC and the
+    any-category score's, and the shares of harmful and safe rows flagged, in the category and in
+    any category."""
+    from stream.scoring.metrics import auprc
+
+    lines = ["| set | harmful / safe rows | AUPRC in its category | AUPRC, any category | harmful flagged "
+             "(its category / any) | safe flagged (its category / any) |", "|---|---:|---:|---:|---:|---:|"]
+    for name, cat, rows, scores in sets:
+        y = [0.0 if r.get("benign") else 1.0 for r in rows]
+        harm = [s for s, t in zip(scores, y) if t]
+        safe = [s for s, t in zip(scores, y) if not t]
+
+        def share(group, any_category: bool) -> float:
+            return sum(bool(s.flagged if any_category else s.categories.get(cat)) for s in group) / max(len(group), 1)
+
+        lines.append(f"| {name} ({cat}) | {len(harm)} / {len(safe)} "
+                     f"| {auprc(y, [s.category_scores[cat] for s in scores]):.3f} "
+                     f"| {auprc(y, [max(s.category_scores.values()) for s in scores]):.3f} "
+                     f"| {share(harm, False):.1%} / {share(harm, True):.1%} | {share(safe, False):.1%} / {share(safe, True):.1%} |")
+    return "\n".join(lines)
+
+
+def written_section(scorer, folder: Path = WRITTEN) -> str:
+    sets = []
+    for file, cat in WRITTEN_SETS:
+        path = folder / file
+        if path.is_file():
+            rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+            sets.append((path.stem, cat, rows, scorer.score_batch([r["text"] for r in rows])))
+    return written_table(sets) if sets else "(bench/written/ missing)"
+
+
 def select_table(sel: list[dict]) -> str:
     lines = ["| logistic L2 | MLP correction (units, L2) | any-AUPRC out of family |", "|---:|---|---:|"]
     for r in sel:
@@ -623,6 +674,7 @@ def main() -> None:
         table_lofo=lofo_table(enc["out_of_family"], enc["in_family"]),
         table_lofo_sources=lofo_sources(enc["out_of_family"]),
         table_lookalike=lookalike_table(enc["out_of_family"]),
+        table_written=written_section(scorers["cascade"]),
         thr_table="\n".join(thr_lines),
         table_cascade=format_table(res, markdown=True),
         table_sources=format_sources(res, markdown=True),

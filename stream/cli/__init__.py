@@ -42,9 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except ValueError as exc:
-        from stream.core.trajectory import ModelFileError  # lazy: keeps `riskstream --help` fast
+        from stream.core.modelfiles import UnusableModelFile  # lazy: keeps `riskstream --help` fast
 
-        if not isinstance(exc, ModelFileError):
+        if not isinstance(exc, UnusableModelFile):
             raise
         print(f"riskstream: unusable model file: {exc}", file=sys.stderr)
         return 2

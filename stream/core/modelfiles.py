@@ -9,6 +9,11 @@ from typing import Callable, TypeVar
 T = TypeVar("T")
 
 
+class UnusableModelFile(ValueError):
+    """A file stored with the classifiers that this runtime cannot use (broken, or built for other
+    labels, features, encoder or classifiers): the programs stop at start with one line naming it."""
+
+
 def load_json(models_dir: Path | str | None, file_name: str, build: Callable[[dict], T],
               error: type[ValueError]) -> T | None:
     """`build(parsed JSON)` of `<models_dir>/<file_name>`; None when the directory has no such file;

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from stream.core.modelfiles import load_json
+from stream.core.modelfiles import UnusableModelFile, load_json
 from stream.scoring.rowwise import rowwise_logistic
 
 FILE_NAME = "reply_reader.json"
@@ -39,7 +39,7 @@ KIND = "riskstream-reply-reader/1"
 PATHWAYS: tuple[str, ...] = ("violence", "self-harm")  # concern that the user may harm others / themselves
 
 
-class ReplyReaderFileError(ValueError):
+class ReplyReaderFileError(UnusableModelFile):
     """A reply reader file that cannot be used with this runtime."""
 
 

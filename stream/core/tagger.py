@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from stream.core.modelfiles import load_json
+from stream.core.modelfiles import UnusableModelFile, load_json
 from stream.core.stages import STAGES
 from stream.scoring.rowwise import rowwise_logistic
 
@@ -61,7 +61,7 @@ def pieces(text: str, limit: int = 3, max_words: int = 40) -> list[str]:
     return [text] + (parts[:limit] if len(parts) > 1 else [])
 
 
-class TaggerFileError(ValueError):
+class TaggerFileError(UnusableModelFile):
     """A tagger file that cannot be used with this runtime (labels, embedding or format differ)."""
 
 

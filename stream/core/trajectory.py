@@ -26,7 +26,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from stream.core.modelfiles import load_json
+from stream.core.modelfiles import UnusableModelFile, load_json
 from stream.core.stages import PATHWAY_CATEGORY, STAGES
 from stream.core.window import UserWindow
 from stream.taxonomy import CATEGORIES
@@ -61,7 +61,7 @@ def feature_names(top_k: int) -> list[str]:
         f"stage:{st.pathway}:{st.name}" for st in STAGES]
 
 
-class ModelFileError(ValueError):
+class ModelFileError(UnusableModelFile):
     """A trajectory model file that cannot be used (broken, or built for other features)."""
 
 

@@ -1,0 +1,68 @@
+"""bench/written/: evaluation sets for the categories no public family labels by the taxonomy's
+definition (sexual, hate, violence/graphic). They must stay out of training and apart from it, and
+the model card reads them (models/train/card.py)."""
+
+import json
+import re
+from pathlib import Path
+
+from models.train import card
+from models.train import data as D
+from stream.scoring.types import TextScore
+from stream.taxonomy import CATEGORIES
+
+WRITTEN = Path(__file__).resolve().parents[1] / "bench" / "written"
+
+
+def _rows(name: str) -> list[dict]:
+    return [json.loads(line) for line in (WRITTEN / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z']+", text.lower()))
+
+
+def test_each_set_is_safe_rows_and_harmful_rows_of_its_category():
+    for name, cat in card.WRITTEN_SETS:
+        rows = _rows(name)
+        harmful = [r for r in rows if not r.get("benign")]
+        safe = [r for r in rows if r.get("benign")]
+        assert len(harmful) >= 150 and len(safe) >= 150, name
+        assert all(set(r["labels"]) <= set(CATEGORIES) and r["labels"][cat if cat != "violence/graphic" else "violence"] == 1
+                   for r in harmful), name
+        assert all("labels" not in r for r in safe), name
+
+
+def test_no_trainer_reads_them_and_no_row_is_close_to_a_training_row():
+    written = [r["text"] for name, _ in card.WRITTEN_SETS for r in _rows(name)]
+    project = [e.text for e in D.load_project()]
+    assert not set(written) & set(project)
+    assert all(WRITTEN not in p.parents for p in D.PROJECT_DATA.glob("*.jsonl"))
+    train = [w for w in map(_words, project) if len(w) >= 4]
+    index: dict[str, list[int]] = {}
+    for i, w in enumerate(train):
+        for word in w:
+            index.setdefault(word, []).append(i)
+    close = []
+    for text in written:
+        w = _words(text)
+        near = {i for word in w for i in index.get(word, ())}
+        if any(len(train[i] & w) / len(train[i] | w) >= 0.45 for i in near):
+            close.append(text)
+    assert not close, close[:5]
+
+
+def test_the_card_table_reads_auprc_and_flag_shares():
+    rows = [{"text": "a", "benign": True}, {"text": "b", "labels": {"hate": 1}},
+            {"text": "c", "benign": True}, {"text": "d", "labels": {"hate": 1}}]
+
+    def ts(hate: float, other: float) -> TextScore:
+        scores = {c: 0.0 for c in CATEGORIES} | {"hate": hate, "violence": other}
+        flags = {c: scores[c] >= 0.5 for c in CATEGORIES}
+        return TextScore(scores, flags, any(flags.values()))
+
+    # harmful rows read 0.9 and 0.3 in hate; a safe row reads 0.6 in hate, the other violence 0.7
+    table = card.written_table([("hate", "hate", rows, [ts(0.6, 0.0), ts(0.9, 0.0), ts(0.1, 0.7), ts(0.3, 0.0)])])
+    line = table.splitlines()[-1]
+    # hate AUPRC: ranks 0.9 (harm), 0.6 (safe), 0.3 (harm) -> (1 + 2/3) / 2; any: 0.9, 0.7, 0.6, 0.3 -> (1 + 2/4) / 2
+    assert line == "| hate (hate) | 2 / 2 | 0.833 | 0.750 | 50.0% / 50.0% | 50.0% / 100.0% |", line
