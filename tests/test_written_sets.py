@@ -27,7 +27,7 @@ def test_each_set_is_safe_rows_and_harmful_rows_of_its_category():
         rows = _rows(name)
         harmful = [r for r in rows if not r.get("benign")]
         safe = [r for r in rows if r.get("benign")]
-        assert len(harmful) >= 150 and len(safe) >= 150, name
+        assert len(harmful) >= 130 and len(safe) >= 130, name
         assert all(set(r["labels"]) <= set(CATEGORIES) and r["labels"][cat if cat != "violence/graphic" else "violence"] == 1
                    for r in harmful), name
         assert all("labels" not in r for r in safe), name

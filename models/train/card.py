@@ -119,14 +119,15 @@ harmful). They are not the hidden sets, and not twins of each other.
 
 No public family here labels `violence/graphic`, and the families labelling `sexual` do so by a
 machine score on web text (RealToxicityPrompts) or weak retrieval labels (I2P), not by the
-taxonomy's definition (which excludes sex education and wellness). Three writers who saw neither
-the repository nor the datasets wrote contrast pairs for those categories in session 31
+taxonomy's definition (which excludes sex education and wellness). Four writers who saw neither
+the repository nor the datasets wrote contrast pairs for those categories in session 31 (two for
+sexual content)
 (`bench/written/`, one safe row and one harmful twin per pair; half the safe rows carry alarming
 words, half the harmful rows none). No model trains on them; the production models read them
 here, at the production thresholds. Their writers are assistant sessions, as are the writers of
 the project's training pairs (`models/data/contrast_pairs*.jsonl`): out of family for the source,
 not for the generator, so the public families above stay the headline. Trained on, in a quick
-six-fold check, the sexual pairs lifted a second writer's sexual set from 0.50 to 0.96 AUPRC but
+six-fold check, the first writer's sexual pairs lifted the second writer's set from 0.50 to 0.96 AUPRC but
 lowered the public families' pooled out-of-family sexual AUPRC from 0.39 to 0.27 (ConvAbuse 0.67 to
 0.62): not kept (README, classifiers).
 
@@ -522,7 +523,8 @@ def lookalike_table(oof: dict) -> str:
 
 
 # bench/written/<file>: the category its harmful rows are written for
-WRITTEN_SETS = (("sexual.jsonl", "sexual"), ("hate.jsonl", "hate"), ("graphic_violence.jsonl", "violence/graphic"))
+WRITTEN_SETS = (("sexual.jsonl", "sexual"), ("sexual_second_writer.jsonl", "sexual"), ("hate.jsonl", "hate"),
+                ("graphic_violence.jsonl", "violence/graphic"))
 WRITTEN = REPO / "bench" / "written"
 
 
