@@ -28,6 +28,26 @@ def _kill_leftovers() -> None:
 RISKSTREAM = [sys.executable, "-m", "stream"]
 
 
+# Run before the command, in the child: SIGKILL when the parent (argv[1]) dies, set after exec (a
+# `preexec_fn` would run between fork and exec, where it can deadlock on a lock another thread of the
+# test process held at the fork: kafka-python's threads, an HTTP server's); PR_SET_PDEATHSIG survives
+# the exec into the command. A parent already gone by then: exit.
+_DIE_WITH_PARENT = ("import ctypes, os, signal, sys; ctypes.CDLL(None).prctl(1, signal.SIGKILL); "
+                    "os.getppid() == int(sys.argv[1]) or sys.exit(70); os.execvp(sys.argv[2], sys.argv[2:])")
+
+
+def spawn(cmd: list[str], **kwargs) -> subprocess.Popen:
+    """A child that is killed (SIGKILL) when the process that started it dies, however it dies:
+    `_kill_leftovers` runs on a normal exit only, and a test run killed by a timeout or a signal
+    left its workers running (on this shared machine, two such workers spent 25 minutes of CPU
+    retrying a broker that had died with the run; with no broker a worker's own shutdown takes
+    about a minute). Linux only (elsewhere the command as it is). Start it from the main thread:
+    the signal fires when the thread that started the child ends."""
+    if sys.platform.startswith("linux"):
+        cmd = [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()), *cmd]
+    return subprocess.Popen(cmd, **kwargs)
+
+
 class WorkerProcess:
     def __init__(self, bootstrap: str, workdir: Path, prefix: str, app_id: str, extra: list[str] | None = None,
                  env: dict | None = None, partitions: int = 3):
@@ -46,7 +66,7 @@ class WorkerProcess:
                             "--batch-size", "16", *self.extra]
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        self.proc = spawn(cmd, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         _RUNNING.append(self)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -19,7 +19,7 @@ import pytest
 from kafka import KafkaConsumer
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from dev.harness import REPO, http_get, produce, run_cli
+from dev.harness import REPO, http_get, produce, run_cli, spawn
 from stream.alerts.filters import AlertFilter
 from stream.alerts.sinks import Undeliverable, WebhookSink, message_id, retry_after_s
 from stream.ops import metrics
@@ -269,8 +269,8 @@ def test_a_running_subscriber_is_ready_and_counts_delivered_and_parked_alerts(ka
     cmd = [sys.executable, "-m", "stream", "alerts", "--broker", kafka_bootstrap, "--topic-prefix", cases_topic,
            "--group", "g-ops", "--from-beginning", "--webhook", hook.url, "--metrics-port", "0", "--log-format", "json"]
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                env={**os.environ, "RISKSTREAM_WEBHOOK_SECRET": SECRET})
+        proc = spawn(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                     env={**os.environ, "RISKSTREAM_WEBHOOK_SECRET": SECRET})
     try:
         deadline = time.monotonic() + 60
         ops = None

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import orjson
 import pytest
 
-from dev.harness import REPO, metric_samples, run_cli
+from dev.harness import REPO, metric_samples, run_cli, spawn
 from dev.harness import http_get as get
 from stream.taxonomy import CATEGORIES
 
@@ -30,8 +30,8 @@ def server(tmp_path_factory):
     cmd = [sys.executable, "-m", "stream", "serve", "--port", "0", "--metrics-port", "0", "--log-format", "json",
            "--max-inputs", "16", "--max-chars", "200", "--max-body-bytes", "8000", "--batch-wait-ms", "300"]
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                env={**__import__("os").environ, "RISKSTREAM_SERVE_TOKEN": TOKEN})
+        proc = spawn(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                     env={**__import__("os").environ, "RISKSTREAM_SERVE_TOKEN": TOKEN})
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

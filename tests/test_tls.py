@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import orjson
 import pytest
 
-from dev.harness import RISKSTREAM, REPO, WorkerProcess, consume_until, produce_turns, run_cli
+from dev.harness import RISKSTREAM, REPO, WorkerProcess, consume_until, produce_turns, run_cli, spawn
 from tests.fakes import turn
 
 pytestmark = pytest.mark.kafka
@@ -88,8 +88,8 @@ def test_a_wrong_password_fails_fast_with_an_authentication_error(kafka_tls_brok
     }
     env = {**os.environ, "RISKSTREAM_SASL_PASSWORD": "not-the-password"}
     started = time.monotonic()
-    procs = {name: subprocess.Popen(RISKSTREAM + argv, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE) for name, argv in commands.items()}
+    procs = {name: spawn(RISKSTREAM + argv, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE) for name, argv in commands.items()}
     for name, proc in procs.items():
         try:
             _, err = proc.communicate(timeout=45)
