@@ -5,11 +5,11 @@ against harmful-request table (models/train/card.py), and which project files ar
 from __future__ import annotations
 
 import json
-import re
 
 from bench.bench_people import every_person, turn_texts
 from models.train import data as D
 from models.train.card import HARMFUL_REQUEST_SOURCES, LOOKALIKE_SOURCES, lookalike_table
+from tests.nearness import close_rows
 
 
 def _row(table: str, label: str) -> list[str]:
@@ -43,10 +43,6 @@ def test_assistant_replies_are_not_classifier_rows(tmp_path, monkeypatch):
     assert [e.text for e in D.load_project()] == ["kill the process"]
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(re.findall(r"[a-z']+", text.lower()))
-
-
 def test_the_domain_contrast_pairs_are_twins_written_apart_from_what_measures_them():
     """models/data/contrast_pairs_domains.jsonl: each pair is one safe row and one harmful twin
     with a positive label, and no row shares 45 % or more of its words with a turn of the blind people
@@ -60,24 +56,9 @@ def test_the_domain_contrast_pairs_are_twins_written_apart_from_what_measures_th
         assert sorted(bool(r.get("benign")) for r in twins) == [False, True], pid
         harmful = next(r for r in twins if not r.get("benign"))
         assert set(harmful["labels"]) <= set(D.CI) and 1 in harmful["labels"].values(), pid
-    measured = [_words(t) for t in turn_texts(every_person())]
-    measured += [_words(json.loads(line)["text"]) for line in
+    measured = turn_texts(every_person())
+    measured += [json.loads(line)["text"] for line in
                  (D.REPO / "tests" / "data" / "classifier_behaviour.jsonl").read_text().splitlines() if line.strip()]
-    measured = [m for m in measured if len(m) >= 4]
     # candidates share a word outside the 100 commonest (a row of only common words meets them all)
-    freq: dict[str, int] = {}
-    for m in measured:
-        for word in m:
-            freq[word] = freq.get(word, 0) + 1
-    common = set(sorted(freq, key=freq.get, reverse=True)[:100])
-    index: dict[str, list[int]] = {}
-    for i, m in enumerate(measured):
-        for word in m - common:
-            index.setdefault(word, []).append(i)
-    close = []
-    for r in rows:
-        w = _words(r["text"])
-        near = {i for word in w - common for i in index.get(word, ())} if w - common else range(len(measured))
-        if any(len(measured[i] & w) / len(measured[i] | w) >= 0.45 for i in near):
-            close.append(r["text"])
+    close = close_rows([r["text"] for r in rows], measured, skip_commonest=100)
     assert not close, close[:5]

@@ -3,23 +3,19 @@ definition (sexual, hate, violence/graphic). They must stay out of training and 
 the model card reads them (models/train/card.py)."""
 
 import json
-import re
 from pathlib import Path
 
 from models.train import card
 from models.train import data as D
 from stream.scoring.types import TextScore
 from stream.taxonomy import CATEGORIES
+from tests.nearness import close_rows
 
 WRITTEN = Path(__file__).resolve().parents[1] / "bench" / "written"
 
 
 def _rows(name: str) -> list[dict]:
     return [json.loads(line) for line in (WRITTEN / name).read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(re.findall(r"[a-z']+", text.lower()))
 
 
 def test_each_set_is_safe_rows_and_harmful_rows_of_its_category():
@@ -38,17 +34,7 @@ def test_no_trainer_reads_them_and_no_row_is_close_to_a_training_row():
     project = [e.text for e in D.load_project()]
     assert not set(written) & set(project)
     assert all(WRITTEN not in p.parents for p in D.PROJECT_DATA.glob("*.jsonl"))
-    train = [w for w in map(_words, project) if len(w) >= 4]
-    index: dict[str, list[int]] = {}
-    for i, w in enumerate(train):
-        for word in w:
-            index.setdefault(word, []).append(i)
-    close = []
-    for text in written:
-        w = _words(text)
-        near = {i for word in w for i in index.get(word, ())}
-        if any(len(train[i] & w) / len(train[i] | w) >= 0.45 for i in near):
-            close.append(text)
+    close = close_rows(written, project)
     assert not close, close[:5]
 
 
