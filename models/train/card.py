@@ -121,14 +121,13 @@ No public family here labels `violence/graphic`, and the families labelling `sex
 machine score on web text (RealToxicityPrompts) or weak retrieval labels (I2P), not by the
 taxonomy's definition (which excludes sex education and wellness). Four writers who saw neither
 the repository nor the datasets wrote contrast pairs for those categories in session 31 (two for
-sexual content)
-(`bench/written/`, one safe row and one harmful twin per pair; half the safe rows carry alarming
-words, half the harmful rows none). No model trains on them; the production models read them
+sexual content; `bench/written/`, one safe row and one harmful twin per pair; half the safe rows
+carry alarming words, half the harmful rows none). No model trains on them; the production models read them
 here, at the production thresholds. Their writers are assistant sessions, as are the writers of
 the project's training pairs (`models/data/contrast_pairs*.jsonl`): out of family for the source,
 not for the generator, so the public families above stay the headline. Trained on, in a quick
-six-fold check, the first writer's sexual pairs lifted the second writer's set from 0.50 to 0.96 AUPRC but
-lowered the public families' pooled out-of-family sexual AUPRC from 0.39 to 0.27 (ConvAbuse 0.67 to
+six-fold check, the first writer's sexual pairs lifted the second writer's set from 0.50 to 0.96
+AUPRC but lowered the public families' pooled out-of-family sexual AUPRC from 0.39 to 0.27 (ConvAbuse 0.67 to
 0.62): not kept (README, classifiers).
 
 {table_written}
