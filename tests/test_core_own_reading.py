@@ -386,3 +386,14 @@ def test_taking_back_a_turn_withdraws_its_peaks_stages_and_risk_of_harm_to_other
     assert w.stages == {"violence:research": [20.0, "e0"], "self-harm:distress": [50.0, "e1"]}
     assert w.evidence == [] and abs(w.risk["violence"] - 0.1) < 1e-6 and w.risk["self-harm"] == 0.5
     assert not take_back(w, "e1", half_life_s=1e12), "nothing left to take back"
+
+
+def test_a_turn_taken_back_is_not_cited_in_hindsight():
+    from stream.core.retraction import take_back
+    from stream.core.window import Evidence, UserWindow
+
+    kept = [Evidence(e, "c1", 0, 50.0, "user", "violence", 0.1, {}, stages=["violence:research"]) for e in ("e0", "e1")]
+    w = UserWindow("u1", updated=100.0, hindsight=list(kept))
+    assert take_back(w, "e1", half_life_s=1e12)
+    assert w.hindsight == kept[:1]
+    assert not take_back(w, "e1", half_life_s=1e12)

@@ -88,3 +88,21 @@ def test_erase_prunes_one_account_or_erases_the_person_and_redacts_the_open_case
     assert w is None and effects[-1].payload["details"]["window"] == "erased"
     assert purge(window(), "p:a", T + 31 * 86400, 30)[0] is None
     assert purge(window(), "p:a", T + 29 * 86400, 30)[0] is not None
+
+
+def test_erase_reaches_the_turns_kept_to_cite_in_hindsight():
+    """A deleted account's turns kept aside for hindsight (stream/core/hindsight.py) go with its
+    evidence, and the open case that cited one of them is redacted for it too."""
+    from stream.core.privacy import erase
+    from stream.core.window import Evidence, OpenCase, UserWindow
+
+    def turn(i, u, stages=()):
+        return Evidence(f"e{i}", "c", i, T, "user", "violence", 0.9, {"violence": 0.9}, "text", user_id=u, stages=list(stages))
+
+    later = [turn(5, "a", ["violence:research"]), turn(6, "b", ["violence:planning"])]
+    case = OpenCase("case-1", T, T, T, ["violence"], 0.7, 2, "enforcement", "escalation", ["e5", "e1"])
+    w = UserWindow("p:a", updated=T, evidence=[turn(1, "b")], hindsight=later, case=case)
+    w, effects = erase(w, {"request_id": "r1", "type": "delete_user", "user_id": "a", "ts": "2026-10-01T00:00:00Z"}, T)
+    assert [e.event_id for e in w.hindsight] == ["e6"] and w.case.evidence_ids == ["e1"]
+    assert effects[0].kind == "case_redaction" and effects[0].payload["redacted_event_ids"] == ["e5"]
+    assert b"e5" not in w.to_stored()

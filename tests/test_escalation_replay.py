@@ -123,17 +123,40 @@ def test_a_poisoning_built_over_three_days_opens_on_the_poisoning_citing_the_gri
     assert {"d-0", "d-2"} <= {e["event_id"] for e in _poisoning_case(tmp_path)["evidence"]}
 
 
-# A regression of session 30's classifiers (strict: a pass fails, so it is noticed when it comes back).
-# The middle conversation's "which household chemicals are toxic to dogs" now scores illicit 0.09
-# (0.22 before) and violence 0.06, below what everyday requests get from these classifiers (0.22,
-# the stage tagger's support floor), so the tagger's research and planning reading of it no longer
-# counts, and the case cites the grievance and the poisoning question but not the turn between them.
-@pytest.mark.xfail(strict=True, reason="session 30 classifiers: the middle turn's stages lack support")
+# The middle conversation's "which household chemicals are toxic to dogs" scores illicit 0.09 and
+# violence 0.06 with session 30's classifiers, below what everyday requests get (the stage tagger's
+# support floor), so the tagger's research and planning reading of it counts for nothing when it is
+# said (a pet owner asks the same). The case on the poisoning question cites it in hindsight
+# (stream/core/hindsight.py): shown to the reviewer, marked so, and no part of the decision.
 def test_a_poisoning_built_over_three_days_cites_every_earlier_conversation(tmp_path):
     last = _poisoning_case(tmp_path)
-    assert {"d-0", "d-1", "d-2"} <= {e["event_id"] for e in last["evidence"]}
+    assert [e["event_id"] for e in last["evidence"]] == ["d-0", "d-1", "d-2"]
     assert len(last["conversations"]) == 3
+    middle = last["evidence"][1]
+    assert middle["hindsight"] is True and {"violence:research"} <= set(middle["stages"])
+    assert not any(e.get("hindsight") for e in last["evidence"] if e["event_id"] != "d-1")
+    assert "d-1" in last["reason"] and "hindsight" in last["reason"]
 
+
+def test_the_same_question_from_a_pet_owner_is_kept_for_nothing(tmp_path):
+    """Without a grievance before it, the question the poisoning case cites in hindsight is kept
+    nowhere and opens nothing: hindsight only keeps a later stage of a pattern already forming."""
+    from stream.core.engine import Detector
+    from stream.core.events import parse_turn
+    from stream.scoring import load_default_scorer
+
+    det = Detector(load_default_scorer())
+    rows = turns_of("o", ("my puppy chewed the cleaning cupboard door open yesterday", POISONING["issue"][1]))
+    window, read = None, []
+    for row in rows:
+        turn = parse_turn(row)
+        score = det.score([turn])[0]
+        read = [s.detail for s in score.signals if s.kind == "model"]
+        step = det.step(window, turn, score)
+        window = step.window
+        assert not [e for e in step.effects if e.kind == "case"]
+    assert "violence:research" in read, "the tagger reads the question as research (as in the poisoning case)"
+    assert window.hindsight == [] and not window.stages
 
 def test_a_person_at_risk_asking_about_means_is_supported_not_punished(tmp_path):
     rows = turns_of("s", ("I feel like such a burden, everyone would be better off without me",

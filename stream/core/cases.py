@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
+from stream.core import hindsight
 from stream.core import policy as pol
 from stream.core.events import Turn
 from stream.core.timeutil import format_rfc3339
@@ -39,8 +40,9 @@ def evidence_payload(e: Evidence) -> dict:
 
 
 def reason_text(why: pol.Trigger, categories: list[str], evidence: list[Evidence], trigger: Evidence | None,
-                window: UserWindow) -> str:
-    """One paragraph a reviewer can read: which rule, which categories, which turns and signals."""
+                window: UserWindow, back: frozenset[str] = frozenset()) -> str:
+    """One paragraph a reviewer can read: which rule, which categories, which turns and signals
+    (`back`: the evidence turns read in hindsight, stream/core/hindsight.py)."""
     rule, stages, pathway = why.rule, why.stages, why.pathway
     cats = ", ".join(categories)
     convs = sorted({e.conversation_id for e in evidence})
@@ -65,7 +67,8 @@ def reason_text(why: pol.Trigger, categories: list[str], evidence: list[Evidence
         head = (f"Accumulated risk in {cats} over {len(evidence)} turns across {len(convs)} conversation(s) "
                 f"(decayed risk " + ", ".join(f"{c} {window.risk.get(c, 0.0):.2f}" for c in categories) + ")")
     turns = "; ".join(f"{e.event_id} [{e.top_category} {e.score:.2f}" + (f"; {', '.join(s.split(':')[1] for s in e.stages)}" if e.stages else "")
-                      + ("; read in context" if e.contextual else "") + "]" for e in evidence[-6:])
+                      + ("; read in context" if e.contextual else "") + ("; read in hindsight" if e.event_id in back else "")
+                      + "]" for e in evidence[-6:])
     signals = sorted({f"{s['kind']}:{s['source_id']}" for e in evidence for s in e.signals})
     if rule != "escalation" and stages:
         head += f"; {pathway} pathway stages seen: " + " -> ".join(stages)
@@ -75,6 +78,11 @@ def reason_text(why: pol.Trigger, categories: list[str], evidence: list[Evidence
         head += "; the pattern rests on earlier turns " + "; ".join(
             f"{e.event_id} (conversation {e.conversation_id}, {format_rfc3339(e.ts)}, {e.top_category} {e.score:.2f}"
             + (f", {', '.join(s.split(':')[1] for s in e.stages)}" if e.stages else "") + ")" for e in earlier)
+    later = [e for e in evidence if e.event_id in back]
+    if later:
+        head += ("; read in hindsight (the stage tagger's reading, too weakly supported to count when said) "
+                 + "; ".join(f"{e.event_id} (conversation {e.conversation_id}, {format_rfc3339(e.ts)}, "
+                             f"{', '.join(s.split(':')[1] for s in e.stages)})" for e in later))
     text = f"{head}. Evidence turns: {turns}."
     if signals:
         text += " Signals: " + ", ".join(signals) + "."
@@ -87,6 +95,10 @@ def build_case_event(window: UserWindow, turn: Turn, case: OpenCase, event: str,
     relevant = [e for e in window.evidence if any(c in e.scores for c in case.categories)
                 or any(s.split(":")[0] in case.categories for s in e.stages) or e.event_id in case.evidence_ids]
     scores = {c: round(max((e.scores.get(c, 0.0) for e in relevant), default=0.0), 4) for c in case.categories}
+    shown = {e.event_id for e in relevant}
+    later = [e for e in window.hindsight if e.event_id in case.evidence_ids and e.event_id not in shown]
+    back = frozenset(e.event_id for e in later)
+    relevant = hindsight.merge(relevant, later)
     payload = {
         "case_id": case.case_id,
         "event": event,
@@ -99,8 +111,8 @@ def build_case_event(window: UserWindow, turn: Turn, case: OpenCase, event: str,
         "priority": case.priority,
         "route": case.route,
         "rule": case.rule,
-        "reason": reason_text(trigger, case.categories, relevant, trigger_evidence, window),  # why this event (an update may fire on another rule than the open)
-        "evidence": [evidence_payload(e) for e in relevant],
+        "reason": reason_text(trigger, case.categories, relevant, trigger_evidence, window, back),  # why this event (an update may fire on another rule than the open)
+        "evidence": [evidence_payload(e) | ({"hindsight": True} if e.event_id in back else {}) for e in relevant],
         "trajectory": {c: round(v, 4) for c, v in sorted(window.risk.items())},
         "scores": scores,
         "context": [{"event_id": c.get("event_id", ""), "conversation_id": c["conversation_id"], "ts": format_rfc3339(c["ts"]),

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from stream.core import context, framing, replies, retraction
+from stream.core import context, framing, hindsight, replies, retraction
 from stream.core import policy as pol
 from stream.core.cases import build_case_event, case_id_for
 from stream.core.effects import Effect
@@ -289,6 +289,11 @@ class Detector:
         if contrib or stages or ban:
             evidence = self._evidence(turn, score, scores, contrib, stages, contextual, ban)
             push_bounded(window.evidence, evidence, cfg.evidence_limit)
+        else:  # a later stage read without support: nothing now, cited if its pattern becomes a case
+            unsupported = hindsight.readings(window, turn.ts, turn.event_id, _tagged(score), stages, flags, scores, at_risk, cfg)
+            if unsupported:
+                push_bounded(window.hindsight, self._evidence(turn, score, scores, {}, unsupported, contextual,
+                                                              top=pol.PATHWAYS[unsupported[0].pathway][0][0]), cfg.hindsight_limit)
 
         flags = {c: scores[c] >= self.thresholds[c] for c in CATEGORIES}
         # a category the turn reads severe only with its context is a reading of several turns: it needs
@@ -470,6 +475,8 @@ class Detector:
         # a ban means the person's earlier case was decided: evasion is a new case, not an update
         case = None if trigger.rule == "ban-evasion" else window.case
         imm = pol.imminence(trigger.categories, trigger.stage_imminence)
+        back = [i for i in hindsight.cited(window, turn.ts, turn.event_id, trigger.pathway, trigger.categories, cfg)
+                if i not in trigger.cites]
         if case is None:
             cats = trigger.categories
             sev = pol.severity(cats, window, cfg, trigger.strength)
@@ -477,7 +484,7 @@ class Detector:
             case = OpenCase(case_id=case_id_for(window.user_id, turn.event_id), opened_at=turn.ts, updated_at=turn.ts,
                             last_emitted_at=turn.ts, categories=cats, severity=sev, priority=prio,
                             route=pol.route(cats), rule=trigger.rule,
-                            evidence_ids=[i for i in trigger.cites if i != evidence.event_id] + [evidence.event_id])
+                            evidence_ids=[i for i in trigger.cites if i != evidence.event_id] + back + [evidence.event_id])
             window.case = case
             event = "open"
         else:
@@ -487,7 +494,7 @@ class Detector:
             worsened = prio < case.priority or set(cats) != set(case.categories)
             case.categories, case.severity, case.priority, case.route = cats, sev, prio, pol.route(cats)
             case.updated_at = turn.ts
-            for i in [i for i in trigger.cites if i not in case.evidence_ids] + [evidence.event_id]:
+            for i in [i for i in (*trigger.cites, *back) if i not in case.evidence_ids] + [evidence.event_id]:
                 push_bounded(case.evidence_ids, i, cfg.evidence_limit)
             if not worsened and turn.ts - case.last_emitted_at < cfg.cooldown_minutes * 60:
                 return None  # evidence kept in state; no new event inside the cooldown

@@ -80,6 +80,7 @@ class PolicyConfig:
     trajectory_model: bool = True  # use the models directory's trajectory.json when it has one (else: accumulation)
     trajectory_min_probability: float | None = None  # override the model's own threshold (0..1 exclusive)
     evidence_limit: int = 16  # ring of evidence references kept per user
+    hindsight_limit: int = 3  # turns kept to cite in hindsight (a later stage read without support, `UserWindow.hindsight`)
     excerpt_chars: int = 400  # evidence excerpts are redacted and cut to this
     recent_ids_limit: int = 64  # idempotency ring (8-byte hashes of event ids)
     conversations_limit: int = 16  # unused since windows stopped keeping conversation ids (kept: policy files set it)

@@ -23,23 +23,26 @@ def erase(window: UserWindow | None, request: dict, now: float) -> tuple[UserWin
         mine = [e for e in window.evidence if (e.user_id or window.user_id) == user]
         others = [e for e in window.evidence if e not in mine]
         details["evidence_removed"] = len(mine)
-        if window.case is not None and mine:
+        # turns kept to cite in hindsight (stream/core/hindsight.py); a case may have shown them
+        later = {e.event_id for e in window.hindsight if (e.user_id or window.user_id) == user}
+        shown = [e.event_id for e in mine] + [i for i in (window.case.evidence_ids if window.case else []) if i in later]
+        if window.case is not None and shown:
             details["open_case_redacted"] = True
             effects.append(Effect("case_redaction", window.case.case_id, {
                 "case_id": window.case.case_id, "event": "redact", "user_id": user, "ts": format_rfc3339(now),
-                "request_id": request["request_id"], "redacted_event_ids": [e.event_id for e in mine],
+                "request_id": request["request_id"], "redacted_event_ids": shown,
                 "reason": "deletion request: this user's evidence text is erased"}))
         if request.get("include_person") or not others:
             window, details["window"] = None, "erased"
         else:
             window.evidence = others
+            window.hindsight = [e for e in window.hindsight if e.event_id not in later]
             window.context = []
             details["peaks_removed"] = drop_account(window, user)
-            gone = {e.event_id for e in mine}
+            gone = {e.event_id for e in mine} | later
             window.stages = {k: v for k, v in window.stages.items() if v[1] not in gone}
-            for e in mine:
-                if window.case and e.event_id in window.case.evidence_ids:
-                    window.case.evidence_ids.remove(e.event_id)
+            if window.case:
+                window.case.evidence_ids = [i for i in window.case.evidence_ids if i not in gone]
             details["window"] = "pruned"
     effects.append(Effect("audit", user, audit_record("riskstream", "service", "deletion",
                                                       {"request_id": request["request_id"], "user_id": user},

@@ -41,6 +41,9 @@ def take_back(window: UserWindow, event_id: str, half_life_s: float) -> bool:
     """Withdraw what turn `event_id` left in the window of harm to others (see the module); True if
     anything was. The window's risk loses the turn's decayed contribution in those categories."""
     changed = drop_peaks(window, lambda p: p[2] == event_id, TAKEN_BACK) > 0
+    if any(e.event_id == event_id for e in window.hindsight):  # (nothing to cite in hindsight either)
+        window.hindsight = [e for e in window.hindsight if e.event_id != event_id]
+        changed = True
     for key in [k for k, v in window.stages.items() if k.startswith(_PATHWAY) and v[1] == event_id]:
         del window.stages[key]
         changed = True

@@ -63,6 +63,10 @@ class UserWindow:
     stages: dict[str, list] = field(default_factory=dict)  # "pathway:stage" -> [last ts, event_id]
     context: list[dict] = field(default_factory=list)  # last user turns of the latest conversation (redacted)
     peaks: dict[str, list] = field(default_factory=dict)  # category -> top K [score, ts, event_id] (trajectory model)
+    # Turns of a forming pattern the stage tagger read a later stage in, without the classifiers'
+    # support it needs to count then: no evidence, but cited in hindsight if the pattern becomes a case
+    # (`stages` holds what the tagger read). Bounded (`PolicyConfig.hindsight_limit`).
+    hindsight: list[Evidence] = field(default_factory=list)
 
     def decay_to(self, now: float, half_life_s: float) -> None:
         """Exponentially decay risk to event time `now` (never backwards: late turns add at par)."""

@@ -286,6 +286,8 @@ def _skeleton(win: UserWindow, w: _Writer) -> dict:
             w.ring, out["nr"] = ring, len(win.recent_ids)
     if win.evidence:
         out["ev"] = [_evidence_out(e, w) for e in win.evidence]
+    if win.hindsight:  # (after the evidence: their excerpts and hashes follow the evidence's)
+        out["hs"] = [_evidence_out(e, w) for e in win.hindsight]
     if win.case is not None:
         c = win.case
         out["case"] = [c.case_id, w.time(c.opened_at), w.time(c.updated_at), w.time(c.last_emitted_at),
@@ -353,10 +355,11 @@ class _Sections3:
     """Format 3: excerpts and raw hashes after the skeleton, read in the order they were written."""
 
     def __init__(self, data: bytes, at: int, d: dict):
-        n_text = sum(e.get("x", 0) for e in d.get("ev", ())) + sum(c.get("x", 0) + c.get("rx", 0) for c in d.get("cx", ()))
+        refs = [*d.get("ev", ()), *d.get("hs", ())]
+        n_text = sum(e.get("x", 0) for e in refs) + sum(c.get("x", 0) + c.get("rx", 0) for c in d.get("cx", ()))
         self.data, self.at = data, at
         self.tail = at + n_text
-        n_sha = 32 * sum(1 for e in d.get("ev", ()) if "h" in e)
+        n_sha = 32 * sum(1 for e in refs if "h" in e)
         if self.tail + 16 * d.get("nu", 0) + 8 * d.get("nr", 0) + n_sha != len(data):
             raise ValueError("format-3 window: the sections do not add up to its length")
 
@@ -462,6 +465,7 @@ def _decode(d: dict, s) -> UserWindow:
     win.risk = {CATEGORIES[raw[k]]: raw[k + 1] for k in range(0, len(raw), 2)}
     win.recent_ids = s.ring(d)
     win.evidence = [_evidence_in(e, ids, turns, s) for e in d.get("ev", [])]
+    win.hindsight = [_evidence_in(e, ids, turns, s) for e in d.get("hs", [])]
     if "case" in d:
         cid, opened, updated, emitted, cats, sev, prio, route, rule, evidence = d["case"]
         win.case = OpenCase(cid, time(opened), time(updated), time(emitted),
