@@ -239,6 +239,27 @@ def test_play_is_a_game_or_a_sport_that_reaches_into_nothing_real():
     assert not carry_play(flags, "and then I'll go to his house for real", before)[6]
 
 
+def test_a_turn_at_play_keeps_no_stage_and_no_harassment_or_self_harm_reading():
+    """Session 32: harm in a game is no one's, in every category a match's words get misread in ("and
+    if he's holding the stairs with a shotgun" read harassment 0.96; "what weapon tho, im a strength
+    build" self-harm 0.50 and a self-harm plan), unless the writer speaks of their own risk."""
+    from stream.core.framing import read_text, reframe
+    from stream.core.stages import BY_KEY
+
+    cap = PolicyConfig().third_party_cap
+    scores = {"harassment": 0.96, "harassment/threatening": 0.4, "self-harm": 0.5, "self-harm/intent": 0.5, "violence": 0.7,
+              "sexual": 0.6}
+    stages = [BY_KEY["self-harm:plan"], BY_KEY["violence:research"]]
+    flags = read_text("what weapon tho for the twin knight boss, im a strength build")
+    assert flags[6] and not flags[1]
+    framed = reframe(flags, scores, stages, False, cap)
+    assert framed.stages == [] and framed.scores["sexual"] == 0.6, "a reading no match's words explain stays"
+    assert all(framed.scores[c] <= cap for c in scores if c != "sexual")
+    own = read_text("this boss fight is the only thing keeping me from killing myself tonight")
+    assert own[6] and own[1], "a game named, and the writer's own risk in words"
+    assert reframe(own, scores, stages, False, cap).stages == stages, "the writer's own risk is no play"
+
+
 def test_targeted_is_the_writer_fearing_someone_elses_harm_and_voicing_none_of_their_own():
     from stream.core.framing import read_text, reframe, targeted
     from stream.core.stages import BY_KEY

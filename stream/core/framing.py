@@ -341,8 +341,8 @@ _SELF_HARM = ("self-harm", "self-harm/intent", "self-harm/instructions")
 _ABOUT_ANOTHER = _SELF_HARM + ("sexual/minors",)
 _MISREAD_AS_HARM = ("illicit", "illicit/violent", "violence", "violence/graphic")
 _IDIOM_CAPPED = _SELF_HARM + _MISREAD_AS_HARM + ("harassment", "harassment/threatening")
-_PLAY_CAPPED = _MISREAD_AS_HARM + ("harassment/threatening",)
-_TARGETED_CAPPED = _PLAY_CAPPED + ("harassment", "hate/threatening")
+_PLAY_CAPPED = _IDIOM_CAPPED
+_TARGETED_CAPPED = _MISREAD_AS_HARM + ("harassment/threatening", "harassment", "hate/threatening")
 _THIRD_CAPPED = _ABOUT_ANOTHER + _TARGETED_CAPPED
 
 
@@ -412,8 +412,8 @@ def reframe(flags: tuple[bool, ...], scores: dict[str, float], stages: list[Stag
     sign_off = len(flags) > 3 and bool(flags[3])
     if len(flags) > 4 and flags[4] and not first:
         return Framing(_capped(scores, _IDIOM_CAPPED, cap), [])
-    if len(flags) > 6 and flags[6] and not first:  # play: violence in a game or a sport is no one's harm
-        return Framing(_capped(scores, _PLAY_CAPPED, cap), [st for st in stages if st.pathway != "violence"])
+    if len(flags) > 6 and flags[6] and not first:  # play: harm in a game or a sport is no one's
+        return Framing(_capped(scores, _PLAY_CAPPED, cap), [])
     if len(flags) > 7 and flags[7]:  # targeted: the writer fears another's violence (own self-harm stays)
         return Framing(_capped(scores, _TARGETED_CAPPED, cap),
                        [st for st in stages if st.pathway != "violence" or st.name == "grievance"])
