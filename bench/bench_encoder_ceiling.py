@@ -19,19 +19,17 @@ bench/results/encoder_ceiling.json.
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
 
-os.environ["OMP_NUM_THREADS"] = "1"
-os.environ["OPENBLAS_NUM_THREADS"] = "1"
-os.environ["RISKSTREAM_ORT_THREADS"] = "1"
-
-import importlib.util  # noqa: E402
-import json  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "RISKSTREAM_ORT_THREADS"):
+    os.environ[_var] = "1"  # before numpy and onnxruntime load: one thread everywhere
 
 import numpy as np  # noqa: E402
 
