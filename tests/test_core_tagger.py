@@ -365,3 +365,15 @@ def test_a_supporter_s_later_turns_about_the_person_they_support_carry_no_stage(
     assert "violence:research" in run([worry, gun])[0][1]["stages"]
     late = turn(2, "[violence=0.6] she is at her place tonight", day=20)
     assert run([worry, late])[0][1]["stages"] == ["violence:imminence"], "the framing lasts two weeks"
+    # chat drops the apostrophe (session 32): "shes" names another person as "she's" does
+    bare = turn(2, "[violence=0.6] shes at the place tonight", day=3)
+    assert run([worry, bare])[0][1]["stages"] == [] and run([bare])[0][0]["stages"] == ["violence:imminence"]
+
+
+def test_chat_s_apostrophe_less_pronouns_name_another_person_and_a_garden_shed_does_not():
+    from stream.core.framing import read_text
+
+    for text in ("and the guns, hes stubborn as hell", "shes not answering", "theyre all at his place", "theyll be fine"):
+        assert read_text(text)[5], text
+    for text in ("the guns are in the shed", "i hid the keys, ok", "hell of a day"):
+        assert not read_text(text)[5], text

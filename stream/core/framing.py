@@ -348,7 +348,8 @@ _THIRD_CAPPED = _ABOUT_ANOTHER + _TARGETED_CAPPED
 
 # Speaks of another person ("she's going to see someone tomorrow"): a supporter's later turns about
 # the person they support (`carry_third_party`).
-_ANOTHER = re.compile(r"\b(?:she|he|they|her|him|his|hers|them|their)\b")
+# (chat's apostrophe-less "hes", "shes", "theyre" too: normalisation keeps them as one word)
+_ANOTHER = re.compile(r"\b(?:she|he|they|her|him|his|hers|them|their|hes|shes|theyre|theyll|theyve)\b")
 # How long a third-party turn frames the same person's later turns about someone else.
 SUPPORTING_DAYS = 14.0
 SUPPORTING_KEY = "third_party"  # its entry in the window's stage map: [last ts, event id]
