@@ -260,6 +260,24 @@ def test_a_turn_at_play_keeps_no_stage_and_no_harassment_or_self_harm_reading():
     assert reframe(own, scores, stages, False, cap).stages == stages, "the writer's own risk is no play"
 
 
+def test_a_victims_account_and_the_writers_own_harm_read_in_korean_and_chinese_too():
+    """Session 32: `TARGETED` and `HARM_INTENT` were English only, and the zh / ko reader's violence
+    stages count without the classifiers' support, so a Korean or Chinese victim's account read as a
+    threat. Someone else's threat quoted is not the writer's own harm."""
+    from stream.core.framing import HARM_INTENT, targeted
+    from stream.scoring.normalize import normalize_for_match as norm
+
+    for text in ("남자친구가 화나면 저를 벽에 밀쳐요", "아빠가 술 마시면 엄마랑 나를 때려", "그 사람이 퇴근길에 저를 계속 따라다녀요",
+                 "접근금지 신청하려면 뭐가 필요해요", "신고하면 보복할까봐 무서워요", "前夫喝了酒就打我", "他天天跟踪我到公司",
+                 "怎么申请人身安全保护令", "我怕他找到我", "我怕他报复我，想偷偷搬走"):
+        assert targeted(norm(text)), text
+    for text in ("남편이 나를 무시해서 죽여버리고 싶어", "그 새끼한테 복수할 거야", "老公打我，我要杀了他", "我一定要让她后悔",
+                 "我饶不了他"):
+        assert HARM_INTENT.search(norm(text)) and not targeted(norm(text)), text
+    for text in ("남편이 죽여버리겠대요", "他说我敢走就弄死我", "她说不会放过我"):
+        assert not HARM_INTENT.search(norm(text)), text
+
+
 def test_targeted_is_the_writer_fearing_someone_elses_harm_and_voicing_none_of_their_own():
     from stream.core.framing import read_text, reframe, targeted
     from stream.core.stages import BY_KEY

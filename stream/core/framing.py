@@ -314,7 +314,16 @@ TARGETED = re.compile("|".join([
     # keeps a loaded handgun in his truck", "he has a rifle in the garage"
     r"\b" + _AGENT + r"(?: \w+){0,4} (?:keeps|has|had|carries|owns|bought|got) (?:a |an |his |her |their |two |several |a few )?"
     r"(?:loaded |legal |new )?(?:guns?|handguns?|rifles?|shotguns?|pistols?|firearms?|weapons?)\b",
-    r"\b(?:i m|i am|i feel|i was|we re|we are) (?:so |really |very )?(?:scared|afraid|terrified|frightened) (?:of|that) (?:him|her|them|he|she|they|my)\b"]))
+    r"\b(?:i m|i am|i feel|i was|we re|we are) (?:so |really |very )?(?:scared|afraid|terrified|frightened) (?:of|that) (?:him|her|them|he|she|they|my)\b",
+    # the same in Korean and Chinese (session 32): a partner, a parent or "he" who hits, pushes, chokes,
+    # threatens or follows the writer; domestic violence, a shelter, a protection order
+    r"(?:남편|남친|남자 ?친구|전 ?남편|전 ?남친|애인|아빠|아버지|새아빠|의붓아버지|시아버지|오빠|형|그 ?사람|그 ?남자|그놈|걔|아내|와이프|여친|"
+    r"여자 ?친구|전 ?여친|엄마|어머니)(?:이|가|은|는|도)? .{0,40}(?:저|나|제|내|우리|애들|아이|아들|딸)(?:를|을|한테|에게|의)? ?.{0,12}"
+    r"(?:때려|때렸|때리|밀쳐|밀쳤|밀치|졸랐|조르|졸라|조여|협박|위협|스토킹|따라다|쫓아|폭행|던졌|던지|감금|가둬|가뒀)",
+    r"가정 ?폭력|(?:피해자|여성) ?쉼터|접근 ?금지|(?:피해자 )?보호 ?명령|(?:보복|해코지)(?:할까|당할까|하면 ?어떡)",
+    r"(?:老公|丈夫|男朋友|男友|前夫|前男友|爸爸|父亲|继父|他|她|那个人|那个男的|老婆|妻子|女朋友|前女友)(?:.{0,12})"
+    r"(?:打我|打了我|打孩子|掐我|掐住我|掐着我|推我|推倒我|威胁我|威胁要|跟踪我|骚扰我|对我动手|把我关|锁在)",
+    r"家暴|家庭暴力|庇护所|人身安全保护令|保护令|限制令|怕(?:他|她)(?:报复|打我|找到我|找上门)"]))
 # The writer's own harm to another (revenge, a threat, a wish): never a victim's account alone.
 HARM_INTENT = re.compile("|".join([
     r"\bi(?: ll| will| m going to| m gonna| am going to| want to| wanna| d like to| m about to| m gunna| could| should| shall)"
@@ -322,7 +331,13 @@ HARM_INTENT = re.compile("|".join([
     r"get back at|get even with)\b",
     r"\bmake (?:him|her|them|you) (?:pay|suffer|regret)\b", r"\b(?:he|she|they|you) (?:ll|will|is going to|s going to|are going to) "
     r"(?:pay|regret|suffer|be sorry)\b", r"\brevenge\b", r"\bteach (?:him|her|them) a lesson\b",
-    r"\b(?:want|wish|hope) (?:him|her|them) (?:dead|gone|to die|to suffer)\b"]))
+    r"\b(?:want|wish|hope) (?:him|her|them) (?:dead|gone|to die|to suffer)\b",
+    # Korean and Chinese (session 32): the writer's own wish or plan to kill, avenge, make them pay or
+    # regret; not someone else's threat quoted ("죽여버리겠대", "他说...就弄死我")
+    r"(?:죽여 ?버리고 ?싶|죽이고 ?싶|죽여 ?버리겠|죽여 ?버릴 ?거|복수하고 ?싶|복수할 ?거|복수하겠|가만 ?안 ?둘 ?거|"
+    r"후회하게 만들 ?거|후회하게 해 ?줄 ?거|대가를 치르게 하겠)(?!대|다고|다며|래|라고|냐)",
+    r"(?:我|我们)(?:要|会|想|得|一定要|一定会|非要)?(?:去)?(?:杀了|弄死|宰了|报复|复仇)|我(?:饶不了|不会放过)(?:他|她|他们)|"
+    r"(?:我|我们)(?:要|会|一定要)让(?:他|她|他们)(?:付出代价|后悔)"]))
 
 
 _TARGETED, _HARM_INTENT = Prefiltered.of(TARGETED), Prefiltered.of(HARM_INTENT)
