@@ -292,8 +292,9 @@ class Detector:
         else:  # a later stage read without support: nothing now, cited if its pattern becomes a case
             unsupported = hindsight.readings(window, turn.ts, turn.event_id, _tagged(score), stages, flags, scores, at_risk, cfg)
             if unsupported:
-                push_bounded(window.hindsight, self._evidence(turn, score, scores, {}, unsupported, contextual,
-                                                              top=pol.PATHWAYS[unsupported[0].pathway][0][0]), cfg.hindsight_limit)
+                # (filed under the first stage's pathway category, as `_evidence` files a stage without a score)
+                push_bounded(window.hindsight, self._evidence(turn, score, scores, {}, unsupported, contextual),
+                             cfg.hindsight_limit)
 
         flags = {c: scores[c] >= self.thresholds[c] for c in CATEGORIES}
         # a category the turn reads severe only with its context is a reading of several turns: it needs

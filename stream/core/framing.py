@@ -23,9 +23,10 @@ keeps them:
   capped like a third party's, unless the writer speaks of their own end in it too.
 * `play`: the turn's violence is in a game or a sport (a game or its mechanics named, a match, a
   tournament), and the turn reaches into nothing real (someone's house, "in real life", after the
-  match, a boss or an ex of the writer's): its violence, illicit and threat readings are capped like
-  an idiom's and it keeps no violence stage; a short follow-up of a conversation at play ("and if
-  he's camping the stairs with a shotgun") is play too.
+  match, a boss or an ex of the writer's): its readings are capped like an idiom's and it keeps no
+  stage (until session 32 only its violence, illicit and threat readings and its violence stages); a
+  short follow-up of a conversation at play ("and if he's camping the stairs with a shotgun") is
+  play too.
 * `targeted`: the writer is the one someone else threatens, follows or hurts, or asks how to keep
   safe from them ("my ex keeps showing up outside my work", "he said I'd regret it if I take the kids,
   is that a threat", "where do I put his pistol so he can't get to it", "if he comes at me where do
@@ -355,8 +356,8 @@ def targeted(norm: str, own_harm: bool | None = None) -> bool:
 _SELF_HARM = ("self-harm", "self-harm/intent", "self-harm/instructions")
 _ABOUT_ANOTHER = _SELF_HARM + ("sexual/minors",)
 _MISREAD_AS_HARM = ("illicit", "illicit/violent", "violence", "violence/graphic")
-_IDIOM_CAPPED = _SELF_HARM + _MISREAD_AS_HARM + ("harassment", "harassment/threatening")
-_PLAY_CAPPED = _IDIOM_CAPPED
+# an idiom's or a game's words of harm (`reframe`): no one's harm, in any category they get misread in
+_NO_ONES_CAPPED = _SELF_HARM + _MISREAD_AS_HARM + ("harassment", "harassment/threatening")
 _TARGETED_CAPPED = _MISREAD_AS_HARM + ("harassment/threatening", "harassment", "hate/threatening")
 _THIRD_CAPPED = _ABOUT_ANOTHER + _TARGETED_CAPPED
 
@@ -426,10 +427,9 @@ def reframe(flags: tuple[bool, ...], scores: dict[str, float], stages: list[Stag
     own risk in words too (`first`)."""
     third, first, means = flags[:3]
     sign_off = len(flags) > 3 and bool(flags[3])
-    if len(flags) > 4 and flags[4] and not first:
-        return Framing(_capped(scores, _IDIOM_CAPPED, cap), [])
-    if len(flags) > 6 and flags[6] and not first:  # play: harm in a game or a sport is no one's
-        return Framing(_capped(scores, _PLAY_CAPPED, cap), [])
+    # an idiom, or play (harm in a game or a sport, since session 32 in every category): no one's harm
+    if not first and (len(flags) > 4 and flags[4] or len(flags) > 6 and flags[6]):
+        return Framing(_capped(scores, _NO_ONES_CAPPED, cap), [])
     if len(flags) > 7 and flags[7]:  # targeted: the writer fears another's violence (own self-harm stays)
         return Framing(_capped(scores, _TARGETED_CAPPED, cap),
                        [st for st in stages if st.pathway != "violence" or st.name == "grievance"])

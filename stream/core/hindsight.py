@@ -20,6 +20,7 @@ from __future__ import annotations
 from stream.core import framing
 from stream.core.stages import BY_KEY, PATHWAY_CATEGORY, Stage
 from stream.core.window import Evidence, UserWindow
+from stream.taxonomy import PARENT
 
 
 def readings(window: UserWindow, ts: float, event_id: str, tagged: list[str], counted: list[Stage],
@@ -42,7 +43,7 @@ def pathways_of(pathway: str | None, categories: list[str]) -> set[str]:
     """The pathways a case is about: its escalation pathway, or those of its categories."""
     if pathway:
         return {pathway}
-    return {p for p, c in PATHWAY_CATEGORY.items() if any(x == c or x.startswith(c + "/") for x in categories)}
+    return {p for p, c in PATHWAY_CATEGORY.items() if any(PARENT.get(x, x) == c for x in categories)}
 
 
 def cited(window: UserWindow, ts: float, event_id: str, pathway: str | None, categories: list[str], cfg) -> list[str]:
