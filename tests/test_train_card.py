@@ -62,3 +62,42 @@ def test_the_domain_contrast_pairs_are_twins_written_apart_from_what_measures_th
     # candidates share a word outside the 100 commonest (a row of only common words meets them all)
     close = close_rows([r["text"] for r in rows], measured, skip_commonest=100)
     assert not close, close[:5]
+
+
+def test_the_stage_tagger_section_heads_with_its_out_of_family_figures(tmp_path):
+    """The English stage tagger's figures on turns it never trained on come first, marked as the
+    headline; the in-family out-of-fold table (folds sharing sources) follows, marked as such."""
+    from models.train.card import tagger_section
+
+    blind = {"turns": 10, "safe_turns": 4, "safe_turns_read_as_any_stage": 0.25,
+             "labels": {"violence:planning": {"positives": 3, "precision": 0.111, "recall": 0.222, "safe_turns_read": 0.333}},
+             "violence": {"positives": 5, "precision": 0.444, "recall": 0.555, "safe_turns_read": 0.25}}
+    infam = {"violence:planning": {"positives": 7, "recall": 0.9, "precision": 0.8, "safe_rows_read": 0.005}}
+    (tmp_path / "stage_tagger.json").write_text(json.dumps({
+        "version": "tagger-x", "dim": 384, "training": {"rows": 20, "safe_rows": 9, "families": ["written"],
+                                                         "out_of_fold": infam, "out_of_family_blind_turns": blind}}))
+    text = tagger_section(tmp_path)
+    head, infamily = text.index("**Out of family** (headline)"), text.index("In family (out of fold")
+    assert head < infamily
+    assert "| violence:planning | 3 | 0.222 | 0.111 | 0.333 |" in text[head:infamily]
+    assert "| any violence stage | 5 | 0.555 | 0.444 | 0.25 |" in text[head:infamily]
+    assert "| violence:planning | 7 | 0.9 | 0.8 | 0.005 |" in text[infamily:]
+    assert "25.0% of the look-alikes read as some stage" in text
+
+
+def test_the_trajectory_section_reports_the_out_of_family_figures_it_takes_part_in(tmp_path):
+    from models.train.card import PEOPLE_SEALED, _trajectory_out_of_family
+
+    assert _trajectory_out_of_family(tmp_path) == []  # nothing measured: nothing claimed
+    (tmp_path / "escalation").mkdir()
+    (tmp_path / "escalation" / "timelines_seeds.json").write_text(json.dumps({"headline": {"out_of_family": {"all_folds": {
+        "folds": ["A", "B"], "recall": 0.5, "escalating": 10, "benign": 100, "benign_flagged_per_1000": 20.0,
+        "ci95": {"recall": [0.2, 0.8]}}}}}))
+    for i, name in enumerate(PEOPLE_SEALED[:2]):
+        (tmp_path / f"{name}.json").write_text(json.dumps({
+            "escalating": 10, "recall": 0.3 + 0.1 * i, "benign": 20, "benign_flagged": 2 + i,
+            "first_case_rule": {"benign": {"trajectory": 1, "escalation": 1 + i}}}))
+    lines = _trajectory_out_of_family(tmp_path)
+    assert "50.0% of 10 escalating people found" in lines[0] and "20.0 benign people flagged per 1,000 of 100" in lines[0]
+    assert "7 of 20 escalating people found (35.0%)" in lines[1]
+    assert "5 of 40 benign people flagged (12.5%)" in lines[1] and "first case of 2 of those" in lines[1]

@@ -360,11 +360,45 @@ def trajectory_section(models_dir: Path = MODELS) -> str:
         f"of benign people. Out of fold: recall {t.get('out_of_fold', {}).get('recall', '-')} of escalating people at "
         f"{t.get('out_of_fold', {}).get('benign_flagged', '-')} of benign people flagged; in-sample: "
         f"{t.get('in_sample', {}).get('recall')} at {t.get('in_sample', {}).get('benign_flagged')}.",
+        *_trajectory_out_of_family(),
         top_line,
         "* Limits: learned from simulated timelines, so it knows the shapes the simulator writes (grievance, "
         "threats, capability requests; C-SSRS post sequences) and the score profile of these classifiers. Retrain it "
         "whenever the classifiers change (a file whose features do not match the code is refused at load).",
     ])
+
+
+PEOPLE_SEALED = ("people_batch1_sealed", "people_batch2_all", "people_batch3_sealed", "people_batch4_sealed",
+                 "people_batch5_sealed")
+
+
+def _trajectory_out_of_family(results: Path = REPO / "bench" / "results") -> list[str]:
+    """The out-of-family figures the trajectory model takes part in (it is one rule of the core, so it is
+    measured with the whole core): the escalation benchmark's held-out folds and the sealed blind people."""
+    lines = []
+    tl = results / "escalation" / "timelines_seeds.json"
+    if tl.exists():
+        h = ((json.loads(tl.read_text()).get("headline") or {}).get("out_of_family") or {}).get("all_folds") or {}
+        if h:
+            ci = h.get("ci95") or {}
+            lines.append(
+                f"* **Out of family** (headline; the whole core, this model one of its rules): on the escalation "
+                f"benchmark's held-out folds ({', '.join(h.get('folds') or [])}: model sets, this model included, "
+                f"retrained without those source families; `bench/bench_timelines.py`), {h['recall']:.1%} of "
+                f"{h['escalating']} escalating people found (95 % CI {ci.get('recall')}) at "
+                f"{h['benign_flagged_per_1000']} benign people flagged per 1,000 of {h['benign']}.")
+    people = [json.loads((results / f"{n}.json").read_text()) for n in PEOPLE_SEALED if (results / f"{n}.json").exists()]
+    if people:
+        esc, ben = sum(d["escalating"] for d in people), sum(d["benign"] for d in people)
+        found = sum(round(d["recall"] * d["escalating"]) for d in people)
+        flagged = sum(d["benign_flagged"] for d in people)
+        traj = sum((d.get("first_case_rule") or {}).get("benign", {}).get("trajectory", 0) for d in people)
+        lines.append(
+            f"* On the sealed blind hand-written people (`bench/bench_people.py`, {len(people)} sets, nobody on the "
+            f"detection side wrote or read them): {found} of {esc} escalating people found ({found / esc:.1%}) and "
+            f"{flagged} of {ben} benign people flagged ({flagged / ben:.1%}); this model opened the first case of "
+            f"{traj} of those benign people.")
+    return lines
 
 
 def tagger_section(models_dir: Path = MODELS) -> str:
@@ -374,6 +408,24 @@ def tagger_section(models_dir: Path = MODELS) -> str:
         return "## Stage tagger\n\nNot built (`python -m models.train.tagger`)."
     d = json.loads(p.read_text())
     t = d.get("training", {})
+    blind = t.get("out_of_family_blind_turns") or {}
+    blind_rows = ["| stage | positives | recall | precision | look-alike turns read |", "|---|---:|---:|---:|---:|"]
+    for label, m in [*(blind.get("labels") or {}).items(), *((f"any {k} stage", blind[k]) for k in ("violence", "self-harm")
+                                                              if k in blind)]:
+        blind_rows.append(f"| {label} | {m.get('positives')} | {m.get('recall')} | {m.get('precision')} "
+                          f"| {m.get('safe_turns_read')} |")
+    blind_part = [] if not blind else [
+        "",
+        f"**Out of family** (headline): the {blind.get('turns')} English chat turns of `models/data/stage_turns.jsonl`, "
+        "written and labelled by writers who saw neither the repository nor these training rows, never trained on "
+        f"({blind.get('safe_turns')} of them look-alikes: hunting, games, idioms, pest control, goodbyes, clinicians' "
+        "questions, ...), each read with its clauses as at run time: "
+        f"{blind.get('safe_turns_read_as_any_stage', 0):.1%} of the look-alikes read as some stage.",
+        "",
+        *blind_rows,
+        "",
+        "In family (out of fold; the folds share their sources, so these flatter):",
+    ]
     rows = ["| stage | positives | recall | precision | safe rows read |", "|---|---:|---:|---:|---:|"]
     for label, m in (t.get("out_of_fold") or {}).items():
         rows.append(f"| {label} | {m.get('positives')} | {m.get('recall')} | {m.get('precision')} | {m.get('safe_rows_read')} |")
@@ -415,9 +467,10 @@ def tagger_section(models_dir: Path = MODELS) -> str:
         f"`third_party`: talk about someone else's risk) over the encoder's {d['dim']}-d sentence embedding "
         f"(`stream/core/tagger.py`, trained by `python -m models.train.tagger`). {t.get('rows')} training rows "
         f"({t.get('safe_rows')} safe) from: {', '.join(t.get('families') or [])} (`written` = "
-        "`models/data/stage_sentences.jsonl`, project-written). Out-of-fold figures at the stored thresholds "
-        "(in family: the folds share sources), on the rows it reads (not zh / ko, which the reader below reads; "
-        "they stay among its training rows):",
+        "`models/data/stage_sentences.jsonl`, project-written). Figures at the stored thresholds, "
+        "on the rows it reads (not zh / ko, which the reader below reads; "
+        "they stay among its training rows).",
+        *blind_part,
         "",
         *rows,
         *cjk_part,
