@@ -103,7 +103,13 @@ while building this version, not re-run by `make models`): on the 384-d embeddin
 look-alike families' benign rows up-weighted x3 / x10 (any-AUPRC 0.7355 / 0.7329 vs 0.7368) and an
 MLP correction with 256 units (0.7255); beside the embedding, the max-pooled last layer or pooled
 layers 2 / 3 / 2+4 / 3+4 instead of layer 4 (24k-row sample: 0.689 / 0.755 / 0.765 / 0.763 / 0.767
-vs 0.770 for layer 4 and 0.753 for the embedding alone).
+vs 0.770 for layer 4 and 0.753 for the embedding alone). Session 33 (`models.train.probe_use_english`,
+`bench/results/use_english_probe.json`): the 512-d multilingual USE v3 embedding beside these 768
+features, for English turns too, left any-AUPRC where it was (0.7712 vs 0.7717 at L2 0.0003) but
+flagged more harmful requests at the same look-alike rule (0.626 vs 0.562 of them, look-alikes 0.168
+vs 0.163; F1 0.625 vs 0.583); USE alone 0.718, the mean of separately fitted heads 0.766. Not taken
+up yet: USE reads an English chat turn in 3.3 ms here, more than MiniLM's whole pass, so scoring
+would run at about half its speed.
 
 ### Out of family: safe look-alikes against harmful requests
 
