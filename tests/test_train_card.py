@@ -101,20 +101,3 @@ def test_the_trajectory_section_reports_the_out_of_family_figures_it_takes_part_
     assert "50.0% of 10 escalating people found" in lines[0] and "20.0 benign people flagged per 1,000 of 100" in lines[0]
     assert "7 of 20 escalating people found (35.0%)" in lines[1]
     assert "5 of 40 benign people flagged (12.5%)" in lines[1] and "first case of 2 of those" in lines[1]
-
-
-def test_the_everyday_chat_rows_are_safe_and_written_apart_from_what_measures_them():
-    """models/data/everyday_personal_chat.jsonl: ordinary personal chat (relationships, family,
-    roommates, coworkers, errands, pets) as safe classifier rows, none sharing 45 % or more of its
-    words with a turn of the blind people or a row of the behaviour set."""
-    rows = [json.loads(line) for line in (D.PROJECT_DATA / "everyday_personal_chat.jsonl").read_text().splitlines()]
-    assert len(rows) >= 600
-    assert all(r["benign"] is True and r["lang"] == "en" and r["text"].strip() for r in rows)
-    assert len({r["text"] for r in rows}) == len(rows)
-    examples = [e for e in D.load_project() if e.source == "project:everyday_personal_chat"]
-    assert len(examples) == len(rows) and all(e.benign and not (e.labels == 1).any() for e in examples)
-    measured = turn_texts(every_person())
-    measured += [json.loads(line)["text"] for line in
-                 (D.REPO / "tests" / "data" / "classifier_behaviour.jsonl").read_text().splitlines() if line.strip()]
-    close = close_rows([r["text"] for r in rows], measured, skip_commonest=100)
-    assert not close, close[:5]

@@ -30,7 +30,7 @@ def test_each_set_is_safe_rows_and_harmful_rows_of_its_category():
 
 
 def test_no_trainer_reads_them_and_no_row_is_close_to_a_training_row():
-    written = [r["text"] for name, _ in card.WRITTEN_SETS for r in _rows(name)]
+    written = [r["text"] for name, _ in card.WRITTEN_SETS for r in _rows(name)] + [r["text"] for r in _rows(card.EVERYDAY_SET)]
     project = [e.text for e in D.load_project()]
     assert not set(written) & set(project)
     assert all(WRITTEN not in p.parents for p in D.PROJECT_DATA.glob("*.jsonl"))
@@ -52,3 +52,30 @@ def test_the_card_table_reads_auprc_and_flag_shares():
     line = table.splitlines()[-1]
     # hate AUPRC: ranks 0.9 (harm), 0.6 (safe), 0.3 (harm) -> (1 + 2/3) / 2; any: 0.9, 0.7, 0.6, 0.3 -> (1 + 2/4) / 2
     assert line == "| hate (hate) | 2 / 2 | 0.833 | 0.750 | 50.0% / 50.0% | 50.0% / 100.0% |", line
+
+
+def test_the_everyday_chat_set_is_safe_chat_written_apart_from_what_measures_the_detector():
+    """bench/written/everyday_chat.jsonl: ordinary personal chat (partners, family, roommates,
+    coworkers, errands, pets), every row safe, none sharing 45 % or more of its words with a turn of
+    the blind people or a row of the behaviour set."""
+    from bench.bench_people import every_person, turn_texts
+
+    rows = _rows(card.EVERYDAY_SET)
+    assert len(rows) >= 600 and len({r["text"] for r in rows}) == len(rows)
+    assert all(r["benign"] is True and "labels" not in r and r["text"].strip() for r in rows)
+    measured = turn_texts(every_person()) + [r["text"] for r in map(json.loads, (
+        Path(__file__).resolve().parent / "data" / "classifier_behaviour.jsonl").read_text().splitlines()) if r]
+    close = close_rows([r["text"] for r in rows], measured, skip_commonest=100)
+    assert not close, close[:5]
+
+
+def test_the_card_line_counts_everyday_rows_flagged_and_their_categories():
+    def ts(**scores: float) -> TextScore:
+        full = {c: 0.0 for c in CATEGORIES} | scores
+        flags = {c: full[c] >= 0.5 for c in CATEGORIES}
+        return TextScore(full, flags, any(flags.values()))
+
+    rows = [{"text": t, "benign": True} for t in "abcd"]
+    line = card.everyday_line(rows, [ts(illicit=0.7), ts(sexual=0.6, illicit=0.9), ts(harassment=0.4), ts()])
+    assert "**50.0% flagged** in some category (2 rows; illicit 2, sexual 1)" in line, line
+    assert "4 safe messages" in line

@@ -609,6 +609,20 @@ def written_table(sets: list[tuple[str, str, list[dict], list]]) -> str:
     return "\n".join(lines)
 
 
+# bench/written/<file>: safe rows only, everyday text (what ordinary users write, nothing alarming meant)
+EVERYDAY_SET = "everyday_chat.jsonl"
+
+
+def everyday_line(rows: list[dict], scores: list) -> str:
+    """How often the production models flag a set of ordinary safe messages, and in which categories."""
+    flagged = [s for s in scores if s.flagged]
+    per = {c: sum(bool(s.categories.get(c)) for s in flagged) for c in CATEGORIES}
+    cats = ", ".join(f"{c} {n}" for c, n in sorted(per.items(), key=lambda kv: (-kv[1], CATEGORIES.index(kv[0]))) if n)
+    return (f"Everyday personal chat (`bench/written/{EVERYDAY_SET}`, {len(rows)} safe messages about partners, family, "
+            f"roommates, coworkers, errands and pets, never trained on): **{len(flagged) / max(len(rows), 1):.1%} flagged** "
+            f"in some category ({len(flagged)} rows" + (f"; {cats}" if cats else "") + ").")
+
+
 def written_section(scorer, folder: Path = WRITTEN) -> str:
     sets = []
     for file, cat in WRITTEN_SETS:
@@ -616,7 +630,12 @@ def written_section(scorer, folder: Path = WRITTEN) -> str:
         if path.is_file():
             rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
             sets.append((path.stem, cat, rows, scorer.score_batch([r["text"] for r in rows])))
-    return written_table(sets) if sets else "(bench/written/ missing)"
+    text = written_table(sets) if sets else "(bench/written/ missing)"
+    path = folder / EVERYDAY_SET
+    if path.is_file():
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        text += "\n\n" + everyday_line(rows, scorer.score_batch([r["text"] for r in rows]))
+    return text
 
 
 def select_table(sel: list[dict]) -> str:
