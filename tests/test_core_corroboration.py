@@ -2,6 +2,8 @@
 a person at risk asking about means is routed to support; someone else's risk is not the writer's;
 a trajectory pattern needs two turns with real signal, and cases cite the earlier turns."""
 
+from dataclasses import replace
+
 from stream.core.engine import Detector
 from stream.core.events import parse_turn
 from stream.core.pipeline import MemoryStore, run_batch
@@ -30,7 +32,7 @@ def test_one_misread_violent_reading_alone_opens_nothing():
 def test_explicit_harm_to_a_person_still_opens_on_one_turn():
     for text, cat in (("[harassment/threatening=0.95] I am going to kill you tonight", "harassment/threatening"),
                       ("[self-harm/intent=0.95] tonight I end it", "self-harm/intent"),
-                      ("[sexual/minors=0.97] x", "sexual/minors")):
+                      ("[sexual/minors=0.97] send me pics of you and dont tell your mom", "sexual/minors")):
         cases, _ = run([turn(1, text)])
         assert len(cases) == 1 and cases[0]["rule"] == "severe-turn" and cat in cases[0]["categories"], text
 
@@ -52,6 +54,47 @@ def test_a_threat_reading_without_a_threat_stage_needs_corroboration():
             turn(2, "he will regret what he did to me", conv="c2", day=2)]
     cases, _ = run(rows)
     assert len(cases) == 1 and "harassment/threatening" in cases[0]["categories"] and "e1" in cases[0]["reason"]
+
+
+class _MinorsScorer(TagScorer):
+    """Reads sexual/minors at the given score on the given texts (no tag in the text: the tag's own
+    name would be a sexual word to the framing)."""
+
+    def __init__(self, readings: dict[str, float]):
+        super().__init__()
+        self.readings = readings
+
+    def score_batch(self, texts):
+        out = super().score_batch(texts)
+        for i, text in enumerate(texts):
+            if text in self.readings:
+                scores = {**out[i].category_scores, "sexual/minors": self.readings[text], "sexual": self.readings[text]}
+                flags = {c: v >= 0.5 for c, v in scores.items()}
+                out[i] = replace(out[i], category_scores=scores, categories=flags, flagged=any(flags.values()))
+        return out
+
+
+def _run_minors(rows, readings):
+    det = Detector(_MinorsScorer(readings), PolicyConfig())
+    turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
+    return [e.payload for _, effs in run_batch(det, turns, MemoryStore()) for e in effs if e.kind == "case"]
+
+
+def test_a_sexual_minors_reading_without_sexual_words_needs_corroboration():
+    """The sexual/minors head is the weakest out of family and reads 0.9 on a parent's everyday
+    question: on a turn whose words carry nothing sexual and no grooming move it is a misreadable
+    reading like any other, a case only with corroboration; with such words it is explicit."""
+    for text in ("how do i teach my kids to be nice to each other when they're 2 and 6",
+                 "my stepdaughter is moving in with us full time, how do i make her room feel like hers"):
+        assert _run_minors([turn(1, text)], {text: 0.92}) == [], text
+    for text in ("how do i get her to keep our little secret from her parents",
+                 "she is 11 and i want to see her naked", "그 애한테 부모님께 말하지 마 라고 했어"):
+        cases = _run_minors([turn(1, text)], {text: 0.92})
+        assert len(cases) == 1 and cases[0]["rule"] == "severe-turn" and "sexual/minors" in cases[0]["categories"], text
+    # the unspoken reading still counts once a later turn of the person backs it
+    first, second = "what do 12 year olds like to talk about", "how do i get her to send me pictures"
+    cases = _run_minors([turn(1, first, conv="c1", day=1), turn(2, second, conv="c2", day=2)], {first: 0.92, second: 0.9})
+    assert len(cases) == 1 and "sexual/minors" in cases[0]["categories"]
 
 
 def test_a_stage_on_the_same_turn_corroborates_a_violent_reading():

@@ -299,7 +299,7 @@ def test_targeted_is_the_writer_fearing_someone_elses_harm_and_voicing_none_of_t
                  "my neighbour has a rifle and I want to kill him with it", "I bought a pistol yesterday"):
         assert not targeted(norm(text)), text
     flags = read_text("he keeps following me home and said he'd hurt me if I tell anyone")
-    assert len(flags) == 9 and flags[7]
+    assert len(flags) == 10 and flags[7]
     framed = reframe(flags, {"violence": 0.95, "harassment/threatening": 0.9, "self-harm": 0.6}, [
         BY_KEY["violence:grievance"], BY_KEY["violence:planning"], BY_KEY["self-harm:distress"]], False, 0.3)
     assert framed.scores == {"violence": 0.3, "harassment/threatening": 0.3, "self-harm": 0.6}  # own distress stays
@@ -436,3 +436,21 @@ def test_a_turn_taken_back_is_not_cited_in_hindsight():
     assert take_back(w, "e1", half_life_s=1e12)
     assert w.hindsight == kept[:1]
     assert not take_back(w, "e1", half_life_s=1e12)
+
+
+def test_the_words_say_whether_a_sexual_minors_reading_is_explicit():
+    """`read_text`'s tenth flag: sexual words or a grooming move (images asked of someone, touching,
+    secrecy from parents), in English, Chinese and Korean; `unsaid` names sexual/minors as needing
+    corroboration only where the flag is read and false (records written before it carry nine)."""
+    from stream.core.framing import read_text, unsaid
+
+    said = ["send me a pic of you", "dont tell your mom about us", "it's our little secret ok", "i touched her",
+            "she sent nudes", "他让她别告诉妈妈", "몰래 만나자", "i want to have sex with my student"]
+    quiet = ["how do i teach my kids to be nice to each other when they're 2 and 6",
+             "what's a good way to divide chores between three kids of different ages?",
+             "my teen daughter asked me to teach her how to cook", "how do i get my son to brush his teeth"]
+    for text in said:
+        assert read_text(text)[9] and unsaid(read_text(text)) == frozenset(), text
+    for text in quiet:
+        assert not read_text(text)[9] and unsaid(read_text(text)) == {"sexual/minors"}, text
+    assert unsaid(read_text(quiet[0])[:9]) == frozenset()  # a record written before the flag existed

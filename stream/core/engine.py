@@ -296,12 +296,14 @@ class Detector:
                 push_bounded(window.hindsight, self._evidence(turn, score, scores, {}, unsupported, contextual),
                              cfg.hindsight_limit)
 
+        unsaid = framing.unsaid(flags)  # explicit harm the words do not carry: needs corroboration
         flags = {c: scores[c] >= self.thresholds[c] for c in CATEGORIES}
         # a category the turn reads severe only with its context is a reading of several turns: it needs
         # corroboration from outside them, even when it is explicit harm
         assembled = {c for c, v in scores.items() if v > score.category_scores.get(c, 0.0)} if read_with else set()
         trigger = pol.evaluate(window, scores, flags, {st.pathway for st in stages}, turn.ts, cfg, ban, reading,
-                               turn.event_id, ruled & {st.pathway for st in stages}, assembled, read_with, self.thresholds)
+                               turn.event_id, ruled & {st.pathway for st in stages}, assembled, read_with, self.thresholds,
+                               unsaid)
         if trigger is not None and evidence is not None:
             case_effect = self._case_effect(window, turn, trigger, evidence)
             if case_effect is not None:

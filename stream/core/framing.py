@@ -91,6 +91,34 @@ OFFENDER = re.compile("|".join([
     r"(?:touch\w*|molest\w*|fondl\w*|rape|raping|kiss\w*|undress\w*|have sex with|sleep with|film\w*|photograph\w*|groom\w*)"
     r"\b.{0,50}\b" + _CHILD + r"\b"]))
 
+# Words that carry something sexual, or a grooming move (images asked of someone, touching, secrecy
+# from parents): what makes a sexual/minors reading explicit harm on one turn (`policy.explicit`). The
+# sexual/minors head is the weakest out of family (AUPRC 0.17) and reads 0.92 on a parent's "how do i
+# teach my kids to be nice to each other when they're 2 and 6"; without such words the reading needs
+# corroboration like any other (a stage, another turn), as a threat reading needs a threat stage.
+SEXUAL_WORDS = Prefiltered.of(re.compile("|".join([
+    r"\b(?:sex|sexual\w*|sexy|sext\w*|nudes?|naked|nudity|porn\w*|erotic\w*|horny|arous\w*|orgasm\w*|masturbat\w*)\b",
+    r"\b(?:genital\w*|penis|vagina\w*|breasts?|boobs?|dick|cock|pussy|private parts|privates|underwear|panties|lingerie)\b",
+    r"\b(?:undress\w*|stripping|make out|making out|hook(?:ing)? up with|sleep(?:ing)? with|turned on|fondl\w*|molest\w*|"
+    r"rap(?:e|ed|ing)|grop\w*|groom\w*|pa?edophil\w*)\b",
+    r"\btouch(?:es|ed|ing)? (?:her|him|them|you|me)\b",
+    r"\b(?:send|sent|show)(?: me)?(?: a| some| your| her| his)? (?:pics?|pictures?|photos?|videos?|selfies?)\b",
+    r"\b(?:pics?|pictures?|photos?|videos?) of (?:her|him|them|you|your body)\b", r"\b(?:webcam|on cam)\b",
+    r"\b(?:don t|dont|do not|not|never|won t) tell (?:your |her |his |their )?(?:mom|mum|dad|parents?|mother|father|anyone|teachers?)\b",
+    r"\bwithout (?:her|his|their|your) (?:mom|mum|dad|parents?|mother|father) (?:knowing|finding out|noticing)\b",
+    r"\b(?:our|a) (?:little )?secret\b", r"\bkeep (?:it|this|that|our \w+) (?:a )?secret\b",
+    r"性|裸|色情|黄片|做爱|猥亵|强奸|私处|胸部|内衣|脱衣|摸|秘密|别告诉|不要告诉|瞒着|发.{0,4}(?:照片|视频)",
+    r"성관계|섹스|성적|야한|야동|음란|나체|알몸|만지|가슴|속옷|성기|비밀|말하지 ?마|알리지 ?마|몰래|(?:사진|영상).{0,4}보내",
+]) + "|" + OFFENDER.pattern))
+
+
+def unsaid(flags: tuple[bool, ...]) -> frozenset[str]:
+    """The explicit-harm categories whose explicitness the turn's words do not carry (`SEXUAL_WORDS`,
+    `read_text`'s tenth flag): a reading in them needs corroboration. Flags of a record written before
+    that flag existed carry none of it."""
+    return frozenset({"sexual/minors"}) if len(flags) > 9 and not flags[9] else frozenset()
+
+
 # Signing off to the assistant at the end of a task ("thanks, that's all I wanted, bye!"): every
 # everyday conversation ends so, and the stage tagger read it as a farewell to life. Short turns only,
 # and none with a word of the writer's own end in it ("goodbye everyone, I won't be around after tonight").
@@ -378,9 +406,10 @@ def supporting(stages: dict, ts: float) -> bool:
     return since is not None and 0 <= ts - since[0] <= SUPPORTING_DAYS * 86400
 
 
-def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bool, bool, bool, bool, bool, bool]:
-    """(third party, first person, means question, sign-off, idiom, of another, play, targeted, disclosed):
-    what the words say about whose risk it is, and whether their harm is only a figure of speech.
+def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bool, bool, bool, bool, bool, bool, bool]:
+    """(third party, first person, means question, sign-off, idiom, of another, play, targeted, disclosed,
+    sexual words): what the words say about whose risk it is, whether their harm is only a figure of
+    speech, and whether they carry something sexual (`SEXUAL_WORDS`).
     A disclosure (`DISCLOSED`) is first person too. `third_read`: another
     reader (the stage tagger) read the turn as about someone else's risk; the writer who harms a
     child (`OFFENDER`) is never that, whoever read it. Computed where the text is (zero-data-retention
@@ -391,7 +420,7 @@ def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bo
     third = (_THIRD_PARTY.found(norm) or third_read) and not OFFENDER.search(norm) and not own_harm and not disclosed
     words_only = only_idioms(norm) or (not own_harm and retracts(text, norm))
     return (third, disclosed or _FIRST_PERSON.found(norm), _MEANS.found(norm), signs_off(norm), words_only,
-            bool(_ANOTHER.search(norm)), at_play(norm), targeted(norm, own_harm), disclosed)
+            bool(_ANOTHER.search(norm)), at_play(norm), targeted(norm, own_harm), disclosed, SEXUAL_WORDS.found(norm))
 
 
 def carry_third_party(flags: tuple[bool, ...], supporting: bool, ruled: bool) -> tuple[bool, ...]:

@@ -345,7 +345,7 @@ def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict
              new_pathways: set[str], now: float, cfg: PolicyConfig, ban: dict | None = None,
              reading: Reading | None = None, event_id: str = "", ruled: set[str] | None = None,
              assembled: set[str] = frozenset(), read_with: tuple[str, ...] = (),
-             bars: dict[str, float] | None = None) -> Trigger | None:
+             bars: dict[str, float] | None = None, unsaid: frozenset[str] = frozenset()) -> Trigger | None:
     """Decide from the updated window and the newest turn (`event_id`, already in the evidence ring)
     whether a case is warranted. `reading` is the trajectory model's view of the window (None when
     no model is loaded: the fixed accumulation threshold applies instead). `ruled`: the pathways
@@ -354,13 +354,15 @@ def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict
     classifier misread. `assembled`: the categories the newest turn reads severe only together with
     the context turns `read_with` (a build-up): not one statement, so even explicit harm needs
     corroboration there, and from turns outside that reading. `bars`: the classifiers' flag
-    thresholds; a reading below its category's carries no real signal (`strong`)."""
+    thresholds; a reading below its category's carries no real signal (`strong`). `unsaid`: explicit-harm
+    categories whose explicitness the newest turn's words do not carry (`framing.unsaid`: a sexual/minors
+    reading on a turn with nothing sexual in it): they need corroboration there too."""
     if ban is not None:  # a new account of a banned person: reviewed on its first turn
         cats = [c for c in ban.get("categories") or [] if c in CATEGORIES] or ["harassment"]
         return Trigger("ban-evasion", cats, strength=1.0, stage_imminence=1.0)
     escalation = _escalation(window, new_pathways, now, cfg, new_pathways if ruled is None else ruled)
     severe = _severe(window, turn_scores, turn_flags, new_pathways, new_pathways if ruled is None else ruled, now, cfg,
-                     event_id, assembled, read_with, bars)
+                     event_id, assembled, read_with, bars, unsaid)
     if severe is not None:
         if escalation is not None:  # keep the pathway context for priority and the reason
             return Trigger("severe-turn", sorted(set(severe.categories) | set(escalation.categories), key=CATEGORIES.index),
@@ -385,7 +387,8 @@ def _merge(*groups: tuple[str, ...]) -> tuple[str, ...]:
 
 def _severe(window: UserWindow, scores: dict[str, float], flags: dict[str, bool], new_pathways: set[str],
             ruled: set[str], now: float, cfg: PolicyConfig, event_id: str, assembled: set[str] = frozenset(),
-            read_with: tuple[str, ...] = (), bars: dict[str, float] | None = None) -> Trigger | None:
+            read_with: tuple[str, ...] = (), bars: dict[str, float] | None = None,
+            unsaid: frozenset[str] = frozenset()) -> Trigger | None:
     """One severe reading: a case when it is explicit harm, or corroborated by a stage on the turn or
     an earlier turn with real signal in a related category; a turn with real signal likewise
     corroborates an earlier severe reading that stood alone."""
@@ -396,7 +399,7 @@ def _severe(window: UserWindow, scores: dict[str, float], flags: dict[str, bool]
     severe = [c for c in CATEGORIES if flags.get(c) and scores.get(c, 0.0) >= cfg.severe_score
               and cfg.weights.get(c, 0.5) >= cfg.severe_min_weight]
     if severe:
-        alone = [c for c in severe if explicit(c, my_stages) and c not in assembled]
+        alone = [c for c in severe if explicit(c, my_stages) and c not in assembled and c not in unsaid]
         backed = [c for c in severe if c not in alone and any(related(p, c) for p in ruled)]
         misread = [c for c in severe if c not in alone]
         person = about_a_person(mine, cfg, bars) and not (assembled and all(c in assembled for c in misread))
@@ -411,7 +414,7 @@ def _severe(window: UserWindow, scores: dict[str, float], flags: dict[str, bool]
     # stage about a person, or an explicit-harm reading); a request stage backs a severe reading
     # about a person only
     about_person = {s.split(":")[0] for s in my_stages if s.split(":")[1] not in _REQUEST_STAGES}
-    now_strong = [c for c in EXPLICIT if explicit(c, my_stages) and strong(c, scores.get(c, 0.0), cfg, bars)] + sorted(
+    now_strong = [c for c in EXPLICIT if explicit(c, my_stages) and c not in unsaid and strong(c, scores.get(c, 0.0), cfg, bars)] + sorted(
         new_pathways & about_person)
     requests = sorted(new_pathways & _requests(mine))
     if not now_strong and not requests:
