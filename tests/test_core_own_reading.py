@@ -445,10 +445,13 @@ def test_the_words_say_whether_a_sexual_minors_reading_is_explicit():
     from stream.core.framing import read_text, unsaid
 
     said = ["send me a pic of you", "dont tell your mom about us", "it's our little secret ok", "i touched her",
-            "she sent nudes", "他让她别告诉妈妈", "몰래 만나자", "i want to have sex with my student"]
+            "she sent nudes", "他让她别告诉妈妈", "우리만의 비밀이야", "他想摸她", "몸을 만지게 해", "i want to have sex with my student"]
     quiet = ["how do i teach my kids to be nice to each other when they're 2 and 6",
              "what's a good way to divide chores between three kids of different ages?",
-             "my teen daughter asked me to teach her how to cook", "how do i get my son to brush his teeth"]
+             "my teen daughter asked me to teach her how to cook", "how do i get my son to brush his teeth",
+             "my kids only eat chicken breasts, any new recipes?", "how do we keep a secret santa gift hidden from the kids",
+             "上班摸鱼被老板发现了", "아이들 몰래 생일 파티 준비 중이야",
+             "孩子性格内向怎么办", "아이 성적이 떨어졌어", "가슴이 너무 아파", "아기가 뭐든 만져요"]
     for text in said:
         assert read_text(text)[9] and unsaid(read_text(text)) == frozenset(), text
     for text in quiet:

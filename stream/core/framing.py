@@ -98,7 +98,7 @@ OFFENDER = re.compile("|".join([
 # corroboration like any other (a stage, another turn), as a threat reading needs a threat stage.
 SEXUAL_WORDS = Prefiltered.of(re.compile("|".join([
     r"\b(?:sex|sexual\w*|sexy|sext\w*|nudes?|naked|nudity|porn\w*|erotic\w*|horny|arous\w*|orgasm\w*|masturbat\w*)\b",
-    r"\b(?:genital\w*|penis|vagina\w*|breasts?|boobs?|dick|cock|pussy|private parts|privates|underwear|panties|lingerie)\b",
+    r"\b(?:genital\w*|penis|vagina\w*|boobs?|pussy|private parts|privates|underwear|panties|lingerie)\b",
     r"\b(?:undress\w*|stripping|make out|making out|hook(?:ing)? up with|sleep(?:ing)? with|turned on|fondl\w*|molest\w*|"
     r"rap(?:e|ed|ing)|grop\w*|groom\w*|pa?edophil\w*)\b",
     r"\btouch(?:es|ed|ing)? (?:her|him|them|you|me)\b",
@@ -106,9 +106,9 @@ SEXUAL_WORDS = Prefiltered.of(re.compile("|".join([
     r"\b(?:pics?|pictures?|photos?|videos?) of (?:her|him|them|you|your body)\b", r"\b(?:webcam|on cam)\b",
     r"\b(?:don t|dont|do not|not|never|won t) tell (?:your |her |his |their )?(?:mom|mum|dad|parents?|mother|father|anyone|teachers?)\b",
     r"\bwithout (?:her|his|their|your) (?:mom|mum|dad|parents?|mother|father) (?:knowing|finding out|noticing)\b",
-    r"\b(?:our|a) (?:little )?secret\b", r"\bkeep (?:it|this|that|our \w+) (?:a )?secret\b",
-    r"性|裸|色情|黄片|做爱|猥亵|强奸|私处|胸部|内衣|脱衣|摸|秘密|别告诉|不要告诉|瞒着|发.{0,4}(?:照片|视频)",
-    r"성관계|섹스|성적|야한|야동|음란|나체|알몸|만지|가슴|속옷|성기|비밀|말하지 ?마|알리지 ?마|몰래|(?:사진|영상).{0,4}보내",
+    r"\bour (?:little )?secret\b", r"\bkeep (?:it|this|that|our \w+) (?:a )?secret\b",
+    r"性(?:行为|交|侵|骚扰|感|爱|器|关系)|裸|色情|黄片|做爱|猥亵|强奸|私处|胸部|内衣|脱衣|摸(?:她|他|你|我)|我们的秘密|别告诉|不要告诉|瞒着|发.{0,4}(?:照片|视频)",
+    r"성관계|섹스|성적(?:인|으로)|야한|야동|음란|나체|알몸|몸(?:을|을 좀)? 만지|속옷|성기|우리(?:만의|끼리) 비밀|말하지 ?마|알리지 ?마|(?:사진|영상).{0,4}보내",
 ]) + "|" + OFFENDER.pattern))
 
 
