@@ -31,3 +31,16 @@ def close_rows(texts: list[str], measured: list[str], share: float = 0.45, skip_
         if any(len(rows[i] & w) / len(rows[i] | w) >= share for i in near):
             close.append(text)
     return close
+
+
+def measured_texts() -> list[str]:
+    """What measures the detector and must stay apart from what is written for it: every turn of the
+    blind people (bench/people/) and every row of the behaviour set (tests/data/classifier_behaviour.jsonl)."""
+    import json
+    from pathlib import Path
+
+    from bench.bench_people import every_person, turn_texts
+
+    behaviour = Path(__file__).resolve().parent / "data" / "classifier_behaviour.jsonl"
+    return turn_texts(every_person()) + [json.loads(line)["text"] for line in behaviour.read_text().splitlines()
+                                         if line.strip()]

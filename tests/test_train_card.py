@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import json
 
-from bench.bench_people import every_person, turn_texts
 from models.train import data as D
 from models.train.card import HARMFUL_REQUEST_SOURCES, LOOKALIKE_SOURCES, lookalike_table
-from tests.nearness import close_rows
+from tests.nearness import close_rows, measured_texts
 
 
 def _row(table: str, label: str) -> list[str]:
@@ -56,9 +55,7 @@ def test_the_domain_contrast_pairs_are_twins_written_apart_from_what_measures_th
         assert sorted(bool(r.get("benign")) for r in twins) == [False, True], pid
         harmful = next(r for r in twins if not r.get("benign"))
         assert set(harmful["labels"]) <= set(D.CI) and 1 in harmful["labels"].values(), pid
-    measured = turn_texts(every_person())
-    measured += [json.loads(line)["text"] for line in
-                 (D.REPO / "tests" / "data" / "classifier_behaviour.jsonl").read_text().splitlines() if line.strip()]
+    measured = measured_texts()
     # candidates share a word outside the 100 commonest (a row of only common words meets them all)
     close = close_rows([r["text"] for r in rows], measured, skip_commonest=100)
     assert not close, close[:5]

@@ -9,7 +9,7 @@ from models.train import card
 from models.train import data as D
 from stream.scoring.types import TextScore
 from stream.taxonomy import CATEGORIES
-from tests.nearness import close_rows
+from tests.nearness import close_rows, measured_texts
 
 WRITTEN = Path(__file__).resolve().parents[1] / "bench" / "written"
 
@@ -58,14 +58,10 @@ def test_the_everyday_chat_set_is_safe_chat_written_apart_from_what_measures_the
     """bench/written/everyday_chat.jsonl: ordinary personal chat (partners, family, roommates,
     coworkers, errands, pets), every row safe, none sharing 45 % or more of its words with a turn of
     the blind people or a row of the behaviour set."""
-    from bench.bench_people import every_person, turn_texts
-
     rows = _rows(card.EVERYDAY_SET)
     assert len(rows) >= 600 and len({r["text"] for r in rows}) == len(rows)
     assert all(r["benign"] is True and "labels" not in r and r["text"].strip() for r in rows)
-    measured = turn_texts(every_person()) + [r["text"] for r in map(json.loads, (
-        Path(__file__).resolve().parent / "data" / "classifier_behaviour.jsonl").read_text().splitlines()) if r]
-    close = close_rows([r["text"] for r in rows], measured, skip_commonest=100)
+    close = close_rows([r["text"] for r in rows], measured_texts(), skip_commonest=100)
     assert not close, close[:5]
 
 

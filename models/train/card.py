@@ -557,6 +557,19 @@ LOOKALIKE_SOURCES = ("orbench", "coconot")
 HARMFUL_REQUEST_SOURCES = ("harmful_behaviors", "gptfuzz", "donotanswer", "multijail")
 
 
+def lookalike_pooled(sources: dict) -> tuple[int, int, float, float, float]:
+    """(look-alike rows, harmful-request rows, look-alike rows flagged, share of harmful requests
+    flagged, F1 of flagging harmful requests against look-alikes), pooled by rows over the sources'
+    figures (`lofo.metrics`' "sources": n and share flagged)."""
+    look = [sources[s] for s in LOOKALIKE_SOURCES if s in sources]
+    harm = [sources[s] for s in HARMFUL_REQUEST_SOURCES if s in sources]
+    fp = sum(m["n"] * m["flagged"] for m in look)
+    tp = sum(m["n"] * m["flagged"] for m in harm)
+    n_look, n_harm = sum(m["n"] for m in look), sum(m["n"] for m in harm)
+    p, r = tp / max(fp + tp, 1e-9), tp / max(n_harm, 1)
+    return n_look, n_harm, fp, r, 2 * p * r / max(p + r, 1e-9)
+
+
 def lookalike_table(oof: dict) -> str:
     """Look-alikes against harmful requests at the production thresholds, out of family: the share
     of each flagged, and the F1 of flagging on the two pooled (each family scored by heads that
@@ -566,11 +579,7 @@ def lookalike_table(oof: dict) -> str:
     harm = [(s, src[s]) for s in HARMFUL_REQUEST_SOURCES if s in src]
     if not look or not harm:
         return "(look-alike or harmful-request families missing from this build)"
-    fp = sum(m["n"] * m["flagged"] for _, m in look)
-    tp = sum(m["n"] * m["flagged"] for _, m in harm)
-    n_look, n_harm = sum(m["n"] for _, m in look), sum(m["n"] for _, m in harm)
-    p, r = tp / max(fp + tp, 1e-9), tp / n_harm
-    f1 = 2 * p * r / max(p + r, 1e-9)
+    n_look, n_harm, fp, r, f1 = lookalike_pooled(src)
     lines = ["| rows (out of family) | n | flagged |", "|---|---:|---:|"]
     lines += [f"| safe look-alikes: {s} | {m['n']} | {m['flagged']:.3f} |" for s, m in look]
     lines += [f"| harmful requests: {s} | {m['n']} | {m['flagged']:.3f} |" for s, m in harm]
@@ -623,18 +632,18 @@ def everyday_line(rows: list[dict], scores: list) -> str:
             f"in some category ({len(flagged)} rows" + (f"; {cats}" if cats else "") + ").")
 
 
+def _scored_rows(scorer, path: Path) -> tuple[list[dict], list]:
+    """The rows of a JSONL set and the scorer's reading of their texts."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return rows, scorer.score_batch([r["text"] for r in rows])
+
+
 def written_section(scorer, folder: Path = WRITTEN) -> str:
-    sets = []
-    for file, cat in WRITTEN_SETS:
-        path = folder / file
-        if path.is_file():
-            rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-            sets.append((path.stem, cat, rows, scorer.score_batch([r["text"] for r in rows])))
+    sets = [(path.stem, cat, *_scored_rows(scorer, path))
+            for file, cat in WRITTEN_SETS if (path := folder / file).is_file()]
     text = written_table(sets) if sets else "(bench/written/ missing)"
-    path = folder / EVERYDAY_SET
-    if path.is_file():
-        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        text += "\n\n" + everyday_line(rows, scorer.score_batch([r["text"] for r in rows]))
+    if (path := folder / EVERYDAY_SET).is_file():
+        text += "\n\n" + everyday_line(*_scored_rows(scorer, path))
     return text
 
 

@@ -107,6 +107,19 @@ def choose_thresholds(scores: np.ndarray, Y: np.ndarray, benign: np.ndarray, loo
     return thr, info
 
 
+def calibrated(logit: np.ndarray, Y: np.ndarray, benign: np.ndarray, families: np.ndarray, sources: np.ndarray):
+    """From pooled out-of-family logits (rows of held-out families only): the Platt calibration (a, c),
+    the calibrated scores, the per-category thresholds (ordinary benign rows outside `BUDGET_EXCLUDED`
+    as the budget, `LOOKALIKE_FAMILIES`' benign rows as the look-alikes) with how each was set, and
+    the metrics at those thresholds. What the encoder stage ships, and what probes compare with it."""
+    a, c = platt(logit, Y)
+    scores = sigmoid(a * logit + c)
+    look = np.isin(families, LOOKALIKE_FAMILIES) & benign
+    budget = benign & ~np.isin(sources, BUDGET_EXCLUDED)
+    thr, info = choose_thresholds(scores, Y, budget, look, MAX_BENIGN_FPR, LOOKALIKE_FPR)
+    return a, c, scores, thr, info, metrics(scores, Y, benign, thr, sources)
+
+
 def metrics(scores: np.ndarray, Y: np.ndarray, benign: np.ndarray, thr: dict, sources: np.ndarray) -> dict:
     """Per category AUPRC / F1 at threshold, any-category AUPRC, benign FPR, per-source figures."""
     res = {"categories": {}}

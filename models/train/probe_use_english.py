@@ -6,11 +6,11 @@ English heads better out of family?
 The encoder rows of `train_encoder` (every non-CJK row, capped per source), the same weights and the
 same protocol as its model choice: families dealt into `SELECT_FOLDS` folds, logistic heads at each L2
 of the grid's best two, Platt and per-category thresholds fitted on the pooled out-of-family predictions
-(`lofo.choose_thresholds`). Candidates: MiniLM's 768 features (production), the same with the 512-d
+(`lofo.calibrated`, as the encoder stage sets them). Candidates: MiniLM's 768 features (production), the same with the 512-d
 USE embedding beside them, USE alone, and the mean of separately fitted MiniLM and USE heads' logits.
 Reported per candidate: out-of-family any-category AUPRC and per category, ordinary benign rows
 flagged, and, at those thresholds, the safe look-alikes and harmful requests flagged (the model card's
-look-alike table, pooled by rows). Writes bench/results/use_english_probe.json. Session 33 result:
+look-alike table, `card.lookalike_pooled`). Writes bench/results/use_english_probe.json. Session 33 result:
 any-AUPRC unchanged (0.7712 against 0.7717) but more harmful requests flagged at the same look-alike
 rule (0.626 against 0.562; F1 against look-alikes 0.625 against 0.583); not taken up, because USE
 reads an English chat turn in 3.3 ms here (more than MiniLM's whole pass): scoring at half speed.
@@ -26,25 +26,19 @@ import numpy as np
 
 from models.train import data as D
 from models.train import lofo
-from models.train.card import HARMFUL_REQUEST_SOURCES, LOOKALIKE_SOURCES
+from models.train.card import lookalike_pooled
 from models.train.embed import EmbeddingCache
 from models.train.encoder_rows import encoder_rows, source_mass
 from models.train.heads import fit_logistic, head_logits
-from models.train.lofo import LOOKALIKE_FAMILIES, LOOKALIKE_FPR, MAX_BENIGN_FPR, SELECT_FOLDS
+from models.train.lofo import SELECT_FOLDS
 from models.train.minilm_onnx import export_int8, model_dir
 from models.train.train_encoder import CACHE, MAX_TOKENS
 from models.train.train_use import embed as use_embed
 from stream.scoring.normalize import normalize_text
-from stream.taxonomy import CATEGORIES
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "bench" / "results" / "use_english_probe.json"
 L2S = (3e-4, 1e-3)
-
-
-def pooled(flag: np.ndarray, src: np.ndarray, names: tuple[str, ...]) -> tuple[int, int]:
-    m = np.isin(src, names)
-    return int(flag[m].sum()), int(m.sum())
 
 
 def main() -> int:
@@ -65,17 +59,11 @@ def main() -> int:
                                   n_groups=SELECT_FOLDS, verbose=False)
 
     def report(logit: np.ndarray, name: str) -> dict:
-        a, c = lofo.platt(logit[held], Y[held])
-        s = lofo.sigmoid(a * logit[held] + c)
-        look = np.isin(fam[held], LOOKALIKE_FAMILIES) & benign[held]
-        thr, _ = lofo.choose_thresholds(s, Y[held], benign[held], look, MAX_BENIGN_FPR, LOOKALIKE_FPR)
-        res = lofo.metrics(s, Y[held], benign[held], thr, src[held])
-        flag = (s >= np.array([thr[c] for c in CATEGORIES])).any(1)
-        fp, n_look = pooled(flag, src[held], LOOKALIKE_SOURCES)
-        tp, n_harm = pooled(flag, src[held], HARMFUL_REQUEST_SOURCES)
+        *_, res = lofo.calibrated(logit[held], Y[held], benign[held], fam[held], src[held])
+        n_look, _, fp, harmful, f1 = lookalike_pooled(res["sources"])
         out = {"candidate": name, "any_auprc": round(res["any"]["auprc"], 4), "benign_rows_flagged": round(res["benign_fpr"], 4),
-               "lookalikes_flagged": round(fp / n_look, 4), "harmful_requests_flagged": round(tp / n_harm, 4),
-               "f1_harmful_against_lookalikes": round(2 * tp / (2 * tp + fp + (n_harm - tp)), 4),
+               "lookalikes_flagged": round(fp / n_look, 4), "harmful_requests_flagged": round(harmful, 4),
+               "f1_harmful_against_lookalikes": round(f1, 4),
                "auprc": {c: round(v["auprc"], 4) for c, v in res["categories"].items() if not np.isnan(v["auprc"])}}
         print(json.dumps(out), flush=True)
         return out

@@ -18,7 +18,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from models.train import export, lofo
-from models.train.lofo import L2_GRID, LOOKALIKE_FAMILIES, LOOKALIKE_FPR, MAX_BENIGN_FPR, MLP_GRID, SELECT_FOLDS
+from models.train.lofo import L2_GRID, MLP_GRID, SELECT_FOLDS
 from models.train.embed import EmbeddingCache
 from models.train.encoder_rows import encoder_rows, source_mass
 from models.train.heads import fit_logistic, fit_mlp, head_logits
@@ -142,14 +142,9 @@ def stage_encoder(ex, args) -> dict:
     # ... the headline, calibration and thresholds on leave-one-family-out predictions
     print(f"  [lofo] leave-one-family-out, l2={l2:g} mlp={mlp}", flush=True)
     oof = lofo.out_of_family(fit, head_logits, X, Y, w, fam)
-    _, cal_a, cal_b = oof_any_auprc(oof)
     np.savez(CACHE / "oof.npz", oof=oof, Y=Y, benign=benign, fam=fam, src=src, held=held,
              texts=np.array([e.text for e in rows], dtype=object))
-    s_oof = lofo.sigmoid(cal_a * oof[held] + cal_b)
-    look = np.isin(fam[held], LOOKALIKE_FAMILIES) & benign[held]
-    budget = benign[held] & ~np.isin(src[held], lofo.BUDGET_EXCLUDED)
-    thr, thr_info = lofo.choose_thresholds(s_oof, Y[held], budget, look, MAX_BENIGN_FPR, LOOKALIKE_FPR)
-    res_oof = lofo.metrics(s_oof, Y[held], benign[held], thr, src[held])
+    cal_a, cal_b, _, thr, thr_info, res_oof = lofo.calibrated(oof[held], Y[held], benign[held], fam[held], src[held])
     lofo.print_metrics(res_oof, f"out-of-family l2={l2:g}")
 
     tr, dv = split == "train", split == "dev"
