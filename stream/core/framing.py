@@ -85,7 +85,24 @@ MEANS = re.compile("|".join([
 
 # The writer as the one who harms a child: never someone else's risk, whoever else the turn names.
 _CHILD = r"(?:child\w*|kids?|minors?|girls?|boys?|(?:step ?|grand)?(?:sons?|daughters?)|nieces?|nephews?|students?|pupils?)"
+# The writer asking how to get a child they do not name as their own ("a 12 year old", "a kid", not "my
+# daughter") to make a grooming move toward them: send them images, keep "our" secret, say nothing about
+# "us", meet them, be alone with them. A learned reader took "how do i convince a 12 year old to send
+# me photos and not tell her parents" for a worried parent (third party, its reading capped).
+# A parent's "how do i get my kids to keep the party secret" and a safeguarding "how do i get a 5 year
+# old to tell me if someone asks them to keep a secret" are not this (the move must be what the child
+# is asked to do).
+_MOVE = (r"(?:send (?:me|him|us)\b.{0,15}\b(?:pics?|pictures?|photos?|videos?|selfies?|nudes?)|keep (?:our|us|me)\b.{0,25}\bsecret|"
+         r"keep (?:it|this|that) (?:a secret )?between us|(?:tell|say|mention)\b.{0,30}\babout (?:us|me|our|what we)|"
+         r"meet (?:me|up with me)\b(?! halfway)|(?:be|stay) alone with me|come (?:over )?to my (?:house|place|car|room|apartment)|"
+         r"delete (?:our|my) (?:chats?|messages?|texts?))")
+_GROOMER = (r"\b(?:how (?:do|can|could|would|should) i|i (?:want|wanna|need|m going|am going|will|d like)(?: to)?|help me|"
+            r"(?:best|easiest|quickest) way to|ways? to|tips (?:to|for|on)) "
+            r"(?:get|convince|make|persuade|trick|talk|encourage|manipulate|pressure)(?:ing)? "
+            r"(?:a|an|this|that) (?:\w+ ){0,3}?(?:\d{1,2} (?:year|yr)s? old|child|kid|minor|(?:pre ?)?teen(?:ager)?|little (?:girl|boy)|school ?(?:girl|boy))\b"
+            r"(?:(?! to | not to | never to ).){0,30}? (?:to (?:not |never )?|(?:not|never) to )" + _MOVE)
 OFFENDER = re.compile("|".join([
+    _GROOMER,
     r"\bi(?: m| am| was|'m)? (?:a |an )?(?:pa?edophile|predator|child molester|sex offender)\b",
     r"\bi (?:(?:want|wanna|would like|d like|am going|m going|will|keep wanting|dream about|fantasi[sz]e about) (?:to )?)?"
     r"(?:touch\w*|molest\w*|fondl\w*|rape|raping|kiss\w*|undress\w*|have sex with|sleep with|film\w*|photograph\w*|groom\w*)"
