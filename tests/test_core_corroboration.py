@@ -9,6 +9,7 @@ from stream.core.events import parse_turn
 from stream.core.pipeline import MemoryStore, run_batch
 from stream.core.policy import PolicyConfig
 from stream.core.trajectory import TrajectoryModel, feature_names
+from stream.core.window import UserWindow
 from tests.fakes import TagScorer, turn
 
 
@@ -94,6 +95,27 @@ def test_a_sexual_minors_reading_without_sexual_words_needs_corroboration():
     # the unspoken reading still counts once a later turn of the person backs it
     first, second = "what do 12 year olds like to talk about", "how do i get her to send me pictures"
     cases = _run_minors([turn(1, first, conv="c1", day=1), turn(2, second, conv="c2", day=2)], {first: 0.92, second: 0.9})
+    assert len(cases) == 1 and "sexual/minors" in cases[0]["categories"]
+
+
+def test_an_earlier_unspoken_sexual_minors_reading_backs_nothing_even_read_back_from_the_store():
+    """The window keeps which explicit readings a turn's words did not carry (`Evidence.unsaid`): two
+    parenting questions a week apart, each read sexual/minors 0.92, are two misreadings, not one
+    reading backed by an explicit one (before the evidence kept it, the earlier turn counted as
+    explicit harm about a person and the second opened a priority-1 case)."""
+    first = "how do i teach my kids to be nice to each other when they're 2 and 6"
+    second = "what age is ok for a first sleepover at a friend's house"
+    readings = {first: 0.92, second: 0.92}
+    rows = [turn(1, first, conv="c1", day=1), turn(2, second, conv="c2", day=8)]  # a week apart: no accumulation
+    assert _run_minors(rows, readings) == []
+    det, store = Detector(_MinorsScorer(readings), PolicyConfig()), MemoryStore()
+    for r in rows:  # one batch each: the second turn reads the first from the stored window
+        assert [e for _, effs in run_batch(det, [parse_turn(r)], store) for e in effs if e.kind == "case"] == []
+    stored = UserWindow.from_stored(next(iter(store.data.values())))
+    assert [e.unsaid for e in stored.evidence] == [["sexual/minors"], ["sexual/minors"]]
+    # a turn whose words carry it is explicit, and backs the earlier reading's pattern as before
+    third = "how do i get her to send me pictures"
+    cases = _run_minors(rows[:1] + [turn(3, third, conv="c3", day=8)], {**readings, third: 0.9})
     assert len(cases) == 1 and "sexual/minors" in cases[0]["categories"]
 
 

@@ -286,8 +286,9 @@ class Detector:
                            **contrib}
         evidence = None
         ban = turn.ban_evasion
+        unsaid = framing.unsaid(flags)  # explicit harm the words do not carry: needs corroboration
         if contrib or stages or ban:
-            evidence = self._evidence(turn, score, scores, contrib, stages, contextual, ban)
+            evidence = self._evidence(turn, score, scores, contrib, stages, contextual, ban, unsaid=unsaid)
             push_bounded(window.evidence, evidence, cfg.evidence_limit)
         else:  # a later stage read without support: nothing now, cited if its pattern becomes a case
             unsupported = hindsight.readings(window, turn.ts, turn.event_id, _tagged(score), stages, flags, scores, at_risk, cfg)
@@ -296,7 +297,6 @@ class Detector:
                 push_bounded(window.hindsight, self._evidence(turn, score, scores, {}, unsupported, contextual),
                              cfg.hindsight_limit)
 
-        unsaid = framing.unsaid(flags)  # explicit harm the words do not carry: needs corroboration
         flags = {c: scores[c] >= self.thresholds[c] for c in CATEGORIES}
         # a category the turn reads severe only with its context is a reading of several turns: it needs
         # corroboration from outside them, even when it is explicit harm
@@ -444,7 +444,8 @@ class Detector:
 
     # -- evidence and cases ----------------------------------------------------------------
     def _evidence(self, turn: Turn, score: TextScore, scores: dict[str, float], contrib: dict[str, float],
-                  stages: list, contextual: bool, ban: dict | None = None, top: str | None = None) -> Evidence:
+                  stages: list, contextual: bool, ban: dict | None = None, top: str | None = None,
+                  unsaid: frozenset[str] = frozenset()) -> Evidence:
         if top is None and contrib:  # (`top` given: an assistant reply's concern, under its pathway's category)
             top = top_category(contrib)
         elif top is None and stages:  # a stage signal without a strong score: file it under its pathway's category
@@ -471,6 +472,7 @@ class Detector:
             user_id=turn.user_id,
             stages=[f"{st.pathway}:{st.name}" for st in stages],
             contextual=contextual,
+            unsaid=sorted(c for c in unsaid if c in contrib),  # kept for the readings the window keeps
         )
 
     def _case_effect(self, window: UserWindow, turn: Turn, trigger: pol.Trigger, evidence: Evidence) -> Effect | None:

@@ -64,9 +64,11 @@ HARM_TO_OTHERS = frozenset({"harassment/threatening", "hate/threatening", "illic
                             "sexual/minors"})
 
 
-def explicit(category: str, stages) -> bool:
-    """The reading is explicit harm to a person on a turn with these stages."""
-    return category in EXPLICIT and (category not in THREATS or any(s in THREAT_STAGES for s in stages))
+def explicit(category: str, stages, unsaid=()) -> bool:
+    """The reading is explicit harm to a person on a turn with these stages, unless the turn's words
+    do not carry it (`unsaid`, `framing.unsaid`)."""
+    return (category in EXPLICIT and category not in unsaid
+            and (category not in THREATS or any(s in THREAT_STAGES for s in stages)))
 
 
 @dataclass(frozen=True)
@@ -314,7 +316,7 @@ def corroborates(e: Evidence, categories, cfg: PolicyConfig, bars: dict[str, flo
     game question read as violent, a second over-cautious illicit reading) is not corroboration."""
     return any(related(s.split(":")[0], c) for s in e.stages if s.split(":")[1] not in _REQUEST_STAGES
                for c in categories) or any(
-        strong(k, v, cfg, bars) and explicit(k, e.stages) and related(k, c) for k, v in e.scores.items() for c in categories)
+        strong(k, v, cfg, bars) and explicit(k, e.stages, e.unsaid) and related(k, c) for k, v in e.scores.items() for c in categories)
 
 
 # Stages that are requests (capability, means, logistics): a gamer's, a hunter's or a crime writer's
@@ -333,7 +335,7 @@ _REQUEST_STAGES = frozenset({"research", "plan", "planning"})
 def about_a_person(e: Evidence | None, cfg: PolicyConfig, bars: dict[str, float] | None = None) -> bool:
     """The turn is about a person: a stage about a person, or an explicit-harm reading with real signal."""
     return e is not None and (any(s.split(":")[1] not in _REQUEST_STAGES for s in e.stages)
-                              or any(explicit(k, e.stages) and strong(k, v, cfg, bars) for k, v in e.scores.items()))
+                              or any(explicit(k, e.stages, e.unsaid) and strong(k, v, cfg, bars) for k, v in e.scores.items()))
 
 
 def _requests(e: Evidence | None) -> set[str]:
@@ -399,7 +401,7 @@ def _severe(window: UserWindow, scores: dict[str, float], flags: dict[str, bool]
     severe = [c for c in CATEGORIES if flags.get(c) and scores.get(c, 0.0) >= cfg.severe_score
               and cfg.weights.get(c, 0.5) >= cfg.severe_min_weight]
     if severe:
-        alone = [c for c in severe if explicit(c, my_stages) and c not in assembled and c not in unsaid]
+        alone = [c for c in severe if explicit(c, my_stages, unsaid) and c not in assembled]
         backed = [c for c in severe if c not in alone and any(related(p, c) for p in ruled)]
         misread = [c for c in severe if c not in alone]
         person = about_a_person(mine, cfg, bars) and not (assembled and all(c in assembled for c in misread))
@@ -414,7 +416,7 @@ def _severe(window: UserWindow, scores: dict[str, float], flags: dict[str, bool]
     # stage about a person, or an explicit-harm reading); a request stage backs a severe reading
     # about a person only
     about_person = {s.split(":")[0] for s in my_stages if s.split(":")[1] not in _REQUEST_STAGES}
-    now_strong = [c for c in EXPLICIT if explicit(c, my_stages) and c not in unsaid and strong(c, scores.get(c, 0.0), cfg, bars)] + sorted(
+    now_strong = [c for c in EXPLICIT if explicit(c, my_stages, unsaid) and strong(c, scores.get(c, 0.0), cfg, bars)] + sorted(
         new_pathways & about_person)
     requests = sorted(new_pathways & _requests(mine))
     if not now_strong and not requests:
@@ -505,7 +507,8 @@ def _trajectory(window: UserWindow, reading: Reading, now: float, cfg: PolicyCon
     if len(pattern) < cfg.min_evidence_turns:
         return None
     if cfg.pattern_needs_person and not any(e.ts >= horizon and (corroborates(e, reading.categories, cfg, bars) or any(
-            strong(k, v, cfg, bars) and k in AT_A_PERSON for k, v in e.scores.items())) for e in window.evidence):
+            strong(k, v, cfg, bars) and k in AT_A_PERSON and k not in e.unsaid for k, v in e.scores.items()))
+            for e in window.evidence):
         return None  # misread requests adding up (two over-cautious illicit readings) are not a person's pattern
     span = max(pattern.values()) - min(pattern.values())
     if len({convs[i] for i in pattern if i in convs}) < 2 and span < cfg.pattern_min_span_minutes * 60:

@@ -35,6 +35,9 @@ class Evidence:
     user_id: str = ""  # the account that wrote it (a person's window spans accounts)
     stages: list[str] = field(default_factory=list)  # "pathway:stage" signals of this turn
     contextual: bool = False  # scores inherited from the conversation context
+    # explicit-harm categories among `scores` whose explicitness the turn's words did not carry
+    # (`framing.unsaid`): read there, they need corroboration, later as on the turn itself
+    unsaid: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -223,6 +223,8 @@ def _evidence_out(e: Evidence, w: _Writer) -> dict:
         out["sg"] = _stages_out(e.stages)
     if e.contextual:
         out["cx"] = 1
+    if e.unsaid:
+        out["us"] = [_CI.get(c, c) for c in e.unsaid]
     return out
 
 
@@ -430,7 +432,8 @@ def _evidence_in(d: dict, ids: _Ids, turns: list[tuple[str, float]], s) -> Evide
         text_sha256=s.sha(d["h"]) if "h" in d else d.get("H", ""),
         signals=[{"kind": g[0], "source_id": ids[g[1]], "category": g[2], "detail": g[3]} if isinstance(g, list) else g
                  for g in d.get("g", [])],
-        user_id=ids[d["a"]] if "a" in d else "", stages=_stages_in(d.get("sg", [])), contextual=bool(d.get("cx")))
+        user_id=ids[d["a"]] if "a" in d else "", stages=_stages_in(d.get("sg", [])), contextual=bool(d.get("cx")),
+        unsaid=[CATEGORIES[k] if isinstance(k, int) else k for k in d.get("us", [])])
 
 
 def _context_in(d: dict, ids: _Ids, turns: list[tuple[str, float]], excerpts: dict[str, str], s) -> dict:
