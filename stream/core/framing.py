@@ -83,8 +83,9 @@ MEANS = re.compile("|".join([
     r"\bwhere (?:can|do|could) i (?:buy|get)\b.{0,30}\b(?:sleeping pills|barbiturates|nembutal|helium|charcoal|rope|a gun|pills)",
     r"多少片", r"致死", r"安眠药", r"치사량", r"몇 알", r"수면제"]))
 
-# The writer as the one who harms a child: never someone else's risk, whoever else the turn names.
 _CHILD = r"(?:child\w*|kids?|minors?|girls?|boys?|(?:step ?|grand)?(?:sons?|daughters?)|nieces?|nephews?|students?|pupils?)"
+# A child, said of someone not the writer's own ("a 12 year old", "a kid", "this teenager").
+_YOUNG = r"(?:\d{1,2} (?:year|yr)s? old|child|kid|minor|(?:pre ?)?teen(?:ager)?|little (?:girl|boy)|school ?(?:girl|boy))"
 # The writer asking how to get a child they do not name as their own ("a 12 year old", "a kid", not "my
 # daughter") to make a grooming move toward them: send them images, keep "our" secret, say nothing about
 # "us", meet them, be alone with them. A learned reader took "how do i convince a 12 year old to send
@@ -99,14 +100,25 @@ _MOVE = (r"(?:send (?:me|him|us)\b.{0,15}\b(?:pics?|pictures?|photos?|videos?|se
 _GROOMER = (r"\b(?:how (?:do|can|could|would|should) i|i (?:want|wanna|need|m going|am going|will|d like)(?: to)?|help me|"
             r"(?:best|easiest|quickest) way to|ways? to|tips (?:to|for|on)) "
             r"(?:get|convince|make|persuade|trick|talk|encourage|manipulate|pressure)(?:ing)? "
-            r"(?:a|an|this|that) (?:\w+ ){0,3}?(?:\d{1,2} (?:year|yr)s? old|child|kid|minor|(?:pre ?)?teen(?:ager)?|little (?:girl|boy)|school ?(?:girl|boy))\b"
+            r"(?:a|an|this|that) (?:\w+ ){0,3}?" + _YOUNG + r"\b"
             r"(?:(?! to | not to | never to ).){0,30}? (?:to (?:not |never )?|(?:not|never) to )" + _MOVE)
+_I_WOULD = (r"\bi (?:(?:want|wanna|would like|d like|am going|m going|will|keep wanting|dream about|fantasi[sz]e about)"
+            r" (?:to )?)?")
+_NUDITY = r"\b(?:naked|nude|nudes|undress\w*|in the (?:bath|bathtub|shower)|changing|underwear|panties|private parts|privates)\b"
+# The writer as the one who harms a child: never someone else's risk, whoever else the turn names.
 OFFENDER = re.compile("|".join([
     _GROOMER,
     r"\bi(?: m| am| was|'m)? (?:a |an )?(?:pa?edophile|predator|child molester|sex offender)\b",
-    r"\bi (?:(?:want|wanna|would like|d like|am going|m going|will|keep wanting|dream about|fantasi[sz]e about) (?:to )?)?"
-    r"(?:touch\w*|molest\w*|fondl\w*|rape|raping|kiss\w*|undress\w*|have sex with|sleep with|film\w*|photograph\w*|groom\w*)"
-    r"\b.{0,50}\b" + _CHILD + r"\b"]))
+    _I_WOULD + r"(?:molest\w*|fondl\w*|rape|raping|undress\w*|have sex with|groom\w*)\b.{0,50}\b" + _CHILD + r"\b",
+    # touching with the child as its object ("I want to touch my step daughter"; not "touch up the
+    # photos of my kids", not "touching base with my son's teacher")
+    _I_WOULD + r"touch(?:ing|ed)? (?:(?:my|a|an|the|this|that|her|his|their|your) )?(?:little |young |step ?)?" + _CHILD + r"\b",
+    # a parent's everyday verbs (filming a recital, a goodnight kiss, a child who sleeps in their bed)
+    # only beside nudity
+    _I_WOULD + r"(?:kiss\w*|film\w*|photograph\w*|sleep(?:ing)? with)\b.{0,50}\b" + _CHILD + r"\b.{0,40}" + _NUDITY,
+    _I_WOULD + r"(?:kiss\w*|film\w*|photograph\w*|sleep(?:ing)? with)\b.{0,40}" + _NUDITY + r".{0,40}\b" + _CHILD + r"\b",
+    # ... or of a child not the writer's own ("sleep with a 14 year old")
+    _I_WOULD + r"(?:kiss\w*|sleep(?:ing)? with) (?:a|an|this|that|some) (?:\w+ ){0,2}?" + _YOUNG + r"\b"]))
 
 # Words that carry something sexual, or a grooming move (images asked of someone, touching, secrecy
 # from parents): what makes a sexual/minors reading explicit harm on one turn (`policy.explicit`). The
@@ -116,7 +128,7 @@ OFFENDER = re.compile("|".join([
 SEXUAL_WORDS = Prefiltered.of(re.compile("|".join([
     r"\b(?:sex|sexual\w*|sexy|sext\w*|nudes?|naked|nudity|porn\w*|erotic\w*|horny|arous\w*|orgasm\w*|masturbat\w*)\b",
     r"\b(?:genital\w*|penis|vagina\w*|boobs?|pussy|private parts|privates|underwear|panties|lingerie)\b",
-    r"\b(?:undress\w*|stripping|make out|making out|hook(?:ing)? up with|sleep(?:ing)? with|turned on|fondl\w*|molest\w*|"
+    r"\b(?:undress\w*|stripping|make out|making out|hook(?:ing)? up with|turned on|sleep(?:ing|s)? with(?! (?:my|our) (?:\w+ ){0,3}?(?:baby|babies|toddlers?|kids?|sons?|daughters?|child\w*|old))|fondl\w*|molest\w*|"
     r"rap(?:e|ed|ing)|grop\w*|groom\w*|pa?edophil\w*)\b",
     r"\btouch(?:es|ed|ing)? (?:her|him|them|you|me)\b",
     r"\b(?:send|sent|show)(?: me)?(?: a| some| your| her| his)? (?:pics?|pictures?|photos?|videos?|selfies?)\b",
