@@ -219,7 +219,10 @@ def test_play_is_a_game_or_a_sport_that_reaches_into_nothing_real():
                  "homebrew poison for my pathfinder table that makes death look natural",
                  # session 28: gamers' words for a wiped squad and a boss that kills in one hit
                  "she keeps one shotting me with the same combo no matter what armour i wear",
-                 "randoms ran straight in and got us wiped again, im gonna strangle them lol"):
+                 "randoms ran straight in and got us wiped again, im gonna strangle them lol",
+                 # session 34: a game named and nothing else (the named games never matched until then)
+                 "my dnd party wants to assassinate the king", "how do i kill the ender dragon in minecraft",
+                 "whats the sneakiest way to kill everyone in among us", "i keep getting sniped in call of duty"):
         assert at_play(norm(text)), text
     for text in ("what was the deadliest bombing raid of WW2", "I will headshot my boss tomorrow", "after the match I'll wait for him in the parking lot",
                  "how many rounds does an AR hold", "my teammate took credit for my work again",
