@@ -206,6 +206,18 @@ def test_one_turn_of_self_harm_intent_is_a_case_only_when_stated():
     assert stages == ["self-harm:intent", "self-harm:plan"] and found == []
 
 
+def test_the_writers_own_risk_is_read_in_every_spelling_of_a_contraction():
+    """The framing patterns read normalised text, where an apostrophe is a space: "i'm suicidal" and
+    "i don't want to live" were written with apostrophes and never matched (session 34)."""
+    from stream.core.framing import read_text
+
+    for text in ("i'm suicidal", "im suicidal", "i don't want to live anymore", "i dont want to be alive",
+                 "my best friend is suicidal and honestly i don't want to live either"):
+        assert read_text(text)[1], text
+    assert not read_text("my best friend is suicidal, how can i help her")[1]
+    assert read_text("he's suicidal and won't talk to me")[0]
+
+
 def test_play_is_a_game_or_a_sport_that_reaches_into_nothing_real():
     from types import SimpleNamespace
 

@@ -36,6 +36,20 @@ def test_word_boundaries_are_kept():
     assert match_tokens("I am a dev") == ["i", "am", "a", "dev"]
 
 
+def test_a_contractions_pieces_are_no_spaced_out_word():
+    """"I'm a burden" normalised to "ima burden" (a run of three one-letter tokens re-joined), so the
+    stage rule "i'm (just) a burden" and "I'm a paedophile" never read their most common spelling."""
+    assert normalize_for_match("I'm a burden") == "i m a burden"
+    assert normalize_for_match("u r a loser") == "u r a loser"
+    assert normalize_for_match("I'd a gun") == "i d a gun"
+    assert normalize_for_match("I'm a k i l l e r") == "i m akiller"  # the spaced-out word is still joined
+    from stream.core.framing import OFFENDER
+    from stream.core.stages import detect_stages
+
+    assert OFFENDER.search(normalize_for_match("I'm a paedophile"))
+    assert [s.name for s in detect_stages("I'm a burden to everyone", {"self-harm": 0.6})] == ["distress"]
+
+
 def test_numbers_stay_numbers():
     assert normalize_for_match("I have 3 cats and 10 dogs") == "i have 3 cats and 10 dogs"
 

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 
 from stream.core.prefilter import Prefiltered
 from stream.core.stages import BY_KEY, Stage
-from stream.scoring.normalize import normalize_for_match
+from stream.scoring.normalize import apostrophes_either, normalize_for_match
 
 _OTHER = (r"(?:my|our|a|his|her|their) (?:best |close |teenage |little |older |younger )?(?:step ?|grand)?(?:friends?|mates?|buddy|sons?|daughters?|"
           r"kids?|child|children|teens?|teenager|brother|sister|sibling|mom|mum|mother|dad|father|parents?|husband|wife|"
@@ -57,7 +57,7 @@ _OTHER = (r"(?:my|our|a|his|her|their) (?:best |close |teenage |little |older |y
           r"colleague|coworker|nephew|niece|player|team ?mate)")
 _RISK = (r"(?:suicid\w*|self[- ]?harm\w*|cutting|kill (?:him|her|them)sel(?:f|ves)|overdos\w*|end (?:his|her|their) life|groom\w*|predator\w*|abus\w*|"
          r"molest\w*|pa?edophil\w*|child porn\w*|sex(?:ual)? offend\w*|pandering)")
-THIRD_PARTY = re.compile("|".join([
+THIRD_PARTY = re.compile(apostrophes_either("|".join([
     _OTHER + r"\b.{0,60}\b" + _RISK, _RISK + r"\b.{0,40}\b" + _OTHER + r"\b",
     r"\b(?:he|she|they)(?:'s| is| are|'re| has been| have been| was| were| seems?)? (?:\w+ )?(?:suicidal|self[- ]?harming|cutting (?:him|her|them)sel)",
     r"\blost (?:my|our|a) \w+(?: \w+)? to suicide\b", r"\b(?:died|death|dying) by suicide\b", r"\bbereave\w*",
@@ -66,12 +66,12 @@ THIRD_PARTY = re.compile("|".join([
     r"\b(?:warning )?signs (?:of|that) (?:grooming|suicid\w*|self[- ]?harm|abuse|someone)", r"\bwarning signs\b",
     r"\bafter (?:his|her|their) (?:suicide|death|overdose)\b",
     r"(?:朋友|儿子|女儿|孩子|妈妈|爸爸|同学|学生).{0,12}(?:自杀|自残|想死|轻生)",
-    r"(?:친구|아들|딸|아이|엄마|아빠|학생|동생|언니|오빠|누나|형).{0,12}(?:자살|자해|죽고 싶)"]))
-FIRST_PERSON = re.compile("|".join([
+    r"(?:친구|아들|딸|아이|엄마|아빠|학생|동생|언니|오빠|누나|형).{0,12}(?:자살|자해|죽고 싶)"])))
+FIRST_PERSON = re.compile(apostrophes_either("|".join([
     r"\bi (?:want|wanna|am going|'?m going|m going|will|plan|have been thinking|keep thinking|think about|thought about|"
     r"don'?t want)\b.{0,30}\b(?:die|dead|alive|live|kill myself|end (?:it|my life|things)|suicide|hurt myself|cut myself)\b",
-    r"\bkill(?:ing)? myself\b", r"\bmy (?:own )?life\b", r"\bmyself\b", r"\bi(?:'m| am) suicidal\b", r"我(?:想死|要自杀|不想活)",
-    r"(?:나|내가|저는|난) .{0,10}(?:죽고 싶|자살)"]))
+    r"\bkill(?:ing)? myself\b", r"\bmy (?:own )?life\b", r"\bmyself\b", r"\bi(?:'?m| am) suicidal\b", r"我(?:想死|要自杀|不想活)",
+    r"(?:나|내가|저는|난) .{0,10}(?:죽고 싶|자살)"])))
 MEANS = re.compile("|".join([
     r"\bhow (?:many|much)\b.{0,40}\b(?:pills?|tablets?|mg|milligrams?|dose|paracetamol|tylenol|ibuprofen|insulin|"
     r"would it take|to (?:die|kill (?:a person|someone|me|myself|you)|overdose|be fatal|be lethal)|(?:is|be|would be) (?:lethal|fatal|deadly))",
@@ -106,7 +106,7 @@ _I_WOULD = (r"\bi (?:(?:want|wanna|would like|d like|am going|m going|will|keep 
             r" (?:to )?)?")
 _NUDITY = r"\b(?:naked|nude|nudes|undress\w*|in the (?:bath|bathtub|shower)|changing|underwear|panties|private parts|privates)\b"
 # The writer as the one who harms a child: never someone else's risk, whoever else the turn names.
-OFFENDER = re.compile("|".join([
+OFFENDER = re.compile(apostrophes_either("|".join([
     _GROOMER,
     r"\bi(?: m| am| was|'m)? (?:a |an )?(?:pa?edophile|predator|child molester|sex offender)\b",
     _I_WOULD + r"(?:molest\w*|fondl\w*|rape|raping|undress\w*|have sex with|groom\w*)\b.{0,50}\b" + _CHILD + r"\b",
@@ -118,7 +118,7 @@ OFFENDER = re.compile("|".join([
     _I_WOULD + r"(?:kiss\w*|film\w*|photograph\w*|sleep(?:ing)? with)\b.{0,50}\b" + _CHILD + r"\b.{0,40}" + _NUDITY,
     _I_WOULD + r"(?:kiss\w*|film\w*|photograph\w*|sleep(?:ing)? with)\b.{0,40}" + _NUDITY + r".{0,40}\b" + _CHILD + r"\b",
     # ... or of a child not the writer's own ("sleep with a 14 year old")
-    _I_WOULD + r"(?:kiss\w*|sleep(?:ing)? with) (?:a|an|this|that|some) (?:\w+ ){0,2}?" + _YOUNG + r"\b"]))
+    _I_WOULD + r"(?:kiss\w*|sleep(?:ing)? with) (?:a|an|this|that|some) (?:\w+ ){0,2}?" + _YOUNG + r"\b"])))
 
 # Words that carry something sexual, or a grooming move (images asked of someone, touching, secrecy
 # from parents): what makes a sexual/minors reading explicit harm on one turn (`policy.explicit`). The

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from stream.core.prefilter import Prefiltered
-from stream.scoring.normalize import normalize_for_match
+from stream.scoring.normalize import apostrophes_either, normalize_for_match
 
 
 @dataclass(frozen=True)
@@ -38,14 +38,7 @@ class Stage:
 def _p(*phrases: str) -> re.Pattern:
     """Phrases are written with apostrophes ("can'?t"); matching text is normalised, where an
     apostrophe has become a space ("i can t go on"), so an apostrophe matches either."""
-    return re.compile("|".join(f"(?:{_APOS.sub(_apostrophe, p)})" for p in phrases))
-
-
-_APOS = re.compile(r"'\??")
-
-
-def _apostrophe(m: re.Match) -> str:
-    return "[' ]?" if m.group().endswith("?") else "[' ]"
+    return re.compile("|".join(f"(?:{apostrophes_either(p)})" for p in phrases))
 
 
 _TARGET = r"(?:him|her|them|my (?:boss|manager|ex|wife|husband|teacher|coworkers?|colleagues?|neighbou?r|landlord|father|mother|classmates?)|that (?:guy|woman|man|bitch|bastard))"

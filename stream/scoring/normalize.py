@@ -95,6 +95,8 @@ def _fold_token(tok: str) -> str:
 
 
 _LEET_LEFT = re.compile(r"[@$!|+€£¡]")
+# One-letter pieces a contraction or chat shorthand leaves ("I'm", "I'd", "u r"): not a spaced-out word.
+_CONTRACTION_PIECES = frozenset({("i", "m"), ("i", "d"), ("u", "r")})
 
 
 def match_tokens(text: str, normalized: bool = False) -> list[str]:
@@ -114,11 +116,15 @@ def match_tokens(text: str, normalized: bool = False) -> list[str]:
         toks.append(tok)
     if any(len(x) > 2 for x in toks):
         toks = _REPEAT.sub(r"\1\1", " ".join(toks)).split(" ")
-    # Re-join spaced-out words: a run of >= 3 single-letter tokens ("k i l l", "k.i.l.l").
+    # Re-join spaced-out words: a run of >= 3 single-letter tokens ("k i l l", "k.i.l.l"), but not one
+    # that starts with a contraction's pieces ("I'm a burden" -> "i m a burden", not "ima burden")
     out: list[str] = []
     run: list[str] = []
     for tok in toks:
         if len(tok) == 1 and tok.isalpha():
+            if len(run) == 2 and (run[0], run[1]) in _CONTRACTION_PIECES:
+                out.extend(run)
+                run = []
             run.append(tok)
             continue
         if run:
@@ -128,6 +134,15 @@ def match_tokens(text: str, normalized: bool = False) -> list[str]:
     if run:
         out.extend(["".join(run)] if len(run) >= 3 else run)
     return out
+
+
+_APOSTROPHE = re.compile(r"'\??")
+
+
+def apostrophes_either(pattern: str) -> str:
+    """A pattern written with apostrophes ("can'?t", "i'm") as it must read `normalize_for_match`
+    text, where an apostrophe has become a space ("i can t go on"): an apostrophe matches either."""
+    return _APOSTROPHE.sub(lambda m: "[' ]?" if m.group().endswith("?") else "[' ]", pattern)
 
 
 @lru_cache(maxsize=512)
