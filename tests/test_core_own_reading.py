@@ -254,6 +254,37 @@ def test_play_is_a_game_or_a_sport_that_reaches_into_nothing_real():
     assert not carry_play(flags, "and then I'll go to his house for real", before)[6]
 
 
+def test_the_writers_own_self_harm_act_is_no_play_whatever_game_it_names():
+    """Once named games read as play (session 34), a self-harm disclosure that mentions a video game
+    as its coping was capped like play, and the writer's next turn with it: "When I dont cut, and
+    realize I should, I play guitar ... I play a favorite video game of mine" (self-harm 0.84), then
+    "I would like to plan to leave on the 1st of this month". The writer's own self-harm act is
+    their own risk (`FIRST_PERSON`): no cap, and no follow-up carried as play from it."""
+    from types import SimpleNamespace
+
+    from stream.core.context import last_turn
+    from stream.core.framing import carry_play, read_text, reframe
+    from stream.core.stages import BY_KEY
+
+    disclosure = ("When I dont cut, and realize I should, I play guitar. Then when I get bored of that I play "
+                  "a favorite video game of mine")
+    for text in (disclosure, "im cutting again lol, anyway whats the best build in elden ring",
+                 "i started cutting when i was 14, minecraft was the only thing that helped", "i cut my wrists after the match"):
+        assert read_text(text)[1], text
+    for text in ("i cut the boss in half with my sword in elden ring", "i just cut down all the trees in minecraft",
+                 "i cut my hair short for the tournament", "i always cut corners in mario kart", "i cut class to play fortnite"):
+        flags = read_text(text)
+        assert flags[6] and not flags[1], text
+    framed = reframe(read_text(disclosure), {"self-harm": 0.84}, [BY_KEY["self-harm:distress"]], False, 0.3)
+    assert framed.scores["self-harm"] == 0.84 and framed.stages
+    follow = "I would like to plan to leave on the 1st of this month"
+    cfg = PolicyConfig()
+    for before_text, carried in ((disclosure, False), ("how do i beat the last boss in elden ring", True)):
+        ctx = [{"event_id": "e1", "conversation_id": "c1", "ts": 100.0, "text": before_text}]
+        before = last_turn(ctx, SimpleNamespace(conversation_id="c1", ts=160.0), cfg)
+        assert carry_play(read_text(follow), follow, before)[6] is carried, before_text
+
+
 def test_a_turn_at_play_keeps_no_stage_and_no_harassment_or_self_harm_reading():
     """Session 32: harm in a game is no one's, in every category a match's words get misread in ("and
     if he's holding the stairs with a shotgun" read harassment 0.96; "what weapon tho, im a strength

@@ -67,7 +67,16 @@ THIRD_PARTY = re.compile(apostrophes_either("|".join([
     r"\bafter (?:his|her|their) (?:suicide|death|overdose)\b",
     r"(?:朋友|儿子|女儿|孩子|妈妈|爸爸|同学|学生).{0,12}(?:自杀|自残|想死|轻生)",
     r"(?:친구|아들|딸|아이|엄마|아빠|학생|동생|언니|오빠|누나|형).{0,12}(?:자살|자해|죽고 싶)"])))
-FIRST_PERSON = re.compile(apostrophes_either("|".join([
+# The writer's own self-harm act ("when I dont cut", "im cutting again", "I relapsed", "i cut my wrists");
+# not "i cut the boss in half", "cut down the trees", "cut my hair", "cut corners", "cut class".
+_NOT_SELF_CUT = (r"the|a|an|it|them|him|her|off|back|down|out|up|in|through|into|open|some|any|your|our|their|this|that|"
+                 r"these|those|trees?|wood|grass|hair|bangs|onions?|cards?|deals?|corners?|class|ties|costs?|carbs?|sugar|"
+                 r"ahead|across|loose|short|school")
+_OWN_SELF_HARM = (r"\b(?:i|im) (?:(?:don t|dont|didn t|didnt|do not|did not|still|just|always|never|used to|ve been|have been|"
+                  r"m|am|was|started|start|keep|want to|wanna|feel like|haven t|havent|almost|nearly) )*"
+                  r"(?:cut|cuts|cutting|self harm(?:ing|ed)?|burn(?:ing|ed)? myself|hurt(?:ing)? myself|relaps\w*)\b"
+                  r"(?! (?:" + _NOT_SELF_CUT + r")\b)(?! my (?!(?:arms?|wrists?|legs?|thighs?|skin|stomach|hips?|body)\b))")
+FIRST_PERSON = re.compile(apostrophes_either("|".join([_OWN_SELF_HARM, 
     r"\bi (?:want|wanna|am going|'?m going|m going|will|plan|have been thinking|keep thinking|think about|thought about|"
     r"don'?t want)\b.{0,30}\b(?:die|dead|alive|live|kill myself|end (?:it|my life|things)|suicide|hurt myself|cut myself)\b",
     r"\bkill(?:ing)? myself\b", r"\bmy (?:own )?life\b", r"\bmyself\b", r"\bi(?:'?m| am) suicidal\b", r"我(?:想死|要自杀|不想活)",
@@ -336,10 +345,12 @@ def at_play(norm: str) -> bool:
 def carry_play(flags: tuple[bool, ...], text: str, before: dict | None, max_words: int = 16) -> tuple[bool, ...]:
     """A short turn (at most `max_words`) that reaches into nothing real, right after a turn of its
     conversation at play (`before`: `context.last_turn`, whose text or the assistant's reply to it
-    reads as a game or a sport), is play too ("and if he's holding the stairs with a shotgun")."""
+    reads as a game or a sport, and not as the writer's own risk: `FIRST_PERSON`), is play too ("and
+    if he's holding the stairs with a shotgun")."""
     if (len(flags) > 6 and not flags[6] and before is not None and len(text.split()) <= max_words
             and not _REAL.search(normalize_for_match(text))
-            and any(t and at_play(normalize_for_match(t)) for t in (before.get("text"), before.get("reply")))):
+            and any(t and at_play(normalize_for_match(t)) and not _FIRST_PERSON.found(normalize_for_match(t))
+                    for t in (before.get("text"), before.get("reply")))):
         return tuple(flags[:6]) + (True,) + tuple(flags[7:])
     return tuple(flags)
 
