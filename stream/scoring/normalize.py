@@ -8,7 +8,7 @@ Two levels:
 * `normalize_for_match` (matching level, obfuscation-resistant): the model-level form plus
   diacritics stripped, leetspeak digits/symbols folded to letters, runs of 3+ identical letters
   squeezed to 2, punctuation turned into word breaks and spaced-out words ("k i l l",
-  "k.i.l.l", "k-i-l-l") re-joined. The result is a sequence of space-separated tokens, so
+  "k.i.l.l", "k-i-l-l") re-joined (not a contraction's pieces: "I'm a" stays "i m a"). The result is a sequence of space-separated tokens, so
   blocklist phrases are matched on whole-token boundaries ("skill" never matches "kill").
 
 Everything here is pure Python + `unicodedata`; no I/O.
