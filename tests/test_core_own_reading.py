@@ -234,7 +234,9 @@ def test_play_is_a_game_or_a_sport_that_reaches_into_nothing_real():
                  "randoms ran straight in and got us wiped again, im gonna strangle them lol",
                  # session 34: a game named and nothing else (the named games never matched until then)
                  "my dnd party wants to assassinate the king", "how do i kill the ender dragon in minecraft",
-                 "whats the sneakiest way to kill everyone in among us", "i keep getting sniped in call of duty"):
+                 "whats the sneakiest way to kill everyone in among us", "i keep getting sniped in call of duty",
+                 # names as they read normalised ("&" a space, a digit in a word a letter)
+                 "my d&d group wants to kill the king", "how do i kill the duke in bg3", "best way to kill him in a 1v1"):
         assert at_play(norm(text)), text
     for text in ("what was the deadliest bombing raid of WW2", "I will headshot my boss tomorrow", "after the match I'll wait for him in the parking lot",
                  "how many rounds does an AR hold", "my teammate took credit for my work again",

@@ -291,12 +291,12 @@ def only_idioms(norm: str) -> bool:
 PLAY = re.compile("|".join([
     r"(?:elden ring|dark souls|bloodborne|sekiro|call of duty|warzone|fortnite|minecraft|skyrim|halo|valorant|"
     r"apex legends|overwatch|league of legends|dota|csgo|cs ?2|counter ?strike|pubg|gta|zelda|roblox|tarkov|destiny 2|"
-    r"diablo|world of warcraft|rainbow six|battlefield|baldur s gate|bg3|hollow knight|pokemon|mario kart|smash bros|"
-    r"street fighter|tekken|mortal kombat|among us|dead by daylight|fifa|madden|nba 2k|chess|checkers|dnd|d ?& ?d|"
+    r"diablo|world of warcraft|rainbow six|battlefield|baldur s gate|bg3|bge|hollow knight|pokemon|mario kart|smash bros|"
+    r"street fighter|tekken|mortal kombat|among us|dead by daylight|fifa|madden|nba 2k|chess|checkers|dnd|d d|d n d|"
     r"dungeons and dragons|video ?games?|the game|this game|in ?game|ingame|multiplayer|co ?op|speedrun\w*)\b",
     r"\b(?:boss(?:es)?(?: fight| battle)?|raid (?:boss|team|group|leader)|respawn\w*|loadouts?|pvp|pve|dlc|npcs?|mobs|spawn\w*|headshots?|"
     r"hitbox\w*|aggro|quests?|ranked|matchmaking|squadmates?|clan|guild|dps|healer|xp|lvl|"
-    r"level \d+|k ?d ratio|noobs?|gg|nerf\w*|strength build|dex build|\w+ map|(?:every|each|last|next|first|final) round|"
+    r"level \d+|k ?d ratio|ivi|noobs?|gg|nerf\w*|strength build|dex build|\w+ map|(?:every|each|last|next|first|final) round|"
     r"tournaments?|rematch|scrimmage|playoffs?|sparring|referee|goalie|quarterback|"
     r"checkmate|my (?:main|build|character))\b",
     # a squad wiped, a boss one-shotting the player (session 28; not "my teammate": a colleague is one too)
