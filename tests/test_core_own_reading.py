@@ -242,7 +242,9 @@ def test_play_is_a_game_or_a_sport_that_reaches_into_nothing_real():
                  "how many rounds does an AR hold", "my teammate took credit for my work again",
                  "in fortnite he said his address is on elm street, I'm going to his house for real",
                  "the party is saturday and I'm bringing my gun for him", "he keeps dming me threats",
-                 "my coworker got us all wiped out with his mistake", "one shot of tequila and I'm done"):
+                 "my coworker got us all wiped out with his mistake", "one shot of tequila and I'm done",
+                 # a game's name inside another word (session 34: "ingame" in Burlingame)
+                 "I'd like to know the weather in Burlingame", "the halogen lamp in the hall", "is this an anecdota"):
         assert not at_play(norm(text)), text
     ctx = [{"event_id": "e1", "conversation_id": "c1", "ts": 100.0, "text": "how do I beat the raid boss",
             "reply": "Spread out and save your cooldowns."}]

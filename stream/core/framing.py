@@ -289,7 +289,7 @@ def only_idioms(norm: str) -> bool:
 # an opponent. Not when the turn reaches into the real world (`_REAL`): "in real life", someone's
 # house or address, after the match, outside the arena.
 PLAY = re.compile("|".join([
-    r"(?:elden ring|dark souls|bloodborne|sekiro|call of duty|warzone|fortnite|minecraft|skyrim|halo|valorant|"
+    r"\b(?:elden ring|dark souls|bloodborne|sekiro|call of duty|warzone|fortnite|minecraft|skyrim|halo|valorant|"
     r"apex legends|overwatch|league of legends|dota|csgo|cs ?2|counter ?strike|pubg|gta|zelda|roblox|tarkov|destiny 2|"
     r"diablo|world of warcraft|rainbow six|battlefield|baldur s gate|bg3|bge|hollow knight|pokemon|mario kart|smash bros|"
     r"street fighter|tekken|mortal kombat|among us|dead by daylight|fifa|madden|nba 2k|chess|checkers|dnd|d d|d n d|"
