@@ -76,7 +76,7 @@ _OWN_SELF_HARM = (r"\b(?:i|im) (?:(?:don t|dont|didn t|didnt|do not|did not|stil
                   r"m|am|was|started|start|keep|want to|wanna|feel like|haven t|havent|almost|nearly) )*"
                   r"(?:cut|cuts|cutting|self harm(?:ing|ed)?|burn(?:ing|ed)? myself|hurt(?:ing)? myself|relaps\w*)\b"
                   r"(?! (?:" + _NOT_SELF_CUT + r")\b)(?! my (?!(?:arms?|wrists?|legs?|thighs?|skin|stomach|hips?|body)\b))")
-FIRST_PERSON = re.compile(apostrophes_either("|".join([_OWN_SELF_HARM, 
+FIRST_PERSON = re.compile(apostrophes_either("|".join([_OWN_SELF_HARM,
     r"\bi (?:want|wanna|am going|'?m going|m going|will|plan|have been thinking|keep thinking|think about|thought about|"
     r"don'?t want)\b.{0,30}\b(?:die|dead|alive|live|kill myself|end (?:it|my life|things)|suicide|hurt myself|cut myself)\b",
     r"\bkill(?:ing)? myself\b", r"\bmy (?:own )?life\b", r"\bmyself\b", r"\bi(?:'?m| am) suicidal\b", r"我(?:想死|要自杀|不想活)",
@@ -113,6 +113,8 @@ _GROOMER = (r"\b(?:how (?:do|can|could|would|should) i|i (?:want|wanna|need|m go
             r"(?:(?! to | not to | never to ).){0,30}? (?:to (?:not |never )?|(?:not|never) to )" + _MOVE)
 _I_WOULD = (r"\bi (?:(?:want|wanna|would like|d like|am going|m going|will|keep wanting|dream about|fantasi[sz]e about)"
             r" (?:to )?)?")
+# A parent's everyday verbs (filming a recital, a goodnight kiss, a child who sleeps in their bed).
+_PARENT_VERBS = r"(?:kiss\w*|film\w*|photograph\w*|sleep(?:ing)? with)"
 _NUDITY = r"\b(?:naked|nude|nudes|undress\w*|in the (?:bath|bathtub|shower)|changing|underwear|panties|private parts|privates)\b"
 # The writer as the one who harms a child: never someone else's risk, whoever else the turn names.
 OFFENDER = re.compile(apostrophes_either("|".join([
@@ -122,10 +124,9 @@ OFFENDER = re.compile(apostrophes_either("|".join([
     # touching with the child as its object ("I want to touch my step daughter"; not "touch up the
     # photos of my kids", not "touching base with my son's teacher")
     _I_WOULD + r"touch(?:ing|ed)? (?:(?:my|a|an|the|this|that|her|his|their|your) )?(?:little |young |step ?)?" + _CHILD + r"\b",
-    # a parent's everyday verbs (filming a recital, a goodnight kiss, a child who sleeps in their bed)
-    # only beside nudity
-    _I_WOULD + r"(?:kiss\w*|film\w*|photograph\w*|sleep(?:ing)? with)\b.{0,50}\b" + _CHILD + r"\b.{0,40}" + _NUDITY,
-    _I_WOULD + r"(?:kiss\w*|film\w*|photograph\w*|sleep(?:ing)? with)\b.{0,40}" + _NUDITY + r".{0,40}\b" + _CHILD + r"\b",
+    # a parent's everyday verbs only beside nudity, in either order
+    _I_WOULD + _PARENT_VERBS + r"\b.{0,50}\b" + _CHILD + r"\b.{0,40}" + _NUDITY,
+    _I_WOULD + _PARENT_VERBS + r"\b.{0,40}" + _NUDITY + r".{0,40}\b" + _CHILD + r"\b",
     # ... or of a child not the writer's own ("sleep with a 14 year old")
     _I_WOULD + r"(?:kiss\w*|sleep(?:ing)? with) (?:a|an|this|that|some) (?:\w+ ){0,2}?" + _YOUNG + r"\b"])))
 
@@ -342,6 +343,10 @@ def at_play(norm: str) -> bool:
         bool(PESTS.search(norm)) and not _PET_OR_PERSON_HARMED.search(norm))
 
 
+def _at_play_not_own_risk(norm: str) -> bool:
+    return at_play(norm) and not _FIRST_PERSON.found(norm)
+
+
 def carry_play(flags: tuple[bool, ...], text: str, before: dict | None, max_words: int = 16) -> tuple[bool, ...]:
     """A short turn (at most `max_words`) that reaches into nothing real, right after a turn of its
     conversation at play (`before`: `context.last_turn`, whose text or the assistant's reply to it
@@ -349,8 +354,7 @@ def carry_play(flags: tuple[bool, ...], text: str, before: dict | None, max_word
     if he's holding the stairs with a shotgun")."""
     if (len(flags) > 6 and not flags[6] and before is not None and len(text.split()) <= max_words
             and not _REAL.search(normalize_for_match(text))
-            and any(t and at_play(normalize_for_match(t)) and not _FIRST_PERSON.found(normalize_for_match(t))
-                    for t in (before.get("text"), before.get("reply")))):
+            and any(t and _at_play_not_own_risk(normalize_for_match(t)) for t in (before.get("text"), before.get("reply")))):
         return tuple(flags[:6]) + (True,) + tuple(flags[7:])
     return tuple(flags)
 
