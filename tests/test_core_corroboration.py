@@ -185,6 +185,9 @@ def test_people_talking_about_someone_elses_risk_are_not_the_person_at_risk():
 
 
 # -- (c) a trajectory pattern is at least two turns with real signal ---------------------------------
+# (where the policy lets the trajectory model open cases of its own: `trajectory_cases`, off by default)
+
+CASES_ON = PolicyConfig(trajectory_cases=True)
 
 def _model(threshold: float) -> TrajectoryModel:
     names = feature_names(3)
@@ -197,29 +200,36 @@ def _model(threshold: float) -> TrajectoryModel:
 def test_one_saturated_peak_plus_trivial_turns_is_not_a_pattern():
     rows = [turn(1, "[violence=0.99] x", conv="c1", day=1), turn(2, "[violence=0.15] y", conv="c2", day=2),
             turn(3, "[violence=0.15] z", conv="c3", day=3)]
-    cases, _ = run(rows, trajectory=_model(0.0))
+    cases, _ = run(rows, CASES_ON, trajectory=_model(0.0))
     assert cases == [], "the model fires on the saturated peak, but two trivial turns are no pattern"
 
 
 def test_two_turns_with_real_signal_across_conversations_are_a_pattern_citing_the_earlier_one():
     rows = [turn(1, "[violence=0.6] he laughs at me", conv="c1", day=1), turn(2, "[violence=0.6] y", conv="c2", day=3)]
-    cases, _ = run(rows, trajectory=_model(0.0))
+    cases, _ = run(rows, CASES_ON, trajectory=_model(0.0))
     assert len(cases) == 1 and cases[0]["rule"] == "trajectory" and cases[0]["trigger_event_id"] == "e2"
     assert "earlier turns e1 (conversation c1" in cases[0]["reason"]
     # the same two turns a minute apart in one conversation: no span of time or conversations
     rows = [turn(1, "[violence=0.6] he laughs at me", conv="c1", hour=9), turn(2, "[violence=0.6] y", conv="c1", hour=9)]
-    assert run(rows, trajectory=_model(0.0))[0] == []
+    assert run(rows, CASES_ON, trajectory=_model(0.0))[0] == []
+
+
+def test_by_default_the_trajectory_model_opens_no_case_of_its_own():
+    rows = [turn(1, "[violence=0.6] he laughs at me", conv="c1", day=1), turn(2, "[violence=0.6] y", conv="c2", day=3)]
+    assert run(rows, trajectory=_model(0.0))[0] == [], "the same pattern as above, with the default policy"
+    assert len(run(rows, PolicyConfig.from_mapping({"trajectory_cases": True}), trajectory=_model(0.0))[0]) == 1
+    assert not PolicyConfig().trajectory_cases
 
 
 def test_misread_requests_adding_up_are_not_a_trajectory_pattern():
     rows = [turn(1, "[violence=0.6] what was the deadliest raid of WW2", conv="c1", day=1),
             turn(2, "[violence=0.6] how do snipers stay hidden", conv="c2", day=3)]
-    assert run(rows, trajectory=_model(0.0))[0] == [], "no turn is about a person: two readings, no pattern"
-    cases, _ = run(rows, PolicyConfig(pattern_needs_person=False), trajectory=_model(0.0))
+    assert run(rows, CASES_ON, trajectory=_model(0.0))[0] == [], "no turn is about a person: two readings, no pattern"
+    cases, _ = run(rows, PolicyConfig(pattern_needs_person=False, trajectory_cases=True), trajectory=_model(0.0))
     assert len(cases) == 1, "the policy can turn the requirement off"
     rows = [turn(1, "[harassment=0.6] [violence=0.6] Dave is a worthless moron", conv="c1", day=1),
             turn(2, "[violence=0.6] that idiot again", conv="c2", day=3)]
-    assert len(run(rows, trajectory=_model(0.0))[0]) == 1, "insults aimed at a person are a person's pattern"
+    assert len(run(rows, CASES_ON, trajectory=_model(0.0))[0]) == 1, "insults aimed at a person are a person's pattern"
 
 
 def test_misread_readings_do_not_corroborate_each_other():

@@ -29,8 +29,10 @@ def harassment_model(threshold: float = 1.0) -> TrajectoryModel:
 def run(rows, model, cfg=None):
     """Mild 0.3 turns stand for real signal here (signal_score 0.3, and classifier flag thresholds of
     0.3), with no turn about a person needed: these tests are about the model's mechanics; what makes
-    a pattern by default is tested on its own (tests/test_core_corroboration.py)."""
-    det = Detector(TagScorer({c: 0.3 for c in CATEGORIES}), cfg or PolicyConfig(signal_score=0.3, pattern_needs_person=False), trajectory=model)
+    a pattern by default is tested on its own (tests/test_core_corroboration.py), and so is the
+    policy that lets the model open cases of its own (`trajectory_cases`, off by default)."""
+    det = Detector(TagScorer({c: 0.3 for c in CATEGORIES}),
+                   cfg or PolicyConfig(signal_score=0.3, pattern_needs_person=False, trajectory_cases=True), trajectory=model)
     turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
     store = MemoryStore()
     effects = [e for _, effs in run_batch(det, turns, store) for e in effs]
@@ -186,12 +188,13 @@ def test_the_policy_can_move_the_trajectory_threshold_without_retraining():
     rows = [turn(1, "[harassment=0.3] a", conv="c1", day=1), turn(2, "[harassment=0.3] b", conv="c2", day=3),
             turn(3, "[harassment=0.3] c", conv="c3", day=5)]
     m = harassment_model(threshold=0.3)  # the pattern reaches logit 0.32 (probability 0.58)
-    strict = Detector(TagScorer(), PolicyConfig(trajectory_min_probability=0.6, signal_score=0.3, pattern_needs_person=False), trajectory=m)
+    strict = Detector(TagScorer(), PolicyConfig(trajectory_min_probability=0.6, signal_score=0.3, pattern_needs_person=False,
+                                                trajectory_cases=True), trajectory=m)
     assert strict.trajectory.threshold == pytest.approx(math.log(0.6 / 0.4))
     turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
     assert not [e for _, effs in run_batch(strict, turns, MemoryStore()) for e in effs if e.kind == "case"]
     lenient = Detector(TagScorer({c: 0.3 for c in CATEGORIES}), PolicyConfig(trajectory_min_probability=0.55, signal_score=0.3,
-                                                                         pattern_needs_person=False), trajectory=m)
+                                                                         pattern_needs_person=False, trajectory_cases=True), trajectory=m)
     assert [e for _, effs in run_batch(lenient, turns, MemoryStore()) for e in effs if e.kind == "case"]
     with pytest.raises(ValueError, match="between 0 and 1"):
         PolicyConfig.from_mapping({"trajectory_min_probability": 1.0})

@@ -63,7 +63,7 @@ def _comparable(case: dict) -> dict:
 # Both drivers run one policy whose trajectory cut is low enough for the insult pattern above
 # (models 0.3.0 put it at p = 0.09, under the model's own cut): the point is that the trajectory
 # rule, like every other, opens the same cases from either driver.
-POLICY = {"trajectory_min_probability": 0.05}
+POLICY = {"trajectory_min_probability": 0.05, "trajectory_cases": True}
 
 
 @pytest.mark.parametrize("every_turn_rekeyed", [False, True], ids=["one-hop", "every-turn-rekeyed"])

@@ -79,7 +79,8 @@ def test_restarted_worker_recovers_the_window_from_the_changelog(kafka_bootstrap
     # retrain (3.59 -> 3.63 when the CJK reading changed, and these two threats sat between): this test is
     # about the changelog, so it fixes the cut-off; either threat alone still opens nothing (2 evidence turns)
     policy.write_text(json.dumps({"severe_score": 1.01, "escalation_threshold": 99, "accumulate_threshold": 1.0,
-                                  "min_evidence_turns": 2, "trajectory_min_probability": 0.9}))
+                                  "min_evidence_turns": 2, "trajectory_min_probability": 0.9,
+                                  "trajectory_cases": True}))
     w = WorkerProcess(kafka_bootstrap, tmp_path, prefix, app_id, extra=["--policy", str(policy)])
     w.start(data_dir="data-first")
     try:

@@ -81,6 +81,11 @@ class PolicyConfig:
     min_evidence_turns: int = 2
     trajectory_model: bool = True  # use the models directory's trajectory.json when it has one (else: accumulation)
     trajectory_min_probability: float | None = None  # override the model's own threshold (0..1 exclusive)
+    # The trajectory model's reading opens cases of its own ("trajectory" rule). Off by default: out of
+    # family it found almost no one the other rules miss, and most of its cases on blind people were
+    # benign (README, "Escalation"). Off, it still reads every window, and the turn that tips its
+    # pattern is kept as evidence for the other rules.
+    trajectory_cases: bool = False
     evidence_limit: int = 16  # ring of evidence references kept per user
     hindsight_limit: int = 3  # turns kept to cite in hindsight (a later stage read without support, `UserWindow.hindsight`)
     excerpt_chars: int = 400  # evidence excerpts are redacted and cut to this
@@ -350,7 +355,8 @@ def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict
              bars: dict[str, float] | None = None, unsaid: frozenset[str] = frozenset()) -> Trigger | None:
     """Decide from the updated window and the newest turn (`event_id`, already in the evidence ring)
     whether a case is warranted. `reading` is the trajectory model's view of the window (None when
-    no model is loaded: the fixed accumulation threshold applies instead). `ruled`: the pathways
+    no model is loaded: the fixed accumulation threshold applies instead); it opens a case only where
+    the policy says `trajectory_cases`. `ruled`: the pathways
     of the newest turn's stages that written rules found (default: all of them); only those
     corroborate a severe reading of the same turn, since the tagger reads the same embedding the
     classifier misread. `assembled`: the categories the newest turn reads severe only together with
@@ -374,7 +380,7 @@ def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict
     if escalation is not None:
         return escalation
     if reading is not None:
-        return _trajectory(window, reading, now, cfg, event_id, bars)
+        return _trajectory(window, reading, now, cfg, event_id, bars) if cfg.trajectory_cases else None
     accumulated = [c for c in CATEGORIES
                    if window.risk.get(c, 0.0) >= cfg.accumulate_threshold
                    and _evidence_count(window.evidence, c) >= cfg.min_evidence_turns]
