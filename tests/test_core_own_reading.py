@@ -218,6 +218,44 @@ def test_the_writers_own_risk_is_read_in_every_spelling_of_a_contraction():
     assert read_text("he's suicidal and won't talk to me")[0]
 
 
+def test_a_survivors_story_is_not_intent_now():
+    """The classifiers read a survivor's story ("three years ago I tried to kill myself, today I'm in a
+    good place") 0.5-0.85 self-harm/intent, as high as a person at risk now, and such a turn opened a
+    priority-1 support case on its own (session 35). Told as past, of someone well now, with no risk
+    now (`framing.recovered`), it keeps no self-harm stage and at most the third-party cap; a turn that
+    says the risk is back stays the writer's own risk."""
+    from stream.core.framing import read_text
+
+    stories = ("Three years ago I tried to kill myself. Today I'm in a really good place and wanted to thank you",
+               "i used to cut but ive been self harm free for two years now, help me plan a small celebration",
+               "It's been five years since my overdose and I'm doing great, how do I tell my new partner?",
+               "I'm writing a speech for a recovery event about the year after my attempt",
+               "After I tried to end my life in 2019 I got help, and I'm proud of where I am now")
+    for text in stories:
+        flags = read_text(text)
+        assert flags[10] and not flags[1], text
+    for text in ("I tried to kill myself last year and I'm starting to feel that way again",
+                 "I've been self-harm free for a year but last night I relapsed",
+                 "I tried to kill myself two years ago. I'm doing better now but I keep thinking about ending it",
+                 "I tried to kill myself", "i want to die, im doing great at pretending"):
+        flags = read_text(text)
+        assert not flags[10] and flags[1], text
+    assert not read_text("I survived my attempt but I wish I hadn't, I'm doing great at hiding it")[10]
+    assert not read_text("my first attempt at sourdough failed, but im doing great now")[10]
+
+    det = marker_detector("tried", "self-harm:intent", "self-harm:plan")
+
+    def opened(text):
+        effects = [e for _, effs in run_batch(det, [parse_turn(turn(1, text))], MemoryStore()) for e in effs]
+        score = [e.payload for e in effects if e.kind == "score"][0]
+        return score["stages"], [e.payload for e in effects if e.kind == "case"]
+
+    stages, found = opened("[self-harm/intent=0.84] Three years ago I tried to kill myself. I'm doing really well now")
+    assert stages == [] and found == []
+    stages, found = opened("[self-harm/intent=0.84] I tried to kill myself last year and I'm starting to feel that way again")
+    assert found and found[0]["route"] == "support"
+
+
 def test_play_is_a_game_or_a_sport_that_reaches_into_nothing_real():
     from types import SimpleNamespace
 
@@ -349,7 +387,7 @@ def test_targeted_is_the_writer_fearing_someone_elses_harm_and_voicing_none_of_t
                  "my neighbour has a rifle and I want to kill him with it", "I bought a pistol yesterday"):
         assert not targeted(norm(text)), text
     flags = read_text("he keeps following me home and said he'd hurt me if I tell anyone")
-    assert len(flags) == 10 and flags[7]
+    assert len(flags) == 11 and flags[7]
     framed = reframe(flags, {"violence": 0.95, "harassment/threatening": 0.9, "self-harm": 0.6}, [
         BY_KEY["violence:grievance"], BY_KEY["violence:planning"], BY_KEY["self-harm:distress"]], False, 0.3)
     assert framed.scores == {"violence": 0.3, "harassment/threatening": 0.3, "self-harm": 0.6}  # own distress stays

@@ -34,6 +34,13 @@ keeps them:
   another: its violence, illicit and threat readings are capped like play's, and of its violence
   stages only a grievance stays (a victim's account read as research, planning or imminence is fear,
   not a plan; a grievance is the first rung of a real pattern too, whoever writes it).
+* `recovered`: the writer tells of their own attempt or self-harm as past ("three years ago I tried
+  to kill myself", "I used to cut", "since my overdose") and of being well now ("I'm doing really
+  well now", "two years self-harm free", "a speech for a recovery event"), and voices no risk now
+  (`NOW_RISK`: "again", "lately", "I relapsed", "I wish I hadn't survived", "I keep thinking about
+  ending it"). A survivor's story is not a statement of intent: its self-harm readings are capped
+  like a third party's and it keeps no self-harm stage (the classifiers read such stories 0.5-0.85
+  self-harm/intent, as high as a person at risk now).
 * `means_question`: a question about methods or means. When the window already holds self-harm
   signals about the writer (or this turn voices them), it reads as self-harm risk: the violent and
   illicit readings move to self-harm and the turn counts as the plan / means rung, so a case it
@@ -91,6 +98,42 @@ MEANS = re.compile("|".join([
     r"\b(?:rope|noose|knot)\b.{0,30}\b(?:hold|weight|tie|strong enough)", r"\b(?:which|what) (?:pills?|medications?|meds|drugs?)\b.{0,40}\b(?:kill|die|lethal|fatal|overdose)",
     r"\bwhere (?:can|do|could) i (?:buy|get)\b.{0,30}\b(?:sleeping pills|barbiturates|nembutal|helium|charcoal|rope|a gun|pills)",
     r"多少片", r"致死", r"安眠药", r"치사량", r"몇 알", r"수면제"]))
+
+# The writer's own attempt or self-harm, told as past (`recovered`).
+PAST_OWN = re.compile("|".join([
+    r"\bi (?:tried|attempted) (?:to )?(?:kill myself|end (?:my (?:own )?life|it all|things)|die|take my (?:own )?life|"
+    r"commit suicide|overdose)\b",
+    r"\bmy (?:suicide |first |second |third |last )?attempts?\b(?! (?:at|to|of|on|in)\b)", r"\b(?:survived|lived through) (?:a |my |two |three )?(?:suicide )?attempts?\b",
+    r"\bi used to (?:cut|self harm|hurt myself|burn myself)\b", r"\bsince (?:my|the) (?:overdose|attempt)\b",
+    r"\bwhen i was (?:suicidal|cutting|self harming)\b"]))
+# Well now, in the writer's words (`recovered`).
+WELL_NOW = re.compile("|".join([
+    r"\b(?:i m|im|i am) (?:doing )?(?:really |so |much |a lot |pretty |very )?(?:well|good|great|better|happy|healthy|stable)"
+    r"(?: now| these days| nowadays| today)\b",
+    r"\b(?:now|today|these days|nowadays) (?:i m|im|i am) (?:doing )?(?:really |so |much |a lot |pretty |very )?"
+    r"(?:well|good|great|better|happy|healthy|stable)\b",
+    r"\b(?:i m|im|i am) (?:doing )?(?:really |so |much |pretty |very )?(?:well|great)\b",
+    r"\bin a (?:really |much |very |so )?(?:good|better|great|healthy|safe) place\b",
+    r"\b(?:years?|months?) (?:clean|sober|self harm free|cut free)\b", r"\b(?:self harm|cutting|relapse) free\b",
+    r"\bin recovery\b", r"\brecovery (?:event|story|talk|speech|group|journey|meeting|community)\b",
+    r"\bproud of (?:where i am|how far i (?:ve|have) come|my recovery)\b",
+    r"\b(?:grateful|glad|thankful) (?:i m|im|i am|to be) (?:still )?(?:alive|here)\b"]))
+# Risk now, which a survivor's story does not frame away (`recovered`).
+NOW_RISK = re.compile("|".join([
+    r"\bagain\b", r"\blately\b", r"\brelaps\w*", r"\banymore\b", r"\bbut now\b", r"\byesterday\b", r"\btonight\b",
+    r"\blast (?:night|week)\b", r"\bthis (?:morning|week|weekend)\b",
+    r"\b(?:starting|started|beginning|begun) to (?:feel|think|want|slip)\b", r"\bfeel (?:that|the same) way\b",
+    r"\bwish i (?:had|d|hadn t|hadnt|had not|didn t|didnt|did not|never)\b",
+    r"\b(?:want|wanna|going|plan\w*|thinking about|think about|keep thinking|thought about)(?: to)? (?:die|try|do it|end it|"
+    r"ending it|kill myself|killing myself|cut|cutting|hurt myself)\b",
+    r"\bback to (?:square one|where i was|cutting|the dark)\b", r"\bstill (?:want|think|feel)\b"]))
+
+
+def recovered(norm: str) -> bool:
+    """The (normalised) turn tells of the writer's own attempt or self-harm as past and of being well
+    now, with no risk now (the `recovered` framing)."""
+    return bool(PAST_OWN.search(norm)) and bool(WELL_NOW.search(norm)) and not NOW_RISK.search(norm)
+
 
 _CHILD = r"(?:child\w*|kids?|minors?|girls?|boys?|(?:step ?|grand)?(?:sons?|daughters?)|nieces?|nephews?|students?|pupils?)"
 # A child, said of someone not the writer's own ("a 12 year old", "a kid", "this teenager").
@@ -450,10 +493,11 @@ def supporting(stages: dict, ts: float) -> bool:
     return since is not None and 0 <= ts - since[0] <= SUPPORTING_DAYS * 86400
 
 
-def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bool, bool, bool, bool, bool, bool, bool]:
+def read_text(text: str, third_read: bool = False) -> tuple[bool, ...]:
     """(third party, first person, means question, sign-off, idiom, of another, play, targeted, disclosed,
-    sexual words): what the words say about whose risk it is, whether their harm is only a figure of
-    speech, and whether they carry something sexual (`SEXUAL_WORDS`).
+    sexual words, recovered): what the words say about whose risk it is, whether their harm is only a
+    figure of speech or past (`recovered`: then not first person), and whether they carry something
+    sexual (`SEXUAL_WORDS`).
     A disclosure (`DISCLOSED`) is first person too. `third_read`: another
     reader (the stage tagger) read the turn as about someone else's risk; the writer who harms a
     child (`OFFENDER`) is never that, whoever read it. Computed where the text is (zero-data-retention
@@ -463,8 +507,10 @@ def read_text(text: str, third_read: bool = False) -> tuple[bool, bool, bool, bo
     disclosed = _DISCLOSED.found(norm)
     third = (_THIRD_PARTY.found(norm) or third_read) and not OFFENDER.search(norm) and not own_harm and not disclosed
     words_only = only_idioms(norm) or (not own_harm and retracts(text, norm))
-    return (third, disclosed or _FIRST_PERSON.found(norm), _MEANS.found(norm), signs_off(norm), words_only,
-            bool(_ANOTHER.search(norm)), at_play(norm), targeted(norm, own_harm), disclosed, SEXUAL_WORDS.found(norm))
+    past = not disclosed and recovered(norm)
+    return (third, disclosed or (not past and _FIRST_PERSON.found(norm)), _MEANS.found(norm), signs_off(norm), words_only,
+            bool(_ANOTHER.search(norm)), at_play(norm), targeted(norm, own_harm), disclosed, SEXUAL_WORDS.found(norm),
+            past)
 
 
 def carry_third_party(flags: tuple[bool, ...], supporting: bool, ruled: bool) -> tuple[bool, ...]:
@@ -508,6 +554,8 @@ def reframe(flags: tuple[bool, ...], scores: dict[str, float], stages: list[Stag
                        [st for st in stages if st.pathway != "violence" or st.name == "grievance"])
     if (third or (sign_off and not at_risk)) and not first:
         return Framing(_capped(scores, _THIRD_CAPPED if third else _ABOUT_ANOTHER, cap), [])
+    if len(flags) > 10 and flags[10] and not first:  # recovered: a survivor's story, not intent now
+        return Framing(_capped(scores, _SELF_HARM, cap), [st for st in stages if st.pathway != "self-harm"])
     own_risk = at_risk or first or any(st.pathway == "self-harm" and st.name in ("ideation", "intent") for st in stages)
     if own_risk and means and not any(st.pathway == "violence" and st.name != "research" for st in stages):
         out = dict(scores)
