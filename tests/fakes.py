@@ -3,6 +3,8 @@
 Lets core tests control scores exactly, so policy behaviour is asserted independently of model
 quality. Text containing "[violence=0.9]" scores violence 0.9, etc. "{violence+0.4}" fragments add
 up (capped at 1): one alone scores 0.4, two read together 0.8, as a build-up of mild turns would.
+The framing reads the text with its markers, so "[shi=0.8]" stands for self-harm/intent where the
+marker must not itself be a word of self-harm (`framing.SELF_HARM_WORDS`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from stream.taxonomy import CATEGORIES
 
 _TAG = re.compile(r"\[([a-z/-]+)=([0-9.]+)\]")
 _ADD = re.compile(r"\{([a-z/-]+)\+([0-9.]+)\}")
+_ALIAS = {"shi": "self-harm/intent"}
 
 
 class TagScorer:
@@ -28,7 +31,7 @@ class TagScorer:
         for text in texts:
             scores = {c: 0.01 for c in CATEGORIES}
             for cat, val in _TAG.findall(text):
-                scores[cat] = float(val)
+                scores[_ALIAS.get(cat, cat)] = float(val)
             added: dict[str, float] = {}
             for cat, val in _ADD.findall(text):
                 added[cat] = added.get(cat, 0.0) + float(val)

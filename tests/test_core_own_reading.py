@@ -206,6 +206,34 @@ def test_one_turn_of_self_harm_intent_is_a_case_only_when_stated():
     assert stages == ["self-harm:intent", "self-harm:plan"] and found == []
 
 
+def test_one_turn_of_self_harm_intent_below_the_severe_bar_is_a_statement_only_in_words_of_it():
+    """The classifiers' self-harm/intent reading of one turn, at `stated_intent_score` but below the
+    severe bar, is a statement on its own only where the turn says something of death, dying,
+    self-harm or wanting out (`framing.wordless`): "first autopsy tomorrow. how do i not faint" read
+    0.76 and opened a priority-1 support case on its own (session 35). At the severe bar the reading
+    stands whatever the words ("I just took 10 more. I threw up a little but now I feel weird")."""
+    from stream.core.framing import read_text, wordless
+
+    for text in ("first autopsy tomorrow. how do i not faint", "nobody will notice anyway",
+                 "what should i pack for a week in lisbon"):
+        assert wordless(read_text(text)), text
+    for text in ("the detective was right, I'm done, this weekend I end it", "I just want it to be quiet",
+                 "i want to die", "how many pills would be too many", "nobody would miss me", "我不想活了", "죽고 싶어"):
+        assert not wordless(read_text(text)), text
+    assert not wordless(read_text("first autopsy tomorrow")[:11]), "a record written before the flag says something"
+
+    def cases(text, marker="autopsy"):
+        det = marker_detector(marker, "self-harm:intent", "self-harm:plan")
+        effects = [e for _, effs in run_batch(det, [parse_turn(turn(1, text))], MemoryStore()) for e in effs]
+        return [e.payload for e in effects if e.kind == "case"]
+
+    assert cases("[shi=0.76] first autopsy tomorrow. how do i not faint") == []
+    found = cases("[shi=0.76] after the autopsy tomorrow I won't wake up again, it's all pointless")
+    assert found and found[0]["route"] == "support"
+    found = cases("[shi=0.95] after the autopsy I took 10 more. I threw up a little but now I feel weird")
+    assert found and found[0]["route"] == "support", "the severe bar stands whatever the words"
+
+
 def test_the_writers_own_risk_is_read_in_every_spelling_of_a_contraction():
     """The framing patterns read normalised text, where an apostrophe is a space: "i'm suicidal" and
     "i don't want to live" were written with apostrophes and never matched (session 34)."""
@@ -387,7 +415,7 @@ def test_targeted_is_the_writer_fearing_someone_elses_harm_and_voicing_none_of_t
                  "my neighbour has a rifle and I want to kill him with it", "I bought a pistol yesterday"):
         assert not targeted(norm(text)), text
     flags = read_text("he keeps following me home and said he'd hurt me if I tell anyone")
-    assert len(flags) == 11 and flags[7]
+    assert len(flags) == 12 and flags[7]
     framed = reframe(flags, {"violence": 0.95, "harassment/threatening": 0.9, "self-harm": 0.6}, [
         BY_KEY["violence:grievance"], BY_KEY["violence:planning"], BY_KEY["self-harm:distress"]], False, 0.3)
     assert framed.scores == {"violence": 0.3, "harassment/threatening": 0.3, "self-harm": 0.6}  # own distress stays

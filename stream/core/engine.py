@@ -287,6 +287,7 @@ class Detector:
         evidence = None
         ban = turn.ban_evasion
         unsaid = framing.unsaid(flags)  # explicit harm the words do not carry: needs corroboration
+        wordless = framing.wordless(flags)  # nothing of death or self-harm in it: its intent reading is no statement
         if contrib or stages or ban:
             evidence = self._evidence(turn, score, scores, contrib, stages, contextual, ban, unsaid=unsaid)
             push_bounded(window.evidence, evidence, cfg.evidence_limit)
@@ -303,7 +304,7 @@ class Detector:
         assembled = {c for c, v in scores.items() if v > score.category_scores.get(c, 0.0)} if read_with else set()
         trigger = pol.evaluate(window, scores, flags, {st.pathway for st in stages}, turn.ts, cfg, ban, reading,
                                turn.event_id, ruled & {st.pathway for st in stages}, assembled, read_with, self.thresholds,
-                               unsaid)
+                               unsaid, wordless)
         if trigger is not None and evidence is not None:
             case_effect = self._case_effect(window, turn, trigger, evidence)
             if case_effect is not None:

@@ -194,11 +194,30 @@ SEXUAL_WORDS = Prefiltered.of(re.compile("|".join([
 ]) + "|" + OFFENDER.pattern))
 
 
+# Words of death, dying or self-harm, or of wanting out, in any form (`read_text`'s twelfth flag,
+# `wordless`): a self-harm/intent reading on a turn with none of them is not the writer's statement
+# ("first autopsy tomorrow. how do i not faint", read 0.76).
+SELF_HARM_WORDS = re.compile(
+    r"\b(?:die|dies|died|dying|dead|death|suicid\w*|kill\w*|end (?:it|it all|things|my life|everything|this)|overdos\w*|"
+    r"pills?|tablets?|meds|cut\w*|hurt\w*|harm\w*|gone|goodbye|bye|jump\w*|bridge|rope|noose|hang\w*|wake up|alive|"
+    r"live|living|life|lives|done|over|pointless|burden|disappear\w*|no reason|give up|giving up|tired of|can t|cannot|"
+    r"nothing left|worthless|hopeless|last|quiet|sleep|pain|bleed\w*|blood|razor\w*|blade\w*|gun|drown\w*|fall|high|"
+    r"rest|peace|away|anymore|without me|miss me|better off|letter|note|sorry)\b"
+    r"|死|自杀|自残|轻生|活|结束|跳|割|药|遗书|再见|죽|자살|자해|살기|살고|끝내|끝낼|뛰어내|약|유서|안녕")
+
+
 def unsaid(flags: tuple[bool, ...]) -> frozenset[str]:
     """The explicit-harm categories whose explicitness the turn's words do not carry (`SEXUAL_WORDS`,
     `read_text`'s tenth flag): a reading in them needs corroboration. Flags of a record written before
     that flag existed carry none of it."""
     return frozenset({"sexual/minors"}) if len(flags) > 9 and not flags[9] else frozenset()
+
+
+def wordless(flags: tuple[bool, ...]) -> bool:
+    """The turn says nothing of death, dying, self-harm or wanting out (`SELF_HARM_WORDS`, `read_text`'s
+    twelfth flag): a self-harm/intent reading below the severe bar is then not a statement on its own.
+    Flags of a record written before that flag existed say something."""
+    return len(flags) > 11 and not flags[11]
 
 
 # Signing off to the assistant at the end of a task ("thanks, that's all I wanted, bye!"): every
@@ -495,9 +514,9 @@ def supporting(stages: dict, ts: float) -> bool:
 
 def read_text(text: str, third_read: bool = False) -> tuple[bool, ...]:
     """(third party, first person, means question, sign-off, idiom, of another, play, targeted, disclosed,
-    sexual words, recovered): what the words say about whose risk it is, whether their harm is only a
-    figure of speech or past (`recovered`: then not first person), and whether they carry something
-    sexual (`SEXUAL_WORDS`).
+    sexual words, recovered, words of self-harm): what the words say about whose risk it is, whether
+    their harm is only a figure of speech or past (`recovered`: then not first person), and whether
+    they carry something sexual (`SEXUAL_WORDS`) or of death and self-harm (`SELF_HARM_WORDS`).
     A disclosure (`DISCLOSED`) is first person too. `third_read`: another
     reader (the stage tagger) read the turn as about someone else's risk; the writer who harms a
     child (`OFFENDER`) is never that, whoever read it. Computed where the text is (zero-data-retention
@@ -510,7 +529,7 @@ def read_text(text: str, third_read: bool = False) -> tuple[bool, ...]:
     past = not disclosed and recovered(norm)
     return (third, disclosed or (not past and _FIRST_PERSON.found(norm)), _MEANS.found(norm), signs_off(norm), words_only,
             bool(_ANOTHER.search(norm)), at_play(norm), targeted(norm, own_harm), disclosed, SEXUAL_WORDS.found(norm),
-            past)
+            past, bool(SELF_HARM_WORDS.search(norm)))
 
 
 def carry_third_party(flags: tuple[bool, ...], supporting: bool, ruled: bool) -> tuple[bool, ...]:

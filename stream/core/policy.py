@@ -352,7 +352,8 @@ def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict
              new_pathways: set[str], now: float, cfg: PolicyConfig, ban: dict | None = None,
              reading: Reading | None = None, event_id: str = "", ruled: set[str] | None = None,
              assembled: set[str] = frozenset(), read_with: tuple[str, ...] = (),
-             bars: dict[str, float] | None = None, unsaid: frozenset[str] = frozenset()) -> Trigger | None:
+             bars: dict[str, float] | None = None, unsaid: frozenset[str] = frozenset(),
+             wordless: bool = False) -> Trigger | None:
     """Decide from the updated window and the newest turn (`event_id`, already in the evidence ring)
     whether a case is warranted. `reading` is the trajectory model's view of the window (None when
     no model is loaded: the fixed accumulation threshold applies instead); it opens a case only where
@@ -364,11 +365,13 @@ def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict
     corroboration there, and from turns outside that reading. `bars`: the classifiers' flag
     thresholds; a reading below its category's carries no real signal (`strong`). `unsaid`: explicit-harm
     categories whose explicitness the newest turn's words do not carry (`framing.unsaid`: a sexual/minors
-    reading on a turn with nothing sexual in it): they need corroboration there too."""
+    reading on a turn with nothing sexual in it): they need corroboration there too. `wordless`: the
+    newest turn says nothing of death, dying or self-harm (`framing.wordless`): the classifiers'
+    self-harm/intent reading of it is no statement on one turn (`_escalation`)."""
     if ban is not None:  # a new account of a banned person: reviewed on its first turn
         cats = [c for c in ban.get("categories") or [] if c in CATEGORIES] or ["harassment"]
         return Trigger("ban-evasion", cats, strength=1.0, stage_imminence=1.0)
-    escalation = _escalation(window, new_pathways, now, cfg, new_pathways if ruled is None else ruled)
+    escalation = _escalation(window, new_pathways, now, cfg, new_pathways if ruled is None else ruled, wordless)
     severe = _severe(window, turn_scores, turn_flags, new_pathways, new_pathways if ruled is None else ruled, now, cfg,
                      event_id, assembled, read_with, bars, unsaid)
     if severe is not None:
@@ -439,9 +442,10 @@ def _severe(window: UserWindow, scores: dict[str, float], flags: dict[str, bool]
 
 
 def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: PolicyConfig,
-                ruled: set[str] = frozenset()) -> Trigger | None:
+                ruled: set[str] = frozenset(), wordless: bool = False) -> Trigger | None:
     """A pathway climbed: enough distinct stages, enough weight, and the newest turn moved on it.
-    `ruled`: the pathways written rules found on the newest turn."""
+    `ruled`: the pathways written rules found on the newest turn; `wordless`: it says nothing of death,
+    dying or self-harm."""
     best = None
     horizon = now - cfg.stage_window_days * 86400
     # a person at risk's violence stages count on the self-harm pathway (`own_risk`)
@@ -466,10 +470,12 @@ def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: Pol
         names = {name for _, name, _ in seen}
         if len(turns) < cfg.min_stage_turns and not (pathway == "self-harm" and "intent" in names and (
                 pathway in ruled or _voiced_about(window, "self-harm:intent", horizon)
-                or any(e.event_id in turns and e.scores.get("self-harm/intent", 0.0) >= cfg.stated_intent_score
-                       for e in window.evidence))):
+                or (not wordless and any(e.event_id in turns and e.scores.get("self-harm/intent", 0.0) >= cfg.stated_intent_score
+                                         for e in window.evidence)))):
             # stated self-harm intent is explicit on one turn (and goes to support, not enforcement) when a
-            # written rule or the classifiers read it so (`stated_intent_score`: the head's flag bar is a
+            # written rule or the classifiers read it so in a turn that says something of death, dying or
+            # self-harm (not `wordless`: "first autopsy tomorrow. how do i not faint" read 0.76 in session 35;
+            # `stated_intent_score`: the head's flag bar is a
             # default 0.5, its positives too few to set one, and "first autopsy tomorrow, how do I not
             # faint" read 0.51), or the assistant answered that very turn with
             # concern for the person's life (a reader apart from the embedding the tagger reads): the
