@@ -403,7 +403,12 @@ def _trajectory_out_of_family(results: Path = REPO / "bench" / "results") -> lis
             f"* On the sealed blind hand-written people (`bench/bench_people.py`, {len(people)} sets, nobody on the "
             f"detection side wrote or read them): {found} of {esc} escalating people found ({found / esc:.1%}) and "
             f"{flagged} of {ben} benign people flagged ({flagged / ben:.1%}); this model opened the first case of "
-            f"{traj} of those benign people.")
+            f"{traj} of those benign people (with the default policy, below).")
+        lines.append(
+            "* Since session 35 the core's default policy lets this model open no case of its own (`trajectory_cases`, "
+            "README): out of family it found almost no one the other rules miss, and its first cases on the sealed "
+            "people were mostly benign (3 escalating against 8 benign with the rule on). It still reads every "
+            "window, and the turn that tips its pattern is kept as evidence for the other rules.")
     return lines
 
 
