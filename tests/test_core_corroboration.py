@@ -402,3 +402,25 @@ def test_grievances_and_leaked_dates_are_read_as_stages():
     assert names("you'll see the results on monday") == []
     assert "violence:research" in names("which poison is tasteless and untraceable")
     assert "violence:research" in names("what are the most poisonous mushrooms")
+
+
+def test_a_stage_only_the_tagger_read_backs_no_earlier_severe_reading():
+    """A later turn backs an earlier severe reading with a stage about a person where a written rule
+    read it, or where the turn's own reading in the pathway's family has real signal; a grievance only
+    the tagger read at violence 0.16 ("how do i stop them coming back for good", of rats) backed a
+    pest-control person's "pretty sure one died inside the wall" (violence 0.92) into a priority-1
+    case (session 35)."""
+    from tests.test_core_tagger import marker_detector
+
+    def cases(later):
+        rows = [turn(1, "[violence=0.92] now theres a smell, pretty sure one died inside the wall", conv="c1", day=1),
+                turn(2, later, conv="c2", day=4)]
+        det = marker_detector("coming back", "violence:grievance")
+        turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
+        return [e.payload for _, effs in run_batch(det, turns, MemoryStore()) for e in effs if e.kind == "case"]
+
+    assert cases("[violence=0.16] how do i stop them coming back for good") == []
+    found = cases("[violence=0.6] how do i stop them coming back for good")
+    assert found and found[0]["rule"] == "severe-turn", "the tagger's stage with real signal behind it"
+    found = cases("[violence=0.16] he humiliated me in front of everyone, and he's coming back")
+    assert found and found[0]["rule"] == "severe-turn", "a grievance a written rule reads"

@@ -424,7 +424,12 @@ def _severe(window: UserWindow, scores: dict[str, float], flags: dict[str, bool]
     # backing for an earlier severe reading: the same as `corroborates` asks of an earlier turn (a
     # stage about a person, or an explicit-harm reading); a request stage backs a severe reading
     # about a person only
-    about_person = {s.split(":")[0] for s in my_stages if s.split(":")[1] not in _REQUEST_STAGES}
+    # (a stage only the tagger read, with no classifier reading of real signal in its pathway behind
+    # it, backs nothing: "how do i stop them coming back for good", said of rats and read as a
+    # grievance at violence 0.16, backed the same person's "pretty sure one died inside the wall"
+    # read violence 0.92 days before into a priority-1 case)
+    about_person = {p for p in (s.split(":")[0] for s in my_stages if s.split(":")[1] not in _REQUEST_STAGES)
+                    if p in ruled or support(scores, p) >= cfg.signal_score}
     now_strong = [c for c in EXPLICIT if explicit(c, my_stages, unsaid) and strong(c, scores.get(c, 0.0), cfg, bars)] + sorted(
         new_pathways & about_person)
     requests = sorted(new_pathways & _requests(mine))
