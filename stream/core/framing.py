@@ -103,7 +103,8 @@ MEANS = re.compile("|".join([
 PAST_OWN = re.compile("|".join([
     r"\bi (?:tried|attempted) (?:to )?(?:kill myself|end (?:my (?:own )?life|it all|things)|die|take my (?:own )?life|"
     r"commit suicide|overdose)\b",
-    r"\bmy (?:suicide |first |second |third |last )?attempts?\b(?! (?:at|to|of|on|in)\b)", r"\b(?:survived|lived through) (?:a |my |two |three )?(?:suicide )?attempts?\b",
+    r"\bmy (?:suicide |first |second |third |last )?attempts?\b(?! (?:at|to|of|on|in)\b)",
+    r"\b(?:survived|lived through) (?:a |my |two |three )?(?:suicide )?attempts?\b",
     r"\bi used to (?:cut|self harm|hurt myself|burn myself)\b", r"\bsince (?:my|the) (?:overdose|attempt)\b",
     r"\bwhen i was (?:suicidal|cutting|self harming)\b"]))
 # Well now, in the writer's words (`recovered`).

@@ -83,7 +83,7 @@ class PolicyConfig:
     trajectory_min_probability: float | None = None  # override the model's own threshold (0..1 exclusive)
     # The trajectory model's reading opens cases of its own ("trajectory" rule). Off by default: out of
     # family it found almost no one the other rules miss, and most of its cases on blind people were
-    # benign (README, "Escalation"). Off, it still reads every window, and the turn that tips its
+    # benign (README, "How a case opens"). Off, it still reads every window, and the turn that tips its
     # pattern is kept as evidence for the other rules.
     trajectory_cases: bool = False
     evidence_limit: int = 16  # ring of evidence references kept per user
@@ -475,8 +475,8 @@ def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: Pol
         names = {name for _, name, _ in seen}
         if len(turns) < cfg.min_stage_turns and not (pathway == "self-harm" and "intent" in names and (
                 pathway in ruled or _voiced_about(window, "self-harm:intent", horizon)
-                or (not wordless and any(e.event_id in turns and e.scores.get("self-harm/intent", 0.0) >= cfg.stated_intent_score
-                                         for e in window.evidence)))):
+                or (not wordless and any(e.event_id in turns and e.scores.get("self-harm/intent", 0.0)
+                                         >= cfg.stated_intent_score for e in window.evidence)))):
             # stated self-harm intent is explicit on one turn (and goes to support, not enforcement) when a
             # written rule or the classifiers read it so in a turn that says something of death, dying or
             # self-harm (not `wordless`: "first autopsy tomorrow. how do i not faint" read 0.76 in session 35;
