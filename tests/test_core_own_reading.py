@@ -234,6 +234,32 @@ def test_one_turn_of_self_harm_intent_below_the_severe_bar_is_a_statement_only_i
     assert found and found[0]["route"] == "support", "the severe bar stands whatever the words"
 
 
+def test_words_quoted_from_someone_else_are_theirs():
+    """A supporter quoting the person they support ("my friend texted me "i want to die"") read as the
+    writer's own risk, and someone else's wish to die told in the writer's words as no one's (session
+    35). Quoted words of someone the writer names are that person's; the writer's own words around
+    them still speak for the writer."""
+    from stream.core.framing import read_text, reframe
+    from stream.core.stages import BY_KEY
+
+    theirs = ('my friend texted me "i want to die" last night, what do i do',
+              'my best friend posted \u201ceveryone would be better off without me\u201d on her story',
+              'my sister said "i cant do this anymore, i want to end it". how do i help her',
+              "my daughter wrote in her diary that she wants to die", "he tried to kill himself in march, he's home now")
+    for text in theirs:
+        flags = read_text(text)
+        assert flags[0] and not flags[1], text
+    framed = reframe(read_text(theirs[0]), {"self-harm": 0.9, "self-harm/intent": 0.9},
+                     [BY_KEY["self-harm:ideation"]], False, 0.3)
+    assert framed.scores["self-harm/intent"] == 0.3 and framed.stages == []
+    mine = ('my therapist said "you seem really low". honestly i want to die',
+            'my mom said "stop being dramatic" but i want to kill myself tonight',
+            "she wants to die and so do i", 'i told my friend "i want to die" and she laughed')
+    for text in mine:
+        assert read_text(text)[1], text
+    assert not read_text('my friend said "let\'s get pizza"')[0], "a quote with nothing of death in it"
+
+
 def test_the_writers_own_risk_is_read_in_every_spelling_of_a_contraction():
     """The framing patterns read normalised text, where an apostrophe is a space: "i'm suicidal" and
     "i don't want to live" were written with apostrophes and never matched (session 34)."""

@@ -67,6 +67,10 @@ _RISK = (r"(?:suicid\w*|self[- ]?harm\w*|cutting|kill (?:him|her|them)sel(?:f|ve
 THIRD_PARTY = re.compile(apostrophes_either("|".join([
     _OTHER + r"\b.{0,60}\b" + _RISK, _RISK + r"\b.{0,40}\b" + _OTHER + r"\b",
     r"\b(?:he|she|they)(?:'s| is| are|'re| has been| have been| was| were| seems?)? (?:\w+ )?(?:suicidal|self[- ]?harming|cutting (?:him|her|them)sel)",
+    # someone else's wish to die, told by the writer (session 35): "she wrote in her diary that she wants to die"
+    r"\b(?:he|she|they)(?: s| is| are| has| have| was| were| keeps?| kept)?(?: \w+){0,2} (?:want|wants|wanted|wanting|"
+    r"is going|was going|planning|plans|planned|tried|tries|trying|threatened|threatening) to (?:die|kill (?:him|her|them)sel\w*|"
+    r"end (?:it all|his life|her life|their life|their lives)|not (?:be )?(?:here|around|alive) anymore)\b",
     r"\blost (?:my|our|a) \w+(?: \w+)? to suicide\b", r"\b(?:died|death|dying) by suicide\b", r"\bbereave\w*",
     r"\bsuicide (?:loss|survivors?|prevention|hotline|rates?|statistics)\b", r"\b(?:took|take) (?:his|her|their) own life\b",
     r"\bhow (?:can|do|should|could) (?:i|we) (?:help|support|talk to|protect|tell if|know if|spot|recognise|recognize)\b",
@@ -86,7 +90,7 @@ _OWN_SELF_HARM = (r"\b(?:i|im) (?:(?:don t|dont|didn t|didnt|do not|did not|stil
 FIRST_PERSON = re.compile(apostrophes_either("|".join([_OWN_SELF_HARM,
     r"\bi (?:want|wanna|am going|'?m going|m going|will|plan|have been thinking|keep thinking|think about|thought about|"
     r"don'?t want)\b.{0,30}\b(?:die|dead|alive|live|kill myself|end (?:it|my life|things)|suicide|hurt myself|cut myself)\b",
-    r"\bkill(?:ing)? myself\b", r"\bmy (?:own )?life\b", r"\bmyself\b", r"\bi(?:'?m| am) suicidal\b", r"我(?:想死|要自杀|不想活)",
+    r"\bkill(?:ing)? myself\b", r"\bmy (?:own )?life\b", r"\bmyself\b", r"\b(?:and|but) so (?:do|am|would|did) i\b", r"\bi(?:'?m| am) suicidal\b", r"我(?:想死|要自杀|不想活)",
     r"(?:나|내가|저는|난) .{0,10}(?:죽고 싶|자살)"])))
 MEANS = re.compile("|".join([
     r"\bhow (?:many|much)\b.{0,40}\b(?:pills?|tablets?|mg|milligrams?|dose|paracetamol|tylenol|ibuprofen|insulin|"
@@ -513,6 +517,27 @@ def supporting(stages: dict, ts: float) -> bool:
     return since is not None and 0 <= ts - since[0] <= SUPPORTING_DAYS * 86400
 
 
+# Words the writer quotes from someone else ("my friend texted me 'i want to die'", "my sister said:
+# "i cant do this anymore""): said by that person, not the writer (`_quoted_by_other`).
+_SAID_BY = re.compile(r"\b" + _OTHER + r"\b(?: \w+){0,4} (?:said|says|texted|texts|messaged|messages|wrote|writes|posted|"
+                      r"posts|sent|sends|told me|tells me|tweeted|keeps saying|kept saying|just said)\b")
+_QUOTED_SPAN = re.compile(r"[\"\u201c\u300c\u300e]([^\"\u201d\u300d\u300f]{3,})[\"\u201d\u300d\u300f]")
+
+
+def _quoted_by_other(text: str, norm: str) -> tuple[str, bool]:
+    """(the text without the quoted words, whether they speak of death or self-harm), where the turn
+    quotes someone else it names; (the text, False) otherwise."""
+    if '"' not in text and "\u201c" not in text and "\u300c" not in text and "\u300e" not in text:
+        return text, False
+    if not _SAID_BY.search(norm):
+        return text, False
+    quotes = _QUOTED_SPAN.findall(text)
+    if not quotes:
+        return text, False
+    risky = any(SELF_HARM_WORDS.search(normalize_for_match(q)) for q in quotes)
+    return _QUOTED_SPAN.sub(" ", text), risky
+
+
 def read_text(text: str, third_read: bool = False) -> tuple[bool, ...]:
     """(third party, first person, means question, sign-off, idiom, of another, play, targeted, disclosed,
     sexual words, recovered, words of self-harm): what the words say about whose risk it is, whether
@@ -523,10 +548,15 @@ def read_text(text: str, third_read: bool = False) -> tuple[bool, ...]:
     child (`OFFENDER`) is never that, whoever read it. Computed where the text is (zero-data-retention
     turns carry only these flags on)."""
     norm = normalize_for_match(text)
+    said, quoted_risk = _quoted_by_other(text, norm)
+    whole = norm
+    if said is not text:  # the writer's own words: what the quoted person said is theirs
+        norm = normalize_for_match(said)
     own_harm = _HARM_INTENT.found(norm)
     disclosed = _DISCLOSED.found(norm)
-    third = (_THIRD_PARTY.found(norm) or third_read) and not OFFENDER.search(norm) and not own_harm and not disclosed
-    words_only = only_idioms(norm) or (not own_harm and retracts(text, norm))
+    third = ((_THIRD_PARTY.found(whole) or quoted_risk or third_read) and not OFFENDER.search(norm) and not own_harm
+             and not disclosed)
+    words_only = only_idioms(norm) or (not own_harm and retracts(said, norm))
     past = not disclosed and recovered(norm)
     return (third, disclosed or (not past and _FIRST_PERSON.found(norm)), _MEANS.found(norm), signs_off(norm), words_only,
             bool(_ANOTHER.search(norm)), at_play(norm), targeted(norm, own_harm), disclosed, SEXUAL_WORDS.found(norm),
