@@ -56,7 +56,7 @@ from dataclasses import dataclass
 
 from stream.core.prefilter import Prefiltered
 from stream.core.stages import BY_KEY, Stage
-from stream.scoring.normalize import apostrophes_either, normalize_for_match
+from stream.scoring.normalize import OPEN_QUOTES, QUOTED, apostrophes_either, normalize_for_match
 
 _OTHER = (r"(?:my|our|a|his|her|their) (?:best |close |teenage |little |older |younger )?(?:step ?|grand)?(?:friends?|mates?|buddy|sons?|daughters?|"
           r"kids?|child|children|teens?|teenager|brother|sister|sibling|mom|mum|mother|dad|father|parents?|husband|wife|"
@@ -517,25 +517,22 @@ def supporting(stages: dict, ts: float) -> bool:
     return since is not None and 0 <= ts - since[0] <= SUPPORTING_DAYS * 86400
 
 
-# Words the writer quotes from someone else ("my friend texted me 'i want to die'", "my sister said:
-# "i cant do this anymore""): said by that person, not the writer (`_quoted_by_other`).
+# Words the writer quotes from someone else (my friend texted me "i want to die", my sister said:
+# "i cant do this anymore"): said by that person, not the writer (`_quoted_by_other`).
 _SAID_BY = re.compile(r"\b" + _OTHER + r"\b(?: \w+){0,4} (?:said|says|texted|texts|messaged|messages|wrote|writes|posted|"
                       r"posts|sent|sends|told me|tells me|tweeted|keeps saying|kept saying|just said)\b")
-_QUOTED_SPAN = re.compile(r"[\"\u201c\u300c\u300e]([^\"\u201d\u300d\u300f]{3,})[\"\u201d\u300d\u300f]")
+_QUOTED_SPAN = re.compile(QUOTED)
 
 
-def _quoted_by_other(text: str, norm: str) -> tuple[str, bool]:
+def _quoted_by_other(text: str, norm: str) -> tuple[str | None, bool]:
     """(the text without the quoted words, whether they speak of death or self-harm), where the turn
-    quotes someone else it names; (the text, False) otherwise."""
-    if '"' not in text and "\u201c" not in text and "\u300c" not in text and "\u300e" not in text:
-        return text, False
-    if not _SAID_BY.search(norm):
-        return text, False
+    quotes someone else it names; (None, False) otherwise."""
+    if not any(q in text for q in OPEN_QUOTES) or not _SAID_BY.search(norm):
+        return None, False
     quotes = _QUOTED_SPAN.findall(text)
     if not quotes:
-        return text, False
-    risky = any(SELF_HARM_WORDS.search(normalize_for_match(q)) for q in quotes)
-    return _QUOTED_SPAN.sub(" ", text), risky
+        return None, False
+    return _QUOTED_SPAN.sub(" ", text), any(SELF_HARM_WORDS.search(normalize_for_match(q)) for q in quotes)
 
 
 def read_text(text: str, third_read: bool = False) -> tuple[bool, ...]:
@@ -548,15 +545,17 @@ def read_text(text: str, third_read: bool = False) -> tuple[bool, ...]:
     child (`OFFENDER`) is never that, whoever read it. Computed where the text is (zero-data-retention
     turns carry only these flags on)."""
     norm = normalize_for_match(text)
-    said, quoted_risk = _quoted_by_other(text, norm)
+    own_text, quoted_risk = _quoted_by_other(text, norm)
     whole = norm
-    if said is not text:  # the writer's own words: what the quoted person said is theirs
-        norm = normalize_for_match(said)
+    if own_text is None:
+        own_text = text
+    else:  # the writer's own words: what the quoted person said is theirs
+        norm = normalize_for_match(own_text)
     own_harm = _HARM_INTENT.found(norm)
     disclosed = _DISCLOSED.found(norm)
     third = ((_THIRD_PARTY.found(whole) or quoted_risk or third_read) and not OFFENDER.search(norm) and not own_harm
              and not disclosed)
-    words_only = only_idioms(norm) or (not own_harm and retracts(said, norm))
+    words_only = only_idioms(norm) or (not own_harm and retracts(own_text, norm))
     past = not disclosed and recovered(norm)
     return (third, disclosed or (not past and _FIRST_PERSON.found(norm)), _MEANS.found(norm), signs_off(norm), words_only,
             bool(_ANOTHER.search(norm)), at_play(norm), targeted(norm, own_harm), disclosed, SEXUAL_WORDS.found(norm),

@@ -136,6 +136,11 @@ def match_tokens(text: str, normalized: bool = False) -> list[str]:
     return out
 
 
+# A span in double quotes (or CJK corner brackets): words the writer quotes. The assistant's reply
+# reader (stream/core/replies.py) and the framing's quoted words (stream/core/framing.py) both read it.
+OPEN_QUOTES = "\"\u201c\u300c\u300e"
+QUOTED = r"[\"\u201c\u300c\u300e][^\"\u201d\u300d\u300f]{3,}[\"\u201d\u300d\u300f]"
+
 _APOSTROPHE = re.compile(r"'\??")
 
 
