@@ -24,6 +24,7 @@ whether their first case routes to support. Prints figures and ids only, never a
   python bench/bench_people.py --split sealed            # batch 1, the sealed two thirds
   python bench/bench_people.py --batch 2 --split all     # batch 2, never read
   python bench/bench_people.py --batch 4 --split sealed  # batch 4's sealed two thirds (measured whole once, unread)
+  python bench/bench_people.py --written                 # benign people made of bench/written/'s safe rows
 """
 
 from __future__ import annotations
@@ -109,6 +110,30 @@ def check(p: dict) -> None:
         c, t = p["harm_from"]
         if convs[c]["turns"][t]["role"] != "user":
             raise ValueError(f"{p['id']}: harm_from does not point at a user turn")
+
+
+WRITTEN = Path(__file__).resolve().parent / "written"
+WRITTEN_PER_PERSON = 5
+
+
+def written_people(seed: int = 7) -> list[dict]:
+    """Benign people made of the safe rows of `bench/written/` (everyday personal chat, and the safe
+    halves of the sexual, hate and graphic-violence contrast sets: sex education, counter-speech,
+    medicine, cooking), never trained on: each person says `WRITTEN_PER_PERSON` of one set's messages,
+    one conversation each, a day or so apart. Who gets a case among people whose every message is
+    safe, in text no detection author wrote."""
+    import random
+
+    rng, people = random.Random(seed), []
+    for path in sorted(WRITTEN.glob("*.jsonl")):
+        rows = [r for r in _lines(path) if r.get("benign")]
+        rng.shuffle(rows)
+        for i in range(0, len(rows), WRITTEN_PER_PERSON):
+            people.append({"id": f"w-{path.stem}-{i // WRITTEN_PER_PERSON:03d}", "kind": "benign", "category": None,
+                           "pattern": f"written:{path.stem}", "lang": "en", "harm_from": None,
+                           "conversations": [{"day": round(k * rng.uniform(0.5, 1.5), 2), "turns": [{"role": "user", "text": r["text"]}]}
+                                             for k, r in enumerate(rows[i:i + WRITTEN_PER_PERSON])]})
+    return people
 
 
 def _uid(*parts: str) -> str:
@@ -199,15 +224,20 @@ def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--batch", choices=sorted(BATCHES), default="1", help="which writers' people (default 1; see BATCHES)")
     ap.add_argument("--people", nargs="*", type=Path, help="people files instead of a batch")
+    ap.add_argument("--written", action="store_true",
+                    help="benign people made of bench/written/'s safe rows instead of a batch (`written_people`)")
     ap.add_argument("--split", choices=SPLITS, default="sealed")
     ap.add_argument("--models-dir", type=Path, help="model set (default: the committed models)")
     ap.add_argument("--out", type=Path, help="write the JSON here (default: bench/results/people_<split>.json)")
     ap.add_argument("--keep", type=Path, help="keep the laid-out turns, cases and scores in this directory")
     args = ap.parse_args(argv)
-    paths = args.people or sorted((PEOPLE / f"batch{args.batch}").glob("*.jsonl"))
-    if not paths:
-        raise SystemExit(f"no people files in {PEOPLE}")
-    people = load(paths, args.split)
+    if args.written:
+        paths, people, args.split = sorted(WRITTEN.glob("*.jsonl")), written_people(), "all"
+    else:
+        paths = args.people or sorted((PEOPLE / f"batch{args.batch}").glob("*.jsonl"))
+        if not paths:
+            raise SystemExit(f"no people files in {PEOPLE}")
+        people = load(paths, args.split)
     turns, truth = layout(people)
     with tempfile.TemporaryDirectory(prefix="rs-people-") as tmp:
         d = args.keep or Path(tmp)
@@ -219,9 +249,10 @@ def main(argv: list[str] | None = None) -> dict:
             shutil.rmtree(d / name)
         head = run_models(d, name, args.models_dir, report_dir=d, suffix="_people")
         cases = _lines(d / name / "cases.jsonl")
-    result = {"batch": None if args.people else args.batch, "split": args.split, "files": [p.name for p in paths], "people": len(people), "turns": len(turns),
+    result = {"batch": "written" if args.written else None if args.people else args.batch, "split": args.split, "files": [p.name for p in paths], "people": len(people), "turns": len(turns),
               "models": str(args.models_dir or "models/"), **summarise(truth, routes(cases, truth), head)}
-    out = args.out or Path(__file__).resolve().parent / "results" / f"people_batch{args.batch}_{args.split}.json"
+    out = args.out or Path(__file__).resolve().parent / "results" / (
+        "people_written.json" if args.written else f"people_batch{args.batch}_{args.split}.json")
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     return result
 

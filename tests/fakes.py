@@ -9,6 +9,8 @@ marker must not itself be a word of self-harm (`framing.SELF_HARM_WORDS`).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import re
 
 from stream.scoring.types import TextScore
@@ -39,6 +41,25 @@ class TagScorer:
                 scores[cat] = max(scores[cat], min(1.0, val))
             flags = {c: scores[c] >= self.thresholds[c] for c in CATEGORIES}
             out.append(TextScore(scores, flags, any(flags.values())))
+        return out
+
+
+class ReadingScorer(TagScorer):
+    """Reads the given categories at the given scores on the given texts, with no tag in the text (a
+    tag's own name, "[sexual/minors=...]" or "[harassment/threatening=...]", would be words the framing
+    reads)."""
+
+    def __init__(self, readings: dict[str, dict[str, float]]):
+        super().__init__()
+        self.readings = readings
+
+    def score_batch(self, texts):
+        out = super().score_batch(texts)
+        for i, text in enumerate(texts):
+            if text in self.readings:
+                scores = {**out[i].category_scores, **self.readings[text]}
+                flags = {c: v >= self.thresholds[c] for c, v in scores.items()}
+                out[i] = replace(out[i], category_scores=scores, categories=flags, flagged=any(flags.values()))
         return out
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.bench_people import every_person, layout, load, routes, split_of, turn_texts  # noqa: E402
+from bench.bench_people import (WRITTEN, WRITTEN_PER_PERSON, every_person, layout, load, routes, split_of,  # noqa: E402
+                                turn_texts, written_people)
 
 
 def _person(pid, kind="escalating", accounts=(1, 1, 2)):
@@ -74,3 +75,19 @@ def test_every_batch_loads_and_no_blind_text_is_a_training_row():
         written |= {json.loads(x)["text"].strip().lower() for x in path.read_text(encoding="utf-8").splitlines() if x.strip()}
     assert len(written) > 4000
     assert not said & written
+
+
+def test_written_sets_become_benign_people_of_their_safe_rows_only():
+    """`--written`: every safe row of bench/written/ is said once, by a benign person of one set, in
+    conversations of its own on different days; no harmful twin is said by anyone."""
+    people = written_people()
+    safe = sorted(json.loads(l)["text"] for p in sorted(WRITTEN.glob("*.jsonl")) for l in p.open() if json.loads(l).get("benign"))
+    said = sorted(t["text"] for p in people for c in p["conversations"] for t in c["turns"])
+    assert said == safe and len(people) >= len(safe) // WRITTEN_PER_PERSON
+    assert all(p["kind"] == "benign" and p["pattern"].startswith("written:") for p in people)
+    assert all(len(p["conversations"]) <= WRITTEN_PER_PERSON for p in people)
+    assert people == written_people()  # the same people every run
+    turns, truth = layout(people)
+    assert len(truth) == len(people) and all(t["role"] == "user" for t in turns)
+    one = [t for t in turns if t["user_id"] == truth[0]["user_id"]]
+    assert len({t["conversation_id"] for t in one}) == len(one) and len({t["ts"] for t in one}) == len(one)

@@ -10,7 +10,7 @@ from stream.core.pipeline import MemoryStore, run_batch
 from stream.core.policy import PolicyConfig
 from stream.core.trajectory import TrajectoryModel, feature_names
 from stream.core.window import UserWindow
-from tests.fakes import TagScorer, turn
+from tests.fakes import ReadingScorer, TagScorer, turn
 
 
 def run(rows, config=None, trajectory=None):
@@ -57,26 +57,13 @@ def test_a_threat_reading_without_a_threat_stage_needs_corroboration():
     assert len(cases) == 1 and "harassment/threatening" in cases[0]["categories"] and "e1" in cases[0]["reason"]
 
 
-class _MinorsScorer(TagScorer):
-    """Reads sexual/minors at the given score on the given texts (no tag in the text: the tag's own
-    name would be a sexual word to the framing)."""
-
-    def __init__(self, readings: dict[str, float]):
-        super().__init__()
-        self.readings = readings
-
-    def score_batch(self, texts):
-        out = super().score_batch(texts)
-        for i, text in enumerate(texts):
-            if text in self.readings:
-                scores = {**out[i].category_scores, "sexual/minors": self.readings[text], "sexual": self.readings[text]}
-                flags = {c: v >= 0.5 for c, v in scores.items()}
-                out[i] = replace(out[i], category_scores=scores, categories=flags, flagged=any(flags.values()))
-        return out
+def _minors(readings: dict[str, float]) -> ReadingScorer:
+    """Reads sexual/minors (and sexual) at the given score on the given texts."""
+    return ReadingScorer({t: {"sexual/minors": v, "sexual": v} for t, v in readings.items()})
 
 
 def _run_minors(rows, readings):
-    det = Detector(_MinorsScorer(readings), PolicyConfig())
+    det = Detector(_minors(readings), PolicyConfig())
     turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
     return [e.payload for _, effs in run_batch(det, turns, MemoryStore()) for e in effs if e.kind == "case"]
 
@@ -108,7 +95,7 @@ def test_an_earlier_unspoken_sexual_minors_reading_backs_nothing_even_read_back_
     readings = {first: 0.92, second: 0.92}
     rows = [turn(1, first, conv="c1", day=1), turn(2, second, conv="c2", day=8)]  # a week apart: no accumulation
     assert _run_minors(rows, readings) == []
-    det, store = Detector(_MinorsScorer(readings), PolicyConfig()), MemoryStore()
+    det, store = Detector(_minors(readings), PolicyConfig()), MemoryStore()
     for r in rows:  # one batch each: the second turn reads the first from the stored window
         assert [e for _, effs in run_batch(det, [parse_turn(r)], store) for e in effs if e.kind == "case"] == []
     stored = UserWindow.from_stored(next(iter(store.data.values())))

@@ -441,7 +441,7 @@ def test_targeted_is_the_writer_fearing_someone_elses_harm_and_voicing_none_of_t
                  "my neighbour has a rifle and I want to kill him with it", "I bought a pistol yesterday"):
         assert not targeted(norm(text)), text
     flags = read_text("he keeps following me home and said he'd hurt me if I tell anyone")
-    assert len(flags) == 12 and flags[7]
+    assert len(flags) == 13 and flags[7]
     framed = reframe(flags, {"violence": 0.95, "harassment/threatening": 0.9, "self-harm": 0.6}, [
         BY_KEY["violence:grievance"], BY_KEY["violence:planning"], BY_KEY["self-harm:distress"]], False, 0.3)
     assert framed.scores == {"violence": 0.3, "harassment/threatening": 0.3, "self-harm": 0.6}  # own distress stays
@@ -595,7 +595,31 @@ def test_the_words_say_whether_a_sexual_minors_reading_is_explicit():
              "上班摸鱼被老板发现了", "아이들 몰래 생일 파티 준비 중이야",
              "孩子性格内向怎么办", "아이 성적이 떨어졌어", "가슴이 너무 아파", "아기가 뭐든 만져요"]
     for text in said:
-        assert read_text(text)[9] and unsaid(read_text(text)) == frozenset(), text
+        assert read_text(text)[9] and "sexual/minors" not in unsaid(read_text(text)), text
     for text in quiet:
-        assert not read_text(text)[9] and unsaid(read_text(text)) == {"sexual/minors"}, text
+        assert not read_text(text)[9] and "sexual/minors" in unsaid(read_text(text)), text
     assert unsaid(read_text(quiet[0])[:9]) == frozenset()  # a record written before the flag existed
+
+
+def test_the_words_say_whether_a_threat_reading_is_explicit():
+    """`read_text`'s thirteenth flag: words of violence or a threat, implicit ones too ("you'll regret
+    it", "I know where you live") and calls for someone's imprisonment (the threat sources label
+    them threats), in English, Chinese and Korean; without them `unsaid` names the
+    threat categories as needing corroboration (counter-speech, an everyday complaint). Records written
+    before the flag existed carry twelve and name none."""
+    from stream.core.framing import read_text, unsaid
+
+    threats = {"harassment/threatening", "hate/threatening"}
+    said = ["im going to kill him tonight", "you will regret this", "i know where you live", "watch your back",
+            "she's going to pay for what she did", "I'll be waiting for him after work", "i bought a gun yesterday",
+            "he won't see next week", "I'll make them suffer", "next time I'll break his legs",
+            "LOCK HER UP!", "send that judge to jail", "你会后悔的", "我要弄死他", "가만 안 둬", "죽여버릴 거야"]
+    quiet = ["Our HOA president called the cops on a teenager for 'loitering' outside his own house. She should resign.",
+             "my coworker keeps leaving at 3 and I'm covering her calls", "that referee should be banned for life from the sport",
+             "people like him should never be allowed near a classroom again", "our landlord is a greedy jerk",
+             "他这种人不配当老师", "저런 사람은 정치하면 안 돼"]
+    for text in said:
+        assert read_text(text)[12] and not threats & unsaid(read_text(text)), text
+    for text in quiet:
+        assert not read_text(text)[12] and threats <= unsaid(read_text(text)), text
+    assert not threats & unsaid(read_text(quiet[0])[:12])

@@ -11,9 +11,9 @@ from stream.core.events import parse_turn
 from stream.core.pipeline import MemoryStore, run_batch
 from stream.core.policy import PolicyConfig
 from stream.core.tagger import LABELS, THIRD_PARTY, StageTagger, TaggerFileError, pieces
-from tests.fakes import TagScorer, turn
+from tests.fakes import ReadingScorer, TagScorer, turn
 
-WORDS = ("pistol", "tonight", "place")
+WORDS = ("pistol", "tonight", "place", "resign")
 
 
 class WordEmbedder:
@@ -422,3 +422,24 @@ def test_chat_s_apostrophe_less_pronouns_name_another_person_and_a_garden_shed_d
         assert read_text(text)[5], text
     for text in ("the guns are in the shed", "i hid the keys, ok", "hell of a day"):
         assert not read_text(text)[5], text
+
+
+def test_a_threat_reading_with_the_tagger_s_ideation_is_explicit_only_in_words_of_a_threat():
+    """Counter-speech read as a threat (0.97) with the tagger's ideation on the same turn opened a
+    priority-1 case on its own: the words carry no violence and no threat (`framing.THREAT_WORDS`), so
+    the reading needs corroboration; the same reading in words of a threat is explicit harm."""
+    tag = tagger()
+    tag.weights[LABELS.index("violence:ideation"), 3] = 20.0  # "resign"
+    quiet_text = "the council president lied to us all. She should resign."
+    loud_text = "She should resign or she will regret it"
+    det = Detector(ReadingScorer({t: {"harassment": 0.97, "harassment/threatening": 0.97} for t in (quiet_text, loud_text)}),
+                   PolicyConfig(), tagger=(WordEmbedder(), tag))
+
+    def cases(text):
+        effects = [e for _, effs in run_batch(det, [parse_turn(turn(1, text, user=text[:30]))], MemoryStore()) for e in effs]
+        return [e.payload for e in effects if e.kind == "case"], [e.payload for e in effects if e.kind == "score"]
+
+    quiet, scores = cases(quiet_text)
+    assert "violence:ideation" in scores[0]["stages"] and quiet == []
+    loud, _ = cases(loud_text)
+    assert len(loud) == 1 and loud[0]["rule"] == "severe-turn" and "harassment/threatening" in loud[0]["categories"]

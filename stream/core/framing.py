@@ -57,6 +57,7 @@ from dataclasses import dataclass
 from stream.core.prefilter import Prefiltered
 from stream.core.stages import BY_KEY, Stage
 from stream.scoring.normalize import OPEN_QUOTES, QUOTED, apostrophes_either, normalize_for_match
+from stream.taxonomy import THREAT_CATEGORIES
 
 _OTHER = (r"(?:my|our|a|his|her|their) (?:best |close |teenage |little |older |younger )?(?:step ?|grand)?(?:friends?|mates?|buddy|sons?|daughters?|"
           r"kids?|child|children|teens?|teenager|brother|sister|sibling|mom|mum|mother|dad|father|parents?|husband|wife|"
@@ -211,11 +212,50 @@ SELF_HARM_WORDS = re.compile(
     r"|死|自杀|自残|轻生|活|结束|跳|割|药|遗书|再见|죽|자살|자해|살기|살고|끝내|끝낼|뛰어내|약|유서|안녕")
 
 
+# Words that carry violence or a threat (`read_text`'s thirteenth flag): what makes a threat reading
+# explicit harm on one turn (`policy.explicit`). The threat heads are among the weakest out of family
+# (AUPRC ~0.5) and, with the stage tagger's ideation, read counter-speech ("Our HOA president called the
+# cops on a Black teenager for 'loitering' outside his own house. She should resign": harassment 0.99)
+# as a threat; without such words the reading needs corroboration like any other (a written rule on its
+# pathway, another turn), as a sexual/minors reading without sexual words does. The list is wide on
+# purpose: an implicit threat ("you'll regret it", "I know where you live", "watch your back") is one.
+THREAT_WORDS = Prefiltered.of(re.compile("|".join([
+    r"\b(?:kill\w*|murder\w*|die|dies|died|dying|dead|death|shoot\w*|shot|stab\w*|hurt\w*|harm\w*|beat\w*|punch\w*|"
+    r"hit|hits|hitting|kick\w*|slap\w*|chok\w*|strangl\w*|attack\w*|assault\w*|bleed\w*|blood\w*|bury|buried|burn\w*|"
+    r"torch\w*|bomb\w*|explo\w*|destroy\w*|wreck\w*|smash\w*|crush\w*|break (?:his|her|their|your|you)|snap\w*|slit\w*|"
+    r"slash\w*|cut (?:him|her|them|you)|rap(?:e|ed|ing)|poison\w*|drown\w*|run (?:him|her|them|you) over|maim\w*|"
+    r"tortur\w*|execut\w*|lynch\w*|massacre\w*|violen\w*|fight\w*|jump (?:him|her|them|you)|beat (?:him|her|them|you) up|"
+    r"mess (?:him|her|them|you) up|f\w* (?:him|her|them|you) up|wipe (?:them|you|him|her|\w+) out|exterminat\w*|eliminat\w*|"
+    r"gas (?:them|the)|hang\w*|string (?:him|her|them) up)\b",
+    r"\b(?:guns?|rifles?|pistols?|shotguns?|ammo|bullets?|knife|knives|blades?|machetes?|bats?|crowbar|hammer|axe|weapons?|"
+    r"acid|gasoline|lighter|explosives?|grenades?)\b",
+    r"\b(?:pay for|make (?:him|her|them|you|u) pay|regret|sorry|watch (?:your|his|her|their) back|coming for|come for|"
+    r"(?:know|found out|find out) where (?:you|u|he|she|they) (?:live|lives|work|works|park|parks|sleep|sleeps|go|goes)|"
+    r"find (?:you|u|him|her|them)|wait(?:ing)? for (?:you|u|him|her|them)|get (?:you|u|him|her|them) back|get even|revenge|"
+    r"teach (?:him|her|them|you) a lesson|deal with (?:him|her|them|you)|take (?:him|her|them|you) out|end (?:him|her|them|you|this|it)|"
+    r"finish (?:him|her|them|you)|put (?:him|her|them|you) (?:down|in the ground|in the hospital|in a hospital)|"
+    r"suffer\w*|threat\w*|(?:won t|will not|wont) (?:see|live|make it)|last (?:day|breath|time you)|no one will find|"
+    r"disappear\w*|gone for good|(?:he|she|they|you) (?:ll|will) be sorry)\b",
+    # a call for someone's arrest, prosecution or imprisonment: the threat sources label such chants
+    # threats ("LOCK HER UP!", "Prosecute this traitor"), and a reviewer should see them
+    r"\b(?:jail\w*|prison\w*|lock (?:him|her|them|you|u|\w+) up|locked up|arrest\w*|prosecut\w*|incarcerat\w*|"
+    r"behind bars|firing squad|electric chair|death penalty|gallows)\b",
+    r"杀|死|打|揍|砍|捅|炸|毒|烧|枪|刀|血|报复|威胁|后悔|弄残|收拾|灭|干掉",
+    r"죽|패|때리|때릴|찌르|찌를|칼|총|폭탄|불 ?지르|불을 지르|복수|가만 ?안 ?(?:두|둬|둘)|후회|피를|목을|없애|해치|손봐",
+])))
+
+
 def unsaid(flags: tuple[bool, ...]) -> frozenset[str]:
-    """The explicit-harm categories whose explicitness the turn's words do not carry (`SEXUAL_WORDS`,
-    `read_text`'s tenth flag): a reading in them needs corroboration. Flags of a record written before
-    that flag existed carry none of it."""
-    return frozenset({"sexual/minors"}) if len(flags) > 9 and not flags[9] else frozenset()
+    """The explicit-harm categories whose explicitness the turn's words do not carry: sexual/minors
+    without `SEXUAL_WORDS` (`read_text`'s tenth flag), the threat categories without `THREAT_WORDS`
+    (its thirteenth): a reading in them needs corroboration. Flags of a record written before a flag
+    existed carry none of it."""
+    out = set()
+    if len(flags) > 9 and not flags[9]:
+        out.add("sexual/minors")
+    if len(flags) > 12 and not flags[12]:
+        out |= THREAT_CATEGORIES
+    return frozenset(out)
 
 
 def wordless(flags: tuple[bool, ...]) -> bool:
@@ -537,9 +577,10 @@ def _quoted_by_other(text: str, norm: str) -> tuple[str | None, bool]:
 
 def read_text(text: str, third_read: bool = False) -> tuple[bool, ...]:
     """(third party, first person, means question, sign-off, idiom, of another, play, targeted, disclosed,
-    sexual words, recovered, words of self-harm): what the words say about whose risk it is, whether
-    their harm is only a figure of speech or past (`recovered`: then not first person), and whether
-    they carry something sexual (`SEXUAL_WORDS`) or of death and self-harm (`SELF_HARM_WORDS`).
+    sexual words, recovered, words of self-harm, words of a threat): what the words say about whose
+    risk it is, whether their harm is only a figure of speech or past (`recovered`: then not first
+    person), and whether they carry something sexual (`SEXUAL_WORDS`), of death and self-harm
+    (`SELF_HARM_WORDS`) or of violence and threats (`THREAT_WORDS`).
     A disclosure (`DISCLOSED`) is first person too. `third_read`: another
     reader (the stage tagger) read the turn as about someone else's risk; the writer who harms a
     child (`OFFENDER`) is never that, whoever read it. Computed where the text is (zero-data-retention
@@ -559,7 +600,7 @@ def read_text(text: str, third_read: bool = False) -> tuple[bool, ...]:
     past = not disclosed and recovered(norm)
     return (third, disclosed or (not past and _FIRST_PERSON.found(norm)), _MEANS.found(norm), signs_off(norm), words_only,
             bool(_ANOTHER.search(norm)), at_play(norm), targeted(norm, own_harm), disclosed, SEXUAL_WORDS.found(norm),
-            past, bool(SELF_HARM_WORDS.search(norm)))
+            past, bool(SELF_HARM_WORDS.search(norm)), THREAT_WORDS.found(norm))
 
 
 def carry_third_party(flags: tuple[bool, ...], supporting: bool, ruled: bool) -> tuple[bool, ...]:

@@ -19,7 +19,7 @@ from stream.core.stages import BY_KEY, PATHWAY_CATEGORY, STAGES
 from stream.core.trajectory import Reading
 from stream.core.typecheck import check_types
 from stream.core.window import Evidence, UserWindow
-from stream.taxonomy import CATEGORIES, SUPPORT_CATEGORIES
+from stream.taxonomy import CATEGORIES, SUPPORT_CATEGORIES, THREAT_CATEGORIES
 
 # How bad a category is when confirmed, 0..1 (drives severity, hence priority).
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -45,8 +45,10 @@ EXPLICIT = frozenset({"harassment/threatening", "hate/threatening", "self-harm/i
 # ... but a threat reading is explicit only on a turn that also reads as violent ideation or imminence
 # (a stage): out of family the threat heads are among the weakest (AUPRC ~0.5), and they read 0.9
 # on a victim's or a supporter's account of someone else's gun or violence ("he keeps a pistol in
-# the nightstand, if I move it will he notice?", "police went to his house, he's alive").
-THREATS = frozenset({"harassment/threatening", "hate/threatening"})
+# the nightstand, if I move it will he notice?", "police went to his house, he's alive"); and only
+# on a turn whose words carry violence or a threat (`framing.THREAT_WORDS`, through `unsaid`):
+# counter-speech ("She should resign") read 0.99 with the tagger's ideation.
+THREATS = THREAT_CATEGORIES
 THREAT_STAGES = frozenset({"violence:ideation", "violence:imminence"})
 # Readings aimed at a person (hostility, threats, intent): repeated, they are a person's pattern even
 # without a stage, where repeated requests misread as illicit or violent are not.
