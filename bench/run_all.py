@@ -11,3 +11,4 @@ from bench import bench_e2e, bench_people, bench_replay, bench_score, bench_time
 if __name__ == "__main__":
     for mod in (bench_score, bench_replay, bench_e2e, bench_worker, bench_timelines, bench_people):
         print(json.dumps(mod.main(), indent=2), flush=True)
+    print(json.dumps(bench_people.main(["--written"]), indent=2), flush=True)  # benign people of bench/written/
