@@ -617,7 +617,9 @@ def test_the_words_say_whether_a_threat_reading_is_explicit():
     quiet = ["Our HOA president called the cops on a teenager for 'loitering' outside his own house. She should resign.",
              "my coworker keeps leaving at 3 and I'm covering her calls", "that referee should be banned for life from the sport",
              "people like him should never be allowed near a classroom again", "our landlord is a greedy jerk",
-             "他这种人不配当老师", "저런 사람은 정치하면 안 돼"]
+             "他这种人不配当老师", "저런 사람은 정치하면 안 돼",
+             # Chinese and Korean everyday words that hold a character of harm (打电话, 发烧, 실패)
+             "我今天要打电话给妈妈", "发烧了怎么办", "收拾房间好累", "시험에 실패했어", "패션 추천해줘", "배고파 죽겠어"]
     for text in said:
         assert read_text(text)[12] and not threats & unsaid(read_text(text)), text
     for text in quiet:

@@ -240,8 +240,12 @@ THREAT_WORDS = Prefiltered.of(re.compile("|".join([
     # threats ("LOCK HER UP!", "Prosecute this traitor"), and a reviewer should see them
     r"\b(?:jail\w*|prison\w*|lock (?:him|her|them|you|u|\w+) up|locked up|arrest\w*|prosecut\w*|incarcerat\w*|"
     r"behind bars|firing squad|electric chair|death penalty|gallows)\b",
-    r"杀|死|打|揍|砍|捅|炸|毒|烧|枪|刀|血|报复|威胁|后悔|弄残|收拾|灭|干掉",
-    r"죽|패|때리|때릴|찌르|찌를|칼|총|폭탄|불 ?지르|불을 지르|복수|가만 ?안 ?(?:두|둬|둘)|후회|피를|목을|없애|해치|손봐",
+    # Chinese and Korean: words, not single characters (打 is in 打电话, 烧 in 发烧, 패 in 실패)
+    r"杀|弄死|打死|打残|打断|打(?:他|她|你|他们|她们)|揍|砍|捅|炸死|炸掉|炸了|炸弹|下毒|毒死|毒药|烧死|放火|枪|刀子|菜刀|"
+    r"流血|见血|报复|威胁|后悔|弄残|收拾(?:他|她|你|他们|她们)|灭口|干掉|去死|死定|要(?:他|她|你)的命|让(?:他|她|你)死",
+    r"죽여|죽이|죽일|죽인|죽었|죽어라|죽을래|뒤져|뒤질|패버|패 ?줄|패고 ?싶|때리|때릴|때려|찌르|찌를|찔러|칼|총|폭탄|"
+    r"불 ?지르|불을 지르|복수|가만 ?안 ?(?:두|둬|둘)|후회|피를 ?(?:보|볼)|목을 ?(?:조르|졸라|졸라버)|없애 ?버리|없애 ?버릴|해치|"
+    r"손봐|각오해",
 ])))
 
 
