@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import random
 import shutil
 import sys
 import tempfile
@@ -122,8 +123,6 @@ def written_people(seed: int = 7) -> list[dict]:
     medicine, cooking), never trained on: each person says `WRITTEN_PER_PERSON` of one set's messages,
     one conversation each, a day or so apart. Who gets a case among people whose every message is
     safe, in text no detection author wrote."""
-    import random
-
     rng, people = random.Random(seed), []
     for path in sorted(WRITTEN.glob("*.jsonl")):
         rows = [r for r in _lines(path) if r.get("benign")]

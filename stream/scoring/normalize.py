@@ -139,7 +139,8 @@ def match_tokens(text: str, normalized: bool = False) -> list[str]:
 # A span in double quotes (or CJK corner brackets): words the writer quotes. The assistant's reply
 # reader (stream/core/replies.py) and the framing's quoted words (stream/core/framing.py) both read it.
 OPEN_QUOTES = "\"\u201c\u300c\u300e"
-QUOTED = r"[\"\u201c\u300c\u300e][^\"\u201d\u300d\u300f]{3,}[\"\u201d\u300d\u300f]"
+CLOSE_QUOTES = "\"\u201d\u300d\u300f"
+QUOTED = f"[{OPEN_QUOTES}][^{CLOSE_QUOTES}]{{3,}}[{CLOSE_QUOTES}]"
 
 _APOSTROPHE = re.compile(r"'\??")
 
