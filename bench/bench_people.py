@@ -25,6 +25,7 @@ whether their first case routes to support. Prints figures and ids only, never a
   python bench/bench_people.py --batch 2 --split all     # batch 2, never read
   python bench/bench_people.py --batch 4 --split sealed  # batch 4's sealed two thirds (measured whole once, unread)
   python bench/bench_people.py --written                 # benign people made of bench/written/'s safe rows
+  python bench/bench_people.py --cjk-turns               # benign zh / ko people made of stage_turns.jsonl's rows
 """
 
 from __future__ import annotations
@@ -135,6 +136,30 @@ def written_people(seed: int = 7) -> list[dict]:
     return people
 
 
+STAGE_TURNS = Path(__file__).resolve().parents[1] / "models" / "data" / "stage_turns.jsonl"
+
+
+def cjk_turn_people(seed: int = 7) -> list[dict]:
+    """Benign Chinese and Korean people made of the zh / ko rows of `models/data/stage_turns.jsonl`
+    that carry no stage of the writer's own (look-alikes: idioms, games, cooking, trains tomorrow at
+    eight; and third-party turns: supporters, the bereaved, a relative's threat reported), written
+    blind and never trained on: `WRITTEN_PER_PERSON` rows a person, one conversation each (a row of
+    two or three turns stays one conversation), a day or so apart. What the zh / ko stage reader
+    reads into everyday zh / ko chat, person by person (session 37)."""
+    rng, people = random.Random(seed), []
+    rows = _lines(STAGE_TURNS)
+    for lang in ("zh", "ko"):
+        safe = [r for r in rows if r["lang"] == lang and not r["stages"]]
+        rng.shuffle(safe)
+        for i in range(0, len(safe), WRITTEN_PER_PERSON):
+            people.append({"id": f"c-{lang}-{i // WRITTEN_PER_PERSON:03d}", "kind": "benign", "category": None,
+                           "pattern": "stage_turns-safe", "lang": lang, "harm_from": None,
+                           "conversations": [{"day": round(k * rng.uniform(0.5, 1.5), 2),
+                                              "turns": [{"role": "user", "text": t} for t in r["text"].split("\n") if t.strip()]}
+                                             for k, r in enumerate(safe[i:i + WRITTEN_PER_PERSON])]})
+    return people
+
+
 def _uid(*parts: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "riskstream-people/" + "/".join(parts)))
 
@@ -225,6 +250,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--people", nargs="*", type=Path, help="people files instead of a batch")
     ap.add_argument("--written", action="store_true",
                     help="benign people made of bench/written/'s safe rows instead of a batch (`written_people`)")
+    ap.add_argument("--cjk-turns", action="store_true",
+                    help="benign zh / ko people made of stage_turns.jsonl's zh / ko rows without a stage (`cjk_turn_people`)")
     ap.add_argument("--split", choices=SPLITS, default="sealed")
     ap.add_argument("--models-dir", type=Path, help="model set (default: the committed models)")
     ap.add_argument("--out", type=Path, help="write the JSON here (default: bench/results/people_<split>.json)")
@@ -232,6 +259,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
     if args.written:
         paths, people, args.split = sorted(WRITTEN.glob("*.jsonl")), written_people(), "all"
+    elif args.cjk_turns:
+        paths, people, args.split = [STAGE_TURNS], cjk_turn_people(), "all"
     else:
         paths = args.people or sorted((PEOPLE / f"batch{args.batch}").glob("*.jsonl"))
         if not paths:
@@ -248,10 +277,12 @@ def main(argv: list[str] | None = None) -> dict:
             shutil.rmtree(d / name)
         head = run_models(d, name, args.models_dir, report_dir=d, suffix="_people")
         cases = _lines(d / name / "cases.jsonl")
-    result = {"batch": "written" if args.written else None if args.people else args.batch, "split": args.split, "files": [p.name for p in paths], "people": len(people), "turns": len(turns),
+    batch = "written" if args.written else "cjk-turns" if args.cjk_turns else None if args.people else args.batch
+    result = {"batch": batch, "split": args.split, "files": [p.name for p in paths], "people": len(people), "turns": len(turns),
               "models": str(args.models_dir or "models/"), **summarise(truth, routes(cases, truth), head)}
     out = args.out or Path(__file__).resolve().parent / "results" / (
-        "people_written.json" if args.written else f"people_batch{args.batch}_{args.split}.json")
+        "people_written.json" if args.written else "people_cjk_turns.json" if args.cjk_turns
+        else f"people_batch{args.batch}_{args.split}.json")
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     return result
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.bench_people import (WRITTEN, WRITTEN_PER_PERSON, every_person, layout, load, routes, split_of,  # noqa: E402
-                                turn_texts, written_people)
+from bench.bench_people import (STAGE_TURNS, WRITTEN, WRITTEN_PER_PERSON, cjk_turn_people, every_person, layout, load,  # noqa: E402
+                                routes, split_of, turn_texts, written_people)
 
 
 def _person(pid, kind="escalating", accounts=(1, 1, 2)):
@@ -91,3 +91,19 @@ def test_written_sets_become_benign_people_of_their_safe_rows_only():
     assert len(truth) == len(people) and all(t["role"] == "user" for t in turns)
     one = [t for t in turns if t["user_id"] == truth[0]["user_id"]]
     assert len({t["conversation_id"] for t in one}) == len(one) and len({t["ts"] for t in one}) == len(one)
+
+
+def test_cjk_turns_become_benign_zh_ko_people_of_the_rows_without_a_stage():
+    """`--cjk-turns`: every zh / ko row of stage_turns.jsonl without a stage of the writer's own
+    (look-alikes and third-party turns) is said once, one conversation a row (its joined turns
+    split back into turns), by a benign person of its language; no stage row is said."""
+    rows = [json.loads(line) for line in STAGE_TURNS.open(encoding="utf-8") if line.strip()]
+    people = cjk_turn_people()
+    want = sorted(t for r in rows if r["lang"] in ("zh", "ko") and not r["stages"] for t in r["text"].split("\n") if t.strip())
+    said = sorted(t["text"] for p in people for c in p["conversations"] for t in c["turns"])
+    assert said == want and len(people) >= 50
+    assert all(p["kind"] == "benign" and p["lang"] in ("zh", "ko") for p in people)
+    assert all(len(p["conversations"]) <= WRITTEN_PER_PERSON for p in people)
+    assert people == cjk_turn_people()
+    lang = {r["text"].split("\n")[0]: r["lang"] for r in rows}
+    assert all(lang[c["turns"][0]["text"]] == p["lang"] for p in people for c in p["conversations"])

@@ -40,3 +40,28 @@ def test_blind_turns_are_read_with_their_clauses_and_scored_per_label_pathway_an
     assert report["violence"] == {"positives": 3, "precision": 0.667, "recall": 0.667, "safe_turns_read": 0.5}
     assert report["labels"]["violence:imminence"]["recall"] == 0.0
     assert report["safe_turns_read_as_any_stage"] == 0.5
+
+
+def test_the_zh_ko_reader_is_measured_on_the_blind_zh_ko_turns(tmp_path, monkeypatch):
+    """`blind_cjk_report`: per pathway, the stage turns read with a stage of that pathway, the
+    look-alikes and the third-party turns read so; English turns are the other reader's."""
+    import stream.scoring.use_stage as use_stage
+
+    rows = [
+        {"text": "刀买好了", "stages": ["violence:research"]},
+        {"text": "今晚在他家楼下等", "stages": ["violence:imminence"]},
+        {"text": "杀鱼的刀买好了", "stages": []},  # a look-alike read as research
+        {"text": "今晚同学聚会", "stages": []},
+        {"text": "我朋友说刀买好了，我好怕", "stages": [], "third_party": True},
+        {"text": "I bought a knife", "stages": ["violence:research"]},
+    ]
+    (tmp_path / "stage_turns.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    monkeypatch.setattr(trainer, "DATA", tmp_path)
+    monkeypatch.setattr(use_stage, "encode", lambda texts: np.array([[float("刀" in t), 1.0] for t in texts], np.float32))
+    w = np.zeros((len(LABELS), 2), np.float32)
+    b = np.full(len(LABELS), -10.0, np.float32)
+    w[LABELS.index("violence:research"), 0] = 20.0
+    report = trainer.blind_cjk_report(StageTagger(w, b, np.full(len(LABELS), 0.5, np.float32), "test"))
+    assert report["turns"] == 5 and report["look_alikes"] == 2
+    assert report["violence"] == {"positives": 2, "recall": 0.5, "look_alikes_read": 0.5, "third_party_read": 1.0}
+    assert report["self-harm"] == {"positives": 0, "recall": 0.0, "look_alikes_read": 0.0, "third_party_read": 0.0}

@@ -446,6 +446,16 @@ def tagger_section(models_dir: Path = MODELS) -> str:
         cjk_rows.append(f"| {label} | {m.get('positives')} | {m.get('recall')} | {m.get('precision')} |")
     left_out = cjk.get("zh_ko_safe_family_left_out_read_as_a_stage") or {}
     untrained = cjk.get("zh_ko_written_not_trained_on") or {}
+    blind_cjk = cjk.get("zh_ko_blind_turns") or {}
+    blind_cjk_line = [] if not blind_cjk else [
+        f"**Out of family for the writer** (headline): the {blind_cjk.get('turns')} zh / ko chat turns of "
+        "`models/data/stage_turns.jsonl` (written blind, never trained on; "
+        f"{blind_cjk.get('look_alikes')} of them look-alikes): "
+        + "; ".join(f"{p} turns read with a {p} stage {m.get('recall', 0):.1%}, look-alikes read so "
+                    f"{m.get('look_alikes_read', 0):.1%}, third-party turns {m.get('third_party_read', 0):.1%}"
+                    for p in ("violence", "self-harm") for m in [blind_cjk.get(p) or {}]) + ".",
+        "",
+    ]
     cjk_part = [] if not cjk else [
         "",
         "### Chinese / Korean reader",
@@ -458,7 +468,8 @@ def tagger_section(models_dir: Path = MODELS) -> str:
         "readings reach. Its noise floor (`min_support`) is the 90th percentile of the support the zh / ko "
         f"classifiers lend zh / ko small talk and everyday questions: {reader.get('min_support')}.",
         "",
-        "**Out of family** (headline): share of a zh / ko safe family's rows read as any stage, the family "
+        *blind_cjk_line,
+        ("Share" if blind_cjk else "**Out of family** (headline): share") + " of a zh / ko safe family's rows read as any stage, the family "
         "left out of training and of the thresholds (`threatgram`: its emoji-heavy English rows, which are "
         "routed here like zh / ko text): "
         + ", ".join(f"{k} {v:.1%}" for k, v in sorted(left_out.items())) + ".",

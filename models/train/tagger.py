@@ -243,6 +243,34 @@ def blind_turns_report(emb: Embedder, tagger: StageTagger) -> dict:
     return report
 
 
+def blind_cjk_report(reader: StageTagger) -> dict:
+    """How the zh / ko reader reads the zh / ko turns of models/data/stage_turns.jsonl (written blind,
+    never trained on): per pathway, the share of its stage turns read with a stage of that pathway,
+    and the share of the look-alikes and of the third-party turns read so (out of family for the
+    writer). Session 37 measured readers trained on `models/data/stage_turns_cjk.jsonl` with it
+    (README, "Chinese and Korean people")."""
+    from stream.scoring.normalize import normalize_text
+    from stream.scoring.use_stage import encode
+
+    turns = [r for r in _jsonl(DATA / "stage_turns.jsonl") if is_cjk(r["text"])]
+    if not turns:
+        return {}
+    x = encode([normalize_text(r["text"]) for r in turns]).astype(np.float64)
+    hit = _prob(x, reader.weights, reader.bias) >= reader.thresholds
+    third = np.array([bool(r.get("third_party")) for r in turns])
+    report: dict = {"turns": len(turns)}
+    for pathway in ("violence", "self-harm"):
+        cols = [j for j, lab in enumerate(LABELS) if lab.startswith(pathway + ":")]
+        pos = np.array([any(s.startswith(pathway + ":") for s in r["stages"]) for r in turns])
+        safe = np.array([not r["stages"] for r in turns]) & ~third
+        read = hit[:, cols].any(1)
+        share = lambda m: round(float(read[m].sum() / max(1, m.sum())), 3)  # noqa: E731
+        report[pathway] = {"positives": int(pos.sum()), "recall": share(pos), "look_alikes_read": share(safe),
+                           "third_party_read": share(third)}
+    report["look_alikes"] = int((np.array([not r["stages"] for r in turns]) & ~third).sum())
+    return report
+
+
 def fit_cjk(data, safe_rows) -> tuple[StageTagger, dict]:
     """The Chinese / Korean reader: the same labelled rows (every language) plus zh / ko safe rows
     (`cjk_safe_rows`),
@@ -309,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     w, b = fit(x, y)
     safe_cjk = cjk_safe_rows(holdout)
     cjk, cjk_report = fit_cjk(data, safe_cjk)
+    cjk_report["zh_ko_blind_turns"] = blind_cjk_report(cjk)
     scorer = load_default_scorer(models_dir=Path(args.models_dir))
     cjk = replace(cjk, min_support=everyday_support(scorer, safe_cjk, cjk=True))
     tagger = StageTagger(w, b, thr.astype(np.float32), emb.model_id, min_support=everyday_support(scorer, data), cjk=cjk)
@@ -338,6 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  everyday support of zh / ko small talk and questions (90th pct) {cjk.min_support}")
     print(f"  zh / ko labelled rows not trained on: {cjk_report['zh_ko_written_not_trained_on']}")
     print(f"  zh / ko safe family left out, share read as a stage: {cjk_report['zh_ko_safe_family_left_out_read_as_a_stage']}")
+    print(f"  zh / ko turns of stage_turns.jsonl (never trained on): {cjk_report['zh_ko_blind_turns']}")
     return 0
 
 
