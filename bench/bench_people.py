@@ -118,22 +118,27 @@ WRITTEN = Path(__file__).resolve().parent / "written"
 WRITTEN_PER_PERSON = 5
 
 
+def _benign_people(rows: list[dict], prefix: str, pattern: str, lang: str, rng: random.Random) -> list[dict]:
+    """`rows` shuffled and dealt out as benign people of `WRITTEN_PER_PERSON` rows each, a row one
+    conversation (its lines the user's turns), a day or so apart."""
+    rng.shuffle(rows)
+    return [{"id": f"{prefix}-{i // WRITTEN_PER_PERSON:03d}", "kind": "benign", "category": None, "pattern": pattern,
+             "lang": lang, "harm_from": None,
+             "conversations": [{"day": round(k * rng.uniform(0.5, 1.5), 2),
+                                "turns": [{"role": "user", "text": t} for t in r["text"].split("\n") if t.strip()]}
+                               for k, r in enumerate(rows[i:i + WRITTEN_PER_PERSON])]}
+            for i in range(0, len(rows), WRITTEN_PER_PERSON)]
+
+
 def written_people(seed: int = 7) -> list[dict]:
     """Benign people made of the safe rows of `bench/written/` (everyday personal chat, and the safe
     halves of the sexual, hate and graphic-violence contrast sets: sex education, counter-speech,
     medicine, cooking), never trained on: each person says `WRITTEN_PER_PERSON` of one set's messages,
     one conversation each, a day or so apart. Who gets a case among people whose every message is
     safe, in text no detection author wrote."""
-    rng, people = random.Random(seed), []
-    for path in sorted(WRITTEN.glob("*.jsonl")):
-        rows = [r for r in _lines(path) if r.get("benign")]
-        rng.shuffle(rows)
-        for i in range(0, len(rows), WRITTEN_PER_PERSON):
-            people.append({"id": f"w-{path.stem}-{i // WRITTEN_PER_PERSON:03d}", "kind": "benign", "category": None,
-                           "pattern": f"written:{path.stem}", "lang": "en", "harm_from": None,
-                           "conversations": [{"day": round(k * rng.uniform(0.5, 1.5), 2), "turns": [{"role": "user", "text": r["text"]}]}
-                                             for k, r in enumerate(rows[i:i + WRITTEN_PER_PERSON])]})
-    return people
+    rng = random.Random(seed)
+    return [p for path in sorted(WRITTEN.glob("*.jsonl"))
+            for p in _benign_people([r for r in _lines(path) if r.get("benign")], f"w-{path.stem}", f"written:{path.stem}", "en", rng)]
 
 
 STAGE_TURNS = Path(__file__).resolve().parents[1] / "models" / "data" / "stage_turns.jsonl"
@@ -146,18 +151,9 @@ def cjk_turn_people(seed: int = 7) -> list[dict]:
     blind and never trained on: `WRITTEN_PER_PERSON` rows a person, one conversation each (a row of
     two or three turns stays one conversation), a day or so apart. What the zh / ko stage reader
     reads into everyday zh / ko chat, person by person (session 37)."""
-    rng, people = random.Random(seed), []
-    rows = _lines(STAGE_TURNS)
-    for lang in ("zh", "ko"):
-        safe = [r for r in rows if r["lang"] == lang and not r["stages"]]
-        rng.shuffle(safe)
-        for i in range(0, len(safe), WRITTEN_PER_PERSON):
-            people.append({"id": f"c-{lang}-{i // WRITTEN_PER_PERSON:03d}", "kind": "benign", "category": None,
-                           "pattern": "stage_turns-safe", "lang": lang, "harm_from": None,
-                           "conversations": [{"day": round(k * rng.uniform(0.5, 1.5), 2),
-                                              "turns": [{"role": "user", "text": t} for t in r["text"].split("\n") if t.strip()]}
-                                             for k, r in enumerate(safe[i:i + WRITTEN_PER_PERSON])]})
-    return people
+    rng, rows = random.Random(seed), _lines(STAGE_TURNS)
+    return [p for lang in ("zh", "ko")
+            for p in _benign_people([r for r in rows if r["lang"] == lang and not r["stages"]], f"c-{lang}", "stage_turns-safe", lang, rng)]
 
 
 def _uid(*parts: str) -> str:

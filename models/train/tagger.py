@@ -258,16 +258,15 @@ def blind_cjk_report(reader: StageTagger) -> dict:
     x = encode([normalize_text(r["text"]) for r in turns]).astype(np.float64)
     hit = _prob(x, reader.weights, reader.bias) >= reader.thresholds
     third = np.array([bool(r.get("third_party")) for r in turns])
-    report: dict = {"turns": len(turns)}
+    safe = np.array([not r["stages"] for r in turns]) & ~third
+    report: dict = {"turns": len(turns), "look_alikes": int(safe.sum())}
     for pathway in ("violence", "self-harm"):
         cols = [j for j, lab in enumerate(LABELS) if lab.startswith(pathway + ":")]
         pos = np.array([any(s.startswith(pathway + ":") for s in r["stages"]) for r in turns])
-        safe = np.array([not r["stages"] for r in turns]) & ~third
         read = hit[:, cols].any(1)
         share = lambda m: round(float(read[m].sum() / max(1, m.sum())), 3)  # noqa: E731
         report[pathway] = {"positives": int(pos.sum()), "recall": share(pos), "look_alikes_read": share(safe),
                            "third_party_read": share(third)}
-    report["look_alikes"] = int((np.array([not r["stages"] for r in turns]) & ~third).sum())
     return report
 
 
