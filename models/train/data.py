@@ -411,9 +411,10 @@ def load_benign():
 
 
 # Project files that are not classifier rows: the assistant replies train the reply reader
-# (models/train/reply_reader.py), and their `label` is a pathway of concern, not a category.
+# (models/train/reply_reader.py), and their `label` is a pathway of concern, not a category; the zh /
+# ko stage turns of session 37 carry stages, not categories, and are not trained on (README).
 ASSISTANT_REPLIES = PROJECT_DATA / "assistant_replies.jsonl"
-NOT_CLASSIFIER_ROWS = (ASSISTANT_REPLIES.name,)
+NOT_CLASSIFIER_ROWS = (ASSISTANT_REPLIES.name, "stage_turns_cjk.jsonl")
 
 
 def load_project():
