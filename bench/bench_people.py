@@ -253,10 +253,11 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--out", type=Path, help="write the JSON here (default: bench/results/people_<split>.json)")
     ap.add_argument("--keep", type=Path, help="keep the laid-out turns, cases and scores in this directory")
     args = ap.parse_args(argv)
-    if args.written:
-        paths, people, args.split = sorted(WRITTEN.glob("*.jsonl")), written_people(), "all"
-    elif args.cjk_turns:
-        paths, people, args.split = [STAGE_TURNS], cjk_turn_people(), "all"
+    # a set of benign people laid out from written rows instead of a batch: (its name, source files, people)
+    made = (("written", sorted(WRITTEN.glob("*.jsonl")), written_people) if args.written
+            else ("cjk-turns", [STAGE_TURNS], cjk_turn_people) if args.cjk_turns else None)
+    if made:
+        paths, people, args.split = made[1], made[2](), "all"
     else:
         paths = args.people or sorted((PEOPLE / f"batch{args.batch}").glob("*.jsonl"))
         if not paths:
@@ -273,12 +274,11 @@ def main(argv: list[str] | None = None) -> dict:
             shutil.rmtree(d / name)
         head = run_models(d, name, args.models_dir, report_dir=d, suffix="_people")
         cases = _lines(d / name / "cases.jsonl")
-    batch = "written" if args.written else "cjk-turns" if args.cjk_turns else None if args.people else args.batch
+    batch = made[0] if made else None if args.people else args.batch
     result = {"batch": batch, "split": args.split, "files": [p.name for p in paths], "people": len(people), "turns": len(turns),
               "models": str(args.models_dir or "models/"), **summarise(truth, routes(cases, truth), head)}
     out = args.out or Path(__file__).resolve().parent / "results" / (
-        "people_written.json" if args.written else "people_cjk_turns.json" if args.cjk_turns
-        else f"people_batch{args.batch}_{args.split}.json")
+        f"people_{made[0].replace('-', '_')}.json" if made else f"people_batch{args.batch}_{args.split}.json")
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     return result
 

@@ -9,9 +9,8 @@ marker must not itself be a word of self-harm (`framing.SELF_HARM_WORDS`).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import re
+from dataclasses import replace
 
 from stream.scoring.types import TextScore
 from stream.taxonomy import CATEGORIES

@@ -2,8 +2,6 @@
 a person at risk asking about means is routed to support; someone else's risk is not the writer's;
 a trajectory pattern needs two turns with real signal, and cases cite the earlier turns."""
 
-from dataclasses import replace
-
 from stream.core.engine import Detector
 from stream.core.events import parse_turn
 from stream.core.pipeline import MemoryStore, run_batch
