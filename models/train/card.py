@@ -110,6 +110,12 @@ flagged more harmful requests at the same look-alike rule (0.626 vs 0.562 of the
 vs 0.163; F1 0.625 vs 0.583); USE alone 0.718, the mean of separately fitted heads 0.766. Not taken
 up yet: USE reads an English chat turn in 3.3 ms here, more than MiniLM's whole pass, so scoring
 would run at about half its speed.
+Session 38 (`models.train.probe_knn`, `bench/results/knn_probe.json`): the nearest labelled training
+rows (cosine over these 768 features, 16 or 64 of them voting by similarity) read instead of or beside
+the logistic heads did worse out of family on every figure: alone 0.656 / 0.696 any-AUPRC, added to the
+heads' logits at weight 0.5 0.764 / 0.769 (vs 0.7717), look-alikes flagged 0.179-0.192 vs 0.163 and
+harmful requests 0.48-0.53 vs 0.56: the rows nearest a held-out family's text are of other families,
+and vote their labels, not its intent. Not taken up.
 
 ### Out of family: safe look-alikes against harmful requests
 
