@@ -116,6 +116,12 @@ the logistic heads did worse out of family on every figure: alone 0.656 / 0.696 
 heads' logits at weight 0.5 0.764 / 0.769 (vs 0.7717), look-alikes flagged 0.179-0.192 vs 0.163 and
 harmful requests 0.48-0.53 vs 0.56: the rows nearest a held-out family's text are of other families,
 and vote their labels, not its intent. Not taken up.
+Also session 38 (`models.train.probe_intent`, `bench/results/intent_probe.json`): a head fitted only on
+requests, harmful (the LLM-era harmful-prompt families and the project's harmful twins, 5,777 rows)
+against safe look-alikes (the over-refusal families and the project's safe twins, 4,811), its logit
+added to the violence, illicit and self-harm heads: look-alikes flagged 16.3 -> 10.8 / 8.1 % (weight
+0.5 / 1) but harmful requests 56.2 -> 44.7 / 36.0 %, F1 0.583 -> 0.529 / 0.467 (any-AUPRC 0.772 ->
+0.777 / 0.771): out of family it lowers both sides alike instead of telling them apart. Not taken up.
 
 ### Out of family: safe look-alikes against harmful requests
 

@@ -75,40 +75,55 @@ def knn_logits(Xt: np.ndarray, model) -> np.ndarray:
     return out
 
 
-def main() -> int:
+def load_rows() -> dict:
+    """The encoder rows of `train_encoder` with their cached features, labels, weights, families,
+    benign flags and sources (what the probes here share)."""
     t0 = time.time()
     rows = encoder_rows(D.load_all())
     _, int8 = export_int8(CACHE)
     X = EmbeddingCache(CACHE, int8, model_dir() / "tokenizer.json", MAX_TOKENS).embed([e.text for e in rows], "minilm")
-    Y = np.stack([e.labels for e in rows]).astype(np.float32)
-    w = source_mass(rows).astype(np.float32)
-    fam = np.array([e.family for e in rows])
-    benign = np.array([e.benign for e in rows])
-    src = np.array([e.source for e in rows])
-    held = fam != lofo.PROJECT_FAMILY
+    out = {"rows": rows, "X": X, "Y": np.stack([e.labels for e in rows]).astype(np.float32),
+           "w": source_mass(rows).astype(np.float32), "fam": np.array([e.family for e in rows]),
+           "benign": np.array([e.benign for e in rows]), "src": np.array([e.source for e in rows])}
     print(f"{len(rows)} rows, features {X.shape} ({time.time() - t0:.0f}s)", flush=True)
+    return out
 
-    def oof(fit, predict) -> np.ndarray:
-        return lofo.out_of_family(fit, predict, X, Y, w, fam, n_groups=SELECT_FOLDS, verbose=False)
 
-    def report(logit: np.ndarray, name: str) -> dict:
-        *_, res = lofo.calibrated(logit[held], Y[held], benign[held], fam[held], src[held])
-        n_look, _, fp, harmful, f1 = lookalike_pooled(res["sources"])
-        out = {"candidate": name, "any_auprc": round(res["any"]["auprc"], 4), "benign_rows_flagged": round(res["benign_fpr"], 4),
-               "lookalikes_flagged": round(fp / n_look, 4), "harmful_requests_flagged": round(harmful, 4),
-               "f1_harmful_against_lookalikes": round(f1, 4),
-               "auprc": {c: round(v["auprc"], 4) for c, v in res["categories"].items() if not np.isnan(v["auprc"])}}
-        print(json.dumps(out), f"({time.time() - t0:.0f}s)", flush=True)
-        return out
+def oof(d: dict, fit, predict, X: np.ndarray | None = None) -> np.ndarray:
+    """Out-of-family logits over `SELECT_FOLDS` family folds (features `X`, default the cached ones)."""
+    return lofo.out_of_family(fit, predict, d["X"] if X is None else X, d["Y"], d["w"], d["fam"],
+                              n_groups=SELECT_FOLDS, verbose=False)
 
-    linear = oof(lambda Xa, Ya, wa: fit_logistic(Xa, Ya, wa, l2=L2), head_logits)
-    results = [report(linear, f"logistic heads (production), L2 {L2:g}")]
+
+def report(d: dict, logit: np.ndarray, name: str) -> dict:
+    """Out-of-family figures of pooled logits, calibrated and thresholded as the encoder stage is."""
+    held = d["fam"] != lofo.PROJECT_FAMILY
+    *_, res = lofo.calibrated(logit[held], d["Y"][held], d["benign"][held], d["fam"][held], d["src"][held])
+    n_look, _, fp, harmful, f1 = lookalike_pooled(res["sources"])
+    out = {"candidate": name, "any_auprc": round(res["any"]["auprc"], 4), "benign_rows_flagged": round(res["benign_fpr"], 4),
+           "lookalikes_flagged": round(fp / n_look, 4), "harmful_requests_flagged": round(harmful, 4),
+           "f1_harmful_against_lookalikes": round(f1, 4),
+           "auprc": {c: round(v["auprc"], 4) for c, v in res["categories"].items() if not np.isnan(v["auprc"])}}
+    print(json.dumps(out), flush=True)
+    return out
+
+
+def linear_heads(d: dict) -> np.ndarray:
+    """The production heads' out-of-family logits (logistic, L2 `L2`)."""
+    return oof(d, lambda Xa, Ya, wa: fit_logistic(Xa, Ya, wa, l2=L2), head_logits)
+
+
+def main() -> int:
+    t0 = time.time()
+    d = load_rows()
+    linear = linear_heads(d)
+    results = [report(d, linear, f"logistic heads (production), L2 {L2:g}")]
     for k in KS:
-        near = oof(knn_fit(k), knn_logits)
-        results.append(report(near, f"{k} nearest rows alone"))
+        near = oof(d, knn_fit(k), knn_logits)
+        results.append(report(d, near, f"{k} nearest rows alone"))
         for beta in (0.5, 1.0):
-            results.append(report(linear + beta * near, f"logistic + {beta:g} x {k} nearest rows"))
-    OUT.write_text(json.dumps({"probe": "knn", "question": __doc__.splitlines()[0], "rows": len(rows),
+            results.append(report(d, linear + beta * near, f"logistic + {beta:g} x {k} nearest rows"))
+    OUT.write_text(json.dumps({"probe": "knn", "question": __doc__.splitlines()[0], "rows": len(d["rows"]),
                                "folds": SELECT_FOLDS, "sharpness": SHARPNESS, "prior": PRIOR, "results": results,
                                "minutes": round((time.time() - t0) / 60, 1)}, indent=1) + "\n")
     print(f"wrote {OUT}")
