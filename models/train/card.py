@@ -122,6 +122,11 @@ against safe look-alikes (the over-refusal families and the project's safe twins
 added to the violence, illicit and self-harm heads: look-alikes flagged 16.3 -> 10.8 / 8.1 % (weight
 0.5 / 1) but harmful requests 56.2 -> 44.7 / 36.0 %, F1 0.583 -> 0.529 / 0.467 (any-AUPRC 0.772 ->
 0.777 / 0.771): out of family it lowers both sides alike instead of telling them apart. Not taken up.
+The production heads' own frontier out of family (the same pooled predictions, every threshold moved
+together in logit space; `intent_probe.json` `production_frontier`): 8 % of look-alikes flagged goes
+with about 38 % of harmful requests, 90 % of harmful requests with about 46 % of look-alikes, and no
+operating point reaches F1 0.63 between the two: the look-alike targets are out of these features'
+reach, not a matter of thresholds.
 
 ### Out of family: safe look-alikes against harmful requests
 

@@ -10,9 +10,13 @@ project's harmful twins) against safe look-alikes (the over-refusal families and
 twins), one logistic output over the same 768 features. Its out-of-family logit is added to the
 category heads' logits of the request-type categories (violence, illicit, self-harm and their
 children), at a few weights. Same rows, folds and calibration as `probe_knn` (`lofo.calibrated`).
-Writes bench/results/intent_probe.json. Session 38 result: look-alikes flagged 16.3 -> 10.8 / 8.1 %
-at weight 0.5 / 1, but harmful requests 56.2 -> 44.7 / 36.0 % (F1 0.583 -> 0.529 / 0.467): out of family
-the head lowers both sides alike; not taken up.
+Also writes the production heads' frontier (`probe_knn.frontier`: look-alikes against harmful
+requests flagged as all thresholds move together). Writes bench/results/intent_probe.json.
+
+Session 38 result: look-alikes flagged 16.3 -> 10.8 / 8.1 % at weight 0.5 / 1, but harmful requests
+56.2 -> 44.7 / 36.0 % (F1 0.583 -> 0.529 / 0.467): out of family the head lowers both sides alike;
+not taken up. The production heads' frontier: 8 % of look-alikes flagged goes with about 38 % of
+harmful requests, 90 % of harmful requests with about 46 % of look-alikes (best F1 0.62).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import numpy as np
 from models.train import lofo
 from models.train.card import HARMFUL_REQUEST_SOURCES
 from models.train.heads import fit_logistic, head_logits
-from models.train.probe_knn import L2, linear_heads, load_rows, oof, report
+from models.train.probe_knn import L2, frontier, linear_heads, load_rows, oof, report
 from stream.taxonomy import CATEGORIES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -69,6 +73,7 @@ def main() -> int:
     OUT.write_text(json.dumps({"probe": "intent", "question": __doc__.splitlines()[0], "rows": len(d["rows"]),
                                "intent_rows": {"harmful_requests": int((kind == 2).sum()), "lookalikes": int((kind == 1).sum())},
                                "categories": list(REQUEST_CATEGORIES), "results": results,
+                               "production_frontier": frontier(d, linear),
                                "minutes": round((time.time() - t0) / 60, 1)}, indent=1) + "\n")
     print(f"wrote {OUT}")
     return 0

@@ -28,13 +28,14 @@ import numpy as np
 
 from models.train import data as D
 from models.train import lofo
-from models.train.card import lookalike_pooled
+from models.train.card import HARMFUL_REQUEST_SOURCES, LOOKALIKE_SOURCES, lookalike_pooled
 from models.train.embed import EmbeddingCache
 from models.train.encoder_rows import encoder_rows, source_mass
 from models.train.heads import fit_logistic, head_logits
 from models.train.lofo import SELECT_FOLDS
 from models.train.minilm_onnx import export_int8, model_dir
 from models.train.train_encoder import CACHE, MAX_TOKENS
+from stream.taxonomy import CATEGORIES
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "bench" / "results" / "knn_probe.json"
@@ -105,6 +106,27 @@ def report(d: dict, logit: np.ndarray, name: str) -> dict:
            "f1_harmful_against_lookalikes": round(f1, 4),
            "auprc": {c: round(v["auprc"], 4) for c, v in res["categories"].items() if not np.isnan(v["auprc"])}}
     print(json.dumps(out), flush=True)
+    return out
+
+
+def frontier(d: dict, logit: np.ndarray, shifts=tuple(np.arange(-2.0, 2.01, 0.5))) -> list[dict]:
+    """Safe look-alikes against harmful requests flagged as every category's threshold moves by the
+    same amount in logit space from where `lofo.calibrated` sets it (0: the production rule): what
+    these heads can reach out of family, at any operating point."""
+    held = d["fam"] != lofo.PROJECT_FAMILY
+    _, _, scores, thr, _, _ = lofo.calibrated(logit[held], d["Y"][held], d["benign"][held], d["fam"][held], d["src"][held])
+    src, benign = d["src"][held], d["benign"][held]
+    look, harm = np.isin(src, LOOKALIKE_SOURCES), np.isin(src, HARMFUL_REQUEST_SOURCES)
+    p = np.clip(scores, 1e-7, 1 - 1e-7)
+    t = np.array([thr[c] for c in CATEGORIES])
+    out = []
+    for shift in shifts:
+        flag = (np.log(p / (1 - p)) >= (np.log(t / (1 - t)) + shift)[None, :]).any(1)
+        fp, tp = int(flag[look].sum()), int(flag[harm].sum())
+        prec, rec = tp / max(fp + tp, 1), tp / max(int(harm.sum()), 1)
+        out.append({"threshold_shift": round(float(shift), 2), "lookalikes_flagged": round(float(flag[look].mean()), 4),
+                    "harmful_requests_flagged": round(rec, 4), "f1_harmful_against_lookalikes": round(2 * prec * rec / max(prec + rec, 1e-9), 4),
+                    "ordinary_benign_rows_flagged": round(float(flag[benign & ~look].mean()), 4)})
     return out
 
 
