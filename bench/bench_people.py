@@ -25,7 +25,7 @@ whether their first case routes to support. Prints figures and ids only, never a
   python bench/bench_people.py --batch 2 --split all     # batch 2, never read
   python bench/bench_people.py --batch 4 --split sealed  # batch 4's sealed two thirds (measured whole once, unread)
   python bench/bench_people.py --written                 # benign people made of bench/written/'s safe rows
-  python bench/bench_people.py --cjk-turns               # benign zh / ko people made of stage_turns.jsonl's rows
+  python bench/bench_people.py --cjk-turns               # benign zh / ko people made of stage_turns(_cjk).jsonl's rows
 """
 
 from __future__ import annotations
@@ -142,18 +142,24 @@ def written_people(seed: int = 7) -> list[dict]:
 
 
 STAGE_TURNS = Path(__file__).resolve().parents[1] / "models" / "data" / "stage_turns.jsonl"
+STAGE_TURNS_CJK = STAGE_TURNS.with_name("stage_turns_cjk.jsonl")
+# the zh / ko turn files whose rows without a stage `cjk_turn_people` deals out, each with its people's id prefix
+CJK_TURN_FILES = ((STAGE_TURNS, "c"), (STAGE_TURNS_CJK, "c37"))
 
 
 def cjk_turn_people(seed: int = 7) -> list[dict]:
-    """Benign Chinese and Korean people made of the zh / ko rows of `models/data/stage_turns.jsonl`
-    that carry no stage of the writer's own (look-alikes: idioms, games, cooking, trains tomorrow at
-    eight; and third-party turns: supporters, the bereaved, a relative's threat reported), written
-    blind and never trained on: `WRITTEN_PER_PERSON` rows a person, one conversation each (a row of
-    two or three turns stays one conversation), a day or so apart. What the zh / ko stage reader
-    reads into everyday zh / ko chat, person by person (session 37)."""
-    rng, rows = random.Random(seed), _lines(STAGE_TURNS)
-    return [p for lang in ("zh", "ko")
-            for p in _benign_people([r for r in rows if r["lang"] == lang and not r["stages"]], f"c-{lang}", "stage_turns-safe", lang, rng)]
+    """Benign Chinese and Korean people made of the zh / ko rows that carry no stage of the writer's
+    own (look-alikes: idioms, games, cooking, trains tomorrow at eight; and third-party turns:
+    supporters, the bereaved, a relative's threat reported) of `models/data/stage_turns.jsonl`
+    (written blind in session 19) and of `models/data/stage_turns_cjk.jsonl` (written in session 37
+    by writers who saw only a brief), never trained on: `WRITTEN_PER_PERSON` rows a person, one
+    conversation each (a row of two or three turns stays one conversation), a day or so apart; each
+    file's rows make people of their own (pattern `<file>-safe`). What the zh / ko stage reader
+    reads into everyday zh / ko chat, person by person (session 37; the second file since session 38)."""
+    rng = random.Random(seed)
+    return [p for path, prefix in CJK_TURN_FILES for rows in [_lines(path)] for lang in ("zh", "ko")
+            for p in _benign_people([r for r in rows if r["lang"] == lang and not r["stages"]], f"{prefix}-{lang}",
+                                    f"{path.stem}-safe", lang, rng)]
 
 
 def _uid(*parts: str) -> str:
@@ -247,7 +253,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--written", action="store_true",
                     help="benign people made of bench/written/'s safe rows instead of a batch (`written_people`)")
     ap.add_argument("--cjk-turns", action="store_true",
-                    help="benign zh / ko people made of stage_turns.jsonl's zh / ko rows without a stage (`cjk_turn_people`)")
+                    help="benign zh / ko people made of the zh / ko rows without a stage of stage_turns.jsonl and "
+                         "stage_turns_cjk.jsonl (`cjk_turn_people`)")
     ap.add_argument("--split", choices=SPLITS, default="sealed")
     ap.add_argument("--models-dir", type=Path, help="model set (default: the committed models)")
     ap.add_argument("--out", type=Path, help="write the JSON here (default: bench/results/people_<split>.json)")
@@ -255,7 +262,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
     # a set of benign people laid out from written rows instead of a batch: (its name, source files, people)
     made = (("written", sorted(WRITTEN.glob("*.jsonl")), written_people) if args.written
-            else ("cjk-turns", [STAGE_TURNS], cjk_turn_people) if args.cjk_turns else None)
+            else ("cjk-turns", [f for f, _ in CJK_TURN_FILES], cjk_turn_people) if args.cjk_turns else None)
     if made:
         paths, people, args.split = made[1], made[2](), "all"
     else:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.bench_people import (STAGE_TURNS, WRITTEN, WRITTEN_PER_PERSON, cjk_turn_people, every_person, layout, load,  # noqa: E402
+from bench.bench_people import (CJK_TURN_FILES, WRITTEN, WRITTEN_PER_PERSON, cjk_turn_people, every_person, layout, load,  # noqa: E402
                                 routes, split_of, turn_texts, written_people)
 
 
@@ -94,16 +94,21 @@ def test_written_sets_become_benign_people_of_their_safe_rows_only():
 
 
 def test_cjk_turns_become_benign_zh_ko_people_of_the_rows_without_a_stage():
-    """`--cjk-turns`: every zh / ko row of stage_turns.jsonl without a stage of the writer's own
-    (look-alikes and third-party turns) is said once, one conversation a row (its joined turns
-    split back into turns), by a benign person of its language; no stage row is said."""
-    rows = [json.loads(line) for line in STAGE_TURNS.open(encoding="utf-8") if line.strip()]
+    """`--cjk-turns`: every zh / ko row without a stage of the writer's own (look-alikes and
+    third-party turns) of stage_turns.jsonl and stage_turns_cjk.jsonl is said once, one conversation
+    a row (its joined turns split back into turns), by a benign person of its language and of its
+    file; no stage row is said."""
+    files = {path: [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()] for path, _ in CJK_TURN_FILES}
+    rows = [r for got in files.values() for r in got]
     people = cjk_turn_people()
     want = sorted(t for r in rows if r["lang"] in ("zh", "ko") and not r["stages"] for t in r["text"].split("\n") if t.strip())
     said = sorted(t["text"] for p in people for c in p["conversations"] for t in c["turns"])
-    assert said == want and len(people) >= 50
+    assert said == want and len(people) >= 150 and len({p["id"] for p in people}) == len(people)
     assert all(p["kind"] == "benign" and p["lang"] in ("zh", "ko") for p in people)
     assert all(len(p["conversations"]) <= WRITTEN_PER_PERSON for p in people)
     assert people == cjk_turn_people()
     lang = {r["text"].split("\n")[0]: r["lang"] for r in rows}
     assert all(lang[c["turns"][0]["text"]] == p["lang"] for p in people for c in p["conversations"])
+    # each file's rows make people of their own
+    source = {r["text"].split("\n")[0]: path.stem for path, got in files.items() for r in got}
+    assert all(source[c["turns"][0]["text"]] + "-safe" == p["pattern"] for p in people for c in p["conversations"])
