@@ -4,9 +4,9 @@
 
 `encoder_rows.source_mass` caps each source's total row weight (6,000 today) so that no corpus style
 dominates; the big toxic-comment corpora still outweigh the small LLM-era request families many times
-over. Same rows, folds, logistic heads (L2 `probe_knn.L2`, not re-selected per cap) and calibration as
-`probe_knn`, at caps of 6,000 (production), 2,000 and 700; with each, the production rule's figures
-and the frontier of look-alikes against harmful requests (`probe_knn.frontier`).
+over. Same rows, folds, logistic heads (L2 `probes.L2`, not re-selected per cap) and calibration as the
+other probes (`probes`), at caps of 6,000 (production), 2,000 and 700; with each, the production rule's figures
+and the frontier of look-alikes against harmful requests (`probes.frontier`).
 Writes bench/results/source_cap_probe.json. Session 38 result: any-AUPRC 0.772 -> 0.782 / 0.786 at caps
 2,000 / 700, but look-alikes flagged 16.3 -> 15.7 / 18.6 % with harmful requests 56.2 -> 53.5 / 55.6 %.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from models.train.encoder_rows import source_mass
-from models.train.probe_knn import frontier, linear_heads, load_rows, report
+from models.train.probes import frontier, linear_heads, load_rows, report
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "bench" / "results" / "source_cap_probe.json"

@@ -9,8 +9,8 @@ like them. This head sees only requests: harmful ones (the LLM-era harmful-promp
 project's harmful twins) against safe look-alikes (the over-refusal families and the project's safe
 twins), one logistic output over the same 768 features. Its out-of-family logit is added to the
 category heads' logits of the request-type categories (violence, illicit, self-harm and their
-children), at a few weights. Same rows, folds and calibration as `probe_knn` (`lofo.calibrated`).
-Also writes the production heads' frontier (`probe_knn.frontier`: look-alikes against harmful
+children), at a few weights. Same rows, folds and calibration as the other probes (`probes`: `lofo.calibrated`).
+Also writes the production heads' frontier (`probes.frontier`: look-alikes against harmful
 requests flagged as all thresholds move together). Writes bench/results/intent_probe.json.
 
 Session 38 result: look-alikes flagged 16.3 -> 10.8 / 8.1 % at weight 0.5 / 1, but harmful requests
@@ -30,7 +30,7 @@ import numpy as np
 from models.train import lofo
 from models.train.card import HARMFUL_REQUEST_SOURCES
 from models.train.heads import fit_logistic, head_logits
-from models.train.probe_knn import L2, frontier, linear_heads, load_rows, oof, report
+from models.train.probes import L2, frontier, linear_heads, load_rows, oof, report
 from stream.taxonomy import CATEGORIES
 
 REPO = Path(__file__).resolve().parents[2]

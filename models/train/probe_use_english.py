@@ -24,15 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from models.train import data as D
-from models.train import lofo
-from models.train.card import lookalike_pooled
-from models.train.embed import EmbeddingCache
-from models.train.encoder_rows import encoder_rows, source_mass
-from models.train.heads import fit_logistic, head_logits
 from models.train.lofo import SELECT_FOLDS
-from models.train.minilm_onnx import export_int8, model_dir
-from models.train.train_encoder import CACHE, MAX_TOKENS
+from models.train.probes import linear_heads, load_rows, report
 from models.train.train_use import embed as use_embed
 from stream.scoring.normalize import normalize_text
 
@@ -43,41 +36,19 @@ L2S = (3e-4, 1e-3)
 
 def main() -> int:
     t0 = time.time()
-    rows = encoder_rows(D.load_all())
-    _, int8 = export_int8(CACHE)
-    X = EmbeddingCache(CACHE, int8, model_dir() / "tokenizer.json", MAX_TOKENS).embed([e.text for e in rows], "minilm")
-    U = use_embed([normalize_text(e.text) for e in rows]).astype(np.float32)
-    Y = np.stack([e.labels for e in rows]).astype(np.float32)
-    w = source_mass(rows)
-    fam = np.array([e.family for e in rows])
-    benign = np.array([e.benign for e in rows])
-    src = np.array([e.source for e in rows])
-    held = fam != lofo.PROJECT_FAMILY
-
-    def oof(F: np.ndarray, l2: float) -> np.ndarray:
-        return lofo.out_of_family(lambda Xa, Ya, wa: fit_logistic(Xa, Ya, wa, l2=l2), head_logits, F, Y, w, fam,
-                                  n_groups=SELECT_FOLDS, verbose=False)
-
-    def report(logit: np.ndarray, name: str) -> dict:
-        *_, res = lofo.calibrated(logit[held], Y[held], benign[held], fam[held], src[held])
-        n_look, _, fp, harmful, f1 = lookalike_pooled(res["sources"])
-        out = {"candidate": name, "any_auprc": round(res["any"]["auprc"], 4), "benign_rows_flagged": round(res["benign_fpr"], 4),
-               "lookalikes_flagged": round(fp / n_look, 4), "harmful_requests_flagged": round(harmful, 4),
-               "f1_harmful_against_lookalikes": round(f1, 4),
-               "auprc": {c: round(v["auprc"], 4) for c, v in res["categories"].items() if not np.isnan(v["auprc"])}}
-        print(json.dumps(out), flush=True)
-        return out
-
+    d = load_rows()
+    X = d["X"]
+    U = use_embed([normalize_text(e.text) for e in d["rows"]]).astype(np.float32)
     both = np.hstack([X, U]).astype(np.float32)
     results, minilm = [], {}
     for l2 in L2S:
-        minilm[l2] = oof(X, l2)
-        results.append(report(minilm[l2], f"MiniLM features (768), L2 {l2:g}"))
-        results.append(report(oof(both, l2), f"MiniLM features + USE (1280), L2 {l2:g}"))
-    use = oof(U, L2S[0])
-    results.append(report(use, f"USE alone (512), L2 {L2S[0]:g}"))
-    results.append(report((minilm[L2S[0]] + use) / 2, f"mean of MiniLM and USE heads' logits, L2 {L2S[0]:g}"))
-    OUT.write_text(json.dumps({"probe": "use_english", "question": __doc__.splitlines()[0], "rows": len(rows),
+        minilm[l2] = linear_heads(d, X, l2)
+        results.append(report(d, minilm[l2], f"MiniLM features (768), L2 {l2:g}"))
+        results.append(report(d, linear_heads(d, both, l2), f"MiniLM features + USE (1280), L2 {l2:g}"))
+    use = linear_heads(d, U, L2S[0])
+    results.append(report(d, use, f"USE alone (512), L2 {L2S[0]:g}"))
+    results.append(report(d, (minilm[L2S[0]] + use) / 2, f"mean of MiniLM and USE heads' logits, L2 {L2S[0]:g}"))
+    OUT.write_text(json.dumps({"probe": "use_english", "question": __doc__.splitlines()[0], "rows": len(d["rows"]),
                                "folds": SELECT_FOLDS, "results": results,
                                "minutes": round((time.time() - t0) / 60, 1)}, indent=1) + "\n")
     print(f"wrote {OUT}")
