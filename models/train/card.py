@@ -128,10 +128,11 @@ with about 38 % of harmful requests, 90 % of harmful requests with about 46 % of
 operating point reaches F1 0.63 between the two: the look-alike targets are out of these features'
 reach, not a matter of thresholds.
 Session 38 (`models.train.probe_cap`, `bench/results/source_cap_probe.json`): each source's total
-weight capped at 2,000 or 700 instead of 6,000 (L2 not re-selected): any-AUPRC 0.772 -> 0.782 / 0.786
+weight capped at 2,000, 700 or 300 instead of 6,000: any-AUPRC 0.772 -> 0.782 / 0.786 / 0.789
 (harassment/threatening 0.597 -> 0.663, violence 0.708 -> 0.758, sexual/minors 0.186 -> 0.239 at 700;
-self-harm 0.460 -> 0.422), but at the production rule look-alikes flagged 16.3 -> 15.7 / 18.6 % with
-harmful requests 56.2 -> 53.5 / 55.6 %, and the frontier no better. A lead for the next build (it needs
+self-harm 0.460 -> 0.422; at 700 the L2 on either side reads 0.779 / 0.782), but at the production rule
+look-alikes flagged 16.3 -> 15.7 / 18.6 / 18.1 % with harmful requests 56.2 -> 53.5 / 55.6 / 55.7 %, and
+the frontier no better. A lead for the next build (it needs
 `make models`, the fold model sets and the people benchmarks), not taken up here.
 
 ### Out of family: safe look-alikes against harmful requests
