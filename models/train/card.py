@@ -134,6 +134,12 @@ self-harm 0.460 -> 0.422; at 700 the L2 on either side reads 0.779 / 0.782), but
 look-alikes flagged 16.3 -> 15.7 / 18.6 / 18.1 % with harmful requests 56.2 -> 53.5 / 55.6 / 55.7 %, and
 the frontier no better. A lead for the next build (it needs
 `make models`, the fold model sets and the people benchmarks), not taken up here.
+The project-written rows weighed 5, 60 or 150 times instead of 20 (`models.train.probe_project_weight`,
+`bench/results/project_weight_probe.json`): the more they weigh, the better the frontier, up to a
+point: harmful requests flagged at 8 % of look-alikes 29.4 / 37.7 (production) / 41.9 / 42.8 %, best
+F1 0.602 / 0.624 / 0.632 / 0.634, any-AUPRC 0.762 / 0.772 / 0.775 / 0.776; at the production rule,
+weight 60 flags 11.4 % of look-alikes and 50.4 % of harmful requests. With each source also capped
+at 700, weight 60 reads any-AUPRC 0.790 but loses that gain. The other lead for the next build.
 
 ### Out of family: safe look-alikes against harmful requests
 
