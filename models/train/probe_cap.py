@@ -14,14 +14,13 @@ caps 2,000 / 700 / 300, but look-alikes flagged 16.3 -> 15.7 / 18.6 / 18.1 % wit
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
 from models.train.encoder_rows import source_mass
-from models.train.probes import L2, frontier, linear_heads, load_rows, report
+from models.train.probes import L2, frontier, linear_heads, load_rows, report, write_probe
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "bench" / "results" / "source_cap_probe.json"
@@ -38,10 +37,7 @@ def main() -> int:
         logit = linear_heads(d, l2=l2)
         name = f"source cap {cap:g}, L2 {l2:g}" + (" (production)" if (cap, l2) == (CAPS[0], L2) else "")
         results.append({**report(d, logit, name), "frontier": frontier(d, logit)})
-    OUT.write_text(json.dumps({"probe": "source_cap", "question": __doc__.splitlines()[0], "rows": len(d["rows"]),
-                               "results": results, "minutes": round((time.time() - t0) / 60, 1)}, indent=1) + "\n")
-    print(f"wrote {OUT}")
-    return 0
+    return write_probe(OUT, "source_cap", __doc__, d, results, t0)
 
 
 if __name__ == "__main__":

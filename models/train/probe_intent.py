@@ -21,7 +21,6 @@ harmful requests, 90 % of harmful requests with about 46 % of look-alikes (best 
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -30,7 +29,7 @@ import numpy as np
 from models.train import lofo
 from models.train.card import HARMFUL_REQUEST_SOURCES
 from models.train.heads import fit_logistic, head_logits
-from models.train.probes import L2, frontier, linear_heads, load_rows, oof, report
+from models.train.probes import L2, frontier, linear_heads, load_rows, oof, report, write_probe
 from stream.taxonomy import CATEGORIES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,13 +69,10 @@ def main() -> int:
     for beta in (0.5, 1.0, 2.0):
         results.append(report(d, linear + beta * intent * on[None, :],
                               f"logistic + {beta:g} x intent head on {len(REQUEST_CATEGORIES)} request-type categories"))
-    OUT.write_text(json.dumps({"probe": "intent", "question": __doc__.splitlines()[0], "rows": len(d["rows"]),
-                               "intent_rows": {"harmful_requests": int((kind == 2).sum()), "lookalikes": int((kind == 1).sum())},
-                               "categories": list(REQUEST_CATEGORIES), "results": results,
-                               "production_frontier": frontier(d, linear),
-                               "minutes": round((time.time() - t0) / 60, 1)}, indent=1) + "\n")
-    print(f"wrote {OUT}")
-    return 0
+    return write_probe(OUT, "intent", __doc__, d, results, t0,
+                       {"intent_rows": {"harmful_requests": int((kind == 2).sum()), "lookalikes": int((kind == 1).sum())},
+                        "categories": list(REQUEST_CATEGORIES)},
+                       {"production_frontier": frontier(d, linear)})
 
 
 if __name__ == "__main__":

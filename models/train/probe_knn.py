@@ -20,14 +20,13 @@ against 0.772, look-alikes flagged 19.2 / 17.9 % against 16.3 %, harmful request
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
 from models.train.lofo import SELECT_FOLDS
-from models.train.probes import L2, linear_heads, load_rows, oof, report
+from models.train.probes import L2, linear_heads, load_rows, oof, report, write_probe
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "bench" / "results" / "knn_probe.json"
@@ -77,11 +76,7 @@ def main() -> int:
         results.append(report(d, near, f"{k} nearest rows alone"))
         for beta in (0.5, 1.0):
             results.append(report(d, linear + beta * near, f"logistic + {beta:g} x {k} nearest rows"))
-    OUT.write_text(json.dumps({"probe": "knn", "question": __doc__.splitlines()[0], "rows": len(d["rows"]),
-                               "folds": SELECT_FOLDS, "sharpness": SHARPNESS, "prior": PRIOR, "results": results,
-                               "minutes": round((time.time() - t0) / 60, 1)}, indent=1) + "\n")
-    print(f"wrote {OUT}")
-    return 0
+    return write_probe(OUT, "knn", __doc__, d, results, t0, {"folds": SELECT_FOLDS, "sharpness": SHARPNESS, "prior": PRIOR})
 
 
 if __name__ == "__main__":

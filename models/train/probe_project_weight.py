@@ -18,14 +18,13 @@ weight 60 reads any-AUPRC 0.790 but loses the frontier's gain (38.5 % at 8 %). A
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
 from models.train import encoder_rows
-from models.train.probes import frontier, linear_heads, load_rows, report
+from models.train.probes import frontier, linear_heads, load_rows, report, write_probe
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "bench" / "results" / "project_weight_probe.json"
@@ -46,10 +45,7 @@ def main() -> int:
             results.append({**report(d, logit, name), "frontier": frontier(d, logit)})
     finally:
         encoder_rows.PROJECT_WEIGHT = shipped
-    OUT.write_text(json.dumps({"probe": "project_weight", "question": __doc__.splitlines()[0], "rows": len(d["rows"]),
-                               "results": results, "minutes": round((time.time() - t0) / 60, 1)}, indent=1) + "\n")
-    print(f"wrote {OUT}")
-    return 0
+    return write_probe(OUT, "project_weight", __doc__, d, results, t0)
 
 
 if __name__ == "__main__":

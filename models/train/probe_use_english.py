@@ -18,14 +18,13 @@ reads an English chat turn in 3.3 ms here (more than MiniLM's whole pass): scori
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
 from models.train.lofo import SELECT_FOLDS
-from models.train.probes import linear_heads, load_rows, report
+from models.train.probes import linear_heads, load_rows, report, write_probe
 from models.train.train_use import embed as use_embed
 from stream.scoring.normalize import normalize_text
 
@@ -48,11 +47,7 @@ def main() -> int:
     use = linear_heads(d, U, L2S[0])
     results.append(report(d, use, f"USE alone (512), L2 {L2S[0]:g}"))
     results.append(report(d, (minilm[L2S[0]] + use) / 2, f"mean of MiniLM and USE heads' logits, L2 {L2S[0]:g}"))
-    OUT.write_text(json.dumps({"probe": "use_english", "question": __doc__.splitlines()[0], "rows": len(d["rows"]),
-                               "folds": SELECT_FOLDS, "results": results,
-                               "minutes": round((time.time() - t0) / 60, 1)}, indent=1) + "\n")
-    print(f"wrote {OUT}")
-    return 0
+    return write_probe(OUT, "use_english", __doc__, d, results, t0, {"folds": SELECT_FOLDS})
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -83,3 +84,13 @@ def frontier(d: dict, logit: np.ndarray, shifts=tuple(np.arange(-2.0, 2.01, 0.5)
 def linear_heads(d: dict, X: np.ndarray | None = None, l2: float = L2) -> np.ndarray:
     """The production heads' out-of-family logits (logistic, L2 `l2`; features `X`, default the cached ones)."""
     return oof(d, lambda Xa, Ya, wa: fit_logistic(Xa, Ya, wa, l2=l2), head_logits, X)
+
+
+def write_probe(out: Path, probe: str, doc: str, d: dict, results: list[dict], t0: float, before: dict | None = None,
+                after: dict | None = None) -> int:
+    """Write a probe's JSON (its name, question, rows, `before`, the results, `after`, minutes); 0."""
+    body = {"probe": probe, "question": doc.splitlines()[0], "rows": len(d["rows"]), **(before or {}),
+            "results": results, **(after or {}), "minutes": round((time.time() - t0) / 60, 1)}
+    out.write_text(json.dumps(body, indent=1) + "\n")
+    print(f"wrote {out}")
+    return 0
