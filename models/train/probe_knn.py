@@ -5,14 +5,14 @@ logistic heads, tell harmful requests from their safe look-alikes better out of 
 
 A linear head reads a direction ("kill", "poison", "without anyone knowing"); a request and its safe
 look-alike often differ in a combination of words, which the nearest labelled rows may carry where
-one direction cannot. Same rows, weights and protocol as `probe_use_english` (the encoder rows of
-`train_encoder`, families dealt into `SELECT_FOLDS` folds, Platt and thresholds fitted on the pooled
+one direction cannot. Same rows, weights and protocol as the other probes (`probes`: the encoder rows
+of `train_encoder`, families dealt into `SELECT_FOLDS` folds, Platt and thresholds fitted on the pooled
 out-of-family predictions by `lofo.calibrated`). Per fold, every held-out row's `K` most similar
 training rows (cosine over the L2-normalised features) vote with their labels, weighted by their
 rows' weights and by similarity: per category, the smoothed share of positive votes among the
 neighbours that carry the category's label, as a logit. Candidates: the logistic heads (production),
-the neighbours alone, and the sum of both logits (at a few weights). Reported like
-`probe_use_english`. Writes bench/results/knn_probe.json. Session 38 result: worse on every figure
+the neighbours alone, and the sum of both logits (at a few weights), each reported by
+`probes.report`. Writes bench/results/knn_probe.json. Session 38 result: worse on every figure
 (alone any-AUPRC 0.656 / 0.696 for 16 / 64 neighbours; beside the heads at weight 0.5, 0.764 / 0.769
 against 0.772, look-alikes flagged 19.2 / 17.9 % against 16.3 %, harmful requests 52 / 53 % against
 56 %): not taken up.

@@ -1,5 +1,5 @@
 """What the out-of-family probes of the encoder heads share (`probe_knn`, `probe_intent`, `probe_cap`,
-`probe_use_english`): the encoder rows of `train_encoder` with their cached MiniLM features, the
+`probe_project_weight`, `probe_use_english`): the encoder rows of `train_encoder` with their cached MiniLM features, the
 family folds of its model choice (`SELECT_FOLDS`), the calibration and thresholds the encoder stage
 ships (`lofo.calibrated`), and the figures the model card reports (any-AUPRC, look-alikes against
 harmful requests), plus the frontier of the latter two as every threshold moves together.
