@@ -156,10 +156,13 @@ def cjk_turn_people(seed: int = 7) -> list[dict]:
     conversation each (a row of two or three turns stays one conversation), a day or so apart; each
     file's rows make people of their own (pattern `<file>-safe`). What the zh / ko stage reader
     reads into everyday zh / ko chat, person by person (session 37; the second file since session 38)."""
-    rng = random.Random(seed)
-    return [p for path, prefix in CJK_TURN_FILES for rows in [_lines(path)] for lang in ("zh", "ko")
-            for p in _benign_people([r for r in rows if r["lang"] == lang and not r["stages"]], f"{prefix}-{lang}",
-                                    f"{path.stem}-safe", lang, rng)]
+    rng, people = random.Random(seed), []
+    for path, prefix in CJK_TURN_FILES:
+        rows = _lines(path)
+        for lang in ("zh", "ko"):
+            safe = [r for r in rows if r["lang"] == lang and not r["stages"]]
+            people += _benign_people(safe, f"{prefix}-{lang}", f"{path.stem}-safe", lang, rng)
+    return people
 
 
 def _uid(*parts: str) -> str:

@@ -12,4 +12,4 @@ if __name__ == "__main__":
     for mod in (bench_score, bench_replay, bench_e2e, bench_worker, bench_timelines, bench_people):
         print(json.dumps(mod.main(), indent=2), flush=True)
     print(json.dumps(bench_people.main(["--written"]), indent=2), flush=True)  # benign people of bench/written/
-    print(json.dumps(bench_people.main(["--cjk-turns"]), indent=2), flush=True)  # benign zh / ko people of stage_turns.jsonl
+    print(json.dumps(bench_people.main(["--cjk-turns"]), indent=2), flush=True)  # benign zh / ko people of stage_turns(_cjk).jsonl

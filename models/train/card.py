@@ -132,8 +132,8 @@ weight capped at 2,000, 700 or 300 instead of 6,000: any-AUPRC 0.772 -> 0.782 / 
 (harassment/threatening 0.597 -> 0.663, violence 0.708 -> 0.758, sexual/minors 0.186 -> 0.239 at 700;
 self-harm 0.460 -> 0.422; at 700 the L2 on either side reads 0.779 / 0.782), but at the production rule
 look-alikes flagged 16.3 -> 15.7 / 18.6 / 18.1 % with harmful requests 56.2 -> 53.5 / 55.6 / 55.7 %, and
-the frontier no better. A lead for the next build (it needs
-`make models`, the fold model sets and the people benchmarks), not taken up here.
+the frontier no better. A lead for the next build (it needs `make models`, the fold model sets and
+the people benchmarks), not taken up here.
 The project-written rows weighed 5, 60 or 150 times instead of 20 (`models.train.probe_project_weight`,
 `bench/results/project_weight_probe.json`): the more they weigh, the better the frontier, up to a
 point: harmful requests flagged at 8 % of look-alikes 29.4 / 37.7 (production) / 41.9 / 42.8 %, best

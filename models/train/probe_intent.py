@@ -48,6 +48,8 @@ def request_kind(d: dict) -> np.ndarray:
 
 
 def fit_intent(Xa: np.ndarray, Ya: np.ndarray, wa: np.ndarray):
+    """The intent head of one fold: `Xa`'s last column is `request_kind` (carried through
+    `lofo.out_of_family`, which hands a fit only features, labels and weights), the rest features."""
     kind = Xa[:, -1]
     rows = kind > 0
     return fit_logistic(Xa[rows, :-1], (kind[rows] == 2).astype(np.float32)[:, None], wa[rows], l2=L2)
