@@ -65,3 +65,24 @@ def test_the_zh_ko_reader_is_measured_on_the_blind_zh_ko_turns(tmp_path, monkeyp
     assert report["turns"] == 5 and report["look_alikes"] == 2
     assert report["violence"] == {"positives": 2, "recall": 0.5, "look_alikes_read": 0.5, "third_party_read": 1.0}
     assert report["self-harm"] == {"positives": 0, "recall": 0.0, "look_alikes_read": 0.0, "third_party_read": 0.0}
+
+
+def test_the_zh_ko_report_reads_each_turn_with_its_clauses_as_the_runtime_does(tmp_path, monkeypatch):
+    """A Korean turn whose stage is in one clause is read so by the runtime (`pieces`: the text, then
+    its clauses); the report reads it the same way, not as the whole text only."""
+    import stream.scoring.use_stage as use_stage
+
+    rows = [
+        {"text": "회사 일이 너무 많고 팀장이 또 뭐라 했어. 칼 오늘 샀어 진짜로", "stages": ["violence:research"]},
+        {"text": "오늘 저녁은 뭐 먹지 고민이야. 김치찌개 끓여 먹을까", "stages": []},
+    ]
+    (tmp_path / "stage_turns.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    monkeypatch.setattr(trainer, "DATA", tmp_path)
+    # the feature fires on a short text naming a knife: the clause, not the whole turn
+    monkeypatch.setattr(use_stage, "encode",
+                        lambda texts: np.array([[float("칼" in t and len(t) < 15), 1.0] for t in texts], np.float32))
+    w = np.zeros((len(LABELS), 2), np.float32)
+    b = np.full(len(LABELS), -10.0, np.float32)
+    w[LABELS.index("violence:research"), 0] = 20.0
+    report = trainer.blind_cjk_report(StageTagger(w, b, np.full(len(LABELS), 0.5, np.float32), "test"))
+    assert report["violence"]["recall"] == 1.0 and report["violence"]["look_alikes_read"] == 0.0

@@ -247,16 +247,21 @@ def blind_cjk_report(reader: StageTagger) -> dict:
     """How the zh / ko reader reads the zh / ko turns of models/data/stage_turns.jsonl (written blind,
     never trained on): per pathway, the share of its stage turns read with a stage of that pathway,
     and the share of the look-alikes and of the third-party turns read so (out of family for the
-    writer). Session 37 measured readers trained on `models/data/stage_turns_cjk.jsonl` with it
-    (README, "Chinese and Korean people")."""
+    writer). Each turn is read as the runtime reads a user turn: the text and its clauses (`pieces`),
+    a label read when any of them reaches its threshold (before session 39 the text alone was read,
+    which left out the clauses of 96 of the 499 turns). Session 37 measured readers trained on
+    `models/data/stage_turns_cjk.jsonl` with it (README, "Chinese and Korean people")."""
+    from stream.core.tagger import pieces
     from stream.scoring.normalize import normalize_text
     from stream.scoring.use_stage import encode
 
     turns = [r for r in _jsonl(DATA / "stage_turns.jsonl") if is_cjk(r["text"])]
     if not turns:
         return {}
-    x = encode([normalize_text(r["text"]) for r in turns]).astype(np.float64)
-    hit = _prob(x, reader.weights, reader.bias) >= reader.thresholds
+    split = [pieces(r["text"]) for r in turns]
+    owner = [k for k, parts in enumerate(split) for _ in parts]
+    found = reader.tags(encode([normalize_text(p) for parts in split for p in parts]), owner)
+    hit = np.array([[lab in f for lab in LABELS] for f in found], bool)
     third = np.array([bool(r.get("third_party")) for r in turns])
     safe = np.array([not r["stages"] for r in turns]) & ~third
     report: dict = {"turns": len(turns), "look_alikes": int(safe.sum())}
