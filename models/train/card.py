@@ -480,7 +480,7 @@ def tagger_section(models_dir: Path = MODELS) -> str:
     blind_cjk_line = [] if not blind_cjk else [
         f"**Out of family for the writer** (headline): the {blind_cjk.get('turns')} zh / ko chat turns of "
         "`models/data/stage_turns.jsonl` (written blind, never trained on; "
-        f"{blind_cjk.get('look_alikes')} of them look-alikes): "
+        f"{blind_cjk.get('look_alikes')} of them look-alikes), each read with its clauses as at run time: "
         + "; ".join(f"{p} turns read with a {p} stage {m.get('recall', 0):.1%}, look-alikes read so "
                     f"{m.get('look_alikes_read', 0):.1%}, third-party turns {m.get('third_party_read', 0):.1%}"
                     for p in ("violence", "self-harm") for m in [blind_cjk.get(p) or {}]) + ".",
