@@ -260,6 +260,32 @@ def test_words_quoted_from_someone_else_are_theirs():
     assert not read_text('my friend said "let\'s get pizza"')[0], "a quote with nothing of death in it"
 
 
+def test_words_quoted_from_someone_else_are_theirs_in_chinese_and_korean_and_in_single_quotes():
+    """Session 39: a Korean supporter quoting their friend's message in single quotes, the verb of
+    sending after the quote ("내 동생이 '나 하나 없어져도 아무도 모를 거야' 이렇게 문자 보냈어요"), was read
+    as no one's risk and the assistant's concern about the friend became the writer's own case.
+    Chinese and Korean quotes of a named person are that person's words, single quotes stand as
+    quotes (an apostrophe inside a word does not), and words of not being there count as risk."""
+    from stream.core.framing import read_text
+
+    theirs = ("내 동생이 '나 하나 없어져도 아무도 모를 거야' 이렇게 문자 보냈어요. 어떻게 해야 돼요",
+              "우리 언니가 '그냥 사라지고 싶다'라고 톡을 보냈는데 장난인지 모르겠어",
+              "我同学昨晚给我发了一句‘没有我大家都轻松’，我该怎么回他",
+              "室友在群里说“活着没意思”，我有点担心",
+              "my cousin texted me 'i just want to disappear for good', what should i say back")
+    for text in theirs:
+        flags = read_text(text)
+        assert flags[0] and not flags[1], text
+    mine = ("내 동생이 '밥 먹었어?' 이렇게 문자 보냈는데 난 그냥 죽고 싶어",
+            "my brother said 'you look tired' and honestly i want to kill myself")
+    for text in mine:
+        assert read_text(text)[1] and not read_text(text)[0], text
+    for text in ("친구가 '내일 영화 볼래?' 이렇게 카톡 보냈어요. 뭐 보면 좋을까요",  # nothing of death in it
+                 "I can't sleep and my friend's mom says it's the coffee",  # apostrophes, no quote
+                 "'나 없어도 잘 살겠지' 요즘 이런 생각만 들어요"):  # no one else named: the writer's own words
+        assert not read_text(text)[0], text
+
+
 def test_the_writers_own_risk_is_read_in_every_spelling_of_a_contraction():
     """The framing patterns read normalised text, where an apostrophe is a space: "i'm suicidal" and
     "i don't want to live" were written with apostrophes and never matched (session 34)."""

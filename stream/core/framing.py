@@ -562,21 +562,33 @@ def supporting(stages: dict, ts: float) -> bool:
 
 
 # Words the writer quotes from someone else (my friend texted me "i want to die", my sister said:
-# "i cant do this anymore"): said by that person, not the writer (`_quoted_by_other`).
+# "i cant do this anymore", 친구가 카톡으로 '...' 이렇게 보냈어요, 朋友发给我“……”): said by that person, not
+# the writer (`_quoted_by_other`). In Chinese and Korean the verb of saying or sending may follow the
+# quote, so the named person and the verb are looked for anywhere near each other (session 39).
 _SAID_BY = re.compile(r"\b" + _OTHER + r"\b(?: \w+){0,4} (?:said|says|texted|texts|messaged|messages|wrote|writes|posted|"
-                      r"posts|sent|sends|told me|tells me|tweeted|keeps saying|kept saying|just said)\b")
-_QUOTED_SPAN = re.compile(QUOTED)
+                      r"posts|sent|sends|told me|tells me|tweeted|keeps saying|kept saying|just said)\b"
+                      r"|(?:친구|아들|딸|아이|엄마|아빠|학생|동생|언니|오빠|누나|형|남친|여친|남편|아내|동료).{0,60}"
+                      r"(?:보냈|보내왔|말했|말하더|그러더|그랬|썼|올렸|카톡|문자|메시지|라고)"
+                      r"|(?:朋友|儿子|女儿|孩子|妈妈|爸爸|同学|学生|老公|老婆|男朋友|女朋友|室友|同事).{0,40}"
+                      r"(?:说|发|写|留言|告诉我)")
+# double or corner quotes, or single quotes standing as quotes: not an apostrophe inside a Latin word
+# ("don't", "friend's"); a Korean particle may follow the closing one ('...'라고)
+_QUOTED_SPAN = re.compile(QUOTED + r"|(?<![A-Za-z0-9])['\u2018][^'\u2019\n]{3,}?['\u2019](?![A-Za-z0-9])")
+_QUOTE_MARKS = OPEN_QUOTES + "'\u2018"
+# Chinese / Korean words of not being there, in a quote: "나 없어도 다들 잘 살겠지", "没有我你们会更好"
+_QUOTED_GONE = re.compile(r"없어도|없이|(?:사라|없어)[지져질진]|살겠|살기 싫|没有我|消失|不在了|活着没意思")
 
 
 def _quoted_by_other(text: str, norm: str) -> tuple[str | None, bool]:
     """(the text without the quoted words, whether they speak of death or self-harm), where the turn
     quotes someone else it names; (None, False) otherwise."""
-    if not any(q in text for q in OPEN_QUOTES) or not _SAID_BY.search(norm):
+    if not any(q in text for q in _QUOTE_MARKS) or not _SAID_BY.search(norm):
         return None, False
     quotes = _QUOTED_SPAN.findall(text)
     if not quotes:
         return None, False
-    return _QUOTED_SPAN.sub(" ", text), any(SELF_HARM_WORDS.search(normalize_for_match(q)) for q in quotes)
+    return _QUOTED_SPAN.sub(" ", text), any(SELF_HARM_WORDS.search(n) or _QUOTED_GONE.search(n)
+                                            for n in map(normalize_for_match, quotes))
 
 
 def read_text(text: str, third_read: bool = False) -> tuple[bool, ...]:
