@@ -273,17 +273,15 @@ def test_words_quoted_from_someone_else_are_theirs_in_chinese_and_korean_and_in_
               "我同学昨晚给我发了一句‘没有我大家都轻松’，我该怎么回他",
               "室友在群里说“活着没意思”，我有点担心",
               "my cousin texted me 'i just want to disappear for good', what should i say back")
-    for text in theirs:
-        flags = read_text(text)
-        assert flags[0] and not flags[1], text
     mine = ("내 동생이 '밥 먹었어?' 이렇게 문자 보냈는데 난 그냥 죽고 싶어",
             "my brother said 'you look tired' and honestly i want to kill myself")
-    for text in mine:
-        assert read_text(text)[1] and not read_text(text)[0], text
-    for text in ("친구가 '내일 영화 볼래?' 이렇게 카톡 보냈어요. 뭐 보면 좋을까요",  # nothing of death in it
-                 "I can't sleep and my friend's mom says it's the coffee",  # apostrophes, no quote
-                 "'나 없어도 잘 살겠지' 요즘 이런 생각만 들어요"):  # no one else named: the writer's own words
-        assert not read_text(text)[0], text
+    no_ones = ("친구가 '내일 영화 볼래?' 이렇게 카톡 보냈어요. 뭐 보면 좋을까요",  # nothing of death in it
+               "I can't sleep and my friend's mom says it's the coffee",  # apostrophes, no quote
+               "'나 없어도 잘 살겠지' 요즘 이런 생각만 들어요")  # no one else named: the writer's own words
+    read = {t: read_text(t)[:2] for t in theirs + mine + no_ones}  # (third party, first person)
+    assert [t for t in theirs if read[t] != (True, False)] == []
+    assert [t for t in mine if read[t] != (False, True)] == []
+    assert [t for t in no_ones if read[t][0]] == []
 
 
 def test_the_writers_own_risk_is_read_in_every_spelling_of_a_contraction():
