@@ -63,6 +63,9 @@ _OTHER = (r"(?:my|our|a|his|her|their) (?:best |close |teenage |little |older |y
           r"kids?|child|children|teens?|teenager|brother|sister|sibling|mom|mum|mother|dad|father|parents?|husband|wife|"
           r"partner|boyfriend|girlfriend|students?|patients?|clients?|cousin|uncle|aunt|grandma|grandpa|roommate|"
           r"colleague|coworker|nephew|niece|player|team ?mate)")
+# the same others named in Chinese and Korean (a friend, a child, a parent, a student, a sibling)
+_OTHER_ZH = "朋友|儿子|女儿|孩子|妈妈|爸爸|同学|学生"
+_OTHER_KO = "친구|아들|딸|아이|엄마|아빠|학생|동생|언니|오빠|누나|형"
 _RISK = (r"(?:suicid\w*|self[- ]?harm\w*|cutting|kill (?:him|her|them)sel(?:f|ves)|overdos\w*|end (?:his|her|their) life|groom\w*|predator\w*|abus\w*|"
          r"molest\w*|pa?edophil\w*|child porn\w*|sex(?:ual)? offend\w*|pandering)")
 THIRD_PARTY = re.compile(apostrophes_either("|".join([
@@ -77,8 +80,8 @@ THIRD_PARTY = re.compile(apostrophes_either("|".join([
     r"\bhow (?:can|do|should|could) (?:i|we) (?:help|support|talk to|protect|tell if|know if|spot|recognise|recognize)\b",
     r"\b(?:warning )?signs (?:of|that) (?:grooming|suicid\w*|self[- ]?harm|abuse|someone)", r"\bwarning signs\b",
     r"\bafter (?:his|her|their) (?:suicide|death|overdose)\b",
-    r"(?:朋友|儿子|女儿|孩子|妈妈|爸爸|同学|学生).{0,12}(?:自杀|自残|想死|轻生)",
-    r"(?:친구|아들|딸|아이|엄마|아빠|학생|동생|언니|오빠|누나|형).{0,12}(?:자살|자해|죽고 싶)"])))
+    rf"(?:{_OTHER_ZH}).{{0,12}}(?:自杀|自残|想死|轻生)",
+    rf"(?:{_OTHER_KO}).{{0,12}}(?:자살|자해|죽고 싶)"])))
 # The writer's own self-harm act ("when I dont cut", "im cutting again", "I relapsed", "i cut my wrists");
 # not "i cut the boss in half", "cut down the trees", "cut my hair", "cut corners", "cut class".
 _NOT_SELF_CUT = (r"the|a|an|it|them|him|her|off|back|down|out|up|in|through|into|open|some|any|your|our|their|this|that|"
@@ -567,9 +570,9 @@ def supporting(stages: dict, ts: float) -> bool:
 # quote, so the named person and the verb are looked for anywhere near each other (session 39).
 _SAID_BY = re.compile(r"\b" + _OTHER + r"\b(?: \w+){0,4} (?:said|says|texted|texts|messaged|messages|wrote|writes|posted|"
                       r"posts|sent|sends|told me|tells me|tweeted|keeps saying|kept saying|just said)\b"
-                      r"|(?:친구|아들|딸|아이|엄마|아빠|학생|동생|언니|오빠|누나|형|남친|여친|남편|아내|동료).{0,60}"
+                      rf"|(?:{_OTHER_KO}|남친|여친|남편|아내|동료).{{0,60}}"
                       r"(?:보냈|보내왔|말했|말하더|그러더|그랬|썼|올렸|카톡|문자|메시지|라고)"
-                      r"|(?:朋友|儿子|女儿|孩子|妈妈|爸爸|同学|学生|老公|老婆|男朋友|女朋友|室友|同事).{0,40}"
+                      rf"|(?:{_OTHER_ZH}|老公|老婆|男朋友|女朋友|室友|同事).{{0,40}}"
                       r"(?:说|发|写|留言|告诉我)")
 # double or corner quotes, or single quotes standing as quotes: not an apostrophe inside a Latin word
 # ("don't", "friend's"); a Korean particle may follow the closing one ('...'라고)
