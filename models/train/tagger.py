@@ -209,6 +209,17 @@ def _per_label(oof: np.ndarray, y: np.ndarray, thr: np.ndarray, safe: np.ndarray
     return report
 
 
+def _read_as_at_run_time(tagger: StageTagger, embed, texts: list[str]) -> np.ndarray:
+    """(texts, labels) bool: the labels `tagger` reads in each text as the runtime reads a user turn,
+    the text and its clauses (`pieces`), a label read when any of them reaches its threshold;
+    `embed` maps a list of texts to their embeddings."""
+    from stream.core.tagger import pieces
+
+    split = [pieces(t) for t in texts]
+    found = tagger.tags(embed([p for parts in split for p in parts]), [k for k, parts in enumerate(split) for _ in parts])
+    return np.array([[lab in f for lab in LABELS] for f in found], bool)
+
+
 def blind_turns_report(emb: Embedder, tagger: StageTagger) -> dict:
     """How the English reader reads the English turns of models/data/stage_turns.jsonl: chat turns
     written and labelled by writers who saw neither the repository nor these training rows, never
@@ -217,14 +228,10 @@ def blind_turns_report(emb: Embedder, tagger: StageTagger) -> dict:
     pathway (any of its stages): precision, recall, and the share of the turns labelled safe
     (look-alikes: hunting, games, idioms, pest control, goodbyes, ...) read so. The in-family
     out-of-fold figures above flatter; these do not."""
-    from stream.core.tagger import pieces
-
     turns = [r for r in _jsonl(DATA / "stage_turns.jsonl") if not is_cjk(r["text"])]
     if not turns:
         return {}
-    split = [pieces(r["text"]) for r in turns]
-    read = tagger.tags(emb.embed([p for parts in split for p in parts]), [k for k, parts in enumerate(split) for _ in parts])
-    hit = np.array([[lab in found for lab in LABELS] for found in read])
+    hit = _read_as_at_run_time(tagger, emb.embed, [r["text"] for r in turns])
     y = _labels([(r["text"], set(r["stages"]) | ({THIRD_PARTY} if r.get("third_party") else set()), "") for r in turns]) > 0
     safe = ~y.any(1)
 
@@ -251,17 +258,13 @@ def blind_cjk_report(reader: StageTagger) -> dict:
     a label read when any of them reaches its threshold (before session 39 the text alone was read,
     which left out the clauses of 96 of the 499 turns). Session 37 measured readers trained on
     `models/data/stage_turns_cjk.jsonl` with it (README, "Chinese and Korean people")."""
-    from stream.core.tagger import pieces
     from stream.scoring.normalize import normalize_text
     from stream.scoring.use_stage import encode
 
     turns = [r for r in _jsonl(DATA / "stage_turns.jsonl") if is_cjk(r["text"])]
     if not turns:
         return {}
-    split = [pieces(r["text"]) for r in turns]
-    owner = [k for k, parts in enumerate(split) for _ in parts]
-    found = reader.tags(encode([normalize_text(p) for parts in split for p in parts]), owner)
-    hit = np.array([[lab in f for lab in LABELS] for f in found], bool)
+    hit = _read_as_at_run_time(reader, lambda texts: encode([normalize_text(t) for t in texts]), [r["text"] for r in turns])
     third = np.array([bool(r.get("third_party")) for r in turns])
     safe = np.array([not r["stages"] for r in turns]) & ~third
     report: dict = {"turns": len(turns), "look_alikes": int(safe.sum())}
