@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from models.train.encoder_rows import source_mass
-from models.train.probes import L2, frontier, linear_heads, load_rows, report, write_probe
+from models.train.probes import L2, linear_heads, load_rows, report, write_probe
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "bench" / "results" / "source_cap_probe.json"
@@ -36,7 +36,7 @@ def main() -> int:
         d["w"] = source_mass(d["rows"], cap=cap).astype(np.float32)
         logit = linear_heads(d, l2=l2)
         name = f"source cap {cap:g}, L2 {l2:g}" + (" (production)" if (cap, l2) == (CAPS[0], L2) else "")
-        results.append({**report(d, logit, name), "frontier": frontier(d, logit)})
+        results.append(report(d, logit, name, with_frontier=True))
     return write_probe(OUT, "source_cap", __doc__, d, results, t0)
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from models.train import encoder_rows
-from models.train.probes import frontier, linear_heads, load_rows, report, write_probe
+from models.train.probes import linear_heads, load_rows, report, write_probe
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "bench" / "results" / "project_weight_probe.json"
@@ -42,7 +42,7 @@ def main() -> int:
             d["w"] = encoder_rows.source_mass(d["rows"], cap=cap).astype(np.float32)
             logit = linear_heads(d)
             name = f"project weight {weight:g}, source cap {cap:g}" + (" (production)" if (weight, cap) == (shipped, 6000.0) else "")
-            results.append({**report(d, logit, name), "frontier": frontier(d, logit)})
+            results.append(report(d, logit, name, with_frontier=True))
     finally:
         encoder_rows.PROJECT_WEIGHT = shipped
     return write_probe(OUT, "project_weight", __doc__, d, results, t0)

@@ -25,6 +25,7 @@ from models.train.train_encoder import CACHE, MAX_TOKENS
 from stream.taxonomy import CATEGORIES
 
 L2 = 3e-4  # the production heads' L2 (the model choice's pick on these folds)
+SHIFTS = tuple(np.arange(-2.0, 2.01, 0.5))  # the frontier's threshold moves in logit space
 
 
 def load_rows() -> dict:
@@ -47,25 +48,37 @@ def oof(d: dict, fit, predict, X: np.ndarray | None = None) -> np.ndarray:
                               n_groups=SELECT_FOLDS, verbose=False)
 
 
-def report(d: dict, logit: np.ndarray, name: str) -> dict:
-    """Out-of-family figures of pooled logits, calibrated and thresholded as the encoder stage is."""
+def _calibrated(d: dict, logit: np.ndarray) -> tuple[np.ndarray, tuple]:
+    """The rows out-of-family figures are read on (not the project's own), and `lofo.calibrated` of
+    their logits: what `report` and `frontier` read, computed once per candidate."""
     held = d["fam"] != lofo.PROJECT_FAMILY
-    *_, res = lofo.calibrated(logit[held], d["Y"][held], d["benign"][held], d["fam"][held], d["src"][held])
+    return held, lofo.calibrated(logit[held], d["Y"][held], d["benign"][held], d["fam"][held], d["src"][held])
+
+
+def report(d: dict, logit: np.ndarray, name: str, with_frontier: bool = False) -> dict:
+    """Out-of-family figures of pooled logits, calibrated and thresholded as the encoder stage is
+    (`with_frontier`: and their `frontier`, from the same calibration)."""
+    held, (_, _, scores, thr, _, res) = _calibrated(d, logit)
     n_look, _, fp, harmful, f1 = lookalike_pooled(res["sources"])
     out = {"candidate": name, "any_auprc": round(res["any"]["auprc"], 4), "benign_rows_flagged": round(res["benign_fpr"], 4),
            "lookalikes_flagged": round(fp / n_look, 4), "harmful_requests_flagged": round(harmful, 4),
            "f1_harmful_against_lookalikes": round(f1, 4),
            "auprc": {c: round(v["auprc"], 4) for c, v in res["categories"].items() if not np.isnan(v["auprc"])}}
     print(json.dumps(out), flush=True)
+    if with_frontier:
+        out["frontier"] = _frontier(d, held, scores, thr)
     return out
 
 
-def frontier(d: dict, logit: np.ndarray, shifts=tuple(np.arange(-2.0, 2.01, 0.5))) -> list[dict]:
+def frontier(d: dict, logit: np.ndarray, shifts=SHIFTS) -> list[dict]:
     """Safe look-alikes against harmful requests flagged as every category's threshold moves by the
     same amount in logit space from where `lofo.calibrated` sets it (0: the production rule): what
     these heads can reach out of family, at any operating point."""
-    held = d["fam"] != lofo.PROJECT_FAMILY
-    _, _, scores, thr, _, _ = lofo.calibrated(logit[held], d["Y"][held], d["benign"][held], d["fam"][held], d["src"][held])
+    held, (_, _, scores, thr, _, _) = _calibrated(d, logit)
+    return _frontier(d, held, scores, thr, shifts)
+
+
+def _frontier(d: dict, held: np.ndarray, scores: np.ndarray, thr: dict, shifts=SHIFTS) -> list[dict]:
     src, benign = d["src"][held], d["benign"][held]
     look, harm = np.isin(src, LOOKALIKE_SOURCES), np.isin(src, HARMFUL_REQUEST_SOURCES)
     p = np.clip(scores, 1e-7, 1 - 1e-7)
