@@ -284,6 +284,60 @@ def test_words_quoted_from_someone_else_are_theirs_in_chinese_and_korean_and_in_
     assert [t for t in no_ones if read[t][0]] == []
 
 
+def test_the_writers_own_wish_to_die_is_read_in_chinese_and_korean_with_words_between():
+    """Session 40: "나는 그냥 죽고 싶어" and "我也想死" were not read as the writer's own risk (Korean only
+    after "나 / 내가 / 저는 / 난" and a space, Chinese only with the wish right after "我"), so a person at
+    risk who also spoke of a friend's ("친구도 자살 얘기를 했는데 사실 나도 죽고 싶어") was read as a supporter
+    and their own reading capped. Adverbs may stand between "I" and the wish; a named other, a
+    negation or a "나" inside another word ("하나 더") may not."""
+    from stream.core.framing import read_text
+
+    mine = ("나는 그냥 죽고 싶어", "저 요즘 자살 생각을 자꾸 해요", "제가 정말 사라지고 싶어요", "我真的好想死",
+            "我最近一直不想活了")
+    both = ("친구도 자살 얘기를 했는데 사실 나도 죽고 싶어", "我同学说过想死，其实我也想死")
+    theirs = ("나는 친구가 자살해서 요즘 힘들어", "난 동생이 자해하는 걸 봤어 자살할까 봐 무서워", "我朋友想死，我该怎么办")
+    no_ones = ("나는 죽고 싶지 않아, 그냥 좀 쉬고 싶어", "하나 더 물어볼게요, 자살 예방 상담 번호가 뭐예요?", "我不是想死，只是太累了")
+    read = {t: read_text(t)[:2] for t in mine + both + theirs + no_ones}  # (third party, first person)
+    assert [t for t in mine if read[t] != (False, True)] == []
+    assert [t for t in both if read[t] != (True, True)] == []
+    assert [t for t in theirs if read[t] != (True, False)] == []
+    assert [t for t in no_ones if read[t][1]] == []
+
+
+def test_not_wanting_to_live_beside_a_chinese_or_korean_idiom_is_no_idiom():
+    """Session 40: a turn whose words of dying are all idioms keeps no stage and at most the cap of a
+    harm reading. "累死了，真的不想活了" (worn out "to death", and really not wanting to live) and "힘들어
+    죽겠어. 이제 살기 싫다" were read as idioms only: not wanting to live has no word of death in it. Words
+    of not wanting to live count beside an idiom; the idiom alone, or with everyday words, stays one."""
+    from stream.core.framing import read_text, reframe
+    from stream.core.stages import BY_KEY
+
+    for text in ("累死了，真的不想活了", "忙死了，有时候觉得活不下去", "힘들어 죽겠어. 이제 살기 싫다", "피곤해 죽겠고 그냥 사라지고 싶어"):
+        assert not read_text(text)[4], text
+        framed = reframe(read_text(text), {"self-harm": 0.8}, [BY_KEY["self-harm:ideation"]], False, 0.3)
+        assert framed.scores["self-harm"] == 0.8 and framed.stages, text
+    for text in ("累死了，明天还要早起上班", "배고파 죽겠다 치킨 시켜야지", "笑死我了，这个视频太好笑了"):
+        assert read_text(text)[4], text
+
+
+def test_a_chinese_or_korean_writer_at_risk_who_names_someone_is_not_read_as_speaking_of_them():
+    """Session 40: the Chinese and Korean third-party phrases read any named person within twelve
+    characters of a wish to die as that person's risk, so a writer at risk who named the mother who
+    scolded them or the classmates who shut them out ("엄마한테 혼나서 죽고 싶어", "同学都孤立我，想自杀") was
+    read as a supporter, their reading capped. Someone else's risk is told of them ("죽고 싶대", "죽고
+    싶다고 해요", "자살했어요", "我妹妹总说想死"), including sisters, partners and a father by suicide, which the
+    phrases did not name ("我爸去年自杀了", "오빠가 스스로 목숨을 끊었어요")."""
+    from stream.core.framing import read_text
+
+    own = ("엄마한테 혼나서 죽고 싶어", "친구랑 싸워서 자살하고 싶어", "아빠가 또 소리 질렀어. 진짜 죽고 싶다",
+           "친구가 하나도 없어서 죽고 싶어요", "同学都孤立我，想自杀", "朋友都不理我了，好想死")
+    theirs = ("친구가 요즘 죽고 싶대", "제 딸이 자꾸 죽고 싶다고 해요", "룸메가 죽고 싶어 해서 걱정돼요", "동생이 작년에 자살했어요",
+              "작년에 오빠가 스스로 목숨을 끊었어요", "我妹妹最近总说想死，我很担心她", "我爸去年自杀了，我一直走不出来",
+              "我闺蜜说她不想活了", "我女儿最近很不对劲，总说想死")
+    assert [t for t in own if read_text(t)[0]] == []
+    assert [t for t in theirs if not read_text(t)[0]] == []
+
+
 def test_the_writers_own_risk_is_read_in_every_spelling_of_a_contraction():
     """The framing patterns read normalised text, where an apostrophe is a space: "i'm suicidal" and
     "i don't want to live" were written with apostrophes and never matched (session 34)."""

@@ -64,8 +64,13 @@ _OTHER = (r"(?:my|our|a|his|her|their) (?:best |close |teenage |little |older |y
           r"partner|boyfriend|girlfriend|students?|patients?|clients?|cousin|uncle|aunt|grandma|grandpa|roommate|"
           r"colleague|coworker|nephew|niece|player|team ?mate)")
 # the same others named in Chinese and Korean (a friend, a child, a parent, a student, a sibling)
-_OTHER_ZH = "朋友|儿子|女儿|孩子|妈妈|爸爸|同学|学生"
-_OTHER_KO = "친구|아들|딸|아이|엄마|아빠|학생|동생|언니|오빠|누나|형"
+_OTHER_ZH = ("朋友|儿子|女儿|孩子|妈妈|爸爸|同学|学生|我爸|我妈|父亲|母亲|妹妹|姐姐|哥哥|弟弟|闺蜜|老公|老婆|丈夫|妻子|"
+             "男朋友|女朋友|室友|同事|病人|患者|邻居")
+_OTHER_KO = ("친구|아들|딸|아이|엄마|아빠|학생|동생|언니|오빠|누나|형|남편|아내|와이프|남친|여친|애인|어머니|아버지|부모님|"
+             "할머니|할아버지|동료|선배|후배|룸메|환자|제자|사촌|조카|자녀")
+# A Korean wish ending that is the writer's own ("죽고 싶어", "자살하고 싶다", "죽고 싶어요"), not told of
+# someone else ("죽고 싶대", "죽고 싶다고 해요", "죽고 싶어 해"): the word ends there.
+_KO_OWN_END = r"(?:어요|어|다|네|음|습니다)(?![가-힣]| ?하| ?해)"
 _RISK = (r"(?:suicid\w*|self[- ]?harm\w*|cutting|kill (?:him|her|them)sel(?:f|ves)|overdos\w*|end (?:his|her|their) life|groom\w*|predator\w*|abus\w*|"
          r"molest\w*|pa?edophil\w*|child porn\w*|sex(?:ual)? offend\w*|pandering)")
 THIRD_PARTY = re.compile(apostrophes_either("|".join([
@@ -80,8 +85,13 @@ THIRD_PARTY = re.compile(apostrophes_either("|".join([
     r"\bhow (?:can|do|should|could) (?:i|we) (?:help|support|talk to|protect|tell if|know if|spot|recognise|recognize)\b",
     r"\b(?:warning )?signs (?:of|that) (?:grooming|suicid\w*|self[- ]?harm|abuse|someone)", r"\bwarning signs\b",
     r"\bafter (?:his|her|their) (?:suicide|death|overdose)\b",
-    rf"(?:{_OTHER_ZH}).{{0,12}}(?:自杀|自残|想死|轻生)",
-    rf"(?:{_OTHER_KO}).{{0,12}}(?:자살|자해|죽고 싶)"])))
+    # someone else's risk in Chinese and Korean: a named other, then within twelve characters suicide,
+    # self-harm or a wish to die; not when the other acted on the writer and the wish follows ("同学都孤立我，
+    # 想自杀", "朋友都不理我了，好想死") or the wish is the writer's own ("엄마한테 혼나서 죽고 싶어", "친구랑
+    # 싸워서 자살하고 싶어"): someone else's is told ("죽고 싶대", "자살했어요") (session 40)
+    rf"(?:{_OTHER_ZH})(?:(?!我[^\s]{{0,3}}\s).){{0,12}}(?:自杀|自残|想死|轻生|不想活|活不下去|割腕|跳楼|寻死)",
+    rf"(?:{_OTHER_KO}).{{0,12}}(?:(?:자살|자해)(?!하고 싶{_KO_OWN_END})|죽고 싶(?!{_KO_OWN_END})|목숨을 (?:끊|버리)|"
+    r"스스로 목숨|극단적(?:인)? 선택)"])))
 # The writer's own self-harm act ("when I dont cut", "im cutting again", "I relapsed", "i cut my wrists");
 # not "i cut the boss in half", "cut down the trees", "cut my hair", "cut corners", "cut class".
 _NOT_SELF_CUT = (r"the|a|an|it|them|him|her|off|back|down|out|up|in|through|into|open|some|any|your|our|their|this|that|"
@@ -91,11 +101,23 @@ _OWN_SELF_HARM = (r"\b(?:i|im) (?:(?:don t|dont|didn t|didnt|do not|did not|stil
                   r"m|am|was|started|start|keep|want to|wanna|feel like|haven t|havent|almost|nearly) )*"
                   r"(?:cut|cuts|cutting|self harm(?:ing|ed)?|burn(?:ing|ed)? myself|hurt(?:ing)? myself|relaps\w*)\b"
                   r"(?! (?:" + _NOT_SELF_CUT + r")\b)(?! my (?!(?:arms?|wrists?|legs?|thighs?|skin|stomach|hips?|body)\b))")
+# "나 / 내가 / 저는 / 난" as a word of its own ("하나 더" and "그나마" hold no "나"), then within ten characters
+# death or suicide, no one else named between ("난 친구가 자살해서 힘들어" is about the friend).
+_KO_OWN = rf"(?<![가-힣])(?:나|내가|저는|난) (?:(?!{_OTHER_KO}|그 ?사람|그녀|걔).){{0,10}}(?:죽고 싶|자살)"
+# The writer's own wish to die in Chinese and Korean with the words a chat turn puts between "I" and
+# the wish (session 40): "我也想死", "我真的好想死", "나는 그냥 죽고 싶어", "나도 죽고 싶다", "저 요즘 자살 생각을
+# 많이 해요", "제가 사라지고 싶어요". Only adverbs may stand between, so "我朋友想死" and "나는 친구가 자살해서
+# 힘들어" stay someone else's; "죽고 싶지 않아" (not wanting to die) is no wish.
+_ZH_OWN_WISH = (r"我(?:真的|真|好|很|就|只|也|都|一直|总是|有时候|有时|经常|常常|老是|每天|现在|今天|最近|已经|是|特别|其实|还是){1,3}"
+                r"(?:想死|要自杀|想自杀|不想活|活不下去|想结束(?:自己的)?生命|想消失|想去死)")
+_KO_OWN_WISH = (r"(?<![가-힣])(?:나는|나도|난|나|내가|저는|저도|제가|저) (?:(?:그냥|진짜|정말|너무|요즘|이제|가끔|자꾸|계속|매일|솔직히|"
+                r"차라리|좀|또|많이|혼자|오늘|지금|벌써|이미|사실|종종|매번|그만|다) ){0,3}"
+                r"(?:죽고 싶(?!지 ?않)|죽어 ?버리고 싶|자살하고 싶|자살할|자살 ?생각|사라지고 싶|없어지고 싶|살고 싶지 않|살기 싫)")
 FIRST_PERSON = re.compile(apostrophes_either("|".join([_OWN_SELF_HARM,
     r"\bi (?:want|wanna|am going|'?m going|m going|will|plan|have been thinking|keep thinking|think about|thought about|"
     r"don'?t want)\b.{0,30}\b(?:die|dead|alive|live|kill myself|end (?:it|my life|things)|suicide|hurt myself|cut myself)\b",
     r"\bkill(?:ing)? myself\b", r"\bmy (?:own )?life\b", r"\bmyself\b", r"\b(?:and|but) so (?:do|am|would|did) i\b", r"\bi(?:'?m| am) suicidal\b", r"我(?:想死|要自杀|不想活)",
-    r"(?:나|내가|저는|난) .{0,10}(?:죽고 싶|자살)"])))
+    _KO_OWN, _ZH_OWN_WISH, _KO_OWN_WISH])))
 MEANS = re.compile("|".join([
     r"\bhow (?:many|much)\b.{0,40}\b(?:pills?|tablets?|mg|milligrams?|dose|paracetamol|tylenol|ibuprofen|insulin|"
     r"would it take|to (?:die|kill (?:a person|someone|me|myself|you)|overdose|be fatal|be lethal)|(?:is|be|would be) (?:lethal|fatal|deadly))",
@@ -326,7 +348,10 @@ IDIOM = re.compile("|".join([
     r"(?:배고파|졸려|힘들어|피곤해|더워|추워|웃겨|심심해|아파|귀찮아|미치겠고|바빠)\s?죽겠",
 ]))
 _HARM_WORD = re.compile(r"\b(?:kill\w*|die|dies|died|dying|dead|death|murder\w*|shoot\w*|shot|stab\w*|hurt\w*|suicid\w*|"
-                        r"bomb\w*|poison\w*|guns?|knife|knives|weapons?|blood|end (?:it|my life|things))\b|杀|死|毒|炸|죽|자살|살인|독")
+                        r"bomb\w*|poison\w*|guns?|knife|knives|weapons?|blood|end (?:it|my life|things))\b|杀|死|毒|炸|죽|자살|살인|독"
+                        # not wanting to live, in Chinese and Korean words without "death" in them (session 40):
+                        # "累死了，真的不想活了" is no idiom's; "힘들어 죽겠어, 살기 싫다" neither
+                        r"|不想活|活不下去|轻生|自残|자해|살기 싫|살고 싶지 않|사라지고 싶|없어지고 싶")
 
 
 # The writer takes the harm back ("I dont mean hurt the dog, good lord", "like key it lol. I won't",
@@ -570,9 +595,9 @@ def supporting(stages: dict, ts: float) -> bool:
 # quote, so the named person and the verb are looked for anywhere near each other (session 39).
 _SAID_BY = re.compile(r"\b" + _OTHER + r"\b(?: \w+){0,4} (?:said|says|texted|texts|messaged|messages|wrote|writes|posted|"
                       r"posts|sent|sends|told me|tells me|tweeted|keeps saying|kept saying|just said)\b"
-                      rf"|(?:{_OTHER_KO}|남친|여친|남편|아내|동료).{{0,60}}"
+                      rf"|(?:{_OTHER_KO}).{{0,60}}"
                       r"(?:보냈|보내왔|말했|말하더|그러더|그랬|썼|올렸|카톡|문자|메시지|라고)"
-                      rf"|(?:{_OTHER_ZH}|老公|老婆|男朋友|女朋友|室友|同事).{{0,40}}"
+                      rf"|(?:{_OTHER_ZH}).{{0,40}}"
                       r"(?:说|发|写|留言|告诉我)")
 # double or corner quotes, or single quotes standing as quotes: not an apostrophe inside a Latin word
 # ("don't", "friend's"); a Korean particle may follow the closing one ('...'라고)
