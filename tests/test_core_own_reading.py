@@ -338,6 +338,51 @@ def test_a_chinese_or_korean_writer_at_risk_who_names_someone_is_not_read_as_spe
     assert [t for t in theirs if not read_text(t)[0]] == []
 
 
+def test_someone_elses_threat_told_by_the_writer_who_heard_it_is_someone_elses():
+    """Session 40: a wife telling of her husband's threats against the neighbour, a sister of her
+    brother's against his boss ("남편이 술만 마시면 옆집 사람을 죽여버린다고 해요", "我哥老说要去捅他们经理") was
+    read as the writer's own violence: a severe reading and a priority-1 enforcement case. Someone
+    else's threat told by the writer is third party; asking how it could be done is not, nor the
+    writer's own threat, nor a threat aimed at the writer (targeted)."""
+    from stream.core.framing import read_text
+
+    theirs = ("my husband keeps saying he'll kill the guy next door when he drinks, he got his knife out once",
+              "my son said he is going to stab a kid at school who bullies him, should i call the school",
+              "남편이 술만 마시면 옆집 사람을 죽여버린다고 해요", "우리 오빠가 회사 팀장을 때려버린대요. 말려야 할까요",
+              "我哥老说要去捅他们经理，说了好几次了", "我男朋友总说想开车撞死他以前的上司")
+    not_theirs = ("my friend says he wants to kill his boss, how could he do it without getting caught",
+                  "my brother said he'll kill his landlord and honestly i want to kill him too")
+    assert [t for t in theirs if not read_text(t)[0]] == []
+    assert [t for t in not_theirs if read_text(t)[0]] == []
+    flags = read_text("my husband threatened to kill me if i leave")
+    assert flags[7], "a threat aimed at the writer is read as targeted"
+
+
+def test_chinese_and_korean_games_are_play_and_his_boss_is_no_game():
+    """Session 40: play (harm in a game is no one's) read English only: "这个boss打了二十次还是死",
+    "배그에서 적 다 죽이고 치킨 먹었다" kept their violence readings and stages. Chinese and Korean games and
+    their mechanics are play now, unless the turn reaches into the real world or the writer voices
+    harm of their own; and "his boss" / "her boss" is a workplace, not a game's boss."""
+    from stream.core.framing import read_text
+
+    play = ("这个boss打了二十次还是死，魂系游戏太难了", "吃鸡的时候怎么才能不被人阴死", "배그에서 적 다 죽이고 치킨 먹었다",
+            "엘든링 보스한테 계속 한 방에 죽어요", "롤에서 상대 정글 죽이는 타이밍 알려줘")
+    real = ("我要杀了他，他在游戏里一直骂我", "游戏里认识的那个人骂我，我知道他家在哪", "배그에서 만난 놈 진짜로 찾아가서 죽여버릴 거야",
+            "my brother keeps saying he's going to stab his boss")
+    assert [t for t in play if not read_text(t)[6]] == []
+    assert [t for t in real if read_text(t)[6]] == []
+
+
+def test_more_ways_chinese_and_korean_tell_of_someone_elses_wish_to_die():
+    """Session 40: "他就从楼上跳下去", "她就不活了", "活着没意思", "죽어버릴 거래" said of someone the writer
+    names are that person's risk."""
+    from stream.core.framing import read_text
+
+    for text in ("我男朋友说我要是跟他分手他就从楼上跳下去", "我的学员跟我说她不想活了，然后说是开玩笑", "我朋友最近老说活着没意思",
+                 "남자친구가 헤어지자고 하면 죽어버릴 거래", "동생이 옥상에서 뛰어내리겠대요"):
+        assert read_text(text)[0], text
+
+
 def test_the_writers_own_risk_is_read_in_every_spelling_of_a_contraction():
     """The framing patterns read normalised text, where an apostrophe is a space: "i'm suicidal" and
     "i don't want to live" were written with apostrophes and never matched (session 34)."""

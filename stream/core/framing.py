@@ -64,8 +64,8 @@ _OTHER = (r"(?:my|our|a|his|her|their) (?:best |close |teenage |little |older |y
           r"partner|boyfriend|girlfriend|students?|patients?|clients?|cousin|uncle|aunt|grandma|grandpa|roommate|"
           r"colleague|coworker|nephew|niece|player|team ?mate)")
 # the same others named in Chinese and Korean (a friend, a child, a parent, a student, a sibling)
-_OTHER_ZH = ("朋友|儿子|女儿|孩子|妈妈|爸爸|同学|学生|我爸|我妈|父亲|母亲|妹妹|姐姐|哥哥|弟弟|闺蜜|老公|老婆|丈夫|妻子|"
-             "男朋友|女朋友|室友|同事|病人|患者|邻居")
+_OTHER_ZH = ("朋友|儿子|女儿|孩子|妈妈|爸爸|同学|学生|我爸|我妈|我弟|我哥|我姐|我妹|父亲|母亲|妹妹|姐姐|哥哥|弟弟|闺蜜|老公|老婆|丈夫|妻子|"
+             "男朋友|女朋友|室友|同事|病人|患者|邻居|学员|网友|表妹|表弟|表姐|表哥")
 _OTHER_KO = ("친구|아들|딸|아이|엄마|아빠|학생|동생|언니|오빠|누나|형|남편|아내|와이프|남친|여친|애인|어머니|아버지|부모님|"
              "할머니|할아버지|동료|선배|후배|룸메|환자|제자|사촌|조카|자녀")
 # A Korean wish ending that is the writer's own ("죽고 싶어", "자살하고 싶다", "죽고 싶어요"), not told of
@@ -85,13 +85,27 @@ THIRD_PARTY = re.compile(apostrophes_either("|".join([
     r"\bhow (?:can|do|should|could) (?:i|we) (?:help|support|talk to|protect|tell if|know if|spot|recognise|recognize)\b",
     r"\b(?:warning )?signs (?:of|that) (?:grooming|suicid\w*|self[- ]?harm|abuse|someone)", r"\bwarning signs\b",
     r"\bafter (?:his|her|their) (?:suicide|death|overdose)\b",
-    # someone else's risk in Chinese and Korean: a named other, then within twelve characters suicide,
+    # someone else's risk in Chinese and Korean: a named other, then within 16 (Korean 12) characters suicide,
     # self-harm or a wish to die; not when the other acted on the writer and the wish follows ("同学都孤立我，
     # 想自杀", "朋友都不理我了，好想死") or the wish is the writer's own ("엄마한테 혼나서 죽고 싶어", "친구랑
     # 싸워서 자살하고 싶어"): someone else's is told ("죽고 싶대", "자살했어요") (session 40)
-    rf"(?:{_OTHER_ZH})(?:(?!我[^\s]{{0,3}}\s).){{0,12}}(?:自杀|自残|想死|轻生|不想活|活不下去|割腕|跳楼|寻死)",
+    rf"(?:{_OTHER_ZH})(?:(?!我[^\s]{{0,3}}\s).){{0,16}}(?:自杀|自残|想死|轻生|不想活|活不下去|割腕|跳楼|寻死|跳下去|不活了|活着没意思|寻短见|"
+    r"结束(?:自己的)?生命)",
     rf"(?:{_OTHER_KO}).{{0,12}}(?:(?:자살|자해)(?!하고 싶{_KO_OWN_END})|죽고 싶(?!{_KO_OWN_END})|목숨을 (?:끊|버리)|"
-    r"스스로 목숨|극단적(?:인)? 선택)"])))
+    r"스스로 목숨|극단적(?:인)? 선택|(?:죽어 ?버릴|죽을|뛰어내릴) 거(?:래|라고)|(?:죽어 ?버리|죽|뛰어내리)겠(?:대|다고)|뛰어내린(?:대|다고))"])))
+# Someone else's threat to harm a third person, told by the writer who heard it ("my brother keeps saying
+# he's going to stab his boss", "남편이 술만 먹으면 옆집 사람 죽여버린다고 해요", "我弟说要去砍他们公司老板"):
+# a witness's or a worried family member's turn, not the writer's intent; read as third party
+# (`read_text`) unless the turn asks how it could be done (`_ASKS_HOW`) (session 40).
+REPORTED_THREAT = re.compile(apostrophes_either("|".join([
+    _OTHER + r"\b(?: \w+){0,3} (?:says|said|keeps saying|kept saying|threatens|threatened|keeps threatening|told me|tells me|"
+    r"yells|yelled|screams|screamed|texted|posted|swears|swore|wrote)\b.{0,40}\b(?:kill|stab|shoot|hurt|beat|burn|strangle|choke|"
+    r"murder|smash|bash|blow up|run (?:him|her|them) over)",
+    rf"(?:{_OTHER_ZH})[^\s]{{0,10}}(?:说|总说|老说|一直说|扬言|威胁|嚷嚷|发誓)[^\s]{{0,12}}(?:杀|砍|捅|打死|撞死|弄死|报复|炸死|烧死|放火)",
+    rf"(?:{_OTHER_KO}).{{0,30}}(?:죽여|죽이|찔러|찌르|때려|패 ?버|불 ?질러|불 ?지르|복수하)[가-힣]{{0,6}}(?:다고|라고|대요|대|래요|래)(?![가-힣])"])))
+_ASKS_HOW = re.compile(r"\bhow (?:would|could|can|might|do|does|did|to)\b(?! (?:i|we) (?:help|stop|protect|keep|tell|report|talk|get|"
+                       r"handle|deal|support|convince|calm|know))|\bwithout (?:getting caught|being caught|anyone (?:noticing|knowing)|"
+                       r"leaving (?:a )?(?:trace|evidence))|怎么(?:下手|才能不被)|어떻게 (?:하면|해야) (?:안 ?들키|죽|해치)")
 # The writer's own self-harm act ("when I dont cut", "im cutting again", "I relapsed", "i cut my wrists");
 # not "i cut the boss in half", "cut down the trees", "cut my hair", "cut corners", "cut class".
 _NOT_SELF_CUT = (r"the|a|an|it|them|him|her|off|back|down|out|up|in|through|into|open|some|any|your|our|their|this|that|"
@@ -447,11 +461,23 @@ PLAY = re.compile("|".join([
     r"\b(?:pathfinder|ttrpgs?|tabletop|dungeon ?master|session zero|homebrew(?:ed)? (?:monsters?|poisons?|items?|spells?|"
     r"rules?|campaign|setting|villain)|my players|rpg (?:campaign|session|group))\b",
 ]))
+# Games in Chinese and Korean (session 40): a game named, its modes and mechanics ("boss" glued to a CJK
+# word). Play only where the writer voices no harm of their own (`HARM_INTENT`): "我要杀了他，他在游戏里骂我"
+# is a threat born in a game, "이번엔 진짜 죽여버린다 ㅋㅋ 폴 콤보 연습법" a match.
+_PLAY_CJK = re.compile("|".join([
+    r"游戏里|游戏中|这游戏|这个游戏|手游里|副本|吃鸡|王者荣耀|英雄联盟|原神|我的世界|绝地求生|和平精英|段位|排位赛|上分|开黑|团战|"
+    r"狼人杀|剧本杀|魂系|"
+    r"(?<=[\u4e00-\u9fff\uac00-\ud7a3])boss|boss(?=[\u4e00-\u9fff\uac00-\ud7a3])|"
+    r"게임에서|게임 속|이 게임|마피아 ?게임|미스터리 게임|배그|배틀그라운드|오버워치|발로란트|마인크래프트|메이플|던파|서든어택|"
+    r"롤에서|랭겜|솔랭|솔킬|한타|리스폰|레이드|보스전|"
+    r"보스 패턴|보스한테|철권|엘든링|디아4|디아블로",
+]))
 _REAL = re.compile(r"\b(?:irl|in real life|real life|for real|real world|(?:his|her|their) (?:house|home|place|car|address|"
                    r"work|school)|where (?:he|she|they) lives?|after (?:the )?(?:game|match|practice|tournament)|"
                    r"outside (?:the )?(?:stadium|arena|gym|school|club)|parking lot|car park|my (?:boss|manager|ex|wife|husband|"
-                   r"teacher|coworker|co worker|colleague|neighbou?r|landlord|stepfather|stepmother|supervisor))\b")
-_BOSS_AT_WORK = re.compile(r"\b(?:my|our|the) (?:boss|manager)\b(?! (?:fight|battle|level|room|stage))")
+                   r"teacher|coworker|co worker|colleague|neighbou?r|landlord|stepfather|stepmother|supervisor))\b"
+                   r"|现实中|现实里|现实生活|线下|他家|她家|住址|实际上去|실제로|현실에서|오프라인|찾아가|집 앞|집 주소|사는 곳")
+_BOSS_AT_WORK = re.compile(r"\b(?:my|our|the|his|her|their|your) (?:boss|manager)\b(?! (?:fight|battle|level|room|stage))")
 
 
 # Pests: rats in the shed, wasps under the deck, a mouse that died inside the wall. Their poisons,
@@ -478,7 +504,7 @@ def at_play(norm: str) -> bool:
     nothing real: no person's or pet's harm."""
     if _REAL.search(norm):
         return False
-    return bool(PLAY.search(_BOSS_AT_WORK.sub(" ", norm))) or (
+    return bool(PLAY.search(_BOSS_AT_WORK.sub(" ", norm))) or bool(_PLAY_CJK.search(norm) and not _HARM_INTENT.found(norm)) or (
         bool(PESTS.search(norm)) and not _PET_OR_PERSON_HARMED.search(norm))
 
 
@@ -638,7 +664,8 @@ def read_text(text: str, third_read: bool = False) -> tuple[bool, ...]:
         norm = normalize_for_match(own_text)
     own_harm = _HARM_INTENT.found(norm)
     disclosed = _DISCLOSED.found(norm)
-    third = ((_THIRD_PARTY.found(whole) or quoted_risk or third_read) and not OFFENDER.search(norm) and not own_harm
+    reported = REPORTED_THREAT.search(norm) is not None and not _ASKS_HOW.search(norm)
+    third = ((_THIRD_PARTY.found(whole) or quoted_risk or third_read or reported) and not OFFENDER.search(norm) and not own_harm
              and not disclosed)
     words_only = only_idioms(norm) or (not own_harm and retracts(own_text, norm))
     past = not disclosed and recovered(norm)
