@@ -383,36 +383,6 @@ def test_more_ways_chinese_and_korean_tell_of_someone_elses_wish_to_die():
         assert read_text(text)[0], text
 
 
-def test_what_a_supporter_or_a_bereaved_writer_says_of_someone_elses_risk_is_theirs():
-    """Session 40: of the English turns blind writers wrote as someone else's risk
-    (`models/data/stage_turns.jsonl`), the third-party phrases read 35 of 115: a partner's attempt, a
-    friend who killed himself, a husband stockpiling pills, a son saying everyone would be better off
-    without him, a supporter's own questions were the writer's own risk. Read now in our own wording;
-    the writer's own acts and words stay theirs, also when they name someone ("i called my mom and said
-    goodbye", "my mom doesn't know i attempted", "my parents keep saying i'm a burden")."""
-    from stream.core.framing import read_text
-
-    theirs = ("my girlfriend attempted on sunday and she's home from the hospital now, what do i say to her",
-              "my college roommate hanged himself in march and i still can't sleep",
-              "my wife has been stockpiling her sleeping pills in a sock drawer",
-              "my teenage son keeps telling us we would be better off without him",
-              "my 12 year old said 'i wish i was dead' at dinner, is that normal",
-              "my dad keeps saying 'i won't be around much longer' and laughs",
-              "my sister said she wants to drive off the bridge on her way home",
-              "my coworker might be suicidal, she gave away her plants and said goodbye to everyone",
-              "how do i look after myself while supporting a suicidal husband",
-              "should i lock up my brother's pills and his rifle for a while",
-              "my uncle keeps saying he'll make his business partner pay, he bought a crossbow")
-    mine = ("i called my mom and said goodbye, i'm ready",
-            "i went to my dad's place and took all his pills",
-            "my mom doesn't know i attempted last year",
-            "my parents keep saying i'm a burden and maybe they're right",
-            "my friends say i'm fine but honestly i wish i was dead",
-            "my dad said he'd kill me if i failed again and i want to disappear")
-    assert [t for t in theirs if not read_text(t)[0]] == []
-    assert [t for t in mine if read_text(t)[0] and not read_text(t)[1]] == []
-
-
 def test_the_writers_own_risk_is_read_in_every_spelling_of_a_contraction():
     """The framing patterns read normalised text, where an apostrophe is a space: "i'm suicidal" and
     "i don't want to live" were written with apostrophes and never matched (session 34)."""
