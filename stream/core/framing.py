@@ -395,8 +395,8 @@ DISCLOSED = re.compile("|".join([
 
 # The long alternations, searched phrase by phrase behind their literals (stream/core/prefilter.py): about
 # 50 us a turn less than searching each whole, on the realistic mix.
-_THIRD_PARTY, _FIRST_PERSON, _MEANS, _IDIOM, _DISCLOSED, _RETRACTED = map(
-    Prefiltered.of, (THIRD_PARTY, FIRST_PERSON, MEANS, IDIOM, DISCLOSED, RETRACTED))
+_THIRD_PARTY, _FIRST_PERSON, _MEANS, _IDIOM, _DISCLOSED, _RETRACTED, _REPORTED_THREAT = map(
+    Prefiltered.of, (THIRD_PARTY, FIRST_PERSON, MEANS, IDIOM, DISCLOSED, RETRACTED, REPORTED_THREAT))
 
 
 # "legally bury him i mean": the writer says what their last turn meant, in words that are only idiom.
@@ -499,12 +499,16 @@ _PET_OR_PERSON_HARMED = re.compile(
     r"food|meal|dinner|lunch|breakfast|soup|smoothie|juice|beer|wine|water|bottle|cup|mug|plate|sandwich))\b")
 
 
+# searched behind their factors (`Prefiltered`): most turns hold none of their words
+_REAL_PF, _PLAY_CJK_PF = Prefiltered.of(_REAL), Prefiltered.of(_PLAY_CJK)
+
+
 def at_play(norm: str) -> bool:
     """The (normalised) turn is about a game or a sport, or about pests (`PESTS`), and reaches into
     nothing real: no person's or pet's harm."""
-    if _REAL.search(norm):
+    if _REAL_PF.found(norm):
         return False
-    return bool(PLAY.search(_BOSS_AT_WORK.sub(" ", norm))) or bool(_PLAY_CJK.search(norm) and not _HARM_INTENT.found(norm)) or (
+    return bool(PLAY.search(_BOSS_AT_WORK.sub(" ", norm))) or (_PLAY_CJK_PF.found(norm) and not _HARM_INTENT.found(norm)) or (
         bool(PESTS.search(norm)) and not _PET_OR_PERSON_HARMED.search(norm))
 
 
@@ -518,7 +522,7 @@ def carry_play(flags: tuple[bool, ...], text: str, before: dict | None, max_word
     reads as a game or a sport, and not as the writer's own risk: `FIRST_PERSON`), is play too ("and
     if he's holding the stairs with a shotgun")."""
     if (len(flags) > 6 and not flags[6] and before is not None and len(text.split()) <= max_words
-            and not _REAL.search(normalize_for_match(text))
+            and not _REAL_PF.found(normalize_for_match(text))
             and any(t and _at_play_not_own_risk(normalize_for_match(t)) for t in (before.get("text"), before.get("reply")))):
         return tuple(flags[:6]) + (True,) + tuple(flags[7:])
     return tuple(flags)
@@ -664,7 +668,7 @@ def read_text(text: str, third_read: bool = False) -> tuple[bool, ...]:
         norm = normalize_for_match(own_text)
     own_harm = _HARM_INTENT.found(norm)
     disclosed = _DISCLOSED.found(norm)
-    reported = REPORTED_THREAT.search(norm) is not None and not _ASKS_HOW.search(norm)
+    reported = _REPORTED_THREAT.found(norm) and not _ASKS_HOW.search(norm)
     third = ((_THIRD_PARTY.found(whole) or quoted_risk or third_read or reported) and not OFFENDER.search(norm) and not own_harm
              and not disclosed)
     words_only = only_idioms(norm) or (not own_harm and retracts(own_text, norm))
