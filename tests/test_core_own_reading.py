@@ -383,6 +383,24 @@ def test_more_ways_chinese_and_korean_tell_of_someone_elses_wish_to_die():
         assert read_text(text)[0], text
 
 
+def test_a_chinese_or_korean_writer_telling_someone_of_their_own_wish_is_not_speaking_of_them():
+    """Session 40: a named person the writer speaks to ("엄마한테 죽고 싶다고 했어", "我跟朋友说我想自杀",
+    "我告诉妈妈我不想活了") was read as the one at risk; "我想自杀" was no first person (an adverb was needed).
+    Someone else's risk in more of the words Chinese and Korean supporters use: traditional
+    characters, a supporter's own questions, bereaved families' groups, helpline volunteers, someone
+    else's threat ("가만 안 둔다", "협박한대요", "同归于尽")."""
+    from stream.core.framing import read_text
+
+    mine = ("엄마한테 죽고 싶다고 했어", "친구한테 자살하고 싶다고 말했어", "我跟朋友说我想自杀", "我告诉妈妈我不想活了")
+    theirs = ("朋友自殺後我一直睡不好", "我老公最近一直說活著沒意思", "怎么陪一个有自杀念头的人", "자살 유가족 모임 어디서 찾아요",
+              "자살예방 상담전화 봉사 첫날인데 떨려요", "우울증 있는 친구한테 뭐라고 해야 할까", "我是心理热线的志愿者，今天的来电让我很难受",
+              "동료가 부장 얘기만 나오면 가만 안 둔다고 해요", "여동생 남친이 헤어지면 가만 안 두겠다고 협박한대요",
+              "我舅舅喝醉了老说要去砍他前妻")
+    assert [t for t in mine if read_text(t)[0] and not read_text(t)[1]] == []
+    assert [t for t in theirs if not read_text(t)[0]] == []
+    assert read_text("我想自杀")[1] and read_text("我想死")[1]
+
+
 def test_the_writers_own_risk_is_read_in_every_spelling_of_a_contraction():
     """The framing patterns read normalised text, where an apostrophe is a space: "i'm suicidal" and
     "i don't want to live" were written with apostrophes and never matched (session 34)."""

@@ -65,9 +65,10 @@ _OTHER = (r"(?:my|our|a|his|her|their) (?:best |close |teenage |little |older |y
           r"colleague|coworker|nephew|niece|player|team ?mate)")
 # the same others named in Chinese and Korean (a friend, a child, a parent, a student, a sibling)
 _OTHER_ZH = ("朋友|儿子|女儿|孩子|妈妈|爸爸|同学|学生|我爸|我妈|我弟|我哥|我姐|我妹|父亲|母亲|妹妹|姐姐|哥哥|弟弟|闺蜜|老公|老婆|丈夫|妻子|"
-             "男朋友|女朋友|室友|同事|病人|患者|邻居|学员|网友|表妹|表弟|表姐|表哥")
+             "男朋友|女朋友|室友|同事|病人|患者|邻居|学员|网友|表妹|表弟|表姐|表哥|舅舅|叔叔|姑姑|阿姨|发小|同桌|前夫|前妻|奶奶|爷爷|"
+             "外婆|外公|嫂子|媽媽|兒子|女兒|閨蜜|學生|同學")
 _OTHER_KO = ("친구|아들|딸|아이|엄마|아빠|학생|동생|언니|오빠|누나|형|남편|아내|와이프|남친|여친|애인|어머니|아버지|부모님|"
-             "할머니|할아버지|동료|선배|후배|룸메|환자|제자|사촌|조카|자녀")
+             "할머니|할아버지|동료|선배|후배|룸메|환자|제자|사촌|조카|자녀|베프|절친|시어머니|장모|내담자")
 # A Korean wish ending that is the writer's own ("죽고 싶어", "자살하고 싶다", "죽고 싶어요"), not told of
 # someone else ("죽고 싶대", "죽고 싶다고 해요", "죽고 싶어 해"): the word ends there.
 _KO_OWN_END = r"(?:어요|어|다|네|음|습니다)(?![가-힣]| ?하| ?해)"
@@ -89,9 +90,13 @@ THIRD_PARTY = re.compile(apostrophes_either("|".join([
     # self-harm or a wish to die; not when the other acted on the writer and the wish follows ("同学都孤立我，
     # 想自杀", "朋友都不理我了，好想死") or the wish is the writer's own ("엄마한테 혼나서 죽고 싶어", "친구랑
     # 싸워서 자살하고 싶어"): someone else's is told ("죽고 싶대", "자살했어요") (session 40)
-    rf"(?:{_OTHER_ZH})(?:(?!我[^\s]{{0,3}}\s).){{0,16}}(?:自杀|自残|想死|轻生|不想活|活不下去|割腕|跳楼|寻死|跳下去|不活了|活着没意思|寻短见|"
-    r"结束(?:自己的)?生命)",
-    rf"(?:{_OTHER_KO}).{{0,12}}(?:(?:자살|자해)(?!하고 싶{_KO_OWN_END})|죽고 싶(?!{_KO_OWN_END})|목숨을 (?:끊|버리)|"
+    # (not someone the writer speaks to: "我跟朋友说我想自杀", "엄마한테 죽고 싶다고 했어" are the writer's own)
+    rf"(?<!跟)(?<!和)(?<!对)(?<!向)(?<!给)(?<!告诉)(?:{_OTHER_ZH})(?:(?!我[^\s]{{0,3}}\s).){{0,16}}(?:自杀|自残|想死|轻生|不想活|活不下去|"
+    r"割腕|跳楼|寻死|跳下去|不活了|活着没意思|寻短见|结束(?:自己的)?生命|自殺|輕生|活著沒意思)",
+    r"有自杀念头的人|想自杀的人|想不开的人|自杀者(?:的)?亲友|自杀遗属|(?:心理)?热线的?志愿者|心理援助志愿者",
+    r"자살 ?유가족|유가족 (?:모임|자조)|자살 ?예방 (?:상담|센터|봉사|교육)|상담 ?전화 봉사|우울증 (?:있는|걸린|앓는) "
+    rf"(?:{_OTHER_KO})",
+    rf"(?:{_OTHER_KO})(?!한테|에게|께|더러|보고).{{0,12}}(?:(?:자살|자해)(?!하고 싶{_KO_OWN_END})|죽고 싶(?!{_KO_OWN_END})|목숨을 (?:끊|버리)|"
     r"스스로 목숨|극단적(?:인)? 선택|(?:죽어 ?버릴|죽을|뛰어내릴) 거(?:래|라고)|(?:죽어 ?버리|죽|뛰어내리)겠(?:대|다고)|뛰어내린(?:대|다고))"])))
 # Someone else's threat to harm a third person, told by the writer who heard it ("my brother keeps saying
 # he's going to stab his boss", "남편이 술만 먹으면 옆집 사람 죽여버린다고 해요", "我弟说要去砍他们公司老板"):
@@ -101,8 +106,9 @@ REPORTED_THREAT = re.compile(apostrophes_either("|".join([
     _OTHER + r"\b(?: \w+){0,3} (?:says|said|keeps saying|kept saying|threatens|threatened|keeps threatening|told me|tells me|"
     r"yells|yelled|screams|screamed|texted|posted|swears|swore|wrote)\b.{0,40}\b(?:kill|stab|shoot|hurt|beat|burn|strangle|choke|"
     r"murder|smash|bash|blow up|run (?:him|her|them) over)",
-    rf"(?:{_OTHER_ZH})[^\s]{{0,10}}(?:说|总说|老说|一直说|扬言|威胁|嚷嚷|发誓)[^\s]{{0,12}}(?:杀|砍|捅|打死|撞死|弄死|报复|炸死|烧死|放火)",
-    rf"(?:{_OTHER_KO}).{{0,30}}(?:죽여|죽이|찔러|찌르|때려|패 ?버|불 ?질러|불 ?지르|복수하)[가-힣]{{0,6}}(?:다고|라고|대요|대|래요|래)(?![가-힣])"])))
+    rf"(?:{_OTHER_ZH})[^\s]{{0,10}}(?:说|总说|老说|一直说|扬言|威胁|嚷嚷|发誓)[^\s]{{0,12}}(?:杀|砍|捅|打死|撞死|弄死|报复|炸死|烧死|放火|同归于尽)",
+    rf"(?:{_OTHER_KO}).{{0,30}}(?:죽여|죽이|찔러|찌르|때려|패 ?버|불 ?질러|불 ?지르|복수하)[가-힣]{{0,6}}(?:다고|라고|대요|대|래요|래)(?![가-힣])",
+    rf"(?:{_OTHER_KO}).{{0,30}}(?:가만 안 ?[둔두]|협박(?:한대|했|해요|하더|을 해))"])))
 _ASKS_HOW = re.compile(r"\bhow (?:would|could|can|might|do|does|did|to)\b(?! (?:i|we) (?:help|stop|protect|keep|tell|report|talk|get|"
                        r"handle|deal|support|convince|calm|know))|\bwithout (?:getting caught|being caught|anyone (?:noticing|knowing)|"
                        r"leaving (?:a )?(?:trace|evidence))|怎么(?:下手|才能不被)|어떻게 (?:하면|해야) (?:안 ?들키|죽|해치)")
@@ -119,10 +125,10 @@ _OWN_SELF_HARM = (r"\b(?:i|im) (?:(?:don t|dont|didn t|didnt|do not|did not|stil
 # death or suicide, no one else named between ("난 친구가 자살해서 힘들어" is about the friend).
 _KO_OWN = rf"(?<![가-힣])(?:나|내가|저는|난) (?:(?!{_OTHER_KO}|그 ?사람|그녀|걔).){{0,10}}(?:죽고 싶|자살)"
 # The writer's own wish to die in Chinese and Korean with the words a chat turn puts between "I" and
-# the wish (session 40): "我也想死", "我真的好想死", "나는 그냥 죽고 싶어", "나도 죽고 싶다", "저 요즘 자살 생각을
+# the wish (session 40; in Chinese also none: "我想自杀"): "我也想死", "我真的好想死", "나는 그냥 죽고 싶어", "나도 죽고 싶다", "저 요즘 자살 생각을
 # 많이 해요", "제가 사라지고 싶어요". Only adverbs may stand between, so "我朋友想死" and "나는 친구가 자살해서
 # 힘들어" stay someone else's; "죽고 싶지 않아" (not wanting to die) is no wish.
-_ZH_OWN_WISH = (r"我(?:真的|真|好|很|就|只|也|都|一直|总是|有时候|有时|经常|常常|老是|每天|现在|今天|最近|已经|是|特别|其实|还是){1,3}"
+_ZH_OWN_WISH = (r"我(?:真的|真|好|很|就|只|也|都|一直|总是|有时候|有时|经常|常常|老是|每天|现在|今天|最近|已经|是|特别|其实|还是|是不是){0,3}"
                 r"(?:想死|要自杀|想自杀|不想活|活不下去|想结束(?:自己的)?生命|想消失|想去死)")
 _KO_OWN_WISH = (r"(?<![가-힣])(?:나는|나도|난|나|내가|저는|저도|제가|저) (?:(?:그냥|진짜|정말|너무|요즘|이제|가끔|자꾸|계속|매일|솔직히|"
                 r"차라리|좀|또|많이|혼자|오늘|지금|벌써|이미|사실|종종|매번|그만|다) ){0,3}"
