@@ -401,6 +401,19 @@ def test_a_chinese_or_korean_writer_telling_someone_of_their_own_wish_is_not_spe
     assert read_text("我想自杀")[1] and read_text("我想死")[1]
 
 
+def test_someone_elses_farewell_told_by_the_chinese_or_korean_writer_who_received_it_is_theirs():
+    """Session 40: a supporter telling of a friend's farewell ("我同事发消息说谢谢你这些年", "후배가 그동안
+    고마웠다고 하고 연락이 안 돼요", "할머니가 이제 갈 때 됐다고 하세요") read as no one's; the writer's own farewell
+    to someone ("我给朋友发了谢谢你这些年", "친구한테 그동안 고마웠다고 보냈어") stays theirs."""
+    from stream.core.framing import read_text
+
+    theirs = ("我同事昨晚发消息说谢谢你这些年，今天没来上班", "我表哥在群里说大家保重，以后不打扰了", "我网友说这是他最后一个周末",
+              "후배가 그동안 고마웠다고 하고 연락이 안 돼요", "할머니가 요즘 이제 갈 때 됐다고 하세요", "친구가 디코에 마지막 접속이라고 남겼어")
+    mine = ("我给朋友发了谢谢你这些年，然后把手机关了", "我跟妈妈说了下辈子再见", "친구한테 그동안 고마웠다고 카톡 보냈어")
+    assert [t for t in theirs if not read_text(t)[0]] == []
+    assert [t for t in mine if read_text(t)[0]] == []
+
+
 def test_the_writers_own_risk_is_read_in_every_spelling_of_a_contraction():
     """The framing patterns read normalised text, where an apostrophe is a space: "i'm suicidal" and
     "i don't want to live" were written with apostrophes and never matched (session 34)."""
