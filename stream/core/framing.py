@@ -72,6 +72,11 @@ _OTHER_KO = ("친구|아들|딸|아이|엄마|아빠|학생|동생|언니|오빠
 # A Korean wish ending that is the writer's own ("죽고 싶어", "자살하고 싶다", "죽고 싶어요"), not told of
 # someone else ("죽고 싶대", "죽고 싶다고 해요", "죽고 싶어 해"): the word ends there.
 _KO_OWN_END = r"(?:어요|어|다|네|음|습니다)(?![가-힣]| ?하| ?해)"
+# A named other who is the subject, in Chinese (not one the writer speaks to: 跟 / 和 / 对 / 向 / 给 / 告诉
+# before them, "我跟朋友说我想自杀"; and not across a clause closing on 我, "同学都孤立我，想自杀"), then up to 16
+# characters; in Korean (not followed by 한테 / 에게 / 께: "엄마한테 죽고 싶다고 했어") (session 40).
+_ZH_OTHER_SAYS = rf"(?<!跟)(?<!和)(?<!对)(?<!向)(?<!给)(?<!告诉)(?:{_OTHER_ZH})(?:(?!我[^\s]{{0,3}}\s).){{0,16}}"
+_KO_OTHER_SAYS = rf"(?:{_OTHER_KO})(?!한테|에게|께|더러|보고)"
 _RISK = (r"(?:suicid\w*|self[- ]?harm\w*|cutting|kill (?:him|her|them)sel(?:f|ves)|overdos\w*|end (?:his|her|their) life|groom\w*|predator\w*|abus\w*|"
          r"molest\w*|pa?edophil\w*|child porn\w*|sex(?:ual)? offend\w*|pandering)")
 THIRD_PARTY = re.compile(apostrophes_either("|".join([
@@ -86,23 +91,22 @@ THIRD_PARTY = re.compile(apostrophes_either("|".join([
     r"\bhow (?:can|do|should|could) (?:i|we) (?:help|support|talk to|protect|tell if|know if|spot|recognise|recognize)\b",
     r"\b(?:warning )?signs (?:of|that) (?:grooming|suicid\w*|self[- ]?harm|abuse|someone)", r"\bwarning signs\b",
     r"\bafter (?:his|her|their) (?:suicide|death|overdose)\b",
-    # someone else's risk in Chinese and Korean: a named other, then within 16 (Korean 12) characters suicide,
-    # self-harm or a wish to die; not when the other acted on the writer and the wish follows ("同学都孤立我，
-    # 想自杀", "朋友都不理我了，好想死") or the wish is the writer's own ("엄마한테 혼나서 죽고 싶어", "친구랑
-    # 싸워서 자살하고 싶어"): someone else's is told ("죽고 싶대", "자살했어요") (session 40)
-    # (not someone the writer speaks to: "我跟朋友说我想自杀", "엄마한테 죽고 싶다고 했어" are the writer's own)
-    rf"(?<!跟)(?<!和)(?<!对)(?<!向)(?<!给)(?<!告诉)(?:{_OTHER_ZH})(?:(?!我[^\s]{{0,3}}\s).){{0,16}}(?:自杀|自残|想死|轻生|不想活|活不下去|"
+    # someone else's risk in Chinese and Korean: a named other as the subject (`_ZH_OTHER_SAYS`,
+    # `_KO_OTHER_SAYS`), then suicide, self-harm or a wish to die; in Korean not the writer's own wish
+    # ending ("엄마한테 혼나서 죽고 싶어", "친구랑 싸워서 자살하고 싶어"): someone else's is told ("죽고 싶대",
+    # "자살했어요") (session 40)
+    _ZH_OTHER_SAYS + r"(?:自杀|自残|想死|轻生|不想活|活不下去|"
     r"割腕|跳楼|寻死|跳下去|不活了|活着没意思|寻短见|结束(?:自己的)?生命|自殺|輕生|活著沒意思)",
     r"有自杀念头的人|想自杀的人|想不开的人|自杀者(?:的)?亲友|自杀遗属|(?:心理)?热线的?志愿者|心理援助志愿者",
     # someone else's farewell, told by the writer who received it ("朋友凌晨给我发了句谢谢你这些年", "후배가
     # 새벽에 고마웠어요 선배 하고 카톡 보내고 연락이 안 돼", "할머니가 이제 갈 때 됐다면서 물건을 나눠주셔")
-    rf"(?<!跟)(?<!和)(?<!对)(?<!向)(?<!给)(?<!告诉)(?:{_OTHER_ZH})(?:(?!我[^\s]{{0,3}}\s).){{0,16}}(?:谢谢(?:你|我)(?:这些年|这么多年|这几年)|"
+    _ZH_OTHER_SAYS + r"(?:谢谢(?:你|我)(?:这些年|这么多年|这几年)|"
     r"最后一个周末|再见了这个世界|下辈子再见|不用见到你们|交代后事|以后不打扰|大家保重|托付给我|买了很多炭|今晚就结束)",
     r"자살 ?유가족|유가족 (?:모임|자조)|자살 ?예방 (?:상담|센터|봉사|교육)|상담 ?전화 봉사|우울증 (?:있는|걸린|앓는) "
     rf"(?:{_OTHER_KO})",
-    rf"(?:{_OTHER_KO})(?!한테|에게|께|더러|보고).{{0,20}}(?:그동안 고마웠|고마웠(?:어|다|어요)[^가-힣]|미안해 다들|마지막 접속|"
+    _KO_OTHER_SAYS + rf".{{0,20}}(?:그동안 고마웠|고마웠(?:어|다|어요)[^가-힣]|미안해 다들|마지막 접속|"
     r"다 끝낸다|끝내겠(?:대|다고)|갈 때 (?:가 )?됐|유서를? (?:썼|남기|쓰))",
-    rf"(?:{_OTHER_KO})(?!한테|에게|께|더러|보고).{{0,12}}(?:(?:자살|자해)(?!하고 싶{_KO_OWN_END})|죽고 싶(?!{_KO_OWN_END})|목숨을 (?:끊|버리)|"
+    _KO_OTHER_SAYS + rf".{{0,12}}(?:(?:자살|자해)(?!하고 싶{_KO_OWN_END})|죽고 싶(?!{_KO_OWN_END})|목숨을 (?:끊|버리)|"
     r"스스로 목숨|극단적(?:인)? 선택|(?:죽어 ?버릴|죽을|뛰어내릴) 거(?:래|라고)|(?:죽어 ?버리|죽|뛰어내리)겠(?:대|다고)|뛰어내린(?:대|다고))"])))
 # Someone else's threat to harm a third person, told by the writer who heard it ("my brother keeps saying
 # he's going to stab his boss", "남편이 술만 먹으면 옆집 사람 죽여버린다고 해요", "我弟说要去砍他们公司老板"):
