@@ -63,7 +63,8 @@ _OTHER = (r"(?:my|our|a|his|her|their) (?:best |close |teenage |little |older |y
           r"kids?|child|children|teens?|teenager|brother|sister|sibling|mom|mum|mother|dad|father|parents?|husband|wife|"
           r"partner|boyfriend|girlfriend|students?|patients?|clients?|cousin|uncle|aunt|grandma|grandpa|roommate|"
           r"colleague|coworker|nephew|niece|player|team ?mate)")
-# the same others named in Chinese and Korean (a friend, a child, a parent, a student, a sibling)
+# the same others named in Chinese and Korean (a friend, a child, a parent, a sibling, a partner, a
+# colleague, a student or patient; a few in traditional characters)
 _OTHER_ZH = ("朋友|儿子|女儿|孩子|妈妈|爸爸|同学|学生|我爸|我妈|我弟|我哥|我姐|我妹|父亲|母亲|妹妹|姐姐|哥哥|弟弟|闺蜜|老公|老婆|丈夫|妻子|"
              "男朋友|女朋友|室友|同事|病人|患者|邻居|学员|网友|表妹|表弟|表姐|表哥|舅舅|叔叔|姑姑|阿姨|发小|同桌|前夫|前妻|奶奶|爷爷|"
              "外婆|外公|嫂子|媽媽|兒子|女兒|閨蜜|學生|同學")
@@ -135,9 +136,9 @@ _OWN_SELF_HARM = (r"\b(?:i|im) (?:(?:don t|dont|didn t|didnt|do not|did not|stil
 # death or suicide, no one else named between ("난 친구가 자살해서 힘들어" is about the friend).
 _KO_OWN = rf"(?<![가-힣])(?:나|내가|저는|난) (?:(?!{_OTHER_KO}|그 ?사람|그녀|걔).){{0,10}}(?:죽고 싶|자살)"
 # The writer's own wish to die in Chinese and Korean with the words a chat turn puts between "I" and
-# the wish (session 40; in Chinese also none: "我想自杀"): "我也想死", "我真的好想死", "나는 그냥 죽고 싶어", "나도 죽고 싶다", "저 요즘 자살 생각을
-# 많이 해요", "제가 사라지고 싶어요". Only adverbs may stand between, so "我朋友想死" and "나는 친구가 자살해서
-# 힘들어" stay someone else's; "죽고 싶지 않아" (not wanting to die) is no wish.
+# the wish (session 40; in Chinese also none: "我想自杀"): "我也想死", "我真的好想死", "나는 그냥 죽고 싶어",
+# "나도 죽고 싶다", "저 요즘 자살 생각을 많이 해요", "제가 사라지고 싶어요". Only adverbs may stand between, so
+# "我朋友想死" and "나는 친구가 자살해서 힘들어" stay someone else's; "죽고 싶지 않아" is no wish.
 _ZH_OWN_WISH = (r"我(?:真的|真|好|很|就|只|也|都|一直|总是|有时候|有时|经常|常常|老是|每天|现在|今天|最近|已经|是|特别|其实|还是|是不是){0,3}"
                 r"(?:想死|要自杀|想自杀|不想活|活不下去|想结束(?:自己的)?生命|想消失|想去死)")
 _KO_OWN_WISH = (r"(?<![가-힣])(?:나는|나도|난|나|내가|저는|저도|제가|저) (?:(?:그냥|진짜|정말|너무|요즘|이제|가끔|자꾸|계속|매일|솔직히|"
@@ -146,7 +147,7 @@ _KO_OWN_WISH = (r"(?<![가-힣])(?:나는|나도|난|나|내가|저는|저도|�
 FIRST_PERSON = re.compile(apostrophes_either("|".join([_OWN_SELF_HARM,
     r"\bi (?:want|wanna|am going|'?m going|m going|will|plan|have been thinking|keep thinking|think about|thought about|"
     r"don'?t want)\b.{0,30}\b(?:die|dead|alive|live|kill myself|end (?:it|my life|things)|suicide|hurt myself|cut myself)\b",
-    r"\bkill(?:ing)? myself\b", r"\bmy (?:own )?life\b", r"\bmyself\b", r"\b(?:and|but) so (?:do|am|would|did) i\b", r"\bi(?:'?m| am) suicidal\b", r"我(?:想死|要自杀|不想活)",
+    r"\bkill(?:ing)? myself\b", r"\bmy (?:own )?life\b", r"\bmyself\b", r"\b(?:and|but) so (?:do|am|would|did) i\b", r"\bi(?:'?m| am) suicidal\b",
     _KO_OWN, _ZH_OWN_WISH, _KO_OWN_WISH])))
 MEANS = re.compile("|".join([
     r"\bhow (?:many|much)\b.{0,40}\b(?:pills?|tablets?|mg|milligrams?|dose|paracetamol|tylenol|ibuprofen|insulin|"
@@ -492,6 +493,7 @@ _REAL = re.compile(r"\b(?:irl|in real life|real life|for real|real world|(?:his|
                    r"work|school)|where (?:he|she|they) lives?|after (?:the )?(?:game|match|practice|tournament)|"
                    r"outside (?:the )?(?:stadium|arena|gym|school|club)|parking lot|car park|my (?:boss|manager|ex|wife|husband|"
                    r"teacher|coworker|co worker|colleague|neighbou?r|landlord|stepfather|stepmother|supervisor))\b"
+                   # the same in Chinese and Korean (session 40): in real life, offline, his / her home, going to find them
                    r"|现实中|现实里|现实生活|线下|他家|她家|住址|实际上去|실제로|현실에서|오프라인|찾아가|집 앞|집 주소|사는 곳")
 _BOSS_AT_WORK = re.compile(r"\b(?:my|our|the|his|her|their|your) (?:boss|manager)\b(?! (?:fight|battle|level|room|stage))")
 
