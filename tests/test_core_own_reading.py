@@ -414,6 +414,18 @@ def test_someone_elses_farewell_told_by_the_chinese_or_korean_writer_who_receive
     assert [t for t in mine if read_text(t)[0]] == []
 
 
+def test_chinese_and_korean_hyperboles_of_dying_in_their_commonest_forms_are_idioms():
+    """Session 40: "累得要死", "无聊到想死", "피곤해서 죽을 것 같아", "귀여워 죽겠어" were not read as idioms (only
+    "累死了" and "힘들어 죽겠어" were). A wish to die beside them is still the writer's own harm."""
+    from stream.core.framing import read_text
+
+    for text in ("今天搬家累得要死", "开会开到无聊到想死", "오늘 야근해서 피곤해서 죽을 것 같아", "우리 고양이 귀여워 죽겠어",
+                 "这个视频笑得要死"):
+        assert read_text(text)[4], text
+    for text in ("累得要死，我真的不想活了", "힘들어서 죽을 것 같아. 그냥 죽고 싶어"):
+        assert not read_text(text)[4], text
+
+
 def test_the_writers_own_risk_is_read_in_every_spelling_of_a_contraction():
     """The framing patterns read normalised text, where an apostrophe is a space: "i'm suicidal" and
     "i don't want to live" were written with apostrophes and never matched (session 34)."""

@@ -377,6 +377,11 @@ IDIOM = re.compile("|".join([
     r"\bkill (?:the|those|these|that|this) (?:lights?|music|engine|noise|vibe|mood)\b",
     r"(?:累|笑|热|冷|饿|困|忙|气|烦|吓|疼|痛|无聊)死(?:了|我了|人了)?", r"要了我的命",
     r"(?:배고파|졸려|힘들어|피곤해|더워|추워|웃겨|심심해|아파|귀찮아|미치겠고|바빠)\s?죽겠",
+    # "累得要死", "无聊到想死", "피곤해서 죽을 것 같아", "귀여워 죽겠어" (session 40): the same hyperboles in the
+    # forms chat uses most
+    r"(?:累|饿|困|烦|热|冷|忙|笑|气|疼|痛|无聊|吵|冻|渴|难受|尴尬)得要死", r"(?:无聊|尴尬|丢人|累|困|饿)到想死",
+    r"(?:배고파|졸려|힘들어|피곤해|더워|추워|웃겨|심심해|아파|귀찮아|바빠|귀여워|좋아|보고 싶어|궁금해|짜증나|답답해|설레|부러워)"
+    r"(?:서)?\s?죽(?:겠|을 것 같|는 줄)",
 ]))
 _HARM_WORD = re.compile(r"\b(?:kill\w*|die|dies|died|dying|dead|death|murder\w*|shoot\w*|shot|stab\w*|hurt\w*|suicid\w*|"
                         r"bomb\w*|poison\w*|guns?|knife|knives|weapons?|blood|end (?:it|my life|things))\b|杀|死|毒|炸|죽|자살|살인|독"
