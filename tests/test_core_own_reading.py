@@ -358,6 +358,19 @@ def test_someone_elses_threat_told_by_the_writer_who_heard_it_is_someone_elses()
     assert flags[7], "a threat aimed at the writer is read as targeted"
 
 
+def test_the_writers_own_threat_told_to_someone_is_not_someone_elses():
+    """Session 41: a Chinese / Korean threat the writer tells someone ("친구한테 걔 죽여버린다고 했어": I told
+    a friend I'll kill him; "我跟朋友说要去砍了他") read as someone else's threat, capped as third party.
+    The named other must be the one who says it, not the one the writer speaks to."""
+    from stream.core.framing import read_text
+
+    own = ("친구한테 걔 죽여버린다고 했어", "엄마한테 걔 가만 안 둔다고 했어", "我跟朋友说要去砍了他", "我对同事说要弄死那个经理")
+    theirs = ("친구가 걔 죽여버린다고 했어", "동생이 걔 가만 안 둔대요", "朋友说要去砍了他", "同事说要弄死那个经理")
+    assert [t for t in own if read_text(t)[0]] == []
+    assert [t for t in theirs if not read_text(t)[0]] == []
+    assert all(read_text(t)[12] for t in own if "가만" not in t), "the writer's own threat keeps its words of a threat"
+
+
 def test_chinese_and_korean_games_are_play_and_his_boss_is_no_game():
     """Session 40: play (harm in a game is no one's) read English only: "这个boss打了二十次还是死",
     "배그에서 적 다 죽이고 치킨 먹었다" kept their violence readings and stages. Chinese and Korean games and

@@ -76,7 +76,8 @@ _KO_OWN_END = r"(?:어요|어|다|네|음|습니다)(?![가-힣]| ?하| ?해)"
 # A named other who is the subject, in Chinese (not one the writer speaks to: 跟 / 和 / 对 / 向 / 给 / 告诉
 # before them, "我跟朋友说我想自杀"; and not across a clause closing on 我, "同学都孤立我，想自杀"), then up to 16
 # characters; in Korean (not followed by 한테 / 에게 / 께: "엄마한테 죽고 싶다고 했어") (session 40).
-_ZH_OTHER_SAYS = rf"(?<!跟)(?<!和)(?<!对)(?<!向)(?<!给)(?<!告诉)(?:{_OTHER_ZH})(?:(?!我[^\s]{{0,3}}\s).){{0,16}}"
+_ZH_NOT_ADDRESSED = r"(?<!跟)(?<!和)(?<!对)(?<!向)(?<!给)(?<!告诉)"
+_ZH_OTHER_SAYS = rf"{_ZH_NOT_ADDRESSED}(?:{_OTHER_ZH})(?:(?!我[^\s]{{0,3}}\s).){{0,16}}"
 _KO_OTHER_SAYS = rf"(?:{_OTHER_KO})(?!한테|에게|께|더러|보고)"
 _RISK = (r"(?:suicid\w*|self[- ]?harm\w*|cutting|kill (?:him|her|them)sel(?:f|ves)|overdos\w*|end (?:his|her|their) life|groom\w*|predator\w*|abus\w*|"
          r"molest\w*|pa?edophil\w*|child porn\w*|sex(?:ual)? offend\w*|pandering)")
@@ -117,9 +118,9 @@ REPORTED_THREAT = re.compile(apostrophes_either("|".join([
     _OTHER + r"\b(?: \w+){0,3} (?:says|said|keeps saying|kept saying|threatens|threatened|keeps threatening|told me|tells me|"
     r"yells|yelled|screams|screamed|texted|posted|swears|swore|wrote)\b.{0,40}\b(?:kill|stab|shoot|hurt|beat|burn|strangle|choke|"
     r"murder|smash|bash|blow up|run (?:him|her|them) over)",
-    rf"(?:{_OTHER_ZH})[^\s]{{0,10}}(?:说|总说|老说|一直说|扬言|威胁|嚷嚷|发誓)[^\s]{{0,12}}(?:杀|砍|捅|打死|撞死|弄死|报复|炸死|烧死|放火|同归于尽)",
-    rf"(?:{_OTHER_KO}).{{0,30}}(?:죽여|죽이|찔러|찌르|때려|패 ?버|불 ?질러|불 ?지르|복수하)[가-힣]{{0,6}}(?:다고|라고|대요|대|래요|래)(?![가-힣])",
-    rf"(?:{_OTHER_KO}).{{0,30}}(?:가만 안 ?[둔두]|협박(?:한대|했|해요|하더|을 해))"])))
+    rf"{_ZH_NOT_ADDRESSED}(?:{_OTHER_ZH})[^\s]{{0,10}}(?:说|总说|老说|一直说|扬言|威胁|嚷嚷|发誓)[^\s]{{0,12}}(?:杀|砍|捅|打死|撞死|弄死|报复|炸死|烧死|放火|同归于尽)",
+    _KO_OTHER_SAYS + r".{0,30}(?:죽여|죽이|찔러|찌르|때려|패 ?버|불 ?질러|불 ?지르|복수하)[가-힣]{0,6}(?:다고|라고|대요|대|래요|래)(?![가-힣])",
+    _KO_OTHER_SAYS + r".{0,30}(?:가만 안 ?[둔두]|협박(?:한대|했|해요|하더|을 해))"])))
 _ASKS_HOW = re.compile(r"\bhow (?:would|could|can|might|do|does|did|to)\b(?! (?:i|we) (?:help|stop|protect|keep|tell|report|talk|get|"
                        r"handle|deal|support|convince|calm|know))|\bwithout (?:getting caught|being caught|anyone (?:noticing|knowing)|"
                        r"leaving (?:a )?(?:trace|evidence))|怎么(?:下手|才能不被)|어떻게 (?:하면|해야) (?:안 ?들키|죽|해치)")
