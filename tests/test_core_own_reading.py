@@ -804,3 +804,22 @@ def test_the_words_say_whether_a_threat_reading_is_explicit():
     for text in quiet:
         assert not read_text(text)[12] and threats <= unsaid(read_text(text)), text
     assert not threats & unsaid(read_text(quiet[0])[:12])
+
+
+def test_english_own_wishes_to_be_dead_or_gone_are_first_person():
+    """Session 41: "my stepdad abuses me and i wish i was dead" read as someone else's risk (the abuse is
+    the stepdad's) and not the writer's own, so its self-harm reading was capped; "i just want to
+    disappear", "i don't want to wake up tomorrow" were not first person at all. A wish quoted from
+    someone else, a wish to get away and one told as past are not the writer's own risk now."""
+    from stream.core.framing import read_text
+
+    own = ("my stepdad abuses me and i wish i was dead", "i just want to disappear forever",
+           "i don't want to wake up tomorrow", "everyone would be better off without me",
+           "my dad abused me for years and honestly i have no reason to live",
+           "my friend is suicidal and i wish i wasn't alive either", "i want to go to sleep and never wake up")
+    not_own = ("my 9 year old said 'i wish i was dead' after a bad day at school, should i be worried",
+               "sometimes i just want to disappear to a cabin in the woods for a month",
+               "i want to vanish off social media for a while",
+               "i used to think my family would be better off without me, now we're closer than ever")
+    assert [t for t in own if not read_text(t)[1]] == []
+    assert [t for t in not_own if read_text(t)[1]] == []

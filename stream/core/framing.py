@@ -161,6 +161,26 @@ MEANS = re.compile("|".join([
     r"\bwhere (?:can|do|could) i (?:buy|get)\b.{0,30}\b(?:sleeping pills|barbiturates|nembutal|helium|charcoal|rope|a gun|pills)",
     r"多少片", r"致死", r"安眠药", r"치사량", r"몇 알", r"수면제"]))
 
+# The writer's own wish to be dead or gone in the words English speakers use (session 41): "i wish i was
+# dead", "i just want to disappear", "i dont want to wake up", "everyone would be better off without me",
+# "i have no reason to live"; said beside an abuser or a friend at risk it is still the writer's own
+# risk (`read_text`: in the writer's own words, not inside a quote). Not a wish to get away ("disappear to a
+# cabin", "vanish off social media") nor one told as past ("i used to think my family would be better off
+# without me").
+OWN_WISH = re.compile(
+    r"\bi (?:just |really |honestly |sometimes |often |kinda |kind of )?wish (?:that )?i (?:was|were|d been|had been) "
+    r"(?:dead|gone|never born|not (?:alive|here|born|around))\b"
+    r"|\bi (?:just |really |honestly |sometimes |often )?wish i (?:wasn t|wasnt|weren t|werent|was not|were not) "
+    r"(?:alive|here|born|around)\b"
+    r"|\bi (?:just |really |honestly |sometimes |often )?(?:want|wanna|wish i could) (?:to )?(?:just )?(?:disappear|vanish|"
+    r"stop existing|not exist)\b(?! (?:to|into|for|off|on|in|at|under|behind|with|somewhere|abroad|online)\b)"
+    r"(?! from (?!(?:this world|existence|the earth|the face of the earth|everyone|everything|my life)\b))"
+    r"|\bi (?:don t|dont|do not) want to (?:wake up|be here anymore|exist|be alive|live anymore|keep living|go on)\b"
+    r"|\b(?:sleep|go to sleep|fall asleep) and never wake up\b"
+    r"|(?<!used to think )(?<!used to feel )(?<!i thought )(?<!used to believe )"
+    r"\b(?:everyone|everybody|they|the world|my family|people) (?:would be|d be|is|are) better off without me\b"
+    r"|\bi (?:have|ve got|got|see) no reason to (?:live|keep living|keep going|go on|stay alive)\b")
+
 # The writer's own attempt or self-harm, told as past (`recovered`).
 PAST_OWN = re.compile("|".join([
     r"\bi (?:tried|attempted) (?:to )?(?:kill myself|end (?:my (?:own )?life|it all|things)|die|take my (?:own )?life|"
@@ -418,8 +438,8 @@ DISCLOSED = re.compile("|".join([
 
 # The long alternations, searched phrase by phrase behind their literals (stream/core/prefilter.py): about
 # 50 us a turn less than searching each whole, on the realistic mix.
-_THIRD_PARTY, _FIRST_PERSON, _MEANS, _IDIOM, _DISCLOSED, _RETRACTED, _REPORTED_THREAT = map(
-    Prefiltered.of, (THIRD_PARTY, FIRST_PERSON, MEANS, IDIOM, DISCLOSED, RETRACTED, REPORTED_THREAT))
+_THIRD_PARTY, _FIRST_PERSON, _MEANS, _IDIOM, _DISCLOSED, _RETRACTED, _REPORTED_THREAT, _OWN_WISH = map(
+    Prefiltered.of, (THIRD_PARTY, FIRST_PERSON, MEANS, IDIOM, DISCLOSED, RETRACTED, REPORTED_THREAT, OWN_WISH))
 
 
 # "legally bury him i mean": the writer says what their last turn meant, in words that are only idiom.
@@ -661,6 +681,14 @@ _QUOTE_MARKS = OPEN_QUOTES + "'\u2018"
 _QUOTED_GONE = re.compile(r"없어도|없이|(?:사라|없어)[지져질진]|살겠|살기 싫|没有我|消失|不在了|活着没意思")
 
 
+def _own_wish(text: str, norm: str) -> bool:
+    """The writer's own wish to be dead or gone (`OWN_WISH`) in words not quoted from anyone ("my 9 year
+    old said 'i wish i was dead'" is the child's)."""
+    if any(q in text for q in _QUOTE_MARKS):
+        norm = normalize_for_match(_QUOTED_SPAN.sub(" ", text))
+    return _OWN_WISH.found(norm)
+
+
 def _quoted_by_other(text: str, norm: str) -> tuple[str | None, bool]:
     """(the text without the quoted words, whether they speak of death or self-harm), where the turn
     quotes someone else it names; (None, False) otherwise."""
@@ -697,7 +725,8 @@ def read_text(text: str, third_read: bool = False) -> tuple[bool, ...]:
              and not disclosed)
     words_only = only_idioms(norm) or (not own_harm and retracts(own_text, norm))
     past = not disclosed and recovered(norm)
-    return (third, disclosed or (not past and _FIRST_PERSON.found(norm)), _MEANS.found(norm), signs_off(norm), words_only,
+    first = disclosed or (not past and (_FIRST_PERSON.found(norm) or _own_wish(own_text, norm)))
+    return (third, first, _MEANS.found(norm), signs_off(norm), words_only,
             bool(_ANOTHER.search(norm)), at_play(norm), targeted(norm, own_harm), disclosed, SEXUAL_WORDS.found(norm),
             past, bool(SELF_HARM_WORDS.search(norm)), THREAT_WORDS.found(norm))
 
