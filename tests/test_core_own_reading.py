@@ -823,3 +823,18 @@ def test_english_own_wishes_to_be_dead_or_gone_are_first_person():
                "i used to think my family would be better off without me, now we're closer than ever")
     assert [t for t in own if not read_text(t)[1]] == []
     assert [t for t in not_own if read_text(t)[1]] == []
+
+
+def test_english_quotes_of_anyone_but_the_writer_are_theirs():
+    """Session 41: only someone `_OTHER` names ("my friend", "my son") could be quoted; "a girl in my
+    class posted 'i want to die' on her story" read as the writer's own wish (first person) and "my 9
+    year old said 'i wish i was dead'" as neither. Anyone but the writer who says or sends the words is
+    their speaker; the writer's own quoted words ("so i texted him ...") stay the writer's."""
+    from stream.core.framing import read_text
+
+    theirs = ("my 9 year old said 'i wish i was dead' after school", 'a girl in my class posted "i want to die" on her story',
+              'someone in my discord said "im going to end it tonight"', 'he said "i want to die" and hung up')
+    own = ('so i texted him "i want to die"', 'i keep saying "i want to die" to myself',
+           'people say "it gets better" but i want to die')
+    assert [t for t in theirs if not read_text(t)[0] or read_text(t)[1]] == []
+    assert [t for t in own if not read_text(t)[1]] == []

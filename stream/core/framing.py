@@ -673,6 +673,22 @@ _SAID_BY = re.compile(r"\b" + _OTHER + r"\b(?: \w+){0,4} (?:said|says|texted|tex
                       r"(?:보냈|보내왔|말했|말하더|그러더|그랬|썼|올렸|카톡|문자|메시지|라고)"
                       rf"|(?:{_OTHER_ZH}).{{0,40}}"
                       r"(?:说|发|写|留言|告诉我)")
+# Anyone but the writer saying, sending or posting words in English (session 41): "my 9 year old said",
+# "a girl in my class posted", "someone in my discord said", "he texted me"; the word before the verb
+# (past a few adverbs) is its speaker; "i" / "we" are the writer ("so i texted him '...'"), and "you" the
+# one the writer talks to (an assistant quoting the user back: "you said 'just not wake up'").
+_SAYS = re.compile(r"\b(\w+)(?: (?:just|then|also|literally|always|once|even|finally|suddenly|actually|randomly|"
+                   r"kept|keeps|would|will|had|has|have|d|ll|ve|s))* (?:said|says|say|texted|messaged|wrote|"
+                   r"writes|posted|sent|sends|told me|tells me|tweeted|commented|replied|screamed|yelled|whispered|"
+                   r"kept saying|keeps saying|dmed|dm d)\b")
+_WRITER = frozenset("i we im ive id ill us me you u ya and or but so".split())
+
+
+def _said_by_other(norm: str) -> bool:
+    """Someone the writer names, or anyone but the writer, says or sends words (`_SAID_BY`, `_SAYS`)."""
+    return bool(_SAID_BY.search(norm)) or any(m.group(1) not in _WRITER for m in _SAYS.finditer(norm))
+
+
 # double or corner quotes, or single quotes standing as quotes: not an apostrophe inside a Latin word
 # ("don't", "friend's"); a Korean particle may follow the closing one ('...'라고)
 _QUOTED_SPAN = re.compile(QUOTED + r"|(?<![A-Za-z0-9])['\u2018][^'\u2019\n]{3,}?['\u2019](?![A-Za-z0-9])")
@@ -692,7 +708,7 @@ def _own_wish(text: str, norm: str) -> bool:
 def _quoted_by_other(text: str, norm: str) -> tuple[str | None, bool]:
     """(the text without the quoted words, whether they speak of death or self-harm), where the turn
     quotes someone else it names; (None, False) otherwise."""
-    if not any(q in text for q in _QUOTE_MARKS) or not _SAID_BY.search(norm):
+    if not any(q in text for q in _QUOTE_MARKS) or not _said_by_other(norm):
         return None, False
     quotes = _QUOTED_SPAN.findall(text)
     if not quotes:
