@@ -838,22 +838,3 @@ def test_english_quotes_of_anyone_but_the_writer_are_theirs():
            'people say "it gets better" but i want to die')
     assert [t for t in theirs if not read_text(t)[0] or read_text(t)[1]] == []
     assert [t for t in own if not read_text(t)[1]] == []
-
-
-def test_anyones_threat_told_by_the_writer_who_heard_it_is_someone_elses():
-    """Session 41: only someone `_OTHER` names ("my brother", "my husband") could make a reported threat;
-    "a kid in my son's class said he's going to bring a gun and shoot people" read as the writer's own
-    violence. Anyone but the writer (the word before the verb of saying) with "he / she / they" as the
-    one who would do it is someone else's threat now; the writer's own words, or a plan the writer
-    takes part in ("my buddy said he'd help me kill him"), are not."""
-    from stream.core.framing import read_text
-
-    theirs = ("a kid in my sons class said he is going to bring a gun to school and shoot people",
-              "a guy at work keeps saying he will shoot up the office",
-              "someone in our discord posted that he is going to stab his teacher tomorrow",
-              "this guy on reddit said he is going to kill his ex, should i report it")
-    not_theirs = ("i said i would kill him", "we said we would beat them", "my buddy said he'd help me kill him",
-                  "my friend said we should beat him up tonight",
-                  "a guy at work said he will kill his boss, how could he do it without getting caught")
-    assert [t for t in theirs if not read_text(t)[0]] == []
-    assert [t for t in not_theirs if read_text(t)[0]] == []
