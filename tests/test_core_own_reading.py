@@ -838,3 +838,18 @@ def test_english_quotes_of_anyone_but_the_writer_are_theirs():
            'people say "it gets better" but i want to die')
     assert [t for t in theirs if not read_text(t)[0] or read_text(t)[1]] == []
     assert [t for t in own if not read_text(t)[1]] == []
+
+
+def test_anyones_threat_told_in_chinese_and_korean_is_someone_elses():
+    """Session 41: a Chinese / Korean threat told of someone the writer does not name ("我们班一个男生说要
+    带刀来学校砍人", "반에 어떤 애가 내일 칼 들고 와서 다 죽인대") read as the writer's own violence. Someone
+    unnamed who says it, and the Korean hearsay endings (-ㄴ대 / -래, someone else said so), are someone
+    else's threat; the writer's own ("걔 죽여버릴 거야", "我跟他说要杀了他", "他说要帮我杀了他") is not."""
+    from stream.core.framing import read_text
+
+    theirs = ("반에 어떤 애가 내일 칼 들고 와서 다 죽인대", "옆 반 남자애가 선생님 찔러버린대요. 어떡해요",
+              "我们班一个男生说要带刀来学校砍人", "有人在群里说明天要去炸了学校", "那个人扬言要弄死他前女友",
+              "어떤 남자가 계속 전여친 죽여버린다고 하더라")
+    own = ("걔 죽여버릴 거야", "내가 걔 죽여버린다고 했어", "我要杀了他", "我跟他说要杀了他", "他说要帮我杀了他")
+    assert [t for t in theirs if not read_text(t)[0]] == []
+    assert [t for t in own if read_text(t)[0]] == []

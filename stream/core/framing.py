@@ -120,7 +120,17 @@ REPORTED_THREAT = re.compile(apostrophes_either("|".join([
     r"murder|smash|bash|blow up|run (?:him|her|them) over)",
     rf"{_ZH_NOT_ADDRESSED}(?:{_OTHER_ZH})[^\s]{{0,10}}(?:说|总说|老说|一直说|扬言|威胁|嚷嚷|发誓)[^\s]{{0,12}}(?:杀|砍|捅|打死|撞死|弄死|报复|炸死|烧死|放火|同归于尽)",
     _KO_OTHER_SAYS + r".{0,30}(?:죽여|죽이|찔러|찌르|때려|패 ?버|불 ?질러|불 ?지르|복수하)[가-힣]{0,6}(?:다고|라고|대요|대|래요|래)(?![가-힣])",
-    _KO_OTHER_SAYS + r".{0,30}(?:가만 안 ?[둔두]|협박(?:한대|했|해요|하더|을 해))"])))
+    _KO_OTHER_SAYS + r".{0,30}(?:가만 안 ?[둔두]|협박(?:한대|했|해요|하더|을 해))",
+    # anyone but the writer (session 41): in Chinese someone unnamed ("有人", "一个男生", "那个人", "他") who
+    # says it, the writer not in the plan (no 我 between: "他说要帮我杀了他"); in Korean the hearsay endings
+    # (-ㄴ대 / -래: "다 죽인대", "찔러버린대요", "불 지른대") say by their grammar that someone else said it
+    rf"{_ZH_NOT_ADDRESSED}(?:有人|有个[^\s，。我]{{0,6}}|一个[^\s，。我]{{0,6}}|那个[^\s，。我]{{0,4}}|这个[^\s，。我]{{0,4}}|他们?|她们?)"
+    r"[^\s，。我]{0,10}(?:说|总说|老说|一直说|扬言|威胁|嚷嚷|发誓|放话)[^\s我]{0,12}"
+    r"(?:杀|砍|捅|打死|撞死|弄死|报复|炸死|烧死|放火|同归于尽|炸(?:了|掉|毁))",
+    r"(?:죽여 ?버린|죽인|찔러 ?버린|찌른|때려 ?버린|때린|팬|불 ?지른|불 ?질러 ?버린|쏴 ?버린|쏜|터뜨린|폭파한|복수한)"
+    r"(?:대요|대|답니다|다더라|다던데)(?![가-힣])",
+    r"(?:어떤 ?(?:애|사람|남자|여자|놈|학생|새끼)|누가|걔가|그 ?(?:사람|남자|여자|애|놈)[이가]).{0,30}"
+    r"(?:죽여|죽이|찔러|찌르|때려|패 ?버|불 ?질러|불 ?지르|복수하)[가-힣]{0,6}(?:다고|라고)(?![가-힣])"])))
 _ASKS_HOW = re.compile(r"\bhow (?:would|could|can|might|do|does|did|to)\b(?! (?:i|we) (?:help|stop|protect|keep|tell|report|talk|get|"
                        r"handle|deal|support|convince|calm|know))|\bwithout (?:getting caught|being caught|anyone (?:noticing|knowing)|"
                        r"leaving (?:a )?(?:trace|evidence))|怎么(?:下手|才能不被)|어떻게 (?:하면|해야) (?:안 ?들키|죽|해치)")
