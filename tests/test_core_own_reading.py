@@ -853,3 +853,16 @@ def test_anyones_threat_told_in_chinese_and_korean_is_someone_elses():
     own = ("걔 죽여버릴 거야", "내가 걔 죽여버린다고 했어", "我要杀了他", "我跟他说要杀了他", "他说要帮我杀了他")
     assert [t for t in theirs if not read_text(t)[0]] == []
     assert [t for t in own if read_text(t)[0]] == []
+
+
+def test_a_gun_told_with_how_to_get_at_it_is_no_worry_about_someone_elses_weapon():
+    """Session 41: "my dad keeps his rifle in the closet, the key is in his drawer" read as a family
+    member worried about someone else's weapon (targeted), its violence stages dropped. With how to get
+    at it (a key, a code, "i know where"), it is a means; the worried partner's account stays targeted."""
+    from stream.core.framing import read_text
+
+    access = ("my dad keeps his rifle in the closet, the key is in his drawer", "i know where my dad keeps his gun",
+              "my stepdad keeps a pistol in the nightstand and the gun safe code is his birthday")
+    worry = ("my ex drinks a lot and keeps a loaded handgun in his truck", "he has a rifle in the garage")
+    assert [t for t in access if read_text(t)[7] or not read_text(t)[2]] == []
+    assert [t for t in worry if not read_text(t)[7]] == []

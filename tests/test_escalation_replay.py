@@ -442,3 +442,19 @@ def test_a_groomer_taken_for_a_worried_parent_opens_a_case_and_parents_do_not(tm
     assert {c["user_id"] for c in cases} == {"groomer"}
     opened = [c for c in cases if c["event"] == "open"]
     assert opened and opened[0]["route"] == "enforcement" and "sexual/minors" in opened[0]["categories"]
+
+
+def test_a_school_threat_with_a_gun_at_home_opens_a_case_and_a_person_at_risk_with_one_is_supported(tmp_path):
+    """Session 41: "everyone at school laughs at me, they will see" / "my dad keeps his rifle in the
+    closet, the key is in his drawer" / "how long does it take cops to respond to a school" opened
+    nothing: the gun within reach read as no stage (someone else's weapon, "targeted") and the police's
+    response time as none. A gun at home within reach is research, and a means: a person at risk who
+    tells of one is routed to support, not enforcement."""
+    school = conversations_of("k", [["everyone at school laughs at me, they will see",
+                                     "my dad keeps his rifle in the closet, the key is in his drawer"],
+                                    ["how long does it take cops to respond to a school"]])
+    at_risk = conversations_of("r", [["i cant do this anymore, everyone would be better off without me"],
+                                     ["my dad keeps a pistol in his closet and i know where the key is"]])
+    cases = replay(tmp_path, sorted(school + at_risk, key=lambda r: r["ts"]))
+    assert any(c["user_id"] == "k" and c["route"] == "enforcement" for c in cases), cases
+    assert [c for c in cases if c["user_id"] == "r"] and all(c["route"] == "support" for c in cases if c["user_id"] == "r")

@@ -55,7 +55,7 @@ import re
 from dataclasses import dataclass
 
 from stream.core.prefilter import Prefiltered
-from stream.core.stages import BY_KEY, Stage
+from stream.core.stages import BY_KEY, WEAPON_AT_HOME, WEAPON_KNOWN_WHERE, Stage
 from stream.scoring.normalize import OPEN_QUOTES, QUOTED, apostrophes_either, normalize_for_match
 from stream.taxonomy import THREAT_CATEGORIES
 
@@ -169,7 +169,7 @@ MEANS = re.compile("|".join([
     r"\bhighest (?:bridge|building|point|cliff)\b", r"\bhow (?:do you|to|would you|do i) (?:hang|suffocate|drown|slit|bleed)",
     r"\b(?:rope|noose|knot)\b.{0,30}\b(?:hold|weight|tie|strong enough)", r"\b(?:which|what) (?:pills?|medications?|meds|drugs?)\b.{0,40}\b(?:kill|die|lethal|fatal|overdose)",
     r"\bwhere (?:can|do|could) i (?:buy|get)\b.{0,30}\b(?:sleeping pills|barbiturates|nembutal|helium|charcoal|rope|a gun|pills)",
-    r"多少片", r"致死", r"安眠药", r"치사량", r"몇 알", r"수면제"]))
+    r"多少片", r"致死", r"安眠药", r"치사량", r"몇 알", r"수면제", *WEAPON_AT_HOME]))
 
 # The writer's own wish to be dead or gone in the words English speakers use (session 41): "i wish i was
 # dead", "i just want to disappear", "i dont want to wake up", "everyone would be better off without me",
@@ -606,10 +606,6 @@ TARGETED = re.compile("|".join([
     r"\bif (?:he|she|they|someone|somebody|my ex|a guy|the guy) (?:comes? at|attacks?|breaks? in|tries to (?:hurt|grab|hit|get in)|grabs?|follows?)\b",
     r"\b(?:some)?where (?:he|she|they) (?:can t|cannot|can not|won t|couldn t) (?:get|find|reach|use)\b",
     r"\bis (?:that|this|it) (?:a )?(?:threat|stalking|harassment|abuse|assault)\b",
-    # someone else's weapon, told by the person worried about it (session 27): "my ex drinks a lot and
-    # keeps a loaded handgun in his truck", "he has a rifle in the garage"
-    r"\b" + _AGENT + r"(?: \w+){0,4} (?:keeps|has|had|carries|owns|bought|got) (?:a |an |his |her |their |two |several |a few )?"
-    r"(?:loaded |legal |new )?(?:guns?|handguns?|rifles?|shotguns?|pistols?|firearms?|weapons?)\b",
     r"\b(?:i m|i am|i feel|i was|we re|we are) (?:so |really |very )?(?:scared|afraid|terrified|frightened) (?:of|that) (?:him|her|them|he|she|they|my)\b",
     # the same in Korean and Chinese (session 32): a partner, a parent or "he" who hits, pushes, chokes,
     # threatens or follows the writer; domestic violence, a shelter, a protection order
@@ -636,16 +632,26 @@ HARM_INTENT = re.compile("|".join([
     r"(?:我|我们)(?:要|会|一定要)让(?:他|她|他们)(?:付出代价|后悔)"]))
 
 
-_TARGETED, _HARM_INTENT = Prefiltered.of(TARGETED), Prefiltered.of(HARM_INTENT)
+# Someone else's weapon, told by the person worried about it (session 27): "my ex drinks a lot and keeps
+# a loaded handgun in his truck", "he has a rifle in the garage"; not when the turn tells how to get at
+# it (session 41: "my dad keeps his rifle in the closet, the key is in his drawer" is access, not worry).
+OTHERS_WEAPON = re.compile(
+    r"\b" + _AGENT + r"(?: \w+){0,4} (?:keeps|has|had|carries|owns|bought|got) (?:a |an |his |her |their |two |several |a few )?"
+    r"(?:loaded |legal |new )?(?:guns?|handguns?|rifles?|shotguns?|pistols?|firearms?|weapons?)\b")
+_WEAPON_ACCESS = re.compile(
+    r"\b(?:guns?|rifles?|shotguns?|pistols?|handguns?|firearms?|revolvers?|gun safe|gun cabinet)\b.{0,60}\b(?:the key|keys? (?:is|are)|"
+    r"code|combination|unlocked|i know where|i ve seen where|i know how to (?:load|use|shoot))\b|" + WEAPON_KNOWN_WHERE)
+_TARGETED, _HARM_INTENT, _OTHERS_WEAPON = Prefiltered.of(TARGETED), Prefiltered.of(HARM_INTENT), Prefiltered.of(OTHERS_WEAPON)
 
 
 def targeted(norm: str, own_harm: bool | None = None) -> bool:
     """The (normalised) turn tells of someone else's harm aimed at the writer, or asks how to keep
-    safe from it, and voices no harm of the writer's own to anyone (`own_harm`: whether
-    `HARM_INTENT` matches, when the caller has already searched it)."""
+    safe from it (`TARGETED`), or of someone else's weapon without how to get at it (`OTHERS_WEAPON`),
+    and voices no harm of the writer's own to anyone (`own_harm`: whether `HARM_INTENT` matches, when
+    the caller has already searched it)."""
     if own_harm is None:
         own_harm = _HARM_INTENT.found(norm)
-    return not own_harm and _TARGETED.found(norm)
+    return not own_harm and (_TARGETED.found(norm) or _OTHERS_WEAPON.found(norm) and not _WEAPON_ACCESS.search(norm))
 
 
 _SELF_HARM = ("self-harm", "self-harm/intent", "self-harm/instructions")
@@ -801,10 +807,13 @@ def reframe(flags: tuple[bool, ...], scores: dict[str, float], stages: list[Stag
     if len(flags) > 10 and flags[10] and not first:  # recovered: a survivor's story, not intent now
         return Framing(_capped(scores, _SELF_HARM, cap), [st for st in stages if st.pathway != "self-harm"])
     own_risk = at_risk or first or any(st.pathway == "self-harm" and st.name in ("ideation", "intent") for st in stages)
-    if own_risk and means and not any(st.pathway == "violence" and st.name != "research" for st in stages):
+    # a means of the writer's own risk: its violence research and the planning a reader sees in it ("i know
+    # where the key is") are the self-harm plan, and a threat read into it ("my dad keeps a pistol", read
+    # harassment/threatening 0.91) a misreading; a grievance, a wish to harm or a time may be someone else's
+    if own_risk and means and not any(st.pathway == "violence" and st.name not in ("research", "planning") for st in stages):
         out = dict(scores)
         moved = max(out.get(c, 0.0) for c in _MISREAD_AS_HARM + _SELF_HARM)
-        for c in _MISREAD_AS_HARM:
+        for c in _MISREAD_AS_HARM + ("harassment", "harassment/threatening"):
             out[c] = min(out.get(c, 0.0), cap)
         out["self-harm"] = max(out.get("self-harm", 0.0), moved)
         kept = [st for st in stages if st.pathway != "violence"]

@@ -97,6 +97,20 @@ _VIOLENT_CALL = (
     r"(?:kill|shoot|stab|firebomb|burn|murder|rape|strangle|behead|hurt|beat|attack|punch|choke) (?:you|u|ya|him|her|them|your|his|their)\b" + _NOT_PLAY,
 )
 
+# A gun at home within reach (session 41): "my dad keeps his rifle in the closet, the key is in his
+# drawer", "where my stepdad hides the gun safe key", "the combination to the gun safe". Research on the
+# violence pathway, and a means (`framing.MEANS`) that a person at risk's turn reads as a self-harm plan.
+WEAPON_KNOWN_WHERE = (r"\bi know where (?:my|his|her|the) (?:\w+ )?(?:keeps|hides|stores|leaves) (?:his|her|the|a|their) (?:\w+ )?"
+                      r"(?:guns?|rifles?|shotguns?|pistols?|handguns?|firearms?)\b")
+WEAPON_AT_HOME = (
+    WEAPON_KNOWN_WHERE,
+    r"\b(?:keeps?|kept|stores?|stored|hides?|hid|locks?|locked|leaves?|left) (?:his|her|their|the|a|my|our) (?:loaded )?"
+    r"(?:guns?|rifles?|shotguns?|pistols?|handguns?|firearms?|revolvers?)\b.{0,50}\b(?:keys?|code|combination|closet|drawer|"
+    r"nightstand|under (?:the|his|her) (?:bed|mattress|seat)|unlocked|loaded)\b",
+    r"\b(?:gun safe|gun cabinet|gun locker|gun case|rifle safe|trigger lock)s?\b.{0,20}\b(?:key|keys|code|combination|password|pin)\b",
+    r"\b(?:key|keys|code|combination|pin) (?:to|for|of) (?:the |his |her |my \w+ s )?(?:gun safe|gun cabinet|gun locker|"
+    r"rifle safe|trigger lock)s?\b")
+
 STAGES: tuple[Stage, ...] = (
     # violence pathway
     Stage("violence", "grievance", 1, 0.5, _p(
@@ -139,7 +153,8 @@ STAGES: tuple[Stage, ...] = (
         # a person's whereabouts read from what they post (session 28): "can you tell where her story
         # photo was taken", "geolocate his selfie"
         r"\b(?:figure out|find out|work out|tell|pinpoint|find)\b.{0,20}\bwhere (?:her|his|their|my ex'?s) (?:\w+ )?(?:photo|picture|pic|selfie|"
-        r"story|post|video)s? (?:was|were|is) (?:taken|from|shot)\b", r"\bgeolocat\w* (?:her|his|their|my ex'?s) (?:photo|picture|pic|selfie|post)"),
+        r"story|post|video)s? (?:was|were|is) (?:taken|from|shot)\b", r"\bgeolocat\w* (?:her|his|their|my ex'?s) (?:photo|picture|pic|selfie|post)",
+        *WEAPON_AT_HOME),
         gate=(("violence", 0.02), ("illicit", 0.1), ("illicit/violent", 0.05)),
         # how much would be lethal, in Korean and Chinese (session 27)
         ungated=_p(r"얼마나 .{0,8}(?:먹으면|드시면|먹이면|마시면|복용하면|넣으면) .{0,6}(?:위험해지|치명적|죽|사망)",
@@ -150,6 +165,14 @@ STAGES: tuple[Stage, ...] = (
                    r"(?:在哪|的位置|住在哪|的地址|在什么地方)")),
     Stage("violence", "planning", 4, 1.0, _p(
         r"\bwhen is (?:the|his|her) .{0,30}\b(?:most crowded|empty|busiest|alone)\b",
+        # when a school, a place of worship or an event is fullest, how soon the police come (session 41):
+        # "what time does the cafeteria get the most crowded", "how long does it take cops to respond to a school"
+        r"\b(?:what time|when|which (?:period|lunch|time))\b.{0,20}\b(?:cafeteria|lunch ?room|canteen|hallways?|halls|assembly|"
+        r"auditorium|school|campus|chapel|church|mosque|synagogue|temple|parade|festival|concert|rally|vigil|plaza)\b.{0,30}"
+        r"\b(?:most crowded|most packed|fullest|busiest|(?:the )?most people|packed)\b",
+        r"\bhow (?:long|quickly|fast|soon)\b.{0,25}\b(?:cops|police|officers?|security guards?|swat|sro|resource officers?)\b"
+        r".{0,20}\b(?:respond|arrive|show up|get (?:there|to)|come)\b.{0,30}\b(?:school|campus|church|mosque|synagogue|temple|mall|"
+        r"office|building|concert|festival|parade|shooting|attack|active shooter)\b",
         # whether a death or an injury would be looked into (session 28): "would a doctor even think twice if
         # an 84 yr old on warfarin had a bleed"
         r"\bwould (?:a |the |any )?(?:doctors?|coroners?|pathologists?|police|cops|hospital|paramedics?) (?:even )?(?:think twice|suspect|"
