@@ -458,3 +458,28 @@ def test_a_school_threat_with_a_gun_at_home_opens_a_case_and_a_person_at_risk_wi
     cases = replay(tmp_path, sorted(school + at_risk, key=lambda r: r["ts"]))
     assert any(c["user_id"] == "k" and c["route"] == "enforcement" for c in cases), cases
     assert [c for c in cases if c["user_id"] == "r"] and all(c["route"] == "support" for c in cases if c["user_id"] == "r")
+
+
+def test_school_threats_in_chinese_and_korean_open_cases(tmp_path):
+    """Session 41: a Chinese school threat (a grievance with "他们会后悔的", when the canteen is fullest, how
+    soon the police reach the school) opened nothing, and its Korean twin opened only on its last turn:
+    the phrases of crowd timing, police response and "they will regret it" were English only."""
+    people = {"zs": [["班上的人天天欺负我，老师也不管，他们会后悔的"], ["学校食堂几点人最多"], ["警察接到报警多久能到学校"]],
+              "ks": [["반 애들이 다 나 무시하고 괴롭혀. 두고 봐 다 후회하게 될 거야"], ["급식실 몇 시에 사람 제일 많아?"],
+                     ["학교에 경찰 오는 데 몇 분 걸려?"]]}
+    cases = replay_people(tmp_path, people)
+    for who in people:
+        opened = [c for c in cases if c["user_id"] == who and c["event"] == "open"]
+        assert opened and opened[0]["trigger_event_id"] == f"{who}-1" and opened[0]["route"] == "enforcement", (who, cases)
+
+
+def test_crowd_timing_and_police_response_are_planning_only_near_a_school_or_a_place_of_worship():
+    from stream.core.stages import detect_stages
+
+    planning = ("what time does the cafeteria get the most crowded", "how long does it take cops to respond to a school",
+                "学校食堂几点人最多", "警察接到报警多久能到学校", "급식실 몇 시에 사람 제일 많아?", "학교에 경찰 오는 데 몇 분 걸려?")
+    everyday = ("what time is the grocery store least crowded", "商场周末什么时候人最多", "食堂几点吃饭", "급식실 메뉴 뭐야",
+                "교회 예배 몇 시에 시작해", "집에 도둑 들었는데 경찰 얼마나 걸려서 와요", "不看这部电影你会后悔的")
+    read = lambda t: {f"{s.pathway}:{s.name}" for s in detect_stages(t, {"violence": 0.05})}  # noqa: E731
+    assert [t for t in planning if "violence:planning" not in read(t)] == []
+    assert [t for t in everyday if read(t)] == []

@@ -133,6 +133,9 @@ STAGES: tuple[Stage, ...] = (
         r"\b(?:make|made) (?:them|him|her|everyone) pay\b", r"\bwill (?:all )?regret\b", r"\bget (?:back at|revenge on|even with)\b",
         r"\brevenge\b", r"\b(?:get|gets|getting) what'?s coming to (?:him|her|them)\b", r"\bwant(?:s)? to (?:hurt|kill|destroy|punish) " + _TARGET + r"\b", r"\bthey (?:will|are going to) pay\b",
         r"\bdeserves? to (?:die|suffer)\b", r"\bthinking (?:about|of) (?:hurting|killing) ", r"报复", r"让他们付出代价",
+        # they will regret it, in Chinese and Korean (session 41; "will regret" in English above)
+        r"(?:他们|她们|他|她)(?:都|全都|一定|迟早|早晚|以后)?会后悔", r"让(?:他们|她们|他|她)(?:都)?后悔",
+        r"(?:다|모두|전부)? ?후회하게 (?:될|만들|해 ?줄) ?거",
         # a call to frighten a group or a person (session 28): "someone needs to make them scared"
         r"\bmake (?:them|him|her|those people|these people|people like that) (?:scared|afraid|frightened|terrified)\b",
         # harm to someone justified (session 28): "is there any sense in which he'd have it coming"
@@ -224,7 +227,15 @@ STAGES: tuple[Stage, ...] = (
                    r"차 ?안에서 .{0,10}(?:오래|몇 시간|계속|숨어서?) ?(?:기다릴|기다리|기다려|있을)",
                    r"(?:用|以)(?:朋友|别人|他人|亲戚|家人)的?(?:名字|名义|身份证)(?:去)?(?:租|借)",
                    r"(?:关掉|关闭|拔掉|遮住)(?:车上的|车里的)?(?:行车记录仪|监控)", r"(?:躲开|避开|绕开).{0,6}(?:监控|摄像头)",
-                   r"(?:在)?车里(?:等|蹲|守)(?:很久|几个小时|一整晚|一晚上|到半夜)")),
+                   r"(?:在)?车里(?:等|蹲|守)(?:很久|几个小时|一整晚|一晚上|到半夜)",
+                   # when a school or a place of worship is fullest, how soon the police come to one (session 41)
+                   r"(?:食堂|学校|教室|礼堂|操场|教堂|寺庙|清真寺)(?:里|的)?.{0,8}(?:几点|什么时候|哪个时间|哪节课).{0,6}人(?:最多|最密|最挤)",
+                   r"警察.{0,10}(?:多久|多长时间|几分钟).{0,6}(?:能|会|才)?(?:到|赶到|赶来|过来).{0,4}(?:学校|教室|食堂|教堂|现场)",
+                   r"(?:급식실|학교|교실|강당|운동장|체육관|교회|성당)(?:에|에서|은|는|이|가)? ?.{0,8}(?:몇 ?시|언제|몇 ?교시).{0,10}"
+                   r"사람(?:이|들이)? ?(?:제일|가장|젤) ?많",
+                   r"(?:학교|교실|급식실|강당|교회)(?:에|로|까지)? ?.{0,6}경찰(?:이)? ?.{0,10}(?:몇 ?분|얼마나|얼마 ?만에).{0,8}"
+                   r"(?:와|오|도착|출동|걸려)",
+                   r"경찰(?:이|은)? ?.{0,12}(?:몇 ?분|얼마나|얼마 ?만에).{0,12}(?:와|오|도착|출동|걸리|걸려).{0,20}(?:학교|교실|급식실|강당|교회)")),
     Stage("violence", "imminence", 5, 1.5, _p(
         r"\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend)|on monday|next week)\b.{0,60}\b(?:shoot|kill|stab|hurt|attack|bomb|do it)\b",
         r"\b(?:shoot|kill|stab|hurt|attack)\b.{0,60}\b(?:tomorrow|tonight|this (?:morning|afternoon|evening|weekend))\b",
