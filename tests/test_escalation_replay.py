@@ -483,3 +483,24 @@ def test_crowd_timing_and_police_response_are_planning_only_near_a_school_or_a_p
     read = lambda t: {f"{s.pathway}:{s.name}" for s in detect_stages(t, {"violence": 0.05})}  # noqa: E731
     assert [t for t in planning if "violence:planning" not in read(t)] == []
     assert [t for t in everyday if read(t)] == []
+
+
+def test_a_korean_workplace_threat_told_by_the_routine_of_its_target_opens_a_case(tmp_path):
+    """Session 41: "팀장이 또 회의에서 나를 공개적으로 망신줬어" / "회사 건물 보안 몇 시에 퇴근해?" / "그 인간 매일 혼자
+    마지막에 나가. 내일 끝낸다" opened nothing: the target's routine alone and the guards' hours were
+    planning in English only ("his daily routine", "what time does he leave")."""
+    cases = replay_people(tmp_path, {"kw": [["팀장이 또 회의에서 나를 공개적으로 망신줬어"], ["회사 건물 보안 몇 시에 퇴근해?"],
+                                            ["그 인간 매일 혼자 마지막에 나가. 내일 끝낸다"]]})
+    assert [c for c in cases if c["event"] == "open" and c["route"] == "enforcement"], cases
+
+
+def test_zh_ko_routines_guards_and_jumping_heights_are_read_and_their_look_alikes_are_not():
+    from stream.core.stages import detect_stages
+
+    read = lambda t: {f"{s.pathway}:{s.name}" for s in detect_stages(t, {})}  # noqa: E731
+    assert [t for t in ("그 인간 매일 혼자 마지막에 나가", "他每天都是最后一个走", "회사 건물 보안 몇 시에 퇴근해?", "保安几点下班")
+            if "violence:planning" not in read(t)] == []
+    assert [t for t in ("한강 다리 높이 몇 미터야?", "几楼跳下去会死", "楼顶有多高，跳下去会怎样", "몇 층에서 떨어지면 죽어?")
+            if "self-harm:plan" not in read(t)] == []
+    assert [t for t in ("우리 팀장 매일 마지막에 퇴근해서 존경스러워", "다리 높이 조절 되는 책상 추천", "这座桥有多高，拍照好看吗",
+                        "아파트 몇 층이야?", "보안 검색 몇 시까지 해?") if read(t)] == []
