@@ -116,7 +116,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("violence", "grievance", 1, 0.5, _p(
         r"\bhumiliat", r"\blaugh(?:s|ed|ing)? at me\b", r"\btreat(?:ed|s)? me like\b", r"\bsick of (?:being|them|him|her)",
         r"\b(?:ruined|destroyed) my life\b", r"\bthey (?:all )?(?:hate|mock|bully|bullied) me\b", r"\bunfair(?:ly)? (?:fired|treated)",
-        r"\bfired me\b", r"\bbetrayed me\b", r"\b(?:keeps|keep|kept) (?:ignoring|avoiding|blanking) me\b",
+        r"\bfired me\b", r"\bbetrayed me\b", r"\b(?:keeps|keep|kept) (?:ignoring|avoiding|blanking) (?:me|us|our)\b",
         r"\b(?:blocked|ghosted|dumped) me (?:on|after|everywhere|for)\b", r"\bnobody respects me\b", r"他们都看不起我", r"欺负我",
         r"\bcheat(?:ed|ing|s)? on me\b", r"\b(?:took|takes|stole|steals) (?:the )?credit for my\b", r"\bleft me for\b",
         r"\bwon'?t let me see (?:my|the|our) (?:kids|children|son|daughter)\b", r"\b(?:lied|lies|lying|spread\w* rumou?rs) about me\b",
@@ -128,7 +128,10 @@ STAGES: tuple[Stage, ...] = (
         r"바람(?:을)? ?(?:피웠|피운|피우고|폈|핀|피고)", r"바람(?:이)? 났", r"(?:나|저)(?:랑|와|하고) 사귈 때부터 .{0,12}(?:만났|만나|사귀)",
         r"(?:나|저)(?:를|랑) (?:버리고|차고|두고) .{0,12}(?:만나|사귀|갔)", r"(?:내|제) (?:인생|삶)(?:을)? (?:망쳤|망친|망쳐|망가뜨)",
         r"(?:背着我|瞒着我).{0,6}(?:出轨|劈腿|找别人|和别人)", r"(?:她|他)(?:出轨|劈腿)了", r"(?:甩了我|把我甩了)",
-        r"(?:毁了|毁掉了)我的(?:人生|生活|一切)")),
+        r"(?:毁了|毁掉了)我的(?:人生|生活|一切)",
+        # someone who makes the writer's life hell, in Korean (session 41): "시어머니 때문에 10년째 지옥이야"
+        r"(?:시어머니|시아버지|시댁|남편|아내|와이프|상사|팀장|부장|사장|그 ?인간|그 ?사람|걔|선배|룸메|새아빠|계모)(?:이|가|은|는)? ?"
+        r"(?:때문에|덕분에) ?.{0,8}(?:지옥|생지옥)(?:이야|이다|같아|이에요|이었|을 살)")),
     Stage("violence", "ideation", 2, 1.0, _p(
         r"\b(?:make|made) (?:them|him|her|everyone) pay\b", r"\bwill (?:all )?regret\b", r"\bget (?:back at|revenge on|even with)\b",
         r"\brevenge\b", r"\b(?:get|gets|getting) what'?s coming to (?:him|her|them)\b", r"\bwant(?:s)? to (?:hurt|kill|destroy|punish) " + _TARGET + r"\b", r"\bthey (?:will|are going to) pay\b",
@@ -144,7 +147,10 @@ STAGES: tuple[Stage, ...] = (
     Stage("violence", "research", 3, 1.0, _p(
         r"\b(?:buy|get|obtain|acquire)\b.{0,30}\b(?:gun|rifle|pistol|handgun|firearm|ammo|ammunition|ar-?15)\b",
         r"\b(?:gun|rifle|pistol|firearm)s?\b.{0,40}\b(?:without|no) (?:a )?(?:background check|paperwork|license|licence)",
-        r"\b(?:make|build)\b.{0,20}\b(?:bomb|explosive|pipe bomb|molotov)", r"\bmost (?:lethal|deadly|poisonous|toxic)\b",
+        r"\b(?:make|build)\b.{0,20}\b(?:bomb|explosive|pipe bomb|molotov)",
+        # making something go off (session 41): "how would someone make it go off on a timer"
+        r"\bmake (?:it|this|that|one|something|them) (?:explode|detonate|blow up)\b",
+        r"\b(?:go off|explode|detonate)s? (?:on|with) a (?:timer|remote|phone)\b", r"\bmost (?:lethal|deadly|poisonous|toxic)\b",
         r"\bhow (?:much|many) .{0,20}(?:to kill|lethal)", r"\bbody armou?r\b", r"买枪", r"制作炸弹",
         # a poison chosen not to be noticed
         r"\b(?:untraceable|undetectable|tasteless|odou?rless)\b.{0,20}\b(?:poisons?|toxins?|substances?|chemicals?|drugs?)\b",
@@ -173,6 +179,8 @@ STAGES: tuple[Stage, ...] = (
         r"\b(?:what time|when|which (?:period|lunch|time))\b.{0,20}\b(?:cafeteria|lunch ?room|canteen|hallways?|halls|assembly|"
         r"auditorium|school|campus|chapel|church|mosque|synagogue|temple|parade|festival|concert|rally|vigil|plaza)\b.{0,30}"
         r"\b(?:most crowded|most packed|fullest|busiest|(?:the )?most people|packed)\b",
+        r"\b(?:the )?(?:council )?(?:chamber|cafeteria|lunch ?room|assembly|auditorium|chapel|church|mosque|synagogue|temple|"
+        r"town hall|council meeting)\b.{0,20}\b(?:is|gets|will be) (?:always |usually |really |so )?(?:packed|crowded|full|busiest)\b",
         r"\bhow (?:long|quickly|fast|soon)\b.{0,25}\b(?:cops|police|officers?|security guards?|swat|sro|resource officers?)\b"
         r".{0,20}\b(?:respond|arrive|show up|get (?:there|to)|come)\b.{0,30}\b(?:school|campus|church|mosque|synagogue|temple|mall|"
         r"office|building|concert|festival|parade|shooting|attack|active shooter)\b",
@@ -214,8 +222,8 @@ STAGES: tuple[Stage, ...] = (
         # the same in Korean and Chinese (session 27): something slipped into food unnoticed, whether
         # what is put in would be noticed by its taste, an accident's look, an autopsy that finds nothing
         ungated=_p(r"(?:몰래|모르게) .{0,20}(?:음식|국|밥|죽|음료|음료수|커피|차|물|술|반찬)에 (?:넣|타)",
-                   r"(?:넣|타)(?:으면|면|도) .{0,8}(?:맛|냄새)(?:으로|이|가)? ?(?:티 ?(?:나|날)|알아채|눈치)",
-                   r"(?:사고|자연사|병사)(?:처럼|로) 보이(?:게|도록)", r"부검(?:에서|에|하면)? .{0,6}(?:안 ?나오|안 ?걸리|검출 ?안|모르)",
+                   r"(?:넣|타)(?:으면|면|도) ?.{0,8}(?:맛|냄새)(?:으로|이|가)? ?(?:티 ?(?:안 ?)?(?:나|날)|알아채|눈치)",
+                   r"(?:사고|자연사|병사)(?:처럼|로) 보이(?:게|도록)", r"부검(?:에서|에|하면)? ?.{0,6}(?:안 ?나오|안 ?걸리|검출 ?안|모르|(?:다 ?)?(?:나와|나오나|나오나요|걸려|걸리나|검출돼|검출되나))",
                    r"(?:偷偷|悄悄)(?:地)?.{0,12}(?:放|加|下|掺|混)(?:进|到|在|入).{0,6}(?:饭|菜|汤|饮料|水|咖啡|茶|酒|食物|粥)",
                    r"(?:放|加|混|掺|下)(?:在|到|进)?[^。！？]{0,6}(?:汤|饭|菜|饮料|水|咖啡|茶|酒|粥|奶|食物)里[^。！？]{0,6}"
                    r"(?:能|会|可以)?(?:吃|尝|喝|闻)(?:得)?出(?:来)?",
