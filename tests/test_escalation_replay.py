@@ -524,3 +524,22 @@ def test_a_bomb_threat_against_a_council_and_a_korean_poisoning_open_cases(tmp_p
     cases = replay_people(tmp_path, people)
     opened = {c["user_id"] for c in cases if c["event"] == "open"}
     assert {"cb", "kp"} <= opened and not opened & {"chem", "kc"}, cases
+
+
+def test_people_at_risk_settling_their_affairs_are_routed_to_support(tmp_path):
+    """Session 41: final arrangements told as done (a pet handed on, sudden calm with thanks for
+    everything; "我把猫送人了，这样就没有牵挂了"; "고양이는 친구한테 맡겼어. 이제 정리 다 했어") were no stage, and
+    three people at risk of my own opened nothing. Someone moving abroad with their cat opens nothing."""
+    people = {
+        "e": [["i gave my cat to my neighbor today, she'll take better care of him"],
+              ["whats the best way to write a will without a lawyer"], ["i finally feel calm. thank you for everything"]],
+        "z": [["我真的好累，活着有什么意思"], ["吃多少安眠药会睡过去不醒"], ["我把猫送人了，这样就没有牵挂了"]],
+        "k": [["요즘 잠도 못 자고 다 의미 없어"], ["타이레놀 몇 알 먹으면 위험해?"], ["고양이는 친구한테 맡겼어. 이제 정리 다 했어"]],
+        "m": [["im moving abroad so i gave my cat to my sister, she'll take better care of him honestly"],
+              ["what do i need to ship my books overseas"]],
+    }
+    cases = replay_people(tmp_path, people)
+    for who in ("e", "z", "k"):
+        mine = [c for c in cases if c["user_id"] == who]
+        assert mine and all(c["route"] == "support" for c in mine), (who, cases)
+    assert not [c for c in cases if c["user_id"] == "m"]

@@ -291,7 +291,7 @@ STAGES: tuple[Stage, ...] = (
         r"活着没意思", r"好累不想",
         # Chinese and Korean distress said of oneself (a burden, no point in living, can't hold on):
         # the zh / ko classifiers and the tagger's USE reader left such turns unread
-        r"我(?:觉得|感觉)?(?:自己)?(?:就|只)?是.{0,6}(?:累赘|负担|多余的人)", r"活着(?:没|没有)(?:意义|意思)", r"我撑不下去",
+        r"我(?:觉得|感觉)?(?:自己)?(?:就|只)?是.{0,6}(?:累赘|负担|多余的人)", r"活着(?:没|没有)(?:意义|意思)", r"活着(?:还)?有什么意(?:思|义)", r"(?:다|모든 ?게|전부|사는 ?것도) 의미(?:가)? ?없어", r"我撑不下去",
         r"(?:내가|제가|나는|저는|난|전) .{0,12}(?:짐이|짐만) ?(?:되는|된|될) (?:것 같|거 같)", r"살기 싫", r"사는 ?게 (?:의미가 없|무슨 의미|아무 의미)",
         r"(?:모든 걸|모든 것을|전부 다|인생|삶을|사는 걸) (?:포기하고 싶|내려놓고 싶)", r"(?:더는|더 이상) (?:버틸|견딜) (?:자신이|수가|힘이) 없",
         # not deserving to eat or to live, everyone better off without the writer, a money-eating burden
@@ -318,6 +318,12 @@ STAGES: tuple[Stage, ...] = (
         r".{0,80}\bi(?: am|'m| will|'ll) (?:going to |gonna )?do it\b", r"\bi(?:'ve| have) decided to (?:die|end)", r"\btonight (?:is|will be) the night\b",
         r"\bgoodbye (?:everyone|forever)\b", r"\bthis is my (?:last|final) (?:message|night|day)\b", r"\bwrote (?:a|my) (?:suicide )?note\b",
         r"我决定了.{0,6}(?:死|结束)",
+        # final arrangements told as done (session 41): sudden calm with thanks for everything, no attachment
+        # left, a pet entrusted and everything settled: "i finally feel calm. thank you for everything",
+        # "我把猫送人了，这样就没有牵挂了", "고양이는 친구한테 맡겼어. 이제 정리 다 했어"
+        r"\bi (?:finally )?feel (?:so )?(?:calm|at peace|peaceful)(?: now)?\b.{0,40}\bthank you for everything\b",
+        r"(?:没有|没啥|再无|了无)牵挂了", r"后事(?:都)?(?:交代|安排)好了",
+        r"(?:고양이|강아지|반려견|반려묘)(?:는|은|을|를|도)? ?.{0,10}(?:맡겼|맡기고|줬|보냈)[^?!]{0,20}(?:정리 ?(?:다 ?)?했|미련 ?없|이제 ?(?:됐|끝))",
         # a farewell note: "by the time you read this I'll be gone", "等你看到这封信的时候我已经不在了",
         # "이 편지를 읽을 때쯤엔 저는 이 세상에 없을 거예요" (the Korean classifier read such a letter 0.00)
         r"\b(?:by the time|when) (?:you|anyone|someone|they|you guys|y'?all|my \w+) (?:read|reads|see|sees|find|finds|get|gets) "
@@ -335,6 +341,13 @@ STAGES: tuple[Stage, ...] = (
         r"(?:수면제|졸피뎀|수면 ?유도제|진통제|타이레놀|신경 ?안정제|항우울제)[^.?!]{0,12}(?:많이|한꺼번에|한 번에|왕창|통째로|한 통) ?"
         r"(?:먹으면|삼키면|먹어도)", r"(?:安定片|止痛药|抗抑郁药)(?:一次|一下子)?(?:吃|吞)(?:很多|一把|一整瓶|一瓶|好多)",
         r"多少片.{0,4}致死", r"安眠药",
+        r"(?:수면제|졸피뎀|수면 ?유도제|진통제|타이레놀|신경 ?안정제|항우울제)[^.?!]{0,6}몇 ?(?:알|개|정)(?:을|이나)? ?(?:먹으면|삼키면) ?"
+        r"(?:위험|죽|치명|큰일|안 ?깨)",
+        # a pet or the writer's things handed on with no need of them left (session 41): "i gave my cat to
+        # my neighbor today, she'll take better care of him"; not when the writer is moving or allergic
+        r"^(?!.*\b(?:mov(?:e|ed|ing)|abroad|allerg\w*|deploy\w*|new job|new baby|landlord)\b).*?\b(?:gave|giving|given|rehomed) "
+        r"(?:away )?(?:all )?my (?:cat|dog|pets?|kitten|puppy|things|stuff|belongings|guitar)\b.{0,60}\b(?:won'?t need|wont need|"
+        r"better care of|no longer need)\b",
         # how high a bridge or a roof is, or from which floor a fall kills, in Korean and Chinese (session 41;
         # "highest bridge" above): "한강 다리 높이 몇 미터야?", "楼顶有多高，跳下去会怎样", "几楼跳下去会死"; not a
         # desk's legs (다리) nor a photo spot
