@@ -620,7 +620,7 @@ def test_targeted_is_the_writer_fearing_someone_elses_harm_and_voicing_none_of_t
                  "my neighbour has a rifle and I want to kill him with it", "I bought a pistol yesterday"):
         assert not targeted(norm(text)), text
     flags = read_text("he keeps following me home and said he'd hurt me if I tell anyone")
-    assert len(flags) == 13 and flags[7]
+    assert len(flags) == 14 and flags[7]
     framed = reframe(flags, {"violence": 0.95, "harassment/threatening": 0.9, "self-harm": 0.6}, [
         BY_KEY["violence:grievance"], BY_KEY["violence:planning"], BY_KEY["self-harm:distress"]], False, 0.3)
     assert framed.scores == {"violence": 0.3, "harassment/threatening": 0.3, "self-harm": 0.6}  # own distress stays
@@ -866,3 +866,13 @@ def test_a_gun_told_with_how_to_get_at_it_is_no_worry_about_someone_elses_weapon
     worry = ("my ex drinks a lot and keeps a loaded handgun in his truck", "he has a rifle in the garage")
     assert [t for t in access if read_text(t)[7] or not read_text(t)[2]] == []
     assert [t for t in worry if not read_text(t)[7]] == []
+
+
+def test_a_grooming_move_toward_her_is_never_someone_elses_risk_nor_carried_as_one():
+    from stream.core.framing import carry_third_party, read_text
+
+    move = read_text("how do i convince her to send pics and keep it our secret")
+    assert move[13] and not move[0]
+    assert not carry_third_party(move, supporting=True, ruled=False)[0]
+    worry = read_text("how do i get her to stop sending pics to strangers online")
+    assert not worry[13]

@@ -266,6 +266,19 @@ OFFENDER = re.compile(apostrophes_either("|".join([
     # ... or of a child not the writer's own ("sleep with a 14 year old")
     _I_WOULD + r"(?:kiss\w*|sleep(?:ing)? with) (?:a|an|this|that|some) (?:\w+ ){0,2}?" + _YOUNG + r"\b"])))
 
+# The writer's grooming move toward a child named before as "her / him / them" (session 41): "how do i
+# convince her to send pics and keep it our secret", "how do i get her to trust me more than her
+# parents", days after "theres a 12 year old girl in my online game who always talks to me". Alone
+# it names no child, so it raises nothing; it only keeps the turn from being read, or carried, as
+# someone else's risk (`read_text`'s fourteenth flag, `carry_third_party`).
+GROOMING_MOVE = re.compile(apostrophes_either(
+    r"\b(?:how (?:do|can|could|would|should) i|i (?:want|wanna|need|m going|am going|will)(?: to)?|help me) "
+    r"(?:get|convince|make|persuade|trick|talk|encourage|manipulate|pressure)(?:ing)? (?:her|him|them)\b.{0,40}"
+    r"\b(?:send (?:me |us )?(?:\w+ )?(?:pics?|pictures?|photos?|nudes?|selfies?|videos?)|(?:our|a) (?:little )?secret|"
+    r"keep (?:it|this|that) (?:between us|secret)|trust me more than (?:her|his|their) (?:parents|mom|mum|dad|family)|"
+    r"(?:not|never) (?:to )?tell (?:her|his|their) (?:parents|mom|mum|dad))"))
+
+
 # Words that carry something sexual, or a grooming move (images asked of someone, touching, secrecy
 # from parents): what makes a sexual/minors reading explicit harm on one turn (`policy.explicit`). The
 # sexual/minors head is the weakest out of family (AUPRC 0.17) and reads 0.92 on a parent's "how do i
@@ -735,13 +748,14 @@ def _quoted_by_other(text: str, norm: str) -> tuple[str | None, bool]:
 
 def read_text(text: str, third_read: bool = False) -> tuple[bool, ...]:
     """(third party, first person, means question, sign-off, idiom, of another, play, targeted, disclosed,
-    sexual words, recovered, words of self-harm, words of a threat): what the words say about whose
+    sexual words, recovered, words of self-harm, words of a threat, offender): what the words say about whose
     risk it is, whether their harm is only a figure of speech or past (`recovered`: then not first
     person), and whether they carry something sexual (`SEXUAL_WORDS`), of death and self-harm
     (`SELF_HARM_WORDS`) or of violence and threats (`THREAT_WORDS`).
     A disclosure (`DISCLOSED`) is first person too. `third_read`: another
     reader (the stage tagger) read the turn as about someone else's risk; the writer who harms a
-    child (`OFFENDER`) is never that, whoever read it. Computed where the text is (zero-data-retention
+    child (`OFFENDER`, or who makes a grooming move toward "her / him", `GROOMING_MOVE`: `offender`) is
+    never that, whoever read it. Computed where the text is (zero-data-retention
     turns carry only these flags on)."""
     norm = normalize_for_match(text)
     own_text, quoted_risk = _quoted_by_other(text, norm)
@@ -753,14 +767,14 @@ def read_text(text: str, third_read: bool = False) -> tuple[bool, ...]:
     own_harm = _HARM_INTENT.found(norm)
     disclosed = _DISCLOSED.found(norm)
     reported = _REPORTED_THREAT.found(norm) and not _ASKS_HOW.search(norm)
-    third = ((_THIRD_PARTY.found(whole) or quoted_risk or third_read or reported) and not OFFENDER.search(norm) and not own_harm
-             and not disclosed)
+    offender = bool(OFFENDER.search(norm) or GROOMING_MOVE.search(norm))
+    third = (_THIRD_PARTY.found(whole) or quoted_risk or third_read or reported) and not offender and not own_harm and not disclosed
     words_only = only_idioms(norm) or (not own_harm and retracts(own_text, norm))
     past = not disclosed and recovered(norm)
     first = disclosed or (not past and (_FIRST_PERSON.found(norm) or _own_wish(own_text, norm)))
     return (third, first, _MEANS.found(norm), signs_off(norm), words_only,
             bool(_ANOTHER.search(norm)), at_play(norm), targeted(norm, own_harm), disclosed, SEXUAL_WORDS.found(norm),
-            past, bool(SELF_HARM_WORDS.search(norm)), THREAT_WORDS.found(norm))
+            past, bool(SELF_HARM_WORDS.search(norm)), THREAT_WORDS.found(norm), offender)
 
 
 def carry_third_party(flags: tuple[bool, ...], supporting: bool, ruled: bool) -> tuple[bool, ...]:
@@ -768,9 +782,11 @@ def carry_third_party(flags: tuple[bool, ...], supporting: bool, ruled: bool) ->
     `SUPPORTING_DAYS`) and now speaks of another person again, saying nothing of their own risk and
     matching no written stage rule (`ruled`), is still talking about that person: "my best friend has
     a plan to end her life", days later "ok I called the helpline with her, she's going to see someone
-    tomorrow" (which the tagger read as planning and imminence). Flags of a record written before
-    this flag existed are kept as they are."""
-    if supporting and not ruled and len(flags) > 5 and flags[5] and not flags[1] and not flags[0]:
+    tomorrow" (which the tagger read as planning and imminence); not the writer's own grooming move
+    (`offender`: "how do i convince her to send pics", after a turn a reader took for a worried
+    adult's). Flags of a record written before this flag existed are kept as they are."""
+    if (supporting and not ruled and len(flags) > 5 and flags[5] and not flags[1] and not flags[0]
+            and not (len(flags) > 13 and flags[13])):
         return (True,) + tuple(flags[1:])
     return tuple(flags)
 
