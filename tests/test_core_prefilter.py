@@ -40,7 +40,8 @@ def test_requires_digit(pattern, needs):
 
 _RULE_PATTERNS = [st.pattern for st in stages.STAGES] + [st.ungated for st in stages.STAGES if st.ungated] + [
     framing.THIRD_PARTY, framing.FIRST_PERSON, framing.MEANS, framing.IDIOM, framing.TARGETED, framing.HARM_INTENT,
-    framing.REPORTED_THREAT, framing._REAL, framing._PLAY_CJK, framing.OWN_WISH]
+    framing.REPORTED_THREAT, framing._REAL, framing._PLAY_CJK, framing.OWN_WISH,
+    framing.OFFENDER]
 
 
 @pytest.mark.parametrize("pattern, parts", [

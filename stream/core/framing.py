@@ -461,8 +461,9 @@ DISCLOSED = re.compile("|".join([
 
 # The long alternations, searched phrase by phrase behind their literals (stream/core/prefilter.py): about
 # 50 us a turn less than searching each whole, on the realistic mix.
-_THIRD_PARTY, _FIRST_PERSON, _MEANS, _IDIOM, _DISCLOSED, _RETRACTED, _REPORTED_THREAT, _OWN_WISH = map(
-    Prefiltered.of, (THIRD_PARTY, FIRST_PERSON, MEANS, IDIOM, DISCLOSED, RETRACTED, REPORTED_THREAT, OWN_WISH))
+_THIRD_PARTY, _FIRST_PERSON, _MEANS, _IDIOM, _DISCLOSED, _RETRACTED, _REPORTED_THREAT, _OWN_WISH, _OFFENDER, _GROOMING_MOVE = map(
+    Prefiltered.of, (THIRD_PARTY, FIRST_PERSON, MEANS, IDIOM, DISCLOSED, RETRACTED, REPORTED_THREAT, OWN_WISH, OFFENDER,
+                     GROOMING_MOVE))
 
 
 # "legally bury him i mean": the writer says what their last turn meant, in words that are only idiom.
@@ -767,7 +768,7 @@ def read_text(text: str, third_read: bool = False) -> tuple[bool, ...]:
     own_harm = _HARM_INTENT.found(norm)
     disclosed = _DISCLOSED.found(norm)
     reported = _REPORTED_THREAT.found(norm) and not _ASKS_HOW.search(norm)
-    offender = bool(OFFENDER.search(norm) or GROOMING_MOVE.search(norm))
+    offender = _OFFENDER.found(norm) or _GROOMING_MOVE.found(norm)
     third = (_THIRD_PARTY.found(whole) or quoted_risk or third_read or reported) and not offender and not own_harm and not disclosed
     words_only = only_idioms(norm) or (not own_harm and retracts(own_text, norm))
     past = not disclosed and recovered(norm)
