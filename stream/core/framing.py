@@ -55,7 +55,7 @@ import re
 from dataclasses import dataclass
 
 from stream.core.prefilter import Prefiltered
-from stream.core.stages import BY_KEY, WEAPON_AT_HOME, WEAPON_KNOWN_WHERE, Stage
+from stream.core.stages import BY_KEY, GUN_WORDS, WEAPON_AT_HOME, WEAPON_KNOWN_WHERE, Stage
 from stream.scoring.normalize import OPEN_QUOTES, QUOTED, apostrophes_either, normalize_for_match
 from stream.taxonomy import THREAT_CATEGORIES
 
@@ -653,7 +653,7 @@ OTHERS_WEAPON = re.compile(
     r"\b" + _AGENT + r"(?: \w+){0,4} (?:keeps|has|had|carries|owns|bought|got) (?:a |an |his |her |their |two |several |a few )?"
     r"(?:loaded |legal |new )?(?:guns?|handguns?|rifles?|shotguns?|pistols?|firearms?|weapons?)\b")
 _WEAPON_ACCESS = re.compile(
-    r"\b(?:guns?|rifles?|shotguns?|pistols?|handguns?|firearms?|revolvers?|gun safe|gun cabinet)\b.{0,60}\b(?:the key|keys? (?:is|are)|"
+    rf"\b(?:{GUN_WORDS}|revolvers?|gun safe|gun cabinet)\b.{{0,60}}\b(?:the key|keys? (?:is|are)|"
     r"code|combination|unlocked|i know where|i ve seen where|i know how to (?:load|use|shoot))\b|" + WEAPON_KNOWN_WHERE)
 _TARGETED, _HARM_INTENT, _OTHERS_WEAPON = Prefiltered.of(TARGETED), Prefiltered.of(HARM_INTENT), Prefiltered.of(OTHERS_WEAPON)
 

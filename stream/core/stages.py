@@ -100,12 +100,17 @@ _VIOLENT_CALL = (
 # A gun at home within reach (session 41): "my dad keeps his rifle in the closet, the key is in his
 # drawer", "where my stepdad hides the gun safe key", "the combination to the gun safe". Research on the
 # violence pathway, and a means (`framing.MEANS`) that a person at risk's turn reads as a self-harm plan.
+# Sleeping pills, painkillers and other drugs named in Korean (the self-harm plan's dose questions).
+_KO_DRUGS = r"(?:수면제|졸피뎀|수면 ?유도제|진통제|타이레놀|신경 ?안정제|항우울제)"
+# A school's rooms or a church in Korean (where the police would come to: planning).
+_KO_SCHOOL = r"(?:학교|교실|급식실|강당|교회)"
+GUN_WORDS = r"guns?|rifles?|shotguns?|pistols?|handguns?|firearms?"  # (an alternation: wrap it in a group)
 WEAPON_KNOWN_WHERE = (r"\bi know where (?:my|his|her|the) (?:\w+ )?(?:keeps|hides|stores|leaves) (?:his|her|the|a|their) (?:\w+ )?"
-                      r"(?:guns?|rifles?|shotguns?|pistols?|handguns?|firearms?)\b")
+                      rf"(?:{GUN_WORDS})\b")
 WEAPON_AT_HOME = (
     WEAPON_KNOWN_WHERE,
     r"\b(?:keeps?|kept|stores?|stored|hides?|hid|locks?|locked|leaves?|left) (?:his|her|their|the|a|my|our) (?:loaded )?"
-    r"(?:guns?|rifles?|shotguns?|pistols?|handguns?|firearms?|revolvers?)\b.{0,50}\b(?:keys?|code|combination|closet|drawer|"
+    rf"(?:{GUN_WORDS}|revolvers?)\b.{{0,50}}\b(?:keys?|code|combination|closet|drawer|"
     r"nightstand|under (?:the|his|her) (?:bed|mattress|seat)|unlocked|loaded)\b",
     r"\b(?:gun safe|gun cabinet|gun locker|gun case|rifle safe|trigger lock)s?\b.{0,20}\b(?:key|keys|code|combination|password|pin)\b",
     r"\b(?:key|keys|code|combination|pin) (?:to|for|of) (?:the |his |her |my \w+ s )?(?:gun safe|gun cabinet|gun locker|"
@@ -241,9 +246,9 @@ STAGES: tuple[Stage, ...] = (
                    r"警察.{0,10}(?:多久|多长时间|几分钟).{0,6}(?:能|会|才)?(?:到|赶到|赶来|过来).{0,4}(?:学校|教室|食堂|教堂|现场)",
                    r"(?:급식실|학교|교실|강당|운동장|체육관|교회|성당)(?:에|에서|은|는|이|가)? ?.{0,8}(?:몇 ?시|언제|몇 ?교시).{0,10}"
                    r"사람(?:이|들이)? ?(?:제일|가장|젤) ?많",
-                   r"(?:학교|교실|급식실|강당|교회)(?:에|로|까지)? ?.{0,6}경찰(?:이)? ?.{0,10}(?:몇 ?분|얼마나|얼마 ?만에).{0,8}"
+                   _KO_SCHOOL + r"(?:에|로|까지)? ?.{0,6}경찰(?:이)? ?.{0,10}(?:몇 ?분|얼마나|얼마 ?만에).{0,8}"
                    r"(?:와|오|도착|출동|걸려)",
-                   r"경찰(?:이|은)? ?.{0,12}(?:몇 ?분|얼마나|얼마 ?만에).{0,12}(?:와|오|도착|출동|걸리|걸려).{0,20}(?:학교|교실|급식실|강당|교회)",
+                   r"경찰(?:이|은)? ?.{0,12}(?:몇 ?분|얼마나|얼마 ?만에).{0,12}(?:와|오|도착|출동|걸리|걸려).{0,20}" + _KO_SCHOOL,
                    # someone's routine alone, and when the guards are gone (session 41): "그 인간 매일 혼자 마지막에
                    # 나가", "他每天都是最后一个走", "보안 몇 시에 퇴근해?", "保安几点下班"
                    r"(?:그 ?인간|그 ?새끼|그 ?놈|걔|그 ?사람|그 ?여자|그 ?남자)(?:은|는|이|가)? ?(?:매일|항상|맨날|늘) ?"
@@ -343,10 +348,10 @@ STAGES: tuple[Stage, ...] = (
         r"\b(?:bought|have|got) (?:the )?(?:pills|rope|razor|blades?)\b", r"\bhighest bridge\b", r"\bhow to hang\b",
         # many sleeping pills at once, in Korean and Chinese (session 28): "졸피뎀 많이 먹으면 어떻게 돼요" (any
         # mention of 安眠药 is read below already)
-        r"(?:수면제|졸피뎀|수면 ?유도제|진통제|타이레놀|신경 ?안정제|항우울제)[^.?!]{0,12}(?:많이|한꺼번에|한 번에|왕창|통째로|한 통) ?"
+        _KO_DRUGS + r"[^.?!]{0,12}(?:많이|한꺼번에|한 번에|왕창|통째로|한 통) ?"
         r"(?:먹으면|삼키면|먹어도)", r"(?:安定片|止痛药|抗抑郁药)(?:一次|一下子)?(?:吃|吞)(?:很多|一把|一整瓶|一瓶|好多)",
         r"多少片.{0,4}致死", r"安眠药",
-        r"(?:수면제|졸피뎀|수면 ?유도제|진통제|타이레놀|신경 ?안정제|항우울제)[^.?!]{0,6}몇 ?(?:알|개|정)(?:을|이나)? ?(?:먹으면|삼키면) ?"
+        _KO_DRUGS + r"[^.?!]{0,6}몇 ?(?:알|개|정)(?:을|이나)? ?(?:먹으면|삼키면) ?"
         r"(?:위험|죽|치명|큰일|안 ?깨)",
         # a pet or the writer's things handed on with no need of them left (session 41): "i gave my cat to
         # my neighbor today, she'll take better care of him"; not when the writer is moving or allergic
