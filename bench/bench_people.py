@@ -65,6 +65,10 @@ BATCHES = {
          "half with an assistant that never notices; 8 en at risk; 4 + 2 zh, 4 + 2 ko), 46 hard benign (34 en, 6 zh, "
          "6 ko); measured whole and unread first, with the session's code and with 067c18b (before session 28's "
          "phrases), people_batch5_all*.json",
+    "6": "session 42, four more writers (their brief and assignments: batch6/WRITERS_BRIEF.md): 36 escalating (16 en "
+         "violence, about half with an assistant that never notices; 8 en at risk; 4 + 2 zh, 4 + 2 ko), 70 hard benign "
+         "(50 en, 10 zh, 10 ko); measured whole and unread first with the session's starting code "
+         "(people_batch6_all.json); then its dev third read to diagnose, the sealed two thirds only measured",
 }
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
