@@ -26,6 +26,7 @@ whether their first case routes to support. Prints figures and ids only, never a
   python bench/bench_people.py --batch 4 --split sealed  # batch 4's sealed two thirds (measured whole once, unread)
   python bench/bench_people.py --written                 # benign people made of bench/written/'s safe rows
   python bench/bench_people.py --cjk-turns               # benign zh / ko people made of stage_turns(_cjk).jsonl's rows
+  python bench/bench_people.py --batch 6 --split dev --policy p.json   # a case-policy setting tried on a dev third
 """
 
 from __future__ import annotations
@@ -264,6 +265,8 @@ def main(argv: list[str] | None = None) -> dict:
                          "stage_turns_cjk.jsonl (`cjk_turn_people`)")
     ap.add_argument("--split", choices=SPLITS, default="sealed")
     ap.add_argument("--models-dir", type=Path, help="model set (default: the committed models)")
+    ap.add_argument("--policy", type=Path, help="case policy file (JSON, as `riskstream replay --policy`; default: the "
+                                                "defaults): to try a setting on the dev thirds before it is pre-registered")
     ap.add_argument("--out", type=Path, help="write the JSON here (default: bench/results/people_<split>.json)")
     ap.add_argument("--keep", type=Path, help="keep the laid-out turns, cases and scores in this directory")
     args = ap.parse_args(argv)
@@ -286,11 +289,11 @@ def main(argv: list[str] | None = None) -> dict:
         name = "run"
         if (d / name).exists():
             shutil.rmtree(d / name)
-        head = run_models(d, name, args.models_dir, report_dir=d, suffix="_people")
+        head = run_models(d, name, args.models_dir, report_dir=d, suffix="_people", policy=args.policy)
         cases = _lines(d / name / "cases.jsonl")
     batch = made[0] if made else None if args.people else args.batch
     result = {"batch": batch, "split": args.split, "files": [p.name for p in paths], "people": len(people), "turns": len(turns),
-              "models": str(args.models_dir or "models/"), **summarise(truth, routes(cases, truth), head)}
+              "models": str(args.models_dir or "models/"), **({"policy": str(args.policy)} if args.policy else {}), **summarise(truth, routes(cases, truth), head)}
     out = args.out or Path(__file__).resolve().parent / "results" / (
         f"people_{made[0].replace('-', '_')}.json" if made else f"people_batch{args.batch}_{args.split}.json")
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")

@@ -64,14 +64,16 @@ def _lines(path: Path) -> list[dict]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
 
 
-def run_models(d: Path, name: str, models_dir: Path | None, report_dir: Path = RESULTS, suffix: str = "") -> dict:
-    """Replay the simulated timelines with one model set, build the baseline, evaluate (JSON + HTML
-    into `report_dir`); returns the headline."""
+def run_models(d: Path, name: str, models_dir: Path | None, report_dir: Path = RESULTS, suffix: str = "",
+               policy: Path | None = None) -> dict:
+    """Replay the simulated timelines with one model set (and case policy file, `policy`), build the
+    baseline, evaluate (JSON + HTML into `report_dir`); returns the headline."""
     env = dict(os.environ, **({"RISKSTREAM_MODELS_DIR": str(models_dir)} if models_dir else {}))
     out = d / name
     out.mkdir()
     subprocess.run(RS + ["replay", "--input", str(d / "turns.jsonl"), "--cases", str(out / "cases.jsonl"),
-                         "--scores", str(out / "scores.jsonl"), "--no-progress"], check=True, cwd=REPO, env=env)
+                         "--scores", str(out / "scores.jsonl"), "--no-progress"] + (["--policy", str(policy)] if policy else []),
+                   check=True, cwd=REPO, env=env)
     truth = _lines(d / "truth.jsonl")
     benign = [t["user_id"] for t in truth if t["kind"] == "benign"]
     opened = {c["user_id"] for c in _lines(out / "cases.jsonl") if c["event"] == "open"}
