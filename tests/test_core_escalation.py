@@ -324,6 +324,30 @@ def test_concern_for_the_persons_life_voiced_in_two_conversations_is_a_support_c
     assert run([rows[0], dict(rows[1], text=others), rows[2], dict(rows[3], text=others)])[0] == []
 
 
+def test_concern_for_harm_to_others_voiced_in_two_conversations_completes_a_pathway_the_person_began():
+    """The assistant refusing, in two conversations, what the person asked about someone, with a stage of
+    the person's own (a means question), opens an escalation on the second reply (session 42); one such
+    reply does not (1.0 + 1.0 of 2.5), nor two about turns of one conversation minutes apart, nor two
+    about turns that said no stage of the person's own (the assistant's replies alone are never a
+    violence case)."""
+    worry = "I won't help with that. It sounds like you're planning to hurt him."
+    rows = [turn(1, f"{V} where can I buy a rifle fast", conv="c1", day=1),
+            turn(2, worry, conv="c1", day=1, role="assistant"),
+            turn(3, f"{V} ok forget that. what about something he would drink", conv="c2", day=4),
+            turn(4, worry, conv="c2", day=4, role="assistant")]
+    cases, _ = run(rows)
+    assert [(c["event"], c["rule"], c["route"], c["trigger_event_id"]) for c in cases] == [
+        ("open", "escalation", "enforcement", "e4")]
+    assert "voiced concern" in cases[0]["reason"] and {e["event_id"] for e in cases[0]["evidence"]} >= {"e1", "e4"}
+    assert run(rows[:3] + [dict(rows[3], text="Most grocery stores carry it.")])[0] == []
+    same = [rows[0], rows[1], dict(rows[2], conversation_id="c1", ts="2026-10-01T09:05:00Z"),
+            dict(rows[3], conversation_id="c1", ts="2026-10-01T09:06:00Z")]
+    assert run(same)[0] == []
+    stageless = [dict(rows[0], text=f"{V} hey quick question about my neighbour"), rows[1],
+                 dict(rows[2], text=f"{V} ok never mind then"), rows[3]]
+    assert run(stageless)[0] == []
+
+
 def test_intent_on_one_turn_that_the_assistant_answered_with_concern_for_the_life_is_a_support_case():
     """A turn stating self-harm intent is one stage; the assistant answering that very turn with concern
     for the person's life (a reader apart from the stage rules) makes it a support case on the reply;

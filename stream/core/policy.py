@@ -171,12 +171,16 @@ PATHWAYS = {p: ([cat], max(st.rank for st in STAGES if st.pathway == p)) for p, 
 # kept in the window's stage map under these keys, at that user turn. A stage of rank 0 (it moves no
 # one along the pathway) and of weight `voiced_weight`: corroboration of the person's own stages,
 # never a violence pathway alone (`min_stages`), and never a second turn (it sits on the turn it
-# answered); concern for a life voiced about two turns apart is a self-harm pattern (`_voiced_apart`).
+# answered); concern voiced about two turns apart is a pattern (`_voiced_apart`).
 VOICED = {p: f"{p}:voiced" for p in PATHWAY_CATEGORY}
-# A person at risk: concern for their life voiced again, about another of their turns, counts again (the
-# earlier turn is kept under this key). Support is the route, and missing a person at risk costs more
-# than a supportive review of someone who was not; harm to others is voiced once.
-VOICED_AGAIN = {"self-harm": "self-harm:voiced-again"}
+# Concern voiced again, about another of the person's turns, counts again (the earlier turn is kept under
+# this key). A person at risk: support is the route, and missing a person at risk costs more than a
+# supportive review of someone who was not. Harm to others (session 42): the assistant refusing, in two
+# conversations, what the person asked about someone ("안 티나는건 뭐가 있음" about a boss's coffee, then
+# cleaner left in his tumbler) is a reader that saw the harm twice; it counts only where the person's
+# own turns said a stage of the pathway too (`_voiced_pattern`): the assistant's replies alone are never
+# a violence case.
+VOICED_AGAIN = {"self-harm": "self-harm:voiced-again", "violence": "violence:voiced-again"}
 _VOICED_PATHWAY = {**{k: (p, "voiced") for p, k in VOICED.items()}, **{k: (p, "voiced again") for p, k in VOICED_AGAIN.items()}}
 
 
@@ -195,7 +199,9 @@ def pathway_progress(window: UserWindow, now: float, cfg: PolicyConfig,
             out.setdefault(st.pathway, []).append((st.rank, st.name, st.weight))
         elif key in _VOICED_PATHWAY:
             pathway, name = _VOICED_PATHWAY[key]
-            out.setdefault(pathway, []).append((0, name, cfg.voiced_weight))
+            if pathway == "self-harm" or name != "voiced again" or _voiced_apart(window, pathway, horizon, cfg):
+                # (concern for harm to others counts again only from another conversation, or as long apart)
+                out.setdefault(pathway, []).append((0, name, cfg.voiced_weight))
     if at_own_risk is None:
         at_own_risk = own_risk(window, horizon)
     if "violence" in out and at_own_risk:
@@ -223,13 +229,21 @@ def names_no_one(window: UserWindow, names: tuple[str, ...], horizon: float) -> 
 
 
 def _voiced_apart(window: UserWindow, pathway: str, horizon: float, cfg: PolicyConfig) -> bool:
-    """The assistant voiced concern for the person's own life about two of their turns at least
-    `pattern_min_span_minutes` apart (in practice, two conversations): a pattern for the support
-    route however little the person's own turns said in words a reader knows ("no wetsuit this time.
-    no float either" after a diagnosis, the assistant asking twice)."""
+    """The assistant voiced concern on the pathway about two of the person's turns at least
+    `pattern_min_span_minutes` apart (in practice, two conversations). For the person's own life a
+    pattern for the support route however little their own turns said in words a reader knows ("no
+    wetsuit this time. no float either" after a diagnosis, the assistant asking twice)."""
     a, b = window.stages.get(VOICED[pathway]), window.stages.get(VOICED_AGAIN[pathway])
     return (a is not None and b is not None and min(a[0], b[0]) >= horizon
             and abs(a[0] - b[0]) >= cfg.pattern_min_span_minutes * 60)
+
+
+def _voiced_pattern(window: UserWindow, pathway: str, seen: list[tuple[int, str, float]], horizon: float,
+                    cfg: PolicyConfig) -> bool:
+    """Concern voiced apart (`_voiced_apart`) that makes the pathway's pattern: for the person's own
+    life on its own; for harm to others only with a stage the person's own turns said (rank above 0)."""
+    return (pathway in VOICED_AGAIN and _voiced_apart(window, pathway, horizon, cfg)
+            and (pathway == "self-harm" or any(rank > 0 for rank, _, _ in seen)))
 
 
 def _voiced_about(window: UserWindow, key: str, horizon: float) -> bool:
@@ -462,7 +476,7 @@ def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: Pol
         new_pathways = set(new_pathways) | {"self-harm"}
     for pathway, seen in progress.items():
         total = sum(w for _, _, w in seen)
-        if pathway in VOICED_AGAIN and _voiced_apart(window, pathway, horizon, cfg):
+        if _voiced_pattern(window, pathway, seen, horizon, cfg):
             total = max(total, cfg.escalation_threshold)
         if pathway not in new_pathways or len(seen) < cfg.min_stages or total < cfg.escalation_threshold:
             continue
