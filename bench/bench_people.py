@@ -70,6 +70,9 @@ BATCHES = {
          "violence, about half with an assistant that never notices; 8 en at risk; 4 + 2 zh, 4 + 2 ko), 70 hard benign "
          "(50 en, 10 zh, 10 ko); measured whole and unread first with the session's starting code "
          "(people_batch6_all.json); then its dev third read to diagnose, the sealed two thirds only measured",
+    "7": "session 42, four more writers after that session's change (their brief and assignments: "
+         "batch7/WRITERS_BRIEF.md): 36 escalating (16 en violence, 8 en at risk, 4 + 2 zh, 4 + 2 ko), 70 hard benign "
+         "(50 en, 10 zh, 10 ko); measured whole and unread first (people_batch7_all.json)",
 }
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
