@@ -31,7 +31,7 @@ import numpy as np
 
 from models.train import lofo
 from models.train.heads import fit_logistic, head_logits
-from models.train.probes import L2, load_rows, report, write_probe
+from models.train.probes import L2, linear_heads, load_rows, report, write_probe
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "bench" / "results" / "nuisance_probe.json"
@@ -54,6 +54,9 @@ def nuisance_basis(X: np.ndarray, cls: np.ndarray, src: np.ndarray, w: np.ndarra
 
 
 def oof_projected(d: dict, k: int) -> np.ndarray:
+    """Out-of-family logits over the model choice's family folds with `k` source directions removed.
+    Its own fold loop: the basis is fitted on each fold's training sources, which `lofo.out_of_family`
+    does not hand its fit."""
     X, Y, w, fam = d["X"], d["Y"], d["w"], d["fam"]
     # class = the exact pattern of positive categories: source means are compared only among rows
     # that carry the same labels, so what differs between them is the source, not the harm
@@ -76,11 +79,7 @@ def main() -> int:
     d = load_rows()
     results = []
     for k in ks:
-        if k:
-            logit = oof_projected(d, k)
-        else:
-            from models.train.probes import linear_heads
-            logit = linear_heads(d)
+        logit = oof_projected(d, k) if k else linear_heads(d)
         results.append(report(d, logit, f"{k} source directions removed", with_frontier=True))
         print(f"  k={k} done {time.time() - t0:.0f}s", flush=True)
     return write_probe(OUT, "nuisance", __doc__, d, results, t0)

@@ -181,6 +181,10 @@ VOICED = {p: f"{p}:voiced" for p in PATHWAY_CATEGORY}
 # own turns said a stage of the pathway too (`_voiced_pattern`): the assistant's replies alone are never
 # a violence case.
 VOICED_AGAIN = {"self-harm": "self-harm:voiced-again", "violence": "violence:voiced-again"}
+# Where concern alone is the pattern: for a life, concern said again counts at any distance, and said
+# apart needs nothing of the person's own; for harm to others only from another conversation (or as long
+# apart), and with a stage of the person's own (`pathway_progress`, `_voiced_pattern`).
+_VOICED_ALONE = frozenset({"self-harm"})
 _VOICED_PATHWAY = {**{k: (p, "voiced") for p, k in VOICED.items()}, **{k: (p, "voiced again") for p, k in VOICED_AGAIN.items()}}
 
 
@@ -199,8 +203,7 @@ def pathway_progress(window: UserWindow, now: float, cfg: PolicyConfig,
             out.setdefault(st.pathway, []).append((st.rank, st.name, st.weight))
         elif key in _VOICED_PATHWAY:
             pathway, name = _VOICED_PATHWAY[key]
-            if pathway == "self-harm" or name != "voiced again" or _voiced_apart(window, pathway, horizon, cfg):
-                # (concern for harm to others counts again only from another conversation, or as long apart)
+            if pathway in _VOICED_ALONE or name != "voiced again" or _voiced_apart(window, pathway, horizon, cfg):
                 out.setdefault(pathway, []).append((0, name, cfg.voiced_weight))
     if at_own_risk is None:
         at_own_risk = own_risk(window, horizon)
@@ -243,7 +246,7 @@ def _voiced_pattern(window: UserWindow, pathway: str, seen: list[tuple[int, str,
     """Concern voiced apart (`_voiced_apart`) that makes the pathway's pattern: for the person's own
     life on its own; for harm to others only with a stage the person's own turns said (rank above 0)."""
     return (pathway in VOICED_AGAIN and _voiced_apart(window, pathway, horizon, cfg)
-            and (pathway == "self-harm" or any(rank > 0 for rank, _, _ in seen)))
+            and (pathway in _VOICED_ALONE or any(rank > 0 for rank, _, _ in seen)))
 
 
 def _voiced_about(window: UserWindow, key: str, horizon: float) -> bool:
