@@ -72,7 +72,7 @@ def time_graph(path: Path, ids: list[list[int]], outputs: list[str]) -> dict:
         cpu = time.process_time() - start
         best = cpu if best is None else min(best, cpu)
     tokens = sum(len(i) for i in ids)
-    return {"cpu_s": round(best, 3), "texts_per_cpu_s": round(len(ids) / best, 1),
+    return {"cpu_s": round(best, 4), "texts_per_cpu_s": round(len(ids) / best, 1),
             "us_per_token": round(best / tokens * 1e6, 1), "runs": len(batches)}
 
 
