@@ -1,0 +1,216 @@
+"""Probe (issue 14): a person-level reader learned from hand-written people, across batches.
+
+Why: five sessions of phrase rules, each kept because the sealed people allowed it, reached no
+fresh person (batches 6 and 7). The rules decide from a handful of hand-set sums. This probe asks
+whether a reader *learned* from the window (the same features the trajectory model reads, plus
+pathway progress, the assistant's voiced concern, evidence spread and the rules' own case) tells
+escalating from benign people better on a batch it was not fitted on.
+
+Data: the dev thirds of the blind batches (1, 3, 4, 5, 6, 7) only: the sealed two thirds and the
+fresh batch stay unread by any fit. Each dev third is replayed through the production `Detector`
+with the committed models; after every user turn the window's features are recorded (as
+models/train/trajectory.py does). Labels: an escalating person's turns from `harm_from` on are 1,
+every benign person's turn 0 (each person weighs 1 in total); a person's score is the highest over
+their turns. Leave one batch out: each batch scored by a model fitted on the others.
+
+Reported per held-out batch and pooled: the rules' own found / benign flagged, and the reader
+(alone, and as a gate on the rules' cases: a case counts only once the reader reaches its cut) at
+cut-offs set on the *training* batches' benign people (flag 10 % / 20 % of them), and at the rules'
+own benign count (recall at equal benign flags). Figures and ids only.
+
+    .venv/bin/python -m models.train.probe_person_reader [--out bench/results/person_reader_probe.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("RISKSTREAM_ORT_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from bench.bench_people import PEOPLE, layout, load  # noqa: E402
+from models.train.trajectory import fit_logistic  # noqa: E402
+from stream.core import policy as pol  # noqa: E402
+from stream.core.engine import Detector  # noqa: E402
+from stream.core.events import parse_turn  # noqa: E402
+from stream.core.stages import STAGES  # noqa: E402
+from stream.core.timeutil import parse_rfc3339  # noqa: E402
+from stream.drivers.replay import Lane, replay_lanes  # noqa: E402
+from stream.scoring import load_default_scorer  # noqa: E402
+from stream.taxonomy import CATEGORIES  # noqa: E402
+
+DEV_BATCHES = ("1", "3", "4", "5", "6", "7")
+PATHWAYS = ("violence", "self-harm")
+VOICED_KEYS = sorted(set(pol.VOICED.values()) | set(pol.VOICED_AGAIN.values()))
+
+
+def feature_names(detector: Detector) -> list[str]:
+    traj = [f"traj:{i}" for i in range(len(detector.trajectory.features(_empty(), 0.0)))] if detector.trajectory else []
+    return (traj + ["traj_logit"] + [f"risk:{c}" for c in CATEGORIES]
+            + [f"progress:{p}" for p in PATHWAYS] + [f"ranks:{p}" for p in PATHWAYS]
+            + [f"seen:{k}" for k in VOICED_KEYS]
+            + ["user_evidence", "assistant_evidence", "evidence_conversations", "evidence_span_days", "log_turns",
+               "own_risk", "stage_conversations"])
+
+
+def _empty():
+    from stream.core.window import UserWindow
+    return UserWindow(user_id="")
+
+
+def features(detector: Detector, window, now: float) -> list[float]:
+    """What the window says about the person at `now`: no text, no ids; the numbers the rules read."""
+    cfg = detector.config
+    horizon = now - cfg.stage_window_days * 86400
+    out: list[float] = []
+    if detector.trajectory is not None:
+        f = detector.trajectory.features(window, now)
+        out += f + [detector.trajectory.logit(f)]
+    else:
+        out += [0.0]
+    out += [window.risk.get(c, 0.0) for c in CATEGORIES]
+    progress = pol.pathway_progress(window, now, cfg)
+    out += [sum(w for _, _, w in progress.get(p, ())) for p in PATHWAYS]
+    out += [len({r for r, _, _ in progress.get(p, ()) if r > 0}) for p in PATHWAYS]
+    out += [float(window.stages.get(k, (0.0,))[0] >= horizon) if k in window.stages else 0.0 for k in VOICED_KEYS]
+    ev = [e for e in window.evidence if e.ts >= horizon]
+    user = [e for e in ev if e.role == "user"]
+    out += [len(user), len(ev) - len(user), len({e.conversation_id for e in ev}),
+            (max(e.ts for e in ev) - min(e.ts for e in ev)) / 86400 if ev else 0.0, math.log1p(window.turns),
+            float(pol.own_risk(window, horizon)),
+            float(len({v[1] for k, v in window.stages.items() if v[0] >= horizon and k not in VOICED_KEYS}))]
+    return out
+
+
+def collect(detector: Detector, batch: str) -> tuple[list, dict]:
+    """Rows (features, label or None, person, ts) after every user turn of the batch's dev third, and
+    person -> {kind, first_case_ts} from the rules' own case opens in the same replay."""
+    people = load(sorted((PEOPLE / f"batch{batch}").glob("*.jsonl")), "dev")
+    turns, truth = layout(people)
+    owner = {a: t for t in truth for a in (t.get("accounts") or [t["user_id"]])}
+    info = {f"{batch}/{t['person']}": {"kind": t["kind"], "case_ts": None, "category": t["category"]} for t in truth}
+    rows = []
+
+    def on_turn(turn, window) -> None:
+        t = owner.get(turn.user_id)
+        if t is None or turn.role != "user":
+            return
+        label = None if t["kind"] == "escalating" and turn.ts < parse_rfc3339(t["harm_inferable_at"]) else t["kind"] == "escalating"
+        rows.append((features(detector, window, turn.ts), label, f"{batch}/{t['person']}", turn.ts))
+
+    def on_effect(eff) -> None:
+        if eff.kind == "case" and eff.payload.get("event") == "open":
+            t = owner.get(eff.payload["user_id"])
+            if t is not None:
+                rec = info[f"{batch}/{t['person']}"]
+                ts = parse_rfc3339(eff.payload["opened_at"])
+                if rec["case_ts"] is None or ts < rec["case_ts"]:
+                    rec["case_ts"], rec["rule"], rec["route"] = ts, eff.payload.get("rule"), eff.payload.get("route")
+
+    replay_lanes([Lane(detector, {}, on_effect=on_effect, on_turn=on_turn)],
+                 sorted(map(parse_turn, turns), key=lambda t: t.order_key()))
+    return rows, info
+
+
+def standardise(x: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mu, sd = x[mask].mean(0), x[mask].std(0)
+    return mu, np.where(sd > 1e-9, sd, 1.0)
+
+
+def evaluate(rows, info, c: float) -> dict:
+    x = np.array([r[0] for r in rows], dtype=float)
+    people = [r[2] for r in rows]
+    batch_of = np.array([p.split("/", 1)[0] for p in people])
+    labelled = np.array([r[1] is not None for r in rows])
+    y = np.array([float(bool(r[1])) for r in rows])
+    ts = np.array([r[3] for r in rows])
+    out = {"c": c, "batches": {}}
+    pooled = defaultdict(int)
+    for b in DEV_BATCHES:
+        train = labelled & (batch_of != b)
+        count = defaultdict(int)
+        for i in np.flatnonzero(train):
+            count[people[i]] += 1
+        w = np.array([1.0 / count[p] if train[i] else 0.0 for i, p in enumerate(people)])
+        mu, sd = standardise(x, train)
+        z = (x - mu) / sd
+        beta, bias = fit_logistic(z[train], y[train], w[train], c)
+        s = z @ beta + bias
+        alone: dict[str, float] = {}
+        gated: dict[str, float] = {}
+        for i, p in enumerate(people):
+            alone[p] = max(alone.get(p, -np.inf), s[i])
+            case_ts = info[p]["case_ts"]
+            if case_ts is not None and ts[i] >= case_ts:
+                gated[p] = max(gated.get(p, -np.inf), s[i])
+        tr_benign = sorted((alone[p] for p in alone if p.split("/")[0] != b and info[p]["kind"] == "benign"), reverse=True)
+        test = [p for p in alone if p.split("/")[0] == b]
+        esc = [p for p in test if info[p]["kind"] == "escalating"]
+        ben = [p for p in test if info[p]["kind"] == "benign"]
+        rules_found = sum(info[p]["case_ts"] is not None for p in esc)
+        rules_benign = sum(info[p]["case_ts"] is not None for p in ben)
+        res = {"escalating": len(esc), "benign": len(ben), "rules": [rules_found, rules_benign]}
+        for rate in (0.05, 0.10, 0.20):
+            cut = tr_benign[int(rate * len(tr_benign))]
+            a = [sum(alone[p] > cut for p in esc), sum(alone[p] > cut for p in ben)]
+            g = [sum(gated.get(p, -np.inf) > cut for p in esc), sum(gated.get(p, -np.inf) > cut for p in ben)]
+            res[f"alone@{rate}"], res[f"gate@{rate}"] = a, g
+            for k, v in (("alone", a), ("gate", g)):
+                pooled[f"{k}@{rate}:found"] += v[0]
+                pooled[f"{k}@{rate}:benign"] += v[1]
+        # recall at the rules' own benign count (ranking alone)
+        bscores = sorted((alone[p] for p in ben), reverse=True)
+        cut = bscores[rules_benign] if rules_benign < len(bscores) else -np.inf
+        res["alone_at_rules_benign"] = [sum(alone[p] > cut for p in esc), sum(alone[p] > cut for p in ben)]
+        pooled["rules:found"] += rules_found
+        pooled["rules:benign"] += rules_benign
+        pooled["alone_at_rules_benign:found"] += res["alone_at_rules_benign"][0]
+        pooled["alone_at_rules_benign:benign"] += res["alone_at_rules_benign"][1]
+        pooled["escalating"] += len(esc)
+        pooled["benign"] += len(ben)
+        out["batches"][b] = res
+    out["pooled"] = dict(pooled)
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "person_reader_probe.json")
+    ap.add_argument("--cache", type=Path, help="keep / reuse the collected rows here (JSON)")
+    ap.add_argument("--c", default="0.03,0.1,0.3,1")
+    args = ap.parse_args(argv)
+    if args.cache and args.cache.exists():
+        data = json.loads(args.cache.read_text())
+        rows, info, names = [tuple(r) for r in data["rows"]], data["info"], data["names"]
+    else:
+        detector = Detector(load_default_scorer())
+        names = feature_names(detector)
+        rows, info = [], {}
+        for b in DEV_BATCHES:
+            r, i = collect(detector, b)
+            rows += r
+            info.update(i)
+            print(f"batch {b}: {len(i)} people, {len(r)} user turns", flush=True)
+        if args.cache:
+            args.cache.write_text(json.dumps({"rows": rows, "info": info, "names": names}))
+    result = {"probe": "person_reader", "features": len(names), "dev_batches": list(DEV_BATCHES),
+              "runs": [evaluate(rows, info, float(c)) for c in args.c.split(",")]}
+    args.out.write_text(json.dumps(result, indent=1, default=float) + "\n")
+    for run in result["runs"]:
+        print(run["c"], json.dumps(run["pooled"], default=float))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
