@@ -73,6 +73,13 @@ BATCHES = {
     "7": "session 42, four more writers after that session's change (their brief and assignments: "
          "batch7/WRITERS_BRIEF.md): 36 escalating (16 en violence, 8 en at risk, 4 + 2 zh, 4 + 2 ko), 70 hard benign "
          "(50 en, 10 zh, 10 ko); measured whole and unread first (people_batch7_all.json)",
+    "8": "session 43, five more writers before that session's change was decided (their brief and assignments: "
+         "batch8/WRITERS_BRIEF.md): 36 escalating (16 en violence, 8 en at risk, 4 + 2 zh, 4 + 2 ko), 70 hard benign "
+         "(50 en, 10 zh, 10 ko); measured whole and unread, with the session's starting code and with the change "
+         "(people_batch8_all.json, people_batch8_all_change16.json): the figure change 16 was decided on (not kept)",
+    "9": "session 43, five more writers after change 16 failed (their brief and assignments: batch9/WRITERS_BRIEF.md): "
+         "36 escalating (16 en violence, 8 en at risk, 4 + 2 zh, 4 + 2 ko), 70 hard benign (50 en, 10 zh, 10 ko); "
+         "unread and unmeasured: kept for the next change's decision",
 }
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
