@@ -79,7 +79,8 @@ BATCHES = {
          "(people_batch8_all.json, people_batch8_all_change16.json): the figure change 16 was decided on (not kept)",
     "9": "session 43, five more writers after change 16 failed (their brief and assignments: batch9/WRITERS_BRIEF.md): "
          "36 escalating (16 en violence, 8 en at risk, 4 + 2 zh, 4 + 2 ko), 70 hard benign (50 en, 10 zh, 10 ko); "
-         "unread and unmeasured: kept for the next change's decision",
+         "measured whole once with the session's code (people_batch9_all.json) and unread: kept for the next change's "
+         "decision",
 }
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
