@@ -69,3 +69,15 @@ def test_empty_and_whitespace():
 
 def test_cjk_kept():
     assert normalize_for_match("我要杀了你") == "我要杀了你"
+
+
+def test_the_scorers_match_form_is_what_normalize_for_match_gives():
+    """The scorer hands the core the matching-level form of each text it tokenised for its lists
+    (`seed_match_form`): the same string the core would compute."""
+    from stream.scoring.cascade import load_cascade
+
+    texts = ["Seeded: I W1LL k.i.l.l you!!", "ok ok", "我要杀了他 tonight"]
+    load_cascade(use_encoder=False).score_batch(texts)
+    seeded = [normalize_for_match(t) for t in texts]
+    normalize_for_match.cache_clear()
+    assert seeded == [" ".join(match_tokens(t)) for t in texts] == [normalize_for_match(t) for t in texts]

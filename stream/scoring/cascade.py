@@ -31,7 +31,7 @@ from stream.scoring.blocklist import BlocklistSet
 from stream.scoring.encoder import is_cjk
 from stream.scoring.hashbank import BankSet
 from stream.scoring.lru import Lru
-from stream.scoring.normalize import match_tokens, normalize_text
+from stream.scoring.normalize import match_tokens, normalize_text, seed_match_form
 from stream.scoring.onnx_model import OnnxStage
 from stream.scoring.types import Signal, TextScore
 from stream.scoring.use_stage import HEADS_FILE as USE_FILE, UseStage
@@ -250,9 +250,11 @@ class CascadeScorer:
             toks_live = [match_tokens(norm[i], normalized=True) for i in live]
             bank_hits = self.banks.match_many(toks_live)
             for i, toks, bhits in zip(live, toks_live, bank_hits):
+                form = " ".join(toks)
+                seed_match_form(texts[i], form)  # the core's phrase rules read the turn in this form next
                 if not toks:
                     continue
-                for m in self.lists.match(" ".join(toks)):
+                for m in self.lists.match(form):
                     for c, v in m.categories.items():
                         j = CI[c]
                         scores[i, j] = max(scores[i, j], v)
