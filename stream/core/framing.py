@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from stream.core.prefilter import Prefiltered
 from stream.core.stages import BY_KEY, GUN_WORDS, WEAPON_AT_HOME, WEAPON_KNOWN_WHERE, Stage
@@ -580,7 +581,9 @@ def at_play(norm: str) -> bool:
         bool(PESTS.search(norm)) and not _PET_OR_PERSON_HARMED.search(norm))
 
 
+@lru_cache(maxsize=1024)
 def _at_play_not_own_risk(norm: str) -> bool:
+    """Memoised: every short follow-up reads the turn before it (and the reply to it) again."""
     return at_play(norm) and not _FIRST_PERSON.found(norm)
 
 
