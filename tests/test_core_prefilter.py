@@ -122,3 +122,20 @@ def test_the_factor_index_finds_every_factor_a_text_holds():
     for text in _texts()[:3000]:
         norm = normalize_for_match(text)
         assert FACTORS.present(norm) == {f for f in FACTORS.factors if f in norm}, text
+
+
+def test_folded_factors_hold_whatever_the_case_flags():
+    """`fold`: lower-cased factors of case-blind patterns too, for a search of the lower-cased ASCII
+    text; none where a factor is not ASCII (under re.I the Kelvin sign matches "k")."""
+    import re
+
+    from stream.core.prefilter import required_factors
+
+    assert required_factors(re.compile(r"\bhttps?://", re.I)) is None
+    assert required_factors(re.compile(r"\bhttps?://", re.I), fold=True) == {"http"}
+    assert required_factors(re.compile(r"(?i:\bPassport|tax id\b)\s*\d"), fold=True) == {"passport", "tax id"}
+    assert required_factors(re.compile(r"Main Street"), fold=True) == {"main street"}
+    assert required_factors(re.compile(r"straße|weg", re.I), fold=True) is None
+    pattern = re.compile(r"\bhttps?://|(?i:\bPassport|tax id\b)\s*\d", re.I)
+    for text in ("see HTTP://x", "Tax ID 1", "PASSPORT 2"):
+        assert pattern.search(text) and any(f in text.lower() for f in required_factors(pattern, fold=True))

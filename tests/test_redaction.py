@@ -68,12 +68,13 @@ def test_the_prefilter_skips_only_patterns_that_could_not_match(monkeypatch):
              "Lindenstr.", "NW1", "6XE", "AB", "C", "DC", "SSN", "passport", "number", "X1234567Z", "a@b.co", "x@",
              "https://e.org/p", "10.0.0.1", "fe80:0:0:0:0:0:0:1", "abcd:ef01:2345:6789:abcd:ef01:2345:6789",
              "DE89 3704 0044 0532 0130 00", "4111 1111 1111 1111", "(415)", "555-0132", "+44", "20", "7946", "0958",
-             "123-45-6789", "٣٤٥", "１２３４５", "12", "5", "221B", "80331", "München", "Berlin", "-", ",", "."]
+             "123-45-6789", "٣٤٥", "１２３４５", "12", "5", "221B", "80331", "München", "Berlin", "-", ",", ".",
+             "HTTPS://E.ORG/P", "Passport", "TAX", "ID", "Social", "Security", "ABCD:EF01:2345:6789:ABCD:EF01:2345:6789"]
     rng = random.Random(15)
     texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 12))) for _ in range(3000)]
     texts += ["no digit here at all", "Ich wohne in der Hauptstraße 5", "passport number ABCDEFGH"]
     guarded = [redaction._find(t) for t in texts]
-    monkeypatch.setattr(redaction, "_GUARDS", tuple((None, False) for _ in redaction._PATTERNS))
+    monkeypatch.setattr(redaction, "_GUARDS", tuple(((None, None, False),) for _ in redaction._PATTERNS))
     monkeypatch.setattr(redaction, "_DIGIT", re.compile(""))  # every text "has a digit": nothing skipped
     assert [redaction._find(t) for t in texts] == guarded
     assert sum(map(bool, guarded)) > 1000, "the texts hold personal data often"

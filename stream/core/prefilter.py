@@ -35,12 +35,17 @@ _ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT} | ({_c.POSSESSIVE_REPEAT} if hasattr(_c, "POSSESSIVE_REPEAT") else set())
 
 
-def required_factors(pattern: re.Pattern) -> frozenset[str] | None:
-    """Literal strings one of which occurs in every match of `pattern` (None: none found)."""
-    if pattern.flags & re.IGNORECASE or isinstance(pattern.pattern, bytes):
+def required_factors(pattern: re.Pattern, fold: bool = False) -> frozenset[str] | None:
+    """Literal strings one of which occurs in every match of `pattern` (None: none found). `fold`:
+    lower-cased, one of which the lower-cased text holds whatever the pattern's case flags; exact
+    for ASCII text only (under `re.I` a few other letters match ASCII ones: "K", the Kelvin sign,
+    matches "k"), and None when a factor is not ASCII."""
+    if (pattern.flags & re.IGNORECASE and not fold) or isinstance(pattern.pattern, bytes):
         return None
-    found = _sequence(_sre.parse(pattern.pattern, pattern.flags))
-    return frozenset(found) if found else None
+    found = _sequence(_sre.parse(pattern.pattern, pattern.flags), fold)
+    if not found or fold and not all(map(str.isascii, found)):
+        return None
+    return frozenset(found)
 
 
 def requires_digit(pattern: re.Pattern) -> bool:
@@ -169,21 +174,22 @@ def _class_end(src: str, i: int) -> int:
     return i
 
 
-def _sequence(items) -> set[str] | None:
+def _sequence(items, fold: bool = False) -> set[str] | None:
     """Best factor set of a sequence: each item's (or literal run's) set is necessary on its own;
-    keep the one whose shortest string is longest (fewest chance hits)."""
+    keep the one whose shortest string is longest (fewest chance hits). `fold`: lower-cased
+    (`required_factors`)."""
     candidates: list[set[str]] = []
     run = ""
     for op, av in list(items):
         if op is _c.LITERAL:
-            run += chr(av)
+            run += chr(av).lower() if fold else chr(av)
             continue
         if op in _ZERO_WIDTH:
             continue  # consumes nothing: the characters on either side are adjacent in the match
         if run:
             candidates.append({run})
             run = ""
-        found = _item(op, av)
+        found = _item(op, av, fold)
         if found is not None:
             candidates.append(found)
     if run:
@@ -191,22 +197,22 @@ def _sequence(items) -> set[str] | None:
     return max(candidates, key=lambda s: min(map(len, s))) if candidates else None
 
 
-def _item(op, av) -> set[str] | None:
-    if op is _c.SUBPATTERN:
-        return None if av[1] & _c.SRE_FLAG_IGNORECASE else _sequence(av[-1])  # (?i:...) is not literal
+def _item(op, av, fold: bool = False) -> set[str] | None:
+    if op is _c.SUBPATTERN:  # (?i:...) is not literal, unless folded
+        return None if av[1] & _c.SRE_FLAG_IGNORECASE and not fold else _sequence(av[-1], fold)
     if op is _c.BRANCH:
         out: set[str] = set()
         for alternative in av[1]:
-            found = _sequence(alternative)
+            found = _sequence(alternative, fold)
             if found is None:
                 return None  # a branch without a factor: the alternation has none
             out |= found
         return out
     if op in _REPEATS:
         low, _high, body = av
-        return _sequence(body) if low >= 1 else None
+        return _sequence(body, fold) if low >= 1 else None
     if op is getattr(_c, "ATOMIC_GROUP", None):
-        return _sequence(av)
+        return _sequence(av, fold)
     return None  # a character class, any character, a back reference: no literal
 
 

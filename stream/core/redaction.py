@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from stream.core.prefilter import may_match, required_factors, requires_digit
+from stream.core.prefilter import may_match, required_factors, requires_digit, top_level_alternatives
 
 # National formats tried for phone numbers ("+" numbers are found in any of them).
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "BR", "AU", "MX", "JP")
@@ -104,17 +104,34 @@ def _valid(candidate: str, region: str) -> bool:
         return False
 
 
-# What a text must hold for each pattern to match (stream/core/prefilter.py): one of some literal
-# strings, a digit. Most texts hold no digit, and most patterns need one.
-_GUARDS = tuple((required_factors(pattern), requires_digit(pattern)) for _kind, pattern in _PATTERNS)
+def _guards(pattern: re.Pattern) -> tuple[tuple[frozenset[str] | None, frozenset[str] | None, bool], ...]:
+    """What a text must hold for `pattern` to match (stream/core/prefilter.py), per top-level
+    alternative (the pattern matches only where one of them can): one of some literal strings; one
+    of them lower-cased, in an ASCII text, whatever the case flags (the URL, IP and id-keyword
+    patterns are case-blind, and were searched in every text); a digit."""
+    parts = [re.compile(part, pattern.flags) for part in top_level_alternatives(pattern) or ()] or [pattern]
+    return tuple((required_factors(p), required_factors(p, fold=True), requires_digit(p)) for p in parts)
+
+
+def _can_match(guards, text: str, lower: str | None, digits: bool) -> bool:
+    """False only when no alternative can match (`lower`: the text lower-cased if it is ASCII)."""
+    for factors, folded, needs_digit in guards:
+        if (digits or not needs_digit) and may_match(factors, text) and (lower is None or may_match(folded, lower)):
+            return True
+    return False
+
+
+# Most texts hold no digit, and most patterns need one; the case-blind ones need a word most do not hold.
+_GUARDS = tuple(_guards(pattern) for _kind, pattern in _PATTERNS)
 _DIGIT = re.compile(r"\d")
 
 
 def _find(text: str) -> list[tuple[int, int, str]]:
     hits: list[tuple[int, int, str]] = []
     digits = _DIGIT.search(text) is not None
-    for (kind, pattern), (factors, needs_digit) in zip(_PATTERNS, _GUARDS):
-        if (needs_digit and not digits) or not may_match(factors, text):
+    lower = text.lower() if text.isascii() else None
+    for (kind, pattern), guards in zip(_PATTERNS, _GUARDS):
+        if not _can_match(guards, text, lower, digits):
             continue  # cannot match
         for m in pattern.finditer(text):
             start, end = m.span(m.lastindex or 0)
