@@ -572,9 +572,11 @@ _PET_OR_PERSON_HARMED = re.compile(
 _REAL_PF, _PLAY_CJK_PF = Prefiltered.of(_REAL), Prefiltered.of(_PLAY_CJK)
 
 
+@lru_cache(maxsize=1024)
 def at_play(norm: str) -> bool:
     """The (normalised) turn is about a game or a sport, or about pests (`PESTS`), and reaches into
-    nothing real: no person's or pet's harm."""
+    nothing real: no person's or pet's harm. Memoised: the next short follow-up reads its turn
+    before (as kept, most often the same text) again (`carry_play`)."""
     if _REAL_PF.found(norm):
         return False
     return bool(PLAY.search(_BOSS_AT_WORK.sub(" ", norm))) or (_PLAY_CJK_PF.found(norm) and not _HARM_INTENT.found(norm)) or (
