@@ -26,6 +26,7 @@ the user and do not match.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from stream.scoring.normalize import QUOTED
 
@@ -180,9 +181,10 @@ def marks_concern(text: str) -> bool:
     return bool(_CONCERN_WORDS.search(text.translate(_APOSTROPHES)))
 
 
+@lru_cache(maxsize=1024)
 def voiced(text: str) -> frozenset[str]:
     """The pathways the assistant's reply voices concern on: "violence" (the user may harm someone),
-    "self-harm" (the user's own life)."""
+    "self-harm" (the user's own life). Memoised: an assistant repeats its stock replies."""
     out: set[str] = set()
     if not text:
         return frozenset()
