@@ -477,11 +477,13 @@ _SENTENCE_END = re.compile(r"(?<=[.!?;。！？])\s*|\n+")
 _CONDITION_FIRST = re.compile(r"^\W*(?:yet|until|unless|if|till|before|but)\b", re.I)
 
 
+@lru_cache(maxsize=1024)
 def retracts(text: str, norm: str) -> bool:
     """`RETRACTED` in the turn (`norm`: its normalised text), or in one of its sentences when the
     next one opens with no condition: the phrase's guard against "I won't hurt him, but..." reads
     on past a full stop otherwise ("im not gonna do anything dumb. i just want out but i need the
-    money")."""
+    money"). Memoised: a user turn is asked whether it takes back its last one (`takes_back`), then
+    read (`read_text`), both asking this of the same text."""
     if _RETRACTED.found(norm):
         return True
     if not _SENTENCE_END.search(text):
