@@ -443,6 +443,41 @@ def test_a_batch_reads_and_writes_a_persons_window_once(monkeypatch):
     assert len(reads) == 1 and store.puts == 2, "read once in the second batch, written once per batch"
 
 
+def test_a_memory_store_hands_the_next_batch_the_window_it_wrote(monkeypatch):
+    """Replay's store keeps the settled window beside the bytes written for it: a person's next
+    batch steps that object instead of decoding the bytes (once: stepping changes it), with the
+    same cases, scores and stored windows as a store that hands back new bytes (and so decodes)."""
+    from stream.core import window_codec
+    from stream.core.identity import DictRegistry
+    from stream.core.pipeline import with_person
+
+    registry = DictRegistry()
+    turns = [with_person(t, registry) for t in sorted((parse_turn(r) for r in _person_turns()), key=lambda t: t.order_key())]
+    reads = []
+    decode = window_codec.decode
+    monkeypatch.setattr(window_codec, "decode", lambda v: reads.append(v) or decode(v))
+
+    class Decoding(MemoryStore):
+        def get(self, key, turn):
+            value = super().get(key, turn)
+            return None if value is None else bytes(bytearray(value))
+
+    out = {}
+    for store in (MemoryStore(), Decoding()):
+        reads.clear()
+        det = Detector(TagScorer(), PolicyConfig(), trajectory=TrajectoryModel.load(MODELS))
+        out[type(store)] = ([e.payload for k in range(0, len(turns), 7) for _, effs in run_batch(det, turns[k:k + 7], store)
+                             for e in effs], store.data, len(reads))
+    (kept, kept_data, kept_reads), (decoded, decoded_data, decoded_reads) = out.values()
+    assert orjson.dumps(kept) == orjson.dumps(decoded) and kept_data == decoded_data
+    assert kept_reads == 0 and decoded_reads == -(-len(turns) // 7) - 1
+    store = MemoryStore()
+    list(run_batch(Detector(TagScorer(), PolicyConfig()), turns[:3], store))
+    [key] = store.data
+    store.delete(key, turns[0])
+    assert len(store.settled) == 0, "a deleted window is not kept as an object either"
+
+
 def test_a_caller_that_stops_early_leaves_the_windows_of_the_turns_it_took():
     """Windows held in hand are written when the caller stops taking turns: the store holds what the
     turns it took made of them, as if they had been run alone."""

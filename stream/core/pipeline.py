@@ -16,6 +16,7 @@ from stream.core.events import Turn
 from stream.core.identity import Registry, link
 from stream.core.window import UserWindow
 from stream.core.window_codec import settle, updated_of
+from stream.scoring.lru import Lru
 
 
 class WindowStore(Protocol):
@@ -27,10 +28,12 @@ class WindowStore(Protocol):
 
 
 class MemoryStore:
-    """Windows in a dict. `sweep` drops windows idle beyond retention, so expired users cost nothing."""
+    """Windows in a dict. `sweep` drops windows idle beyond retention, so expired users cost nothing.
+    `settled`: the window objects the last values written were encoded from (`run_batch`)."""
 
     def __init__(self) -> None:
         self.data: dict[str, bytes] = {}
+        self.settled: Lru[str, tuple[bytes, UserWindow]] = Lru(SETTLED_KEPT)
 
     def get(self, key: str, turn: Turn) -> bytes | None:
         return self.data.get(key)
@@ -40,12 +43,36 @@ class MemoryStore:
 
     def delete(self, key: str, turn: Turn) -> None:
         self.data.pop(key, None)
+        self.settled.pop(key)
 
     def sweep(self, now: float, max_idle_s: float) -> int:
         stale = [k for k, v in self.data.items() if now - updated_of(v) > max_idle_s]
         for k in stale:
             del self.data[k]
+            self.settled.pop(k)
         return len(stale)
+
+
+# Windows a `MemoryStore` keeps as objects beside their bytes: a person's next batch steps the object
+# instead of decoding the bytes it was encoded from (66 us a window; replay's batches of 256 turns
+# reach ~45 people each).
+SETTLED_KEPT = 1024
+
+
+def _read(store: WindowStore, key: str, stored: bytes) -> UserWindow:
+    """The window `stored` holds: the very object it was encoded from, settled, when the store kept
+    it (`MemoryStore.settled`; handed out once: stepping changes it), else decoded."""
+    settled = getattr(store, "settled", None)
+    kept = settled.pop(key) if settled is not None else None
+    return kept[1] if kept is not None and kept[0] is stored else UserWindow.from_stored(stored)
+
+
+def _keep(store: WindowStore, key: str, value: bytes, window: UserWindow) -> None:
+    """Keep the settled window beside the bytes just written for it, where the store keeps such
+    (`_read`); nothing steps it until its person's next batch reads it."""
+    settled = getattr(store, "settled", None)
+    if settled is not None:
+        settled.put(key, (value, window))
 
 
 def with_person(turn: Turn, registry: Registry) -> Turn:
@@ -83,7 +110,7 @@ def run_batch(detector: Detector, turns: Sequence[Turn], store: WindowStore,
             held = hand.pop(key, None)
             if held is None:
                 stored = store.get(key, turn)
-                held = _Held(UserWindow.from_stored(stored) if stored else None, stored)
+                held = _Held(_read(store, key, stored) if stored else None, stored)
             try:
                 step = detector.step(held.window, turn, score)
                 value = step.window.to_stored() if step.window is not None and (i == last[key] or turn.tenant_id in zdr) else None
@@ -99,6 +126,8 @@ def run_batch(detector: Detector, turns: Sequence[Turn], store: WindowStore,
                 store.put(key, value, turn)
                 if i != last[key]:
                     hand[key] = _Held(window, value)
+                else:
+                    _keep(store, key, value, window)
             else:
                 hand[key] = _Held(window, held.stored, held.pending + [(turn, score)])
             if on_step is not None:

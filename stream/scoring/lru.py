@@ -35,6 +35,10 @@ class Lru(Generic[K, V]):
     def peek(self, key: K) -> V | None:
         return self._items.get(key)
 
+    def pop(self, key: K) -> V | None:
+        """Remove the entry and return it (None if there is none)."""
+        return self._items.pop(key, None)
+
     def put(self, key: K, value: V) -> None:
         if not self.size:
             return
