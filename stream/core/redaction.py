@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 
@@ -175,8 +176,16 @@ def redact(text: str) -> tuple[str, list[Span]]:
 
 def excerpt(text: str, limit: int) -> tuple[str, list[Span]]:
     """Redacted excerpt no longer than `limit` characters (spans cut at the limit are dropped)."""
+    cut, spans = _excerpt(text, limit)
+    return cut, list(spans)
+
+
+@lru_cache(maxsize=1024)
+def _excerpt(text: str, limit: int) -> tuple[str, tuple[Span, ...]]:
+    """`excerpt`, memoised: an assistant repeats its stock replies, and each reply is kept with the
+    turn it answers as an excerpt."""
     red, spans = redact(text)
     if len(red) <= limit:
-        return red, spans
+        return red, tuple(spans)
     cut = red[: max(0, limit - 1)] + "…"
-    return cut, [s for s in spans if s.end <= limit - 1]
+    return cut, tuple(s for s in spans if s.end <= limit - 1)
