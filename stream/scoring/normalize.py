@@ -63,8 +63,11 @@ _TOKEN_SPLIT = re.compile(r"[^\w@$!|+€£¡]+")  # word breaks for matching (le
 _REPEAT = re.compile(r"([a-z])\1{2,}")
 
 
+@lru_cache(maxsize=4096)
 def normalize_text(text: str) -> str:
-    """Model-level normalisation (see module docstring). Idempotent."""
+    """Model-level normalisation (see module docstring). Idempotent. Memoised: a user turn is
+    normalised to be scored, then again to be embedded for the stage tagger (an assistant reply,
+    for the reply reader)."""
     if not text:
         return ""
     t = unicodedata.normalize("NFKC", text)
