@@ -81,6 +81,11 @@ BATCHES = {
          "36 escalating (16 en violence, 8 en at risk, 4 + 2 zh, 4 + 2 ko), 70 hard benign (50 en, 10 zh, 10 ko); "
          "measured whole once with the session's code (people_batch9_all.json) and unread: kept for the next change's "
          "decision",
+    "10": "session 43, five more writers in another style (their brief and assignments: batch10/WRITERS_BRIEF.md): "
+          "the person's messages only, no assistant replies, one to three short messages a conversation, as the "
+          "generated timelines are written: 32 escalating (16 en violence, 8 en at risk, 3 + 1 zh, 3 + 1 ko), 64 hard "
+          "benign (48 en, 8 zh, 8 ko); measured whole once with the session's code (people_batch10_all.json) and "
+          "unread (one writer's report described four of its people's scenarios in a line each)",
 }
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
