@@ -85,7 +85,8 @@ BATCHES = {
           "the person's messages only, no assistant replies, one to three short messages a conversation, as the "
           "generated timelines are written: 32 escalating (16 en violence, 8 en at risk, 3 + 1 zh, 3 + 1 ko), 64 hard "
           "benign (48 en, 8 zh, 8 ko); measured whole once with the session's code (people_batch10_all.json) and "
-          "unread (one writer's report described four of its people's scenarios in a line each)",
+          "unread but for its dev third, read afterwards (one writer's report described four of its people's "
+          "scenarios in a line each)",
 }
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
