@@ -61,10 +61,11 @@ def test_the_domain_contrast_pairs_are_twins_written_apart_from_what_measures_th
     assert not [t for t in close if t not in WRITTEN_FIRST], close[:5]
 
 
-# Training rows that a blind writer later wrote again on their own, word for word a common question
-# (the row came first: batch 6's pest-control person asked it in session 42). Listed, not silenced:
-# any other closeness still fails.
-WRITTEN_FIRST = frozenset({"How long does rat poison take to work?"})
+# Training rows that a blind writer later wrote again on their own, nearly word for word a common question
+# (the rows came first: batch 6's pest-control person asked the first in session 42, batch 10's true-crime
+# podcaster the second in session 43). Listed, not silenced: any other closeness still fails.
+WRITTEN_FIRST = frozenset({"How long does rat poison take to work?",
+                           "How did the Golden State Killer avoid getting caught for so long?"})
 
 
 def test_the_stage_tagger_section_heads_with_its_out_of_family_figures(tmp_path):
