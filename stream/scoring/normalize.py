@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import OrderedDict
 from functools import lru_cache
+
+from stream.scoring.lru import Lru
 
 # Zero-width and invisible formatting characters (ZWSP, ZWNJ, ZWJ, word joiner, BOM, soft hyphen,
 # Mongolian vowel separator, invisible times/separator/plus, LTR/RTL marks and embeddings).
@@ -161,19 +162,17 @@ def normalize_for_match(text: str) -> str:
     texts of at most `Limits.max_text_chars`): the stage rules, the framing rules and the next
     follow-up's look back each read the same turn's text in this form; a text the scorer just
     tokenised for its lists is taken from there (`seed_match_form`)."""
-    seeded = _SEEDS.pop(text, None)
+    seeded = _SEEDS.pop(text)
     return seeded if seeded is not None else " ".join(match_tokens(text))
 
 
 # Matching-level forms the scorer computed (text -> form), not yet asked for: a turn's stage and
 # framing rules run after its batch is scored, so the form is kept until then (at most SEEDS_KEPT).
-_SEEDS: OrderedDict[str, str] = OrderedDict()
 SEEDS_KEPT = 4096
+_SEEDS: Lru[str, str] = Lru(SEEDS_KEPT)
 
 
 def seed_match_form(text: str, form: str) -> None:
     """Keep `form` (" ".join of `match_tokens(text)`, computed by the caller anyway) for the next
     `normalize_for_match(text)`: tokenising a user turn again cost about 18 us."""
-    _SEEDS[text] = form
-    if len(_SEEDS) > SEEDS_KEPT:
-        _SEEDS.popitem(last=False)
+    _SEEDS.put(text, form)
