@@ -87,6 +87,11 @@ BATCHES = {
           "benign (48 en, 8 zh, 8 ko); measured whole once with the session's code (people_batch10_all.json) and "
           "unread but for its dev third, read afterwards (one writer's report described four of its people's "
           "scenarios in a line each)",
+    "11": "session 44, five more writers in a third style (batch11/WRITERS_BRIEF.md): the person's short messages "
+          "(one to three a conversation, many terse follow-ups) each answered by a short assistant reply that does "
+          "not remember earlier conversations: 32 escalating (16 en violence, 8 en at risk, 3 + 1 zh, 3 + 1 ko), 64 "
+          "hard benign (48 en, 8 zh, 8 ko); measured whole once with the session's starting code "
+          "(people_batch11_all.json); unread (one writer's report named its sixteen people's situations in a word each)",
 }
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
