@@ -137,9 +137,9 @@ def _find(text: str) -> list[tuple[int, int, str]]:
         for m in pattern.finditer(text):
             start, end = m.span(m.lastindex or 0)
             if kind == "card":
-                digits = re.sub(r"\D", "", m.group())
-                if not _luhn_ok(digits):
-                    kind_here = "account" if len(digits) >= 10 else None
+                number = re.sub(r"\D", "", m.group())
+                if not _luhn_ok(number):
+                    kind_here = "account" if len(number) >= 10 else None
                     if kind_here is None:
                         continue
                     hits.append((start, end, kind_here))
