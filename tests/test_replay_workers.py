@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
+import os
+import signal
 import subprocess
 import sys
+import time
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,7 +20,7 @@ import pytest
 from stream.core.engine import Detector
 from stream.core.events import parse_turn
 from stream.core.policy import PolicyConfig
-from stream.drivers.partitioned import bucket_of, deal, default_workers, replay_partitioned
+from stream.drivers.partitioned import WorkerFailed, Workers, bucket_of, deal, default_workers, replay_partitioned
 from stream.drivers.replay import Lane, ReplayStats, replay_lanes
 from tests.fakes import TagScorer
 
@@ -59,14 +64,15 @@ def _rows() -> list[dict]:
 
 
 def _replay(rows: list[dict], workers: int) -> tuple[bytes, bytes, ReplayStats, list[dict]]:
-    turns = sorted((parse_turn(json.dumps(r).encode()) for r in rows), key=lambda t: t.order_key())
+    turns = _turns(rows)
     cases, scores, stats, events = io.BytesIO(), io.BytesIO(), ReplayStats(), []
     sinks = {"case": cases, "score": scores}
     if workers == 1:
         replay_lanes([Lane(tag_detector(), sinks, stats, lambda e: events.append(e.payload) if e.kind == "case" else None)],
                      turns, batch_size=5)
     else:
-        replay_partitioned((tag_detector, ()), turns, workers, sinks, stats, on_case=events.append, batch_size=5)
+        with Workers((tag_detector, ()), workers) as processes:
+            replay_partitioned(processes, turns, sinks, stats, on_case=events.append, batch_size=5)
     return cases.getvalue(), scores.getvalue(), stats, events
 
 
@@ -80,6 +86,94 @@ def test_partitioned_replay_is_byte_identical_to_one_process(workers):
         assert getattr(many[2], field) == getattr(one[2], field), field
     cross = [c for c in one[3] if c["rule"] == "accumulated" and c["event"] == "open"]
     assert len(cross) == 6 and all(len(c["accounts"]) == 2 for c in cross), "each pattern spans both linked accounts"
+
+
+def marked_detector(marks: str) -> Detector:
+    """A detector whose process leaves a file in `marks` once it is built."""
+    detector = tag_detector()
+    Path(marks, f"built-{os.getpid()}").touch()
+    return detector
+
+
+def failing_detector() -> Detector:
+    """The first replay process fails while building its detector; the others build theirs."""
+    if multiprocessing.current_process().name.endswith("-0"):
+        raise RuntimeError("models unusable (a test)")
+    return tag_detector()
+
+
+@contextmanager
+def _within(seconds: int):
+    """Fails the test (instead of hanging it) if the block has not ended after `seconds`."""
+    def expired(*_):
+        raise TimeoutError(f"still running after {seconds} s")
+
+    before = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
+
+
+def _turns(rows: list[dict]):
+    return sorted((parse_turn(json.dumps(r).encode()) for r in rows), key=lambda t: t.order_key())
+
+
+def test_the_processes_build_their_detectors_while_the_input_is_read(tmp_path):
+    """The processes start before the parent reads and splits the turns: here the input cannot be
+    read on until every process has built its detector (it would wait for them in vain if they
+    were started after the split, and fail after a minute)."""
+    workers, waited = 2, []
+
+    def turns():
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.glob("built-*"))) < workers:
+            assert time.monotonic() < deadline, "no detector was built while the input was read"
+            time.sleep(0.02)
+        waited.append(True)
+        yield from _turns(_rows())
+
+    cases, stats = io.BytesIO(), ReplayStats()
+    with _within(120), Workers((marked_detector, (str(tmp_path),)), workers) as processes:
+        replay_partitioned(processes, turns(), {"case": cases}, stats, batch_size=5)
+    one = _replay(_rows(), 1)
+    assert waited and stats.turns == one[2].turns and cases.getvalue() == one[0]
+
+
+def test_a_process_that_fails_building_its_detector_is_reported_not_waited_for():
+    """One process fails while the parent still splits the input: the replay raises WorkerFailed
+    naming it (the other process stops after its current batch) and never hangs."""
+    rows = _rows() * 40  # enough batches of 5 that the healthy process is still running when told to stop
+    stats = ReplayStats()
+    with _within(120), pytest.raises(WorkerFailed, match="riskstream-replay-0"):
+        with Workers((failing_detector, ()), 2) as processes:
+            replay_partitioned(processes, _turns(rows), {"case": io.BytesIO()}, stats, batch_size=5)
+    assert processes.procs[0].exitcode == 1 and processes.procs[1].exitcode is not None
+
+
+def test_processes_waiting_for_their_buckets_end_when_the_input_fails():
+    """An error while the parent reads the input: the processes, never handed buckets, just exit."""
+    def turns():
+        yield from _turns(_rows())[:3]
+        raise ValueError("unreadable input (a test)")
+
+    with _within(120), pytest.raises(ValueError, match="unreadable"):
+        with Workers((tag_detector, ()), 2) as processes:
+            replay_partitioned(processes, turns(), {"case": io.BytesIO()}, ReplayStats(), batch_size=5)
+    assert [p.exitcode for p in processes.procs] == [0, 0]
+
+
+def test_stopped_before_the_processes_start_gives_a_prefix():
+    """Ctrl-C (`stop`) before the processes got their buckets: they stop before their first batch,
+    the replay is marked interrupted, and the outputs are a prefix of one process's (here empty)."""
+    cases, scores, stats = io.BytesIO(), io.BytesIO(), ReplayStats()
+    with _within(120), Workers((tag_detector, ()), 2) as processes:
+        replay_partitioned(processes, _turns(_rows()), {"case": cases, "score": scores}, stats, batch_size=5,
+                           stop=lambda: True)
+    one = _replay(_rows(), 1)
+    assert stats.interrupted and one[0].startswith(cases.getvalue()) and one[1].startswith(scores.getvalue())
 
 
 def test_linked_accounts_go_to_one_process():

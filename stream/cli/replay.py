@@ -12,6 +12,7 @@ import argparse
 import signal
 import sys
 import time
+from contextlib import ExitStack
 
 
 def register(sub) -> None:
@@ -70,7 +71,7 @@ def _positive(value: str) -> int:
 def run(args) -> int:
     from stream.cli.common import check_models_dir, config_error, load_policy
     from stream.config import settings_from
-    from stream.drivers.partitioned import default_workers
+    from stream.drivers.partitioned import Workers, default_workers
     from stream.drivers.topic_sink import check_output_prefix
     from stream.evaluation.holds import HoldReport
 
@@ -95,12 +96,18 @@ def run(args) -> int:
         check_models_dir(args)
 
     holds = HoldReport()
-    loaded, stats = _load(args, settings, start, end, lateness, policy.zdr_tenants)
-    with loaded:  # spilled runs of the event-time sort are removed at the end
+    with ExitStack() as stack:
+        processes = None
+        if not single and args.workers:  # started now: they build their detectors while the input is read
+            processes = stack.enter_context(Workers((_base_detector, (args, policy)), args.workers))
+        loaded, stats = _load(args, settings, start, end, lateness, policy.zdr_tenants)
+        stack.enter_context(loaded)  # spilled runs of the event-time sort are removed at the end
         workers = 1 if single else args.workers or default_workers(len(loaded))
         if workers == 1 and base is None:
             base, shadow = _build_detectors(args, policy)
-        return _replay(args, settings, policy, base, shadow, loaded, stats, holds, start, end, workers)
+        elif workers > 1 and processes is None:  # as many as the input's length calls for
+            processes = stack.enter_context(Workers((_base_detector, (args, policy)), workers))
+        return _replay(args, settings, policy, base, shadow, loaded, stats, holds, start, end, processes)
 
 
 def _base_detector(args, policy):
@@ -108,7 +115,7 @@ def _base_detector(args, policy):
     return _build_detectors(args, policy)[0]
 
 
-def _replay(args, settings, policy, base, shadow, loaded, stats, holds, start, end, workers: int = 1) -> int:
+def _replay(args, settings, policy, base, shadow, loaded, stats, holds, start, end, processes=None) -> int:
     from stream.drivers.partitioned import WorkerFailed, replay_partitioned
     from stream.drivers.replay import Lane, replay_lanes
     from stream.drivers.topic_sink import TopicSink
@@ -143,11 +150,10 @@ def _replay(args, settings, policy, base, shadow, loaded, stats, holds, start, e
                               on_effect=lambda e: shadow_events.append(e.payload) if e.kind == "case" else None))
         try:
             with stopper:
-                if workers > 1:
+                if processes is not None:
                     try:
-                        replay_partitioned((_base_detector, (args, policy)), turns, workers, lanes[0].sinks, stats,
-                                           on_case=base_events.append, batch_size=args.batch_size,
-                                           on_batch=progress.update, stop=stopper)
+                        replay_partitioned(processes, turns, lanes[0].sinks, stats, on_case=base_events.append,
+                                           batch_size=args.batch_size, on_batch=progress.update, stop=stopper)
                     except WorkerFailed as exc:
                         raise SystemExit(f"riskstream replay: {exc}")
                 else:

@@ -15,8 +15,15 @@ straight into N processes left one with 7 % more turns than the other on a 1,600
 and the replay waits for its slowest process. A process reads its buckets merged by position.
 
 A process is started fresh (spawn: the ONNX sessions are not shared across a fork) and builds its
-own detector from `factory`. Ctrl-C stops every process after its current batch; the outputs then
-hold complete lines for the turns before the first one some process did not reach (a prefix).
+own detector from `factory`. That start (the interpreter, the package's imports, the models: about
+half a second of CPU each) is serial work a replay on N cores waits for, as are the split above
+and the merge, so the processes are started first (`Workers`, before the caller reads the input):
+they build their detectors while the parent reads and splits the turns, then each waits on a pipe
+for its buckets. Ctrl-C stops every process after its current batch; the outputs then hold
+complete lines for the turns before the first one some process did not reach (a prefix). A
+process that ends before it is handed its buckets (the parent failed or was stopped while reading)
+just exits; one that fails stops the others after their current batch and is reported
+(`WorkerFailed`).
 """
 
 from __future__ import annotations
@@ -31,7 +38,9 @@ import signal
 import tempfile
 import time
 import zlib
+from contextlib import contextmanager
 from itertools import islice
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import IO, Callable, Iterable
 
@@ -84,46 +93,110 @@ def deal(sizes: list[int], workers: int) -> list[list[int]]:
     return [sorted(bs) for bs in dealt]
 
 
-def replay_partitioned(factory: tuple[Callable[..., Detector], tuple], turns: Iterable[Turn], workers: int,
-                       sinks: dict[str, IO[bytes] | None], stats: ReplayStats,
-                       on_case: Callable[[dict], None] | None = None, batch_size: int = 256,
+class Workers:
+    """`n` replay processes, started now: each builds its detector from `factory` (`factory[0](*factory[1])`)
+    while the caller reads and splits the input, then waits for its buckets (`replay_partitioned`).
+    A context manager: on leaving it, processes never handed their buckets end, and running ones
+    are stopped after their current batch."""
+
+    def __init__(self, factory: tuple[Callable[..., Detector], tuple], n: int):
+        ctx = multiprocessing.get_context("spawn")
+        self.done = ctx.Value("q", 0)  # turns replayed, all processes
+        self.halt = ctx.Event()  # stop after the current batch
+        self.procs: list[multiprocessing.process.BaseProcess] = []
+        self._jobs = []  # the parent's end of each process's pipe
+        try:
+            for k in range(n):
+                recv, send = ctx.Pipe(duplex=False)
+                p = ctx.Process(target=_worker, name=f"riskstream-replay-{k}",
+                                args=(factory, recv, self.done, self.halt))
+                with _sigint_ignored():
+                    p.start()
+                recv.close()
+                self.procs.append(p)
+                self._jobs.append(send)
+        except BaseException:
+            self.close()
+            raise
+
+    def __len__(self) -> int:
+        return len(self.procs)
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def hand(self, jobs: list[tuple]) -> None:
+        """One job per process (its bucket files, output file, effect kinds, batch size)."""
+        for conn, job in zip(self._jobs, jobs, strict=True):
+            try:
+                conn.send(job)
+            except OSError:  # that process has already ended (e.g. its detector failed): its exit code tells
+                pass
+            conn.close()
+
+    def failed(self) -> list:
+        return [p for p in self.procs if p.exitcode not in (None, 0)]
+
+    def close(self) -> None:
+        """End the processes: those waiting for buckets see their pipe close; running ones stop after
+        their current batch (30 s at most each, then terminated)."""
+        for conn in self._jobs:
+            conn.close()
+        if any(p.is_alive() for p in self.procs):  # an error or a second Ctrl-C in the parent
+            self.halt.set()
+            for p in self.procs:
+                p.join(30)
+                if p.is_alive():
+                    p.terminate()
+
+
+@contextmanager
+def _sigint_ignored():
+    """A process started inside inherits an ignored SIGINT, so a Ctrl-C while it still imports (the
+    parent reading the input) does not end it with a traceback: the parent stops it (`halt`). The
+    parent ignores SIGINT only while it starts a process (a few milliseconds)."""
+    try:
+        before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals cannot be changed here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def replay_partitioned(processes: Workers, turns: Iterable[Turn], sinks: dict[str, IO[bytes] | None],
+                       stats: ReplayStats, on_case: Callable[[dict], None] | None = None, batch_size: int = 256,
                        on_batch: Callable[[int], None] | None = None, stop: Callable[[], bool] | None = None) -> None:
-    """Run `turns` (event-time order) through `workers` processes, each with `factory[0](*factory[1])`,
-    writing every effect line to `sinks[kind]` in the order one process would, and counting in `stats`."""
+    """Run `turns` (event-time order) through the started `processes`, writing every effect line to
+    `sinks[kind]` in the order one process would, and counting in `stats`."""
     started = time.monotonic()
     kinds = frozenset(k for k, v in sinks.items() if v is not None) | ({"case"} if on_case is not None else set())
     tmp = Path(tempfile.mkdtemp(prefix="riskstream-replay-workers-"))
+    procs = processes.procs
     try:
-        dealt = [bs for bs in deal(_split(turns, tmp), workers) if bs]
-        ctx = multiprocessing.get_context("spawn")
-        done = ctx.Value("q", 0)
-        halt = ctx.Event()
-        procs = [ctx.Process(target=_worker, name=f"riskstream-replay-{k}",
-                             args=(factory, [tmp / f"in-{b}" for b in bs], tmp / f"out-{k}", kinds, batch_size, done,
-                                   halt))
-                 for k, bs in enumerate(dealt)]
-        for p in procs:
-            p.start()
+        dealt = deal(_split(turns, tmp), len(procs))
+        processes.hand([([tmp / f"in-{b}" for b in bs], tmp / f"out-{k}", kinds, batch_size)
+                        for k, bs in enumerate(dealt)])
         seen = 0
         try:
             while any(p.is_alive() for p in procs):
-                procs[0].join(0.2) if procs[0].is_alive() else time.sleep(0.05)
-                if stop is not None and not halt.is_set() and stop():
-                    halt.set()
-                seen = _progress(done, seen, on_batch)
+                wait([p.sentinel for p in procs if p.is_alive()], timeout=0.2)  # wakes as one ends
+                if not processes.halt.is_set() and (processes.failed() or (stop is not None and stop())):
+                    processes.halt.set()  # a failed process: the others stop after their batch too
+                seen = _progress(processes.done, seen, on_batch)
         finally:
-            if any(p.is_alive() for p in procs):  # an error or a second Ctrl-C in the parent
-                halt.set()
-                for p in procs:
-                    p.join(30)
-                    if p.is_alive():
-                        p.terminate()
-        _progress(done, seen, on_batch)
-        failed = [p for p in procs if p.exitcode != 0]
+            processes.close()
+        _progress(processes.done, seen, on_batch)
+        failed = processes.failed()
         if failed:
             raise WorkerFailed(f"replay process {failed[0].name} failed (exit code {failed[0].exitcode}); "
                                "its error is above")
-        outs = [tmp / f"out-{k}" for k in range(len(dealt))]
+        outs = [tmp / f"out-{k}" for k in range(len(procs))]
         upto = min((pickle.loads((tmp / f"upto-{p.name}").read_bytes()) for p in procs), default=math.inf)
         stats.interrupted = upto != math.inf
         _merge(outs, upto, sinks, stats, on_case)
@@ -157,13 +230,19 @@ def _progress(done, seen: int, on_batch: Callable[[int], None] | None) -> int:
     return now
 
 
-def _worker(factory, in_paths: list[Path], out_path: Path, kinds: frozenset[str], batch_size: int, done,
-            halt) -> None:
-    """One process: the core over its persons' turns (its buckets merged back into input order);
-    every output line tagged with its turn's position."""
+def _worker(factory, jobs, done, halt) -> None:
+    """One process: its detector built, then (once the parent has split the input) the core over its
+    persons' turns (its buckets merged back into input order); every output line tagged with its
+    turn's position."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us between batches (`halt`)
     build, args = factory
     lane = Lane(build(*args), {})
+    try:
+        in_paths, out_path, kinds, batch_size = jobs.recv()
+    except EOFError:  # the parent ended before handing out the buckets (an error, or Ctrl-C while reading)
+        return
+    finally:
+        jobs.close()
     items = heapq.merge(*(read_pickled(p) for p in in_paths), key=lambda r: r[0])
     upto = math.inf
     with out_path.open("wb") as out:
