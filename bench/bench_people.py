@@ -24,6 +24,7 @@ whether their first case routes to support. Prints figures and ids only, never a
   python bench/bench_people.py --split sealed            # batch 1, the sealed two thirds
   python bench/bench_people.py --batch 2 --split all     # batch 2, never read
   python bench/bench_people.py --batch 4 --split sealed  # batch 4's sealed two thirds (measured whole once, unread)
+  python bench/bench_people.py --fresh                   # batches 6-11 pooled (each measured whole before it was read)
   python bench/bench_people.py --written                 # benign people made of bench/written/'s safe rows
   python bench/bench_people.py --cjk-turns               # benign zh / ko people made of stage_turns(_cjk).jsonl's rows
   python bench/bench_people.py --batch 6 --split dev --policy p.json   # a case-policy setting tried on a dev third
@@ -93,6 +94,9 @@ BATCHES = {
           "hard benign (48 en, 8 zh, 8 ko); measured whole once with the session's starting code "
           "(people_batch11_all.json); unread (one writer's report named its sixteen people's situations in a word each)",
 }
+# Batches measured whole, once, before anyone on the detection side read a line of them (their dev
+# thirds may have been read since): pooled by `--fresh`, the README's headline.
+FRESH = ("6", "7", "8", "9", "10", "11")
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
 SPLITS = ("dev", "sealed", "all")
@@ -276,6 +280,25 @@ def summarise(truth: list[dict], first: dict[str, dict], head: dict) -> dict:
     return out
 
 
+def per_batch(truth: list[dict], first: dict[str, dict], batch_of: dict[str, str]) -> dict[str, dict]:
+    """Batch -> its escalating people found and benign people flagged (a pooled run's breakdown)."""
+    out: dict[str, dict] = {}
+    for t in truth:
+        row = out.setdefault(batch_of[t["person"]], {"escalating": 0, "found": 0, "benign": 0, "flagged": 0,
+                                                     "at_risk": 0, "at_risk_first_case_enforcement": 0})
+        hit = t["person"] in first
+        if t["kind"] == "escalating":
+            row["escalating"] += 1
+            row["found"] += hit
+            if t["category"] == "self-harm":
+                row["at_risk"] += 1
+                row["at_risk_first_case_enforcement"] += first.get(t["person"], {}).get("route") == "enforcement"
+        else:
+            row["benign"] += 1
+            row["flagged"] += hit
+    return dict(sorted(out.items(), key=lambda kv: int(kv[0])))
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--batch", choices=sorted(BATCHES), default="1", help="which writers' people (default 1; see BATCHES)")
@@ -285,6 +308,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--cjk-turns", action="store_true",
                     help="benign zh / ko people made of the zh / ko rows without a stage of stage_turns.jsonl and "
                          "stage_turns_cjk.jsonl (`cjk_turn_people`)")
+    ap.add_argument("--fresh", action="store_true",
+                    help=f"every person of the batches measured whole before anyone read them ({', '.join(FRESH)}), "
+                         "pooled in one run, with each batch's figures beside the pooled ones")
     ap.add_argument("--split", choices=SPLITS, default="sealed")
     ap.add_argument("--models-dir", type=Path, help="model set (default: the committed models)")
     ap.add_argument("--policy", type=Path, help="case policy file (JSON, as `riskstream replay --policy`; default: the "
@@ -297,6 +323,10 @@ def main(argv: list[str] | None = None) -> dict:
             else ("cjk-turns", [f for f, _ in CJK_TURN_FILES], cjk_turn_people) if args.cjk_turns else None)
     if made:
         paths, people, args.split = made[1], made[2](), "all"
+    elif args.fresh:
+        paths = [f for b in FRESH for f in sorted((PEOPLE / f"batch{b}").glob("*.jsonl"))]
+        batch_of = {p["id"]: b for b in FRESH for p in load(sorted((PEOPLE / f"batch{b}").glob("*.jsonl")), "all")}
+        people, args.split = load(paths, "all"), "all"
     else:
         paths = args.people or sorted((PEOPLE / f"batch{args.batch}").glob("*.jsonl"))
         if not paths:
@@ -313,11 +343,16 @@ def main(argv: list[str] | None = None) -> dict:
             shutil.rmtree(d / name)
         head = run_models(d, name, args.models_dir, report_dir=d, suffix="_people", policy=args.policy)
         cases = _lines(d / name / "cases.jsonl")
-    batch = made[0] if made else None if args.people else args.batch
+    batch = made[0] if made else "fresh" if args.fresh else None if args.people else args.batch
+    first = routes(cases, truth)
     result = {"batch": batch, "split": args.split, "files": [p.name for p in paths], "people": len(people), "turns": len(turns),
-              "models": str(args.models_dir or "models/"), **({"policy": str(args.policy)} if args.policy else {}), **summarise(truth, routes(cases, truth), head)}
+              "models": str(args.models_dir or "models/"), **({"policy": str(args.policy)} if args.policy else {}), **summarise(truth, first, head)}
+    if args.fresh:
+        result["batches"] = list(FRESH)
+        result["per_batch"] = per_batch(truth, first, batch_of)
     out = args.out or Path(__file__).resolve().parent / "results" / (
-        f"people_{made[0].replace('-', '_')}.json" if made else f"people_batch{args.batch}_{args.split}.json")
+        f"people_{made[0].replace('-', '_')}.json" if made else "people_fresh.json" if args.fresh
+        else f"people_batch{args.batch}_{args.split}.json")
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     return result
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.bench_people import (CJK_TURN_FILES, WRITTEN, WRITTEN_PER_PERSON, cjk_turn_people, every_person, layout, load,  # noqa: E402
-                                routes, split_of, turn_texts, written_people)
+from bench.bench_people import (CJK_TURN_FILES, FRESH, PEOPLE, WRITTEN, WRITTEN_PER_PERSON, cjk_turn_people, every_person,  # noqa: E402
+                                layout, load, per_batch, routes, split_of, turn_texts, written_people)
 
 
 def _person(pid, kind="escalating", accounts=(1, 1, 2)):
@@ -140,3 +140,18 @@ def test_a_policy_file_is_replayed_with_the_people(tmp_path):
     under = main(["--people", str(people), "--split", "all", "--out", str(tmp_path / "b.json"), "--policy", str(quiet)])
     assert default["recall"] == 1.0 and "policy" not in default
     assert under["recall"] == 0.0 and under["policy"] == str(quiet)
+
+
+def test_the_fresh_pool_breaks_down_by_batch():
+    """`--fresh` pools the batches measured whole before anyone read them; its breakdown counts each
+    person once, in the batch they came from (people ids are unique across batches)."""
+    assert all((PEOPLE / f"batch{b}").is_dir() for b in FRESH)
+    truth = [{"person": "a-1", "kind": "escalating", "category": "self-harm"}, {"person": "a-2", "kind": "benign", "category": None},
+             {"person": "b-1", "kind": "escalating", "category": "violence"}, {"person": "b-2", "kind": "benign", "category": None}]
+    first = {"a-1": {"route": "enforcement"}, "b-2": {"route": "enforcement"}}
+    got = per_batch(truth, first, {"a-1": "7", "a-2": "7", "b-1": "10", "b-2": "10"})
+    assert list(got) == ["7", "10"]
+    assert got["7"] == {"escalating": 1, "found": 1, "benign": 1, "flagged": 0, "at_risk": 1, "at_risk_first_case_enforcement": 1}
+    assert got["10"] == {"escalating": 1, "found": 0, "benign": 1, "flagged": 1, "at_risk": 0, "at_risk_first_case_enforcement": 0}
+    ids = [p["id"] for b in FRESH for p in load(sorted((PEOPLE / f"batch{b}").glob("*.jsonl")), "all")]
+    assert len(ids) == len(set(ids)), "a person id is in two fresh batches"
