@@ -123,6 +123,11 @@ def load(paths: list[Path], split: str) -> list[dict]:
     return people
 
 
+def batch_files(batch: str) -> list[Path]:
+    """A batch's people files (bench/people/batch<N>/*.jsonl), in name order."""
+    return sorted((PEOPLE / f"batch{batch}").glob("*.jsonl"))
+
+
 def every_person() -> list[dict]:
     """Every blind person of every batch."""
     return load(sorted(PEOPLE.glob("batch*/*.jsonl")), "all")
@@ -324,11 +329,12 @@ def main(argv: list[str] | None = None) -> dict:
     if made:
         paths, people, args.split = made[1], made[2](), "all"
     elif args.fresh:
-        paths = [f for b in FRESH for f in sorted((PEOPLE / f"batch{b}").glob("*.jsonl"))]
-        batch_of = {p["id"]: b for b in FRESH for p in load(sorted((PEOPLE / f"batch{b}").glob("*.jsonl")), "all")}
-        people, args.split = load(paths, "all"), "all"
+        by_batch = {b: load(batch_files(b), "all") for b in FRESH}
+        paths = [f for b in FRESH for f in batch_files(b)]
+        people, args.split = [p for ps in by_batch.values() for p in ps], "all"
+        batch_of = {p["id"]: b for b, ps in by_batch.items() for p in ps}
     else:
-        paths = args.people or sorted((PEOPLE / f"batch{args.batch}").glob("*.jsonl"))
+        paths = args.people or batch_files(args.batch)
         if not paths:
             raise SystemExit(f"no people files in {PEOPLE}")
         people = load(paths, args.split)

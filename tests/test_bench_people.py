@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.bench_people import (CJK_TURN_FILES, FRESH, PEOPLE, WRITTEN, WRITTEN_PER_PERSON, cjk_turn_people, every_person,  # noqa: E402
-                                layout, load, per_batch, routes, split_of, turn_texts, written_people)
+from bench.bench_people import (CJK_TURN_FILES, FRESH, PEOPLE, WRITTEN, WRITTEN_PER_PERSON, batch_files,  # noqa: E402
+                                cjk_turn_people, every_person, layout, load, per_batch, routes, split_of, turn_texts,
+                                written_people)
 
 
 def _person(pid, kind="escalating", accounts=(1, 1, 2)):
@@ -153,5 +154,5 @@ def test_the_fresh_pool_breaks_down_by_batch():
     assert list(got) == ["7", "10"]
     assert got["7"] == {"escalating": 1, "found": 1, "benign": 1, "flagged": 0, "at_risk": 1, "at_risk_first_case_enforcement": 1}
     assert got["10"] == {"escalating": 1, "found": 0, "benign": 1, "flagged": 1, "at_risk": 0, "at_risk_first_case_enforcement": 0}
-    ids = [p["id"] for b in FRESH for p in load(sorted((PEOPLE / f"batch{b}").glob("*.jsonl")), "all")]
+    ids = [p["id"] for b in FRESH for p in load(batch_files(b), "all")]
     assert len(ids) == len(set(ids)), "a person id is in two fresh batches"

@@ -39,12 +39,11 @@ import numpy as np  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from bench.bench_people import PEOPLE, layout, load  # noqa: E402
+from bench.bench_people import batch_files, layout, load  # noqa: E402
 from models.train.trajectory import fit_logistic  # noqa: E402
 from stream.core import policy as pol  # noqa: E402
 from stream.core.engine import Detector  # noqa: E402
 from stream.core.events import parse_turn  # noqa: E402
-from stream.core.stages import STAGES  # noqa: E402
 from stream.core.timeutil import parse_rfc3339  # noqa: E402
 from stream.drivers.replay import Lane, replay_lanes  # noqa: E402
 from stream.scoring import load_default_scorer  # noqa: E402
@@ -96,7 +95,7 @@ def features(detector: Detector, window, now: float) -> list[float]:
 def collect(detector: Detector, batch: str) -> tuple[list, dict]:
     """Rows (features, label or None, person, ts) after every user turn of the batch's dev third, and
     person -> {kind, first_case_ts} from the rules' own case opens in the same replay."""
-    people = load(sorted((PEOPLE / f"batch{batch}").glob("*.jsonl")), "dev")
+    people = load(batch_files(batch), "dev")
     turns, truth = layout(people)
     owner = {a: t for t in truth for a in (t.get("accounts") or [t["user_id"]])}
     info = {f"{batch}/{t['person']}": {"kind": t["kind"], "case_ts": None, "category": t["category"]} for t in truth}
