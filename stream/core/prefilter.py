@@ -111,9 +111,7 @@ class Prefiltered:
 
     @classmethod
     def of(cls, pattern: re.Pattern) -> "Prefiltered":
-        parts = top_level_alternatives(pattern)
-        branches = [_Branch(part, pattern.flags) for part in parts] if parts and len(parts) > 1 else [pattern]
-        guarded = tuple((required_factors(b), b) for b in branches)
+        guarded = tuple((required_factors(b), b) for b in alternatives(pattern))
         by_factor: dict[str, list[int]] = {}
         for i, (factors, _b) in enumerate(guarded):
             for f in factors or ():
@@ -151,6 +149,14 @@ class _Branch:
         if self._compiled is None:
             self._compiled = re.compile(self.pattern, self.flags)
         return self._compiled.search(text)
+
+
+def alternatives(pattern: re.Pattern) -> list["re.Pattern | _Branch"]:
+    """The pattern's top-level alternatives, each compiled on its first search (`_Branch`), or the
+    pattern itself when it has one or cannot be split (`top_level_alternatives`): it matches exactly
+    where one of them does."""
+    parts = top_level_alternatives(pattern)
+    return [_Branch(part, pattern.flags) for part in parts] if parts and len(parts) > 1 else [pattern]
 
 
 def top_level_alternatives(pattern: re.Pattern) -> list[str] | None:

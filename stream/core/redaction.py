@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-from stream.core.prefilter import may_match, required_factors, requires_digit, top_level_alternatives
+from stream.core.prefilter import alternatives, may_match, required_factors, requires_digit
 
 # National formats tried for phone numbers ("+" numbers are found in any of them).
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "BR", "AU", "MX", "JP")
@@ -110,8 +110,7 @@ def _guards(pattern: re.Pattern) -> tuple[tuple[frozenset[str] | None, frozenset
     alternative (the pattern matches only where one of them can): one of some literal strings; one
     of them lower-cased, in an ASCII text, whatever the case flags (the URL, IP and id-keyword
     patterns are case-blind, and were searched in every text); a digit."""
-    parts = [re.compile(part, pattern.flags) for part in top_level_alternatives(pattern) or ()] or [pattern]
-    return tuple((required_factors(p), required_factors(p, fold=True), requires_digit(p)) for p in parts)
+    return tuple((required_factors(p), required_factors(p, fold=True), requires_digit(p)) for p in alternatives(pattern))
 
 
 def _can_match(guards, text: str, lower: str | None, digits: bool) -> bool:
