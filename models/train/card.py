@@ -140,6 +140,21 @@ point: harmful requests flagged at 8 % of look-alikes 29.4 / 37.7 (production) /
 F1 0.602 / 0.624 / 0.632 / 0.634, any-AUPRC 0.762 / 0.772 / 0.775 / 0.776; at the production rule,
 weight 60 flags 11.4 % of look-alikes and 50.4 % of harmful requests. With each source also capped
 at 700, weight 60 reads any-AUPRC 0.790 but loses that gain. The other lead for the next build.
+Session 45 (`models.train.probe_pooling`, `bench/results/pooling_probe.json`): the masked max over the
+real tokens of the last layer, and of layer 4, each L2-normalised, beside these 768 features (a mean
+dilutes the one token that carries a request's intent; a max keeps each dimension's strongest token):
+any-AUPRC 0.7717 -> 0.7701 (last layer) / 0.7691 (both), look-alikes flagged 16.3 -> 15.6 / 14.9 % with
+harmful requests 56.2 -> 55.6 / 55.9 %, best F1 on the frontier 0.624 -> 0.630 / 0.630, harmful requests
+at 8 % of look-alikes 30.0 -> 29.4 / 29.3 % (at L2 0.001 the same or worse): not taken up.
+Also session 45 (`models.train.probe_finetune_lookalikes`, `bench/results/finetune_lookalike_probe.json`):
+every family of the look-alike and plain harmful-request sources above held out together (CoCoNot,
+the over-refusal families, HarmBench with its translations, Do-Not-Answer, the hh-rlhf red-team family
+with MultiJail; 4,648 rows), MiniLM fine-tuned one epoch with a linear head on 50,000 rows of the other
+families (every project row among them; 13 minutes here) against the frozen heads fitted on the same
+rows, compared by rank on the held-out rows: harmful requests over look-alikes AUPRC 0.677 fine-tuned
+against 0.695 frozen; look-alikes above the cut that flags 50 / 80 / 90 % of the requests 10.5 / 31.6 /
+43.7 % against 9.8 / 28.9 / 42.0 %. Fine-tuning does not tell unseen requests from unseen look-alikes
+better than the frozen features (session 19's any-AUPRC folds said the same): not taken up.
 
 ### Out of family: safe look-alikes against harmful requests
 
