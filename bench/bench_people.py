@@ -242,7 +242,7 @@ def layout(people: list[dict]) -> tuple[list[dict], list[dict]]:
 
 def routes(cases: list[dict], truth: list[dict]) -> dict[str, dict]:
     """Person -> the rule and route of their first case."""
-    owner = {a: t["person"] for t in truth for a in (t.get("accounts") or [t["user_id"]])}
+    owner = _owner(truth)
     first: dict[str, dict] = {}
     for c in sorted((c for c in cases if c["event"] == "open"), key=lambda c: c["opened_at"]):
         pid = owner.get(c["user_id"])
@@ -250,6 +250,45 @@ def routes(cases: list[dict], truth: list[dict]) -> dict[str, dict]:
             first[pid] = {"rule": c["rule"], "route": c.get("route"), "priority": c.get("priority"),
                           "opened_at": c["opened_at"][:19]}
     return first
+
+
+RATES = (0.02, 0.05, 0.10)  # benign people flagged: the escalation target's 2 %, and two looser ones
+
+
+def _owner(truth: list[dict]) -> dict[str, str]:
+    return {a: t["person"] for t in truth for a in (t.get("accounts") or [t["user_id"]])}
+
+
+def at_benign_rates(cases: list[dict], scores: list[dict], truth: list[dict], rates=RATES) -> dict:
+    """Recall at a fixed share of benign people flagged, the people ranked (a case is one bit; the
+    issue's target sits at 2 %): riskstream's by their strongest case (the most turns of evidence any
+    event of their cases shows, then its severity: a pattern of many turns before one of few), the
+    stateless baseline's by their highest user-turn score. At a rate r the cut is the benign score
+    ranked floor(r x benign) from the top; a person counts above it only (ties at it do not)."""
+    owner = _owner(truth)
+    ours: dict[str, tuple] = defaultdict(lambda: (0, 0.0))
+    for c in cases:
+        pid = owner.get(c["user_id"])
+        if pid is not None:
+            ours[pid] = max(ours[pid], (len(c.get("evidence") or ()), float(c.get("severity") or 0.0)))
+    peak: dict[str, float] = defaultdict(float)
+    for r in scores:
+        pid = owner.get(r["user_id"])
+        if pid is not None and r.get("role") == "user":
+            peak[pid] = max(peak[pid], max(r["category_scores"].values(), default=0.0))
+    esc = [t["person"] for t in truth if t["kind"] == "escalating"]
+    ben = [t["person"] for t in truth if t["kind"] == "benign"]
+
+    def recall(score, rate: float) -> float | None:
+        if not esc or not ben:
+            return None
+        ranked = sorted((score(p) for p in ben), reverse=True)
+        k = int(rate * len(ben))
+        cut = ranked[k] if k < len(ranked) else min(ranked)
+        return round(sum(score(p) > cut for p in esc) / len(esc), 4)
+
+    return {f"{r:.2f}": {"riskstream": recall(lambda p: ours[p], r), "stateless": recall(lambda p: peak[p], r)}
+            for r in rates}
 
 
 def summarise(truth: list[dict], first: dict[str, dict], head: dict) -> dict:
@@ -349,10 +388,12 @@ def main(argv: list[str] | None = None) -> dict:
             shutil.rmtree(d / name)
         head = run_models(d, name, args.models_dir, report_dir=d, suffix="_people", policy=args.policy)
         cases = _lines(d / name / "cases.jsonl")
+        ranked = at_benign_rates(cases, _lines(d / name / "scores.jsonl"), truth)
     batch = made[0] if made else "fresh" if args.fresh else None if args.people else args.batch
     first = routes(cases, truth)
     result = {"batch": batch, "split": args.split, "files": [p.name for p in paths], "people": len(people), "turns": len(turns),
-              "models": str(args.models_dir or "models/"), **({"policy": str(args.policy)} if args.policy else {}), **summarise(truth, first, head)}
+              "models": str(args.models_dir or "models/"), **({"policy": str(args.policy)} if args.policy else {}), **summarise(truth, first, head),
+              "at_benign_rate": ranked}
     if args.fresh:
         result["batches"] = list(FRESH)
         result["per_batch"] = per_batch(truth, first, batch_of)

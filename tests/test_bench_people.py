@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.bench_people import (CJK_TURN_FILES, FRESH, PEOPLE, WRITTEN, WRITTEN_PER_PERSON, batch_files,  # noqa: E402
+from bench.bench_people import (CJK_TURN_FILES, FRESH, PEOPLE, WRITTEN, WRITTEN_PER_PERSON, at_benign_rates, batch_files,  # noqa: E402
                                 cjk_turn_people, every_person, layout, load, per_batch, routes, split_of, turn_texts,
                                 written_people)
 
@@ -156,3 +156,33 @@ def test_the_fresh_pool_breaks_down_by_batch():
     assert got["10"] == {"escalating": 1, "found": 0, "benign": 1, "flagged": 1, "at_risk": 0, "at_risk_first_case_enforcement": 0}
     ids = [p["id"] for b in FRESH for p in load(batch_files(b), "all")]
     assert len(ids) == len(set(ids)), "a person id is in two fresh batches"
+
+
+def test_recall_at_a_benign_rate_ranks_people_by_their_strongest_case():
+    """At 2 % of benign people flagged (one benign person allowed of 50 here), riskstream's people are
+    ranked by the most turns of evidence their cases show, then severity; the stateless baseline's by
+    their highest user-turn score; a person tied with the cut is not above it. Linked accounts count
+    for their person."""
+    truth = ([{"person": f"e{i}", "user_id": f"ue{i}", "kind": "escalating"} for i in range(4)]
+             + [{"person": f"b{i}", "user_id": f"ub{i}", "kind": "benign"} for i in range(50)])
+    truth[3]["accounts"] = ["ue3", "ue3b"]
+
+    def case(user, turns, severity):
+        return {"user_id": user, "evidence": [{}] * turns, "severity": severity}
+
+    cases = [case("ub0", 5, 0.9), case("ub1", 3, 0.99), case("ue0", 6, 0.1), case("ue1", 5, 0.95),
+             case("ue2", 5, 0.9), case("ue2", 1, 1.0), case("ue3b", 3, 0.5)]
+
+    def score(user, v, role="user"):
+        return {"user_id": user, "role": role, "category_scores": {"violence": v, "hate": 0.0}}
+
+    scores = [score("ub0", 0.97), score("ub1", 0.5), score("ue0", 0.98), score("ue1", 0.97), score("ue3b", 0.99),
+              score("ue2", 0.99, role="assistant")]
+    got = at_benign_rates(cases, scores, truth, rates=(0.02, 0.5))
+    # cut at 2 %: the second benign person's (3 turns, 0.99); e0 (6 turns), e1 (5, 0.95) and e2 (5, 0.9)
+    # are above it, e3 (3 turns at 0.5, on a second account) is not
+    assert got["0.02"]["riskstream"] == 0.75
+    # stateless cut: the second benign peak (0.5): e0, e1 and e3 (second account); e2's peak is an assistant turn
+    assert got["0.02"]["stateless"] == 0.75
+    # at 50 % the cut is a benign person with no case and no score: every escalating person with one is above
+    assert got["0.50"] == {"riskstream": 1.0, "stateless": 0.75}
