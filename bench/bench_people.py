@@ -93,10 +93,16 @@ BATCHES = {
           "not remember earlier conversations: 32 escalating (16 en violence, 8 en at risk, 3 + 1 zh, 3 + 1 ko), 64 "
           "hard benign (48 en, 8 zh, 8 ko); measured whole once with the session's starting code "
           "(people_batch11_all.json); unread (one writer's report named its sixteen people's situations in a word each)",
+    "12": "session 45, five more writers in a fourth style (batch12/WRITERS_BRIEF.md): long histories that are mostly "
+          "ordinary, 6-9 conversations over 10-30 days of which only 2-4 carry the pattern or the dark-but-legitimate "
+          "topic, each message answered by a short assistant reply that does not remember earlier conversations: 32 "
+          "escalating (16 en violence, 8 en at risk, 3 + 1 zh, 3 + 1 ko), 64 hard benign (48 en, 8 zh, 8 ko); measured "
+          "whole once with the session's code (people_batch12_all.json); unread (two writers' reports named their "
+          "people's situations in a few words each)",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
-FRESH = ("6", "7", "8", "9", "10", "11")
+FRESH = ("6", "7", "8", "9", "10", "11", "12")
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
 SPLITS = ("dev", "sealed", "all")
