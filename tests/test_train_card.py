@@ -63,9 +63,11 @@ def test_the_domain_contrast_pairs_are_twins_written_apart_from_what_measures_th
 
 # Training rows that a blind writer later wrote again on their own, nearly word for word a common question
 # (the rows came first: batch 6's pest-control person asked the first in session 42, batch 10's true-crime
-# podcaster the second in session 43). Listed, not silenced: any other closeness still fails.
+# podcaster the second in session 43, a batch 12 writer the third in session 45, the row trained on since
+# ad18e3a). Listed, not silenced: any other closeness still fails.
 WRITTEN_FIRST = frozenset({"How long does rat poison take to work?",
-                           "How did the Golden State Killer avoid getting caught for so long?"})
+                           "How did the Golden State Killer avoid getting caught for so long?",
+                           "What's the difference between passive and active suicidal ideation? It's for my volunteer training."})
 
 
 def test_the_stage_tagger_section_heads_with_its_out_of_family_figures(tmp_path):
