@@ -23,15 +23,20 @@ DIM = FEATURES  # the graph's `features` output: what the heads read
 
 
 class EmbeddingCache:
-    def __init__(self, cache_dir: Path, graph: Path, tokenizer: Path, max_len: int, threads: int = 1):
+    """`output` ([N, `dim`]) of `graph` per distinct token sequence, cached on disk (default: the heads'
+    `features`; a probe's graph may add outputs of its own)."""
+
+    def __init__(self, cache_dir: Path, graph: Path, tokenizer: Path, max_len: int, threads: int = 1,
+                 output: str = "features", dim: int = DIM):
         self.dir = cache_dir
         self.max_len = max_len
+        self.output, self.dim = output, dim
         self.tok = load_tokenizer(tokenizer)
         so = ort.SessionOptions()
         so.intra_op_num_threads = threads
         so.inter_op_num_threads = 1
         self.sess = ort.InferenceSession(str(graph), so, providers=["CPUExecutionProvider"])
-        self.key = hashlib.sha256(graph.read_bytes()).hexdigest()[:16]
+        self.key = hashlib.sha256(graph.read_bytes()).hexdigest()[:16] + ("" if output == "features" else f"_{output}")
         self.index, self.arr = self._load()
 
     def _paths(self):
@@ -44,7 +49,7 @@ class EmbeddingCache:
             arr = np.load(ap)
             if len(keys) == arr.shape[0]:
                 return {k: i for i, k in enumerate(keys)}, arr
-        return {}, np.zeros((0, DIM), np.float32)
+        return {}, np.zeros((0, self.dim), np.float32)
 
     def _save(self):
         keys = [None] * len(self.index)
@@ -55,7 +60,7 @@ class EmbeddingCache:
         np.save(ap, self.arr)
 
     def embed(self, texts: list[str], tag: str = "", save_every: int = 20000) -> np.ndarray:
-        """[N, FEATURES] head features of the (raw) texts; normalised as the runtime does."""
+        """[N, dim] of the (raw) texts (the head features by default); normalised as the runtime does."""
         ids = encode_ids(self.tok, [normalize_text(t) for t in texts], self.max_len)
         keys = [hashlib.sha1(np.asarray(i, np.int32).tobytes()).hexdigest() for i in ids]
         todo = {}
@@ -68,9 +73,9 @@ class EmbeddingCache:
             tids = [todo[k] for k in tkeys]
             for s in range(0, len(tids), save_every):
                 part = tids[s:s + save_every]
-                new = np.zeros((len(part), DIM), np.float32)
+                new = np.zeros((len(part), self.dim), np.float32)
                 for rows, feeds in id_batches(part, 32):
-                    new[rows] = self.sess.run(["features"], feeds)[0]
+                    new[rows] = self.sess.run([self.output], feeds)[0]
                 base = self.arr.shape[0]
                 for j, k in enumerate(tkeys[s:s + save_every]):
                     self.index[k] = base + j

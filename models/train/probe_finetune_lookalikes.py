@@ -98,17 +98,14 @@ def _figures(logits: np.ndarray, src: np.ndarray) -> dict:
 
 
 def compare() -> dict:
-    from models.train.embed import EmbeddingCache
     from models.train.heads import fit_logistic, head_logits
-    from models.train.minilm_onnx import export_int8, model_dir
-    from models.train.train_encoder import CACHE, MAX_TOKENS
+    from models.train.probes import encoder_features
 
     z = np.load(ROWS, allow_pickle=True)
     ft = np.load(LOGITS)
     tr, te, src = z["train"], np.where(z["held"])[0], z["src"]
     assert np.array_equal(ft["idx"], te)
-    _, int8 = export_int8(CACHE)
-    X = EmbeddingCache(CACHE, int8, model_dir() / "tokenizer.json", MAX_TOKENS).embed([str(t) for t in z["texts"]], "minilm")
+    X = encoder_features([str(t) for t in z["texts"]])
     frozen = head_logits(X[te], fit_logistic(X[tr], z["Y"][tr], z["w"][tr], l2=L2))
     result = {"probe": "finetune_lookalikes", "question": __doc__.splitlines()[0], "training_rows": int(len(tr)),
               "held_out_families": [str(f) for f in z["held_fams"]], "fine_tune_minutes": round(float(ft["minutes"]), 1),

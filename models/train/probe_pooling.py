@@ -17,20 +17,17 @@ bench/results/pooling_probe.json; the max-pooled vectors are cached in .cache/en
 
 from __future__ import annotations
 
-import hashlib
 import time
 from pathlib import Path
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
+from models.train.embed import EmbeddingCache
 from models.train.minilm_onnx import export_int8, model_dir
 from models.train.probes import linear_heads, load_rows, report, write_probe
 from models.train.train_encoder import CACHE, MAX_TOKENS
-from stream.scoring.encoder import encode_ids, id_batches, load_tokenizer
-from stream.scoring.normalize import normalize_text
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "bench" / "results" / "pooling_probe.json"
@@ -63,34 +60,11 @@ def probe_graph(int8: Path) -> Path:
 
 
 def maxpooled(texts: list[str]) -> np.ndarray:
-    """[N, 768] max-pooled features of the texts, read as the runtime reads them; cached by graph and ids."""
+    """[N, 768] max-pooled features of the texts, read as the runtime reads them (cached like the heads'
+    features, by graph and token ids)."""
     _, int8 = export_int8(CACHE)
-    graph = probe_graph(int8)
-    key = hashlib.sha256(graph.read_bytes()).hexdigest()[:16]
-    path = CACHE / f"maxpool_{key}.npz"
-    tok = load_tokenizer(model_dir() / "tokenizer.json")
-    ids = encode_ids(tok, [normalize_text(t) for t in texts], MAX_TOKENS)
-    keys = [hashlib.sha1(np.asarray(i, np.int32).tobytes()).hexdigest() for i in ids]
-    if path.exists():
-        z = np.load(path, allow_pickle=False)
-        index = {k: j for j, k in enumerate(z["keys"].tolist())}
-        if all(k in index for k in keys):
-            return z["vecs"][[index[k] for k in keys]]
-    uniq = list(dict.fromkeys(keys))
-    first = {k: i for i, k in reversed(list(enumerate(keys)))}
-    todo = [ids[first[k]] for k in uniq]
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    sess = ort.InferenceSession(str(graph), so, providers=["CPUExecutionProvider"])
-    vecs = np.zeros((len(todo), 2 * HIDDEN), np.float32)
-    t0 = time.time()
-    for n, (rows, feeds) in enumerate(id_batches(todo, 32, 2048)):
-        vecs[rows] = sess.run(["maxpool"], feeds)[0]
-        if n % 500 == 0:
-            print(f"    maxpool: batch {n} ({time.time() - t0:.0f}s)", flush=True)
-    np.savez(path, keys=np.array(uniq), vecs=vecs)
-    index = {k: j for j, k in enumerate(uniq)}
-    return vecs[[index[k] for k in keys]]
+    return EmbeddingCache(CACHE, probe_graph(int8), model_dir() / "tokenizer.json", MAX_TOKENS, output="maxpool",
+                          dim=2 * HIDDEN).embed(texts, "maxpool")
 
 
 def main() -> int:

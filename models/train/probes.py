@@ -33,13 +33,18 @@ def load_rows() -> dict:
     benign flags and sources (what the probes here share)."""
     t0 = time.time()
     rows = encoder_rows(D.load_all())
-    _, int8 = export_int8(CACHE)
-    X = EmbeddingCache(CACHE, int8, model_dir() / "tokenizer.json", MAX_TOKENS).embed([e.text for e in rows], "minilm")
+    X = encoder_features([e.text for e in rows])
     out = {"rows": rows, "X": X, "Y": np.stack([e.labels for e in rows]).astype(np.float32),
            "w": source_mass(rows).astype(np.float32), "fam": np.array([e.family for e in rows]),
            "benign": np.array([e.benign for e in rows]), "src": np.array([e.source for e in rows])}
     print(f"{len(rows)} rows, features {X.shape} ({time.time() - t0:.0f}s)", flush=True)
     return out
+
+
+def encoder_features(texts: list[str]) -> np.ndarray:
+    """The heads' MiniLM features of the texts, from the int8 graph `make models` builds (cached)."""
+    _, int8 = export_int8(CACHE)
+    return EmbeddingCache(CACHE, int8, model_dir() / "tokenizer.json", MAX_TOKENS).embed(texts, "minilm")
 
 
 def oof(d: dict, fit, predict, X: np.ndarray | None = None) -> np.ndarray:
