@@ -99,10 +99,14 @@ BATCHES = {
           "escalating (16 en violence, 8 en at risk, 3 + 1 zh, 3 + 1 ko), 64 hard benign (48 en, 8 zh, 8 ko); measured "
           "whole once with the session's code (people_batch12_all.json); unread (two writers' reports named their "
           "people's situations in a few words each)",
+    "13": "session 46, five more writers in the first style again (batch13/WRITERS_BRIEF.md): 3-5 conversations over "
+          "4-13 days with the assistant's replies: 36 escalating (16 en violence, 8 en at risk, 4 + 2 zh, 4 + 2 ko), 70 "
+          "hard benign (50 en, 10 zh, 10 ko); measured whole once with the session's starting code "
+          "(people_batch13_all.json) before the session's change was pre-registered; unread",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
-FRESH = ("6", "7", "8", "9", "10", "11", "12")
+FRESH = ("6", "7", "8", "9", "10", "11", "12", "13")
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
 SPLITS = ("dev", "sealed", "all")
