@@ -18,6 +18,8 @@ from stream.core import policy as pol
 from stream.core.cases import build_case_event, case_id_for
 from stream.core.effects import Effect
 from stream.core.events import Turn
+from stream.core.farewell import SIGNAL as FAREWELL_SIGNAL
+from stream.core.farewell import FarewellReader
 from stream.core.redaction import excerpt
 from stream.core.reply_reader import ReplyReader
 from stream.core.stages import BY_KEY, detect_stages
@@ -42,7 +44,8 @@ class Detector:
 
     def __init__(self, scorer: Scorer, config: pol.PolicyConfig | None = None, model_version: str = "",
                  resources: dict | None = None, trajectory: TrajectoryModel | None | str = "auto",
-                 tagger: tuple | None | str = "auto", reply_reader: "ReplyReader | None | str" = "auto"):
+                 tagger: tuple | None | str = "auto", reply_reader: "ReplyReader | None | str" = "auto",
+                 farewell: "FarewellReader | None | str" = "auto"):
         """`trajectory`: "auto" loads `trajectory.json` from the scorer's models directory, if any and
         unless the policy says `trajectory_model: false`; None disables the model (the fixed
         accumulation threshold applies). `tagger`: "auto" loads `stage_tagger.json` and the encoder
@@ -50,7 +53,9 @@ class Detector:
         (embedder, StageTagger, zh / ko embedder) triple when the tagger has a zh / ko reader (by
         default USE); None: the written stage rules only. `reply_reader`: "auto" loads
         `reply_reader.json` from the same directory when the tagger's embedder is there (it reads the
-        same embeddings); None: the assistant's replies are read by the written phrases alone."""
+        same embeddings); None: the assistant's replies are read by the written phrases alone.
+        `farewell`: "auto" loads `farewell_reader.json` likewise (its gate reads the tagger's
+        embeddings, the reader USE's); None: no farewell acts are read."""
         from stream.resources import load_crisis_resources
 
         self.scorer = scorer
@@ -75,6 +80,11 @@ class Detector:
         # the reply reader's zh / ko reader reads USE embeddings (the tagger's, when it has a zh / ko reader)
         self.reply_cjk_embedder = ((self.cjk_embedder or UseEmbedder())
                                    if reply_reader is not None and reply_reader.cjk is not None else None)
+        if farewell == "auto":
+            farewell = (FarewellReader.load(getattr(scorer, "models_dir", None), self.embedder.model_id, self.embedder.dim)
+                        if self.embedder is not None else None)
+        self.farewell: FarewellReader | None = farewell
+        self.farewell_embedder = (self.cjk_embedder or self.reply_cjk_embedder or UseEmbedder()) if farewell is not None else None
         self.model_version = model_version or getattr(scorer, "version", "")
         if self.trajectory is not None and not model_version:
             self.model_version += f"+{self.trajectory.version}"
@@ -82,6 +92,8 @@ class Detector:
             self.model_version += f"+{self.tagger.version}"
         if self.reply_reader is not None and not model_version:
             self.model_version += f"+{self.reply_reader.version}"
+        if self.farewell is not None and not model_version:
+            self.model_version += f"+{self.farewell.version}"
         thresholds = getattr(scorer, "threshold_map", None)
         self.thresholds: dict[str, float] = dict(thresholds) if thresholds else {c: 0.5 for c in CATEGORIES}
         # older ONNX graphs' last digits depend on a text's batch mates (see `read`); batch-invariant
@@ -116,7 +128,10 @@ class Detector:
             scores = [self.scorer.score_batch([t])[0] for t in texts]
         else:
             scores = list(self.scorer.score_batch(texts))  # a copy: a memoising scorer may hand out its cache
-        self._tag(scores, texts, [i for i in range(len(texts)) if tag is None or tag[i]])
+        tagged = [i for i in range(len(texts)) if tag is None or tag[i]]
+        self._tag(scores, texts, tagged)
+        if tag is not None and self.farewell is not None:  # the user's own turns (not a conversation read together)
+            self._read_farewell(scores, texts, tagged)
         if reply is not None and self.reply_reader is not None:
             self._read_replies(scores, texts, [i for i in range(len(texts)) if reply[i]])
         return scores
@@ -134,6 +149,21 @@ class Detector:
                 if pathways:
                     extra = tuple(Signal("model", reader.version, p, f"voiced:{p}") for p in sorted(pathways))
                     scores[i] = replace(scores[i], signals=scores[i].signals + extra)
+
+    def _read_farewell(self, scores: list[TextScore], texts: Sequence[str], idx: list[int]) -> None:
+        """Add the farewell reader's reading of the user turns `idx` to their scores (in place), as a
+        `farewell` signal on the self-harm pathway: an English turn by its USE embedding, when the gate
+        over its MiniLM embedding (the scoring pass's) lets it through. Chinese and Korean turns are not
+        read (`farewell.READS_CJK`)."""
+        reader = self.farewell
+        en = [i for i in idx if not is_cjk(texts[i])]
+        rows = [i for i, ok in zip(en, reader.gate(self.embedder.embed([texts[i] for i in en]))) if ok] if en else []
+        if not rows:
+            return
+        signal = Signal("model", reader.version, "self-harm", FAREWELL_SIGNAL)
+        for i, hit in zip(rows, reader.reads(self.farewell_embedder.embed([texts[i] for i in rows]))):
+            if hit:
+                scores[i] = replace(scores[i], signals=scores[i].signals + (signal,))
 
     def _tag(self, scores: list[TextScore], texts: Sequence[str], idx: list[int], whole: bool = False) -> None:
         """Add the stage tagger's reading of texts `idx` to their scores (in place); `whole`: each
@@ -265,6 +295,11 @@ class Detector:
             stages = stages + [BY_KEY["self-harm:ideation"]]
         for st in stages:
             window.stages[f"{st.pathway}:{st.name}"] = [turn.ts, turn.event_id]
+        # a farewell act of the person's own (not one told of someone else's: a sister's note, a late
+        # father's will) is a self-harm stage of its own (`policy.FAREWELL`)
+        farewell = any(s.kind == "model" and s.detail == FAREWELL_SIGNAL for s in score.signals) and not (flags[0] and not flags[1])
+        if farewell:
+            pol.record_farewell(window, turn.ts, turn.event_id, cfg)
         effects = [Effect("score", turn.user_id, self._score_payload(turn, score, contextual, stages, framed.scores))]
         # The person's evidence is the turn's own reading (alone, or the conversation read together where
         # that reads clearly worse than every part): what a follow-up inherits from its context is the
@@ -288,8 +323,11 @@ class Detector:
         ban = turn.ban_evasion
         unsaid = framing.unsaid(flags)  # explicit harm the words do not carry: needs corroboration
         wordless = framing.wordless(flags)  # nothing of death or self-harm in it: its intent reading is no statement
-        if contrib or stages or ban:
-            evidence = self._evidence(turn, score, scores, contrib, stages, contextual, ban, unsaid=unsaid)
+        if contrib or stages or ban or farewell:
+            evidence = self._evidence(turn, score, scores, contrib, stages, contextual, ban,
+                                      top="self-harm" if farewell and not contrib and not stages else None, unsaid=unsaid)
+            if farewell:
+                evidence.stages.append(pol.FAREWELL)
             push_bounded(window.evidence, evidence, cfg.evidence_limit)
         else:  # a later stage read without support: nothing now, cited if its pattern becomes a case
             unsupported = hindsight.readings(window, turn.ts, turn.event_id, _tagged(score), stages, flags, scores, at_risk, cfg)
@@ -302,7 +340,8 @@ class Detector:
         # a category the turn reads severe only with its context is a reading of several turns: it needs
         # corroboration from outside them, even when it is explicit harm
         assembled = {c for c, v in scores.items() if v > score.category_scores.get(c, 0.0)} if read_with else set()
-        trigger = pol.evaluate(window, scores, flags, {st.pathway for st in stages}, turn.ts, cfg, ban, reading,
+        moved = {st.pathway for st in stages} | ({"self-harm"} if farewell else set())
+        trigger = pol.evaluate(window, scores, flags, moved, turn.ts, cfg, ban, reading,
                                turn.event_id, ruled & {st.pathway for st in stages}, assembled, read_with, self.thresholds,
                                unsaid, wordless)
         if trigger is not None and evidence is not None:

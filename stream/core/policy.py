@@ -116,6 +116,7 @@ class PolicyConfig:
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     zdr_tenants: frozenset[str] = frozenset()  # tenants whose raw text is never persisted
     voiced_weight: float = 1.0  # an assistant's reply voicing concern on a pathway: a stage of that weight (stream/core/replies.py)
+    farewell_weight: float = 1.25  # a farewell act (stream/core/farewell.py) on the self-harm pathway; two apart make a pattern
 
     def __post_init__(self) -> None:
         p = self.trajectory_min_probability
@@ -187,6 +188,34 @@ VOICED_AGAIN = {"self-harm": "self-harm:voiced-again", "violence": "violence:voi
 _VOICED_ALONE = frozenset({"self-harm"})
 _VOICED_PATHWAY = {**{k: (p, "voiced") for p, k in VOICED.items()}, **{k: (p, "voiced again") for p, k in VOICED_AGAIN.items()}}
 
+# A farewell act (stream/core/farewell.py: affairs put in order with finality, nothing said of death) is
+# kept in the window's stage map under FAREWELL, and one at least `pattern_min_span_minutes` later (in
+# practice another conversation) under FAREWELL_AGAIN: each a self-harm stage of rank `FAREWELL_RANK` and
+# weight `farewell_weight`, so two apart make the pathway's pattern (2 x 1.25 = the escalation threshold)
+# and one makes it with ideation and distress, or a plan. Never the violence pathway, never enforcement.
+FAREWELL = "self-harm:farewell"
+FAREWELL_AGAIN = "self-harm:farewell-again"
+FAREWELL_RANK = 2
+_FAREWELL_NAMES = {FAREWELL: "farewell", FAREWELL_AGAIN: "farewell again"}
+
+
+def record_farewell(window: UserWindow, ts: float, event_id: str, cfg: PolicyConfig) -> None:
+    """Keep a farewell act of the person's turn `event_id` in the window's stage map: the first within
+    the stage window under FAREWELL, a later one apart from it under FAREWELL_AGAIN (the latest such)."""
+    horizon = ts - cfg.stage_window_days * 86400
+    first, again = window.stages.get(FAREWELL), window.stages.get(FAREWELL_AGAIN)
+    if first is not None and first[0] < horizon:  # the first has aged out: the later one is the first now
+        window.stages.pop(FAREWELL_AGAIN, None)
+        first = again if again is not None and again[0] >= horizon else None
+        if first is None:
+            window.stages.pop(FAREWELL, None)
+        else:
+            window.stages[FAREWELL] = first
+    if first is None:
+        window.stages[FAREWELL] = [ts, event_id]
+    elif ts - first[0] >= cfg.pattern_min_span_minutes * 60:
+        window.stages[FAREWELL_AGAIN] = [ts, event_id]
+
 
 def pathway_progress(window: UserWindow, now: float, cfg: PolicyConfig,
                      at_own_risk: bool | None = None) -> dict[str, list[tuple[int, str, float]]]:
@@ -205,6 +234,8 @@ def pathway_progress(window: UserWindow, now: float, cfg: PolicyConfig,
             pathway, name = _VOICED_PATHWAY[key]
             if pathway in _VOICED_ALONE or name != "voiced again" or _voiced_apart(window, pathway, horizon, cfg):
                 out.setdefault(pathway, []).append((0, name, cfg.voiced_weight))
+        elif key in _FAREWELL_NAMES:
+            out.setdefault("self-harm", []).append((FAREWELL_RANK, _FAREWELL_NAMES[key], cfg.farewell_weight))
     if at_own_risk is None:
         at_own_risk = own_risk(window, horizon)
     if "violence" in out and at_own_risk:

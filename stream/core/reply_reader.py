@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from stream.core.heads_file import heads_body, parse_heads
 from stream.core.modelfiles import UnusableModelFile, load_json
 from stream.scoring.rowwise import rowwise_logistic
 
@@ -58,10 +59,7 @@ class ReplyReader:
         return [frozenset(PATHWAYS[j] for j in np.nonzero(row)[0]) for row in hit]
 
     def to_dict(self, **extra) -> dict:
-        body = {"kind": KIND, "pathways": list(PATHWAYS), "dim": int(self.weights.shape[1]), "embedding": self.embedding,
-                "weights": [[round(float(w), 5) for w in row] for row in self.weights],
-                "bias": [round(float(b), 5) for b in self.bias],
-                "thresholds": [round(float(t), 4) for t in self.thresholds]}
+        body = {"kind": KIND, "pathways": list(PATHWAYS), **heads_body(self.weights, self.bias, self.thresholds, self.embedding)}
         if self.cjk is not None:
             body["cjk"] = {k: v for k, v in self.cjk.to_dict().items() if k in ("dim", "embedding", "weights", "bias", "thresholds")}
         version = "replies-" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
@@ -71,19 +69,14 @@ class ReplyReader:
     def from_dict(cls, d: dict, embedding: str | None = None, dim: int | None = None) -> "ReplyReader":
         if d.get("kind") != KIND or list(d.get("pathways", ())) != list(PATHWAYS):
             raise ReplyReaderFileError(f"not a reply reader for pathways {list(PATHWAYS)} (kind {d.get('kind')!r})")
-        w = np.asarray(d["weights"], np.float32)
-        if w.shape != (len(PATHWAYS), int(d["dim"])) or len(d["bias"]) != len(PATHWAYS) or len(d["thresholds"]) != len(PATHWAYS):
-            raise ReplyReaderFileError("reply reader weights have the wrong shape")
-        if (dim is not None and int(d["dim"]) != dim) or (embedding is not None and d["embedding"] != embedding):
-            raise ReplyReaderFileError(f"reply reader was fitted on {d['embedding']!r} ({d['dim']}-d) embeddings, the "
-                                       f"encoder is {embedding!r} ({dim}-d); retrain it (python -m models.train.reply_reader)")
+        w, bias, thresholds = parse_heads(d, len(PATHWAYS), embedding, dim, ReplyReaderFileError,
+                                          "python -m models.train.reply_reader")
         cjk = None
         if d.get("cjk"):
             from stream.scoring.use_stage import DIM, spec
 
             cjk = cls.from_dict({"kind": KIND, "pathways": d["pathways"], **d["cjk"]}, spec()["encoder"], DIM)
-        return cls(w, np.asarray(d["bias"], np.float32), np.asarray(d["thresholds"], np.float32), str(d["embedding"]),
-                   str(d.get("version", "")), cjk)
+        return cls(w, bias, thresholds, str(d["embedding"]), str(d.get("version", "")), cjk)
 
     @classmethod
     def load(cls, models_dir: Path | str | None, embedding: str | None = None, dim: int | None = None) -> "ReplyReader | None":
