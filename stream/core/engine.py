@@ -295,9 +295,13 @@ class Detector:
             stages = stages + [BY_KEY["self-harm:ideation"]]
         for st in stages:
             window.stages[f"{st.pathway}:{st.name}"] = [turn.ts, turn.event_id]
-        # a farewell act of the person's own (not one told of someone else's: a sister's note, a late
-        # father's will) is a self-harm stage of its own (`policy.FAREWELL`)
-        farewell = any(s.kind == "model" and s.detail == FAREWELL_SIGNAL for s in score.signals) and not (flags[0] and not flags[1])
+        # a farewell act of the person's own is a self-harm stage of its own (`policy.FAREWELL`); not one
+        # told of someone else (a sister's note, a late father's will), nor while the person is framed as
+        # speaking of someone else's risk: the bereaved clear out, burn, give away and write letters about
+        # the one they lost ("i still cant go in the garage. my wife wants to clear it out", days after
+        # telling of a son's suicide)
+        farewell = (any(s.kind == "model" and s.detail == FAREWELL_SIGNAL for s in score.signals)
+                    and not (flags[0] and not flags[1]) and not framing.supporting(window.stages, turn.ts))
         if farewell:
             pol.record_farewell(window, turn.ts, turn.event_id, cfg)
         effects = [Effect("score", turn.user_id, self._score_payload(turn, score, contextual, stages, framed.scores))]
