@@ -28,7 +28,8 @@ bench: $(STAMP) kafka-fetch
 
 # Training pipeline (classifiers): own venv, no torch. Rebuilds models/*.onnx, lists/banks hashes,
 # manifest.json, .cache/dev/*.jsonl (held-out dev splits), models/stage_tagger.json (escalation stages
-# over the encoder's embedding), models/reply_reader.json (concern voiced in the assistant's replies), models/trajectory.json (person-level model over the classifiers'
+# over the encoder's embedding), models/reply_reader.json (concern voiced in the assistant's replies), models/farewell_reader.json
+# (farewell acts: affairs put in order with finality), models/trajectory.json (person-level model over the classifiers'
 # scores and the stages) and models/MODEL_CARD.md.
 TRAIN_VENV := .venv-train
 TRAIN_STAMP := $(TRAIN_VENV)/.installed
@@ -46,6 +47,7 @@ models: $(TRAIN_STAMP) $(STAMP)
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.tagger
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.reply_reader
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.farewell_reader
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory --calibrate-folds A,B
 	$(TRAIN_ENV) $(PY) -m models.train.card
 
@@ -55,6 +57,7 @@ holdout-models: $(TRAIN_STAMP) $(STAMP)
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build --holdout threatgram,goemotions --out .cache/holdout-models
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.tagger --holdout threatgram,goemotions --models-dir .cache/holdout-models
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.reply_reader --models-dir .cache/holdout-models
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.farewell_reader --models-dir .cache/holdout-models
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory --models-dir .cache/holdout-models
 
 # Benchmark-only model sets for the out-of-family timelines (`riskstream simulate --families out
@@ -67,10 +70,12 @@ oof-models: $(TRAIN_STAMP) $(STAMP)
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build --holdout $(OOF_FAMILIES) --out .cache/oof-models
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.tagger --holdout $(OOF_FAMILIES) --models-dir .cache/oof-models
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.reply_reader --models-dir .cache/oof-models
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.farewell_reader --models-dir .cache/oof-models
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory --holdout $(OOF_FAMILIES) --calibrate-folds A --models-dir .cache/oof-models
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.build --holdout $(OOF_FAMILIES_B) --out .cache/oof-models-b
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.tagger --holdout $(OOF_FAMILIES_B) --models-dir .cache/oof-models-b
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.reply_reader --models-dir .cache/oof-models-b
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.farewell_reader --models-dir .cache/oof-models-b
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory --holdout $(OOF_FAMILIES_B) --calibrate-folds B --models-dir .cache/oof-models-b
 
 # Issue 13 probe, not part of `make models`: does fine-tuning MiniLM beat the frozen heads out of

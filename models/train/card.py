@@ -582,6 +582,43 @@ def reply_reader_section(models_dir: Path = MODELS) -> str:
     ])
 
 
+def farewell_reader_section(models_dir: Path = MODELS) -> str:
+    """The farewell reader (`farewell_reader.json`, trained by models/train/farewell_reader.py)."""
+    p = models_dir / "farewell_reader.json"
+    if not p.exists():
+        return ("## Farewell reader\n\nNot shipped: no farewell acts are read (`python -m models.train.farewell_reader` "
+                "builds one; README, \"Farewell acts\").")
+    d = json.loads(p.read_text())
+    t = d.get("training", {})
+    rep = t.get("report") or {}
+    rows = ["| held-out writer | language | acts | look-alikes | **acts read** | **look-alikes read** |",
+            "|---|---|---:|---:|---:|---:|"]
+    for writer, m in (rep.get("out_of_writer") or {}).items():
+        rows.append(f"| {writer} | {m.get('language')} | {m.get('acts')} | {m.get('look_alikes')} | **{m.get('recall')}** | "
+                    f"**{m.get('look_alikes_read')}** |")
+    return "\n".join([
+        "## Farewell reader",
+        "",
+        f"`farewell_reader.json` ({d['version']}, sha256 `{_sha(p)}`): one logistic model over the multilingual USE "
+        "embedding that reads a farewell act (affairs put in order with finality: a pet rehomed for good, letters saying "
+        "it is not the family's fault, belongings given away, accounts deleted) in an English user turn, which USE reads "
+        "only when a gate over MiniLM's embedding lets it through (`stream/core/farewell.py`); two such acts apart are a "
+        "pattern for the support route (`stream/core/policy.py` `FAREWELL`). Trained on "
+        f"{t.get('rows')} rows: {t.get('acts')} acts and their look-alikes written for it by three writers who saw nothing "
+        f"of the project ({', '.join(f'`models/data/{f}`' for f in t.get('files', []))}), user turns of task dialogues "
+        "(SGD, Chatterbot) and the project's stage sentences and safe prompts; threshold out of fold at "
+        f"{t.get('lookalike_read')} of the written look-alikes and 0.2 % of the other rows. **Out of writer** (headline: "
+        "each writer's rows read by a reader and gate fitted and thresholded without them):",
+        "",
+        *rows,
+        "",
+        f"Everyday English turns the gate lets through: {rep.get('everyday_english_turns_through_gate')}; everyday turns "
+        f"read as acts: {rep.get('everyday_turns_read')}. Chinese and Korean turns are not read (out of writer it read a "
+        "sixth of the zh / ko acts, and on the zh / ko benign people of `bench_people.py --cjk-turns` it flagged three "
+        "more).",
+    ])
+
+
 def _sha(p: Path) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest()
 
@@ -832,7 +869,8 @@ def main() -> None:
         table_cascade=format_table(res, markdown=True),
         table_sources=format_sources(res, markdown=True),
         bench=bench_section(),
-        trajectory=trajectory_section() + "\n\n" + tagger_section() + "\n\n" + reply_reader_section(),
+        trajectory=trajectory_section() + "\n\n" + tagger_section() + "\n\n" + reply_reader_section() + "\n\n"
+        + farewell_reader_section(),
     ) + STATIC_DATA
     (MODELS / "MODEL_CARD.md").write_text(text, encoding="utf-8")
     (REPO / ".cache" / "dev_metrics.json").write_text(json.dumps(res, indent=1, sort_keys=True))
