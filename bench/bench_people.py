@@ -103,10 +103,13 @@ BATCHES = {
           "4-13 days with the assistant's replies: 36 escalating (16 en violence, 8 en at risk, 4 + 2 zh, 4 + 2 ko), 70 "
           "hard benign (50 en, 10 zh, 10 ko); measured whole once with the session's starting code "
           "(people_batch13_all.json) before the session's change was pre-registered; unread",
+    "14": "session 46, five more writers in the first style (batch14/WRITERS_BRIEF.md), written after change 19b was "
+          "kept: 36 escalating (16 en violence, 8 en at risk, 4 + 2 zh, 4 + 2 ko), 70 hard benign (50 en, 10 zh, 10 ko); "
+          "measured whole once with the session's code, change 19b included (people_batch14_all.json); unread",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
-FRESH = ("6", "7", "8", "9", "10", "11", "12", "13")
+FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14")
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
 SPLITS = ("dev", "sealed", "all")
