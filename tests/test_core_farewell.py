@@ -4,12 +4,12 @@ two minutes apart, someone else's acts, or Chinese / Korean turns make none; a f
 else is refused."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from bench.bench_people import every_person, turn_texts
-from models.train.farewell_reader import WRITTEN
 from stream.core.engine import Detector
 from stream.core.events import parse_turn
 from stream.core.farewell import SIGNAL, FarewellReader, FarewellReaderFileError
@@ -51,11 +51,15 @@ def run(rows, farewell=None):
             [e.payload for e in effects if e.kind == "support"], window)
 
 
+def three_conversations(*texts: str) -> list[dict]:
+    """One user turn per text, each in a conversation of its own, two days apart."""
+    return [turn(i + 1, text, conv=f"c{i + 1}", day=2 + 2 * i) for i, text in enumerate(texts)]
+
+
 def test_two_acts_in_two_conversations_open_a_support_case_citing_both():
-    rows = [turn(1, "can you help me word the keepsake letters for my sisters", conv="c1", day=2),
-            turn(2, "whats a good recipe for lentil soup", conv="c2", day=4),
-            turn(3, "last thing, the keepsake box goes to my nephew, how do i post it", conv="c3", day=6)]
-    scores, cases, support, window = run(rows)
+    scores, cases, support, window = run(three_conversations(
+        "can you help me word the keepsake letters for my sisters", "whats a good recipe for lentil soup",
+        "last thing, the keepsake box goes to my nephew, how do i post it"))
     assert any(s["detail"] == SIGNAL for s in scores[0]["signals"]), "shown on the turn's score"
     assert window.stages[FAREWELL][1] == "e1" and window.stages[FAREWELL_AGAIN][1] == "e3"
     assert len(cases) == 1 and cases[0]["route"] == "support" and cases[0]["rule"] == "escalation"
@@ -73,10 +77,9 @@ def test_one_act_or_two_minutes_apart_open_nothing():
 
 
 def test_someone_elses_acts_do_not_count():
-    rows = [turn(1, "my brother took his own life in march. how do i tell his kids", conv="c1", day=2),
-            turn(2, "sorting the keepsake boxes in the garage today", conv="c2", day=4),
-            turn(3, "mum wants the keepsake letters read at the memorial", conv="c3", day=6)]
-    scores, cases, _, window = run(rows)
+    scores, cases, _, window = run(three_conversations(
+        "my brother took his own life in march. how do i tell his kids", "sorting the keepsake boxes in the garage today",
+        "mum wants the keepsake letters read at the memorial"))
     assert any(s["detail"] == SIGNAL for s in scores[1]["signals"]), "the reader reads the acts..."
     assert FAREWELL not in window.stages and cases == [], "...but they are the bereaved's, not a farewell"
 
@@ -116,7 +119,8 @@ def test_a_file_round_trips_and_one_for_another_encoder_is_refused():
 
 
 def test_the_written_rows_are_well_formed_and_share_no_text_with_the_blind_people():
-    rows = [json.loads(line) for path in WRITTEN for line in path.read_text().splitlines()]
+    written = sorted((Path(__file__).resolve().parents[1] / "models" / "data").glob("farewell_turns_*.jsonl"))
+    rows = [json.loads(line) for path in written for line in path.read_text().splitlines()]
     assert {r["farewell"] for r in rows} == {0, 1} and {r["lang"] for r in rows} == {"en", "zh", "ko"}
     assert len({r["text"] for r in rows}) == len(rows)
     assert not set(turn_texts(every_person())) & {r["text"] for r in rows}, "written apart from the blind people"

@@ -85,3 +85,31 @@ class EmbeddingCache:
                 print(f"    {tag}: embedded {done}/{len(tids)} ({done / (time.time() - t0):.0f}/s)", flush=True)
         print(f"    {tag}: {len(texts)} texts, {len(todo)} newly embedded in {time.time() - t0:.0f}s", flush=True)
         return self.arr[[self.index[k] for k in keys]]
+
+
+def reader_inputs(texts: list[str], models_dir) -> tuple:
+    """What the learned readers over embeddings are fitted on (reply reader, farewell reader): the
+    runtime `Embedder` of `models_dir`, the English-row mask, MiniLM embeddings of the English rows
+    (zeros elsewhere) and USE embeddings of every row (float64, as the fits take them)."""
+    from stream.scoring.embedding import Embedder
+    from stream.scoring.encoder import is_cjk
+    from stream.scoring.use_stage import encode
+
+    en = np.array([not is_cjk(t) for t in texts], bool)
+    emb = Embedder(models_dir)
+    x_en = np.zeros((len(texts), emb.dim))
+    x_en[en] = emb.embed([t for t, e in zip(texts, en) if e])
+    return emb, en, x_en, encode([normalize_text(t) for t in texts]).astype(np.float64)
+
+
+def reader_arguments(argv, description: str, share_flag: str, share_default: float, share_help: str):
+    """The command line of a learned reader's trainer: `--models-dir` (the model set it is added to,
+    whose encoder embeds) and the share of its written look-alikes (out of fold) allowed to read as
+    its label."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--models-dir", default=str(Path(__file__).resolve().parents[2] / "models"),
+                    help="the model set to add the reader to (its encoder embeds)")
+    ap.add_argument(share_flag, type=float, default=share_default, help=share_help)
+    return ap.parse_args(argv)

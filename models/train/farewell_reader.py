@@ -21,7 +21,6 @@ USE costs on English traffic).
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 from pathlib import Path
@@ -29,12 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from models.train.data import SHARED
+from models.train.embed import reader_arguments, reader_inputs
 from models.train.tagger import _jsonl, _prob, fit
 from stream.core.farewell import FILE_NAME, FarewellReader
 from stream.datasplit import split_of
-from stream.scoring.embedding import Embedder
-from stream.scoring.encoder import is_cjk
-from stream.scoring.normalize import normalize_text
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "models" / "data"
@@ -108,22 +105,14 @@ def out_of_writer(x_use, x_en, y, src, en, lookalike_read: float, use_spec: str,
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--models-dir", default=str(REPO / "models"), help="the model set to add the reader to (its encoder gates)")
-    ap.add_argument("--lookalike-read", type=float, default=0.05,
-                    help="share of the written look-alikes (out of fold) read as a farewell act")
-    args = ap.parse_args(argv)
-    from stream.scoring.use_stage import encode, spec
+    args = reader_arguments(argv, __doc__.splitlines()[0], "--lookalike-read", 0.05,
+                            "share of the written look-alikes (out of fold) read as a farewell act")
+    from stream.scoring.use_stage import spec
 
     data = rows()
-    texts = [t for t, _, _ in data]
     y = np.array([lab for _, lab, _ in data], float)
     src = np.array([s for _, _, s in data])
-    en = np.array([not is_cjk(t) for t in texts])
-    emb = Embedder(args.models_dir)
-    x_en = np.zeros((len(data), emb.dim))
-    x_en[en] = emb.embed([t for t, e in zip(texts, en) if e])
-    x_use = encode([normalize_text(t) for t in texts]).astype(np.float64)
+    emb, en, x_en, x_use = reader_inputs([t for t, _, _ in data], args.models_dir)
     use_spec = spec()["encoder"]
     report = {"out_of_writer": out_of_writer(x_use, x_en, y, src, en, args.lookalike_read, use_spec, emb.model_id)}
     reader = fit_all(x_use, x_en, y, src, en, args.lookalike_read, use_spec, emb.model_id)

@@ -23,7 +23,6 @@ whose assistant turns come from a dialogue corpus it never saw, the benign peopl
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 from pathlib import Path
@@ -31,10 +30,9 @@ from pathlib import Path
 import numpy as np
 
 from models.train.data import ASSISTANT_REPLIES
+from models.train.embed import reader_arguments, reader_inputs
 from models.train.tagger import _jsonl, _out_of_fold, fit
 from stream.core.reply_reader import FILE_NAME, PATHWAYS, ReplyReader
-from stream.scoring.embedding import Embedder
-from stream.scoring.encoder import is_cjk
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = ASSISTANT_REPLIES
@@ -103,22 +101,15 @@ def fit_reader(x: np.ndarray, data, mask: np.ndarray, none_read: float, embeddin
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--models-dir", default=str(REPO / "models"), help="the model set to add the reader to (its encoder embeds)")
-    ap.add_argument("--none-read", type=float, default=0.02,
-                    help="share of the written look-alikes (out of fold) read as each pathway's concern")
-    args = ap.parse_args(argv)
-    from stream.scoring.normalize import normalize_text
-    from stream.scoring.use_stage import encode, spec
+    args = reader_arguments(argv, __doc__.splitlines()[0], "--none-read", 0.02,
+                            "share of the written look-alikes (out of fold) read as each pathway's concern")
+    from stream.scoring.use_stage import spec
 
     data = rows()
-    cjk = np.array([is_cjk(t) for t, _, _ in data])
+    emb, en, x_en, x_use = reader_inputs([t for t, _, _ in data], args.models_dir)
+    cjk = ~en
     y = _targets(data)
-    emb = Embedder(args.models_dir)
-    x_en = np.zeros((len(data), emb.dim))
-    x_en[~cjk] = emb.embed([t for (t, _, _), c in zip(data, cjk) if not c])
     reader, en_info, oof_en = fit_reader(x_en, data, ~cjk, args.none_read, emb.model_id)
-    x_use = encode([normalize_text(t) for t, _, _ in data]).astype(np.float64)
     cjk_reader, cjk_info, oof_use = fit_reader(x_use, data, np.ones(len(data), bool), args.none_read, spec()["encoder"])
     full = ReplyReader(reader.weights, reader.bias, reader.thresholds, reader.embedding, cjk=cjk_reader)
     en_sub = [d for d, c in zip(data, cjk) if not c]
