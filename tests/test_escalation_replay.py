@@ -568,3 +568,28 @@ def test_a_korean_ex_partner_asking_about_the_cameras_at_her_home_opens_a_case(t
                                      "kh": [["우리 집 앞에 CCTV 설치하려는데 얼마야"], ["주차장 CCTV 어디 있어? 차 긁혔어"]]})
     assert [c for c in cases if c["user_id"] == "ke" and c["route"] == "enforcement"], cases
     assert not [c for c in cases if c["user_id"] == "kh"]
+
+
+def test_a_quiet_farewell_over_three_conversations_is_supported_and_planned_absences_open_nothing(tmp_path):
+    """Session 46 (stream/core/farewell.py): a person at risk who says nothing of death, distress or a
+    method, only puts things in order with finality in two conversations days apart, gets a support
+    case (never enforcement); a person emigrating and one before an operation, in the same errands'
+    words, open nothing; nor does a father bereaved by suicide sorting what his son left. Our own
+    wording (not the reader's training rows). (A farewell note to a brother, "i want him to know none
+    of this is on him", is read as an act, but the stage tagger reads it as speaking of someone
+    else's risk, so it does not count: README, "Change 19 / 19b".)"""
+    people = {
+        "q": [["how do i delete all my accounts for good, i won't be needing any of them after friday"],
+              ["whats the cheapest way to post a parcel to scotland"],
+              ["i want to give my guitars to my nephew, i won't be needing them anymore after this month"]],
+        "mv": [["moving to japan next month, how do i rehome my dog, the new flat doesn't allow pets"],
+               ["what do i need to ship my books overseas"], ["writing a will before my hip operation next week, what should be in it"]],
+        "b": [["my son took his own life in the spring. how do i help his little sister"],
+              ["can you help me word a note for his friends, i want them to know none of this is on them"],
+              ["i want to give his guitars to his best friend, we won't be needing them anymore"]],
+    }
+    cases = replay_people(tmp_path, people)
+    mine = [c for c in cases if c["user_id"] == "q"]
+    assert mine and all(c["route"] == "support" for c in mine), cases
+    assert {"q-0", "q-2"} <= {e["event_id"] for e in mine[0]["evidence"]}, "the case cites both acts"
+    assert not [c for c in cases if c["user_id"] in ("mv", "b")], cases
