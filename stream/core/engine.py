@@ -275,6 +275,8 @@ class Detector:
         if taken:  # the writer took back their last turn's harm to others
             retraction.take_back(window, taken, cfg.half_life_hours * 3600)
         disclosed = False
+        if framing.told_of_another(flags):  # told in words: frames their farewell acts as someone else's
+            window.stages[framing.TOLD_KEY] = [turn.ts, turn.event_id]
         if flags[0] and not flags[1]:  # speaks of someone else's risk: frames their later turns about that person
             window.stages[framing.SUPPORTING_KEY] = [turn.ts, turn.event_id]
         elif len(flags) > 8 and flags[8] and framing.supporting(window.stages, turn.ts):
@@ -296,12 +298,14 @@ class Detector:
         for st in stages:
             window.stages[f"{st.pathway}:{st.name}"] = [turn.ts, turn.event_id]
         # a farewell act of the person's own is a self-harm stage of its own (`policy.FAREWELL`); not one
-        # told of someone else (a sister's note, a late father's will), nor while the person is framed as
-        # speaking of someone else's risk: the bereaved clear out, burn, give away and write letters about
+        # whose words tell of someone else's risk (a sister's note, a late father's will), nor within two
+        # weeks of a turn that told of it: the bereaved clear out, burn, give away and write letters about
         # the one they lost ("i still cant go in the garage. my wife wants to clear it out", days after
-        # telling of a son's suicide)
+        # telling of a son's suicide). The stage tagger's own third-party reading does not frame it: it
+        # reads a farewell note to family ("i want him to know none of this is on him") as about him.
         farewell = (any(s.kind == "model" and s.detail == FAREWELL_SIGNAL for s in score.signals)
-                    and not (flags[0] and not flags[1]) and not framing.supporting(window.stages, turn.ts))
+                    and not framing.told_of_another(flags)
+                    and not framing.supporting(window.stages, turn.ts, framing.TOLD_KEY))
         if farewell:
             pol.record_farewell(window, turn.ts, turn.event_id, cfg)
         effects = [Effect("score", turn.user_id, self._score_payload(turn, score, contextual, stages, framed.scores))]

@@ -693,10 +693,20 @@ SUPPORTING_DAYS = 14.0
 SUPPORTING_KEY = "third_party"  # its entry in the window's stage map: [last ts, event id]
 
 
-def supporting(stages: dict, ts: float) -> bool:
+TOLD_KEY = "third_party_told"  # the window's stage map: the person's last turn telling in words of someone else's risk
+
+
+def told_of_another(flags: tuple[bool, ...]) -> bool:
+    """The turn's own words tell of someone else's risk and not of the writer's (`read_text`'s `told`).
+    Flags of a record written before this flag existed count as not told."""
+    return len(flags) > 14 and bool(flags[14]) and not flags[1]
+
+
+def supporting(stages: dict, ts: float, key: str = SUPPORTING_KEY) -> bool:
     """The person spoke of someone else's risk within `SUPPORTING_DAYS` before `ts` (the window's
-    stage map keeps their last such turn under `SUPPORTING_KEY`)."""
-    since = stages.get(SUPPORTING_KEY)
+    stage map keeps their last such turn under `SUPPORTING_KEY`; under `TOLD_KEY`, their last one
+    telling of it in words)."""
+    since = stages.get(key)
     return since is not None and 0 <= ts - since[0] <= SUPPORTING_DAYS * 86400
 
 
@@ -756,15 +766,17 @@ def _quoted_by_other(text: str, norm: str) -> tuple[str | None, bool]:
 
 def read_text(text: str, third_read: bool = False) -> tuple[bool, ...]:
     """(third party, first person, means question, sign-off, idiom, of another, play, targeted, disclosed,
-    sexual words, recovered, words of self-harm, words of a threat, offender): what the words say about whose
+    sexual words, recovered, words of self-harm, words of a threat, offender, told): what the words say about whose
     risk it is, whether their harm is only a figure of speech or past (`recovered`: then not first
     person), and whether they carry something sexual (`SEXUAL_WORDS`), of death and self-harm
     (`SELF_HARM_WORDS`) or of violence and threats (`THREAT_WORDS`).
     A disclosure (`DISCLOSED`) is first person too. `third_read`: another
     reader (the stage tagger) read the turn as about someone else's risk; the writer who harms a
     child (`OFFENDER`, or who makes a grooming move toward "her / him", `GROOMING_MOVE`: `offender`) is
-    never that, whoever read it. Computed where the text is (zero-data-retention
-    turns carry only these flags on)."""
+    never that, whoever read it. `told`: the words themselves tell of someone else's risk (third party
+    without the tagger's reading: "my son took his own life", "she says she wants to die"), which is
+    what frames a person's farewell acts as someone else's (`told_of_another`). Computed where the
+    text is (zero-data-retention turns carry only these flags on)."""
     norm = normalize_for_match(text)
     own_text, quoted_risk = _quoted_by_other(text, norm)
     whole = norm
@@ -776,13 +788,14 @@ def read_text(text: str, third_read: bool = False) -> tuple[bool, ...]:
     disclosed = _DISCLOSED.found(norm)
     reported = _REPORTED_THREAT.found(norm) and not _ASKS_HOW.search(norm)
     offender = _OFFENDER.found(norm) or _GROOMING_MOVE.found(norm)
-    third = (_THIRD_PARTY.found(whole) or quoted_risk or third_read or reported) and not offender and not own_harm and not disclosed
+    told = (_THIRD_PARTY.found(whole) or quoted_risk or reported) and not offender and not own_harm and not disclosed
+    third = told or (third_read and not offender and not own_harm and not disclosed)
     words_only = only_idioms(norm) or (not own_harm and retracts(own_text, norm))
     past = not disclosed and recovered(norm)
     first = disclosed or (not past and (_FIRST_PERSON.found(norm) or _own_wish(own_text, norm)))
     return (third, first, _MEANS.found(norm), signs_off(norm), words_only,
             bool(_ANOTHER.search(norm)), at_play(norm), targeted(norm, own_harm), disclosed, SEXUAL_WORDS.found(norm),
-            past, bool(SELF_HARM_WORDS.search(norm)), THREAT_WORDS.found(norm), offender)
+            past, bool(SELF_HARM_WORDS.search(norm)), THREAT_WORDS.found(norm), offender, told)
 
 
 def carry_third_party(flags: tuple[bool, ...], supporting: bool, ruled: bool) -> tuple[bool, ...]:
