@@ -144,3 +144,24 @@ def test_the_committed_reader_reads_acts_and_not_errands():
     texts = ACTS + ERRANDS
     read = [any(s.detail == SIGNAL for s in sc.signals) for sc in det.read(texts, [True] * len(texts), [False] * len(texts))]
     assert read == [True] * len(ACTS) + [False] * len(ERRANDS)
+
+
+def test_the_taggers_third_party_reading_alone_does_not_make_an_act_someone_elses():
+    """Change 19c: a farewell note to family ("i want him to know none of this is on him") is read by the
+    stage tagger as about someone else's risk; only words that tell of it (`framing.told_of_another`)
+    make an act someone else's. The test tagger reads `third_party` on "resign" (a marker word)."""
+    from stream.core.tagger import LABELS, THIRD_PARTY
+
+    t = tagger()
+    w, b = t.weights.copy(), t.bias.copy()
+    w[LABELS.index(THIRD_PARTY), 3] = 20.0  # "resign"
+    det_tagger = (WordEmbedder(), type(t)(w, b, t.thresholds, t.embedding, "tagger-third"))
+    det = Detector(TagScorer(), PolicyConfig(), tagger=det_tagger, reply_reader=None, farewell=reader())
+    det.farewell_embedder = MarkerEmbedder()
+    rows = three_conversations("the keepsake note says i resign from all of it, none of it is on him",
+                               "whats a good recipe for lentil soup", "the keepsake box goes to my nephew, resign the lease")
+    turns = sorted((parse_turn(r) for r in rows), key=lambda x: x.order_key())
+    effects = [e for _, effs in run_batch(det, turns, MemoryStore()) for e in effs]
+    scores = [e.payload for e in effects if e.kind == "score"]
+    assert any(s["detail"] == THIRD_PARTY for s in scores[0]["signals"]), "the tagger reads it as someone else's"
+    assert [e.payload["route"] for e in effects if e.kind == "case"] == ["support"], "yet the acts are the writer's"
