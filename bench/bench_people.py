@@ -106,10 +106,13 @@ BATCHES = {
     "14": "session 46, five more writers in the first style (batch14/WRITERS_BRIEF.md), written after change 19b was "
           "kept: 36 escalating (16 en violence, 8 en at risk, 4 + 2 zh, 4 + 2 ko), 70 hard benign (50 en, 10 zh, 10 ko); "
           "measured whole once with the session's code, change 19b included (people_batch14_all.json); unread",
+    "15": "session 46, five more writers in the first style (batch15/WRITERS_BRIEF.md), written before change 19c was "
+          "registered: 36 escalating (16 en violence, 8 en at risk, 4 + 2 zh, 4 + 2 ko), 70 hard benign (50 en, 10 zh, 10 "
+          "ko); measured whole once with 19b (6bec1e6) and with 19c, the figures change 19c was decided on; unread",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
-FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14")
+FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15")
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
 SPLITS = ("dev", "sealed", "all")

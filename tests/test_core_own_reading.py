@@ -620,7 +620,7 @@ def test_targeted_is_the_writer_fearing_someone_elses_harm_and_voicing_none_of_t
                  "my neighbour has a rifle and I want to kill him with it", "I bought a pistol yesterday"):
         assert not targeted(norm(text)), text
     flags = read_text("he keeps following me home and said he'd hurt me if I tell anyone")
-    assert len(flags) == 14 and flags[7]
+    assert len(flags) == 15 and flags[7]
     framed = reframe(flags, {"violence": 0.95, "harassment/threatening": 0.9, "self-harm": 0.6}, [
         BY_KEY["violence:grievance"], BY_KEY["violence:planning"], BY_KEY["self-harm:distress"]], False, 0.3)
     assert framed.scores == {"violence": 0.3, "harassment/threatening": 0.3, "self-harm": 0.6}  # own distress stays
