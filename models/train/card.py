@@ -459,11 +459,10 @@ def _trajectory_out_of_family(results: Path = REPO / "bench" / "results") -> lis
 
 def tagger_section(models_dir: Path = MODELS) -> str:
     """The stage tagger (`stage_tagger.json`, trained by models/train/tagger.py) over the encoder's embedding."""
-    p = models_dir / "stage_tagger.json"
-    if not p.exists():
+    stored = _stored(models_dir / "stage_tagger.json")
+    if stored is None:
         return "## Stage tagger\n\nNot built (`python -m models.train.tagger`)."
-    d = json.loads(p.read_text())
-    t = d.get("training", {})
+    p, d, t = stored
     blind = t.get("out_of_family_blind_turns") or {}
     blind_rows = ["| stage | positives | recall | precision | look-alike turns read |", "|---|---:|---:|---:|---:|"]
     for label, m in [*(blind.get("labels") or {}).items(), *((f"any {k} stage", blind[k]) for k in ("violence", "self-harm")
@@ -546,12 +545,11 @@ def tagger_section(models_dir: Path = MODELS) -> str:
 
 def reply_reader_section(models_dir: Path = MODELS) -> str:
     """The reply reader (`reply_reader.json`, trained by models/train/reply_reader.py)."""
-    p = models_dir / "reply_reader.json"
-    if not p.exists():
+    stored = _stored(models_dir / "reply_reader.json")
+    if stored is None:
         return ("## Reply reader\n\nNot shipped: the assistant's replies are read by the written phrases of "
                 "`stream/core/replies.py` alone (`python -m models.train.reply_reader` builds one; README, issue 14).")
-    d = json.loads(p.read_text())
-    t = d.get("training", {})
+    p, d, t = stored
     rows = ["| reader | pathway | positives | recall | precision |", "|---|---|---:|---:|---:|"]
     look = []
     for name, rep in (t.get("report") or {}).items():
@@ -584,12 +582,11 @@ def reply_reader_section(models_dir: Path = MODELS) -> str:
 
 def farewell_reader_section(models_dir: Path = MODELS) -> str:
     """The farewell reader (`farewell_reader.json`, trained by models/train/farewell_reader.py)."""
-    p = models_dir / "farewell_reader.json"
-    if not p.exists():
+    stored = _stored(models_dir / "farewell_reader.json")
+    if stored is None:
         return ("## Farewell reader\n\nNot shipped: no farewell acts are read (`python -m models.train.farewell_reader` "
                 "builds one; README, \"Farewell acts\").")
-    d = json.loads(p.read_text())
-    t = d.get("training", {})
+    p, d, t = stored
     rep = t.get("report") or {}
     rows = ["| held-out writer | language | acts | look-alikes | **acts read** | **look-alikes read** |",
             "|---|---|---:|---:|---:|---:|"]
@@ -617,6 +614,15 @@ def farewell_reader_section(models_dir: Path = MODELS) -> str:
         "sixth of the zh / ko acts, and on the zh / ko benign people of `bench_people.py --cjk-turns` it flagged three "
         "more).",
     ])
+
+
+def _stored(p: Path) -> tuple[Path, dict, dict] | None:
+    """A person-level model file stored with the classifiers: (its path, its JSON, its `training`
+    record), or None when it is not there (the card then says so)."""
+    if not p.exists():
+        return None
+    d = json.loads(p.read_text())
+    return p, d, d.get("training", {})
 
 
 def _sha(p: Path) -> str:

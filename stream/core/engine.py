@@ -154,7 +154,7 @@ class Detector:
         """Add the farewell reader's reading of the user turns `idx` to their scores (in place), as a
         `farewell` signal on the self-harm pathway: an English turn by its USE embedding, when the gate
         over its MiniLM embedding (the scoring pass's) lets it through. Chinese and Korean turns are not
-        read (`farewell.READS_CJK`)."""
+        read (stream/core/farewell.py says why)."""
         reader = self.farewell
         en = [i for i in idx if not is_cjk(texts[i])]
         rows = [i for i, ok in zip(en, reader.gate(self.embedder.embed([texts[i] for i in en]))) if ok] if en else []
@@ -275,7 +275,8 @@ class Detector:
         if taken:  # the writer took back their last turn's harm to others
             retraction.take_back(window, taken, cfg.half_life_hours * 3600)
         disclosed = False
-        if framing.told_of_another(flags):  # told in words: frames their farewell acts as someone else's
+        tells_of_another = framing.told_of_another(flags)
+        if tells_of_another:  # told in words: frames their farewell acts as someone else's
             window.stages[framing.TOLD_KEY] = [turn.ts, turn.event_id]
         if flags[0] and not flags[1]:  # speaks of someone else's risk: frames their later turns about that person
             window.stages[framing.SUPPORTING_KEY] = [turn.ts, turn.event_id]
@@ -304,8 +305,7 @@ class Detector:
         # telling of a son's suicide). The stage tagger's own third-party reading does not frame it: it
         # reads a farewell note to family ("i want him to know none of this is on him") as about him.
         farewell = (any(s.kind == "model" and s.detail == FAREWELL_SIGNAL for s in score.signals)
-                    and not framing.told_of_another(flags)
-                    and not framing.supporting(window.stages, turn.ts, framing.TOLD_KEY))
+                    and not tells_of_another and not framing.supporting(window.stages, turn.ts, framing.TOLD_KEY))
         if farewell:
             pol.record_farewell(window, turn.ts, turn.event_id, cfg)
         effects = [Effect("score", turn.user_id, self._score_payload(turn, score, contextual, stages, framed.scores))]

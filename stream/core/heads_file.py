@@ -1,4 +1,5 @@
-"""Logistic heads over a sentence embedding, as the learned readers store them (reply reader, farewell reader).
+"""Logistic heads over a sentence embedding, as the learned readers store them (stage tagger, reply reader,
+farewell reader).
 
 Why one place: each reader is one logistic model per label over an encoder's embedding, stored as
 JSON next to the classifiers with the encoder it was fitted on; a file fitted on another encoder (or
@@ -26,6 +27,6 @@ def parse_heads(d: dict, n_labels: int, embedding: str | None, dim: int | None, 
     if w.shape != (n_labels, int(d["dim"])) or len(d["bias"]) != n_labels or len(d["thresholds"]) != n_labels:
         raise error("weights have the wrong shape")
     if (dim is not None and int(d["dim"]) != dim) or (embedding is not None and d["embedding"] != embedding):
-        raise error(f"fitted on {d['embedding']!r} ({d['dim']}-d) embeddings, the encoder is {embedding!r} ({dim}-d); "
-                    f"retrain it ({retrain})")
+        raise error(f"fitted on {d['dim']}-d embeddings of {d['embedding']!r}, the encoder gives {dim}-d embeddings of "
+                    f"{embedding!r}; retrain it ({retrain})")
     return w, np.asarray(d["bias"], np.float32), np.asarray(d["thresholds"], np.float32)

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from stream.core.heads_file import heads_body, parse_heads
 from stream.core.modelfiles import UnusableModelFile, load_json
 from stream.core.stages import STAGES
 from stream.scoring.rowwise import rowwise_logistic
@@ -101,10 +102,7 @@ class StageTagger:
         return [{LABELS[j]: round(float(probs[i, j]), 4) for j in np.nonzero(hit[i])[0]} for i in range(len(probs))]
 
     def to_dict(self, **extra) -> dict:
-        body = {"kind": KIND, "labels": list(LABELS), "dim": self.dim, "embedding": self.embedding,
-                "weights": [[round(float(w), 5) for w in row] for row in self.weights],
-                "bias": [round(float(b), 5) for b in self.bias],
-                "thresholds": [round(float(t), 4) for t in self.thresholds]}
+        body = {"kind": KIND, "labels": list(LABELS), **heads_body(self.weights, self.bias, self.thresholds, self.embedding)}
         if self.min_support:
             body["min_support"] = {k: round(float(v), 4) for k, v in sorted(self.min_support.items())}
         if self.cjk is not None:
@@ -121,21 +119,14 @@ class StageTagger:
         if list(d["labels"]) != list(LABELS):
             raise TaggerFileError("stage tagger labels do not match this version of riskstream; retrain it "
                                   "(python -m models.train.tagger)")
-        w = np.asarray(d["weights"], np.float32)
-        if w.shape != (len(LABELS), int(d["dim"])) or len(d["bias"]) != len(LABELS) or len(d["thresholds"]) != len(LABELS):
-            raise TaggerFileError("stage tagger weights have the wrong shape")
-        if dim is not None and int(d["dim"]) != dim:
-            raise TaggerFileError(f"stage tagger expects {d['dim']}-d embeddings, the encoder gives {dim}; retrain it")
-        if embedding is not None and d["embedding"] != embedding:
-            raise TaggerFileError(f"stage tagger was fitted on {d['embedding']!r} embeddings, the encoder is {embedding!r}; "
-                                  "retrain it")
+        w, bias, thresholds = parse_heads(d, len(LABELS), embedding, dim, TaggerFileError, "python -m models.train.tagger")
         cjk = None
         if d.get("cjk"):
             from stream.scoring.use_stage import DIM, spec
 
             cjk = cls.from_dict({"kind": KIND, "labels": d["labels"], **d["cjk"]}, spec()["encoder"], DIM)
-        return cls(w, np.asarray(d["bias"], np.float32), np.asarray(d["thresholds"], np.float32), str(d["embedding"]),
-                   str(d.get("version", "")), {str(k): float(v) for k, v in (d.get("min_support") or {}).items()}, cjk)
+        return cls(w, bias, thresholds, str(d["embedding"]), str(d.get("version", "")),
+                   {str(k): float(v) for k, v in (d.get("min_support") or {}).items()}, cjk)
 
     @classmethod
     def load(cls, models_dir: Path | str | None, embedding: str | None = None, dim: int | None = None) -> "StageTagger | None":
