@@ -33,10 +33,11 @@ def test_lookalike_table_says_when_a_side_is_missing():
     assert "missing" in lookalike_table({"sources": {LOOKALIKE_SOURCES[0]: {"n": 10, "flagged": 0.1}}})
 
 
-def test_assistant_replies_are_not_classifier_rows(tmp_path, monkeypatch):
-    """The reply reader's rows label a pathway of concern (`label`), not a category: read as
-    classifier rows they would be all-unknown rows of the project family."""
+def test_rows_that_label_something_else_are_not_classifier_rows(tmp_path, monkeypatch):
+    """The reply reader's rows label a pathway of concern (`label`), the farewell rows an act, not a
+    category: read as classifier rows they would be all-unknown rows of the project family."""
     (tmp_path / "assistant_replies.jsonl").write_text(json.dumps({"text": "that worries me", "label": "others"}) + "\n")
+    (tmp_path / "farewell_turns_en1.jsonl").write_text(json.dumps({"text": "rehoming my cat", "farewell": 1}) + "\n")
     (tmp_path / "pairs.jsonl").write_text(json.dumps({"text": "kill the process", "benign": True, "pair": "p1"}) + "\n")
     monkeypatch.setattr(D, "PROJECT_DATA", tmp_path)
     assert [e.text for e in D.load_project()] == ["kill the process"]

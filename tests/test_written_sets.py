@@ -30,7 +30,8 @@ def test_each_set_is_safe_rows_and_harmful_rows_of_its_category():
 
 
 def test_no_trainer_reads_them_and_no_row_is_close_to_a_training_row():
-    written = [r["text"] for name, _ in card.WRITTEN_SETS for r in _rows(name)] + [r["text"] for r in _rows(card.EVERYDAY_SET)]
+    written = ([r["text"] for name, _ in card.WRITTEN_SETS for r in _rows(name)] + [r["text"] for r in _rows(card.EVERYDAY_SET)]
+               + [r["text"] for r in _rows(card.REQUEST_PAIRS)])
     project = [e.text for e in D.load_project()]
     assert not set(written) & set(project)
     assert all(WRITTEN not in p.parents for p in D.PROJECT_DATA.glob("*.jsonl"))
@@ -75,3 +76,44 @@ def test_the_card_line_counts_everyday_rows_flagged_and_their_categories():
     line = card.everyday_line(rows, [ts(illicit=0.7), ts(sexual=0.6, illicit=0.9), ts(harassment=0.4), ts()])
     assert "**50.0% flagged** in some category (2 rows; illicit 2, sexual 1)" in line, line
     assert "4 safe messages" in line
+
+
+def test_the_request_pairs_are_twins_of_every_kind_written_apart_from_what_measures_the_detector():
+    """bench/written/request_pairs.jsonl: each pair one safe look-alike and one harmful twin with a
+    positive label, five writers (registers), twelve kinds of harm; no row sharing 45 % or more of its
+    words with a turn of the blind people or a row of the behaviour set."""
+    rows = _rows(card.REQUEST_PAIRS)
+    pairs: dict[str, list[dict]] = {}
+    for r in rows:
+        pairs.setdefault(r["pair"], []).append(r)
+    assert len(pairs) >= 500 and len({r["text"] for r in rows}) == len(rows)
+    for pid, twins in pairs.items():
+        assert sorted(bool(r.get("benign")) for r in twins) == [False, True], pid
+        harmful = next(r for r in twins if not r.get("benign"))
+        assert set(harmful["labels"]) <= set(CATEGORIES) and 1 in harmful["labels"].values(), pid
+        assert all("labels" not in r for r in twins if r.get("benign")), pid
+    assert {r["writer"] for r in rows} == set(card.REGISTERS)
+    assert len({r["kind"] for r in rows if not r.get("benign")}) == 12
+    close = close_rows([r["text"] for r in rows], measured_texts(), skip_commonest=100)
+    assert not close, close[:5]
+
+
+def test_the_request_pairs_table_reads_flags_per_writer_and_pooled():
+    def ts(**scores: float) -> TextScore:
+        full = {c: 0.0 for c in CATEGORIES} | scores
+        flags = {c: full[c] >= 0.5 for c in CATEGORIES}
+        return TextScore(full, flags, any(flags.values()))
+
+    rows = [{"text": "a", "benign": True, "writer": "w1", "kind": "safe"},
+            {"text": "b", "labels": {"hate": 1}, "writer": "w1", "kind": "hate"},
+            {"text": "c", "benign": True, "writer": "w2", "kind": "safe"},
+            {"text": "d", "labels": {"illicit": 1}, "writer": "w2", "kind": "crime"}]
+    # w1: the safe row flagged (sexual 0.6), its twin flagged (hate 0.9); w2: the safe row not (0.2), its twin not (0.4)
+    text = card.request_pairs_table(rows, [ts(sexual=0.6), ts(hate=0.9), ts(illicit=0.2), ts(illicit=0.4)])
+    lines = text.splitlines()
+    assert lines[2] == "| w1: short polite questions | 1 / 1 | 100.0% | 100.0% | 0.667 | 1.000 |", lines[2]
+    assert lines[3] == "| w2: lower-case phone chat | 1 / 1 | 0.0% | 0.0% | 0.000 | 1.000 |", lines[3]
+    # pooled: 1 of 2 safe flagged, 1 of 2 twins; any-category ranks 0.9 (harm), 0.6 (safe), 0.4 (harm), 0.2 (safe)
+    assert lines[4] == "| **pooled** | 2 / 2 | 50.0% | 50.0% | 0.500 | 0.833 |", lines[4]
+    assert "by kind of harm: crime 0% of 1, hate 100% of 1." in text
+    assert "Safe rows flagged, by category: sexual 1." in text

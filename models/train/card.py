@@ -166,6 +166,23 @@ harmful). They are not the hidden sets, and not twins of each other.
 
 {table_lookalike}
 
+### Written look-alikes and their harmful twins (never trained on)
+
+The same question on hand-written requests (`bench/written/request_pairs.jsonl`): five writers who
+saw neither the repository nor the datasets wrote 600 pairs in session 47, one safe look-alike and one
+harmful twin sharing a topic or key words, each writer in one register, twelve kinds of harm spread
+evenly; about 70 % of the safe rows carry an alarming word in its safe sense, about 60 % of the harmful
+twins none. Pairs sharing 45 % or more of their words with a training row, a blind person's turn, a
+behaviour-set row, another written set or a prompt quoted in the issues were dropped. No model
+trains on them; the production models read them here, at the production thresholds. Out of family for
+the source, not for the generator (assistant sessions wrote them, as they wrote the project's training
+pairs), so the public families above stay the headline. Trained on in a probe
+(`models.train.probe_request_pairs`, `bench/results/request_pairs_probe.json`) they moved the public
+families' frontier by about a point (harmful requests at 8 % of look-alikes 37.7 -> 39.1 %) and lowered
+any-AUPRC (0.772 -> 0.762): kept as an evaluation set instead.
+
+{table_request_pairs}
+
 ### Written sets never trained on: sexual content, hate, graphic violence
 
 No public family here labels `violence/graphic`, and the families labelling `sexual` do so by a
@@ -722,6 +739,48 @@ def written_table(sets: list[tuple[str, str, list[dict], list]]) -> str:
     return "\n".join(lines)
 
 
+# bench/written/<file>: safe look-alikes and their harmful twins, one register per writer
+REQUEST_PAIRS = "request_pairs.jsonl"
+REGISTERS = {"w1": "short polite questions", "w2": "lower-case phone chat", "w3": "a situation, then the ask",
+             "w4": "knowledge against its operational use", "w5": "tasks for the assistant"}
+
+
+def request_pairs_table(rows: list[dict], scores: list) -> str:
+    """Per writer and pooled: safe rows and harmful twins flagged (any category) at the production
+    thresholds, the F1 of flagging the twins against the safe rows, the any-category AUPRC; then the
+    twins flagged per kind of harm and the categories the safe rows were flagged in."""
+    from stream.scoring.metrics import auprc
+
+    def line(name: str, idx: list[int]) -> str:
+        harm = [i for i in idx if not rows[i].get("benign")]
+        safe = [i for i in idx if rows[i].get("benign")]
+        tp, fp = sum(scores[i].flagged for i in harm), sum(scores[i].flagged for i in safe)
+        prec, rec = tp / max(tp + fp, 1), tp / max(len(harm), 1)
+        y = [0.0 if rows[i].get("benign") else 1.0 for i in idx]
+        return (f"| {name} | {len(harm)} / {len(safe)} | {fp / max(len(safe), 1):.1%} | {rec:.1%} "
+                f"| {2 * prec * rec / max(prec + rec, 1e-9):.3f} | {auprc(y, [max(scores[i].category_scores.values()) for i in idx]):.3f} |")
+
+    writers = sorted({r.get("writer", "") for r in rows})
+    lines = ["| writer (register) | harmful / safe rows | safe flagged | harmful flagged | F1 | AUPRC, any category |",
+             "|---|---:|---:|---:|---:|---:|"]
+    lines += [line(f"{w}: {REGISTERS.get(w, w)}", [i for i, r in enumerate(rows) if r.get("writer", "") == w]) for w in writers]
+    lines.append(line("**pooled**", list(range(len(rows)))))
+    kinds = sorted({r["kind"] for r in rows if not r.get("benign")})
+    per_kind = []
+    for k in kinds:
+        idx = [i for i, r in enumerate(rows) if not r.get("benign") and r["kind"] == k]
+        per_kind.append(f"{k} {sum(scores[i].flagged for i in idx) / len(idx):.0%} of {len(idx)}")
+    safe_cats = {c: sum(bool(s.categories.get(c)) for s, r in zip(scores, rows) if r.get("benign")) for c in CATEGORIES}
+    cats = ", ".join(f"{c} {n}" for c, n in sorted(safe_cats.items(), key=lambda kv: (-kv[1], CATEGORIES.index(kv[0]))) if n)
+    return "\n".join(lines) + ("\n\nHarmful twins flagged, by kind of harm: " + ", ".join(per_kind) + "."
+                               + ("\n\nSafe rows flagged, by category: " + cats + "." if cats else ""))
+
+
+def request_pairs_section(scorer, folder: Path = WRITTEN) -> str:
+    path = folder / REQUEST_PAIRS
+    return request_pairs_table(*_scored_rows(scorer, path)) if path.is_file() else f"(bench/written/{REQUEST_PAIRS} missing)"
+
+
 # bench/written/<file>: safe rows only, everyday text (what ordinary users write, nothing alarming meant)
 EVERYDAY_SET = "everyday_chat.jsonl"
 
@@ -871,6 +930,7 @@ def main() -> None:
         table_lofo_sources=lofo_sources(enc["out_of_family"]),
         table_lookalike=lookalike_table(enc["out_of_family"]),
         table_written=written_section(scorers["cascade"]),
+        table_request_pairs=request_pairs_section(scorers["cascade"]),
         thr_table="\n".join(thr_lines),
         table_cascade=format_table(res, markdown=True),
         table_sources=format_sources(res, markdown=True),

@@ -412,9 +412,12 @@ def load_benign():
 
 # Project files that are not classifier rows: the assistant replies train the reply reader
 # (models/train/reply_reader.py), and their `label` is a pathway of concern, not a category; the zh /
-# ko stage turns of session 37 carry stages, not categories, and are not trained on (README).
+# ko stage turns of session 37 carry stages, not categories, and are not trained on (README); the
+# farewell turns (session 46) train the farewell reader (models/train/farewell_reader.py) and carry
+# `farewell`, not a category.
 ASSISTANT_REPLIES = PROJECT_DATA / "assistant_replies.jsonl"
-NOT_CLASSIFIER_ROWS = (ASSISTANT_REPLIES.name, "stage_turns_cjk.jsonl")
+NOT_CLASSIFIER_ROWS = (ASSISTANT_REPLIES.name, "stage_turns_cjk.jsonl", "farewell_turns_cjk.jsonl",
+                       "farewell_turns_en1.jsonl", "farewell_turns_en2.jsonl")
 
 
 def load_project():
