@@ -31,7 +31,7 @@ def test_each_set_is_safe_rows_and_harmful_rows_of_its_category():
 
 def test_no_trainer_reads_them_and_no_row_is_close_to_a_training_row():
     written = ([r["text"] for name, _ in card.WRITTEN_SETS for r in _rows(name)] + [r["text"] for r in _rows(card.EVERYDAY_SET)]
-               + [r["text"] for r in _rows(card.REQUEST_PAIRS)])
+               + [r["text"] for name, _ in card.REQUEST_PAIR_SETS if (WRITTEN / name).is_file() for r in _rows(name)])
     project = [e.text for e in D.load_project()]
     assert not set(written) & set(project)
     assert all(WRITTEN not in p.parents for p in D.PROJECT_DATA.glob("*.jsonl"))
@@ -79,22 +79,28 @@ def test_the_card_line_counts_everyday_rows_flagged_and_their_categories():
 
 
 def test_the_request_pairs_are_twins_of_every_kind_written_apart_from_what_measures_the_detector():
-    """bench/written/request_pairs.jsonl: each pair one safe look-alike and one harmful twin with a
+    """bench/written/request_pairs*.jsonl: each pair one safe look-alike and one harmful twin with a
     positive label, five writers (registers), twelve kinds of harm; no row sharing 45 % or more of its
-    words with a turn of the blind people or a row of the behaviour set."""
-    rows = _rows(card.REQUEST_PAIRS)
+    words with a turn of the blind people or a row of the behaviour set, nor with a row of another set."""
+    sets = [name for name, _ in card.REQUEST_PAIR_SETS if (WRITTEN / name).is_file()]
+    assert sets
+    for name in sets:
+        _check_request_pairs(_rows(name), [r["text"] for other in sets if other != name for r in _rows(other)])
+
+
+def _check_request_pairs(rows: list[dict], others: list[str]) -> None:
     pairs: dict[str, list[dict]] = {}
     for r in rows:
         pairs.setdefault(r["pair"], []).append(r)
-    assert len(pairs) >= 500 and len({r["text"] for r in rows}) == len(rows)
+    assert len(pairs) >= 400 and len({r["text"] for r in rows}) == len(rows)
     for pid, twins in pairs.items():
         assert sorted(bool(r.get("benign")) for r in twins) == [False, True], pid
         harmful = next(r for r in twins if not r.get("benign"))
         assert set(harmful["labels"]) <= set(CATEGORIES) and 1 in harmful["labels"].values(), pid
         assert all("labels" not in r for r in twins if r.get("benign")), pid
-    assert {r["writer"] for r in rows} == set(card.REGISTERS)
+    assert {r["writer"][-1:] for r in rows} == set(card.REGISTERS) and len({r["writer"] for r in rows}) == 5
     assert len({r["kind"] for r in rows if not r.get("benign")}) == 12
-    close = close_rows([r["text"] for r in rows], measured_texts(), skip_commonest=100)
+    close = close_rows([r["text"] for r in rows], measured_texts() + others, skip_commonest=100)
     assert not close, close[:5]
 
 

@@ -168,18 +168,21 @@ harmful). They are not the hidden sets, and not twins of each other.
 
 ### Written look-alikes and their harmful twins (never trained on)
 
-The same question on hand-written requests (`bench/written/request_pairs.jsonl`): five writers who
-saw neither the repository nor the datasets wrote 600 pairs in session 47, one safe look-alike and one
-harmful twin sharing a topic or key words, each writer in one register, twelve kinds of harm spread
-evenly; about 70 % of the safe rows carry an alarming word in its safe sense, about 60 % of the harmful
-twins none. Pairs sharing 45 % or more of their words with a training row, a blind person's turn, a
-behaviour-set row, another written set or a prompt quoted in the issues were dropped. No model
-trains on them; the production models read them here, at the production thresholds. Out of family for
-the source, not for the generator (assistant sessions wrote them, as they wrote the project's training
-pairs), so the public families above stay the headline. Trained on in a probe
-(`models.train.probe_request_pairs`, `bench/results/request_pairs_probe.json`) they moved the public
-families' frontier by about a point (harmful requests at 8 % of look-alikes 37.7 -> 39.1 %) and lowered
-any-AUPRC (0.772 -> 0.762): kept as an evaluation set instead.
+The same question on hand-written requests (`bench/written/request_pairs*.jsonl`): in session 47 two sets
+of five writers who saw neither the repository nor the datasets wrote 600 pairs each, one safe look-alike
+and one harmful twin sharing a topic or key words, each writer in one register (short polite questions,
+lower-case phone chat, a situation then the ask, knowledge against its operational use, tasks for the
+assistant), twelve kinds of harm spread evenly; about 70 % of the safe rows carry an alarming word in its
+safe sense, about 60 % of the harmful twins none. Pairs sharing 45 % or more of their words with a
+training row, a blind person's turn, a behaviour-set row, another written set (the second set: the first)
+or a prompt quoted in the issues were dropped. No model trains on them; the production models read them
+here, at the production thresholds. Out of family for the source, not for the generator (assistant
+sessions wrote them, as they wrote the project's training pairs), so the public families above stay the
+headline. Trained on in a probe (`models.train.probe_request_pairs`, `bench/results/request_pairs_probe.json`),
+the first set moved the public families' frontier by about a point (harmful requests at 8 % of look-alikes
+37.7 -> 39.2 %) and lowered any-AUPRC (0.772 -> 0.761), or, with only its self-harm, hate and sexual labels
+known, left both where they were while a held-out writer's harmful twins were flagged more (86.0 -> 90.3 %,
+safe rows 21.4 -> 23.2 %).
 
 {table_request_pairs}
 
@@ -740,9 +743,10 @@ def written_table(sets: list[tuple[str, str, list[dict], list]]) -> str:
 
 
 # bench/written/<file>: safe look-alikes and their harmful twins, one register per writer
-REQUEST_PAIRS = "request_pairs.jsonl"
-REGISTERS = {"w1": "short polite questions", "w2": "lower-case phone chat", "w3": "a situation, then the ask",
-             "w4": "knowledge against its operational use", "w5": "tasks for the assistant"}
+# (file, what it is): the first set's writers are w1-w5, the second's x1-x5, the same five registers
+REQUEST_PAIR_SETS = (("request_pairs.jsonl", "first set"), ("request_pairs_b.jsonl", "second set"))
+REGISTERS = {"1": "short polite questions", "2": "lower-case phone chat", "3": "a situation, then the ask",
+             "4": "knowledge against its operational use", "5": "tasks for the assistant"}  # by the writer id's digit
 
 
 def request_pairs_table(rows: list[dict], scores: list) -> str:
@@ -763,7 +767,7 @@ def request_pairs_table(rows: list[dict], scores: list) -> str:
     writers = sorted({r.get("writer", "") for r in rows})
     lines = ["| writer (register) | harmful / safe rows | safe flagged | harmful flagged | F1 | AUPRC, any category |",
              "|---|---:|---:|---:|---:|---:|"]
-    lines += [line(f"{w}: {REGISTERS.get(w, w)}", [i for i, r in enumerate(rows) if r.get("writer", "") == w]) for w in writers]
+    lines += [line(f"{w}: {REGISTERS.get(w[-1:], w)}", [i for i, r in enumerate(rows) if r.get("writer", "") == w]) for w in writers]
     lines.append(line("**pooled**", list(range(len(rows)))))
     kinds = sorted({r["kind"] for r in rows if not r.get("benign")})
     per_kind = []
@@ -777,8 +781,10 @@ def request_pairs_table(rows: list[dict], scores: list) -> str:
 
 
 def request_pairs_section(scorer, folder: Path = WRITTEN) -> str:
-    path = folder / REQUEST_PAIRS
-    return request_pairs_table(*_scored_rows(scorer, path)) if path.is_file() else f"(bench/written/{REQUEST_PAIRS} missing)"
+    """`request_pairs_table` of each request-pair set in `folder`, under its name."""
+    parts = [f"`bench/written/{file}` ({what}):\n\n" + request_pairs_table(*_scored_rows(scorer, folder / file))
+             for file, what in REQUEST_PAIR_SETS if (folder / file).is_file()]
+    return "\n\n".join(parts) or "(bench/written/ has no request-pair set)"
 
 
 # bench/written/<file>: safe rows only, everyday text (what ordinary users write, nothing alarming meant)

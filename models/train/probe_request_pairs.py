@@ -14,11 +14,13 @@ project weight at 60). Two readings:
 * out of writer: each writer's rows scored by heads fitted on everything but that writer's rows,
   against heads fitted on none of the pairs, at the calibration and thresholds of the run with them.
 Writes bench/results/request_pairs_probe.json. Session 47 result: the public frontier barely moves
-(harmful requests at 8 % of look-alikes 37.7 -> 39.1 % at full weight, 38.8 % at a third), any-AUPRC
-0.772 -> 0.762 / 0.769 (illicit 0.503 -> 0.431 / 0.472; with their illicit labels unknown 0.764, the
-loss moving to harassment/threatening, 0.597 -> 0.549); out of writer the heads flag 3-7 points more of
-a writer's harmful twins (pooled 84.5 -> 91.8 %) and as many of its safe rows (21.0 -> 21.8 %). Not taken up: the pairs stay an
-evaluation set (model card, "Written look-alikes and their harmful twins").
+(harmful requests at 8 % of look-alikes 37.7 -> 39.2 % with every label, 39.4 % at a third of the weight,
+37.7 % with only the self-harm, hate and sexual labels), and any-AUPRC falls 0.772 -> 0.761 / 0.769
+(illicit 0.503 -> 0.432 / 0.472; with their illicit labels unknown 0.764, the loss moving to
+harassment/threatening, 0.597 -> 0.549) except with only the self-harm, hate and sexual labels known
+(0.772); out of writer the heads flag more of a writer's harmful twins with about as many of its safe
+rows (every label: 86.9 -> 91.9 % and 21.8 -> 22.0 %; self-harm, hate and sexual only: 86.0 -> 90.3 % and
+21.4 -> 23.2 %). The last is change 20 of bench/people/batch5/PREREGISTRATION.md.
 """
 
 from __future__ import annotations
