@@ -14,6 +14,13 @@ from tests.nearness import close_rows, measured_texts
 WRITTEN = Path(__file__).resolve().parents[1] / "bench" / "written"
 
 
+def _ts(**scores: float) -> TextScore:
+    """A TextScore with these category scores (others 0), flagged at 0.5."""
+    full = {c: 0.0 for c in CATEGORIES} | scores
+    flags = {c: full[c] >= 0.5 for c in CATEGORIES}
+    return TextScore(full, flags, any(flags.values()))
+
+
 def _rows(name: str) -> list[dict]:
     return [json.loads(line) for line in (WRITTEN / name).read_text(encoding="utf-8").splitlines() if line.strip()]
 
@@ -67,13 +74,8 @@ def test_the_everyday_chat_set_is_safe_chat_written_apart_from_what_measures_the
 
 
 def test_the_card_line_counts_everyday_rows_flagged_and_their_categories():
-    def ts(**scores: float) -> TextScore:
-        full = {c: 0.0 for c in CATEGORIES} | scores
-        flags = {c: full[c] >= 0.5 for c in CATEGORIES}
-        return TextScore(full, flags, any(flags.values()))
-
     rows = [{"text": t, "benign": True} for t in "abcd"]
-    line = card.everyday_line(rows, [ts(illicit=0.7), ts(sexual=0.6, illicit=0.9), ts(harassment=0.4), ts()])
+    line = card.everyday_line(rows, [_ts(illicit=0.7), _ts(sexual=0.6, illicit=0.9), _ts(harassment=0.4), _ts()])
     assert "**50.0% flagged** in some category (2 rows; illicit 2, sexual 1)" in line, line
     assert "4 safe messages" in line
 
@@ -105,17 +107,12 @@ def _check_request_pairs(rows: list[dict], others: list[str]) -> None:
 
 
 def test_the_request_pairs_table_reads_flags_per_writer_and_pooled():
-    def ts(**scores: float) -> TextScore:
-        full = {c: 0.0 for c in CATEGORIES} | scores
-        flags = {c: full[c] >= 0.5 for c in CATEGORIES}
-        return TextScore(full, flags, any(flags.values()))
-
     rows = [{"text": "a", "benign": True, "writer": "w1", "kind": "safe"},
             {"text": "b", "labels": {"hate": 1}, "writer": "w1", "kind": "hate"},
             {"text": "c", "benign": True, "writer": "w2", "kind": "safe"},
             {"text": "d", "labels": {"illicit": 1}, "writer": "w2", "kind": "crime"}]
     # w1: the safe row flagged (sexual 0.6), its twin flagged (hate 0.9); w2: the safe row not (0.2), its twin not (0.4)
-    text = card.request_pairs_table(rows, [ts(sexual=0.6), ts(hate=0.9), ts(illicit=0.2), ts(illicit=0.4)])
+    text = card.request_pairs_table(rows, [_ts(sexual=0.6), _ts(hate=0.9), _ts(illicit=0.2), _ts(illicit=0.4)])
     lines = text.splitlines()
     assert lines[2] == "| w1: short polite questions | 1 / 1 | 100.0% | 100.0% | 0.667 | 1.000 |", lines[2]
     assert lines[3] == "| w2: lower-case phone chat | 1 / 1 | 0.0% | 0.0% | 0.000 | 1.000 |", lines[3]

@@ -182,7 +182,11 @@ headline. Trained on in a probe (`models.train.probe_request_pairs`, `bench/resu
 the first set moved the public families' frontier by about a point (harmful requests at 8 % of look-alikes
 37.7 -> 39.2 %) and lowered any-AUPRC (0.772 -> 0.761), or, with only its self-harm, hate and sexual labels
 known, left both where they were while a held-out writer's harmful twins were flagged more (86.0 -> 90.3 %,
-safe rows 21.4 -> 23.2 %).
+safe rows 21.4 -> 23.2 %). That was change 20 (`bench/people/batch5/PREREGISTRATION.md`), decided on the
+second set, written after it was registered: 81.7 -> 86.0 % of its twins and 19.7 -> 18.6 % of its safe rows
+flagged (F1 0.811 -> 0.841), this table's any-AUPRC 0.766 either way, but the out-of-family timeline
+benchmark's benign people rose from 3.11 to 3.78 per 1,000, beyond its guard: not kept
+(`bench/results/request_pairs_change20.json`).
 
 {table_request_pairs}
 
