@@ -168,14 +168,16 @@ harmful). They are not the hidden sets, and not twins of each other.
 
 ### Written look-alikes and their harmful twins (never trained on)
 
-The same question on hand-written requests (`bench/written/request_pairs*.jsonl`): in session 47 two sets
-of five writers who saw neither the repository nor the datasets wrote 600 pairs each, one safe look-alike
+The same question on hand-written requests (`bench/written/request_pairs*.jsonl`, brief
+`bench/written/REQUEST_PAIRS_BRIEF.md`): in session 47 three sets of five writers who saw neither the
+repository nor the datasets wrote 600 pairs each, one safe look-alike
 and one harmful twin sharing a topic or key words, each writer in one register (short polite questions,
 lower-case phone chat, a situation then the ask, knowledge against its operational use, tasks for the
 assistant), twelve kinds of harm spread evenly; about 70 % of the safe rows carry an alarming word in its
 safe sense, about 60 % of the harmful twins none. Pairs sharing 45 % or more of their words with a
-training row, a blind person's turn, a behaviour-set row, another written set (the second set: the first)
-or a prompt quoted in the issues were dropped. No model trains on them; the production models read them
+training row, a blind person's turn, a behaviour-set row, another written set (a later set: the earlier
+ones) or a prompt quoted in the issues were dropped. The third set is measured here once, with the models
+of the session it was written in, and held to decide the next classifier change. No model trains on them; the production models read them
 here, at the production thresholds. Out of family for the source, not for the generator (assistant
 sessions wrote them, as they wrote the project's training pairs), so the public families above stay the
 headline. Trained on in a probe (`models.train.probe_request_pairs`, `bench/results/request_pairs_probe.json`),
@@ -747,8 +749,9 @@ def written_table(sets: list[tuple[str, str, list[dict], list]]) -> str:
 
 
 # bench/written/<file>: safe look-alikes and their harmful twins, one register per writer
-# (file, what it is): the first set's writers are w1-w5, the second's x1-x5, the same five registers
-REQUEST_PAIR_SETS = (("request_pairs.jsonl", "first set"), ("request_pairs_b.jsonl", "second set"))
+# (file, what it is): the first set's writers are w1-w5, the second's x1-x5, the third's y1-y5, the same five registers
+REQUEST_PAIR_SETS = (("request_pairs.jsonl", "first set"), ("request_pairs_b.jsonl", "second set, decided change 20"),
+                     ("request_pairs_c.jsonl", "third set, held to decide the next change"))
 REGISTERS = {"1": "short polite questions", "2": "lower-case phone chat", "3": "a situation, then the ask",
              "4": "knowledge against its operational use", "5": "tasks for the assistant"}  # by the writer id's digit
 
