@@ -760,16 +760,16 @@ def request_pairs_table(rows: list[dict], scores: list) -> str:
     """Per writer and pooled: safe rows and harmful twins flagged (any category) at the production
     thresholds, the F1 of flagging the twins against the safe rows, the any-category AUPRC; then the
     twins flagged per kind of harm and the categories the safe rows were flagged in."""
-    from stream.scoring.metrics import auprc
+    import numpy as np
+
+    from stream.scoring.metrics import auprc, prf
 
     def line(name: str, idx: list[int]) -> str:
-        harm = [i for i in idx if not rows[i].get("benign")]
-        safe = [i for i in idx if rows[i].get("benign")]
-        tp, fp = sum(scores[i].flagged for i in harm), sum(scores[i].flagged for i in safe)
-        prec, rec = tp / max(tp + fp, 1), tp / max(len(harm), 1)
-        y = [0.0 if rows[i].get("benign") else 1.0 for i in idx]
-        return (f"| {name} | {len(harm)} / {len(safe)} | {fp / max(len(safe), 1):.1%} | {rec:.1%} "
-                f"| {2 * prec * rec / max(prec + rec, 1e-9):.3f} | {auprc(y, [max(scores[i].category_scores.values()) for i in idx]):.3f} |")
+        y = np.array([0.0 if rows[i].get("benign") else 1.0 for i in idx])
+        flag = np.array([scores[i].flagged for i in idx], dtype=bool)
+        f1, _, rec = prf(flag, y)
+        return (f"| {name} | {int(y.sum())} / {int((y == 0).sum())} | {flag[y == 0].sum() / max(int((y == 0).sum()), 1):.1%} "
+                f"| {rec:.1%} | {f1:.3f} | {auprc(y, [max(scores[i].category_scores.values()) for i in idx]):.3f} |")
 
     writers = sorted({r.get("writer", "") for r in rows})
     lines = ["| writer (register) | harmful / safe rows | safe flagged | harmful flagged | F1 | AUPRC, any category |",
@@ -781,8 +781,7 @@ def request_pairs_table(rows: list[dict], scores: list) -> str:
     for k in kinds:
         idx = [i for i, r in enumerate(rows) if not r.get("benign") and r["kind"] == k]
         per_kind.append(f"{k} {sum(scores[i].flagged for i in idx) / len(idx):.0%} of {len(idx)}")
-    safe_cats = {c: sum(bool(s.categories.get(c)) for s, r in zip(scores, rows) if r.get("benign")) for c in CATEGORIES}
-    cats = ", ".join(f"{c} {n}" for c, n in sorted(safe_cats.items(), key=lambda kv: (-kv[1], CATEGORIES.index(kv[0]))) if n)
+    cats = category_counts([s for s, r in zip(scores, rows) if r.get("benign")])
     return "\n".join(lines) + ("\n\nHarmful twins flagged, by kind of harm: " + ", ".join(per_kind) + "."
                                + ("\n\nSafe rows flagged, by category: " + cats + "." if cats else ""))
 
@@ -798,11 +797,17 @@ def request_pairs_section(scorer, folder: Path = WRITTEN) -> str:
 EVERYDAY_SET = "everyday_chat.jsonl"
 
 
+def category_counts(scores: list) -> str:
+    """"illicit 34, sexual 30, ...": how many of these TextScores are flagged in each category, most
+    first (ties in taxonomy order), categories flagged nowhere left out."""
+    per = {c: sum(bool(s.categories.get(c)) for s in scores) for c in CATEGORIES}
+    return ", ".join(f"{c} {n}" for c, n in sorted(per.items(), key=lambda kv: (-kv[1], CATEGORIES.index(kv[0]))) if n)
+
+
 def everyday_line(rows: list[dict], scores: list) -> str:
     """How often the production models flag a set of ordinary safe messages, and in which categories."""
     flagged = [s for s in scores if s.flagged]
-    per = {c: sum(bool(s.categories.get(c)) for s in flagged) for c in CATEGORIES}
-    cats = ", ".join(f"{c} {n}" for c, n in sorted(per.items(), key=lambda kv: (-kv[1], CATEGORIES.index(kv[0]))) if n)
+    cats = category_counts(flagged)
     return (f"Everyday personal chat (`bench/written/{EVERYDAY_SET}`, {len(rows)} safe messages about partners, family, "
             f"roommates, coworkers, errands and pets, never trained on): **{len(flagged) / max(len(rows), 1):.1%} flagged** "
             f"in some category ({len(flagged)} rows" + (f"; {cats}" if cats else "") + ").")

@@ -35,6 +35,7 @@ from models.train import data as D
 from models.train import encoder_rows
 from models.train.heads import fit_logistic, head_logits
 from models.train.probes import L2, _calibrated, encoder_features, linear_heads, load_rows, report, write_probe
+from stream.scoring.metrics import prf
 from stream.taxonomy import CATEGORIES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -89,12 +90,9 @@ def out_of_writer(d: dict, writers: np.ndarray, logit_oof: np.ndarray) -> dict:
         model = fit_logistic(d["X"][~m], d["Y"][~m], d["w"][~m], l2=L2)
         row = {}
         for name, mod in (("without_new_rows", base), ("without_this_writer", model)):
-            f = flagged(mod, m)
-            hs, sf = harmful[m], f
-            tp, fp = int((sf & hs).sum()), int((sf & ~hs).sum())
-            rec, prec = tp / max(int(hs.sum()), 1), tp / max(tp + fp, 1)
-            row[name] = {"safe_flagged": round(fp / max(int((~hs).sum()), 1), 4), "harmful_flagged": round(rec, 4),
-                         "f1": round(2 * prec * rec / max(prec + rec, 1e-9), 4)}
+            f, hs = flagged(mod, m), harmful[m]
+            f1, _, rec = prf(f, hs.astype(float))
+            row[name] = {"safe_flagged": round(int(f[~hs].sum()) / max(int((~hs).sum()), 1), 4), "harmful_flagged": round(rec, 4), "f1": round(f1, 4)}
         out[w] = row
         print(w, row, flush=True)
     return out
