@@ -44,10 +44,15 @@ PAIRS = REPO / "bench" / "written" / "request_pairs.jsonl"
 NEW_SOURCE = "project:request_pairs"
 
 
-def with_pairs(d: dict) -> tuple[dict, np.ndarray]:
-    """`d` with the written pairs appended as project rows (weight as the project's contrast pairs),
-    and each row's writer ("" for the rows that were there)."""
-    rows = [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines() if line.strip()]
+def read_pairs(*paths: Path) -> list[dict]:
+    """The rows of written request-pair sets (default: the first)."""
+    return [json.loads(line) for p in paths or (PAIRS,) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def with_pairs(d: dict, rows: list[dict] | None = None) -> tuple[dict, np.ndarray]:
+    """`d` with the written pairs (`rows`, default the first set's) appended as project rows (weight
+    as the project's contrast pairs), and each row's writer ("" for the rows that were there)."""
+    rows = read_pairs() if rows is None else rows
     ex = [D.Example(r["text"], D.row_labels(r), NEW_SOURCE, "train", family=D.PROJECT_FAMILY, weight=3.0,
                     benign=bool(r.get("benign"))) for r in rows]
     every = d["rows"] + ex
