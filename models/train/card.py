@@ -176,8 +176,7 @@ lower-case phone chat, a situation then the ask, knowledge against its operation
 assistant), twelve kinds of harm spread evenly; about 70 % of the safe rows carry an alarming word in its
 safe sense, about 60 % of the harmful twins none. Pairs sharing 45 % or more of their words with a
 training row, a blind person's turn, a behaviour-set row, another written set (a later set: the earlier
-ones) or a prompt quoted in the issues were dropped. The third set is measured here once, with the models
-of the session it was written in, and held to decide the next classifier change. No model trains on them; the production models read them
+ones) or a prompt quoted in the issues were dropped. The third set decided change 21 (below). No model trains on them; the production models read them
 here, at the production thresholds. Out of family for the source, not for the generator (assistant
 sessions wrote them, as they wrote the project's training pairs), so the public families above stay the
 headline. Trained on in a probe (`models.train.probe_request_pairs`, `bench/results/request_pairs_probe.json`),
@@ -188,7 +187,15 @@ safe rows 21.4 -> 23.2 %). That was change 20 (`bench/people/batch5/PREREGISTRAT
 second set, written after it was registered: 81.7 -> 86.0 % of its twins and 19.7 -> 18.6 % of its safe rows
 flagged (F1 0.811 -> 0.841), this table's any-AUPRC 0.766 either way, but the out-of-family timeline
 benchmark's benign people rose from 3.11 to 3.78 per 1,000, beyond its guard: not kept
-(`bench/results/request_pairs_change20.json`).
+(`bench/results/request_pairs_change20.json`). Its self-harm labels were why, out of family
+(`models.train.probe_request_pair_labels`, `bench/results/request_pair_labels_probe.json`): they raise the
+counselling questions the timeline benchmark's fold B is made of read as self-harm/intent (128 -> 174 of
+824); with only the hate and sexual labels known nothing there moves. Change 21 (session 48) trained the
+first two sets so: on the third set, never trained on, 84.1 -> 87.6 % of the harmful twins and 17.5 -> 15.9 %
+of the safe rows flagged (F1 0.834 -> 0.861, every writer's up), this table's any-AUPRC 0.766 -> 0.767, the
+blind people's guards unchanged, the timeline benchmark's recall 94.3 -> 99.6 % (fold B's bomb-making
+people 1 -> 36 of 36), but its benign people 3.11 -> 3.56 per 1,000 (fold B 16 -> 20 of 4,500), beyond the
++0.3 its guard allows: not kept (`bench/results/request_pairs_change21.json`).
 
 {table_request_pairs}
 
@@ -751,7 +758,7 @@ def written_table(sets: list[tuple[str, str, list[dict], list]]) -> str:
 # bench/written/<file>: safe look-alikes and their harmful twins, one register per writer
 # (file, what it is): the first set's writers are w1-w5, the second's x1-x5, the third's y1-y5, the same five registers
 REQUEST_PAIR_SETS = (("request_pairs.jsonl", "first set"), ("request_pairs_b.jsonl", "second set, decided change 20"),
-                     ("request_pairs_c.jsonl", "third set, held to decide the next change"))
+                     ("request_pairs_c.jsonl", "third set, decided change 21"))
 REGISTERS = {"1": "short polite questions", "2": "lower-case phone chat", "3": "a situation, then the ask",
              "4": "knowledge against its operational use", "5": "tasks for the assistant"}  # by the writer id's digit
 
