@@ -24,19 +24,19 @@ from pathlib import Path
 
 import numpy as np
 
-from models.train.heads import fit_logistic, head_logits
-from models.train.probe_request_pairs import known_only, read_pairs, with_pairs
+from models.train.heads import fit_logistic
+from models.train.probe_request_pairs import flagged_by, known_only, pair_figures, read_pairs, with_pairs
 from models.train.probes import L2, _calibrated, encoder_features, linear_heads, load_rows, report, write_probe
-from stream.scoring.metrics import prf
 from stream.taxonomy import CATEGORIES
 
 REPO = Path(__file__).resolve().parents[2]
 WRITTEN = REPO / "bench" / "written"
 OUT = REPO / "bench" / "results" / "request_pair_labels_probe.json"
 SETS = {"a": WRITTEN / "request_pairs.jsonl", "b": WRITTEN / "request_pairs_b.jsonl"}
-# benign families of the timeline benchmark's held-out folds (fold A: reddit_mh, reddit_cssrs, orbench,
-# coconot, mtsamples; fold B: counsel_chat, diasafety, k_overrefusal) and everyday chat
-WATCHED = ("counsel_chat", "diasafety", "k_overrefusal", "reddit_mh", "mtsamples", "orbench", "coconot", "goemotions")
+# benign families of the timeline benchmark's held-out folds among the encoder's (English) rows (fold A:
+# reddit_mh, orbench, coconot, mtsamples; fold B: counsel_chat, diasafety; its Korean idioms are not
+# MiniLM's) and everyday emotional chat
+WATCHED = ("counsel_chat", "diasafety", "reddit_mh", "mtsamples", "orbench", "coconot", "goemotions")
 LABELS = {"self-harm, hate and sexual": ("self-harm", "hate", "sexual"), "hate and sexual": ("hate", "sexual")}
 
 
@@ -67,25 +67,24 @@ def read_set(d: dict, logit: np.ndarray, name: str) -> dict:
     """The written set `name` read by heads fitted on every row of `d`, at the calibration and
     thresholds of `logit` (its out-of-family logits)."""
     rows = read_pairs(SETS[name])
-    _, (a, c, _, thr, _, _) = _calibrated(d, logit)
     model = fit_logistic(d["X"], d["Y"], d["w"], l2=L2)
-    s = 1 / (1 + np.exp(-(a * head_logits(encoder_features([r["text"] for r in rows]), model) + c)))
-    flag = (s >= np.array([thr[k] for k in CATEGORIES])[None, :]).any(1)
-    harmful = np.array([not r.get("benign") for r in rows])
-    f1, _, rec = prf(flag, harmful.astype(float))
-    return {"set": name, "safe_flagged": round(float(flag[~harmful].mean()), 4), "harmful_flagged": round(rec, 4),
-            "f1": round(f1, 4)}
+    flag = flagged_by(encoder_features([r["text"] for r in rows]), model, d, logit)
+    return {"set": name, **pair_figures(flag, np.array([not r.get("benign") for r in rows]))}
+
+
+def candidates(base: dict):
+    """(name, rows, the written sets they hold) of each candidate, built as it is read."""
+    yield "without the pairs (production data)", base, ""
+    for sets in ("a", "ab"):
+        for lab, prefixes in LABELS.items():
+            yield f"sets {'+'.join(sets)}, only their {lab} labels known", with_sets(base, sets, prefixes), sets
 
 
 def main() -> int:
     t0 = time.time()
     base = load_rows()
     results = []
-    for name, d, sets in [("without the pairs (production data)", base, "")] + [
-            (f"sets {'+'.join(sets)}, only their {lab} labels known", None, sets) for sets in ("a", "ab") for lab in LABELS]:
-        if d is None:
-            lab = name.split("only their ")[1].removesuffix(" labels known")
-            d = with_sets(base, sets, LABELS[lab])
+    for name, d, sets in candidates(base):
         logit = linear_heads(d)
         row = report(d, logit, name)
         row["watched_benign"] = watched(d, logit)

@@ -76,28 +76,33 @@ def known_only(d: dict, rows: np.ndarray, categories: list[str]) -> dict:
     return dict(d, Y=Y)
 
 
+def flagged_by(X: np.ndarray, model, d: dict, logit_oof: np.ndarray) -> np.ndarray:
+    """Rows of features `X` flagged in some category by heads `model`, at the calibration and
+    thresholds the encoder stage would set from `d`'s out-of-family logits `logit_oof`."""
+    _, (a, c, _, thr, _, _) = _calibrated(d, logit_oof)
+    s = 1 / (1 + np.exp(-(a * head_logits(X, model) + c)))
+    return (s >= np.array([thr[k] for k in CATEGORIES])[None, :]).any(1)
+
+
+def pair_figures(flag: np.ndarray, harmful: np.ndarray) -> dict:
+    """Safe rows and harmful twins flagged, and the F1 of flagging the twins against the safe rows."""
+    f1, _, rec = prf(flag, harmful.astype(float))
+    return {"safe_flagged": round(int(flag[~harmful].sum()) / max(int((~harmful).sum()), 1), 4),
+            "harmful_flagged": round(rec, 4), "f1": round(f1, 4)}
+
+
 def out_of_writer(d: dict, writers: np.ndarray, logit_oof: np.ndarray) -> dict:
     """Per writer: safe and harmful rows flagged by heads that never saw the writer's rows (and by
     heads that saw none of the new rows), at the calibration and thresholds of `logit_oof`."""
-    _, (a, c, _, thr, _, _) = _calibrated(d, logit_oof)
-    t = np.array([thr[k] for k in CATEGORIES])
     new = writers != ""
     harmful = ~d["benign"]
-
-    def flagged(model, m):
-        s = 1 / (1 + np.exp(-(a * head_logits(d["X"][m], model) + c)))
-        return (s >= t[None, :]).any(1)
-
     base = fit_logistic(d["X"][~new], d["Y"][~new], d["w"][~new], l2=L2)
     out = {}
     for w in sorted(set(writers[new])):
         m = writers == w
         model = fit_logistic(d["X"][~m], d["Y"][~m], d["w"][~m], l2=L2)
-        row = {}
-        for name, mod in (("without_new_rows", base), ("without_this_writer", model)):
-            f, hs = flagged(mod, m), harmful[m]
-            f1, _, rec = prf(f, hs.astype(float))
-            row[name] = {"safe_flagged": round(int(f[~hs].sum()) / max(int((~hs).sum()), 1), 4), "harmful_flagged": round(rec, 4), "f1": round(f1, 4)}
+        row = {name: pair_figures(flagged_by(d["X"][m], mod, d, logit_oof), harmful[m])
+               for name, mod in (("without_new_rows", base), ("without_this_writer", model))}
         out[w] = row
         print(w, row, flush=True)
     return out
