@@ -109,6 +109,10 @@ BATCHES = {
     "15": "session 46, five more writers in the first style (batch15/WRITERS_BRIEF.md), written before change 19c was "
           "registered: 36 escalating (16 en violence, 8 en at risk, 4 + 2 zh, 4 + 2 ko), 70 hard benign (50 en, 10 zh, 10 "
           "ko); measured whole once with 19b (6bec1e6) and with 19c, the figures change 19c was decided on; unread",
+    "16": "session 49, five more writers in the first style (batch16/WRITERS_BRIEF.md), written before change 22 (the "
+          "case gate) was registered: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign "
+          "(46 en, 10 zh, 10 ko); measured whole once without the gate and once with it, the figures change 22 was "
+          "decided on (with the sealed thirds of 1-5; people_batch16_all.json, people_batch16_all_change22.json); unread",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
