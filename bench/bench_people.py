@@ -113,6 +113,10 @@ BATCHES = {
           "case gate) was registered: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign "
           "(46 en, 10 zh, 10 ko); measured whole once without the gate and once with it, the figures change 22 was "
           "decided on (with the sealed thirds of 1-5; people_batch16_all.json, people_batch16_all_change22.json); unread",
+    "17": "session 49, five more writers in the first style (batch17/WRITERS_BRIEF.md), written after change 22 failed: "
+          "40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); "
+          "measured whole once with the session's code (people_batch17_all.json); unread (the Chinese writer's report "
+          "named its sixteen people's situations)",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
