@@ -410,3 +410,26 @@ def test_self_punishment_a_burden_a_farewell_without_me_and_many_sleeping_pills_
     for text in ("I don't deserve to eat that much pizza lol", "you'll be fine without me for the weekend, feed the cat",
                  "누나 없어도 밥 잘 챙겨 먹어", "약을 많이 먹으면 안 되죠?", "止痛药一次吃几片"):
         assert keys(text) == [], text
+
+
+def test_a_violence_pathway_naming_no_one_in_a_window_with_a_self_harm_reading_routes_to_support():
+    """Issue 14 item 6 (change 23): a person at risk asking about means, times and places climbs the
+    violence pathway in the stage rules' reading; when the window holds a self-harm reading with real
+    signal (no self-harm stage needed) and nothing names a target to harm (a grievance is not one:
+    a failed exam reads as one), the case is their own risk and goes to support. Stated harm to
+    someone (ideation), or no self-harm signal, keeps it on enforcement."""
+    def rows(first: str, ideation: bool = False):
+        out = [turn(1, f"{first} long week, nothing to say", conv="c0", day=1),
+               turn(2, f"{V} my manager humiliated me again", conv="c1", day=2),
+               turn(3, f"{V} where can I buy a rifle fast", conv="c3", day=5),
+               turn(4, f"{V} when is the office most crowded", conv="c4", day=6)]
+        return out + ([turn(5, f"{V} one day they will regret it, I will make them pay", conv="c2", day=3)]
+                      if ideation else [])
+
+    (case,), _ = run(rows("[self-harm=0.6]"))
+    assert case["rule"] == "escalation" and case["route"] == "support", case
+    assert case["categories"][0] == "self-harm" and case["stages"] == ["grievance", "research", "planning"]
+    for first, ideation in (("[self-harm=0.3]", False), ("", False), ("[self-harm=0.6]", True)):
+        cases, _ = run(rows(first, ideation))
+        assert cases and {c["route"] for c in cases} == {"enforcement"}, (first, ideation, cases)
+        assert all(c["categories"] == ["violence"] for c in cases)

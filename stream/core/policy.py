@@ -253,13 +253,18 @@ def own_risk(window: UserWindow, horizon: float) -> bool:
     return _seen(window, VOICED["self-harm"], horizon) and not _seen(window, VOICED["violence"], horizon)
 
 
-def names_no_one(window: UserWindow, names: tuple[str, ...], horizon: float) -> bool:
-    """A climbed violence pathway that names no one (no grievance, no ideation of harm to another, no
-    concern voiced for anyone else) in a window whose own turns showed self-harm stages: the person's
-    own risk, routed to support (its stages still count as violence ones: this changes the route, not
-    whether a case opens)."""
-    return (not {"grievance", "ideation"} & set(names) and not _seen(window, VOICED["violence"], horizon)
-            and any(_seen(window, k, horizon) for k in _SELF_HARM_STAGES))
+def names_no_one(window: UserWindow, names: tuple[str, ...], horizon: float, cfg: PolicyConfig) -> bool:
+    """A climbed violence pathway that names no one (no ideation of harm to another, no concern voiced
+    for anyone else) in a window that holds self-harm signals of the person's own turns (a self-harm
+    stage, or a self-harm reading of at least `signal_score`): the person's own risk, routed to support
+    (its stages still count as violence ones: this changes the route, not whether a case opens). A
+    grievance does not name a target here (session 49, change 23): the tagger reads a failed exam, a
+    lost business or a partner who left as one, and people at risk asking about a rooftop or their
+    guns' new owner got an enforcement case."""
+    return (not ("ideation" in names or _seen(window, VOICED["violence"], horizon))
+            and (any(_seen(window, k, horizon) for k in _SELF_HARM_STAGES) or any(
+                e.ts >= horizon and any(v >= cfg.signal_score for k, v in e.scores.items() if k in SUPPORT_CATEGORIES)
+                for e in window.evidence)))
 
 
 def _voiced_apart(window: UserWindow, pathway: str, horizon: float, cfg: PolicyConfig) -> bool:
@@ -543,7 +548,7 @@ def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: Pol
         if pathway == "self-harm" and ({"intent", "plan"} & set(names)):
             cats = cats + ["self-harm/intent"]
         label = pathway
-        if pathway == "violence" and names_no_one(window, names, horizon):
+        if pathway == "violence" and names_no_one(window, names, horizon, cfg):
             label, cats = "self-harm", ["self-harm"] + (["self-harm/intent"] if {"planning", "imminence"} & set(names) else [])
         elif pathway == "violence" and "imminence" in names:  # a climbed pathway that is now imminent is a threat
             cats = ["harassment/threatening"] + cats
