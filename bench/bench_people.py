@@ -24,7 +24,7 @@ whether their first case routes to support. Prints figures and ids only, never a
   python bench/bench_people.py --split sealed            # batch 1, the sealed two thirds
   python bench/bench_people.py --batch 2 --split all     # batch 2, never read
   python bench/bench_people.py --batch 4 --split sealed  # batch 4's sealed two thirds (measured whole once, unread)
-  python bench/bench_people.py --fresh                   # batches 6-17 pooled (each measured whole before it was read)
+  python bench/bench_people.py --fresh                   # batches 6-18 pooled (each measured whole before it was read)
   python bench/bench_people.py --written                 # benign people made of bench/written/'s safe rows
   python bench/bench_people.py --cjk-turns               # benign zh / ko people made of stage_turns(_cjk).jsonl's rows
   python bench/bench_people.py --batch 6 --split dev --policy p.json   # a case-policy setting tried on a dev third
@@ -117,10 +117,14 @@ BATCHES = {
           "40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); "
           "measured whole once with the session's code (people_batch17_all.json); unread (the Chinese writer's report "
           "named its sixteen people's situations)",
+    "18": "session 49, five more writers in the first style (batch18/WRITERS_BRIEF.md), written after change 23 was "
+          "kept, for the next session's decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 "
+          "hard benign (46 en, 10 zh, 10 ko); measured whole once with the session's final code "
+          "(people_batch18_all.json); unread",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
-FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17")
+FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18")
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
 SPLITS = ("dev", "sealed", "all")
