@@ -12,23 +12,19 @@ models directory (copy `models/` there first), whose people figures `bench/bench
 
 from __future__ import annotations
 
-import json
 import sys
 
 from models.train import tagger
+from models.train.probe_request_pairs import read_pairs
 
-PAIR_SETS = ("request_pairs.jsonl", "request_pairs_b.jsonl")
+PAIR_SETS = tuple(tagger.REPO / "bench" / "written" / n for n in ("request_pairs.jsonl", "request_pairs_b.jsonl"))
 _rows = tagger.rows
 
 
 def rows_with_pairs(holdout: frozenset[str] = frozenset(), seed: int = 14) -> list[tuple[str, set[str], str]]:
     """The tagger's rows plus the English safe rows of `PAIR_SETS` (family "written_pairs", no stage)."""
-    out = _rows(holdout, seed)
-    for name in PAIR_SETS:
-        with (tagger.REPO / "bench" / "written" / name).open(encoding="utf-8") as f:
-            out += [(r["text"], set(), "written_pairs") for r in map(json.loads, f)
-                    if r.get("kind") == "safe" and r.get("lang", "en") == "en"]
-    return out
+    return _rows(holdout, seed) + [(r["text"], set(), "written_pairs") for r in read_pairs(*PAIR_SETS)
+                                   if r.get("kind") == "safe" and r.get("lang", "en") == "en"]
 
 
 if __name__ == "__main__":

@@ -263,7 +263,7 @@ def names_no_one(window: UserWindow, names: tuple[str, ...], horizon: float, cfg
     guns' new owner got an enforcement case."""
     return (not ("ideation" in names or _seen(window, VOICED["violence"], horizon))
             and (any(_seen(window, k, horizon) for k in _SELF_HARM_STAGES) or any(
-                e.ts >= horizon and any(v >= cfg.signal_score for k, v in e.scores.items() if k in SUPPORT_CATEGORIES)
+                e.ts >= horizon and any(strong(k, v, cfg) for k, v in e.scores.items() if k in SUPPORT_CATEGORIES)
                 for e in window.evidence)))
 
 
