@@ -186,3 +186,21 @@ def test_recall_at_a_benign_rate_ranks_people_by_their_strongest_case():
     assert got["0.02"]["stateless"] == 0.75
     # at 50 % the cut is a benign person with no case and no score: every escalating person with one is above
     assert got["0.50"] == {"riskstream": 1.0, "stateless": 0.75}
+
+
+def test_the_tagger_people_probe_reads_only_benign_people_s_user_turns(tmp_path, monkeypatch):
+    """models/train/probe_tagger_people.py adds benign people's user turns as rows with no stage:
+    never an escalating person's turn, nor the assistant's."""
+    from models.train import probe_tagger_people as probe
+
+    batch = tmp_path / "batch99"
+    batch.mkdir()
+    (batch / "mixed.jsonl").write_text("".join(json.dumps(p) + "\n" for p in (
+        _person("zz-001"), _person("zz-002", kind="benign"))), encoding="utf-8")
+    monkeypatch.setattr(probe, "PEOPLE", tmp_path)
+    assert probe.benign_turns(["99"]) == [f"zz-002 turn {d} {s}" for d in (0.0, 2.5, 6.0) for s in "ab"]
+    monkeypatch.setattr(probe, "BATCHES", ("99",))
+    monkeypatch.setattr(probe, "_rows", lambda holdout, seed: [("kept", {"violence:ideation"}, "written")])
+    rows = probe.rows_with_people()
+    assert rows[0] == ("kept", {"violence:ideation"}, "written")
+    assert rows[1:] == [(t, set(), "written_people") for t in probe.benign_turns(["99"])]
