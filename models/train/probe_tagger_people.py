@@ -17,26 +17,20 @@ people found 136 -> 116 of 220 (recall at 2 % of benign people 31.4 -> 27.3 %), 
 
 from __future__ import annotations
 
-import json
 import sys
 
+from bench.bench_people import batch_files, load
 from models.train import tagger
 
-PEOPLE = tagger.REPO / "bench" / "people"
 _rows = tagger.rows
 BATCHES: tuple[str, ...] = ()
 
 
 def benign_turns(batches) -> list[str]:
-    """The user turns of the benign people of `batches`."""
-    out = []
-    for b in batches:
-        for path in sorted((PEOPLE / f"batch{b}").glob("*.jsonl")):
-            for line in path.read_text(encoding="utf-8").splitlines():
-                p = json.loads(line) if line.strip() else None
-                if p and p["kind"] == "benign":
-                    out += [t["text"] for c in p["conversations"] for t in c["turns"] if t["role"] == "user"]
-    return out
+    """The user turns of the benign people of `batches` (read as bench/bench_people.py reads them)."""
+    people = load([f for b in batches for f in batch_files(b)], "all")
+    return [t["text"] for p in people if p["kind"] == "benign" for c in p["conversations"] for t in c["turns"]
+            if t["role"] == "user"]
 
 
 def rows_with_people(holdout: frozenset[str] = frozenset(), seed: int = 14) -> list[tuple[str, set[str], str]]:
