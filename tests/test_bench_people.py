@@ -199,8 +199,7 @@ def test_the_tagger_people_probe_reads_only_benign_people_s_user_turns(tmp_path,
         _person("zz-001"), _person("zz-002", kind="benign"))), encoding="utf-8")
     monkeypatch.setattr(sys.modules["bench.bench_people"], "PEOPLE", tmp_path)
     assert probe.benign_turns(["99"]) == [f"zz-002 turn {d} {s}" for d in (0.0, 2.5, 6.0) for s in "ab"]
-    monkeypatch.setattr(probe, "BATCHES", ("99",))
     monkeypatch.setattr(probe, "_rows", lambda holdout, seed: [("kept", {"violence:ideation"}, "written")])
-    rows = probe.rows_with_people()
+    rows = probe.rows_with_people(("99",))
     assert rows[0] == ("kept", {"violence:ideation"}, "written")
     assert rows[1:] == [(t, set(), "written_people") for t in probe.benign_turns(["99"])]

@@ -17,13 +17,14 @@ people found 136 -> 116 of 220 (recall at 2 % of benign people 31.4 -> 27.3 %), 
 
 from __future__ import annotations
 
+import argparse
 import sys
+from functools import partial
 
 from bench.bench_people import batch_files, load
 from models.train import tagger
 
 _rows = tagger.rows
-BATCHES: tuple[str, ...] = ()
 
 
 def benign_turns(batches) -> list[str]:
@@ -33,16 +34,15 @@ def benign_turns(batches) -> list[str]:
             if t["role"] == "user"]
 
 
-def rows_with_people(holdout: frozenset[str] = frozenset(), seed: int = 14) -> list[tuple[str, set[str], str]]:
-    """The tagger's rows plus the benign people's user turns of `BATCHES` (family "written_people")."""
-    return _rows(holdout, seed) + [(t, set(), "written_people") for t in benign_turns(BATCHES)]
+def rows_with_people(batches, holdout: frozenset[str] = frozenset(), seed: int = 14) -> list[tuple[str, set[str], str]]:
+    """The tagger's rows plus the benign people's user turns of `batches` (family "written_people")."""
+    return _rows(holdout, seed) + [(t, set(), "written_people") for t in benign_turns(batches)]
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    i = args.index("--batches")
-    BATCHES = tuple(args[i + 1].split(","))
-    del args[i:i + 2]
-    tagger.rows = rows_with_people
-    sys.argv = ["tagger"] + args
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--batches", required=True, help="comma-separated batch numbers of bench/people (e.g. 6,7,8)")
+    known, rest = ap.parse_known_args()  # the rest is the tagger's own arguments (--models-dir, --holdout, ...)
+    tagger.rows = partial(rows_with_people, tuple(known.batches.split(",")))
+    sys.argv = ["tagger"] + rest
     tagger.main()
