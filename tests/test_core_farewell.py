@@ -165,3 +165,23 @@ def test_the_taggers_third_party_reading_alone_does_not_make_an_act_someone_else
     scores = [e.payload for e in effects if e.kind == "score"]
     assert any(s["detail"] == THIRD_PARTY for s in scores[0]["signals"]), "the tagger reads it as someone else's"
     assert [e.payload["route"] for e in effects if e.kind == "case"] == ["support"], "yet the acts are the writer's"
+
+
+def test_a_farewell_act_does_not_route_a_climb_towards_harm_to_others_to_support():
+    """A farewell act is the person's own risk for the support route, but not a sign that a violence
+    pathway which names no target is their own risk too (`policy.names_no_one` reads the person's
+    own self-harm stages and readings only, not the farewell acts `holds_self_harm` counts): on the
+    blind people sets 6-18 (session 51) counting them sent two people who climbed towards a live
+    show and a landlord's building, having put their affairs in order, to support instead of
+    enforcement. A self-harm reading with real signal does route such a climb to support."""
+    V = "[violence=0.1]"
+    climb = [turn(2, f"{V} my manager humiliated me again", conv="c2", day=4),
+             turn(3, f"{V} where can I buy a rifle fast", conv="c3", day=5),
+             turn(4, f"{V} when is the office most crowded", conv="c4", day=6)]
+    _, cases, _, window = run([turn(1, "can you help me word the keepsake letters for my sisters", conv="c1", day=2)]
+                              + climb)
+    assert FAREWELL in window.stages, "the act was read"
+    assert cases and {c["route"] for c in cases} == {"enforcement"}, cases
+    assert all("violence" in c["categories"] for c in cases)
+    _, cases, _, _ = run([turn(1, "[self-harm=0.6] long week, nothing to say", conv="c1", day=2)] + climb)
+    assert cases and cases[-1]["route"] == "support" and cases[-1]["categories"][0] == "self-harm", cases

@@ -260,7 +260,10 @@ def names_no_one(window: UserWindow, names: tuple[str, ...], horizon: float, cfg
     (its stages still count as violence ones: this changes the route, not whether a case opens). A
     grievance does not name a target here (session 49, change 23): the tagger reads a failed exam, a
     lost business or a partner who left as one, and people at risk asking about a rooftop or their
-    guns' new owner got an enforcement case."""
+    guns' new owner got an enforcement case. Narrower than `holds_self_harm` on purpose: farewell acts
+    and the assistant's concern do not count here (session 51, blind people sets 6-18: counting the
+    farewell acts sent two people who climbed towards a live show and a landlord's building, affairs
+    put in order, to support; the assistant's concern moved no one, `own_risk` reads it)."""
     return (not ("ideation" in names or _seen(window, VOICED["violence"], horizon))
             and (any(_seen(window, k, horizon) for k in _SELF_HARM_STAGES) or any(
                 e.ts >= horizon and any(strong(k, v, cfg) for k, v in e.scores.items() if k in SUPPORT_CATEGORIES)
