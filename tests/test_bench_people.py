@@ -203,3 +203,35 @@ def test_the_tagger_people_probe_reads_only_benign_people_s_user_turns(tmp_path,
     rows = probe.rows_with_people(("99",))
     assert rows[0] == ("kept", {"violence:ideation"}, "written")
     assert rows[1:] == [(t, set(), "written_people") for t in probe.benign_turns(["99"])]
+
+
+def test_the_farewell_rows_probe_reads_english_benign_and_at_risk_user_turns_and_labels_acts(tmp_path, monkeypatch):
+    """models/train/probe_farewell_rows.py: the never-trained-on sets are English user turns of benign
+    people and of people at risk (not of violence escalators, not zh / ko, never the assistant's); a
+    farewell act is 0 in every category but the self-harm ones (unknown), an ordinary errand benign."""
+    import numpy as np
+
+    from models.train import data as D
+    from models.train import probe_farewell_rows as probe
+
+    batch = tmp_path / "batch99"
+    batch.mkdir()
+    people = [{**_person("zz-001", kind="benign"), "lang": "en"}, {**_person("zz-002"), "lang": "en"},
+              {**_person("zz-003"), "lang": "en", "category": "self-harm"}, _person("zz-004", kind="benign")]
+    (batch / "mixed.jsonl").write_text("".join(json.dumps(p) + "\n" for p in people), encoding="utf-8")
+    monkeypatch.setattr(sys.modules["bench.bench_people"], "PEOPLE", tmp_path)
+    got = probe.people_turns(("99",))
+    assert got == {k: [f"{pid} turn {d} {s}" for d in (0.0, 2.5, 6.0) for s in "ab"]
+                   for k, pid in (("benign", "zz-001"), ("at_risk", "zz-003"))}
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in probe.FAREWELL:
+        (data / name).write_text(json.dumps({"text": f"{name} act", "farewell": 1}) + "\n"
+                                 + json.dumps({"text": f"{name} errand", "farewell": 0}) + "\n", encoding="utf-8")
+    monkeypatch.setattr(D, "PROJECT_DATA", data)
+    rows = probe.farewell_rows()
+    assert [e.benign for e in rows] == [False, True, False, True]
+    assert all(e.family == D.PROJECT_FAMILY for e in rows)
+    act = rows[0].labels
+    assert all(np.isnan(act[D.CI[c]]) == c.startswith("self-harm") for c in D.CI)
+    assert np.nansum(act) == 0 and not rows[1].labels.any()

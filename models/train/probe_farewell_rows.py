@@ -34,9 +34,10 @@ import numpy as np
 from models.train import data as D
 from models.train import lofo
 from models.train.encoder_rows import source_mass
-from models.train.heads import fit_logistic, head_logits
-from models.train.probes import L2, _calibrated, encoder_features, linear_heads, load_rows, report, write_probe
 from stream.taxonomy import CATEGORIES
+
+# the heads (scipy) and the probes' shared folds are imported where they run: the rows and the people's
+# turns read in the runtime venv too (tests/test_bench_people.py)
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "bench" / "results" / "farewell_rows_probe.json"
@@ -66,11 +67,11 @@ def farewell_rows() -> list[D.Example]:
     return out
 
 
-def people_turns() -> dict[str, list[str]]:
-    """User turns of the blind people of batches 6-18: benign people's, and at-risk people's."""
+def people_turns(batches=PEOPLE_BATCHES) -> dict[str, list[str]]:
+    """English user turns of the blind people of `batches`: benign people's, and at-risk people's."""
     from bench.bench_people import batch_files, load
 
-    people = load([f for b in PEOPLE_BATCHES for f in batch_files(b)], "all")
+    people = load([f for b in batches for f in batch_files(b)], "all")
     out: dict[str, list[str]] = {"benign": [], "at_risk": []}
     for p in people:
         key = "benign" if p["kind"] == "benign" else "at_risk" if p.get("category") == "self-harm" else None
@@ -82,6 +83,8 @@ def people_turns() -> dict[str, list[str]]:
 
 def with_rows(d: dict, extra: list[D.Example]) -> dict:
     """`d` with rows added (features from the same cache; weights recomputed by `source_mass`)."""
+    from models.train.probes import encoder_features
+
     rows = d["rows"] + extra
     X = np.concatenate([d["X"], encoder_features([e.text for e in extra])])
     return {"rows": rows, "X": X, "Y": np.concatenate([d["Y"], np.stack([e.labels for e in extra])]).astype(np.float32),
@@ -92,6 +95,9 @@ def with_rows(d: dict, extra: list[D.Example]) -> dict:
 def flagged_share(d: dict, logit: np.ndarray, sets: dict[str, np.ndarray]) -> dict:
     """Heads fitted on every row of `d`, read at the thresholds its out-of-family calibration sets:
     the share of each set's texts flagged in any category, and (`at_risk`) in harm to others."""
+    from models.train.heads import fit_logistic, head_logits
+    from models.train.probes import L2, _calibrated
+
     _, (a, c, _, thr, _, _) = _calibrated(d, logit)
     model = fit_logistic(d["X"], d["Y"], d["w"], l2=L2)
     tv = np.array([thr[k] for k in CATEGORIES])
@@ -105,6 +111,8 @@ def flagged_share(d: dict, logit: np.ndarray, sets: dict[str, np.ndarray]) -> di
 
 
 def main() -> int:
+    from models.train.probes import encoder_features, linear_heads, load_rows, report, write_probe
+
     t0 = time.time()
     base = load_rows()
     extra = farewell_rows()
