@@ -124,14 +124,18 @@ BATCHES = {
     "19": "session 50, five more writers in the first style (batch19/WRITERS_BRIEF.md), written while change 24 was "
           "being built, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 "
           "hard benign (46 en, 10 zh, 10 ko); measured whole once with the session's code (people_batch19_all.json); "
-          "unread",
+          "unread; pooled with batch 20, decided change 25 in session 51 (not kept)",
     "20": "session 50, five more writers in the first style (batch20/WRITERS_BRIEF.md), written after change 24 failed, "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
-          "10 zh, 10 ko); measured whole once with the session's code (people_batch20_all.json); unread",
+          "10 zh, 10 ko); measured whole once with the session's code (people_batch20_all.json); unread; pooled with "
+          "batch 19, decided change 25 in session 51 (not kept)",
+    "21": "session 51, five more writers in the first style (batch21/WRITERS_BRIEF.md), written after change 25 failed, "
+          "for a later decision: 40 escalating (19 en violence, 9 en at risk: the writers' labels, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
+          "10 zh, 10 ko); measured whole once with the session's code (people_batch21_all.json); unread",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
-FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20")
+FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21")
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
 SPLITS = ("dev", "sealed", "all")
