@@ -131,7 +131,8 @@ BATCHES = {
           "batch 19, decided change 25 in session 51 (not kept)",
     "21": "session 51, five more writers in the first style (batch21/WRITERS_BRIEF.md), written after change 25 failed, "
           "for a later decision: 40 escalating (19 en violence, 9 en at risk: the writers' labels, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
-          "10 zh, 10 ko); measured whole once with the session's code (people_batch21_all.json); unread",
+          "10 zh, 10 ko); measured whole once with the session's code (people_batch21_all.json); unread; decided change 26 in session 51 "
+          "(not kept)",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
