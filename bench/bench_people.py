@@ -181,6 +181,11 @@ def turn_texts(people: list[dict]) -> list[str]:
     return [t["text"] for p in people for conv in p["conversations"] for t in conv["turns"]]
 
 
+def user_turns(people: list[dict]) -> list[str]:
+    """The text of every user turn of `people`, in order (what the probes add as rows or read back)."""
+    return [t["text"] for p in people for conv in p["conversations"] for t in conv["turns"] if t["role"] == "user"]
+
+
 def check(p: dict) -> None:
     if p["kind"] not in ("escalating", "benign"):
         raise ValueError(f"{p['id']}: kind {p['kind']!r}")

@@ -33,7 +33,6 @@ import numpy as np
 
 from models.train import data as D
 from models.train import lofo
-from models.train.encoder_rows import source_mass
 from stream.taxonomy import CATEGORIES
 
 # the heads (scipy) and the probes' shared folds are imported where they run: the rows and the people's
@@ -56,40 +55,29 @@ def farewell_rows() -> list[D.Example]:
             if not line.strip():
                 continue
             r = json.loads(line)
-            if r.get("farewell"):
-                y = np.zeros(len(CATEGORIES), np.float32)
+            act = bool(r.get("farewell"))
+            y = np.zeros(len(CATEGORIES), np.float32) if act else D.BENIGN.copy()
+            if act:
                 y[[CATEGORIES.index(c) for c in SELF_HARM]] = np.nan
-                out.append(D.Example(r["text"], y, f"project:{Path(name).stem}", "train", family=D.PROJECT_FAMILY,
-                                     lang="en", weight=3.0, benign=False))
-            else:
-                out.append(D.Example(r["text"], D.BENIGN.copy(), f"project:{Path(name).stem}", "train",
-                                     family=D.PROJECT_FAMILY, lang="en", weight=3.0, benign=True))
+            out.append(D.Example(r["text"], y, f"project:{Path(name).stem}", "train", family=D.PROJECT_FAMILY,
+                                 lang="en", weight=3.0, benign=not act))
     return out
 
 
 def people_turns(batches=PEOPLE_BATCHES) -> dict[str, list[str]]:
     """English user turns of the blind people of `batches`: benign people's, and at-risk people's."""
-    from bench.bench_people import batch_files, load
+    from bench.bench_people import batch_files, load, user_turns
 
-    people = load([f for b in batches for f in batch_files(b)], "all")
-    out: dict[str, list[str]] = {"benign": [], "at_risk": []}
-    for p in people:
-        key = "benign" if p["kind"] == "benign" else "at_risk" if p.get("category") == "self-harm" else None
-        if key is None or p.get("lang", "en") != "en":
-            continue
-        out[key] += [t["text"] for c in p["conversations"] for t in c["turns"] if t["role"] == "user"]
-    return out
+    english = [p for p in load([f for b in batches for f in batch_files(b)], "all") if p.get("lang", "en") == "en"]
+    return {"benign": user_turns([p for p in english if p["kind"] == "benign"]),
+            "at_risk": user_turns([p for p in english if p["kind"] != "benign" and p.get("category") == "self-harm"])}
 
 
 def with_rows(d: dict, extra: list[D.Example]) -> dict:
     """`d` with rows added (features from the same cache; weights recomputed by `source_mass`)."""
-    from models.train.probes import encoder_features
+    from models.train.probes import encoder_features, row_table
 
-    rows = d["rows"] + extra
-    X = np.concatenate([d["X"], encoder_features([e.text for e in extra])])
-    return {"rows": rows, "X": X, "Y": np.concatenate([d["Y"], np.stack([e.labels for e in extra])]).astype(np.float32),
-            "w": source_mass(rows).astype(np.float32), "fam": np.array([e.family for e in rows]),
-            "benign": np.array([e.benign for e in rows]), "src": np.array([e.source for e in rows])}
+    return row_table(d["rows"] + extra, np.concatenate([d["X"], encoder_features([e.text for e in extra])]))
 
 
 def flagged_share(d: dict, logit: np.ndarray, sets: dict[str, np.ndarray]) -> dict:

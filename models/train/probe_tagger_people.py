@@ -21,7 +21,7 @@ import argparse
 import sys
 from functools import partial
 
-from bench.bench_people import batch_files, load
+from bench.bench_people import batch_files, load, user_turns
 from models.train import tagger
 
 _rows = tagger.rows
@@ -29,9 +29,7 @@ _rows = tagger.rows
 
 def benign_turns(batches) -> list[str]:
     """The user turns of the benign people of `batches` (read as bench/bench_people.py reads them)."""
-    people = load([f for b in batches for f in batch_files(b)], "all")
-    return [t["text"] for p in people if p["kind"] == "benign" for c in p["conversations"] for t in c["turns"]
-            if t["role"] == "user"]
+    return user_turns([p for p in load([f for b in batches for f in batch_files(b)], "all") if p["kind"] == "benign"])
 
 
 def rows_with_people(batches, holdout: frozenset[str] = frozenset(), seed: int = 14) -> list[tuple[str, set[str], str]]:

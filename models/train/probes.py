@@ -34,11 +34,17 @@ def load_rows() -> dict:
     t0 = time.time()
     rows = encoder_rows(D.load_all())
     X = encoder_features([e.text for e in rows])
-    out = {"rows": rows, "X": X, "Y": np.stack([e.labels for e in rows]).astype(np.float32),
-           "w": source_mass(rows).astype(np.float32), "fam": np.array([e.family for e in rows]),
-           "benign": np.array([e.benign for e in rows]), "src": np.array([e.source for e in rows])}
+    out = row_table(rows, X)
     print(f"{len(rows)} rows, features {X.shape} ({time.time() - t0:.0f}s)", flush=True)
     return out
+
+
+def row_table(rows: list, X: np.ndarray) -> dict:
+    """Rows and their features as the probes read them: labels, weights (`source_mass`, each source's
+    mass capped), families, benign flags and sources."""
+    return {"rows": rows, "X": X, "Y": np.stack([e.labels for e in rows]).astype(np.float32),
+            "w": source_mass(rows).astype(np.float32), "fam": np.array([e.family for e in rows]),
+            "benign": np.array([e.benign for e in rows]), "src": np.array([e.source for e in rows])}
 
 
 def encoder_features(texts: list[str]) -> np.ndarray:
