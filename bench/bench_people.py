@@ -311,14 +311,20 @@ def at_benign_rates(cases: list[dict], scores: list[dict], truth: list[dict], ra
     """Recall at a fixed share of benign people flagged, the people ranked (a case is one bit; the
     issue's target sits at 2 %): riskstream's by their strongest case (the most turns of evidence any
     event of their cases shows, then its severity: a pattern of many turns before one of few), the
-    stateless baseline's by their highest user-turn score. At a rate r the cut is the benign score
-    ranked floor(r x benign) from the top; a person counts above it only (ties at it do not)."""
+    stateless baseline's by their highest user-turn score; with a case confidence model
+    (stream/core/confidence.py), `confidence` ranks them by their cases' highest confidence too (in
+    family on the batches it was fitted on: `case_confidence.json`'s `training`). At a rate r the cut
+    is the benign score ranked floor(r x benign) from the top; a person counts above it only (ties at
+    it do not)."""
     owner = _owner(truth)
     ours: dict[str, tuple] = defaultdict(lambda: (0, 0.0))
+    confident: dict[str, float] = defaultdict(lambda: -1.0)
     for c in cases:
         pid = owner.get(c["user_id"])
         if pid is not None:
             ours[pid] = max(ours[pid], (len(c.get("evidence") or ()), float(c.get("severity") or 0.0)))
+            if "confidence" in c:
+                confident[pid] = max(confident[pid], float(c["confidence"]))
     peak: dict[str, float] = defaultdict(float)
     for r in scores:
         pid = owner.get(r["user_id"])
@@ -335,7 +341,8 @@ def at_benign_rates(cases: list[dict], scores: list[dict], truth: list[dict], ra
         cut = ranked[k] if k < len(ranked) else min(ranked)
         return round(sum(score(p) > cut for p in esc) / len(esc), 4)
 
-    return {f"{r:.2f}": {"riskstream": recall(lambda p: ours[p], r), "stateless": recall(lambda p: peak[p], r)}
+    return {f"{r:.2f}": {"riskstream": recall(lambda p: ours[p], r), "stateless": recall(lambda p: peak[p], r),
+                         **({"confidence": recall(lambda p: confident[p], r)} if confident else {})}
             for r in rates}
 
 

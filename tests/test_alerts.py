@@ -49,6 +49,14 @@ def test_filter_by_priority_and_category_with_parent_matching():
     assert both.accepts(action)
 
 
+def test_filter_by_case_confidence_passes_records_without_one():
+    sure = AlertFilter.build(None, [], 0.6)
+    assert sure.accepts({"case_id": "a", "confidence": 0.6}) and not sure.accepts({"case_id": "b", "confidence": 0.59})
+    assert sure.accepts({"case_id": "c"}) and sure.accepts({"action_id": "a1", "action": "ban"})
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        AlertFilter.build(None, [], 1.2)
+
+
 def test_filter_rejects_unknown_categories_and_priorities():
     with pytest.raises(ValueError, match="unknown category violent"):
         AlertFilter.build(None, ["violent"])

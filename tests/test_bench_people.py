@@ -186,6 +186,13 @@ def test_recall_at_a_benign_rate_ranks_people_by_their_strongest_case():
     assert got["0.02"]["stateless"] == 0.75
     # at 50 % the cut is a benign person with no case and no score: every escalating person with one is above
     assert got["0.50"] == {"riskstream": 1.0, "stateless": 0.75}
+    assert "confidence" not in got["0.02"], "no case carries a confidence: no such ranking"
+    # with a case confidence model: people ranked by their cases' highest confidence (b0 0.9, b1 0.2)
+    for c, v in zip(cases, (0.9, 0.2, 0.15, 0.95, 0.1, 0.85, 0.1)):
+        c["confidence"] = v
+    got = at_benign_rates(cases, scores, truth, rates=(0.02, 0.5))
+    assert got["0.02"]["confidence"] == 0.5, "the cut is b1's 0.2: e1 (0.95) and e2 (its strongest case, 0.85) above it"
+    assert got["0.02"]["riskstream"] == 0.75, "the other rankings do not move"
 
 
 def test_the_tagger_people_probe_reads_only_benign_people_s_user_turns(tmp_path, monkeypatch):

@@ -38,6 +38,9 @@ def register(sub) -> None:
     p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="per-request timeout (default 10)")
     p.add_argument("--concurrency", type=int, default=4, metavar="N", help="deliveries in flight at once (default 4)")
     p.add_argument("--max-priority", type=int, metavar="N", help="only records with priority <= N (1 = most urgent)")
+    p.add_argument("--min-confidence", type=float, metavar="P",
+                   help="only cases whose confidence is at least P (0-1; models/case_confidence.json's `cuts` give "
+                        "the value for a share of benign people; records without a confidence pass)")
     p.add_argument("--category", action="append", default=[], metavar="CAT",
                    help="only records in this category (repeatable; a parent matches its sub-categories)")
     p.add_argument("--from-beginning", action="store_true", help="a new group starts at the earliest offset")
@@ -67,7 +70,7 @@ def run(args) -> int:
     try:
         settings = settings_from(args)
         topics = [settings.topic(t.strip()) for t in args.topics.split(",") if t.strip()]
-        flt = AlertFilter.build(args.max_priority, args.category)
+        flt = AlertFilter.build(args.max_priority, args.category, args.min_confidence)
     except (KeyError, ValueError) as exc:
         raise SystemExit(f"riskstream alerts: {exc.args[0] if exc.args else exc}")
     out = producer = parker = None

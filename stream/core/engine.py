@@ -18,6 +18,7 @@ from stream.core import policy as pol
 from stream.core.cases import build_case_event, case_id_for
 from stream.core.effects import Effect
 from stream.core.events import Turn
+from stream.core.confidence import CaseConfidence
 from stream.core.farewell import SIGNAL as FAREWELL_SIGNAL
 from stream.core.farewell import FarewellReader
 from stream.core.redaction import excerpt
@@ -45,7 +46,7 @@ class Detector:
     def __init__(self, scorer: Scorer, config: pol.PolicyConfig | None = None, model_version: str = "",
                  resources: dict | None = None, trajectory: TrajectoryModel | None | str = "auto",
                  tagger: tuple | None | str = "auto", reply_reader: "ReplyReader | None | str" = "auto",
-                 farewell: "FarewellReader | None | str" = "auto"):
+                 farewell: "FarewellReader | None | str" = "auto", confidence: "CaseConfidence | None | str" = "auto"):
         """`trajectory`: "auto" loads `trajectory.json` from the scorer's models directory, if any and
         unless the policy says `trajectory_model: false`; None disables the model (the fixed
         accumulation threshold applies). `tagger`: "auto" loads `stage_tagger.json` and the encoder
@@ -55,7 +56,9 @@ class Detector:
         `reply_reader.json` from the same directory when the tagger's embedder is there (it reads the
         same embeddings); None: the assistant's replies are read by the written phrases alone.
         `farewell`: "auto" loads `farewell_reader.json` likewise (its gate reads the tagger's
-        embeddings, the reader USE's); None: no farewell acts are read."""
+        embeddings, the reader USE's); None: no farewell acts are read. `confidence`: "auto" loads
+        `case_confidence.json` from the same directory, if any; None: cases carry no confidence (and
+        the policy's confidence floors do not apply)."""
         from stream.resources import load_crisis_resources
 
         self.scorer = scorer
@@ -85,6 +88,9 @@ class Detector:
                         if self.embedder is not None else None)
         self.farewell: FarewellReader | None = farewell
         self.farewell_embedder = (self.cjk_embedder or self.reply_cjk_embedder or UseEmbedder()) if farewell is not None else None
+        if confidence == "auto":
+            confidence = CaseConfidence.load(getattr(scorer, "models_dir", None))
+        self.confidence: CaseConfidence | None = confidence
         self.model_version = model_version or getattr(scorer, "version", "")
         if self.trajectory is not None and not model_version:
             self.model_version += f"+{self.trajectory.version}"
@@ -94,6 +100,8 @@ class Detector:
             self.model_version += f"+{self.reply_reader.version}"
         if self.farewell is not None and not model_version:
             self.model_version += f"+{self.farewell.version}"
+        if self.confidence is not None and not model_version:
+            self.model_version += f"+{self.confidence.version}"
         thresholds = getattr(scorer, "threshold_map", None)
         self.thresholds: dict[str, float] = dict(thresholds) if thresholds else {c: 0.5 for c in CATEGORIES}
         # older ONNX graphs' last digits depend on a text's batch mates (see `read`); batch-invariant
@@ -527,6 +535,7 @@ class Detector:
         cfg = self.config
         # a ban means the person's earlier case was decided: evasion is a new case, not an update
         case = None if trigger.rule == "ban-evasion" else window.case
+        before = window.case
         imm = pol.imminence(trigger.categories, trigger.stage_imminence)
         back = [i for i in hindsight.cited(window, turn.ts, turn.event_id, trigger.pathway, trigger.categories, cfg)
                 if i not in trigger.cites]
@@ -554,6 +563,12 @@ class Detector:
             event = "update"
         case.last_emitted_at = turn.ts
         payload = build_case_event(window, turn, case, event, evidence, trigger, self.model_version, cfg.version)
+        if self.confidence is not None:
+            payload["confidence"] = self.confidence.of(payload)
+            floor = cfg.min_confidence_support if case.route == "support" else cfg.min_confidence
+            if event == "open" and trigger.rule != "ban-evasion" and payload["confidence"] < floor:
+                window.case = before  # not opened (nothing emitted): a later turn may open it
+                return None
         return Effect("case", case.case_id, payload)  # every event of a case (open ... redact) on one partition
 
     def _score_payload(self, turn: Turn, score: TextScore, contextual: bool, stages: list,

@@ -117,11 +117,20 @@ class PolicyConfig:
     zdr_tenants: frozenset[str] = frozenset()  # tenants whose raw text is never persisted
     voiced_weight: float = 1.0  # an assistant's reply voicing concern on a pathway: a stage of that weight (stream/core/replies.py)
     farewell_weight: float = 1.25  # a farewell act (stream/core/farewell.py) on the self-harm pathway; two apart make a pattern
+    # With a case confidence model (stream/core/confidence.py): an enforcement case whose confidence reads
+    # below this does not open (0: every case opens; the model file's `cuts` name the floor for a share
+    # of benign people flagged); support cases have their own floor (0 by default: crisis resources are
+    # not withheld on a guess). Ban evasion opens regardless.
+    min_confidence: float = 0.0
+    min_confidence_support: float = 0.0
 
     def __post_init__(self) -> None:
         p = self.trajectory_min_probability
         if p is not None and not 0.0 < p < 1.0:
             raise ValueError(f"trajectory_min_probability must be between 0 and 1 (exclusive), got {p}")
+        for name in ("min_confidence", "min_confidence_support"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
 
     @property
     def version(self) -> str:

@@ -1,0 +1,173 @@
+"""Case confidence (stream/core/confidence.py): features read from the case payload, the stored model,
+the engine's `confidence` on every case event and the policy's floors under which a case does not open."""
+
+import json
+
+import pytest
+
+from stream.core.confidence import (BASE_FEATURES, FILE_NAME, CaseConfidence, CaseConfidenceFileError,
+                                    case_features)
+from stream.core.engine import Detector
+from stream.core.events import parse_turn
+from stream.core.pipeline import MemoryStore, run_batch
+from stream.core.policy import PolicyConfig
+from stream.core.window import UserWindow
+from tests.fakes import TagScorer, turn
+
+
+def evidence(event_id, conv, ts, role="user", score=0.0, stages=(), signals=()):
+    return {"event_id": event_id, "conversation_id": conv, "ts": ts, "role": role, "score": score,
+            "stages": list(stages), "signals": [{"kind": "model", "source_id": "x", "category": "self-harm", "detail": d}
+                                                for d in signals]}
+
+
+CASE = {"route": "support", "rule": "escalation", "severity": 0.7, "priority": 1, "categories": ["self-harm/intent"],
+        "stages": ["distress", "planning"], "trajectory": {"self-harm": 0.4, "violence": 0.1},
+        "evidence": [evidence("a", "c1", "2026-10-01T09:00:00Z", score=0.9, stages=["self-harm:distress"]),
+                     evidence("b", "c2", "2026-10-03T09:00:00Z", score=0.6),
+                     evidence("c", "c2", "2026-10-03T09:05:00Z", role="assistant", signals=["voiced:self-harm"])]}
+
+
+def test_features_are_read_from_the_payload():
+    f = case_features(CASE)
+    assert f["route:support"] == 1 and f["rule:escalation"] == 1 and f["rule:severe-turn"] == 0
+    assert f["pathway:self-harm"] == 1 and f["pathway:violence"] == 0
+    assert f["evidence"] == pytest.approx(__import__("math").log1p(3))
+    assert f["evidence:assistant"] == pytest.approx(__import__("math").log1p(1))
+    assert f["conversations"] == pytest.approx(__import__("math").log1p(2))
+    assert f["span_days"] == pytest.approx(__import__("math").log1p((2 * 86400 + 300) / 86400))
+    assert (f["peak:1"], f["peak:2"], f["peak:3"]) == (0.9, 0.6, 0.0)
+    assert f["user_turns_over_half"] == 2 and f["staged_turns"] == 1
+    assert f["voiced"] == 1 and f["farewell"] == 0 and f["trajectory"] == 0.4
+    assert f["stage:distress"] == 1 and f["stage:planning"] == 1 and f["stages"] == 2
+    assert set(BASE_FEATURES) <= set(f), "every base feature is computed for every case"
+
+
+def model(**weights) -> CaseConfidence:
+    names = tuple(weights)
+    return CaseConfidence(names, tuple(weights.values()), bias=-1.0, cuts={"0.05": 0.5})
+
+
+def test_the_model_is_a_logistic_reading_of_the_features_and_round_trips():
+    m = model(**{"voiced": 2.0, "stage:planning": 1.0, "priority:1": -0.5})
+    assert m.of(CASE) == round(1 / (1 + __import__("math").exp(-(-1.0 + 2.0 + 1.0 - 0.5))), 4)
+    assert m.of({**CASE, "evidence": [], "stages": []}) < m.of(CASE)
+    back = CaseConfidence.from_dict(json.loads(json.dumps(m.to_dict())))
+    assert back.of(CASE) == m.of(CASE) and back.version.startswith("conf-") and back.cuts == {"0.05": 0.5}
+
+
+def test_a_file_this_runtime_cannot_use_is_refused(tmp_path):
+    body = model(voiced=1.0).to_dict()
+    for bad in ({**body, "kind": "something-else"}, {**body, "features": ["turns_overall"]},
+                {**body, "weights": [1.0, 2.0]}):
+        (tmp_path / FILE_NAME).write_text(json.dumps(bad))
+        with pytest.raises(CaseConfidenceFileError):
+            CaseConfidence.load(tmp_path)
+    assert CaseConfidence.load(tmp_path / "none") is None
+
+
+def run(rows, confidence, config=None):
+    det = Detector(TagScorer(), config or PolicyConfig(), confidence=confidence)
+    turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
+    store = MemoryStore()
+    effects = [e for _, effs in run_batch(det, turns, store) for e in effs]
+    return [e.payload for e in effects if e.kind == "case"], [e for e in effects if e.kind == "support"], store
+
+
+THREAT = "[harassment/threatening=0.95] I will kill you"
+
+
+def test_every_case_event_carries_the_confidence_and_the_model_version_names_it():
+    m = model(**{"rule:severe-turn": 1.0, "evidence": 1.0})
+    cases, _, _ = run([turn(1, f"{THREAT} x", hour=9), turn(2, f"{THREAT} y", hour=11)], m)
+    assert [c["event"] for c in cases] == ["open", "update"]
+    assert all(0 < c["confidence"] < 1 for c in cases)
+    assert cases[1]["confidence"] > cases[0]["confidence"], "the update's evidence has two turns"
+    assert cases[0]["model_version"].endswith(m.version)
+    plain, _, _ = run([turn(1, f"{THREAT} x", hour=9)], None)
+    assert "confidence" not in plain[0]
+
+
+def test_an_enforcement_case_below_the_floor_does_not_open_and_a_later_stronger_event_does():
+    m = model(**{"evidence": 3.0})  # one evidence turn: 0.7463; two: 0.9086
+    rows = [turn(1, f"{THREAT} x", hour=9), turn(2, f"{THREAT} y", hour=11)]
+    cases, _, store = run(rows[:1], m, PolicyConfig(min_confidence=0.8))
+    assert cases == [] and UserWindow.from_stored(store.data["u1"]).case is None
+    cases, _, _ = run(rows, m, PolicyConfig(min_confidence=0.8))
+    assert [c["event"] for c in cases] == ["open"] and cases[0]["trigger_event_id"] == "e2"
+    assert cases[0]["confidence"] >= 0.8 and [e["event_id"] for e in cases[0]["evidence"]] == ["e1", "e2"]
+
+
+def test_support_cases_have_their_own_floor_and_by_default_always_open():
+    m = model(**{"evidence": 3.0})
+    rows = [turn(1, "[self-harm/intent=0.92] x")]
+    cases, support, _ = run(rows, m, PolicyConfig(min_confidence=0.99))
+    assert [c["route"] for c in cases] == ["support"] and len(support) == 1, "crisis resources are not withheld"
+    cases, support, _ = run(rows, m, PolicyConfig(min_confidence_support=0.99))
+    assert cases == [] and support == []
+
+
+@pytest.mark.parametrize("name", ["min_confidence", "min_confidence_support"])
+def test_a_floor_outside_zero_to_one_is_refused(name):
+    with pytest.raises(ValueError, match=name):
+        PolicyConfig(**{name: 1.5})
+    assert PolicyConfig.from_mapping({name: 0.6}).version != PolicyConfig().version
+
+
+def test_the_committed_model_loads_with_the_classifiers_and_ranks_a_pattern_above_one_turn():
+    from stream.scoring import load_default_scorer
+
+    det = Detector(load_default_scorer())
+    assert det.confidence is not None, f"models/{FILE_NAME} ships with the classifiers"
+    assert set(det.confidence.cuts) == {"0.02", "0.05", "0.10"}
+    assert det.confidence.cuts["0.02"] > det.confidence.cuts["0.05"] > det.confidence.cuts["0.10"]
+    one_turn = {"route": "enforcement", "rule": "severe-turn", "severity": 0.9, "priority": 1,
+                "categories": ["harassment/threatening"], "stages": [], "trajectory": {"harassment": 0.9},
+                "evidence": [evidence("a", "c1", "2026-10-01T09:00:00Z", score=0.95)]}
+    pattern = {"route": "enforcement", "rule": "escalation", "severity": 0.9, "priority": 2,
+               "categories": ["violence"], "stages": ["grievance", "planning"], "trajectory": {"violence": 0.9},
+               "evidence": [evidence("a", "c1", "2026-10-01T09:00:00Z", score=0.3, stages=["violence:grievance"]),
+                            evidence("b", "c2", "2026-10-04T20:00:00Z", score=0.6, stages=["violence:planning"]),
+                            evidence("c", "c2", "2026-10-04T20:01:00Z", role="assistant",
+                                     signals=["voiced:violence"])]}
+    assert det.confidence.of(pattern) > det.confidence.of(one_turn)
+
+
+def test_the_trainer_fits_on_case_events_and_reports_out_of_batch(tmp_path):
+    """models/train/case_confidence.py on a kept people run: escalating people's cases show the
+    assistant's voiced concern, benign people's one severe turn with more evidence; each batch is
+    scored by a model fitted without it, and the stored cuts are read off those scores; a batch never
+    trained on is read by the fitted model and pooled beside."""
+    from models.train import case_confidence as trainer
+
+    truth, cases = [], []
+    for b, letter in (("6", "j"), ("7", "k"), ("8", "l"), ("9", "m")):
+        for i in range(20):
+            kind = "escalating" if i < 8 else "benign"
+            person, user = f"{letter}e-{i:03d}", f"u-{letter}-{i}"
+            truth.append({"person": person, "user_id": user, "kind": kind})
+            if kind == "escalating" or i % 2:
+                ev = ([evidence("a", "c1", "2026-10-01T09:00:00Z", score=0.4),
+                       evidence("b", "c2", "2026-10-02T09:00:00Z", role="assistant", signals=["voiced:violence"])]
+                      if kind == "escalating" else
+                      [evidence(f"x{k}", "c1", "2026-10-01T09:00:00Z", score=0.9) for k in range(4)])
+                cases.append({"user_id": user, "event": "open", "route": "enforcement", "priority": 2,
+                              "rule": "escalation" if kind == "escalating" else "severe-turn", "severity": 0.5,
+                              "categories": ["violence"], "stages": ["grievance"], "trajectory": {}, "evidence": ev})
+    (tmp_path / "run").mkdir()
+    (tmp_path / "truth.jsonl").write_text("".join(json.dumps(t) + "\n" for t in truth))
+    (tmp_path / "run" / "cases.jsonl").write_text("".join(json.dumps(c) + "\n" for c in cases))
+    out = tmp_path / "models"
+    out.mkdir()
+    assert trainer.main(["--cases-from", str(tmp_path), "--batches", "6,7,8", "--unseen", "9", "--models-dir", str(out),
+                         "--report", str(tmp_path / "report.json")]) == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["events"] == 3 * (8 + 6) and report["people"] == 60
+    at = report["recall_at_benign_rate"]["0.10"]
+    assert at["out_of_batch"] == 1.0 and at["without_model"] == 0.0, "more evidence ranked the benign people first"
+    assert set(report["per_batch_out_of_batch"]) == {"6", "7", "8"}, "batch 9 is never trained on"
+    assert report["unseen"]["0.10"] == {"without_model": 0.0, "model": 1.0}
+    assert report["pooled_out_of_batch"]["people"] == 80
+    m = CaseConfidence.load(out)
+    assert m.weights[m.features.index("voiced")] > 0 and "stage:grievance" in m.features
+    assert set(m.cuts) == {"0.02", "0.05", "0.10"}
