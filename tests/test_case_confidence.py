@@ -133,18 +133,25 @@ def test_the_committed_model_loads_with_the_classifiers_and_ranks_a_pattern_abov
     assert det.confidence.of(pattern) > det.confidence.of(one_turn)
 
 
-def test_the_trainer_fits_on_case_events_and_reports_out_of_batch(tmp_path):
+def test_the_trainer_fits_on_case_events_and_reports_out_of_batch(tmp_path, monkeypatch):
     """models/train/case_confidence.py on a kept people run: escalating people's cases show the
     assistant's voiced concern, benign people's one severe turn with more evidence; each batch is
     scored by a model fitted without it, and the stored cuts are read off those scores; a batch never
     trained on is read by the fitted model and pooled beside."""
+    import sys
+
     from models.train import case_confidence as trainer
 
     truth, cases = [], []
+    people = tmp_path / "people"
     for b, letter in (("6", "j"), ("7", "k"), ("8", "l"), ("9", "m")):
+        (people / f"batch{b}").mkdir(parents=True)
+        rows = []
         for i in range(20):
             kind = "escalating" if i < 8 else "benign"
             person, user = f"{letter}e-{i:03d}", f"u-{letter}-{i}"
+            rows.append({"id": person, "kind": kind, "harm_from": [0, 0] if kind == "escalating" else None,
+                         "conversations": [{"day": 0, "turns": [{"role": "user", "text": "hi"}]}]})
             truth.append({"person": person, "user_id": user, "kind": kind})
             if kind == "escalating" or i % 2:
                 ev = ([evidence("a", "c1", "2026-10-01T09:00:00Z", score=0.4),
@@ -154,6 +161,8 @@ def test_the_trainer_fits_on_case_events_and_reports_out_of_batch(tmp_path):
                 cases.append({"user_id": user, "event": "open", "route": "enforcement", "priority": 2,
                               "rule": "escalation" if kind == "escalating" else "severe-turn", "severity": 0.5,
                               "categories": ["violence"], "stages": ["grievance"], "trajectory": {}, "evidence": ev})
+        (people / f"batch{b}" / "en.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    monkeypatch.setattr(sys.modules["bench.bench_people"], "PEOPLE", people)  # a person's batch: the file they are in
     (tmp_path / "run").mkdir()
     (tmp_path / "truth.jsonl").write_text("".join(json.dumps(t) + "\n" for t in truth))
     (tmp_path / "run" / "cases.jsonl").write_text("".join(json.dumps(c) + "\n" for c in cases))

@@ -108,3 +108,18 @@ def test_the_trajectory_section_reports_the_out_of_family_figures_it_takes_part_
     assert "50.0% of 10 escalating people found" in lines[0] and "20.0 benign people flagged per 1,000 of 100" in lines[0]
     assert "7 of 20 escalating people found (35.0%)" in lines[1]
     assert "5 of 40 benign people flagged (12.5%)" in lines[1] and "first case of 2 of those" in lines[1]
+
+
+def test_the_case_confidence_section_heads_with_the_out_of_batch_figures(tmp_path):
+    """The card's case confidence section reads the stored model's report: the out-of-batch recall at
+    each share of benign people, beside the ranking without the model and the in-family figure."""
+    from models.train.card import case_confidence_section
+
+    assert "Not shipped" in case_confidence_section(tmp_path)
+    (tmp_path / "case_confidence.json").write_text(json.dumps({
+        "version": "conf-x", "cuts": {"0.02": 0.8, "0.05": 0.7},
+        "training": {"batches": ["6", "7"], "people": 10, "events": 12, "C": 0.1},
+        "report": {"0.02": {"without_model": 0.1, "out_of_batch": 0.3, "in_family": 0.35}}}))
+    text = case_confidence_section(tmp_path)
+    assert "| 2% | 0.1 | **0.3** | 0.35 |" in text
+    assert "12 case events of 10 hand-written people (batches 6, 7" in text and "2% 0.8, 5% 0.7" in text

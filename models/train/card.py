@@ -649,6 +649,38 @@ def farewell_reader_section(models_dir: Path = MODELS) -> str:
     ])
 
 
+def case_confidence_section(models_dir: Path = MODELS) -> str:
+    """The case confidence model (`case_confidence.json`, trained by models/train/case_confidence.py)."""
+    stored = _stored(models_dir / "case_confidence.json")
+    if stored is None:
+        return ("## Case confidence\n\nNot shipped: cases carry no `confidence` (`python -m models.train.case_confidence` "
+                "builds one; README, \"Case confidence\").")
+    p, d, t = stored
+    rep = d.get("report") or {}
+    rows = ["| benign people flagged | ranked by evidence, then severity | **by confidence, out of batch** | in family |",
+            "|---:|---:|---:|---:|"]
+    for rate, m in rep.items():
+        rows.append(f"| {float(rate):.0%} | {m.get('without_model')} | **{m.get('out_of_batch')}** | {m.get('in_family')} |")
+    return "\n".join([
+        "## Case confidence",
+        "",
+        f"`case_confidence.json` ({d['version']}, sha256 `{_sha(p)}`): one logistic model over what a case event shows "
+        "(its evidence's roles, conversations and span, the rule, route and pathway, the pattern's stages, the assistant's "
+        "voiced concern, farewell acts, the readings' peaks and the trajectory; never text, never a person's turn or "
+        "conversation counts), read as `confidence` on every case event (`stream/core/confidence.py`). Fitted on "
+        f"{t.get('events')} case events of {t.get('people')} hand-written people (batches {', '.join(t.get('batches', []))} "
+        "of `bench/people/`, written for the project by writers who saw nothing of it), each person weighing one; "
+        f"L2 strength C = {t.get('C')}. **Out of batch** (headline: each batch's people read by a model fitted without "
+        "their five writers), the share of escalating people found when people are ranked by their cases' highest "
+        "confidence, at a share of benign people flagged:",
+        "",
+        *rows,
+        "",
+        f"Floors for a case policy's `min_confidence` at those shares (read off the out-of-batch scores): "
+        + ", ".join(f"{float(k):.0%} {v}" for k, v in sorted((d.get("cuts") or {}).items())) + ".",
+    ])
+
+
 def _stored(p: Path) -> tuple[Path, dict, dict] | None:
     """A person-level model file stored with the classifiers: (its path, its JSON, its `training`
     record), or None when it is not there (the card then says so)."""
@@ -961,7 +993,7 @@ def main() -> None:
         table_sources=format_sources(res, markdown=True),
         bench=bench_section(),
         trajectory=trajectory_section() + "\n\n" + tagger_section() + "\n\n" + reply_reader_section() + "\n\n"
-        + farewell_reader_section(),
+        + farewell_reader_section() + "\n\n" + case_confidence_section(),
     ) + STATIC_DATA
     (MODELS / "MODEL_CARD.md").write_text(text, encoding="utf-8")
     (REPO / ".cache" / "dev_metrics.json").write_text(json.dumps(res, indent=1, sort_keys=True))

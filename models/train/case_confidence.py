@@ -59,9 +59,9 @@ def replay_cases(batches: tuple[str, ...], models_dir: Path) -> tuple[list[dict]
         return truth, _lines(d / "cases.jsonl")
 
 
-def batch_of(person: str) -> str:
-    """A written person's batch, from their id's first letter (batch 6 wrote j..., 7 k..., and so on)."""
-    return str(ord(person[0]) - ord("j") + 6)
+def batches_of(batches: tuple[str, ...]) -> dict[str, str]:
+    """Each written person's batch (by the file they were read from)."""
+    return {p["id"]: b for b in batches for p in load(batch_files(b), "all")}
 
 
 def events_by_person(truth: list[dict], cases: list[dict]) -> tuple[list[str], list[dict]]:
@@ -149,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         truth, cases = _lines(args.cases_from / "truth.jsonl"), _lines(args.cases_from / "run" / "cases.jsonl")
     else:
         truth, cases = replay_cases(batches + unseen, args.models_dir)
-    kind = {t["person"]: t["kind"] for t in truth if batch_of(t["person"]) in batches + unseen}
+    batch = batches_of(batches + unseen)
+    batch_of = batch.get
+    kind = {t["person"]: t["kind"] for t in truth if t["person"] in batch}
     everyone, every_event = events_by_person([t for t in truth if t["person"] in kind], cases)
     train = [i for i, p in enumerate(everyone) if batch_of(p) in batches]
     persons, events = [everyone[i] for i in train], [every_event[i] for i in train]
