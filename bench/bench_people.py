@@ -135,11 +135,15 @@ BATCHES = {
           "(not kept)",
     "22": "session 51, five more writers in the first style (batch22/WRITERS_BRIEF.md), written after change 26 failed, "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
-          "10 zh, 10 ko); measured whole once with the session's code (people_batch22_all.json); unread",
+          "10 zh, 10 ko); measured whole once with the session's code (people_batch22_all.json); unread; decided change 27 "
+          "in session 52 (kept)",
+    "23": "session 52, five more writers in the first style (batch23/WRITERS_BRIEF.md), written after change 27 was kept, "
+          "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
+          "10 zh, 10 ko); measured whole once with the session's code (people_batch23_all.json); unread",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
-FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22")
+FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23")
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
 SPLITS = ("dev", "sealed", "all")

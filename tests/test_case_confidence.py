@@ -180,3 +180,29 @@ def test_the_trainer_fits_on_case_events_and_reports_out_of_batch(tmp_path, monk
     m = CaseConfidence.load(out)
     assert m.weights[m.features.index("voiced")] > 0 and "stage:grievance" in m.features
     assert set(m.cuts) == {"0.02", "0.05", "0.10"}
+
+
+def test_plain_signs_of_harm_never_lower_the_committed_models_confidence():
+    """Change 27b: the written batches teach that plain words (an ideation or intent stage, a high
+    reading) belong more often to benign hyperbole, because their writers made escalating people
+    indirect; the shipped model may not learn it (`NON_NEGATIVE` / `NON_POSITIVE` of the trainer)."""
+    from models.train.case_confidence import _sign
+    from stream.scoring import load_default_scorer
+
+    m = Detector(load_default_scorer()).confidence
+    bad = {n: w for n, w in zip(m.features, m.weights) if _sign(n) * w < 0}
+    assert not bad, bad
+    assert _sign("stage:ideation") == _sign("peak:1") == _sign("voiced") == 1 and _sign("priority:3") == -1
+    assert _sign("route:support") == _sign("pathway:violence") == 0, "which pathway or route: either way"
+
+
+def test_the_trainer_holds_a_weight_at_zero_rather_than_let_harm_lower_confidence():
+    from models.train.case_confidence import fit
+
+    rng = __import__("numpy").random.default_rng(0)
+    x = rng.normal(size=(400, 2))
+    y = (x[:, 1] - x[:, 0] + rng.normal(scale=0.5, size=400) > 0).astype(float)  # "peak:1" against, "voiced" for
+    w = __import__("numpy").ones(400)
+    free, _ = fit(x, y, w)
+    held, _ = fit(x, y, w, ["peak:1", "voiced"])
+    assert free[0] < -0.5 and held[0] == 0.0 and held[1] > 0.5

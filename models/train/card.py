@@ -651,16 +651,16 @@ def farewell_reader_section(models_dir: Path = MODELS) -> str:
 
 def case_confidence_section(models_dir: Path = MODELS) -> str:
     """The case confidence model (`case_confidence.json`, trained by models/train/case_confidence.py)."""
-    stored = _stored(models_dir / "case_confidence.json")
-    if stored is None:
+    p = models_dir / "case_confidence.json"
+    if not p.exists():
         return ("## Case confidence\n\nNot shipped: cases carry no `confidence` (`python -m models.train.case_confidence` "
                 "builds one; README, \"Case confidence\").")
-    p, d, t = stored
-    rep = d.get("report") or {}
+    d = json.loads(p.read_text())
+    t = d.get("training", {})
     rows = ["| benign people flagged | ranked by evidence, then severity | **by confidence, out of batch** | in family |",
-            "|---:|---:|---:|---:|"]
-    for rate, m in rep.items():
-        rows.append(f"| {float(rate):.0%} | {m.get('without_model')} | **{m.get('out_of_batch')}** | {m.get('in_family')} |")
+            "|---:|---:|---:|---:|"] + [
+        f"| {float(rate):.0%} | {m.get('without_model')} | **{m.get('out_of_batch')}** | {m.get('in_family')} |"
+        for rate, m in (d.get("report") or {}).items()]
     return "\n".join([
         "## Case confidence",
         "",
@@ -670,7 +670,9 @@ def case_confidence_section(models_dir: Path = MODELS) -> str:
         "conversation counts), read as `confidence` on every case event (`stream/core/confidence.py`). Fitted on "
         f"{t.get('events')} case events of {t.get('people')} hand-written people (batches {', '.join(t.get('batches', []))} "
         "of `bench/people/`, written for the project by writers who saw nothing of it), each person weighing one; "
-        f"L2 strength C = {t.get('C')}. **Out of batch** (headline: each batch's people read by a model fitted without "
+        f"L2 strength C = {t.get('C')}; under sign constraints (no stage, reading, count of evidence, voiced concern or "
+        "urgent priority may lower the confidence: fitted freely, the written people taught that plain words of harm "
+        "mean hyperbole). **Out of batch** (headline: each batch's people read by a model fitted without "
         "their five writers), the share of escalating people found when people are ranked by their cases' highest "
         "confidence, at a share of benign people flagged:",
         "",
