@@ -162,6 +162,25 @@ def test_truth_mode_user_level_precision_recall_delay_and_baseline():
     assert "riskstream" in html and "baseline" in html and html.count("<svg") == 3
 
 
+def test_truth_mode_ranks_users_by_case_confidence_when_cases_carry_one():
+    """Cases with `confidence` (stream/core/confidence.py): a second user-level curve, ranked by each
+    user's highest confidence over all events of their cases, beside the one by severity."""
+    truth = [{"user_id": u, "kind": k, "category": None, "harm_inferable_at": None, "harm_event_id": None}
+             for u, k in (("esc1", "escalating"), ("esc2", "escalating"), ("ben1", "benign"))]
+    parsed = parse_truth([(i, orjson.dumps(t)) for i, t in enumerate(truth)], [])
+    plain = collapse([case_event("a", "esc1", T0), case_event("c", "ben1", T0)])
+    assert "pr_curve_confidence" not in truth_report(parsed, {"riskstream": plain})["systems"]["riskstream"]
+    events = [dict(case_event("a", "esc1", T0), confidence=0.3), dict(case_event("a", "esc1", T0 + 60), event="update",
+                                                                     confidence=0.9),
+              dict(case_event("b", "esc2", T0), confidence=0.6), dict(case_event("c", "ben1", T0), confidence=0.7)]
+    cases = collapse(events)
+    assert [c.confidence for c in cases] == [0.9, 0.6, 0.7], "a case's highest confidence over its events"
+    rep = truth_report(parsed, {"riskstream": cases})
+    curve = rep["systems"]["riskstream"]["pr_curve_confidence"]
+    assert [(q["threshold"], q["recall"], q["precision"]) for q in curve] == [(0.9, 0.5, 1.0), (0.7, 0.5, 0.5), (0.6, 1.0, 0.6667)]
+    assert render(rep).count("<svg") == 3, "precision / recall by severity and by confidence, and the load"
+
+
 def test_report_escapes_what_it_shows_and_redacted_view_hides_zdr_text():
     cases = collapse([case_event("c1", "<script>alert(1)</script>", T0, tenant="zdr", excerpt="secret words")])
     joined, missed = join_decisions(cases, [dec(1, "x", "<b>u</b>", "ban", T0)], DAY)

@@ -33,6 +33,7 @@ class CaseSummary:
     updates: int = 0
     accounts: list[str] = field(default_factory=list)  # every account of the person the case covers
     model_probability: float | None = None  # trajectory cases: the model's probability when the case opened
+    confidence: float | None = None  # the highest `confidence` of its events (stream/core/confidence.py), if any
     model_version: str = ""  # which classifiers and policy opened it (the report's header names them)
     policy_version: str = ""
 
@@ -55,7 +56,7 @@ def collapse(events: Iterable[dict]) -> list[CaseSummary]:
                 route=ev.get("route", ""), scores=dict(ev.get("scores", {})), evidence=list(ev.get("evidence", [])),
                 tenant_id=ev.get("tenant_id"), accounts=sorted(set(ev.get("accounts") or []) | {ev["user_id"]}),
                 model_probability=ev.get("model_probability"), model_version=ev.get("model_version", ""),
-                policy_version=ev.get("policy_version", ""))
+                policy_version=ev.get("policy_version", ""), confidence=ev.get("confidence"))
             continue
         c.updates += 1
         c.categories = list(dict.fromkeys(c.categories + list(ev["categories"])))
@@ -66,6 +67,8 @@ def collapse(events: Iterable[dict]) -> list[CaseSummary]:
             c.scores[cat] = max(v, c.scores.get(cat, 0.0))
         c.evidence = list(ev.get("evidence", c.evidence))
         c.accounts = sorted(set(c.accounts) | set(ev.get("accounts") or []))
+        if ev.get("confidence") is not None:
+            c.confidence = max(c.confidence or 0.0, ev["confidence"])
     return sorted(cases.values(), key=lambda c: (c.opened_at, c.case_id))
 
 

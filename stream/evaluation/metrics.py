@@ -139,6 +139,8 @@ def _decision_curves(joined: list[Joined], missed: list[Decision], cats: list[st
     labelled = [j for j in joined if j.label != "unreviewed"]
     total = sum(j.label == "confirmed" for j in labelled) + len(missed)
     curves = {"overall (severity)": pr_curve([(j.case.severity, j.label == "confirmed") for j in labelled], total)}
+    if any(j.case.confidence is not None for j in labelled):
+        curves["overall (confidence)"] = pr_curve([(j.case.confidence or 0.0, j.label == "confirmed") for j in labelled], total)
     for c in cats:  # every category, even one without reviewed cases (its curve is then empty)
         pts = [(j.case.scores.get(c, 0.0), j.label == "confirmed") for j in labelled if c in j.case.categories]
         pos = sum(p for _, p in pts) + sum(c in d.categories for d in missed)
@@ -196,6 +198,8 @@ def _truth_system(truth: list[TruthUser], cases: list[CaseSummary],
         return out
 
     score = {u: max(c.severity for c in cs) for u, cs in by_user.items()}
+    sure = {u: max(c.confidence or 0.0 for c in cs) for u, cs in by_user.items()}
+    with_confidence = any(c.confidence is not None for c in cases)
     return {
         "cases": len(cases),
         "true_positives": tp, "false_positives": fp,
@@ -211,6 +215,9 @@ def _truth_system(truth: list[TruthUser], cases: list[CaseSummary],
         "per_shape": recall_by(lambda t: t.shape),
         "load": load_per_day([(c.opened_at, "cases") for c in cases]),
         "pr_curve": pr_curve([(score.get(t.user_id, 0.0), t.kind == "escalating") for t in esc + ben], len(esc)),
+        # users ranked by their cases' highest confidence instead, when the cases carry one
+        **({"pr_curve_confidence": pr_curve([(sure.get(t.user_id, 0.0), t.kind == "escalating") for t in esc + ben], len(esc))}
+           if with_confidence else {}),
     }
 
 

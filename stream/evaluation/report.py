@@ -177,6 +177,10 @@ def _render_truth(rep: dict) -> str:
         "<h2>Precision and recall by cut-off (users)</h2>",
         line_chart([(n, [(p["recall"] or 0.0, p["precision"] or 0.0) for p in systems[n]["pr_curve"]]) for n in names],
                    "Users: precision vs recall (cut-off on worst case severity)", "recall", "precision"),
+        *([line_chart([(n, [(p["recall"] or 0.0, p["precision"] or 0.0) for p in systems[n]["pr_curve_confidence"]])
+                       for n in names if "pr_curve_confidence" in systems[n]],
+                      "Users: precision vs recall (cut-off on highest case confidence)", "recall", "precision")]
+          if any("pr_curve_confidence" in systems[n] for n in names) else []),
         "<h2>Cases opened per day</h2>",
     ]
     all_days = sorted({d for n in names for d in systems[n]["load"]["days"]})
