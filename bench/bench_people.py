@@ -336,18 +336,22 @@ def at_benign_rates(cases: list[dict], scores: list[dict], truth: list[dict], ra
             peak[pid] = max(peak[pid], max(r["category_scores"].values(), default=0.0))
     esc = [t["person"] for t in truth if t["kind"] == "escalating"]
     ben = [t["person"] for t in truth if t["kind"] == "benign"]
-
-    def recall(score, rate: float) -> float | None:
-        if not esc or not ben:
-            return None
-        ranked = sorted((score(p) for p in ben), reverse=True)
-        k = int(rate * len(ben))
-        cut = ranked[k] if k < len(ranked) else min(ranked)
-        return round(sum(score(p) > cut for p in esc) / len(esc), 4)
-
-    return {f"{r:.2f}": {"riskstream": recall(lambda p: ours[p], r), "stateless": recall(lambda p: peak[p], r),
-                         **({"confidence": recall(lambda p: confident[p], r)} if confident else {})}
+    return {f"{r:.2f}": {"riskstream": recall_at(ours.__getitem__, esc, ben, r),
+                         "stateless": recall_at(peak.__getitem__, esc, ben, r),
+                         **({"confidence": recall_at(confident.__getitem__, esc, ben, r)} if confident else {})}
             for r in rates}
+
+
+def recall_at(score, esc: list[str], ben: list[str], rate: float) -> float | None:
+    """The share of escalating people `esc` whose `score(person)` is above the cut at `rate` of the
+    benign people `ben`: the benign score ranked floor(rate x benign) from the top (ties at it do not
+    count). None without people of either kind."""
+    if not esc or not ben:
+        return None
+    ranked = sorted((score(p) for p in ben), reverse=True)
+    k = int(rate * len(ben))
+    cut = ranked[k] if k < len(ranked) else min(ranked)
+    return round(sum(score(p) > cut for p in esc) / len(esc), 4)
 
 
 def summarise(truth: list[dict], first: dict[str, dict], head: dict) -> dict:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.bench_people import FRESH, RATES, batch_files, layout, load
+from bench.bench_people import FRESH, RATES, batch_files, layout, load, recall_at
 from bench.bench_timelines import RS, _lines
 from stream.core.confidence import BASE_FEATURES, FILE_NAME, CaseConfidence, case_features
 from stream.jsonl import dumps_line
@@ -137,15 +137,6 @@ def person_max(persons: list[str], p: np.ndarray) -> dict[str, float]:
     return out
 
 
-def recall_at(score: dict, esc: list[str], ben: list[str], rate: float) -> float | None:
-    """As `bench_people.at_benign_rates`: the cut is the benign score ranked floor(rate x benign) from the top."""
-    if not esc or not ben:
-        return None
-    ranked = sorted((score.get(p, -1.0) for p in ben), reverse=True)
-    cut = ranked[int(rate * len(ben))]
-    return round(sum(score.get(p, -1.0) > cut for p in esc) / len(esc), 4)
-
-
 def cut_for(score: dict, ben: list[str], rate: float) -> float:
     """The floor at which at most `rate` of these benign people reach it (confidences have 4 decimals)."""
     ranked = sorted((score.get(p, 0.0) for p in ben), reverse=True)
@@ -164,7 +155,8 @@ def figures(kind: dict[str, str], rankings: dict[str, dict], only=lambda p: True
     """Recall at each benign rate of RATES, per ranking, over the people `only` keeps."""
     esc = [p for p, k in kind.items() if k == "escalating" and only(p)]
     ben = [p for p, k in kind.items() if k == "benign" and only(p)]
-    return {f"{r:.2f}": {name: recall_at(score, esc, ben, r) for name, score in rankings.items()} for r in RATES}
+    return {f"{r:.2f}": {name: recall_at(lambda q, s=score: s.get(q, -1.0), esc, ben, r) for name, score in rankings.items()}
+            for r in RATES}
 
 
 def main(argv: list[str] | None = None) -> int:
