@@ -139,7 +139,12 @@ BATCHES = {
           "in session 52 (kept)",
     "23": "session 52, five more writers in the first style (batch23/WRITERS_BRIEF.md), written after change 27 was kept, "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
-          "10 zh, 10 ko); measured whole once with the session's code (people_batch23_all.json); unread",
+          "10 zh, 10 ko); measured whole once with the session's code (people_batch23_all.json); unread; decided change 27b "
+          "in session 52 (kept)",
+    "24": "session 52, five more writers in the first style (batch24/WRITERS_BRIEF.md), written after change 27b was kept, "
+          "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
+          "10 zh, 10 ko); never measured nor read: measure it whole at the deciding session's starting code, register, then "
+          "decide (not in FRESH until then)",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
