@@ -16,9 +16,9 @@ from typing import Sequence
 from stream.core import context, framing, hindsight, replies, retraction
 from stream.core import policy as pol
 from stream.core.cases import build_case_event, case_id_for
+from stream.core.confidence import CaseConfidence
 from stream.core.effects import Effect
 from stream.core.events import Turn
-from stream.core.confidence import CaseConfidence
 from stream.core.farewell import SIGNAL as FAREWELL_SIGNAL
 from stream.core.farewell import FarewellReader
 from stream.core.redaction import excerpt
