@@ -179,6 +179,10 @@ def test_truth_mode_ranks_users_by_case_confidence_when_cases_carry_one():
     curve = rep["systems"]["riskstream"]["pr_curve_confidence"]
     assert [(q["threshold"], q["recall"], q["precision"]) for q in curve] == [(0.9, 0.5, 1.0), (0.7, 0.5, 0.5), (0.6, 1.0, 0.6667)]
     assert render(rep).count("<svg") == 3, "precision / recall by severity and by confidence, and the load"
+    joined, missed = join_decisions(cases, [dec(1, "a", "esc1", "ban", T0 + 600), dec(2, "c", "ben1", "dismiss", T0 + 600)], DAY)
+    curves = decision_report(joined, missed)["pr_curves"]
+    assert [(q["threshold"], q["precision"]) for q in curves["overall (confidence)"]] == [(0.9, 1.0), (0.7, 0.5)]
+    assert "overall (confidence)" not in decision_report(*join_decisions(plain, [], DAY))["pr_curves"]
 
 
 def test_report_escapes_what_it_shows_and_redacted_view_hides_zdr_text():
