@@ -299,7 +299,7 @@ def layout(people: list[dict]) -> tuple[list[dict], list[dict]]:
 
 def routes(cases: list[dict], truth: list[dict]) -> dict[str, dict]:
     """Person -> the rule and route of their first case."""
-    owner = _owner(truth)
+    owner = owner_of(truth)
     first: dict[str, dict] = {}
     for c in sorted((c for c in cases if c["event"] == "open"), key=lambda c: c["opened_at"]):
         pid = owner.get(c["user_id"])
@@ -312,8 +312,20 @@ def routes(cases: list[dict], truth: list[dict]) -> dict[str, dict]:
 RATES = (0.02, 0.05, 0.10)  # benign people flagged: the escalation target's 2 %, and two looser ones
 
 
-def _owner(truth: list[dict]) -> dict[str, str]:
+def owner_of(truth: list[dict]) -> dict[str, str]:
+    """Each account's person (a person's second account included)."""
     return {a: t["person"] for t in truth for a in (t.get("accounts") or [t["user_id"]])}
+
+
+def strongest_case(cases: list[dict], owner: dict[str, str]) -> dict[str, float]:
+    """Per person with a case, their strongest case event: the most turns of evidence any event shows,
+    then its severity (at most 1), as one number (10 x turns + severity) that ranks the same."""
+    out: dict[str, float] = {}
+    for c in cases:
+        pid = owner.get(c["user_id"])
+        if pid is not None:
+            out[pid] = max(out.get(pid, 0.0), 10.0 * len(c.get("evidence") or ()) + float(c.get("severity") or 0.0))
+    return out
 
 
 def at_benign_rates(cases: list[dict], scores: list[dict], truth: list[dict], rates=RATES) -> dict:
@@ -325,15 +337,13 @@ def at_benign_rates(cases: list[dict], scores: list[dict], truth: list[dict], ra
     family on the batches it was fitted on: `case_confidence.json`'s `training`). At a rate r the cut
     is the benign score ranked floor(r x benign) from the top; a person counts above it only (ties at
     it do not)."""
-    owner = _owner(truth)
-    ours: dict[str, tuple] = defaultdict(lambda: (0, 0.0))
+    owner = owner_of(truth)
+    ours = strongest_case(cases, owner)
     confident: dict[str, float] = defaultdict(lambda: -1.0)
     for c in cases:
         pid = owner.get(c["user_id"])
-        if pid is not None:
-            ours[pid] = max(ours[pid], (len(c.get("evidence") or ()), float(c.get("severity") or 0.0)))
-            if "confidence" in c:
-                confident[pid] = max(confident[pid], float(c["confidence"]))
+        if pid is not None and "confidence" in c:
+            confident[pid] = max(confident[pid], float(c["confidence"]))
     peak: dict[str, float] = defaultdict(float)
     for r in scores:
         pid = owner.get(r["user_id"])
@@ -341,7 +351,7 @@ def at_benign_rates(cases: list[dict], scores: list[dict], truth: list[dict], ra
             peak[pid] = max(peak[pid], max(r["category_scores"].values(), default=0.0))
     esc = [t["person"] for t in truth if t["kind"] == "escalating"]
     ben = [t["person"] for t in truth if t["kind"] == "benign"]
-    return {f"{r:.2f}": {"riskstream": recall_at(ours.__getitem__, esc, ben, r),
+    return {f"{r:.2f}": {"riskstream": recall_at(lambda p: ours.get(p, 0.0), esc, ben, r),
                          "stateless": recall_at(peak.__getitem__, esc, ben, r),
                          **({"confidence": recall_at(confident.__getitem__, esc, ben, r)} if confident else {})}
             for r in rates}

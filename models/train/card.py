@@ -651,12 +651,11 @@ def farewell_reader_section(models_dir: Path = MODELS) -> str:
 
 def case_confidence_section(models_dir: Path = MODELS) -> str:
     """The case confidence model (`case_confidence.json`, trained by models/train/case_confidence.py)."""
-    p = models_dir / "case_confidence.json"
-    if not p.exists():
+    stored = _stored(models_dir / "case_confidence.json")
+    if stored is None:
         return ("## Case confidence\n\nNot shipped: cases carry no `confidence` (`python -m models.train.case_confidence` "
                 "builds one; README, \"Case confidence\").")
-    d = json.loads(p.read_text())
-    t = d.get("training", {})
+    p, d, t = stored
     rows = ["| benign people flagged | ranked by evidence, then severity | **by confidence, out of batch** | in family |",
             "|---:|---:|---:|---:|"] + [
         f"| {float(rate):.0%} | {m.get('without_model')} | **{m.get('out_of_batch')}** | {m.get('in_family')} |"

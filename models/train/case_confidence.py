@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.bench_people import FRESH, RATES, batch_files, layout, load, recall_at
+from bench.bench_people import FRESH, RATES, batch_files, layout, load, owner_of, recall_at, strongest_case
 from bench.bench_timelines import RS, _lines
 from stream.core.confidence import BASE_FEATURES, FILE_NAME, CaseConfidence, case_features
 from stream.jsonl import dumps_line
@@ -46,9 +46,8 @@ C = 0.1  # L2 strength (inverse): chosen out of batch among 0.01, 0.1, 1 (the th
 MIN_STAGE_EVENTS = 5  # a stage becomes a feature when at least this many training events carry it
 
 
-def replay_cases(batches: tuple[str, ...], models_dir: Path) -> tuple[list[dict], list[dict]]:
-    """(truth, case events) of the batches' people, replayed with `models_dir`'s model set."""
-    people = [p for b in batches for p in load(batch_files(b), "all")]
+def replay_cases(people: list[dict], models_dir: Path) -> tuple[list[dict], list[dict]]:
+    """(truth, case events) of written people, replayed with `models_dir`'s model set."""
     turns, truth = layout(people)
     with tempfile.TemporaryDirectory(prefix="rs-confidence-") as tmp:
         d = Path(tmp)
@@ -59,13 +58,8 @@ def replay_cases(batches: tuple[str, ...], models_dir: Path) -> tuple[list[dict]
         return truth, _lines(d / "cases.jsonl")
 
 
-def batches_of(batches: tuple[str, ...]) -> dict[str, str]:
-    """Each written person's batch (by the file they were read from)."""
-    return {p["id"]: b for b in batches for p in load(batch_files(b), "all")}
-
-
-def events_by_person(truth: list[dict], cases: list[dict]) -> tuple[list[str], list[dict]]:
-    owner = {a: t["person"] for t in truth for a in (t.get("accounts") or [t["user_id"]])}
+def events_by_person(owner: dict[str, str], cases: list[dict]) -> tuple[list[str], list[dict]]:
+    """(person, event) of every case event of an account in `owner`, as two aligned lists."""
     pairs = [(owner[c["user_id"]], c) for c in cases if c["user_id"] in owner]
     return [p for p, _ in pairs], [c for _, c in pairs]
 
@@ -143,14 +137,6 @@ def cut_for(score: dict, ben: list[str], rate: float) -> float:
     return round(ranked[int(rate * len(ben))] + 0.0001, 4)
 
 
-def strongest_case(persons: list[str], events: list[dict]) -> dict[str, float]:
-    """bench_people's ranking without the model: the most evidence turns any event shows, then severity (<= 1)."""
-    out: dict[str, float] = defaultdict(float)
-    for p, c in zip(persons, events):
-        out[p] = max(out[p], 10.0 * len(c.get("evidence") or ()) + float(c.get("severity") or 0.0))
-    return out
-
-
 def figures(kind: dict[str, str], rankings: dict[str, dict], only=lambda p: True) -> dict:
     """Recall at each benign rate of RATES, per ranking, over the people `only` keeps."""
     esc = [p for p, k in kind.items() if k == "escalating" and only(p)]
@@ -171,14 +157,17 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     batches = tuple(b.strip() for b in args.batches.split(",") if b.strip())
     unseen = tuple(b.strip() for b in args.unseen.split(",") if b.strip() and b.strip() not in batches)
+    people = {b: load(batch_files(b), "all") for b in batches + unseen}
+    batch = {p["id"]: b for b, ps in people.items() for p in ps}  # a person's batch: the file they were read from
+    batch_of = batch.get
     if args.cases_from:
         truth, cases = _lines(args.cases_from / "truth.jsonl"), _lines(args.cases_from / "run" / "cases.jsonl")
     else:
-        truth, cases = replay_cases(batches + unseen, args.models_dir)
-    batch = batches_of(batches + unseen)
-    batch_of = batch.get
-    kind = {t["person"]: t["kind"] for t in truth if t["person"] in batch}
-    everyone, every_event = events_by_person([t for t in truth if t["person"] in kind], cases)
+        truth, cases = replay_cases([p for ps in people.values() for p in ps], args.models_dir)
+    truth = [t for t in truth if t["person"] in batch]
+    kind = {t["person"]: t["kind"] for t in truth}
+    owner = owner_of(truth)
+    everyone, every_event = events_by_person(owner, cases)
     train = [i for i, p in enumerate(everyone) if batch_of(p) in batches]
     persons, events = [everyone[i] for i in train], [every_event[i] for i in train]
     if not events:
@@ -210,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     # people never trained on, read by the fitted model, pooled with the out-of-batch readings
     rest = [i for i, p in enumerate(everyone) if batch_of(p) in unseen]
     never = person_max([everyone[i] for i in rest], np.array([model.of(every_event[i]) for i in rest]))
-    without = strongest_case(everyone, every_event)
+    without = strongest_case(every_event, owner)
     in_family = person_max(persons, 1.0 / (1.0 + np.exp(-(x @ coef + bias))))
     report = {
         "batches": list(batches), "unseen_batches": list(unseen), "people": sum(map(trained, kind)),

@@ -27,10 +27,11 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from stream.core.modelfiles import UnusableModelFile, load_json
+from stream.core.timeutil import parse_rfc3339
+from stream.core.trajectory import sigmoid
 
 FILE_NAME = "case_confidence.json"
 KIND = "riskstream-case-confidence/1"
@@ -52,10 +53,6 @@ class CaseConfidenceFileError(UnusableModelFile):
     """A case confidence file that cannot be used with this runtime."""
 
 
-def _epoch(ts: str) -> float:
-    return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
-
-
 def case_features(case: dict) -> dict[str, float]:
     """The features of one case event (schemas/review-case.schema.json), by name."""
     ev = case.get("evidence") or []
@@ -66,7 +63,7 @@ def case_features(case: dict) -> dict[str, float]:
     f["evidence:user"] = math.log1p(sum(e.get("role") == "user" for e in ev))
     f["evidence:assistant"] = math.log1p(sum(e.get("role") == "assistant" for e in ev))
     f["conversations"] = math.log1p(len({e.get("conversation_id") for e in ev}))
-    times = [_epoch(e["ts"]) for e in ev if e.get("ts")]
+    times = [parse_rfc3339(e["ts"]) for e in ev if e.get("ts")]
     f["span_days"] = math.log1p((max(times) - min(times)) / 86400.0) if times else 0.0
     f["severity"] = float(case.get("severity") or 0.0)
     f["priority:1"] = float(case.get("priority") == 1)
@@ -102,7 +99,7 @@ class CaseConfidence:
         """The model's probability that the case's person is heading towards harm (4 decimals)."""
         f = case_features(case)
         z = self.bias + sum(w * f.get(name, 0.0) for name, w in zip(self.features, self.weights))
-        return round(1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z)))), 4)
+        return round(sigmoid(z), 4)
 
     def to_dict(self, **extra) -> dict:
         body = {"kind": KIND, "features": list(self.features), "weights": [round(w, 6) for w in self.weights],
