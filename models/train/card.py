@@ -140,6 +140,14 @@ point: harmful requests flagged at 8 % of look-alikes 29.4 / 37.7 (production) /
 F1 0.602 / 0.624 / 0.632 / 0.634, any-AUPRC 0.762 / 0.772 / 0.775 / 0.776; at the production rule,
 weight 60 flags 11.4 % of look-alikes and 50.4 % of harmful requests. With each source also capped
 at 700, weight 60 reads any-AUPRC 0.790 but loses that gain. The other lead for the next build.
+Session 53 built both leads together as `make models` would (change 28: cap 700, weight 60; pre-registered,
+`bench/results/change28_cap_weight.json`): leave-one-family-out any-AUPRC 0.766 -> 0.787 (in family 0.842 ->
+0.804), public look-alikes flagged 16.4 -> 14.9 % with harmful requests 53.7 -> 52.2 % (F1 0.564 -> 0.562), the
+written request-pair sets' F1 0.824 -> 0.834, everyday chat flagged 13.4 -> 9.8 %, an unread people batch 28 / 16
+-> 28 / 14 found / flagged; but the people guards failed (dev thirds 51 / 8 -> 50 / 8, an indirect pattern found on
+mid-level readings the rebuilt heads put lower) and so did the out-of-family timeline benchmark's fold A (99.1 ->
+88.6 %: its 36 bomb-making people share one turn, read 0.89 in context by these heads and 0.84 by the rebuilt
+ones, below the severe cut). Not kept: the person-level detection leans on the mid-level readings these heads give.
 Session 45 (`models.train.probe_pooling`, `bench/results/pooling_probe.json`): the masked max over the
 real tokens of the last layer, and of layer 4, each L2-normalised, beside these 768 features (a mean
 dilutes the one token that carries a request's intent; a max keeps each dimension's strongest token):
