@@ -143,12 +143,16 @@ BATCHES = {
           "in session 52 (kept)",
     "24": "session 52, five more writers in the first style (batch24/WRITERS_BRIEF.md), written after change 27b was kept, "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
+          "10 zh, 10 ko); measured whole once at session 53's starting code (people_batch24_all.json); unread; decided change "
+          "28 in session 53 (not kept)",
+    "25": "session 53, five more writers in the first style (batch25/WRITERS_BRIEF.md), written after change 28 was not kept, "
+          "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
           "10 zh, 10 ko); never measured nor read: measure it whole at the deciding session's starting code, register, then "
           "decide (not in FRESH until then)",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
-FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23")
+FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24")
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
 SPLITS = ("dev", "sealed", "all")
