@@ -24,7 +24,7 @@ whether their first case routes to support. Prints figures and ids only, never a
   python bench/bench_people.py --split sealed            # batch 1, the sealed two thirds
   python bench/bench_people.py --batch 2 --split all     # batch 2, never read
   python bench/bench_people.py --batch 4 --split sealed  # batch 4's sealed two thirds (measured whole once, unread)
-  python bench/bench_people.py --fresh                   # batches 6-24 pooled (FRESH: each measured whole before it was read)
+  python bench/bench_people.py --fresh                   # batches 6-26 pooled (FRESH: each measured whole before it was read)
   python bench/bench_people.py --written                 # benign people made of bench/written/'s safe rows
   python bench/bench_people.py --cjk-turns               # benign zh / ko people made of stage_turns(_cjk).jsonl's rows
   python bench/bench_people.py --batch 6 --split dev --policy p.json   # a case-policy setting tried on a dev third
@@ -147,12 +147,16 @@ BATCHES = {
           "28 in session 53 (not kept)",
     "25": "session 53, five more writers in the first style (batch25/WRITERS_BRIEF.md), written after change 28 was not kept, "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
-          "10 zh, 10 ko); never measured nor read: measure it whole at the deciding session's starting code, register, then "
-          "decide (not in FRESH until then)",
+          "10 zh, 10 ko); measured whole once at session 54's starting code (people_batch25_all.json); unread; decided "
+          "change 29 with batch 26 in session 54 (kept)",
+    "26": "session 54, five more writers in the first style (batch26/WRITERS_BRIEF.md), written after batch 25 was measured, "
+          "for a decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
+          "10 zh, 10 ko); measured whole once at session 54's starting code (people_batch26_all.json); unread; decided "
+          "change 29 with batch 25 in session 54 (kept)",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
-FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24")
+FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26")
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
 SPLITS = ("dev", "sealed", "all")
