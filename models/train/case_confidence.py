@@ -16,7 +16,7 @@ benign people) are read off those out-of-batch scores. The fresh batches not tra
 default the newest) are read by the fitted model and reported alone and pooled with the out-of-batch
 readings (the README's headline figure).
 
-    python -m models.train.case_confidence [--models-dir models] [--batches 6,...,21] [--unseen 22] [--cases-from DIR]
+    python -m models.train.case_confidence [--models-dir models] [--batches 6,...,24] [--unseen 25,26] [--cases-from DIR]
     (part of `make models`, after the trajectory model: the cases depend on every other model)
 """
 
@@ -41,7 +41,7 @@ from stream.jsonl import dumps_line
 REPO = Path(__file__).resolve().parents[2]
 # The written batches measured whole before anyone read them, less the newest (kept unread to decide
 # with, bench/people/batch5/PREREGISTRATION.md).
-TRAIN_BATCHES = tuple(str(b) for b in range(6, 22))
+TRAIN_BATCHES = tuple(str(b) for b in range(6, 25))
 C = 0.1  # L2 strength (inverse): chosen out of batch among 0.01, 0.1, 1 (the three read within a point or two)
 MIN_STAGE_EVENTS = 5  # a stage becomes a feature when at least this many training events carry it
 
