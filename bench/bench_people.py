@@ -153,6 +153,10 @@ BATCHES = {
           "for a decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
           "10 zh, 10 ko); measured whole once at session 54's starting code (people_batch26_all.json); unread; decided "
           "change 29 with batch 25 in session 54 (kept)",
+    "27": "session 54, five more writers in the first style (batch27/WRITERS_BRIEF.md), written after change 29 was kept, "
+          "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
+          "10 zh, 10 ko); never measured nor read: measure it whole at the deciding session's starting code, register, then "
+          "decide (not in FRESH until then)",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
