@@ -107,6 +107,31 @@ def test_support_cases_have_their_own_floor_and_by_default_always_open():
     assert cases == [] and support == []
 
 
+def test_a_floor_named_as_a_share_of_benign_people_reads_the_models_cut():
+    """"5%" is the model file's cut for that share (here 0.8): the floor follows the model when it is
+    retrained, instead of a number copied from one model's card."""
+    m = CaseConfidence(("evidence",), (3.0,), bias=-1.0, cuts={"0.05": 0.8, "0.10": 0.5})  # 1 turn 0.7463, 2: 0.9086
+    rows = [turn(1, f"{THREAT} x", hour=9), turn(2, f"{THREAT} y", hour=11)]
+    named, _, _ = run(rows, m, PolicyConfig.from_mapping({"min_confidence": "5%"}))
+    assert [c["trigger_event_id"] for c in named] == ["e2"], "the 5 % cut (0.8) holds back the one-turn case"
+    lower, _, _ = run(rows, m, PolicyConfig.from_mapping({"min_confidence": "10 %"}))
+    assert [c["event"] for c in lower] == ["open", "update"] and lower[0]["trigger_event_id"] == "e1"
+    assert Detector(TagScorer(), PolicyConfig(min_confidence_support="10%"), confidence=m).floors == (0.0, 0.5)
+
+
+def test_a_named_floor_the_model_cannot_resolve_stops_the_detector_at_start():
+    m = model(voiced=1.0)  # cuts: 5 % only
+    with pytest.raises(ValueError, match=r"min_confidence '2%'.*no cut for that share.*it has: 5%"):
+        Detector(TagScorer(), PolicyConfig(min_confidence="2%"), confidence=m)
+    with pytest.raises(ValueError, match="min_confidence_support '5%' names a cut.*none is loaded"):
+        Detector(TagScorer(), PolicyConfig(min_confidence_support="5%"), confidence=None)
+    for bad in ("high", "5", "0%", "150%"):
+        with pytest.raises(ValueError, match='like "5%"'):
+            PolicyConfig(min_confidence=bad)
+    with pytest.raises(TypeError, match="min_confidence must be a number or a string"):
+        PolicyConfig.from_mapping({"min_confidence": [0.5]})
+
+
 @pytest.mark.parametrize("name", ["min_confidence", "min_confidence_support"])
 def test_a_floor_outside_zero_to_one_is_refused(name):
     with pytest.raises(ValueError, match=name):

@@ -64,6 +64,20 @@ def test_the_cli_says_what_is_wrong_in_one_line_and_exits_2(tmp_path):
                                                       "got 'deep'"]
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_confidence_floor_the_models_have_no_cut_for_stops_replay_before_it_reads(tmp_path, workers):
+    """A floor named as a share of benign people is read off the committed case confidence model's cuts;
+    one it has no cut for is refused in one line, in one process or before the processes start."""
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"min_confidence": "7%"}')
+    r = run_cli("replay", "--input", "examples/demo_turns.jsonl", "--policy", str(policy), "--no-progress",
+                "--workers", workers, "--cases", str(tmp_path / "cases.jsonl"))
+    assert r.returncode == 2 and r.stdout == b""
+    lines = r.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("riskstream: bad policy settings: min_confidence '7%': the case "
+                                                   "confidence model") and lines[0].endswith("(it has: 2%, 5%, 10%)")
+
+
 def test_the_worker_leaves_a_dead_member_behind_within_the_session_timeout():
     """kill -9 leaves no LeaveGroup: the group waits the session timeout before moving its partitions."""
     from stream.core.engine import Detector

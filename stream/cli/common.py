@@ -75,7 +75,29 @@ def load_scorer(args: argparse.Namespace, **kwargs):
 
 def build_detector(args: argparse.Namespace, wrap=None):
     """Detector over the scorer from --models-dir; `wrap` (e.g. a metrics timer) goes around the scorer."""
+    scorer = load_scorer(args)
+    return new_detector(wrap(scorer) if wrap else scorer, load_policy(args))
+
+
+def check_floors(args: argparse.Namespace, policy) -> None:
+    """Before any process starts: the policy's confidence floors resolve against --models-dir's case
+    confidence model (a floor named as a share of benign people needs the model's cut)."""
+    from stream.core.confidence import CaseConfidence, confidence_floors
+    from stream.core.modelfiles import UnusableModelFile
+    from stream.scoring.cascade import default_models_dir
+
+    try:
+        confidence_floors(policy, CaseConfidence.load(getattr(args, "models_dir", None) or default_models_dir()))
+    except (ValueError, UnusableModelFile) as exc:
+        config_error(f"bad policy settings: {exc}")
+
+
+def new_detector(scorer, policy):
+    """A detector, or a clear exit when the policy asks what the loaded models cannot give (a confidence
+    floor named as a share of benign people the case confidence model has no cut for, or without one)."""
     from stream.core.engine import Detector
 
-    scorer = load_scorer(args)
-    return Detector(wrap(scorer) if wrap else scorer, load_policy(args))
+    try:
+        return Detector(scorer, policy)
+    except ValueError as exc:
+        config_error(f"bad policy settings: {exc}")

@@ -69,7 +69,7 @@ def _positive(value: str) -> int:
 
 
 def run(args) -> int:
-    from stream.cli.common import check_models_dir, config_error, load_policy
+    from stream.cli.common import check_floors, check_models_dir, config_error, load_policy
     from stream.config import settings_from
     from stream.drivers.partitioned import Workers, default_workers
     from stream.drivers.topic_sink import check_output_prefix
@@ -94,6 +94,7 @@ def run(args) -> int:
         base, shadow = _build_detectors(args, policy)
     else:  # each process loads the models; fail before reading the input all the same
         check_models_dir(args)
+        check_floors(args, policy)
 
     holds = HoldReport()
     with ExitStack() as stack:
@@ -226,20 +227,19 @@ def _time_range(args, settings) -> tuple[float | None, float | None, float]:
 def _build_detectors(args, policy):
     """The current detector and, with --shadow, the candidate; they share scoring when the model is the same."""
     import stream.scoring as scoring
-    from stream.cli.common import load_scorer
-    from stream.core.engine import Detector
+    from stream.cli.common import load_scorer, new_detector
     from stream.evaluation.shadow import BatchMemo, ThresholdScorer, load_shadow_config, shadow_policy
 
     scorer = load_scorer(args)
     if not args.shadow:
-        return Detector(scorer, policy), None
+        return new_detector(scorer, policy), None
     cfg = _or_exit(load_shadow_config, args.shadow)
     memo = BatchMemo(scorer)
     alt = memo if cfg.models_dir is None else scoring.load_default_scorer(models_dir=cfg.models_dir)
     if cfg.thresholds:
         alt = ThresholdScorer(alt, cfg.thresholds)
     spolicy = _or_exit(shadow_policy, policy, cfg)
-    return Detector(memo, policy), Detector(alt, spolicy)
+    return new_detector(memo, policy), new_detector(alt, spolicy)
 
 
 def _load(args, settings, start, end, lateness, zdr):

@@ -107,6 +107,20 @@ class CaseConfidence:
         version = "conf-" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
         return {**body, "version": version, **extra}
 
+    def floor(self, value: float | str, name: str = "min_confidence") -> float:
+        """A policy's confidence floor as a number: itself, or the cut a share of benign people names
+        ("5%": the `cuts` entry "0.05"); a share the file has no cut for is an error naming those it has."""
+        if not isinstance(value, str):
+            return float(value)
+        from stream.core.policy import cut_name
+
+        key = cut_name(value)
+        if key not in self.cuts:
+            have = ", ".join(f"{float(k):.0%}" for k in sorted(self.cuts)) or "none"
+            raise ValueError(f"{name} {value!r}: the case confidence model ({self.version}) has no cut for that share "
+                             f"of benign people (it has: {have})")
+        return self.cuts[key]
+
     @classmethod
     def from_dict(cls, d: dict) -> "CaseConfidence":
         """Refuses a file of another kind, or with features this runtime does not compute."""
@@ -126,3 +140,16 @@ class CaseConfidence:
     def load(cls, models_dir: Path | str | None) -> "CaseConfidence | None":
         """The model stored with the classifiers, or None when that directory has none."""
         return load_json(models_dir, FILE_NAME, cls.from_dict, CaseConfidenceFileError)
+
+
+def confidence_floors(config, model: CaseConfidence | None) -> tuple[float, float]:
+    """A policy's (enforcement, support) confidence floors as numbers. A floor named as a share of benign
+    people ("5%") reads `model`'s cut for it, so it needs a model with that cut (ValueError otherwise)."""
+    out = []
+    for name in ("min_confidence", "min_confidence_support"):
+        value = getattr(config, name)
+        if isinstance(value, str) and model is None:
+            raise ValueError(f"{name} {value!r} names a cut of the case confidence model, but none is loaded "
+                             f"({FILE_NAME})")
+        out.append(model.floor(value, name) if model is not None else float(value))
+    return out[0], out[1]

@@ -16,7 +16,7 @@ from typing import Sequence
 from stream.core import context, framing, hindsight, replies, retraction
 from stream.core import policy as pol
 from stream.core.cases import build_case_event, case_id_for
-from stream.core.confidence import CaseConfidence
+from stream.core.confidence import CaseConfidence, confidence_floors
 from stream.core.effects import Effect
 from stream.core.events import Turn
 from stream.core.farewell import SIGNAL as FAREWELL_SIGNAL
@@ -91,6 +91,7 @@ class Detector:
         if confidence == "auto":
             confidence = CaseConfidence.load(getattr(scorer, "models_dir", None))
         self.confidence: CaseConfidence | None = confidence
+        self.floors = confidence_floors(self.config, self.confidence)  # (enforcement, support)
         self.model_version = model_version or getattr(scorer, "version", "")
         if self.trajectory is not None and not model_version:
             self.model_version += f"+{self.trajectory.version}"
@@ -110,6 +111,7 @@ class Detector:
                                   and not getattr(scorer, "batch_invariant", False))
         # Zero-data-retention context never goes into persisted state: it lives here, in memory only.
         self._volatile_context: OrderedDict[str, list[dict]] = OrderedDict()
+
 
     def score(self, turns: Sequence[Turn]) -> list[TextScore]:
         """Batch-score the turns' texts (pre-scored zero-data-retention turns carry their score);
@@ -565,7 +567,7 @@ class Detector:
         payload = build_case_event(window, turn, case, event, evidence, trigger, self.model_version, cfg.version)
         if self.confidence is not None:
             payload["confidence"] = self.confidence.of(payload)
-            floor = cfg.min_confidence_support if case.route == "support" else cfg.min_confidence
+            floor = self.floors[case.route == "support"]
             if event == "open" and trigger.rule != "ban-evasion" and payload["confidence"] < floor:
                 window.case = before  # not opened (nothing emitted): a later turn may open it
                 return None

@@ -13,6 +13,7 @@ one turn cites the earlier turns it rests on (`Trigger.cites`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, fields
 
 from stream.core.stages import BY_KEY, PATHWAY_CATEGORY, STAGES
@@ -73,6 +74,16 @@ def explicit(category: str, stages, unsaid=()) -> bool:
             and (category not in THREATS or any(s in THREAT_STAGES for s in stages)))
 
 
+_SHARE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+
+
+def cut_name(share: str) -> str | None:
+    """The key of a confidence model's `cuts` a share of benign people names ("5%" -> "0.05"), or None
+    when the string is not a percentage."""
+    m = _SHARE.match(share)
+    return f"{float(m.group(1)) / 100:.2f}" if m and 0.0 < float(m.group(1)) < 100.0 else None
+
+
 @dataclass(frozen=True)
 class PolicyConfig:
     half_life_hours: float = 72.0  # decay of accumulated risk
@@ -118,19 +129,26 @@ class PolicyConfig:
     voiced_weight: float = 1.0  # an assistant's reply voicing concern on a pathway: a stage of that weight (stream/core/replies.py)
     farewell_weight: float = 1.25  # a farewell act (stream/core/farewell.py) on the self-harm pathway; two apart make a pattern
     # With a case confidence model (stream/core/confidence.py): an enforcement case whose confidence reads
-    # below this does not open (0: every case opens; the model file's `cuts` name the floor for a share
-    # of benign people flagged); support cases have their own floor (0 by default: crisis resources are
-    # not withheld on a guess). Ban evasion opens regardless.
-    min_confidence: float = 0.0
-    min_confidence_support: float = 0.0
+    # below this does not open (0: every case opens); support cases have their own floor (0 by default:
+    # crisis resources are not withheld on a guess). Ban evasion opens regardless. A number (0-1), or a
+    # share of benign people as a string ("5%") naming one of the model file's `cuts` (the floor at which
+    # that share of the written benign people were flagged out of batch), so the floor follows the model
+    # when it is retrained (`confidence.floor`).
+    min_confidence: float | str = 0.0
+    min_confidence_support: float | str = 0.0
 
     def __post_init__(self) -> None:
         p = self.trajectory_min_probability
         if p is not None and not 0.0 < p < 1.0:
             raise ValueError(f"trajectory_min_probability must be between 0 and 1 (exclusive), got {p}")
         for name in ("min_confidence", "min_confidence_support"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
+            value = getattr(self, name)
+            if isinstance(value, str):
+                if cut_name(value) is None:
+                    raise ValueError(f"{name} must be a number between 0 and 1 or a share of benign people like \"5%\", "
+                                     f"got {value!r}")
+            elif not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, got {value}")
 
     @property
     def version(self) -> str:

@@ -20,6 +20,7 @@ _CHECKS = {
     "bool": (lambda v: isinstance(v, bool), "true or false"),
     "str": (lambda v: isinstance(v, str), "a string"),
     "float | None": (lambda v: v is None or _is_number(v), "a number or null"),
+    "float | str": (lambda v: _is_number(v) or isinstance(v, str), "a number or a string"),
     "int | None": (lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)), "an integer or null"),
     "dict[str, float]": (lambda v: isinstance(v, dict) and all(isinstance(k, str) and _is_number(x) for k, x in v.items()),
                          "an object of numbers"),
