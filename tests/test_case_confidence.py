@@ -125,7 +125,7 @@ def test_a_named_floor_the_model_cannot_resolve_stops_the_detector_at_start():
         Detector(TagScorer(), PolicyConfig(min_confidence="2%"), confidence=m)
     with pytest.raises(ValueError, match="min_confidence_support '5%' names a cut.*none is loaded"):
         Detector(TagScorer(), PolicyConfig(min_confidence_support="5%"), confidence=None)
-    for bad in ("high", "5", "0%", "150%"):
+    for bad in ("high", "5", "0%", "150%", "2.5%"):
         with pytest.raises(ValueError, match='like "5%"'):
             PolicyConfig(min_confidence=bad)
     with pytest.raises(TypeError, match="min_confidence must be a number or a string"):

@@ -79,9 +79,10 @@ _SHARE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
 def cut_name(share: str) -> str | None:
     """The key of a confidence model's `cuts` a share of benign people names ("5%" -> "0.05"), or None
-    when the string is not a percentage."""
+    when the string is not a whole percentage between 0 and 100 (the cuts are keyed to two decimals)."""
     m = _SHARE.match(share)
-    return f"{float(m.group(1)) / 100:.2f}" if m and 0.0 < float(m.group(1)) < 100.0 else None
+    pct = float(m.group(1)) if m else 0.0
+    return f"{pct / 100:.2f}" if 0.0 < pct < 100.0 and pct == int(pct) else None
 
 
 @dataclass(frozen=True)
@@ -145,8 +146,8 @@ class PolicyConfig:
             value = getattr(self, name)
             if isinstance(value, str):
                 if cut_name(value) is None:
-                    raise ValueError(f"{name} must be a number between 0 and 1 or a share of benign people like \"5%\", "
-                                     f"got {value!r}")
+                    raise ValueError(f"{name} must be a number between 0 and 1 or a whole percentage of benign "
+                                     f"people like \"5%\", got {value!r}")
             elif not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
 
