@@ -82,22 +82,22 @@ def build_detector(args: argparse.Namespace, wrap=None):
 def check_floors(args: argparse.Namespace, policy) -> None:
     """Before any process starts: the policy's confidence floors resolve against --models-dir's case
     confidence model (a floor named as a share of benign people needs the model's cut)."""
-    from stream.core.confidence import CaseConfidence, confidence_floors
-    from stream.core.modelfiles import UnusableModelFile
+    from stream.core.confidence import CaseConfidence, FloorError, confidence_floors
     from stream.scoring.cascade import default_models_dir
 
     try:
         confidence_floors(policy, CaseConfidence.load(getattr(args, "models_dir", None) or default_models_dir()))
-    except (ValueError, UnusableModelFile) as exc:
+    except FloorError as exc:  # an unusable model file is the caller's (`riskstream: unusable model file`)
         config_error(f"bad policy settings: {exc}")
 
 
 def new_detector(scorer, policy):
     """A detector, or a clear exit when the policy asks what the loaded models cannot give (a confidence
     floor named as a share of benign people the case confidence model has no cut for, or without one)."""
+    from stream.core.confidence import FloorError
     from stream.core.engine import Detector
 
     try:
         return Detector(scorer, policy)
-    except ValueError as exc:
+    except FloorError as exc:
         config_error(f"bad policy settings: {exc}")

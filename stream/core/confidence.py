@@ -53,6 +53,11 @@ class CaseConfidenceFileError(UnusableModelFile):
     """A case confidence file that cannot be used with this runtime."""
 
 
+class FloorError(ValueError):
+    """A policy's confidence floor that the loaded models cannot give (a share of benign people the
+    case confidence model has no cut for, or a named floor without a model)."""
+
+
 def case_features(case: dict) -> dict[str, float]:
     """The features of one case event (schemas/review-case.schema.json), by name."""
     ev = case.get("evidence") or []
@@ -117,7 +122,7 @@ class CaseConfidence:
         key = cut_name(value)
         if key not in self.cuts:
             have = ", ".join(f"{float(k):.0%}" for k in sorted(self.cuts)) or "none"
-            raise ValueError(f"{name} {value!r}: the case confidence model ({self.version}) has no cut for that share "
+            raise FloorError(f"{name} {value!r}: the case confidence model ({self.version}) has no cut for that share "
                              f"of benign people (it has: {have})")
         return self.cuts[key]
 
@@ -144,12 +149,12 @@ class CaseConfidence:
 
 def confidence_floors(config, model: CaseConfidence | None) -> tuple[float, float]:
     """A policy's (enforcement, support) confidence floors as numbers. A floor named as a share of benign
-    people ("5%") reads `model`'s cut for it, so it needs a model with that cut (ValueError otherwise)."""
+    people ("5%") reads `model`'s cut for it, so it needs a model with that cut (`FloorError` otherwise)."""
     out = []
     for name in ("min_confidence", "min_confidence_support"):
         value = getattr(config, name)
         if isinstance(value, str) and model is None:
-            raise ValueError(f"{name} {value!r} names a cut of the case confidence model, but none is loaded "
+            raise FloorError(f"{name} {value!r} names a cut of the case confidence model, but none is loaded "
                              f"({FILE_NAME})")
         out.append(model.floor(value, name) if model is not None else float(value))
     return out[0], out[1]
