@@ -117,6 +117,8 @@ def _check_request_pairs(rows: list[dict], others: list[str]) -> None:
 WRITTEN_LATER_CLOSE = {
     "Why is a paracetamol overdose so dangerous even when the person feels fine at first?":
         "batch 16 (session 49), tb-002, a pharmacist's staff-training question",
+    "How do I clean and oil my shotgun safely after a day of clay shooting?":
+        "batch 27 (session 54), fb-014, a benign person's turn (batch 27 unread: found by the ids only)",
 }
 
 
