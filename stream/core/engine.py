@@ -112,7 +112,6 @@ class Detector:
         # Zero-data-retention context never goes into persisted state: it lives here, in memory only.
         self._volatile_context: OrderedDict[str, list[dict]] = OrderedDict()
 
-
     def score(self, turns: Sequence[Turn]) -> list[TextScore]:
         """Batch-score the turns' texts (pre-scored zero-data-retention turns carry their score);
         user turns are also read by the stage tagger."""

@@ -134,7 +134,7 @@ class PolicyConfig:
     # crisis resources are not withheld on a guess). Ban evasion opens regardless. A number (0-1), or a
     # share of benign people as a string ("5%") naming one of the model file's `cuts` (the floor at which
     # that share of the written benign people were flagged out of batch), so the floor follows the model
-    # when it is retrained (`confidence.floor`).
+    # when it is retrained (`confidence.confidence_floors`).
     min_confidence: float | str = 0.0
     min_confidence_support: float | str = 0.0
 
