@@ -57,6 +57,27 @@ def test_filter_by_case_confidence_passes_records_without_one():
         AlertFilter.build(None, [], 1.2)
 
 
+def test_min_confidence_reads_a_number_or_the_models_cut_for_a_share_of_benign_people(tmp_path):
+    """`--min-confidence 5%` is the case confidence model's cut for that share (as a policy's named floor),
+    so a subscriber's filter follows the model when it is retrained."""
+    from stream.cli.alerts import min_confidence
+    from stream.core.confidence import FILE_NAME, CaseConfidence
+
+    assert min_confidence(None) is None and min_confidence("0.6") == 0.6
+    (tmp_path / FILE_NAME).write_text(json.dumps(CaseConfidence(("evidence",), (1.0,), -1.0, {"0.05": 0.68}).to_dict()))
+    assert min_confidence("5%", str(tmp_path)) == 0.68
+    with pytest.raises(ValueError, match="no cut for that share.*it has: 5%"):
+        min_confidence("2%", str(tmp_path))
+    with pytest.raises(ValueError, match="like 5%, got 'high'"):
+        min_confidence("high", str(tmp_path))
+    with pytest.raises(ValueError, match="like 5%, got '2.5%'"):
+        min_confidence("2.5%", str(tmp_path))
+    with pytest.raises(ValueError, match="has none"):
+        min_confidence("5%", str(tmp_path / "empty"))
+    committed = CaseConfidence.load(REPO / "models")
+    assert min_confidence("10%") == committed.cuts["0.10"]
+
+
 def test_filter_rejects_unknown_categories_and_priorities():
     with pytest.raises(ValueError, match="unknown category violent"):
         AlertFilter.build(None, ["violent"])

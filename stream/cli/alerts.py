@@ -13,6 +13,7 @@ import sys
 
 
 def register(sub) -> None:
+    from stream.cli.common import add_models_arg
     from stream.config import add_kafka_args
     from stream.ops.logs import add_metrics_args
 
@@ -38,9 +39,11 @@ def register(sub) -> None:
     p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="per-request timeout (default 10)")
     p.add_argument("--concurrency", type=int, default=4, metavar="N", help="deliveries in flight at once (default 4)")
     p.add_argument("--max-priority", type=int, metavar="N", help="only records with priority <= N (1 = most urgent)")
-    p.add_argument("--min-confidence", type=float, metavar="P",
-                   help="only cases whose confidence is at least P (0-1; models/case_confidence.json's `cuts` give "
-                        "the value for a share of benign people; records without a confidence pass)")
+    p.add_argument("--min-confidence", metavar="P",
+                   help="only cases whose confidence is at least P: a number (0-1), or a share of benign people "
+                        "('5%%') read off the case confidence model's cuts in --models-dir; records without a "
+                        "confidence pass")
+    add_models_arg(p)
     p.add_argument("--category", action="append", default=[], metavar="CAT",
                    help="only records in this category (repeatable; a parent matches its sub-categories)")
     p.add_argument("--from-beginning", action="store_true", help="a new group starts at the earliest offset")
@@ -70,7 +73,7 @@ def run(args) -> int:
     try:
         settings = settings_from(args)
         topics = [settings.topic(t.strip()) for t in args.topics.split(",") if t.strip()]
-        flt = AlertFilter.build(args.max_priority, args.category, args.min_confidence)
+        flt = AlertFilter.build(args.max_priority, args.category, min_confidence(args.min_confidence, args.models_dir))
     except (KeyError, ValueError) as exc:
         raise SystemExit(f"riskstream alerts: {exc.args[0] if exc.args else exc}")
     out = producer = parker = None
@@ -127,3 +130,28 @@ def run(args) -> int:
     print(f"riskstream alerts: delivered {tally.delivered} record(s), parked {tally.parked}, "
           f"filtered out {tally.skipped}", file=sys.stderr)
     return 0
+
+
+def min_confidence(value: str | None, models_dir: str | None = None) -> float | None:
+    """--min-confidence as a number: itself, or the cut of the case confidence model (in `models_dir`, else
+    the default models) for a share of benign people ("5%"), so the filter follows the model."""
+    if value is None:
+        return None
+    if not value.strip().endswith("%"):
+        try:
+            return float(value)
+        except ValueError:
+            raise ValueError(f"--min-confidence must be a number between 0 and 1 or a whole percentage of benign "
+                             f"people like 5%, got {value!r}") from None
+    from stream.core.confidence import CaseConfidence
+    from stream.core.policy import cut_name
+    from stream.scoring.cascade import default_models_dir
+
+    if cut_name(value) is None:
+        raise ValueError(f"--min-confidence must be a number between 0 and 1 or a whole percentage of benign people "
+                         f"like 5%, got {value!r}")
+    models = models_dir or default_models_dir()
+    model = CaseConfidence.load(models)
+    if model is None:
+        raise ValueError(f"--min-confidence {value} names a cut of the case confidence model, but {models} has none")
+    return model.floor(value, "--min-confidence")
