@@ -143,8 +143,7 @@ def min_confidence(value: str | None, models_dir: str | None = None) -> float | 
         except ValueError:
             raise ValueError(f"--min-confidence must be a number between 0 and 1 or a whole percentage of benign "
                              f"people like 5%, got {value!r}") from None
-    from stream.core.confidence import CaseConfidence
-    from stream.core.policy import cut_name
+    from stream.core.confidence import CaseConfidence, cut_name
     from stream.scoring.cascade import default_models_dir
 
     if cut_name(value) is None:

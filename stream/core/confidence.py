@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,17 @@ class CaseConfidenceFileError(UnusableModelFile):
 class FloorError(ValueError):
     """A policy's confidence floor that the loaded models cannot give (a share of benign people the
     case confidence model has no cut for, or a named floor without a model)."""
+
+
+_SHARE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+
+
+def cut_name(share: str) -> str | None:
+    """The key of a confidence model's `cuts` a share of benign people names ("5%" -> "0.05"), or None
+    when the string is not a whole percentage between 0 and 100 (the cuts are keyed to two decimals)."""
+    m = _SHARE.match(share)
+    pct = float(m.group(1)) if m else 0.0
+    return f"{pct / 100:.2f}" if 0.0 < pct < 100.0 and pct == int(pct) else None
 
 
 def case_features(case: dict) -> dict[str, float]:
@@ -117,8 +129,6 @@ class CaseConfidence:
         ("5%": the `cuts` entry "0.05"); a share the file has no cut for is an error naming those it has."""
         if not isinstance(value, str):
             return float(value)
-        from stream.core.policy import cut_name
-
         key = cut_name(value)
         if key not in self.cuts:
             have = ", ".join(f"{float(k):.0%}" for k in sorted(self.cuts)) or "none"

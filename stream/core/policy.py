@@ -13,9 +13,9 @@ one turn cites the earlier turns it rests on (`Trigger.cites`).
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field, fields
 
+from stream.core.confidence import cut_name
 from stream.core.stages import BY_KEY, PATHWAY_CATEGORY, STAGES
 from stream.core.trajectory import Reading
 from stream.core.typecheck import check_types
@@ -72,17 +72,6 @@ def explicit(category: str, stages, unsaid=()) -> bool:
     do not carry it (`unsaid`, `framing.unsaid`)."""
     return (category in EXPLICIT and category not in unsaid
             and (category not in THREATS or any(s in THREAT_STAGES for s in stages)))
-
-
-_SHARE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
-
-
-def cut_name(share: str) -> str | None:
-    """The key of a confidence model's `cuts` a share of benign people names ("5%" -> "0.05"), or None
-    when the string is not a whole percentage between 0 and 100 (the cuts are keyed to two decimals)."""
-    m = _SHARE.match(share)
-    pct = float(m.group(1)) if m else 0.0
-    return f"{pct / 100:.2f}" if 0.0 < pct < 100.0 and pct == int(pct) else None
 
 
 @dataclass(frozen=True)
