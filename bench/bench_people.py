@@ -155,12 +155,16 @@ BATCHES = {
           "change 29 with batch 25 in session 54 (kept)",
     "27": "session 54, five more writers in the first style (batch27/WRITERS_BRIEF.md), written after change 29 was kept, "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
+          "10 zh, 10 ko); measured whole at session 55's starting code (people_batch27_all_before_change30.json); unread; "
+          "decided change 30 in session 55 (its floor not kept; the reader and the confidence features kept)",
+    "28": "session 55, five more writers in the first style (batch28/WRITERS_BRIEF.md), written before change 30 was decided, "
+          "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
           "10 zh, 10 ko); never measured nor read: measure it whole at the deciding session's starting code, register, then "
           "decide (not in FRESH until then)",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
-FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26")
+FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27")
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
 SPLITS = ("dev", "sealed", "all")
