@@ -30,7 +30,8 @@ bench: $(STAMP) kafka-fetch
 # manifest.json, .cache/dev/*.jsonl (held-out dev splits), models/stage_tagger.json (escalation stages
 # over the encoder's embedding), models/reply_reader.json (concern voiced in the assistant's replies), models/farewell_reader.json
 # (farewell acts: affairs put in order with finality), models/trajectory.json (person-level model over the classifiers'
-# scores and the stages), models/case_confidence.json (how likely a case's person is heading towards harm, over the
+# scores and the stages), models/heading_reader.json (how much a user turn reads as heading towards harm, fitted on
+# the written people batches), models/case_confidence.json (how likely a case's person is heading towards harm, over the
 # case events of the written people batches) and models/MODEL_CARD.md.
 TRAIN_VENV := .venv-train
 TRAIN_STAMP := $(TRAIN_VENV)/.installed
@@ -50,6 +51,7 @@ models: $(TRAIN_STAMP) $(STAMP)
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.reply_reader
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.farewell_reader
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory --calibrate-folds A,B
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.heading_reader
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.case_confidence
 	$(TRAIN_ENV) $(PY) -m models.train.card
 

@@ -198,8 +198,8 @@ def test_context_text_is_dropped_only_where_no_later_turn_reads_it(context_turns
 
 def _as_read_now(written: dict) -> dict:
     """A fixture window as this version reads it: fields added since it was written at their default
-    (the window's hindsight, the evidence's `unsaid`)."""
-    return {"hindsight": [], **written, "evidence": [{"unsaid": [], **e} for e in written["evidence"]]}
+    (the window's hindsight and heading readings, the evidence's `unsaid`)."""
+    return {"hindsight": [], "heading": [], **written, "evidence": [{"unsaid": [], **e} for e in written["evidence"]]}
 
 
 @pytest.mark.parametrize("fixture", FORMAT2, ids=[f["note"] for f in FORMAT2])
@@ -291,7 +291,9 @@ def _random_window(seed: int) -> UserWindow:
         stages={k: [ts, e] for k, (e, ts) in zip(rng.sample(stages, 3), events)}, context=context,
         peaks={c: [[round(rng.random(), 4), ts, e] + ([rng.choice(accounts)] if rng.random() < 0.5 else [])
                    for e, ts in events[:3]] for c in rng.sample(CATEGORIES, rng.randrange(0, 3)) if events},
-        hindsight=hindsight)
+        hindsight=hindsight,
+        heading=[[round(rng.random(), 4), ts, e] + ([rng.choice(accounts)] if rng.random() < 0.5 else [])
+                 for e, ts in events[:rng.randrange(0, 3)]])
 
 
 @pytest.mark.parametrize("seed", range(300))

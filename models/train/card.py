@@ -657,6 +657,42 @@ def farewell_reader_section(models_dir: Path = MODELS) -> str:
     ])
 
 
+def heading_reader_section(models_dir: Path = MODELS) -> str:
+    """The heading reader (`heading_reader.json`, trained by models/train/heading_reader.py)."""
+    stored = _stored(models_dir / "heading_reader.json")
+    if stored is None:
+        return ("## Heading reader\n\nNot shipped: user turns are not read for where the person is heading "
+                "(`python -m models.train.heading_reader` builds one; README, \"Where a person is heading\").")
+    p, d, t = stored
+    rows = ["| benign people flagged | by highest reading, **out of batch** | by second highest, **out of batch** |",
+            "|---:|---:|---:|"] + [
+        f"| {float(rate):.0%} | **{m.get('highest')}** | **{m.get('second_highest')}** |"
+        for rate, m in (d.get("report") or {}).items() if isinstance(m, dict)]
+    return "\n".join([
+        "## Heading reader",
+        "",
+        f"`heading_reader.json` ({d['version']}, sha256 `{_sha(p)}`): how much a user turn reads like a turn of a person "
+        "heading towards harming someone or themselves rather than of a person with an ordinary reason for dark talk "
+        "(`stream/core/heading.py`): one logistic model over MiniLM's embedding (turns that are not Chinese or Korean) "
+        "and one over the multilingual USE embedding (Chinese / Korean turns), scikit-learn, classes balanced, C = "
+        f"{t.get('C')}. Fitted on {t.get('turns')} user turns of the hand-written people of `bench/people/` batches "
+        f"{', '.join(t.get('batches', []))} (written for the project by writers who saw nothing of it): "
+        f"{t.get('turns_labelled_1')} turns of escalating people from the turn a careful reader could infer the harm "
+        f"(label 1), {t.get('turns_labelled_0')} turns of hard benign people (label 0; an escalating person's earlier "
+        "turns are left out). The window keeps a person's two highest readings; case events carry them and the case "
+        "confidence model reads them. **Out of batch** (headline: each batch's turns read by a reader fitted without "
+        "their five writers), escalating people found ranking the people of those batches by their readings, at a share "
+        "of benign people flagged:",
+        "",
+        *rows,
+        "",
+        "It reads the writers' way of telling escalation (indirect, euphemistic): a plain threat reads lower than a "
+        "veiled one, and zh / ko turns lower than English ones. As a floor under enforcement cases it lost escalating "
+        "people of the escalation benchmark's generated timelines and three zh / ko hand scenarios, so the policy's "
+        "`heading_floor` is off by default (README, \"Where a person is heading\").",
+    ])
+
+
 def case_confidence_section(models_dir: Path = MODELS) -> str:
     """The case confidence model (`case_confidence.json`, trained by models/train/case_confidence.py)."""
     stored = _stored(models_dir / "case_confidence.json")
@@ -673,7 +709,8 @@ def case_confidence_section(models_dir: Path = MODELS) -> str:
         "",
         f"`case_confidence.json` ({d['version']}, sha256 `{_sha(p)}`): one logistic model over what a case event shows "
         "(its evidence's roles, conversations and span, the rule, route and pathway, the pattern's stages, the assistant's "
-        "voiced concern, farewell acts, the readings' peaks and the trajectory; never text, never a person's turn or "
+        "voiced concern, farewell acts, the readings' peaks, the trajectory and the person's two highest heading readings; "
+        "never text, never a person's turn or "
         "conversation counts), read as `confidence` on every case event (`stream/core/confidence.py`). Fitted on "
         f"{t.get('events')} case events of {t.get('people')} hand-written people (batches {', '.join(t.get('batches', []))} "
         "of `bench/people/`, written for the project by writers who saw nothing of it), each person weighing one; "
@@ -1002,7 +1039,7 @@ def main() -> None:
         table_sources=format_sources(res, markdown=True),
         bench=bench_section(),
         trajectory=trajectory_section() + "\n\n" + tagger_section() + "\n\n" + reply_reader_section() + "\n\n"
-        + farewell_reader_section() + "\n\n" + case_confidence_section(),
+        + farewell_reader_section() + "\n\n" + heading_reader_section() + "\n\n" + case_confidence_section(),
     ) + STATIC_DATA
     (MODELS / "MODEL_CARD.md").write_text(text, encoding="utf-8")
     (REPO / ".cache" / "dev_metrics.json").write_text(json.dumps(res, indent=1, sort_keys=True))

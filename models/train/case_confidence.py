@@ -33,9 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.bench_people import FRESH, RATES, batch_files, layout, load, owner_of, recall_at, strongest_case
+from bench.bench_people import FRESH, RATES, _uid, batch_files, layout, load, owner_of, recall_at, strongest_case
 from bench.bench_timelines import RS, _lines
 from stream.core.confidence import BASE_FEATURES, FILE_NAME, CaseConfidence, case_features
+from stream.core.heading import FILE_NAME as HEADING_FILE
 from stream.jsonl import dumps_line
 
 REPO = Path(__file__).resolve().parents[2]
@@ -76,7 +77,7 @@ def design(events: list[dict], names: list[str]) -> np.ndarray:
 # person's hyperbole; the issue's own three-turn threat ("I bought a gun yesterday and I'm going to
 # her place tonight to end this") then read 0.27-0.31, below most benign people's cases.
 NON_NEGATIVE = ("stage:", "peak:", "user_turns_over_half", "staged_turns", "severity", "trajectory", "voiced", "farewell",
-                "evidence", "conversations", "span_days", "stages", "priority:1")
+                "evidence", "conversations", "span_days", "stages", "priority:1", "heading:")
 NON_POSITIVE = ("priority:3",)
 
 
@@ -122,6 +123,36 @@ def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: list[str] | None = N
         beta[held] = 0.0
     coef = beta[:-1] / sd
     return coef, float(beta[-1] - (coef * mu).sum())
+
+
+def heading_out_of_batch(people: list[dict], persons: list[str], events: list[dict], models_dir: Path) -> np.ndarray | None:
+    """(n, 2): each event's `heading` features as a heading reader fitted without the person's batch reads
+    them (models/train/heading_reader.py `out_of_batch`): the person's two highest readings of their user
+    turns up to the event's trigger turn. Fitted on the production reader's own readings, the model would
+    learn to trust readings of people that reader was fitted on. None when `models_dir` has no reader;
+    a person of a batch the reader is not trained on keeps the event's own readings."""
+    if not (Path(models_dir) / HEADING_FILE).is_file():
+        return None
+    from models.train import heading_reader as hr
+    from stream.scoring.use_stage import spec
+
+    rows = hr.turn_rows(hr.TRAIN_BATCHES)
+    emb, en, x_en, x_use, y = hr.inputs(rows, models_dir)
+    oob = hr.out_of_batch(rows, x_en, x_use, en, y, emb.model_id, spec()["encoder"])
+    read: dict[str, list] = defaultdict(list)
+    for (pid, ci, ti), r in zip(rows["pos"], oob):
+        read[pid].append(((ci, ti), float(r)))
+    where = {_uid(p["id"], str(ci), str(ti)): (ci, ti) for p in people
+             for ci, conv in enumerate(p["conversations"]) for ti in range(len(conv["turns"]))}
+    out = np.zeros((len(events), 2))
+    for k, (pid, e) in enumerate(zip(persons, events)):
+        if pid in read and e.get("trigger_event_id") in where:
+            at = where[e["trigger_event_id"]]
+            got = sorted((r for pos, r in read[pid] if pos <= at), reverse=True) + [0.0, 0.0]
+            out[k] = [round(got[0], 4), round(got[1], 4)]
+        else:
+            out[k] = (list(e.get("heading") or []) + [0.0, 0.0])[:2]
+    return out
 
 
 def person_max(persons: list[str], p: np.ndarray) -> dict[str, float]:
@@ -178,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
             stage_counts[f"stage:{s}"] += 1
     names = list(BASE_FEATURES) + sorted(s for s, n in stage_counts.items() if n >= MIN_STAGE_EVENTS)
     x = design(events, names)
+    heading = heading_out_of_batch([p for ps in people.values() for p in ps], persons, events, args.models_dir)
+    if heading is not None:
+        x[:, names.index("heading:1")], x[:, names.index("heading:2")] = heading[:, 0], heading[:, 1]
     y = np.array([kind[p] == "escalating" for p in persons], float)
     per_person: dict[str, int] = defaultdict(int)
     for p in persons:

@@ -8,7 +8,8 @@ who "took my car AGAIN") as on escalating ones, and ranking people by their case
 severity found 19 % of escalating people at 2 % of benign people flagged. What the case event
 itself shows separates them better: how many turns and conversations its evidence spans, whether
 the assistant voiced concern, which stages make the pattern (a planning stage counts for, an
-ideation read from one turn of hyperbole against), the pathway and the readings' peaks. One logistic
+ideation read from one turn of hyperbole against), the pathway, the readings' peaks, and how far the
+person's two most telling turns read as heading towards harm (stream/core/heading.py). One logistic
 model over those features, fitted on the people bench's written batches and measured leaving each
 batch (five writers nobody else read) out in turn, found 32 % at 2 %, 41 % at 5 % and 52 % at 10 %
 (`bench/results/case_confidence.json`, README "Case confidence").
@@ -46,7 +47,7 @@ BASE_FEATURES = (
     "route:support", *(f"rule:{r}" for r in RULES), "evidence", "evidence:user", "evidence:assistant",
     "conversations", "span_days", "severity", "priority:1", "priority:3", "stages",
     *(f"pathway:{p}" for p in PATHWAYS), "voiced", "farewell", "contextual", "peak:1", "peak:2", "peak:3",
-    "user_turns_over_half", "staged_turns", "trajectory",
+    "user_turns_over_half", "staged_turns", "trajectory", "heading:1", "heading:2",
 )
 
 
@@ -101,6 +102,8 @@ def case_features(case: dict) -> dict[str, float]:
     f["user_turns_over_half"] = float(sum(p >= 0.5 for p in peaks))
     f["staged_turns"] = float(sum(1 for e in ev if e.get("stages")))
     f["trajectory"] = max((float(v) for v in (case.get("trajectory") or {}).values()), default=0.0)
+    heading = list(case.get("heading") or []) + [0.0, 0.0]  # the person's two highest readings (stream/core/heading.py)
+    f["heading:1"], f["heading:2"] = float(heading[0]), float(heading[1])
     return f
 
 

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from stream.core import context, framing, hindsight, replies, retraction
+from stream.core import context, framing, heading, hindsight, replies, retraction
 from stream.core import policy as pol
 from stream.core.cases import build_case_event, case_id_for
 from stream.core.confidence import CaseConfidence, confidence_floors
@@ -21,6 +21,7 @@ from stream.core.effects import Effect
 from stream.core.events import Turn
 from stream.core.farewell import SIGNAL as FAREWELL_SIGNAL
 from stream.core.farewell import FarewellReader
+from stream.core.heading import HeadingReader
 from stream.core.redaction import excerpt
 from stream.core.reply_reader import ReplyReader
 from stream.core.stages import BY_KEY, detect_stages
@@ -46,7 +47,8 @@ class Detector:
     def __init__(self, scorer: Scorer, config: pol.PolicyConfig | None = None, model_version: str = "",
                  resources: dict | None = None, trajectory: TrajectoryModel | None | str = "auto",
                  tagger: tuple | None | str = "auto", reply_reader: "ReplyReader | None | str" = "auto",
-                 farewell: "FarewellReader | None | str" = "auto", confidence: "CaseConfidence | None | str" = "auto"):
+                 farewell: "FarewellReader | None | str" = "auto", confidence: "CaseConfidence | None | str" = "auto",
+                 heading_reader: "HeadingReader | None | str" = "auto"):
         """`trajectory`: "auto" loads `trajectory.json` from the scorer's models directory, if any and
         unless the policy says `trajectory_model: false`; None disables the model (the fixed
         accumulation threshold applies). `tagger`: "auto" loads `stage_tagger.json` and the encoder
@@ -58,7 +60,9 @@ class Detector:
         `farewell`: "auto" loads `farewell_reader.json` likewise (its gate reads the tagger's
         embeddings, the reader USE's); None: no farewell acts are read. `confidence`: "auto" loads
         `case_confidence.json` from the same directory, if any; None: cases carry no confidence (and
-        the policy's confidence floors do not apply)."""
+        the policy's confidence floors do not apply). `heading_reader`: "auto" loads `heading_reader.json`
+        likewise when the tagger's embedder is there (it reads the same embeddings; zh / ko turns by USE);
+        None: no turn is read so, and the policy's `heading_floor` holds nothing back."""
         from stream.resources import load_crisis_resources
 
         self.scorer = scorer
@@ -88,6 +92,11 @@ class Detector:
                         if self.embedder is not None else None)
         self.farewell: FarewellReader | None = farewell
         self.farewell_embedder = (self.cjk_embedder or self.reply_cjk_embedder or UseEmbedder()) if farewell is not None else None
+        if heading_reader == "auto":
+            heading_reader = (HeadingReader.load(getattr(scorer, "models_dir", None), self.embedder.model_id, self.embedder.dim)
+                              if self.embedder is not None else None)
+        self.heading: HeadingReader | None = heading_reader
+        self.heading_cjk_embedder = (self.cjk_embedder or UseEmbedder()) if heading_reader is not None else None
         if confidence == "auto":
             confidence = CaseConfidence.load(getattr(scorer, "models_dir", None))
         self.confidence: CaseConfidence | None = confidence
@@ -101,6 +110,8 @@ class Detector:
             self.model_version += f"+{self.reply_reader.version}"
         if self.farewell is not None and not model_version:
             self.model_version += f"+{self.farewell.version}"
+        if self.heading is not None and not model_version:
+            self.model_version += f"+{self.heading.version}"
         if self.confidence is not None and not model_version:
             self.model_version += f"+{self.confidence.version}"
         thresholds = getattr(scorer, "threshold_map", None)
@@ -201,6 +212,15 @@ class Detector:
                 out[i] = found
         return out
 
+    def _heading(self, text: str) -> float | None:
+        """The heading reader's reading of a user turn (stream/core/heading.py), None without a reader:
+        the MiniLM embedding the scorer has just computed, or USE's for a Chinese / Korean turn."""
+        if self.heading is None:
+            return None
+        cjk = is_cjk(text)
+        emb = (self.heading_cjk_embedder if cjk else self.embedder).embed([text])
+        return round(float(self.heading.reads(emb, cjk)[0]), 4)
+
     def _reads_cjk(self, text: str) -> bool:
         """Whether the tagger's zh / ko reader (not MiniLM) reads this text."""
         return self.cjk_embedder is not None and is_cjk(text)
@@ -224,6 +244,9 @@ class Detector:
                 out["takes_back"] = taken
             out.update(scores=scores, own=own, read_with=list(read_with), contextual=contextual, stages=[f"{st.pathway}:{st.name}" for st in stages],
                        rule_pathways=sorted(ruled), framing=list(flags))
+            toward = self._heading(turn.text)
+            if toward is not None:
+                out["heading"] = toward
         elif turn.role == "assistant":
             ctx = self._volatile_context.get(key, [])
             concern = self._concern(ctx, turn, score)
@@ -274,6 +297,7 @@ class Detector:
             ruled = set(turn.prescored.get("rule_pathways") or ())
             flags = tuple(turn.prescored.get("framing") or (False, False, False))
             taken = turn.prescored.get("takes_back")
+            toward = turn.prescored.get("heading")
         else:
             ctx = self._context_for(window, turn)
             taken = self._taken_back(ctx, turn)  # (before the turn reads its context: it inherits none of that harm)
@@ -281,8 +305,11 @@ class Detector:
             stages, ruled = self._stages(turn.text, scores, own, score, joint, ctx, turn)
             flags = self._framing(turn.text, score, ctx, turn)
             self._remember_context(self._context_for(window, turn, create=True), turn, scores, stages)
+            toward = self._heading(turn.text)
         if taken:  # the writer took back their last turn's harm to others
             retraction.take_back(window, taken, cfg.half_life_hours * 3600)
+        if toward is not None:
+            heading.record(window, toward, turn.ts, turn.event_id, turn.user_id, turn.ts - cfg.retention_days * 86400)
         disclosed = False
         tells_of_another = framing.told_of_another(flags)
         if tells_of_another:  # told in words: frames their farewell acts as someone else's
@@ -564,6 +591,11 @@ class Detector:
             event = "update"
         case.last_emitted_at = turn.ts
         payload = build_case_event(window, turn, case, event, evidence, trigger, self.model_version, cfg.version)
+        if self.heading is not None:
+            payload["heading"] = heading.readings(window, turn.ts - cfg.retention_days * 86400)
+            if event == "open" and pol.held_back_by_heading(trigger, case, evidence, payload["heading"][0], cfg):
+                window.case = before  # not opened (nothing emitted): a later turn may open it
+                return None
         if self.confidence is not None:
             payload["confidence"] = self.confidence.of(payload)
             floor = self.floors[case.route == "support"]

@@ -126,11 +126,20 @@ class PolicyConfig:
     # when it is retrained (`confidence.confidence_floors`).
     min_confidence: float | str = 0.0
     min_confidence_support: float | str = 0.0
+    # With a heading reader (stream/core/heading.py): an enforcement case opens only when one of the
+    # person's turns within the retention period reads at least this as heading towards harm
+    # (`held_back_by_heading` says what is never held back). Off by default: at 0.7 it held back far more
+    # benign people's cases than escalating people's on the written people, but it lost escalating people
+    # the reader was not written for (generator timelines built from public texts, zh / ko escalations of
+    # the hand scenarios): README, "Where a person is heading".
+    heading_floor: float = 0.0
 
     def __post_init__(self) -> None:
         p = self.trajectory_min_probability
         if p is not None and not 0.0 < p < 1.0:
             raise ValueError(f"trajectory_min_probability must be between 0 and 1 (exclusive), got {p}")
+        if not 0.0 <= self.heading_floor <= 1.0:
+            raise ValueError(f"heading_floor must be between 0 and 1, got {self.heading_floor}")
         for name in ("min_confidence", "min_confidence_support"):
             value = getattr(self, name)
             if isinstance(value, str):
@@ -608,6 +617,30 @@ def _trajectory(window: UserWindow, reading: Reading, now: float, cfg: PolicyCon
     cites = tuple(i for i in sorted(pattern, key=pattern.get) if i != event_id)
     return Trigger("trajectory", reading.categories, strength=round(reading.probability, 4),
                    score=reading.logit, threshold=reading.threshold, cites=cites[-6:])
+
+
+# Categories whose enforcement cases the heading reader may hold back: the pathways its training people
+# walked (violence towards another person, self-harm) and what their turns read as on the way
+# (grievance, weapons and poisons); not hate or sexual content, which it was never shown.
+HEADING_READS = frozenset({"harassment", "harassment/threatening", "illicit", "illicit/violent", "violence",
+                           "violence/graphic", "self-harm", "self-harm/intent", "self-harm/instructions"})
+
+
+def held_back_by_heading(trigger: Trigger, case, evidence: Evidence, peak: float, cfg: PolicyConfig) -> bool:
+    """Whether a case about to open waits for a turn that reads as heading towards harm: an
+    enforcement case in categories the reader reads (`HEADING_READS`), of a person none of whose turns
+    within the retention period reads `cfg.heading_floor` (their highest reading: `peak`). Never held
+    back: support cases (crisis resources are not withheld on a guess), ban evasion, and a severe turn
+    of explicit harm to a person (a threat with intent, sexual content involving minors: issue 14 lets
+    those open on one reading)."""
+    if cfg.heading_floor <= 0.0 or case.route != "enforcement" or trigger.rule == "ban-evasion":
+        return False
+    if not set(case.categories) <= HEADING_READS:
+        return False
+    if trigger.rule == "severe-turn" and any(explicit(c, evidence.stages, evidence.unsaid)
+                                             for c in case.categories if c in evidence.scores):
+        return False
+    return peak < cfg.heading_floor
 
 
 def _evidence_count(evidence: list[Evidence], category: str) -> int:

@@ -8,6 +8,7 @@ that serves as the completion record of the request.
 from __future__ import annotations
 
 from stream.core.audit import audit_record
+from stream.core import heading
 from stream.core.effects import Effect
 from stream.core.timeutil import format_rfc3339
 from stream.core.trajectory import drop_account
@@ -39,6 +40,7 @@ def erase(window: UserWindow | None, request: dict, now: float) -> tuple[UserWin
             window.hindsight = [e for e in window.hindsight if e.event_id not in later]
             window.context = []
             details["peaks_removed"] = drop_account(window, user)
+            details["heading_removed"] = heading.drop_account(window, user)
             gone = {e.event_id for e in mine} | later
             window.stages = {k: v for k, v in window.stages.items() if v[1] not in gone}
             if window.case:

@@ -12,7 +12,7 @@ in those categories, its violence stages, its evidence. What it said of the writ
 
 from __future__ import annotations
 
-from stream.core import context
+from stream.core import context, heading
 from stream.core.events import Turn
 from stream.core.trajectory import drop_peaks
 from stream.core.window import RISK_FLOOR, UserWindow, decay_factor, top_category
@@ -41,6 +41,7 @@ def take_back(window: UserWindow, event_id: str, half_life_s: float) -> bool:
     """Withdraw what turn `event_id` left in the window of harm to others (see the module); True if
     anything was. The window's risk loses the turn's decayed contribution in those categories."""
     changed = drop_peaks(window, lambda p: p[2] == event_id, TAKEN_BACK) > 0
+    changed = heading.drop(window, lambda h: h[2] == event_id) > 0 or changed  # (its reading goes with it)
     if any(e.event_id == event_id for e in window.hindsight):  # (nothing to cite in hindsight either)
         window.hindsight = [e for e in window.hindsight if e.event_id != event_id]
         changed = True

@@ -70,6 +70,9 @@ class UserWindow:
     # support it needs to count then: no evidence, but cited in hindsight if the pattern becomes a case
     # (`stages` holds what the tagger read). Bounded (`PolicyConfig.hindsight_limit`).
     hindsight: list[Evidence] = field(default_factory=list)
+    # The heading reader's two highest readings of the person's user turns (stream/core/heading.py):
+    # [reading, ts, event_id], plus the account when it is not the window's own
+    heading: list[list] = field(default_factory=list)
 
     def decay_to(self, now: float, half_life_s: float) -> None:
         """Exponentially decay risk to event time `now` (never backwards: late turns add at par)."""

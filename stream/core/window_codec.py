@@ -303,6 +303,8 @@ def _skeleton(win: UserWindow, w: _Writer) -> dict:
     if win.peaks:
         out["pk"] = [[_CI[c]] + [[p[0], w.turn(p[2], p[1])] + [w.id(a) for a in p[3:]] for p in peaks]
                      for c, peaks in win.peaks.items()]
+    if win.heading:
+        out["hd"] = [[h[0], w.turn(h[2], h[1])] + [w.id(a) for a in h[3:]] for h in win.heading]
     if w.ids:
         out["ids"] = w.ids
     if w.uuids:
@@ -485,6 +487,9 @@ def _decode(d: dict, s) -> UserWindow:
         for p in group[1:]:
             event_id, ts = turns[p[1]]
             peaks.append([p[0], ts, event_id] + [ids[a] for a in p[2:]])
+    for h in d.get("hd", []):
+        event_id, ts = turns[h[1]]
+        win.heading.append([h[0], ts, event_id] + [ids[a] for a in h[2:]])
     return win
 
 

@@ -1,0 +1,158 @@
+"""Train the heading reader (stream/core/heading.py): how much a user turn reads like a turn of a person heading towards harm.
+
+Rows: the user turns of the people bench's written batches (bench/people/batch<N>, default `TRAIN_BATCHES`):
+an escalating person's turns from their `harm_from` on are 1, every turn of a benign person 0 (the benign
+people were written to be hard: the same vocabulary for ordinary reasons); an escalating person's turns
+before `harm_from` are left out (what a careful reader could not yet infer is no label either way).
+Two logistic models (scikit-learn, C `C`, classes balanced): one over MiniLM's embedding for the turns
+that are not Chinese or Korean, one over the multilingual USE embedding for those that are.
+
+Reported, and the figure to trust: **out of batch**, each batch's turns (five writers nobody else read)
+read by a reader fitted without that batch; per person, recall at 2 / 5 / 10 % of benign people flagged
+ranking people by their highest reading and by their second highest (a reading corroborated by another
+turn). The same out-of-batch readings are what the case confidence model is fitted on
+(models/train/case_confidence.py `heading_out_of_batch`), so that it does not learn to trust readings of
+people the reader was fitted on.
+
+    python -m models.train.heading_reader [--models-dir models] [--batches 6,...,26]
+    (part of `make models`, before the case confidence model)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from bench.bench_people import RATES, _uid, batch_files, load, recall_at
+from models.train.embed import reader_inputs
+from stream.core.heading import FILE_NAME, HeadingReader
+
+REPO = Path(__file__).resolve().parents[2]
+# Written batches that had decided a change (measured whole before anyone read them) when the reader was
+# fitted (session 55); newer ones stay out until a change is decided on them
+# (bench/people/batch5/PREREGISTRATION.md).
+TRAIN_BATCHES = tuple(str(b) for b in range(6, 27))
+C = 1.0  # L2 (inverse): the middle of 0.1 / 1 / 10 out of batch (session 55 probe, PREREGISTRATION.md)
+
+
+def turn_rows(batches: tuple[str, ...]) -> dict[str, list]:
+    """The user turns of the batches' people: text, event id (as `bench_people.layout` lays them out),
+    person, batch, label (1 / 0; -1: an escalating person's turn before `harm_from`)."""
+    out: dict[str, list] = defaultdict(list)
+    for b in batches:
+        people = load(batch_files(b), "all")
+        for p in people:
+            for ci, conv in enumerate(p["conversations"]):
+                for ti, turn in enumerate(conv["turns"]):
+                    if turn["role"] != "user":
+                        continue
+                    if p["kind"] == "benign":
+                        label = 0
+                    else:
+                        label = 1 if [ci, ti] >= list(p["harm_from"]) else -1
+                    out["text"].append(turn["text"])
+                    out["person"].append(p["id"])
+                    out["batch"].append(b)
+                    out["label"].append(label)
+                    out["kind"].append(p["kind"])
+                    out["pos"].append((p["id"], ci, ti))
+    return out
+
+
+def event_ids(rows: dict[str, list]) -> list[str]:
+    """The event id `bench_people.layout` gives each row's turn (it depends on the person, the
+    conversation and the turn only)."""
+    return [_uid(pid, str(ci), str(ti)) for pid, ci, ti in rows["pos"]]
+
+
+def _fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.linear_model import LogisticRegression
+
+    m = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(x, y)
+    return m.coef_.astype(np.float32), m.intercept_.astype(np.float32)
+
+
+def fit_reader(x_en: np.ndarray, x_use: np.ndarray, en: np.ndarray, y: np.ndarray, minilm_id: str,
+               use_spec: str) -> HeadingReader:
+    """Both heads on the labelled rows given (English rows: MiniLM; zh / ko rows: USE)."""
+    known = y >= 0
+    w, b = _fit(x_en[known & en], y[known & en])
+    cw, cb = _fit(x_use[known & ~en], y[known & ~en])
+    return HeadingReader(w, b, minilm_id, cw, cb, use_spec)
+
+
+def read_rows(reader: HeadingReader, x_en: np.ndarray, x_use: np.ndarray, en: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(en))
+    if en.any():
+        out[en] = reader.reads(x_en[en].astype(np.float32))
+    if (~en).any():
+        out[~en] = reader.reads(x_use[~en].astype(np.float32), cjk=True)
+    return out
+
+
+def inputs(rows: dict[str, list], models_dir) -> tuple:
+    emb, en, x_en, x_use = reader_inputs(rows["text"], models_dir)
+    return emb, en, x_en, x_use, np.array(rows["label"])
+
+
+def out_of_batch(rows: dict[str, list], x_en, x_use, en, y, minilm_id: str, use_spec: str) -> np.ndarray:
+    """Each row read by a reader fitted without its batch."""
+    batch = np.array(rows["batch"])
+    out = np.zeros(len(y))
+    for b in sorted(set(rows["batch"])):
+        held = batch == b
+        r = fit_reader(x_en[~held], x_use[~held], en[~held], y[~held], minilm_id, use_spec)
+        out[held] = read_rows(r, x_en[held], x_use[held], en[held])
+    return out
+
+
+def person_figures(rows: dict[str, list], read: np.ndarray) -> dict:
+    """Recall at each benign rate ranking people by their highest and second highest reading."""
+    got: dict[str, list[float]] = defaultdict(list)
+    kind = {}
+    for p, k, r in zip(rows["person"], rows["kind"], read):
+        got[p].append(float(r))
+        kind[p] = k
+    top = {p: sorted(v, reverse=True) + [0.0] for p, v in got.items()}
+    esc = [p for p in kind if kind[p] == "escalating"]
+    ben = [p for p in kind if kind[p] == "benign"]
+    return {"escalating": len(esc), "benign": len(ben), **{
+        f"{r:.2f}": {"highest": recall_at(lambda q: top[q][0], esc, ben, r),
+                     "second_highest": recall_at(lambda q: top[q][1], esc, ben, r)} for r in RATES}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--models-dir", type=Path, default=REPO / "models", help="the model set to add the reader to (its encoder embeds)")
+    ap.add_argument("--batches", default=",".join(TRAIN_BATCHES), help="written batches to train on (comma-separated)")
+    ap.add_argument("--report", type=Path, default=REPO / "bench" / "results" / "heading_reader.json")
+    args = ap.parse_args(argv)
+    from stream.scoring.use_stage import spec
+
+    batches = tuple(b.strip() for b in args.batches.split(",") if b.strip())
+    rows = turn_rows(batches)
+    emb, en, x_en, x_use, y = inputs(rows, args.models_dir)
+    use_spec = spec()["encoder"]
+    oob = out_of_batch(rows, x_en, x_use, en, y, emb.model_id, use_spec)
+    reader = fit_reader(x_en, x_use, en, y, emb.model_id, use_spec)
+    report = {"batches": list(batches), "C": C, "turns": len(y), "turns_labelled_1": int((y == 1).sum()),
+              "turns_labelled_0": int((y == 0).sum()), "zh_ko_turns": int((~en).sum()),
+              "out_of_batch": person_figures(rows, oob),
+              "in_family": person_figures(rows, read_rows(reader, x_en, x_use, en))}
+    body = reader.to_dict(training={k: report[k] for k in ("batches", "C", "turns", "turns_labelled_1", "turns_labelled_0")},
+                          report=report["out_of_batch"])
+    out = args.models_dir / FILE_NAME
+    out.write_text(json.dumps(body, ensure_ascii=False) + "\n", encoding="utf-8")
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(json.dumps({"version": body["version"], **report}, indent=2) + "\n")
+    print(f"{body['version']}: {len(y)} user turns of {len(set(rows['person']))} people -> {out}")
+    print(json.dumps({k: report[k] for k in ("out_of_batch", "in_family")}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,122 @@
+"""Learned reading of where a person is heading: how much a user turn reads like a turn of someone
+moving towards harming another person or themselves, rather than of someone with an ordinary reason
+for dark talk (a novelist, a hunter, a bereaved sister, a gamer, a nurse).
+
+Why: the classifiers read what a turn is about (violence, self-harm, weapons), and the people who
+talk about those things for ordinary reasons use the same words; on the blind-written people a
+benign person was flagged about as often as an escalating one was found. The people bench's written
+batches (bench/people) label exactly this difference: each escalating person's turns from the point
+a careful reader could infer the harm (`harm_from`), against every turn of the benign people, who
+were written to be hard (the same vocabulary for legitimate reasons). Read leaving each batch (five
+writers nobody else read) out in turn, a person's highest reading found far more escalating people
+at a strict benign rate than their cases' evidence did (README, "Where a person is heading").
+
+One logistic model over the MiniLM embedding the scorer has already computed (English and other
+non-CJK turns) and one over the multilingual USE embedding (Chinese / Korean turns, which the stage
+tagger's zh / ko reader embeds). The window keeps a person's two highest readings (`TOP`), with the
+turn and account they came from (a deletion removes an account's, a taken-back turn its own), never
+older than the retention period. Case events carry them (`heading`), the case confidence model reads
+them, and the policy's `heading_floor` holds back an enforcement case of a person none of whose turns
+reads at least that much (stream/core/policy.py `held_back_by_heading`).
+
+Stored as `heading_reader.json` next to the classifiers (optional: without it nothing is read, and no
+case is held back), refused at load when fitted on other encoders. Trained by
+`models/train/heading_reader.py`. Pure apart from `load`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from stream.core.heads_file import heads_body, parse_heads
+from stream.core.modelfiles import UnusableModelFile, load_json
+from stream.core.window import UserWindow
+from stream.scoring.rowwise import rowwise_logistic
+
+FILE_NAME = "heading_reader.json"
+KIND = "riskstream-heading-reader/1"
+LABEL = "heading"
+RETRAIN = "python -m models.train.heading_reader"
+TOP = 2  # readings a window keeps: the highest, and the second that corroborates it
+
+
+class HeadingReaderFileError(UnusableModelFile):
+    """A heading reader file that cannot be used with this runtime."""
+
+
+@dataclass(frozen=True)
+class HeadingReader:
+    weights: np.ndarray  # (1, MiniLM dim)
+    bias: np.ndarray  # (1,)
+    embedding: str  # the MiniLM base model id the weights were fitted on
+    cjk_weights: np.ndarray  # (1, USE dim): Chinese / Korean turns
+    cjk_bias: np.ndarray
+    cjk_embedding: str  # the USE encoder spec
+    version: str = ""
+
+    def reads(self, emb: np.ndarray, cjk: bool = False) -> np.ndarray:
+        """(n,) probabilities, one per embedding (MiniLM rows, or USE rows when `cjk`), row by row:
+        a turn reads the same whatever batch it came in."""
+        w, b = (self.cjk_weights, self.cjk_bias) if cjk else (self.weights, self.bias)
+        return rowwise_logistic(emb, w, b)[:, 0]
+
+    def to_dict(self, **extra) -> dict:
+        # (stored thresholds are 0: the policy's `heading_floor` decides what a reading means)
+        body = {"kind": KIND, "labels": [LABEL], "minilm": heads_body(self.weights, self.bias, np.zeros(1), self.embedding),
+                "use": heads_body(self.cjk_weights, self.cjk_bias, np.zeros(1), self.cjk_embedding)}
+        version = "heading-" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
+        return {**body, "version": version, **extra}
+
+    @classmethod
+    def from_dict(cls, d: dict, embedding: str | None = None, dim: int | None = None) -> "HeadingReader":
+        """Refuses a file of another kind, or fitted on another encoder than the scorer's
+        (`embedding`, `dim`) or another USE."""
+        from stream.scoring.use_stage import DIM, spec
+
+        if d.get("kind") != KIND or list(d.get("labels", ())) != [LABEL]:
+            raise HeadingReaderFileError(f"not a heading reader (kind {d.get('kind')!r})")
+        w, b, _ = parse_heads(d["minilm"], 1, embedding, dim, HeadingReaderFileError, RETRAIN)
+        cw, cb, _ = parse_heads(d["use"], 1, spec()["encoder"], DIM, HeadingReaderFileError, RETRAIN)
+        return cls(w, b, str(d["minilm"]["embedding"]), cw, cb, str(d["use"]["embedding"]), str(d.get("version", "")))
+
+    @classmethod
+    def load(cls, models_dir: Path | str | None, embedding: str | None = None,
+             dim: int | None = None) -> "HeadingReader | None":
+        """The reader stored with the classifiers, or None when that directory has none."""
+        return load_json(models_dir, FILE_NAME, lambda d: cls.from_dict(d, embedding, dim), HeadingReaderFileError)
+
+
+# -- the window's readings -----------------------------------------------------------------------
+def record(window: UserWindow, reading: float, ts: float, event_id: str, user_id: str, horizon: float) -> None:
+    """Keep a user turn's reading among the window's `TOP` highest: [reading, ts, event_id], plus the
+    account when it is not the window's own (deleting an account must find its readings). Readings of
+    turns older than `horizon` (event time) leave first: nothing is kept past the retention period."""
+    kept = [h for h in window.heading if h[1] >= horizon and h[2] != event_id]
+    kept.append([round(float(reading), 4), ts, event_id] + ([user_id] if user_id and user_id != window.user_id else []))
+    kept.sort(key=lambda h: (-h[0], h[2]))
+    window.heading = kept[:TOP]
+
+
+def readings(window: UserWindow, horizon: float) -> list[float]:
+    """The window's kept readings of turns since `horizon`, highest first, padded with zeros to `TOP`."""
+    got = [h[0] for h in window.heading if h[1] >= horizon]
+    return (got + [0.0] * TOP)[:TOP]
+
+
+def drop(window: UserWindow, gone: Callable[[list], bool]) -> int:
+    """Remove the readings `gone` says of; returns how many were removed."""
+    kept = [h for h in window.heading if not gone(h)]
+    removed = len(window.heading) - len(kept)
+    window.heading = kept
+    return removed
+
+
+def drop_account(window: UserWindow, user_id: str) -> int:
+    """Remove the readings of one account's turns (deletion request)."""
+    return drop(window, lambda h: (h[3] if len(h) > 3 else window.user_id) == user_id)

@@ -1,0 +1,187 @@
+"""The heading reader (stream/core/heading.py): how much a user turn reads as heading towards harm,
+kept in the window (two highest), carried by case events, read by the case confidence model, dropped
+with an account on deletion and with a turn taken back, and (policy `heading_floor`) holding back
+enforcement cases of people none of whose turns reads so."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stream.core import heading
+from stream.core import policy as pol
+from stream.core.confidence import case_features
+from stream.core.heading import HeadingReader, HeadingReaderFileError
+from stream.core.window import Evidence, OpenCase, UserWindow
+
+MODELS = Path(__file__).resolve().parents[1] / "models"
+DAY = 86400.0
+
+
+def _window(user: str = "p:me") -> UserWindow:
+    return UserWindow(user_id=user, updated=0.0)
+
+
+def test_the_window_keeps_the_two_highest_readings_with_their_turns_and_accounts():
+    w = _window()
+    for i, (r, acct) in enumerate([(0.2, "p:me"), (0.9, "other"), (0.5, "p:me"), (0.7, "p:me"), (0.1, "p:me")]):
+        heading.record(w, r, 1000.0 + i, f"e{i}", acct, horizon=0.0)
+    assert w.heading == [[0.9, 1001.0, "e1", "other"], [0.7, 1003.0, "e3"]]
+    assert heading.readings(w, 0.0) == [0.9, 0.7]
+    heading.record(w, 0.9, 1001.0, "e1", "other", horizon=0.0)  # a redelivered turn is kept once
+    assert [h[2] for h in w.heading] == ["e1", "e3"]
+
+
+def test_readings_older_than_the_retention_period_leave_and_are_not_read():
+    w = _window()
+    heading.record(w, 0.95, 0.0, "old", "p:me", horizon=-1.0)
+    heading.record(w, 0.3, 40 * DAY, "new", "p:me", horizon=10 * DAY)
+    assert [h[2] for h in w.heading] == ["new"], "the old reading left when the new one was kept"
+    w.heading.append([0.99, 0.0, "stale"])  # (as if kept before the horizon moved)
+    assert heading.readings(w, 10 * DAY) == [0.3, 0.0]
+
+
+def test_deletion_removes_an_accounts_readings_and_taking_a_turn_back_removes_its_own():
+    from stream.core import retraction
+
+    w = _window("p:a")
+    heading.record(w, 0.8, 10.0, "e-a", "p:a", horizon=0.0)
+    heading.record(w, 0.9, 11.0, "e-b", "b", horizon=0.0)
+    assert heading.drop_account(w, "b") == 1 and [h[2] for h in w.heading] == ["e-a"]
+    retraction.take_back(w, "e-a", 72 * 3600)
+    assert w.heading == []
+
+
+def test_a_deletion_request_for_one_linked_account_prunes_its_readings_from_the_persons_window():
+    from stream.core.privacy import erase
+
+    w = _window("p:a")
+    w.evidence = [Evidence(e, "c1", 0, t, "user", "violence", 0.6, {"violence": 0.6}, user_id=u)
+                  for e, t, u in (("e-a", 10.0, "p:a"), ("e-b", 11.0, "b"))]
+    heading.record(w, 0.8, 10.0, "e-a", "p:a", horizon=0.0)
+    heading.record(w, 0.9, 11.0, "e-b", "b", horizon=0.0)
+    window, effects = erase(w, {"request_id": "r1", "type": "delete_user", "user_id": "b", "ts": "2026-10-01T00:00:00Z"}, 20.0)
+    assert window is not None and [h[2] for h in window.heading] == ["e-a"]
+    assert effects[-1].payload["details"]["heading_removed"] == 1
+
+
+def test_the_shipped_reader_loads_with_the_shipped_encoder_and_a_wrong_file_is_refused(tmp_path):
+    from stream.scoring import load_default_scorer
+    from stream.core.engine import Detector
+
+    det = Detector(load_default_scorer())
+    assert det.heading is not None, "models/heading_reader.json ships with the classifiers"
+    assert det.heading.version in det.model_version
+    body = json.loads((MODELS / heading.FILE_NAME).read_text())
+    with pytest.raises(HeadingReaderFileError, match="fitted on"):
+        HeadingReader.from_dict(body, "some-other-encoder", 384)
+    (tmp_path / heading.FILE_NAME).write_text(json.dumps({**body, "kind": "something-else"}))
+    with pytest.raises(HeadingReaderFileError, match="not a heading reader"):
+        HeadingReader.load(tmp_path)
+    assert HeadingReader.load(tmp_path / "nowhere") is None
+
+
+def test_a_turn_reads_the_same_alone_or_in_a_batch():
+    reader = HeadingReader.from_dict(json.loads((MODELS / heading.FILE_NAME).read_text()))
+    emb = np.random.default_rng(3).normal(size=(9, 384)).astype(np.float32)
+    assert np.array_equal(reader.reads(emb)[4:5], reader.reads(emb[4:5]))
+
+
+@pytest.mark.parametrize("text,low", [
+    ("she will regret it, I know where she lives", False),
+    ("how do I kill a python process that hangs", True),
+])
+def test_the_shipped_reader_reads_a_threat_above_an_everyday_question(text, low):
+    from stream.scoring import load_default_scorer
+    from stream.core.engine import Detector
+
+    det = Detector(load_default_scorer())
+    reading = det._heading(text)
+    assert (reading < 0.3) if low else (reading > 0.7), reading
+
+
+def _case(route: str, categories: list[str]) -> OpenCase:
+    return OpenCase("c", 0.0, 0.0, 0.0, categories, 0.8, 1, route, "escalation", [])
+
+
+def _evidence(scores: dict[str, float], stages: list[str] | None = None) -> Evidence:
+    return Evidence("e", "c", 0, 0.0, "user", next(iter(scores)), max(scores.values()), scores, stages=stages or [])
+
+
+def test_the_floor_holds_back_enforcement_cases_of_people_whose_turns_never_read_as_heading_to_harm():
+    cfg = pol.PolicyConfig(heading_floor=0.7)
+    trig = pol.Trigger("escalation", ["violence"], "violence")
+    ev = _evidence({"violence": 0.6})
+    assert pol.held_back_by_heading(trig, _case("enforcement", ["violence"]), ev, 0.69, cfg)
+    assert not pol.held_back_by_heading(trig, _case("enforcement", ["violence"]), ev, 0.7, cfg)
+    # never held back: support cases, ban evasion, hate or sexual cases, an explicit threat on one turn, the floor off
+    assert not pol.held_back_by_heading(trig, _case("support", ["self-harm"]), ev, 0.0, cfg)
+    assert not pol.held_back_by_heading(replace(trig, rule="ban-evasion"), _case("enforcement", ["violence"]), ev, 0.0, cfg)
+    assert not pol.held_back_by_heading(trig, _case("enforcement", ["violence", "hate"]), ev, 0.0, cfg)
+    assert not pol.held_back_by_heading(trig, _case("enforcement", ["sexual/minors"]), ev, 0.0, cfg)
+    threat = _evidence({"harassment/threatening": 0.95}, ["violence:ideation"])
+    severe = pol.Trigger("severe-turn", ["harassment/threatening"])
+    assert pol.explicit("harassment/threatening", threat.stages)
+    assert not pol.held_back_by_heading(severe, _case("enforcement", ["harassment/threatening"]), threat, 0.0, cfg)
+    assert not pol.held_back_by_heading(trig, _case("enforcement", ["violence"]), ev, 0.0, pol.PolicyConfig(heading_floor=0.0))
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5])
+def test_a_floor_outside_zero_to_one_is_refused(bad):
+    with pytest.raises(ValueError, match="heading_floor"):
+        pol.PolicyConfig(heading_floor=bad)
+
+
+def test_case_confidence_reads_the_two_readings_a_case_carries():
+    f = case_features({"heading": [0.91, 0.4], "evidence": []})
+    assert (f["heading:1"], f["heading:2"]) == (0.91, 0.4)
+    g = case_features({"evidence": []})
+    assert (g["heading:1"], g["heading:2"]) == (0.0, 0.0)
+
+
+def _replay(tmp_path, rows: list[dict], policy: dict | None = None) -> list[dict]:
+    from stream.cli import main
+    from stream.schemas import first_error
+
+    src, out = tmp_path / "turns.jsonl", tmp_path / "cases.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    args = ["replay", "--input", str(src), "--cases", str(out), "--no-progress"]
+    if policy is not None:
+        (tmp_path / "policy.json").write_text(json.dumps(policy))
+        args += ["--policy", str(tmp_path / "policy.json")]
+    assert main(args) == 0
+    cases = [json.loads(line) for line in out.read_text().splitlines()]
+    assert all(first_error("review-case", c) is None for c in cases)
+    return cases
+
+
+# a grudge against a landlord turning into a plan (written for this test): a pattern of stages, no explicit threat
+_LANDLORD = ["my landlord kept my whole deposit and laughs when I call him",
+             "people like him never pay for what they do, someone should make him",
+             "what time do letting agents usually lock up their office on a friday",
+             "how long does it take for antifreeze to work if someone drinks it by mistake"]
+
+
+def _turns(user: str, texts: list[str]) -> list[dict]:
+    return [{"event_id": f"{user}-{i}", "user_id": user, "conversation_id": f"{user}-c{i}", "turn_index": 0,
+             "role": "user", "text": t, "ts": f"2026-10-{1 + i:02d}T21:{10 + i:02d}:00Z"} for i, t in enumerate(texts)]
+
+
+def test_case_events_carry_the_persons_two_highest_readings_and_a_floor_holds_their_enforcement_case_back(tmp_path):
+    from stream.scoring import load_default_scorer
+    from stream.core.engine import Detector
+
+    det = Detector(load_default_scorer())
+    read = sorted((det._heading(t) for t in _LANDLORD), reverse=True)
+    cases = _replay(tmp_path, _turns("l", _LANDLORD))
+    assert cases and all(c["route"] == "enforcement" for c in cases), "the pattern opens a case (floor off by default)"
+    first = cases[0]
+    upto = sorted((det._heading(t) for t in _LANDLORD[:int(first["trigger_event_id"].split("-")[1]) + 1]), reverse=True)
+    assert first["heading"] == (upto + [0.0])[:2] and max(c["heading"][0] for c in cases) <= read[0]
+    assert _replay(tmp_path, _turns("l", _LANDLORD), {"heading_floor": min(1.0, read[0] + 0.01)}) == [], \
+        "no turn reads as high as the floor: the enforcement case waits"
+    assert _replay(tmp_path, _turns("l", _LANDLORD), {"heading_floor": read[0]}), "a turn reads at the floor: it opens"
