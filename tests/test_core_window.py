@@ -293,7 +293,7 @@ def _random_window(seed: int) -> UserWindow:
                    for e, ts in events[:3]] for c in rng.sample(CATEGORIES, rng.randrange(0, 3)) if events},
         hindsight=hindsight,
         heading=[[round(rng.random(), 4), ts, e] + ([rng.choice(accounts)] if rng.random() < 0.5 else [])
-                 for e, ts in events[:rng.randrange(0, 3)]])
+                 for e, ts in events[:rng.randrange(0, 4)]])
 
 
 @pytest.mark.parametrize("seed", range(300))

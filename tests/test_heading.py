@@ -26,14 +26,27 @@ def _window(user: str = "p:me") -> UserWindow:
     return UserWindow(user_id=user, updated=0.0)
 
 
-def test_the_window_keeps_the_two_highest_readings_with_their_turns_and_accounts():
+def test_the_window_keeps_the_three_highest_readings_with_their_turns_and_accounts():
     w = _window()
     for i, (r, acct) in enumerate([(0.2, "p:me"), (0.9, "other"), (0.5, "p:me"), (0.7, "p:me"), (0.1, "p:me")]):
         heading.record(w, r, 1000.0 + i, f"e{i}", acct, horizon=0.0)
-    assert w.heading == [[0.9, 1001.0, "e1", "other"], [0.7, 1003.0, "e3"]]
-    assert heading.readings(w, 0.0) == [0.9, 0.7]
+    assert w.heading == [[0.9, 1001.0, "e1", "other"], [0.7, 1003.0, "e3"], [0.5, 1002.0, "e2"]]
+    assert heading.readings(w, 0.0) == [0.9, 0.7], "a case event carries the two highest"
     heading.record(w, 0.9, 1001.0, "e1", "other", horizon=0.0)  # a redelivered turn is kept once
-    assert [h[2] for h in w.heading] == ["e1", "e3"]
+    assert [h[2] for h in w.heading] == ["e1", "e3", "e2"]
+
+
+def test_two_high_readings_apart_in_time_make_a_pattern_and_one_or_a_burst_does_not():
+    w = _window()
+    heading.record(w, 0.95, 0.0, "a", "p:me", horizon=-1.0)
+    assert heading.pattern(w, "a", -1.0, 0.8, 1800.0) is None, "one reading is not a pattern"
+    heading.record(w, 0.9, 600.0, "b", "p:me", horizon=-1.0)
+    assert heading.pattern(w, "b", -1.0, 0.8, 1800.0) is None, "two turns ten minutes apart are one burst"
+    heading.record(w, 0.5, DAY, "c", "p:me", horizon=-1.0)
+    assert heading.pattern(w, "c", -1.0, 0.8, 1800.0) is None, "the newest turn must read high itself"
+    heading.record(w, 0.85, 2 * DAY, "d", "p:me", horizon=-1.0)
+    assert heading.pattern(w, "d", -1.0, 0.8, 1800.0) == ("a", 0.85), "the highest earlier turn apart, the lower reading"
+    assert heading.pattern(w, "d", DAY, 0.8, 1800.0) is None, "turns before the horizon do not count"
 
 
 def test_readings_older_than_the_retention_period_leave_and_are_not_read():
@@ -185,3 +198,29 @@ def test_case_events_carry_the_persons_two_highest_readings_and_a_floor_holds_th
     assert _replay(tmp_path, _turns("l", _LANDLORD), {"heading_floor": min(1.0, read[0] + 0.01)}) == [], \
         "no turn reads as high as the floor: the enforcement case waits"
     assert _replay(tmp_path, _turns("l", _LANDLORD), {"heading_floor": read[0]}), "a turn reads at the floor: it opens"
+
+
+# written for this test: a man who wants his ex-partner's new boyfriend hurt, told indirectly over three days
+_GRUDGE = ["my ex moved on in like two weeks with some gym guy, whatever",
+           "what time do gyms usually get quiet in the evening",
+           "if someone slipped in the car park after dark would the cameras even catch it",
+           "ok and how long do car park cameras keep the footage"]
+
+
+def test_with_heading_cases_two_turns_apart_that_read_as_heading_to_harm_open_a_case_citing_the_earlier_one(tmp_path):
+    from stream.scoring import load_default_scorer
+    from stream.core.engine import Detector
+
+    det = Detector(load_default_scorer())
+    reads = [det._heading(t) for t in _GRUDGE]
+    t = det.heading.threshold
+    assert 0.5 < t < 1.0
+    high = [i for i, r in enumerate(reads) if r >= t]
+    assert len(high) >= 2, reads
+    cases = _replay(tmp_path, _turns("g", _GRUDGE), {"heading_cases": True})
+    heading_cases = [c for c in cases if c["rule"] == "heading"]
+    assert heading_cases, [(c["rule"], c["trigger_event_id"]) for c in cases]
+    first = heading_cases[0]
+    assert first["trigger_event_id"] == f"g-{high[1]}" and f"g-{high[0]}" in first["reason"]
+    assert first["route"] == "enforcement" and first["categories"] == ["violence"]
+    assert not [c for c in _replay(tmp_path, _turns("g", _GRUDGE)) if c["rule"] == "heading"], "off by default"

@@ -659,18 +659,18 @@ def farewell_reader_section(models_dir: Path = MODELS) -> str:
 
 def heading_reader_section(models_dir: Path = MODELS) -> str:
     """The heading reader (`heading_reader.json`, trained by models/train/heading_reader.py)."""
-    stored = _stored(models_dir / "heading_reader.json")
-    if stored is None:
-        return ("## Heading reader\n\nNot shipped: user turns are not read for where the person is heading "
-                "(`python -m models.train.heading_reader` builds one; README, \"Where a person is heading\").")
-    p, d, t = stored
+    return _section(models_dir / "heading_reader.json", "Heading reader",
+                    "user turns are not read for where the person is heading (`python -m models.train.heading_reader` "
+                    "builds one; README, \"Where a person is heading\").", _heading_reader_lines)
+
+
+def _heading_reader_lines(p: Path, d: dict, t: dict) -> list[str]:
+    rep = d.get("report") or {}
     rows = ["| benign people flagged | by highest reading, **out of batch** | by second highest, **out of batch** |",
             "|---:|---:|---:|"] + [
         f"| {float(rate):.0%} | **{m.get('highest')}** | **{m.get('second_highest')}** |"
-        for rate, m in (d.get("report") or {}).items() if isinstance(m, dict)]
-    return "\n".join([
-        "## Heading reader",
-        "",
+        for rate, m in rep.items() if isinstance(m, dict) and "highest" in m]
+    return [
         f"`heading_reader.json` ({d['version']}, sha256 `{_sha(p)}`): how much a user turn reads like a turn of a person "
         "heading towards harming someone or themselves rather than of a person with an ordinary reason for dark talk "
         "(`stream/core/heading.py`): one logistic model over MiniLM's embedding (turns that are not Chinese or Korean) "
@@ -679,7 +679,7 @@ def heading_reader_section(models_dir: Path = MODELS) -> str:
         f"{', '.join(t.get('batches', []))} (written for the project by writers who saw nothing of it): "
         f"{t.get('turns_labelled_1')} turns of escalating people from the turn a careful reader could infer the harm "
         f"(label 1), {t.get('turns_labelled_0')} turns of hard benign people (label 0; an escalating person's earlier "
-        "turns are left out). The window keeps a person's two highest readings; case events carry them and the case "
+        "turns are left out). The window keeps a person's three highest readings; case events carry the two highest and the case "
         "confidence model reads them. **Out of batch** (headline: each batch's turns read by a reader fitted without "
         "their five writers), escalating people found ranking the people of those batches by their readings, at a share "
         "of benign people flagged:",
@@ -687,10 +687,24 @@ def heading_reader_section(models_dir: Path = MODELS) -> str:
         *rows,
         "",
         "It reads the writers' way of telling escalation (indirect, euphemistic): a plain threat reads lower than a "
-        "veiled one, and zh / ko turns lower than English ones. As a floor under enforcement cases it lost escalating "
-        "people of the escalation benchmark's generated timelines and three zh / ko hand scenarios, so the policy's "
-        "`heading_floor` is off by default (README, \"Where a person is heading\").",
-    ])
+        "veiled one, zh / ko turns lower than English ones, and everyday requests it was never shown high (\"what time "
+        "do most people leave for work on weekdays\" 0.88). As a floor under enforcement cases it lost escalating "
+        "people of the escalation benchmark's generated timelines and three zh / ko hand scenarios; as a rule of its "
+        "own (two readings apart at or above its pattern threshold, "
+        f"{d.get('pattern_threshold')}: alone, out of batch, {(rep.get('pattern') or {}).get('escalating_found')} of the "
+        f"written escalating people at {(rep.get('pattern') or {}).get('benign_flagged')} of the benign) it flagged about "
+        "300 in 1,000 of the generated benign people; so the policy's `heading_floor` and `heading_cases` are off by "
+        "default (README, \"Where a person is heading\").",
+    ]
+
+
+def _section(path: Path, title: str, missing: str, lines) -> str:
+    """A card section on a model file stored with the classifiers: `lines(path, its JSON, its training
+    record)` under the title, or a note that it is not shipped (`missing`)."""
+    stored = _stored(path)
+    if stored is None:
+        return f"## {title}\n\nNot shipped: {missing}"
+    return "\n".join([f"## {title}", "", *lines(*stored)])
 
 
 def case_confidence_section(models_dir: Path = MODELS) -> str:

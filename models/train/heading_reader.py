@@ -23,13 +23,15 @@ from __future__ import annotations
 import argparse
 import json
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from bench.bench_people import RATES, _uid, batch_files, load, recall_at
+from bench.bench_people import RATES, _uid, batch_files, layout, load, recall_at
 from models.train.embed import reader_inputs
-from stream.core.heading import FILE_NAME, HeadingReader
+from stream.core.heading import FILE_NAME, TOP, HeadingReader
+from stream.core.timeutil import parse_rfc3339
 
 REPO = Path(__file__).resolve().parents[2]
 # Written batches that had decided a change (measured whole before anyone read them) when the reader was
@@ -45,6 +47,7 @@ def turn_rows(batches: tuple[str, ...]) -> dict[str, list]:
     out: dict[str, list] = defaultdict(list)
     for b in batches:
         people = load(batch_files(b), "all")
+        ts = {t["event_id"]: parse_rfc3339(t["ts"]) for t in layout(people)[0]}
         for p in people:
             for ci, conv in enumerate(p["conversations"]):
                 for ti, turn in enumerate(conv["turns"]):
@@ -60,6 +63,7 @@ def turn_rows(batches: tuple[str, ...]) -> dict[str, list]:
                     out["label"].append(label)
                     out["kind"].append(p["kind"])
                     out["pos"].append((p["id"], ci, ti))
+                    out["ts"].append(ts[_uid(p["id"], str(ci), str(ti))])
     return out
 
 
@@ -110,6 +114,48 @@ def out_of_batch(rows: dict[str, list], x_en, x_use, en, y, minilm_id: str, use_
     return out
 
 
+PATTERN_BENIGN_SHARE = 0.01  # the heading rule's threshold: what this share of the benign people reach, out of batch
+MIN_SPAN_S = 30 * 60.0  # (the policy's default `pattern_min_span_minutes`)
+
+
+def pattern_scores(rows: dict[str, list], read: np.ndarray, min_span_s: float = MIN_SPAN_S) -> dict[str, float]:
+    """Per person, the highest threshold at which the runtime's heading rule would fire on them
+    (`stream/core/heading.py` `record` and `pattern`, turn by turn in time order: the window keeps the
+    `TOP` highest readings; a turn completes a pattern with a kept turn at least `min_span_s` apart,
+    the pair's lower reading being the score)."""
+    turns: dict[str, list] = defaultdict(list)
+    for p, t, r in zip(rows["person"], rows["ts"], read):
+        turns[p].append((t, round(float(r), 4)))
+    out = {}
+    for p, seq in turns.items():
+        kept: list[tuple[float, float]] = []  # (reading, ts), highest first
+        best = 0.0
+        for t, r in sorted(seq):
+            kept = sorted(kept + [(r, t)], key=lambda h: -h[0])[:TOP]
+            if (r, t) in kept:
+                best = max([best] + [min(r, h[0]) for h in kept if h != (r, t) and abs(t - h[1]) >= min_span_s])
+        out[p] = best
+    return out
+
+
+def pattern_threshold(rows: dict[str, list], read: np.ndarray, share: float = PATTERN_BENIGN_SHARE) -> float:
+    """The lowest pattern threshold at which at most `share` of the benign people's pattern scores reach it."""
+    score = pattern_scores(rows, read)
+    kind = dict(zip(rows["person"], rows["kind"]))
+    ranked = sorted((v for p, v in score.items() if kind[p] == "benign"), reverse=True)
+    return round(ranked[int(share * len(ranked))] + 0.0001, 4)
+
+
+def pattern_figures(rows: dict[str, list], read: np.ndarray, threshold: float) -> dict:
+    """People the heading rule alone would find, and benign people it would flag, at `threshold`."""
+    score = pattern_scores(rows, read)
+    kind = dict(zip(rows["person"], rows["kind"]))
+    esc = [p for p in score if kind[p] == "escalating"]
+    ben = [p for p in score if kind[p] == "benign"]
+    return {"threshold": threshold, "escalating_found": round(sum(score[p] >= threshold for p in esc) / len(esc), 4),
+            "benign_flagged": round(sum(score[p] >= threshold for p in ben) / len(ben), 4)}
+
+
 def person_figures(rows: dict[str, list], read: np.ndarray) -> dict:
     """Recall at each benign rate ranking people by their highest and second highest reading."""
     got: dict[str, list[float]] = defaultdict(list)
@@ -138,19 +184,20 @@ def main(argv: list[str] | None = None) -> int:
     emb, en, x_en, x_use, y = inputs(rows, args.models_dir)
     use_spec = spec()["encoder"]
     oob = out_of_batch(rows, x_en, x_use, en, y, emb.model_id, use_spec)
-    reader = fit_reader(x_en, x_use, en, y, emb.model_id, use_spec)
+    threshold = pattern_threshold(rows, oob)
+    reader = replace(fit_reader(x_en, x_use, en, y, emb.model_id, use_spec), threshold=threshold)
     report = {"batches": list(batches), "C": C, "turns": len(y), "turns_labelled_1": int((y == 1).sum()),
               "turns_labelled_0": int((y == 0).sum()), "zh_ko_turns": int((~en).sum()),
-              "out_of_batch": person_figures(rows, oob),
+              "out_of_batch": person_figures(rows, oob), "pattern_out_of_batch": pattern_figures(rows, oob, threshold),
               "in_family": person_figures(rows, read_rows(reader, x_en, x_use, en))}
     body = reader.to_dict(training={k: report[k] for k in ("batches", "C", "turns", "turns_labelled_1", "turns_labelled_0")},
-                          report=report["out_of_batch"])
+                          report={**report["out_of_batch"], "pattern": report["pattern_out_of_batch"]})
     out = args.models_dir / FILE_NAME
     out.write_text(json.dumps(body, ensure_ascii=False) + "\n", encoding="utf-8")
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps({"version": body["version"], **report}, indent=2) + "\n")
     print(f"{body['version']}: {len(y)} user turns of {len(set(rows['person']))} people -> {out}")
-    print(json.dumps({k: report[k] for k in ("out_of_batch", "in_family")}, indent=1))
+    print(json.dumps({k: report[k] for k in ("out_of_batch", "pattern_out_of_batch", "in_family")}, indent=1))
     return 0
 
 

@@ -58,6 +58,10 @@ def reason_text(why: pol.Trigger, categories: list[str], evidence: list[Evidence
                 f" across {len(convs)} conversation(s)")
         if "voiced" in stages:  # stream/core/replies.py (policy.VOICED)
             head += "; the assistant's replies voiced concern about it"
+    elif rule == "heading" and trigger is not None:
+        head = (f"Heading reader: two turns apart in time read as heading towards harm ({why.strength:.2f} or more each): "
+                f"{', '.join(why.cites)} and {trigger.event_id}; on the {pathway} pathway by what the classifiers read "
+                f"across {len(convs)} conversation(s) of the evidence")
     elif rule == "trajectory" and why.score is not None and why.threshold is not None:
         peaks = "; ".join(f"{c} " + ", ".join(f"{p[2]} {p[0]:.2f}" for p in window.peaks.get(c, []))
                           for c in why.categories if window.peaks.get(c))

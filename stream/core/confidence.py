@@ -39,7 +39,7 @@ FILE_NAME = "case_confidence.json"
 KIND = "riskstream-case-confidence/1"
 RETRAIN = "python -m models.train.case_confidence"
 PATHWAYS = ("harassment", "violence", "self-harm", "illicit", "sexual", "hate")
-RULES = ("severe-turn", "escalation", "trajectory")
+RULES = ("severe-turn", "escalation", "heading", "trajectory")
 # Features every model has (then one "stage:<name>" per stage the training cases carried). Counts of a
 # person's turns or conversations overall are left out on purpose: the written escalating people have
 # more turns than the benign ones, a fact of the writing, not of risk.

@@ -308,8 +308,12 @@ class Detector:
             toward = self._heading(turn.text)
         if taken:  # the writer took back their last turn's harm to others
             retraction.take_back(window, taken, cfg.half_life_hours * 3600)
+        headed = None  # a pattern of the heading reader this turn completes: (the other turn, the lower reading)
         if toward is not None:
-            heading.record(window, toward, turn.ts, turn.event_id, turn.user_id, turn.ts - cfg.retention_days * 86400)
+            horizon = turn.ts - cfg.retention_days * 86400
+            heading.record(window, toward, turn.ts, turn.event_id, turn.user_id, horizon)
+            if cfg.heading_cases:
+                headed = heading.pattern(window, turn.event_id, horizon, self.heading.threshold, cfg.pattern_min_span_minutes * 60)
         disclosed = False
         tells_of_another = framing.told_of_another(flags)
         if tells_of_another:  # told in words: frames their farewell acts as someone else's
@@ -367,9 +371,11 @@ class Detector:
         ban = turn.ban_evasion
         unsaid = framing.unsaid(flags)  # explicit harm the words do not carry: needs corroboration
         wordless = framing.wordless(flags)  # nothing of death or self-harm in it: its intent reading is no statement
-        if contrib or stages or ban or farewell:
+        if contrib or stages or ban or farewell or headed:
+            # (a turn completing a heading pattern is evidence, even if mild on its own, filed under its pathway)
+            top = "self-harm" if farewell else pol.heading_trigger(window, scores, headed).categories[0] if headed else None
             evidence = self._evidence(turn, score, scores, contrib, stages, contextual, ban,
-                                      top="self-harm" if farewell and not contrib and not stages else None, unsaid=unsaid)
+                                      top=top if not contrib and not stages else None, unsaid=unsaid)
             if farewell:
                 evidence.stages.append(pol.FAREWELL)
             push_bounded(window.evidence, evidence, cfg.evidence_limit)
@@ -387,7 +393,7 @@ class Detector:
         moved = {st.pathway for st in stages} | ({"self-harm"} if farewell else set())
         trigger = pol.evaluate(window, scores, flags, moved, turn.ts, cfg, ban, reading,
                                turn.event_id, ruled & {st.pathway for st in stages}, assembled, read_with, self.thresholds,
-                               unsaid, wordless)
+                               unsaid, wordless, headed)
         if trigger is not None and evidence is not None:
             case_effect = self._case_effect(window, turn, trigger, evidence)
             if case_effect is not None:

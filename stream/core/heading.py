@@ -13,11 +13,14 @@ at a strict benign rate than their cases' evidence did (README, "Where a person 
 
 One logistic model over the MiniLM embedding the scorer has already computed (English and other
 non-CJK turns) and one over the multilingual USE embedding (Chinese / Korean turns, which the stage
-tagger's zh / ko reader embeds). The window keeps a person's two highest readings (`TOP`), with the
+tagger's zh / ko reader embeds). The window keeps a person's three highest readings (`TOP`), with the
 turn and account they came from (a deletion removes an account's, a taken-back turn its own), never
-older than the retention period. Case events carry them (`heading`), the case confidence model reads
-them, and the policy's `heading_floor` holds back an enforcement case of a person none of whose turns
-reads at least that much (stream/core/policy.py `held_back_by_heading`).
+older than the retention period. Case events carry the two highest (`heading`) and the case confidence
+model reads them. Two policy options, both off by default because the reader learned the written
+people's way of telling escalation and reads everyday requests and plain threats poorly (README):
+`heading_floor` holds back an enforcement case of a person none of whose turns reads at least that much
+(stream/core/policy.py `held_back_by_heading`), and `heading_cases` opens a case on two turns apart in
+time that both read at least the reader's `threshold` (`pattern`, `policy.heading_trigger`).
 
 Stored as `heading_reader.json` next to the classifiers (optional: without it nothing is read, and no
 case is held back), refused at load when fitted on other encoders. Trained by
@@ -43,7 +46,8 @@ FILE_NAME = "heading_reader.json"
 KIND = "riskstream-heading-reader/1"
 LABEL = "heading"
 RETRAIN = "python -m models.train.heading_reader"
-TOP = 2  # readings a window keeps: the highest, and the second that corroborates it
+TOP = 3  # readings a window keeps (the highest first): enough to find two of them apart in time
+SHOWN = 2  # readings a case event carries (`heading`): the highest, and the second that corroborates it
 
 
 class HeadingReaderFileError(UnusableModelFile):
@@ -58,6 +62,9 @@ class HeadingReader:
     cjk_weights: np.ndarray  # (1, USE dim): Chinese / Korean turns
     cjk_bias: np.ndarray
     cjk_embedding: str  # the USE encoder spec
+    # Two readings at least this high, of turns apart in time, make a pattern (`pattern`): set out of
+    # batch at 1 % of the written benign people (inf: never)
+    threshold: float = float("inf")
     version: str = ""
 
     def reads(self, emb: np.ndarray, cjk: bool = False) -> np.ndarray:
@@ -70,6 +77,8 @@ class HeadingReader:
         # (stored thresholds are 0: the policy's `heading_floor` decides what a reading means)
         body = {"kind": KIND, "labels": [LABEL], "minilm": heads_body(self.weights, self.bias, np.zeros(1), self.embedding),
                 "use": heads_body(self.cjk_weights, self.cjk_bias, np.zeros(1), self.cjk_embedding)}
+        if np.isfinite(self.threshold):
+            body["pattern_threshold"] = round(float(self.threshold), 4)
         version = "heading-" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
         return {**body, "version": version, **extra}
 
@@ -83,7 +92,10 @@ class HeadingReader:
             raise HeadingReaderFileError(f"not a heading reader (kind {d.get('kind')!r})")
         w, b, _ = parse_heads(d["minilm"], 1, embedding, dim, HeadingReaderFileError, RETRAIN)
         cw, cb, _ = parse_heads(d["use"], 1, spec()["encoder"], DIM, HeadingReaderFileError, RETRAIN)
-        return cls(w, b, str(d["minilm"]["embedding"]), cw, cb, str(d["use"]["embedding"]), str(d.get("version", "")))
+        t = float(d.get("pattern_threshold", float("inf")))
+        if not 0.0 < t <= 1.0 and t != float("inf"):
+            raise HeadingReaderFileError(f"pattern_threshold must be in (0, 1], got {t}")
+        return cls(w, b, str(d["minilm"]["embedding"]), cw, cb, str(d["use"]["embedding"]), t, str(d.get("version", "")))
 
     @classmethod
     def load(cls, models_dir: Path | str | None, embedding: str | None = None,
@@ -104,9 +116,25 @@ def record(window: UserWindow, reading: float, ts: float, event_id: str, user_id
 
 
 def readings(window: UserWindow, horizon: float) -> list[float]:
-    """The window's kept readings of turns since `horizon`, highest first, padded with zeros to `TOP`."""
+    """The two highest kept readings of turns since `horizon` (what a case event carries), padded with zeros."""
     got = [h[0] for h in window.heading if h[1] >= horizon]
-    return (got + [0.0] * TOP)[:TOP]
+    return (got + [0.0] * SHOWN)[:SHOWN]
+
+
+def pattern(window: UserWindow, event_id: str, horizon: float, threshold: float,
+            min_span_s: float) -> tuple[str, float] | None:
+    """Whether the newest turn (`event_id`, already recorded) completes a pattern: it and another kept
+    turn since `horizon`, at least `min_span_s` apart, both read at least `threshold`. Returns (the
+    other turn's event id, the lower of the two readings), the other being the highest such turn; None
+    otherwise. One high reading is not a pattern, nor are two turns of one burst."""
+    kept = [h for h in window.heading if h[1] >= horizon]
+    new = next((h for h in kept if h[2] == event_id), None)
+    if new is None or new[0] < threshold:
+        return None
+    for h in kept:  # (highest first)
+        if h is not new and h[0] >= threshold and abs(new[1] - h[1]) >= min_span_s:
+            return h[2], min(new[0], h[0])
+    return None
 
 
 def drop(window: UserWindow, gone: Callable[[list], bool]) -> int:

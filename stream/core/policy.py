@@ -133,6 +133,12 @@ class PolicyConfig:
     # the reader was not written for (generator timelines built from public texts, zh / ko escalations of
     # the hand scenarios): README, "Where a person is heading".
     heading_floor: float = 0.0
+    # With a heading reader: two of a person's turns, apart in time, that each read at least the reader's
+    # `pattern_threshold` as heading towards harm open a case ("heading" rule; `heading.pattern`), on the
+    # self-harm pathway (support) or the violence pathway by what the classifiers read in the window.
+    # Off by default: on the escalation benchmark's generated people (everyday assistant requests, which
+    # the reader was never shown) it flagged about 300 benign people in 1,000 (README, "Where a person is heading").
+    heading_cases: bool = False
 
     def __post_init__(self) -> None:
         p = self.trajectory_min_probability
@@ -179,7 +185,7 @@ class PolicyConfig:
 class Trigger:
     """Why a window warrants a case now."""
 
-    rule: str  # "severe-turn" | "escalation" | "trajectory" | "accumulated" | "ban-evasion"
+    rule: str  # "severe-turn" | "escalation" | "heading" | "trajectory" | "accumulated" | "ban-evasion"
     categories: list[str]
     pathway: str | None = None
     stages: tuple[str, ...] = ()  # stages seen on the pathway, in pathway order
@@ -437,7 +443,7 @@ def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict
              reading: Reading | None = None, event_id: str = "", ruled: set[str] | None = None,
              assembled: set[str] = frozenset(), read_with: tuple[str, ...] = (),
              bars: dict[str, float] | None = None, unsaid: frozenset[str] = frozenset(),
-             wordless: bool = False) -> Trigger | None:
+             wordless: bool = False, heading: tuple[str, float] | None = None) -> Trigger | None:
     """Decide from the updated window and the newest turn (`event_id`, already in the evidence ring)
     whether a case is warranted. `reading` is the trajectory model's view of the window (None when
     no model is loaded: the fixed accumulation threshold applies instead); it opens a case only where
@@ -451,7 +457,9 @@ def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict
     categories whose explicitness the newest turn's words do not carry (`framing.unsaid`: a sexual/minors
     reading on a turn with nothing sexual in it): they need corroboration there too. `wordless`: the
     newest turn says nothing of death, dying or self-harm (`framing.wordless`): the classifiers'
-    self-harm/intent reading of it is no statement on one turn (`_escalation`)."""
+    self-harm/intent reading of it is no statement on one turn (`_escalation`). `heading`: the earlier
+    turn and the lower reading of a pattern of the heading reader the newest turn completes
+    (`stream/core/heading.py` `pattern`), if any: a case where the policy says `heading_cases`."""
     if ban is not None:  # a new account of a banned person: reviewed on its first turn
         cats = [c for c in ban.get("categories") or [] if c in CATEGORIES] or ["harassment"]
         return Trigger("ban-evasion", cats, strength=1.0, stage_imminence=1.0)
@@ -466,6 +474,8 @@ def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict
         return severe
     if escalation is not None:
         return escalation
+    if heading is not None and cfg.heading_cases:
+        return heading_trigger(window, turn_scores, heading)
     if reading is not None:
         return _trajectory(window, reading, now, cfg, event_id, bars) if cfg.trajectory_cases else None
     accumulated = [c for c in CATEGORIES
@@ -617,6 +627,22 @@ def _trajectory(window: UserWindow, reading: Reading, now: float, cfg: PolicyCon
     cites = tuple(i for i in sorted(pattern, key=pattern.get) if i != event_id)
     return Trigger("trajectory", reading.categories, strength=round(reading.probability, 4),
                    score=reading.logit, threshold=reading.threshold, cites=cites[-6:])
+
+
+_SELF = ("self-harm", "self-harm/intent", "self-harm/instructions")
+_OTHERS = ("violence", "violence/graphic", "harassment", "harassment/threatening", "illicit/violent")
+
+
+def heading_trigger(window: UserWindow, turn_scores: dict[str, float], found: tuple[str, float]) -> Trigger:
+    """The case of a heading pattern (`heading.pattern`: the other turn, the lower reading): on the
+    self-harm pathway (support) when what the classifiers read in the window and the newest turn leans
+    towards self-harm, else on the violence pathway. The reader says someone is heading towards harm,
+    not whose: the classifiers' topic says that."""
+    lean = sum(window.risk.get(c, 0.0) + turn_scores.get(c, 0.0) for c in _SELF) - sum(
+        window.risk.get(c, 0.0) + turn_scores.get(c, 0.0) for c in _OTHERS)
+    pathway = "self-harm" if lean > 0 else "violence"
+    other, strength = found
+    return Trigger("heading", list(PATHWAYS[pathway][0]), pathway, strength=round(strength, 4), cites=(other,))
 
 
 # Categories whose enforcement cases the heading reader may hold back: the pathways its training people
