@@ -12,7 +12,8 @@ read by a reader fitted without that batch; per person, recall at 2 / 5 / 10 % o
 ranking people by their highest reading and by their second highest (a reading corroborated by another
 turn). The same out-of-batch readings are what the case confidence model is fitted on
 (models/train/case_confidence.py `heading_out_of_batch`), so that it does not learn to trust readings of
-people the reader was fitted on.
+people the reader was fitted on. The heading rule's `pattern_threshold` (policy `heading_cases`) is read off
+them too: the lowest at which at most 1 % of the benign people would have two kept turns apart that reach it.
 
     python -m models.train.heading_reader [--models-dir models] [--batches 6,...,26]
     (part of `make models`, before the case confidence model)
