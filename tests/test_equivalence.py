@@ -80,6 +80,8 @@ def test_replay_and_worker_open_the_same_cases(kafka_bootstrap, tmp_path, every_
     assert len(replayed) >= 3, "the input is built to open several cases"
     assert any(c.get("person_id") == "p:acct-a" and set(c["accounts"]) == {"acct-a", "acct-b"} for c in replayed.values())
     assert {c["rule"] for c in replayed.values()} >= {"severe-turn", "escalation", "trajectory"}
+    # the heading reader's readings travel with the turn when it is re-keyed (prescored): compared below too
+    assert all(len(c["heading"]) == 2 and c["heading"][0] > 0 for c in replayed.values())
 
     run = uuid.uuid4().hex[:8]
     w = WorkerProcess(kafka_bootstrap, tmp_path / "w", f"eq{run}.", f"rs-eq-{run}", extra=["--policy", str(policy)],
