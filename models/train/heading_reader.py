@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
@@ -31,8 +32,10 @@ import numpy as np
 
 from bench.bench_people import RATES, _uid, batch_files, layout, load, recall_at
 from models.train.embed import reader_inputs
-from stream.core.heading import FILE_NAME, TOP, HeadingReader
+from stream.core import heading
+from stream.core.heading import FILE_NAME, HeadingReader
 from stream.core.timeutil import parse_rfc3339
+from stream.core.window import UserWindow
 
 REPO = Path(__file__).resolve().parents[2]
 # Written batches that had decided a change (measured whole before anyone read them) when the reader was
@@ -120,21 +123,19 @@ MIN_SPAN_S = 30 * 60.0  # (the policy's default `pattern_min_span_minutes`)
 
 
 def pattern_scores(rows: dict[str, list], read: np.ndarray, min_span_s: float = MIN_SPAN_S) -> dict[str, float]:
-    """Per person, the highest threshold at which the runtime's heading rule would fire on them
-    (`stream/core/heading.py` `record` and `pattern`, turn by turn in time order: the window keeps the
-    `TOP` highest readings; a turn completes a pattern with a kept turn at least `min_span_s` apart,
-    the pair's lower reading being the score)."""
+    """Per person, the highest threshold at which the runtime's heading rule would fire on them: their
+    turns recorded in time order into a window by `heading.record`, each read by `heading.pattern` at a
+    threshold of 0 (the highest kept turn apart: the pair's lower reading is the threshold it passes)."""
     turns: dict[str, list] = defaultdict(list)
-    for p, t, r in zip(rows["person"], rows["ts"], read):
-        turns[p].append((t, round(float(r), 4)))
+    for p, t, eid, r in zip(rows["person"], rows["ts"], event_ids(rows), read):
+        turns[p].append((t, eid, float(r)))
     out = {}
     for p, seq in turns.items():
-        kept: list[tuple[float, float]] = []  # (reading, ts), highest first
-        best = 0.0
-        for t, r in sorted(seq):
-            kept = sorted(kept + [(r, t)], key=lambda h: -h[0])[:TOP]
-            if (r, t) in kept:
-                best = max([best] + [min(r, h[0]) for h in kept if h != (r, t) and abs(t - h[1]) >= min_span_s])
+        window, best = UserWindow(user_id=p), 0.0
+        for t, eid, r in sorted(seq):
+            heading.record(window, r, t, eid, p, -math.inf)
+            found = heading.pattern(window, eid, -math.inf, 0.0, min_span_s)
+            best = max(best, found[1] if found else 0.0)
         out[p] = best
     return out
 
