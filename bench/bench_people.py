@@ -161,6 +161,10 @@ BATCHES = {
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
           "10 zh, 10 ko); never measured nor read: measure it whole at the deciding session's starting code, register, then "
           "decide (not in FRESH until then)",
+    "29": "session 56, five more writers in the first style (batch29/WRITERS_BRIEF.md), written while change 32's probe ran, "
+          "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
+          "10 zh, 10 ko); never measured nor read: measure it whole at the deciding session's starting code, register, then "
+          "decide (not in FRESH until then)",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
