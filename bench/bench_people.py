@@ -159,8 +159,8 @@ BATCHES = {
           "decided change 30 in session 55 (its floor not kept; the reader and the confidence features kept)",
     "28": "session 55, five more writers in the first style (batch28/WRITERS_BRIEF.md), written before change 30 was decided, "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
-          "10 zh, 10 ko); never measured nor read: measure it whole at the deciding session's starting code, register, then "
-          "decide (not in FRESH until then)",
+          "10 zh, 10 ko); measured whole once at 787b1de (people_batch28_all_at_787b1de.json); unread; decided change 32 in "
+          "session 56 (not kept; people_batch28_all_change32.json)",
     "29": "session 56, five more writers in the first style (batch29/WRITERS_BRIEF.md), written while change 32's probe ran, "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
           "10 zh, 10 ko); never measured nor read: measure it whole at the deciding session's starting code, register, then "
@@ -168,7 +168,7 @@ BATCHES = {
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
-FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27")
+FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28")
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
 SPLITS = ("dev", "sealed", "all")
