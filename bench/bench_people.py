@@ -24,7 +24,7 @@ whether their first case routes to support. Prints figures and ids only, never a
   python bench/bench_people.py --split sealed            # batch 1, the sealed two thirds
   python bench/bench_people.py --batch 2 --split all     # batch 2, never read
   python bench/bench_people.py --batch 4 --split sealed  # batch 4's sealed two thirds (measured whole once, unread)
-  python bench/bench_people.py --fresh                   # batches 6-26 pooled (FRESH: each measured whole before it was read)
+  python bench/bench_people.py --fresh                   # batches 6-28 pooled (FRESH: each measured whole before it was read)
   python bench/bench_people.py --written                 # benign people made of bench/written/'s safe rows
   python bench/bench_people.py --cjk-turns               # benign zh / ko people made of stage_turns(_cjk).jsonl's rows
   python bench/bench_people.py --batch 6 --split dev --policy p.json   # a case-policy setting tried on a dev third
@@ -163,8 +163,8 @@ BATCHES = {
           "session 56 (not kept; people_batch28_all_change32.json)",
     "29": "session 56, five more writers in the first style (batch29/WRITERS_BRIEF.md), written while change 32's probe ran, "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
-          "10 zh, 10 ko); never measured nor read: measure it whole at the deciding session's starting code, register, then "
-          "decide (not in FRESH until then)",
+          "10 zh, 10 ko); measured whole once at c8c6e9c (people_batch29_all_at_c8c6e9c.json; change 33 was registered on "
+          "it and could not meet its rule, so was not built); unread; not in FRESH until it decides a change",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
