@@ -165,6 +165,9 @@ BATCHES = {
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
           "10 zh, 10 ko); measured whole once at c8c6e9c (people_batch29_all_at_c8c6e9c.json; change 33 was registered on "
           "it and could not meet its rule, so was not built); unread; not in FRESH until it decides a change",
+    "30": "session 56, five more writers in the first style (batch30/WRITERS_BRIEF.md), written while change 33 was built, "
+          "for its decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
+          "10 zh, 10 ko); measure it whole at the starting code (7b26067), then with change 33",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
@@ -413,6 +416,9 @@ def summarise(truth: list[dict], first: dict[str, dict], head: dict) -> dict:
         "at_risk_first_case_support": sum(first.get(t["person"], {}).get("route") == "support" for t in at_risk),
         "at_risk_first_case_enforcement": sum(first.get(t["person"], {}).get("route") == "enforcement" for t in at_risk),
         "at_risk": len(at_risk),
+        # people heading towards harming someone else whose first case went to support, not to review for enforcement
+        "harm_to_others_first_case_support": sum(first.get(t["person"], {}).get("route") == "support"
+                                                 for t in esc if t["category"] != "self-harm"),
         "first_case_rule": {k: dict(Counter(first[t["person"]]["rule"] for t in grp if t["person"] in first))
                             for k, grp in (("escalating", esc), ("benign", ben))},
         "by": {k: dict(v) for k, v in sorted(by.items())},
