@@ -167,7 +167,8 @@ BATCHES = {
           "it and could not meet its rule, so was not built); unread; not in FRESH until it decides a change",
     "30": "session 56, five more writers in the first style (batch30/WRITERS_BRIEF.md), written while change 33 was built, "
           "for its decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
-          "10 zh, 10 ko); measure it whole at the starting code (7b26067), then with change 33",
+          "10 zh, 10 ko); measured whole at the starting code (people_batch30_all_at_7b26067.json), then decided change 33 "
+          "in session 56 (kept; people_batch30_all_change33.json); unread; joins FRESH in the next session",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.

@@ -198,8 +198,8 @@ def test_context_text_is_dropped_only_where_no_later_turn_reads_it(context_turns
 
 def _as_read_now(written: dict) -> dict:
     """A fixture window as this version reads it: fields added since it was written at their default
-    (the window's hindsight and heading readings, the evidence's `unsaid`)."""
-    return {"hindsight": [], "heading": [], **written, "evidence": [{"unsaid": [], **e} for e in written["evidence"]]}
+    (the window's hindsight, heading readings and direction, the evidence's `unsaid`)."""
+    return {"hindsight": [], "heading": [], "direction": [], **written, "evidence": [{"unsaid": [], **e} for e in written["evidence"]]}
 
 
 @pytest.mark.parametrize("fixture", FORMAT2, ids=[f["note"] for f in FORMAT2])

@@ -113,7 +113,7 @@ def test_the_shipped_reader_reads_a_threat_above_an_everyday_question(text, low)
     from stream.core.engine import Detector
 
     det = Detector(load_default_scorer())
-    reading = det._heading(text)
+    reading = det._heading(text)[0]
     assert (reading < 0.3) if low else (reading > 0.7), reading
 
 
@@ -189,11 +189,11 @@ def test_case_events_carry_the_persons_two_highest_readings_and_a_floor_holds_th
     from stream.core.engine import Detector
 
     det = Detector(load_default_scorer())
-    read = sorted((det._heading(t) for t in _LANDLORD), reverse=True)
+    read = sorted((det._heading(t)[0] for t in _LANDLORD), reverse=True)
     cases = _replay(tmp_path, _turns("l", _LANDLORD))
     assert cases and all(c["route"] == "enforcement" for c in cases), "the pattern opens a case (floor off by default)"
     first = cases[0]
-    upto = sorted((det._heading(t) for t in _LANDLORD[:int(first["trigger_event_id"].split("-")[1]) + 1]), reverse=True)
+    upto = sorted((det._heading(t)[0] for t in _LANDLORD[:int(first["trigger_event_id"].split("-")[1]) + 1]), reverse=True)
     assert first["heading"] == (upto + [0.0])[:2] and max(c["heading"][0] for c in cases) <= read[0]
     assert _replay(tmp_path, _turns("l", _LANDLORD), {"heading_floor": min(1.0, read[0] + 0.01)}) == [], \
         "no turn reads as high as the floor: the enforcement case waits"
@@ -212,7 +212,7 @@ def test_with_heading_cases_two_turns_apart_that_read_as_heading_to_harm_open_a_
     from stream.core.engine import Detector
 
     det = Detector(load_default_scorer())
-    reads = [det._heading(t) for t in _GRUDGE]
+    reads = [det._heading(t)[0] for t in _GRUDGE]
     t = det.heading.threshold
     assert 0.5 < t < 1.0
     high = [i for i, r in enumerate(reads) if r >= t]
@@ -224,3 +224,83 @@ def test_with_heading_cases_two_turns_apart_that_read_as_heading_to_harm_open_a_
     assert first["trigger_event_id"] == f"g-{high[1]}" and f"g-{high[0]}" in first["reason"]
     assert first["route"] == "enforcement" and first["categories"] == ["violence"]
     assert not [c for c in _replay(tmp_path, _turns("g", _GRUDGE)) if c["rule"] == "heading"], "off by default"
+
+
+# -- direction (the reader's `self` head): a person heading towards themselves is supported, not punished --
+def test_the_window_keeps_a_recent_weighted_mean_of_the_direction_and_its_codec_and_a_deletion_keep_up():
+    from stream.core.privacy import erase
+    from stream.core.window_codec import decode, encode
+
+    w = _window("p:a")
+    assert heading.direction(w) == (0.0, 0.0), "nothing read yet"
+    heading.lean(w, 0.9)
+    heading.lean(w, 0.5)
+    assert heading.direction(w) == pytest.approx((0.7, 2.0))
+    w.decay_to(72 * 3600.0, 72 * 3600.0)  # one half-life: both halve, the mean stays
+    assert heading.direction(w) == pytest.approx((0.7, 1.0))
+    heading.lean(w, 0.1)  # the newest turn now weighs as much as the two older ones together
+    assert heading.direction(w) == pytest.approx((0.4, 2.0))
+    assert decode(encode(w)).direction == pytest.approx(w.direction)
+    w.evidence = [Evidence(e, "c1", 0, t, "user", "violence", 0.6, {"violence": 0.6}, user_id=u)
+                  for e, t, u in (("e-a", 10.0, "p:a"), ("e-b", 11.0, "b"))]
+    window, _ = erase(w, {"request_id": "r1", "type": "delete_user", "user_id": "b", "ts": "2026-10-01T00:00:00Z"}, 20.0)
+    assert window is not None and window.direction == [], "a deleted account's share cannot be taken out: it starts again"
+
+
+def test_towards_self_moves_enforcement_triggers_of_a_person_reading_so_and_never_a_threat_or_ban_evasion():
+    cfg = pol.PolicyConfig()
+    trig = pol.Trigger("escalation", ["violence"], "violence")
+    ev = _evidence({"violence": 0.6}, ["violence:planning"])
+    assert pol.towards_self(trig, ev, (0.8, 2.0), cfg)
+    moved = pol.on_own_risk(trig)
+    assert moved.pathway == "self-harm" and pol.route(moved.categories) == "support" and moved.rule == "escalation"
+    assert not pol.towards_self(trig, ev, (0.59, 5.0), cfg), "the mean must reach `self_direction`"
+    assert not pol.towards_self(trig, ev, (0.9, 1.0), cfg), "one turn is not a direction"
+    assert not pol.towards_self(trig, ev, (0.9, 5.0), pol.PolicyConfig(self_direction=0.0)), "0 turns it off"
+    assert not pol.towards_self(replace(trig, rule="ban-evasion"), ev, (0.9, 5.0), cfg)
+    assert not pol.towards_self(pol.Trigger("escalation", ["self-harm"], "self-harm"), ev, (0.9, 5.0), cfg), "already support"
+    assert not pol.towards_self(pol.Trigger("severe-turn", ["hate"]), _evidence({"hate": 0.9}), (0.9, 5.0), cfg), \
+        "not a category the reader was trained on"
+    threat = _evidence({"harassment/threatening": 0.95}, ["violence:ideation"])
+    assert not pol.towards_self(pol.Trigger("severe-turn", ["harassment/threatening"]), threat, (0.9, 5.0), cfg), \
+        "a threat with intent stays a threat"
+    with pytest.raises(ValueError, match="self_direction"):
+        pol.PolicyConfig(self_direction=1.5)
+
+
+def test_the_engine_sends_a_severe_method_question_of_a_person_heading_towards_themselves_to_support():
+    from stream.core.engine import Detector
+    from stream.core.events import parse_turn
+    from tests.fakes import TagScorer
+
+    def first_case(config: pol.PolicyConfig, lean: list[float]) -> dict:
+        det = Detector(TagScorer(), config)
+        w, cases = _window("u"), []
+        w.direction = list(lean)  # (as if read: the test scorer has no reader, so nothing adds to it)
+        for i, text in enumerate(["[illicit/violent=0.97] where do people get one", "[illicit/violent=0.97] how fast"]):
+            turn = parse_turn({"event_id": f"m-{i}", "user_id": "u", "conversation_id": f"c{i}", "turn_index": 0, "role": "user",
+                               "text": text, "ts": f"2026-10-0{1 + i}T21:00:00Z"})
+            w.updated = w.updated or turn.ts  # (the lean is as of the first turn; a day later it has decayed a little)
+            step = det.step(w, turn, det.score([turn])[0])
+            w, cases = step.window, cases + [e.payload for e in step.effects if e.kind == "case"]
+        assert cases, "two severe readings a day apart open a case"
+        return cases[0]
+
+    assert first_case(pol.PolicyConfig(), [0.2, 3.0])["route"] == "enforcement", "a person heading towards another"
+    supported = first_case(pol.PolicyConfig(), [2.4, 3.0])
+    assert supported["route"] == "support" and supported["categories"] == ["self-harm"], supported["categories"]
+    assert first_case(pol.PolicyConfig(self_direction=0.0), [2.4, 3.0])["route"] == "enforcement", "a policy can turn it off"
+
+
+def test_the_shipped_reader_reads_direction_and_a_zdr_turn_carries_it():
+    from stream.scoring import load_default_scorer
+    from stream.core.engine import Detector
+    from stream.core.events import parse_turn
+
+    det = Detector(load_default_scorer())
+    own = det._heading("honestly everyone would be better off if i just wasn't around anymore")[1]
+    other = det._heading("he's going to pay for what he did to my sister, i know where he parks")[1]
+    assert own is not None and own > 0.6 > other, (own, other)
+    turn = parse_turn({"event_id": "z-1", "user_id": "u", "conversation_id": "c1", "turn_index": 0, "role": "user",
+                       "text": "i just want it all to stop", "ts": "2026-10-01T21:00:00Z"})
+    assert 0.0 <= det.prescore(turn, "u")["heading_self"] <= 1.0

@@ -695,7 +695,22 @@ def _heading_reader_lines(p: Path, d: dict, t: dict) -> list[str]:
         f"written escalating people at {(rep.get('pattern') or {}).get('benign_flagged')} of the benign) it flagged about "
         "300 in 1,000 of the generated benign people; so the policy's `heading_floor` and `heading_cases` are off by "
         "default (README, \"Where a person is heading\").",
+        "",
+        *_direction_lines(rep.get("direction")),
     ]
+
+
+def _direction_lines(direction: dict | None) -> list[str]:
+    """The heading reader's `self` head: what its out-of-batch report says."""
+    if not direction:
+        return ["The reader has no `self` head: no case is routed by direction."]
+    sh, vi = direction.get("self-harm", {}), direction.get("violence", {})
+    return [f"Its second head, `self`, reads whether a turn sounds like someone heading towards themselves rather than "
+            "towards another person (fitted on every user turn of the written escalating people, by their category). "
+            f"**Out of batch**, a person's mean reading reaches {direction.get('cut')} for {sh.get('read_as_self')} of "
+            f"the {sh.get('people')} people at risk of harming themselves and for {vi.get('read_as_self')} of the "
+            f"{vi.get('people')} heading towards harming someone else; at that mean (the case policy's `self_direction`) "
+            "a case on the enforcement route goes to support instead, never a threat with intent (README, \"Direction\")."]
 
 
 def _section(path: Path, title: str, missing: str, lines) -> str:

@@ -7,6 +7,12 @@ before `harm_from` are left out (what a careful reader could not yet infer is no
 Two logistic models (scikit-learn, C `C`, classes balanced): one over MiniLM's embedding for the turns
 that are not Chinese or Korean, one over the multilingual USE embedding for those that are.
 
+A second head, `self` (session 56), reads whether a turn sounds like someone heading towards themselves rather
+than towards another person: the same two logistic models' form, fitted on every user turn of the written
+escalating people, labelled by the person's category (self-harm 1, violence 0); the case policy's
+`self_direction` routes a person whose recent turns read so to support (stream/core/policy.py `towards_self`).
+Reported out of batch: the share of each category's people whose mean reading reaches `SELF_CUT`.
+
 Reported, and the figure to trust: **out of batch**, each batch's turns (five writers nobody else read)
 read by a reader fitted without that batch; per person, recall at 2 / 5 / 10 % of benign people flagged
 ranking people by their highest reading and by their second highest (a reading corroborated by another
@@ -66,6 +72,7 @@ def turn_rows(batches: tuple[str, ...]) -> dict[str, list]:
                     out["batch"].append(b)
                     out["label"].append(label)
                     out["kind"].append(p["kind"])
+                    out["category"].append(p["category"])
                     out["pos"].append((p["id"], ci, ti))
                     out["ts"].append(ts[_uid(p["id"], str(ci), str(ti))])
     return out
@@ -105,6 +112,62 @@ def read_rows(reader: HeadingReader, x_en: np.ndarray, x_use: np.ndarray, en: np
 def inputs(rows: dict[str, list], models_dir) -> tuple:
     emb, en, x_en, x_use = reader_inputs(rows["text"], models_dir)
     return emb, en, x_en, x_use, np.array(rows["label"])
+
+
+def direction_labels(rows: dict[str, list]) -> np.ndarray:
+    """The `self` head's label of each row: 1 for every user turn of a person escalating towards
+    self-harm, 0 of one escalating towards harming someone else, -1 (not a row for it) for benign people."""
+    return np.array([(1 if c == "self-harm" else 0) if k == "escalating" else -1 for k, c in zip(rows["kind"], rows["category"])])
+
+
+def with_direction(reader: HeadingReader, x_en: np.ndarray, x_use: np.ndarray, en: np.ndarray, d: np.ndarray) -> HeadingReader:
+    """The reader with its `self` heads (MiniLM, USE) fitted on the rows `d` labels."""
+    known = d >= 0
+    w, b = _fit(x_en[known & en], d[known & en])
+    cw, cb = _fit(x_use[known & ~en], d[known & ~en])
+    return replace(reader, weights=np.vstack([reader.weights, w]), bias=np.concatenate([reader.bias, b]),
+                   cjk_weights=np.vstack([reader.cjk_weights, cw]), cjk_bias=np.concatenate([reader.cjk_bias, cb]))
+
+
+def read_direction(reader: HeadingReader, x_en: np.ndarray, x_use: np.ndarray, en: np.ndarray) -> np.ndarray:
+    """Each row's `self` reading."""
+    out = np.zeros(len(en))
+    for rows, cjk, x in ((en, False, x_en), (~en, True, x_use)):
+        if rows.any():
+            out[rows] = reader.both(x[rows].astype(np.float32), cjk)[1]
+    return out
+
+
+def direction_out_of_batch(rows: dict[str, list], reader: HeadingReader, x_en, x_use, en) -> np.ndarray:
+    """Each row's `self` reading by heads fitted without its batch (the heading heads: `reader`'s, unused)."""
+    d = direction_labels(rows)
+    batch = np.array(rows["batch"])
+    out = np.zeros(len(d))
+    for b in sorted(set(rows["batch"])):
+        held = batch == b
+        r = with_direction(reader, x_en[~held], x_use[~held], en[~held], d[~held])
+        out[held] = read_direction(r, x_en[held], x_use[held], en[held])
+    return out
+
+
+SELF_CUT = 0.6  # (the case policy's default `self_direction`)
+
+
+def direction_figures(rows: dict[str, list], read: np.ndarray, cut: float = SELF_CUT) -> dict:
+    """Per escalating person, the mean of their turns' `self` readings: the share of each direction's
+    people whose mean reaches `cut` (read as heading towards themselves)."""
+    got: dict[str, list[float]] = defaultdict(list)
+    cat = {}
+    for p, k, c, r in zip(rows["person"], rows["kind"], rows["category"], read):
+        if k == "escalating":
+            got[p].append(float(r))
+            cat[p] = c
+    mean = {p: sum(v) / len(v) for p, v in got.items()}
+    out: dict = {"cut": cut}
+    for c in ("self-harm", "violence"):
+        people = [p for p in mean if cat[p] == c]
+        out[c] = {"people": len(people), "read_as_self": round(sum(mean[p] >= cut for p in people) / len(people), 4)}
+    return out
 
 
 def out_of_batch(rows: dict[str, list], x_en, x_use, en, y, minilm_id: str, use_spec: str) -> np.ndarray:
@@ -187,19 +250,23 @@ def main(argv: list[str] | None = None) -> int:
     use_spec = spec()["encoder"]
     oob = out_of_batch(rows, x_en, x_use, en, y, emb.model_id, use_spec)
     threshold = pattern_threshold(rows, oob)
-    reader = replace(fit_reader(x_en, x_use, en, y, emb.model_id, use_spec), threshold=threshold)
+    heading_only = replace(fit_reader(x_en, x_use, en, y, emb.model_id, use_spec), threshold=threshold)
+    reader = with_direction(heading_only, x_en, x_use, en, direction_labels(rows))
     report = {"batches": list(batches), "C": C, "turns": len(y), "turns_labelled_1": int((y == 1).sum()),
               "turns_labelled_0": int((y == 0).sum()), "zh_ko_turns": int((~en).sum()),
               "out_of_batch": person_figures(rows, oob), "pattern_out_of_batch": pattern_figures(rows, oob, threshold),
-              "in_family": person_figures(rows, read_rows(reader, x_en, x_use, en))}
+              "in_family": person_figures(rows, read_rows(reader, x_en, x_use, en)),
+              "direction_out_of_batch": direction_figures(rows, direction_out_of_batch(rows, heading_only, x_en, x_use, en)),
+              "direction_in_family": direction_figures(rows, read_direction(reader, x_en, x_use, en))}
     body = reader.to_dict(training={k: report[k] for k in ("batches", "C", "turns", "turns_labelled_1", "turns_labelled_0")},
-                          report={**report["out_of_batch"], "pattern": report["pattern_out_of_batch"]})
+                          report={**report["out_of_batch"], "pattern": report["pattern_out_of_batch"],
+                                  "direction": report["direction_out_of_batch"]})
     out = args.models_dir / FILE_NAME
     out.write_text(json.dumps(body, ensure_ascii=False) + "\n", encoding="utf-8")
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps({"version": body["version"], **report}, indent=2) + "\n")
     print(f"{body['version']}: {len(y)} user turns of {len(set(rows['person']))} people -> {out}")
-    print(json.dumps({k: report[k] for k in ("out_of_batch", "pattern_out_of_batch", "in_family")}, indent=1))
+    print(json.dumps({k: report[k] for k in ("out_of_batch", "pattern_out_of_batch", "in_family", "direction_out_of_batch")}, indent=1))
     return 0
 
 

@@ -212,14 +212,15 @@ class Detector:
                 out[i] = found
         return out
 
-    def _heading(self, text: str) -> float | None:
-        """The heading reader's reading of a user turn (stream/core/heading.py), None without a reader:
-        the MiniLM embedding the scorer has just computed, or USE's for a Chinese / Korean turn."""
+    def _heading(self, text: str) -> tuple[float, float | None] | None:
+        """The heading reader's reading of a user turn (stream/core/heading.py) and its reading of heading
+        towards oneself (None for a reader without that head), None without a reader: the MiniLM
+        embedding the scorer has just computed, or USE's for a Chinese / Korean turn."""
         if self.heading is None:
             return None
         cjk = is_cjk(text)
-        emb = (self.heading_cjk_embedder if cjk else self.embedder).embed([text])
-        return round(float(self.heading.reads(emb, cjk)[0]), 4)
+        toward, own = self.heading.both((self.heading_cjk_embedder if cjk else self.embedder).embed([text]), cjk)
+        return round(float(toward[0]), 4), (round(float(own[0]), 4) if own is not None else None)
 
     def _reads_cjk(self, text: str) -> bool:
         """Whether the tagger's zh / ko reader (not MiniLM) reads this text."""
@@ -244,9 +245,11 @@ class Detector:
                 out["takes_back"] = taken
             out.update(scores=scores, own=own, read_with=list(read_with), contextual=contextual, stages=[f"{st.pathway}:{st.name}" for st in stages],
                        rule_pathways=sorted(ruled), framing=list(flags))
-            toward = self._heading(turn.text)
-            if toward is not None:
-                out["heading"] = toward
+            read = self._heading(turn.text)
+            if read is not None:
+                out["heading"] = read[0]
+                if read[1] is not None:
+                    out["heading_self"] = read[1]
         elif turn.role == "assistant":
             ctx = self._volatile_context.get(key, [])
             concern = self._concern(ctx, turn, score)
@@ -298,6 +301,7 @@ class Detector:
             flags = tuple(turn.prescored.get("framing") or (False, False, False))
             taken = turn.prescored.get("takes_back")
             toward = turn.prescored.get("heading")
+            towards_self = turn.prescored.get("heading_self")
         else:
             ctx = self._context_for(window, turn)
             taken = self._taken_back(ctx, turn)  # (before the turn reads its context: it inherits none of that harm)
@@ -305,10 +309,12 @@ class Detector:
             stages, ruled = self._stages(turn.text, scores, own, score, joint, ctx, turn)
             flags = self._framing(turn.text, score, ctx, turn)
             self._remember_context(self._context_for(window, turn, create=True), turn, scores, stages)
-            toward = self._heading(turn.text)
+            toward, towards_self = self._heading(turn.text) or (None, None)
         if taken:  # the writer took back their last turn's harm to others
             retraction.take_back(window, taken, cfg.half_life_hours * 3600)
         headed = None  # a pattern of the heading reader this turn completes: (the other turn, the lower reading)
+        if towards_self is not None:
+            heading.lean(window, towards_self)
         if toward is not None:
             horizon = turn.ts - cfg.retention_days * 86400
             heading.record(window, toward, turn.ts, turn.event_id, turn.user_id, horizon)
@@ -394,6 +400,8 @@ class Detector:
         trigger = pol.evaluate(window, scores, flags, moved, turn.ts, cfg, ban, reading,
                                turn.event_id, ruled & {st.pathway for st in stages}, assembled, read_with, self.thresholds,
                                unsaid, wordless, headed)
+        if trigger is not None and evidence is not None and pol.towards_self(trigger, evidence, heading.direction(window), cfg):
+            trigger = pol.on_own_risk(trigger)  # a person heading towards themselves: supported, not punished
         if trigger is not None and evidence is not None:
             case_effect = self._case_effect(window, turn, trigger, evidence)
             if case_effect is not None:

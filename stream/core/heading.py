@@ -45,6 +45,7 @@ from stream.scoring.rowwise import rowwise_logistic
 FILE_NAME = "heading_reader.json"
 KIND = "riskstream-heading-reader/1"
 LABEL = "heading"
+SELF = "self"  # the optional second head: heading towards oneself rather than towards another person
 RETRAIN = "python -m models.train.heading_reader"
 TOP = 3  # readings a window keeps (the highest first): enough to find two of them apart in time
 SHOWN = 2  # readings a case event carries (`heading`): the highest, and the second that corroborates it
@@ -70,13 +71,19 @@ class HeadingReader:
     def reads(self, emb: np.ndarray, cjk: bool = False) -> np.ndarray:
         """(n,) probabilities, one per embedding (MiniLM rows, or USE rows when `cjk`), row by row:
         a turn reads the same whatever batch it came in."""
+        return self.both(emb, cjk)[0]
+
+    def both(self, emb: np.ndarray, cjk: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """(heading probabilities, `SELF` probabilities or None for a reader without that head), row by row."""
         w, b = (self.cjk_weights, self.cjk_bias) if cjk else (self.weights, self.bias)
-        return rowwise_logistic(emb, w, b)[:, 0]
+        p = rowwise_logistic(emb, w, b)
+        return p[:, 0], (p[:, 1] if p.shape[1] > 1 else None)
 
     def to_dict(self, **extra) -> dict:
         # (stored thresholds are 0: the policy's `heading_floor` decides what a reading means)
-        body = {"kind": KIND, "labels": [LABEL], "minilm": heads_body(self.weights, self.bias, np.zeros(1), self.embedding),
-                "use": heads_body(self.cjk_weights, self.cjk_bias, np.zeros(1), self.cjk_embedding)}
+        n = self.weights.shape[0]
+        body = {"kind": KIND, "labels": [LABEL, SELF][:n], "minilm": heads_body(self.weights, self.bias, np.zeros(n), self.embedding),
+                "use": heads_body(self.cjk_weights, self.cjk_bias, np.zeros(n), self.cjk_embedding)}
         if np.isfinite(self.threshold):
             body["pattern_threshold"] = round(float(self.threshold), 4)
         version = "heading-" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
@@ -88,10 +95,11 @@ class HeadingReader:
         (`embedding`, `dim`) or another USE."""
         from stream.scoring.use_stage import DIM, spec
 
-        if d.get("kind") != KIND or list(d.get("labels", ())) != [LABEL]:
+        labels = list(d.get("labels", ()))
+        if d.get("kind") != KIND or labels not in ([LABEL], [LABEL, SELF]):
             raise HeadingReaderFileError(f"not a heading reader (kind {d.get('kind')!r})")
-        w, b, _ = parse_heads(d["minilm"], 1, embedding, dim, HeadingReaderFileError, RETRAIN)
-        cw, cb, _ = parse_heads(d["use"], 1, spec()["encoder"], DIM, HeadingReaderFileError, RETRAIN)
+        w, b, _ = parse_heads(d["minilm"], len(labels), embedding, dim, HeadingReaderFileError, RETRAIN)
+        cw, cb, _ = parse_heads(d["use"], len(labels), spec()["encoder"], DIM, HeadingReaderFileError, RETRAIN)
         t = float(d.get("pattern_threshold", float("inf")))
         if not 0.0 < t <= 1.0 and t != float("inf"):
             raise HeadingReaderFileError(f"pattern_threshold must be in (0, 1], got {t}")
@@ -113,6 +121,20 @@ def record(window: UserWindow, reading: float, ts: float, event_id: str, user_id
     kept.append([round(float(reading), 4), ts, event_id] + ([user_id] if user_id and user_id != window.user_id else []))
     kept.sort(key=lambda h: (-h[0], h[2]))
     window.heading = kept[:TOP]
+
+
+def lean(window: UserWindow, towards_self: float) -> None:
+    """Add a user turn's `SELF` reading to the window's direction: [sum, weight] of the readings,
+    decayed with the window's risk (`UserWindow.decay_to`), so their mean leans to the recent turns."""
+    total, weight = window.direction or (0.0, 0.0)
+    window.direction = [round(total + float(towards_self), 4), round(weight + 1.0, 4)]
+
+
+def direction(window: UserWindow) -> tuple[float, float]:
+    """(the mean `SELF` reading of the person's user turns, recent ones weighing more; their weight);
+    (0, 0) when none was read."""
+    total, weight = window.direction or (0.0, 0.0)
+    return (total / weight if weight > 0 else 0.0), weight
 
 
 def readings(window: UserWindow, horizon: float) -> list[float]:

@@ -13,7 +13,7 @@ one turn cites the earlier turns it rests on (`Trigger.cites`).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 
 from stream.core.confidence import cut_name
 from stream.core.stages import BY_KEY, PATHWAY_CATEGORY, STAGES
@@ -139,6 +139,12 @@ class PolicyConfig:
     # Off by default: on the escalation benchmark's generated people (everyday assistant requests, which
     # the reader was never shown) it flagged about 300 benign people in 1,000 (README, "Where a person is heading").
     heading_cases: bool = False
+    # With a heading reader that reads direction (its `self` head): a case about to open or update on
+    # the enforcement route goes to the self-harm pathway (support) instead when the person's user turns
+    # read, on their recent-weighted mean, at least this much as heading towards themselves, over a
+    # weight of at least `self_direction_weight` turns (`towards_self` says what is never moved). 0: off.
+    self_direction: float = 0.6
+    self_direction_weight: float = 1.5
 
     def __post_init__(self) -> None:
         p = self.trajectory_min_probability
@@ -146,6 +152,8 @@ class PolicyConfig:
             raise ValueError(f"trajectory_min_probability must be between 0 and 1 (exclusive), got {p}")
         if not 0.0 <= self.heading_floor <= 1.0:
             raise ValueError(f"heading_floor must be between 0 and 1, got {self.heading_floor}")
+        if not 0.0 <= self.self_direction <= 1.0:
+            raise ValueError(f"self_direction must be between 0 and 1, got {self.self_direction}")
         for name in ("min_confidence", "min_confidence_support"):
             value = getattr(self, name)
             if isinstance(value, str):
@@ -650,6 +658,26 @@ def heading_trigger(window: UserWindow, turn_scores: dict[str, float], found: tu
 # (grievance, weapons and poisons); not hate or sexual content, which it was never shown.
 HEADING_READS = frozenset({"harassment", "harassment/threatening", "illicit", "illicit/violent", "violence",
                            "violence/graphic", "self-harm", "self-harm/intent", "self-harm/instructions"})
+
+
+def towards_self(trigger: Trigger, evidence: Evidence, lean: tuple[float, float], cfg: PolicyConfig) -> bool:
+    """Whether a case's trigger goes to the self-harm pathway because the person reads as heading towards
+    themselves (`lean`: the mean of their turns' readings and its weight, `heading.direction`): a trigger
+    on the enforcement route, in categories the heading reader was trained on (`HEADING_READS`), of a person
+    whose mean reads at least `cfg.self_direction` over `cfg.self_direction_weight`. Never moved: ban
+    evasion, and a turn of explicit harm to a person (a threat with intent: issue 14 item 6 is about
+    questions of methods and means, not threats)."""
+    mean, weight = lean
+    if cfg.self_direction <= 0.0 or weight < cfg.self_direction_weight or mean < cfg.self_direction:
+        return False
+    if trigger.rule == "ban-evasion" or route(trigger.categories) != "enforcement" or not set(trigger.categories) <= HEADING_READS:
+        return False
+    return not any(explicit(c, evidence.stages, evidence.unsaid) for c in trigger.categories if c in evidence.scores)
+
+
+def on_own_risk(trigger: Trigger) -> Trigger:
+    """The trigger on the self-harm pathway: its categories the pathway's (support route), the rest kept."""
+    return replace(trigger, categories=list(PATHWAYS["self-harm"][0]), pathway="self-harm")
 
 
 def held_back_by_heading(trigger: Trigger, case, evidence: Evidence, peak: float, cfg: PolicyConfig) -> bool:

@@ -41,6 +41,7 @@ def erase(window: UserWindow | None, request: dict, now: float) -> tuple[UserWin
             window.context = []
             details["peaks_removed"] = drop_account(window, user)
             details["heading_removed"] = heading.drop_account(window, user)
+            window.direction = []  # (a mean cannot give back one account's share: it starts again)
             gone = {e.event_id for e in mine} | later
             window.stages = {k: v for k, v in window.stages.items() if v[1] not in gone}
             if window.case:

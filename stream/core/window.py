@@ -73,13 +73,18 @@ class UserWindow:
     # The heading reader's two highest readings of the person's user turns (stream/core/heading.py):
     # [reading, ts, event_id], plus the account when it is not the window's own
     heading: list[list] = field(default_factory=list)
+    # The heading reader's direction (stream/core/heading.py `lean`): [sum, weight] of the person's user
+    # turns' readings of heading towards themselves, decayed with the risk; [] before any was read
+    direction: list[float] = field(default_factory=list)
 
     def decay_to(self, now: float, half_life_s: float) -> None:
         """Exponentially decay risk to event time `now` (never backwards: late turns add at par)."""
         if now > self.updated:
-            if self.risk:
+            if self.risk or self.direction:
                 factor = decay_factor(now - self.updated, half_life_s)
                 self.risk = {c: v * factor for c, v in self.risk.items() if v * factor >= RISK_FLOOR}
+                if self.direction:
+                    self.direction = [self.direction[0] * factor, self.direction[1] * factor]
             self.updated = now
 
     def to_stored(self) -> bytes:

@@ -305,6 +305,8 @@ def _skeleton(win: UserWindow, w: _Writer) -> dict:
                      for c, peaks in win.peaks.items()]
     if win.heading:
         out["hd"] = [[h[0], w.turn(h[2], h[1])] + [w.id(a) for a in h[3:]] for h in win.heading]
+    if win.direction:
+        out["dr"] = [round(v, 4) for v in win.direction]
     if w.ids:
         out["ids"] = w.ids
     if w.uuids:
@@ -490,6 +492,7 @@ def _decode(d: dict, s) -> UserWindow:
     for h in d.get("hd", []):
         event_id, ts = turns[h[1]]
         win.heading.append([h[0], ts, event_id] + [ids[a] for a in h[2:]])
+    win.direction = [float(v) for v in d.get("dr", [])]
     return win
 
 
