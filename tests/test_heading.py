@@ -264,8 +264,10 @@ def test_towards_self_moves_enforcement_triggers_of_a_person_reading_so_and_neve
     threat = _evidence({"harassment/threatening": 0.95}, ["violence:ideation"])
     assert not pol.towards_self(pol.Trigger("severe-turn", ["harassment/threatening"]), threat, (0.9, 5.0), cfg), \
         "a threat with intent stays a threat"
-    with pytest.raises(ValueError, match="self_direction"):
+    with pytest.raises(ValueError, match="self_direction must"):
         pol.PolicyConfig(self_direction=1.5)
+    with pytest.raises(ValueError, match="self_direction_weight"):
+        pol.PolicyConfig(self_direction_weight=-1.0)
 
 
 def test_the_engine_sends_a_severe_method_question_of_a_person_heading_towards_themselves_to_support():

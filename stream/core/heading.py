@@ -22,6 +22,13 @@ people's way of telling escalation and reads everyday requests and plain threats
 (stream/core/policy.py `held_back_by_heading`), and `heading_cases` opens a case on two turns apart in
 time that both read at least the reader's `threshold` (`pattern`, `policy.heading_trigger`).
 
+A second head (`SELF`, session 56) reads whether a turn sounds like someone heading towards themselves
+rather than towards another person (fitted on every user turn of the written escalating people, by their
+category). The window keeps the readings' sum and weight (`lean`, `direction`; decayed with the risk, so
+recent turns count most); the case policy's `self_direction` sends a case of a person whose mean reads so
+to support instead of enforcement (stream/core/policy.py `towards_self`): issue 14's person at risk asking
+about means who never said anything of death.
+
 Stored as `heading_reader.json` next to the classifiers (optional: without it nothing is read, and no
 case is held back), refused at load when fitted on other encoders. Trained by
 `models/train/heading_reader.py`. Pure apart from `load`.

@@ -154,6 +154,8 @@ class PolicyConfig:
             raise ValueError(f"heading_floor must be between 0 and 1, got {self.heading_floor}")
         if not 0.0 <= self.self_direction <= 1.0:
             raise ValueError(f"self_direction must be between 0 and 1, got {self.self_direction}")
+        if self.self_direction_weight < 0.0:
+            raise ValueError(f"self_direction_weight must be at least 0, got {self.self_direction_weight}")
         for name in ("min_confidence", "min_confidence_support"):
             value = getattr(self, name)
             if isinstance(value, str):

@@ -70,7 +70,7 @@ class UserWindow:
     # support it needs to count then: no evidence, but cited in hindsight if the pattern becomes a case
     # (`stages` holds what the tagger read). Bounded (`PolicyConfig.hindsight_limit`).
     hindsight: list[Evidence] = field(default_factory=list)
-    # The heading reader's two highest readings of the person's user turns (stream/core/heading.py):
+    # The heading reader's three highest readings of the person's user turns (stream/core/heading.py):
     # [reading, ts, event_id], plus the account when it is not the window's own
     heading: list[list] = field(default_factory=list)
     # The heading reader's direction (stream/core/heading.py `lean`): [sum, weight] of the person's user
