@@ -40,6 +40,7 @@ from bench.bench_people import RATES, _uid, batch_files, layout, load, recall_at
 from models.train.embed import reader_inputs
 from stream.core import heading
 from stream.core.heading import FILE_NAME, HeadingReader
+from stream.core.policy import PolicyConfig
 from stream.core.timeutil import parse_rfc3339
 from stream.core.window import UserWindow
 
@@ -91,22 +92,31 @@ def _fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return m.coef_.astype(np.float32), m.intercept_.astype(np.float32)
 
 
+def _fit_heads(x_en: np.ndarray, x_use: np.ndarray, en: np.ndarray, y: np.ndarray) -> tuple:
+    """(MiniLM weights, bias, USE weights, bias) of one label on the rows `y` labels (>= 0): English rows
+    MiniLM's, zh / ko rows USE's."""
+    known = y >= 0
+    return _fit(x_en[known & en], y[known & en]) + _fit(x_use[known & ~en], y[known & ~en])
+
+
 def fit_reader(x_en: np.ndarray, x_use: np.ndarray, en: np.ndarray, y: np.ndarray, minilm_id: str,
                use_spec: str) -> HeadingReader:
     """Both heads on the labelled rows given (English rows: MiniLM; zh / ko rows: USE)."""
-    known = y >= 0
-    w, b = _fit(x_en[known & en], y[known & en])
-    cw, cb = _fit(x_use[known & ~en], y[known & ~en])
+    w, b, cw, cb = _fit_heads(x_en, x_use, en, y)
     return HeadingReader(w, b, minilm_id, cw, cb, use_spec)
 
 
-def read_rows(reader: HeadingReader, x_en: np.ndarray, x_use: np.ndarray, en: np.ndarray) -> np.ndarray:
+def _read(reader: HeadingReader, x_en: np.ndarray, x_use: np.ndarray, en: np.ndarray, head: int) -> np.ndarray:
+    """Each row's reading by the reader's `head` (0: heading, 1: `self`)."""
     out = np.zeros(len(en))
-    if en.any():
-        out[en] = reader.reads(x_en[en].astype(np.float32))
-    if (~en).any():
-        out[~en] = reader.reads(x_use[~en].astype(np.float32), cjk=True)
+    for rows, cjk, x in ((en, False, x_en), (~en, True, x_use)):
+        if rows.any():
+            out[rows] = reader.both(x[rows].astype(np.float32), cjk)[head]
     return out
+
+
+def read_rows(reader: HeadingReader, x_en: np.ndarray, x_use: np.ndarray, en: np.ndarray) -> np.ndarray:
+    return _read(reader, x_en, x_use, en, 0)
 
 
 def inputs(rows: dict[str, list], models_dir) -> tuple:
@@ -122,35 +132,29 @@ def direction_labels(rows: dict[str, list]) -> np.ndarray:
 
 def with_direction(reader: HeadingReader, x_en: np.ndarray, x_use: np.ndarray, en: np.ndarray, d: np.ndarray) -> HeadingReader:
     """The reader with its `self` heads (MiniLM, USE) fitted on the rows `d` labels."""
-    known = d >= 0
-    w, b = _fit(x_en[known & en], d[known & en])
-    cw, cb = _fit(x_use[known & ~en], d[known & ~en])
+    w, b, cw, cb = _fit_heads(x_en, x_use, en, d)
     return replace(reader, weights=np.vstack([reader.weights, w]), bias=np.concatenate([reader.bias, b]),
                    cjk_weights=np.vstack([reader.cjk_weights, cw]), cjk_bias=np.concatenate([reader.cjk_bias, cb]))
 
 
 def read_direction(reader: HeadingReader, x_en: np.ndarray, x_use: np.ndarray, en: np.ndarray) -> np.ndarray:
     """Each row's `self` reading."""
-    out = np.zeros(len(en))
-    for rows, cjk, x in ((en, False, x_en), (~en, True, x_use)):
-        if rows.any():
-            out[rows] = reader.both(x[rows].astype(np.float32), cjk)[1]
-    return out
+    return _read(reader, x_en, x_use, en, 1)
 
 
-def direction_out_of_batch(rows: dict[str, list], reader: HeadingReader, x_en, x_use, en) -> np.ndarray:
-    """Each row's `self` reading by heads fitted without its batch (the heading heads: `reader`'s, unused)."""
+def direction_out_of_batch(rows: dict[str, list], x_en, x_use, en) -> np.ndarray:
+    """Each row's `self` reading by heads fitted without its batch (read as a one-head reader's)."""
     d = direction_labels(rows)
     batch = np.array(rows["batch"])
     out = np.zeros(len(d))
     for b in sorted(set(rows["batch"])):
         held = batch == b
-        r = with_direction(reader, x_en[~held], x_use[~held], en[~held], d[~held])
-        out[held] = read_direction(r, x_en[held], x_use[held], en[held])
+        w, bias, cw, cb = _fit_heads(x_en[~held], x_use[~held], en[~held], d[~held])
+        out[held] = read_rows(HeadingReader(w, bias, "", cw, cb, ""), x_en[held], x_use[held], en[held])
     return out
 
 
-SELF_CUT = 0.6  # (the case policy's default `self_direction`)
+SELF_CUT = PolicyConfig().self_direction  # what the case policy routes on by default
 
 
 def direction_figures(rows: dict[str, list], read: np.ndarray, cut: float = SELF_CUT) -> dict:
@@ -256,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
               "turns_labelled_0": int((y == 0).sum()), "zh_ko_turns": int((~en).sum()),
               "out_of_batch": person_figures(rows, oob), "pattern_out_of_batch": pattern_figures(rows, oob, threshold),
               "in_family": person_figures(rows, read_rows(reader, x_en, x_use, en)),
-              "direction_out_of_batch": direction_figures(rows, direction_out_of_batch(rows, heading_only, x_en, x_use, en)),
+              "direction_out_of_batch": direction_figures(rows, direction_out_of_batch(rows, x_en, x_use, en)),
               "direction_in_family": direction_figures(rows, read_direction(reader, x_en, x_use, en))}
     body = reader.to_dict(training={k: report[k] for k in ("batches", "C", "turns", "turns_labelled_1", "turns_labelled_0")},
                           report={**report["out_of_batch"], "pattern": report["pattern_out_of_batch"],

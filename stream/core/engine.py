@@ -400,9 +400,9 @@ class Detector:
         trigger = pol.evaluate(window, scores, flags, moved, turn.ts, cfg, ban, reading,
                                turn.event_id, ruled & {st.pathway for st in stages}, assembled, read_with, self.thresholds,
                                unsaid, wordless, headed)
-        if trigger is not None and evidence is not None and pol.towards_self(trigger, evidence, heading.direction(window), cfg):
-            trigger = pol.on_own_risk(trigger)  # a person heading towards themselves: supported, not punished
         if trigger is not None and evidence is not None:
+            if pol.towards_self(trigger, evidence, heading.direction(window), cfg):
+                trigger = pol.on_own_risk(trigger)  # a person heading towards themselves: supported, not punished
             case_effect = self._case_effect(window, turn, trigger, evidence)
             if case_effect is not None:
                 effects.append(case_effect)

@@ -125,7 +125,7 @@ def record(window: UserWindow, reading: float, ts: float, event_id: str, user_id
     account when it is not the window's own (deleting an account must find its readings). Readings of
     turns older than `horizon` (event time) leave first: nothing is kept past the retention period."""
     kept = [h for h in window.heading if h[1] >= horizon and h[2] != event_id]
-    kept.append([round(float(reading), 4), ts, event_id] + ([user_id] if user_id and user_id != window.user_id else []))
+    kept.append(window.kept_entry(round(float(reading), 4), ts, event_id, user_id))
     kept.sort(key=lambda h: (-h[0], h[2]))
     window.heading = kept[:TOP]
 
@@ -176,4 +176,4 @@ def drop(window: UserWindow, gone: Callable[[list], bool]) -> int:
 
 def drop_account(window: UserWindow, user_id: str) -> int:
     """Remove the readings of one account's turns (deletion request)."""
-    return drop(window, lambda h: (h[3] if len(h) > 3 else window.user_id) == user_id)
+    return drop(window, lambda h: window.entry_account(h) == user_id)

@@ -52,7 +52,7 @@ def drop_peaks(window: UserWindow, drop: Callable[[list], bool], categories: Ite
 
 def drop_account(window: UserWindow, user_id: str) -> int:
     """Remove the peaks of one account (deletion request); returns how many were removed."""
-    return drop_peaks(window, lambda p: (p[3] if len(p) > 3 else window.user_id) == user_id)
+    return drop_peaks(window, lambda p: window.entry_account(p) == user_id)
 
 
 def feature_names(top_k: int) -> list[str]:
@@ -132,7 +132,7 @@ class TrajectoryModel:
             peaks = window.peaks.setdefault(c, [])
             if any(p[2] == event_id for p in peaks):  # a redelivered turn: already kept
                 continue
-            peaks.append([round(v, 4), ts, event_id] + ([user_id] if user_id and user_id != window.user_id else []))
+            peaks.append(window.kept_entry(round(v, 4), ts, event_id, user_id))
             peaks.sort(key=lambda p: (-self._rank_key(p), p[2]))
             del peaks[self.top_k:]
             kept = kept or any(p[2] == event_id for p in peaks)

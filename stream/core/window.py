@@ -77,6 +77,16 @@ class UserWindow:
     # turns' readings of heading towards themselves, decayed with the risk; [] before any was read
     direction: list[float] = field(default_factory=list)
 
+    def kept_entry(self, value: float, ts: float, event_id: str, user_id: str) -> list:
+        """A turn's kept reading (trajectory peaks, heading readings): [value, ts, event_id], plus the
+        account when it is not the window's own (a person's window spans linked accounts; deleting one
+        must find its entries)."""
+        return [value, ts, event_id] + ([user_id] if user_id and user_id != self.user_id else [])
+
+    def entry_account(self, entry: list) -> str:
+        """The account a `kept_entry` came from."""
+        return entry[3] if len(entry) > 3 else self.user_id
+
     def decay_to(self, now: float, half_life_s: float) -> None:
         """Exponentially decay risk to event time `now` (never backwards: late turns add at par)."""
         if now > self.updated:
