@@ -164,7 +164,9 @@ BATCHES = {
     "29": "session 56, five more writers in the first style (batch29/WRITERS_BRIEF.md), written while change 32's probe ran, "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
           "10 zh, 10 ko); measured whole once at c8c6e9c (people_batch29_all_at_c8c6e9c.json; change 33 was registered on "
-          "it and could not meet its rule, so was not built); unread; not in FRESH until it decides a change",
+          "it and could not meet its rule, so was not built); unread; measured again at 70bf488, the same "
+          "(people_batch29_all_at_70bf488.json), then decided change 34 in session 57 (not kept; "
+          "people_batch29_all_change34.json); joins FRESH in the next session",
     "30": "session 56, five more writers in the first style (batch30/WRITERS_BRIEF.md), written while change 33 was built, "
           "for its decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
           "10 zh, 10 ko); measured whole at the starting code (people_batch30_all_at_7b26067.json), then decided change 33 "
