@@ -171,6 +171,9 @@ BATCHES = {
           "for its decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
           "10 zh, 10 ko); measured whole at the starting code (people_batch30_all_at_7b26067.json), then decided change 33 "
           "in session 56 (kept; people_batch30_all_change33.json); unread; in FRESH since session 57",
+    "31": "session 57, five more writers in the first style (batch31/WRITERS_BRIEF.md), written after change 34 was decided, "
+          "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
+          "10 zh, 10 ko); unread; not in FRESH until it decides a change",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
