@@ -177,7 +177,8 @@ BATCHES = {
           "session 57 (not kept; people_batch31_all_change35b.json); joins FRESH in the next session",
     "32": "session 57, five more writers in the first style (batch32/WRITERS_BRIEF.md), written after change 35b was decided, "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
-          "10 zh, 10 ko); unread; not in FRESH until it decides a change",
+          "10 zh, 10 ko); measured whole once at 522323b (people_batch32_all_at_522323b.json); unread; not in FRESH until "
+          "it decides a change",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
