@@ -143,15 +143,9 @@ def read_direction(reader: HeadingReader, x_en: np.ndarray, x_use: np.ndarray, e
 
 
 def direction_out_of_batch(rows: dict[str, list], x_en, x_use, en) -> np.ndarray:
-    """Each row's `self` reading by heads fitted without its batch (read as a one-head reader's)."""
-    d = direction_labels(rows)
-    batch = np.array(rows["batch"])
-    out = np.zeros(len(d))
-    for b in sorted(set(rows["batch"])):
-        held = batch == b
-        w, bias, cw, cb = _fit_heads(x_en[~held], x_use[~held], en[~held], d[~held])
-        out[held] = read_rows(HeadingReader(w, bias, "", cw, cb, ""), x_en[held], x_use[held], en[held])
-    return out
+    """Each row's `self` reading by heads fitted without its batch (`out_of_batch` on the direction
+    labels: a one-head reader of that label)."""
+    return out_of_batch(rows, x_en, x_use, en, direction_labels(rows), "", "")
 
 
 SELF_CUT = PolicyConfig().self_direction  # what the case policy routes on by default
