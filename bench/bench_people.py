@@ -24,7 +24,7 @@ whether their first case routes to support. Prints figures and ids only, never a
   python bench/bench_people.py --split sealed            # batch 1, the sealed two thirds
   python bench/bench_people.py --batch 2 --split all     # batch 2, never read
   python bench/bench_people.py --batch 4 --split sealed  # batch 4's sealed two thirds (measured whole once, unread)
-  python bench/bench_people.py --fresh                   # batches 6-28 and 30 pooled (FRESH: each measured whole before it was read)
+  python bench/bench_people.py --fresh                   # batches 6-31 pooled (FRESH: each measured whole before it was read)
   python bench/bench_people.py --written                 # benign people made of bench/written/'s safe rows
   python bench/bench_people.py --cjk-turns               # benign zh / ko people made of stage_turns(_cjk).jsonl's rows
   python bench/bench_people.py --batch 6 --split dev --policy p.json   # a case-policy setting tried on a dev third
@@ -166,7 +166,7 @@ BATCHES = {
           "10 zh, 10 ko); measured whole once at c8c6e9c (people_batch29_all_at_c8c6e9c.json; change 33 was registered on "
           "it and could not meet its rule, so was not built); unread; measured again at 70bf488, the same "
           "(people_batch29_all_at_70bf488.json), then decided change 34 in session 57 (not kept; "
-          "people_batch29_all_change34.json); joins FRESH in the next session",
+          "people_batch29_all_change34.json); in FRESH since session 58",
     "30": "session 56, five more writers in the first style (batch30/WRITERS_BRIEF.md), written while change 33 was built, "
           "for its decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
           "10 zh, 10 ko); measured whole at the starting code (people_batch30_all_at_7b26067.json), then decided change 33 "
@@ -174,15 +174,18 @@ BATCHES = {
     "31": "session 57, five more writers in the first style (batch31/WRITERS_BRIEF.md), written after change 34 was decided, "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
           "10 zh, 10 ko); measured whole once at 7c2bb3f (people_batch31_all_at_7c2bb3f.json); unread; decided change 35b in "
-          "session 57 (not kept; people_batch31_all_change35b.json); joins FRESH in the next session",
+          "session 57 (not kept; people_batch31_all_change35b.json); in FRESH since session 58",
     "32": "session 57, five more writers in the first style (batch32/WRITERS_BRIEF.md), written after change 35b was decided, "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
           "10 zh, 10 ko); measured whole once at 522323b (people_batch32_all_at_522323b.json); unread; not in FRESH until "
           "it decides a change",
+    "33": "session 58, five more writers in the first style (batch33/WRITERS_BRIEF.md), written at the session's start, "
+          "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
+          "10 zh, 10 ko); unread and unmeasured",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
-FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "30")
+FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31")
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
 SPLITS = ("dev", "sealed", "all")
