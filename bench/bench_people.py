@@ -177,8 +177,8 @@ BATCHES = {
           "session 57 (not kept; people_batch31_all_change35b.json); in FRESH since session 58",
     "32": "session 57, five more writers in the first style (batch32/WRITERS_BRIEF.md), written after change 35b was decided, "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
-          "10 zh, 10 ko); measured whole once at 522323b (people_batch32_all_at_522323b.json); unread; not in FRESH until "
-          "it decides a change",
+          "10 zh, 10 ko); measured whole once at 522323b (people_batch32_all_at_522323b.json); unread; decided change 36 in "
+          "session 58 (not kept; people_batch32_all_change36.json); joins FRESH in the next session",
     "33": "session 58, five more writers in the first style (batch33/WRITERS_BRIEF.md), written at the session's start, "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
           "10 zh, 10 ko); measured whole once at 5d433f3 (people_batch33_all_at_5d433f3.json); unread",

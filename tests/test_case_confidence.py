@@ -116,7 +116,7 @@ def test_a_floor_named_as_a_share_of_benign_people_reads_the_models_cut():
     assert [c["trigger_event_id"] for c in named] == ["e2"], "the 5 % cut (0.8) holds back the one-turn case"
     lower, _, _ = run(rows, m, PolicyConfig.from_mapping({"min_confidence": "10 %"}))
     assert [c["event"] for c in lower] == ["open", "update"] and lower[0]["trigger_event_id"] == "e1"
-    assert Detector(TagScorer(), PolicyConfig(min_confidence_support="10%"), confidence=m).floors == (0.0, 0.5)
+    assert Detector(TagScorer(), PolicyConfig(min_confidence_support="10%"), confidence=m).floors == (0.0, 0.5, 0.0)
 
 
 def test_a_named_floor_the_model_cannot_resolve_stops_the_detector_at_start():
@@ -231,3 +231,35 @@ def test_the_trainer_holds_a_weight_at_zero_rather_than_let_harm_lower_confidenc
     free, _ = fit(x, y, w)
     held, _ = fit(x, y, w, ["peak:1", "voiced"])
     assert free[0] < -0.5 and held[0] == 0.0 and held[1] > 0.5
+
+
+# a grievance, then a research question a day later: two stages of the violence pathway in two turns,
+# 1.5 of the 2.5 weight that opens a case (written for this test)
+SHORT_PATHWAY = [turn(1, "[violence=0.3] my boss humiliated me in front of the whole team again", day=1),
+                 turn(2, "[violence=0.3] what is the most lethal thing people keep in a garden shed", day=2)]
+
+
+class _Reader:
+    """A heading reader reading every turn `reading` (threshold 0.8): the engine's `_heading` is replaced."""
+    threshold, version = 0.8, "heading-test"
+
+
+def run_read(rows, confidence, reading: float, config=None):
+    det = Detector(TagScorer(), config or PolicyConfig(), confidence=confidence, heading_reader=_Reader())
+    det._heading = lambda text: (reading, None)
+    turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
+    return [e.payload for _, effs in run_batch(det, turns, MemoryStore()) for e in effs if e.kind == "case"]
+
+
+def test_a_pathway_short_of_its_weight_opens_when_the_reader_corroborates_it_and_its_confidence_reaches_the_cut():
+    m = CaseConfidence(("evidence",), (3.0,), bias=-1.0, cuts={"0.05": 0.8})  # one evidence turn 0.7463, two 0.9086
+    on = PolicyConfig(heading_corroborates=True)
+    cases = run_read(SHORT_PATHWAY, m, 0.9, on)
+    assert [(c["event"], c["rule"], c["trigger_event_id"]) for c in cases] == [("open", "escalation", "e2")]
+    assert "corroborated" in cases[0]["reason"] and cases[0]["confidence"] >= 0.8
+    assert [e["event_id"] for e in cases[0]["evidence"]] == ["e1", "e2"]
+    assert run_read(SHORT_PATHWAY, m, 0.7, on) == [], "the turns do not read as heading towards harm: nothing opens"
+    assert run_read(SHORT_PATHWAY, m, 0.9) == [], "off by default (change 36, not kept): nothing opens"
+    assert run_read(SHORT_PATHWAY, m, 0.9, PolicyConfig(heading_corroborates=True, corroborated_confidence=0.95)) == [], \
+        "the case's confidence under the corroborated floor: nothing opens"
+    assert run_read(SHORT_PATHWAY, None, 0.9, on) == [], "without a confidence model nothing opens on corroboration"

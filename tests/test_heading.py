@@ -306,3 +306,54 @@ def test_the_shipped_reader_reads_direction_and_a_zdr_turn_carries_it():
     turn = parse_turn({"event_id": "z-1", "user_id": "u", "conversation_id": "c1", "turn_index": 0, "role": "user",
                        "text": "i just want it all to stop", "ts": "2026-10-01T21:00:00Z"})
     assert 0.0 <= det.prescore(turn, "u")["heading_self"] <= 1.0
+
+
+def test_the_reader_corroborates_two_high_readings_apart_in_time_whichever_turn_is_newest():
+    w = _window()
+    heading.record(w, 0.9, 0.0, "a", "p:me", horizon=-1.0)
+    assert not heading.corroborates(w, -1.0, 0.8, 1800.0), "one reading corroborates nothing"
+    heading.record(w, 0.95, 600.0, "b", "p:me", horizon=-1.0)
+    assert not heading.corroborates(w, -1.0, 0.8, 1800.0), "two turns of one burst do not"
+    heading.record(w, 0.85, DAY, "c", "p:me", horizon=-1.0)
+    heading.record(w, 0.1, 2 * DAY, "d", "p:me", horizon=-1.0)
+    assert heading.corroborates(w, -1.0, 0.8, 1800.0), "the newest turn need not be one of them"
+    assert not heading.corroborates(w, -1.0, 0.96, 1800.0), "both must reach the threshold"
+    assert not heading.corroborates(w, DAY, 0.8, 1800.0), "readings before the horizon do not count"
+
+
+def _short_pathway() -> UserWindow:
+    """A grievance and a research question on two turns a day apart: two stages, 1.5 of the 2.5 weight."""
+    w = _window()
+    w.stages = {"violence:grievance": (0.0, "e1"), "violence:research": (DAY, "e2")}
+    return w
+
+
+def test_a_pathway_short_of_its_weight_opens_only_when_the_reader_corroborates_it_and_says_so():
+    cfg = pol.PolicyConfig()
+    assert pol.evaluate(_short_pathway(), {}, {}, {"violence"}, DAY, cfg, event_id="e2") is None
+    trig = pol.evaluate(_short_pathway(), {}, {}, {"violence"}, DAY, cfg, event_id="e2", corroborated=True)
+    assert trig is not None and trig.rule == "escalation" and trig.corroborated and "e1" in trig.cites
+    assert pol.evaluate(_short_pathway(), {}, {}, set(), DAY, cfg, event_id="e2", corroborated=True) is None, \
+        "the newest turn must move the pathway"
+    one_turn = _window()
+    one_turn.stages = {"violence:grievance": (DAY, "e2"), "violence:research": (DAY, "e2")}
+    assert pol.evaluate(one_turn, {}, {}, {"violence"}, DAY, cfg, event_id="e2", corroborated=True) is None, \
+        "stages said in one turn are not a pathway, corroborated or not"
+    full = _short_pathway()
+    full.stages["violence:planning"] = (DAY, "e2")
+    assert not pol.evaluate(full, {}, {}, {"violence"}, DAY, cfg, event_id="e2", corroborated=True).corroborated, \
+        "a pathway with its weight is no corroborated case"
+
+
+def test_a_corroborated_floor_reads_the_models_cut_and_without_a_model_is_out_of_reach():
+    from stream.core.confidence import CaseConfidence, FloorError, confidence_floors
+
+    on = pol.PolicyConfig(heading_corroborates=True)
+    assert confidence_floors(pol.PolicyConfig(), None) == (0.0, 0.0, 0.0), "off by default"
+    assert confidence_floors(on, None)[2] == float("inf"), "without a model nothing opens on corroboration"
+    m = CaseConfidence(("severity",), (1.0,), 0.0, {"0.05": 0.6})
+    with pytest.raises(FloorError):
+        confidence_floors(on, CaseConfidence(("severity",), (1.0,), 0.0, {"0.10": 0.6}))
+    assert confidence_floors(on, m) == (0.0, 0.0, 0.6)
+    with pytest.raises(ValueError):
+        pol.PolicyConfig(corroborated_confidence="5.5%")

@@ -47,14 +47,21 @@ C = 0.1  # L2 strength (inverse): chosen out of batch among 0.01, 0.1, 1 (the th
 MIN_STAGE_EVENTS = 5  # a stage becomes a feature when at least this many training events carry it
 
 
+# The policy the people are replayed with: the defaults, with every case the heading reader's corroboration
+# would open let through (its gate is this model's own cut: the model must not depend on the one it replaces).
+TRAIN_POLICY = {"corroborated_confidence": 0.0}
+
+
 def replay_cases(people: list[dict], models_dir: Path) -> tuple[list[dict], list[dict]]:
-    """(truth, case events) of written people, replayed with `models_dir`'s model set."""
+    """(truth, case events) of written people, replayed with `models_dir`'s model set (`TRAIN_POLICY`)."""
     turns, truth = layout(people)
     with tempfile.TemporaryDirectory(prefix="rs-confidence-") as tmp:
         d = Path(tmp)
         (d / "turns.jsonl").write_bytes(b"".join(dumps_line(t) for t in turns))
+        (d / "policy.json").write_text(json.dumps(TRAIN_POLICY))
         env = {"RISKSTREAM_MODELS_DIR": str(models_dir)}
-        subprocess.run(RS + ["replay", "--input", str(d / "turns.jsonl"), "--cases", str(d / "cases.jsonl"), "--no-progress"],
+        subprocess.run(RS + ["replay", "--input", str(d / "turns.jsonl"), "--cases", str(d / "cases.jsonl"), "--no-progress",
+                             "--policy", str(d / "policy.json")],
                        check=True, cwd=REPO, env={**os.environ, **env})
         return truth, _lines(d / "cases.jsonl")
 

@@ -160,14 +160,20 @@ class CaseConfidence:
         return load_json(models_dir, FILE_NAME, cls.from_dict, CaseConfidenceFileError)
 
 
-def confidence_floors(config, model: CaseConfidence | None) -> tuple[float, float]:
-    """A policy's (enforcement, support) confidence floors as numbers. A floor named as a share of benign
-    people ("5%") reads `model`'s cut for it, so it needs a model with that cut (`FloorError` otherwise)."""
+def confidence_floors(config, model: CaseConfidence | None) -> tuple[float, float, float]:
+    """A policy's (enforcement, support, corroborated) confidence floors as numbers. A floor named as a
+    share of benign people ("5%") reads `model`'s cut for it, so it needs a model with that cut
+    (`FloorError` otherwise). The corroborated floor (`corroborated_confidence`) is read only when the
+    policy opens cases on the heading reader's corroboration (`heading_corroborates`); without a model it
+    is out of reach (nothing opens on corroboration alone)."""
     out = []
-    for name in ("min_confidence", "min_confidence_support"):
+    for name in ("min_confidence", "min_confidence_support", "corroborated_confidence"):
         value = getattr(config, name)
+        if name == "corroborated_confidence" and not (getattr(config, "heading_corroborates", False) and model is not None):
+            out.append(0.0 if model is not None or not getattr(config, "heading_corroborates", False) else math.inf)
+            continue
         if isinstance(value, str) and model is None:
             raise FloorError(f"{name} {value!r} names a cut of the case confidence model, but none is loaded "
                              f"({FILE_NAME})")
         out.append(model.floor(value, name) if model is not None else float(value))
-    return out[0], out[1]
+    return out[0], out[1], out[2]
