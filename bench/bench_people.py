@@ -182,6 +182,9 @@ BATCHES = {
     "33": "session 58, five more writers in the first style (batch33/WRITERS_BRIEF.md), written at the session's start, "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
           "10 zh, 10 ko); measured whole once at 5d433f3 (people_batch33_all_at_5d433f3.json); unread",
+    "34": "session 58, five more writers in the first style (batch34/WRITERS_BRIEF.md), written after change 36 was decided, "
+          "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
+          "10 zh, 10 ko); unread and unmeasured",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
