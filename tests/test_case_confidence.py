@@ -251,15 +251,16 @@ def run_read(rows, confidence, reading: float, config=None):
     return [e.payload for _, effs in run_batch(det, turns, MemoryStore()) for e in effs if e.kind == "case"]
 
 
-def test_a_pathway_short_of_its_weight_opens_when_the_reader_corroborates_it_and_its_confidence_reaches_the_cut():
+def test_a_pathway_short_of_its_weight_opens_when_its_confidence_reaches_the_cut_and_the_reader_corroborates_if_asked():
     m = CaseConfidence(("evidence",), (3.0,), bias=-1.0, cuts={"0.05": 0.8})  # one evidence turn 0.7463, two 0.9086
-    on = PolicyConfig(heading_corroborates=True)
+    on = PolicyConfig(short_pathways="corroborated")
     cases = run_read(SHORT_PATHWAY, m, 0.9, on)
     assert [(c["event"], c["rule"], c["trigger_event_id"]) for c in cases] == [("open", "escalation", "e2")]
-    assert "corroborated" in cases[0]["reason"] and cases[0]["confidence"] >= 0.8
+    assert "short of its weight" in cases[0]["reason"] and cases[0]["confidence"] >= 0.8
     assert [e["event_id"] for e in cases[0]["evidence"]] == ["e1", "e2"]
     assert run_read(SHORT_PATHWAY, m, 0.7, on) == [], "the turns do not read as heading towards harm: nothing opens"
+    assert run_read(SHORT_PATHWAY, m, 0.7, PolicyConfig(short_pathways="confident")), "confident: the reader is not asked"
     assert run_read(SHORT_PATHWAY, m, 0.9) == [], "off by default (change 36, not kept): nothing opens"
-    assert run_read(SHORT_PATHWAY, m, 0.9, PolicyConfig(heading_corroborates=True, corroborated_confidence=0.95)) == [], \
-        "the case's confidence under the corroborated floor: nothing opens"
-    assert run_read(SHORT_PATHWAY, None, 0.9, on) == [], "without a confidence model nothing opens on corroboration"
+    assert run_read(SHORT_PATHWAY, m, 0.9, PolicyConfig(short_pathways="confident", short_pathway_confidence=0.95)) == [], \
+        "the case's confidence under the short pathway floor: nothing opens"
+    assert run_read(SHORT_PATHWAY, None, 0.9, on) == [], "without a confidence model no short pathway opens"

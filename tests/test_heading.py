@@ -217,7 +217,7 @@ def test_with_heading_cases_two_turns_apart_that_read_as_heading_to_harm_open_a_
     assert 0.5 < t < 1.0
     high = [i for i, r in enumerate(reads) if r >= t]
     assert len(high) >= 2, reads
-    cases = _replay(tmp_path, _turns("g", _GRUDGE), {"heading_cases": True})
+    cases = _replay(tmp_path, _turns("g", _GRUDGE), {"heading_cases": True, "short_pathways": "off"})
     heading_cases = [c for c in cases if c["rule"] == "heading"]
     assert heading_cases, [(c["rule"], c["trigger_event_id"]) for c in cases]
     first = heading_cases[0]
@@ -328,32 +328,34 @@ def _short_pathway() -> UserWindow:
     return w
 
 
-def test_a_pathway_short_of_its_weight_opens_only_when_the_reader_corroborates_it_and_says_so():
+def test_a_pathway_short_of_its_weight_opens_only_when_the_policy_lets_it_and_says_so():
     cfg = pol.PolicyConfig()
     assert pol.evaluate(_short_pathway(), {}, {}, {"violence"}, DAY, cfg, event_id="e2") is None
-    trig = pol.evaluate(_short_pathway(), {}, {}, {"violence"}, DAY, cfg, event_id="e2", corroborated=True)
-    assert trig is not None and trig.rule == "escalation" and trig.corroborated and "e1" in trig.cites
-    assert pol.evaluate(_short_pathway(), {}, {}, set(), DAY, cfg, event_id="e2", corroborated=True) is None, \
+    trig = pol.evaluate(_short_pathway(), {}, {}, {"violence"}, DAY, cfg, event_id="e2", short_ok=True)
+    assert trig is not None and trig.rule == "escalation" and trig.short and "e1" in trig.cites
+    assert pol.evaluate(_short_pathway(), {}, {}, set(), DAY, cfg, event_id="e2", short_ok=True) is None, \
         "the newest turn must move the pathway"
     one_turn = _window()
     one_turn.stages = {"violence:grievance": (DAY, "e2"), "violence:research": (DAY, "e2")}
-    assert pol.evaluate(one_turn, {}, {}, {"violence"}, DAY, cfg, event_id="e2", corroborated=True) is None, \
-        "stages said in one turn are not a pathway, corroborated or not"
+    assert pol.evaluate(one_turn, {}, {}, {"violence"}, DAY, cfg, event_id="e2", short_ok=True) is None, \
+        "stages said in one turn are not a pathway, short or not"
     full = _short_pathway()
     full.stages["violence:planning"] = (DAY, "e2")
-    assert not pol.evaluate(full, {}, {}, {"violence"}, DAY, cfg, event_id="e2", corroborated=True).corroborated, \
-        "a pathway with its weight is no corroborated case"
+    assert not pol.evaluate(full, {}, {}, {"violence"}, DAY, cfg, event_id="e2", short_ok=True).short, \
+        "a pathway with its weight is not short"
 
 
-def test_a_corroborated_floor_reads_the_models_cut_and_without_a_model_is_out_of_reach():
+def test_a_short_pathway_floor_reads_the_models_cut_only_when_short_pathways_open():
     from stream.core.confidence import CaseConfidence, FloorError, confidence_floors
 
-    on = pol.PolicyConfig(heading_corroborates=True)
+    on = pol.PolicyConfig(short_pathways="confident")
     assert confidence_floors(pol.PolicyConfig(), None) == (0.0, 0.0, 0.0), "off by default"
-    assert confidence_floors(on, None)[2] == float("inf"), "without a model nothing opens on corroboration"
+    assert confidence_floors(on, None)[2] == 0.0, "without a model no short pathway opens (the engine's short_ok)"
     m = CaseConfidence(("severity",), (1.0,), 0.0, {"0.05": 0.6})
     with pytest.raises(FloorError):
         confidence_floors(on, CaseConfidence(("severity",), (1.0,), 0.0, {"0.10": 0.6}))
     assert confidence_floors(on, m) == (0.0, 0.0, 0.6)
     with pytest.raises(ValueError):
-        pol.PolicyConfig(corroborated_confidence="5.5%")
+        pol.PolicyConfig(short_pathway_confidence="5.5%")
+    with pytest.raises(ValueError, match="short_pathways must be one of"):
+        pol.PolicyConfig(short_pathways="yes")

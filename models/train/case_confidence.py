@@ -47,9 +47,10 @@ C = 0.1  # L2 strength (inverse): chosen out of batch among 0.01, 0.1, 1 (the th
 MIN_STAGE_EVENTS = 5  # a stage becomes a feature when at least this many training events carry it
 
 
-# The policy the people are replayed with: the defaults, with every case the heading reader's corroboration
-# would open let through (its gate is this model's own cut: the model must not depend on the one it replaces).
-TRAIN_POLICY = {"corroborated_confidence": 0.0}
+# The policy the people are replayed with: the defaults, with every case a pathway short of its weight
+# would open let through (`short_pathways`: its gate is this model's own cut, and the model must not
+# depend on the one it replaces).
+TRAIN_POLICY = {"short_pathway_confidence": 0.0}
 
 
 def replay_cases(people: list[dict], models_dir: Path) -> tuple[list[dict], list[dict]]:

@@ -58,8 +58,8 @@ def reason_text(why: pol.Trigger, categories: list[str], evidence: list[Evidence
                 f" across {len(convs)} conversation(s)")
         if "voiced" in stages:  # stream/core/replies.py (policy.VOICED)
             head += "; the assistant's replies voiced concern about it"
-        if why.corroborated:  # policy.heading_corroborates
-            head += "; short of its weight, corroborated by two turns apart that read as heading towards harm"
+        if why.short:  # policy.short_pathways
+            head += "; short of its weight, opened on its case confidence"
     elif rule == "heading" and trigger is not None:
         head = (f"Heading reader: two turns apart in time read as heading towards harm ({why.strength:.2f} or more each): "
                 f"{', '.join(why.cites)} and {trigger.event_id}; on the {pathway} pathway by what the classifiers read "

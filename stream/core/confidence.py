@@ -161,16 +161,15 @@ class CaseConfidence:
 
 
 def confidence_floors(config, model: CaseConfidence | None) -> tuple[float, float, float]:
-    """A policy's (enforcement, support, corroborated) confidence floors as numbers. A floor named as a
+    """A policy's (enforcement, support, short pathway) confidence floors as numbers. A floor named as a
     share of benign people ("5%") reads `model`'s cut for it, so it needs a model with that cut
-    (`FloorError` otherwise). The corroborated floor (`corroborated_confidence`) is read only when the
-    policy opens cases on the heading reader's corroboration (`heading_corroborates`); without a model it
-    is out of reach (nothing opens on corroboration alone)."""
+    (`FloorError` otherwise). The short pathway floor (`short_pathway_confidence`) is read only when the
+    policy opens short pathways (`short_pathways`); without a model none opens (the engine's `short_ok`)."""
     out = []
-    for name in ("min_confidence", "min_confidence_support", "corroborated_confidence"):
+    for name in ("min_confidence", "min_confidence_support", "short_pathway_confidence"):
         value = getattr(config, name)
-        if name == "corroborated_confidence" and not (getattr(config, "heading_corroborates", False) and model is not None):
-            out.append(0.0 if model is not None or not getattr(config, "heading_corroborates", False) else math.inf)
+        if name == "short_pathway_confidence" and (getattr(config, "short_pathways", "off") == "off" or model is None):
+            out.append(0.0)
             continue
         if isinstance(value, str) and model is None:
             raise FloorError(f"{name} {value!r} names a cut of the case confidence model, but none is loaded "

@@ -100,7 +100,7 @@ class Detector:
         if confidence == "auto":
             confidence = CaseConfidence.load(getattr(scorer, "models_dir", None))
         self.confidence: CaseConfidence | None = confidence
-        self.floors = confidence_floors(self.config, self.confidence)  # (enforcement, support, corroborated)
+        self.floors = confidence_floors(self.config, self.confidence)  # (enforcement, support, short pathway)
         self.model_version = model_version or getattr(scorer, "version", "")
         if self.trajectory is not None and not model_version:
             self.model_version += f"+{self.trajectory.version}"
@@ -320,10 +320,11 @@ class Detector:
             heading.record(window, toward, turn.ts, turn.event_id, turn.user_id, horizon)
             if cfg.heading_cases:
                 headed = heading.pattern(window, turn.event_id, horizon, self.heading.threshold, cfg.pattern_min_span_minutes * 60)
-        # the reader backing a pattern of stages short of its weight (`policy.heading_corroborates`)
-        corroborated = (cfg.heading_corroborates and self.heading is not None
-                        and heading.corroborates(window, turn.ts - cfg.retention_days * 86400, self.heading.threshold,
-                                                 cfg.pattern_min_span_minutes * 60))
+        # a pathway short of its weight may open on its case's confidence (`policy.short_pathways`)
+        short_ok = self.confidence is not None and (cfg.short_pathways == "confident" or (
+            cfg.short_pathways == "corroborated" and self.heading is not None
+            and heading.corroborates(window, turn.ts - cfg.retention_days * 86400, self.heading.threshold,
+                                     cfg.pattern_min_span_minutes * 60)))
         disclosed = False
         tells_of_another = framing.told_of_another(flags)
         if tells_of_another:  # told in words: frames their farewell acts as someone else's
@@ -403,7 +404,7 @@ class Detector:
         moved = {st.pathway for st in stages} | ({"self-harm"} if farewell else set())
         trigger = pol.evaluate(window, scores, flags, moved, turn.ts, cfg, ban, reading,
                                turn.event_id, ruled & {st.pathway for st in stages}, assembled, read_with, self.thresholds,
-                               unsaid, wordless, headed, corroborated)
+                               unsaid, wordless, headed, short_ok)
         if trigger is not None and evidence is not None:
             if pol.towards_self(trigger, evidence, heading.direction(window), cfg):
                 trigger = pol.on_own_risk(trigger)  # a person heading towards themselves: supported, not punished
@@ -617,14 +618,11 @@ class Detector:
         if self.confidence is not None:
             payload["confidence"] = self.confidence.of(payload)
             floor = self.floors[case.route == "support"]
-            if trigger.corroborated:  # opened on the heading reader's corroboration: its own floor too
+            if trigger.short:  # a pathway short of its weight: its own floor too (`short_pathway_confidence`)
                 floor = max(floor, self.floors[2])
             if event == "open" and trigger.rule != "ban-evasion" and payload["confidence"] < floor:
                 window.case = before  # not opened (nothing emitted): a later turn may open it
                 return None
-        elif event == "open" and trigger.corroborated:
-            window.case = before  # without a confidence model nothing opens on corroboration alone
-            return None
         return Effect("case", case.case_id, payload)  # every event of a case (open ... redact) on one partition
 
     def _score_payload(self, turn: Turn, score: TextScore, contextual: bool, stages: list,

@@ -169,7 +169,7 @@ def pattern(window: UserWindow, event_id: str, horizon: float, threshold: float,
 def corroborates(window: UserWindow, horizon: float, threshold: float, min_span_s: float) -> bool:
     """Two kept readings of turns since `horizon`, at least `min_span_s` apart, both read at least
     `threshold`: the reader backs a pattern of stages the rules found short of their weight
-    (`policy.heading_corroborates`). Unlike `pattern`, the newest turn need not be one of them."""
+    (`policy.short_pathways` "corroborated"). Unlike `pattern`, the newest turn need not be one of them."""
     high = [h[1] for h in window.heading if h[1] >= horizon and h[0] >= threshold]
     return len(high) >= 2 and max(high) - min(high) >= min_span_s
 

@@ -41,6 +41,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 # Categories that say harm is near (a threat, an intent, instructions): raise imminence.
 IMMINENT = frozenset({"harassment/threatening", "hate/threatening", "illicit/violent", "self-harm/intent",
                       "self-harm/instructions", "sexual/minors"})
+# What `short_pathways` may be: when a pathway short of its weight may open on its case's confidence.
+SHORT_PATHWAYS = ("off", "confident", "corroborated")
 # Explicit harm to a person: one severe reading is enough. Every other category needs corroboration.
 EXPLICIT = frozenset({"harassment/threatening", "hate/threatening", "self-harm/intent", "sexual/minors"})
 # ... but a threat reading is explicit only on a turn that also reads as violent ideation or imminence
@@ -139,18 +141,20 @@ class PolicyConfig:
     # Off by default: on the escalation benchmark's generated people (everyday assistant requests, which
     # the reader was never shown) it flagged about 300 benign people in 1,000 (README, "Where a person is heading").
     heading_cases: bool = False
-    # With a heading reader and a case confidence model: an escalation pathway with its distinct stages
-    # said in enough turns (`min_stages`, `min_stage_turns`) but short of `escalation_threshold` opens
-    # when the reader corroborates it (two of the person's kept readings, at least
-    # `pattern_min_span_minutes` apart, both at least the reader's `pattern_threshold`;
-    # `heading.corroborates`) and the case's confidence reads at least `corroborated_confidence` (a
-    # number, or a share of benign people naming one of the confidence model's `cuts`, as
-    # `min_confidence`). Without a confidence model such a pathway never opens on corroboration.
-    # Off by default (change 36, session 58): on the written people it found 39 more escalating people
-    # for 2 more benign ones (6-31, 8 and 0 on the batches the confidence model never saw), but the
-    # batch that decided it (32) moved by none, short of its rule (README, "Where a person is heading").
-    heading_corroborates: bool = False
-    corroborated_confidence: float | str = "5%"
+    # With a case confidence model: an escalation pathway with its distinct stages said in enough turns
+    # (`min_stages`, `min_stage_turns`) but short of `escalation_threshold` opens when the case's
+    # confidence reads at least `short_pathway_confidence` (a number, or a share of benign people naming
+    # one of the confidence model's `cuts`, as `min_confidence`): "confident"; "corroborated" asks as
+    # well that two of the person's kept heading readings, apart in time, both read at least the
+    # reader's `pattern_threshold` (`heading.corroborates`; change 36); "off": never. Without a
+    # confidence model a short pathway never opens. The case reason says the pathway was short of its weight.
+    # Off by default (README, "Where a person is heading"): change 36 ("corroborated", session 58)
+    # found 39 more escalating people for 2 more benign ones on the written people 6-31, but the batch
+    # that decided it (32) moved by none; change 37 ("confident") found 8 more for 1 on two fresh
+    # batches, but flagged 10.67 instead of 2.67 per 1,000 of the escalation benchmark's generated
+    # benign people (everyday requests), whom the confidence model, fitted on written people, misreads.
+    short_pathways: str = "off"
+    short_pathway_confidence: float | str = "5%"
     # With a heading reader that reads direction (its `self` head): a case about to open or update on
     # the enforcement route goes to the self-harm pathway (support) instead when the person's user turns
     # read, on their recent-weighted mean, at least this much as heading towards themselves, over a
@@ -164,11 +168,13 @@ class PolicyConfig:
             raise ValueError(f"trajectory_min_probability must be between 0 and 1 (exclusive), got {p}")
         if not 0.0 <= self.heading_floor <= 1.0:
             raise ValueError(f"heading_floor must be between 0 and 1, got {self.heading_floor}")
+        if self.short_pathways not in SHORT_PATHWAYS:
+            raise ValueError(f"short_pathways must be one of {', '.join(SHORT_PATHWAYS)}, got {self.short_pathways!r}")
         if not 0.0 <= self.self_direction <= 1.0:
             raise ValueError(f"self_direction must be between 0 and 1, got {self.self_direction}")
         if self.self_direction_weight < 0.0:
             raise ValueError(f"self_direction_weight must be at least 0, got {self.self_direction_weight}")
-        for name in ("min_confidence", "min_confidence_support", "corroborated_confidence"):
+        for name in ("min_confidence", "min_confidence_support", "short_pathway_confidence"):
             value = getattr(self, name)
             if isinstance(value, str):
                 if cut_name(value) is None:
@@ -216,7 +222,7 @@ class Trigger:
     score: float | None = None  # trajectory: the model's logit...
     threshold: float | None = None  # ...and the logit it had to reach
     cites: tuple[str, ...] = ()  # earlier turns (event ids) the case rests on besides the newest one
-    corroborated: bool = False  # escalation short of its threshold, opened on the heading reader's corroboration
+    short: bool = False  # escalation short of its threshold, opened on its case's confidence (`short_pathways`)
 
 
 # Pathway -> (categories of its case, number of stages on it)
@@ -467,7 +473,7 @@ def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict
              assembled: set[str] = frozenset(), read_with: tuple[str, ...] = (),
              bars: dict[str, float] | None = None, unsaid: frozenset[str] = frozenset(),
              wordless: bool = False, heading: tuple[str, float] | None = None,
-             corroborated: bool = False) -> Trigger | None:
+             short_ok: bool = False) -> Trigger | None:
     """Decide from the updated window and the newest turn (`event_id`, already in the evidence ring)
     whether a case is warranted. `reading` is the trajectory model's view of the window (None when
     no model is loaded: the fixed accumulation threshold applies instead); it opens a case only where
@@ -484,13 +490,13 @@ def evaluate(window: UserWindow, turn_scores: dict[str, float], turn_flags: dict
     self-harm/intent reading of it is no statement on one turn (`_escalation`). `heading`: the earlier
     turn and the lower reading of a pattern of the heading reader the newest turn completes
     (`stream/core/heading.py` `pattern`), if any: a case where the policy says `heading_cases`.
-    `corroborated`: the heading reader corroborates the person's pattern (`heading.corroborates`, where
-    the policy says `heading_corroborates`): an escalation short of its threshold may open (`_escalation`)."""
+    `short_ok`: an escalation short of its threshold may open (the policy's `short_pathways`, decided
+    by the engine; the case's confidence then decides whether it does)."""
     if ban is not None:  # a new account of a banned person: reviewed on its first turn
         cats = [c for c in ban.get("categories") or [] if c in CATEGORIES] or ["harassment"]
         return Trigger("ban-evasion", cats, strength=1.0, stage_imminence=1.0)
     escalation = _escalation(window, new_pathways, now, cfg, new_pathways if ruled is None else ruled, wordless,
-                             corroborated)
+                             short_ok)
     severe = _severe(window, turn_scores, turn_flags, new_pathways, new_pathways if ruled is None else ruled, now, cfg,
                      event_id, assembled, read_with, bars, unsaid)
     if severe is not None:
@@ -568,11 +574,10 @@ def _severe(window: UserWindow, scores: dict[str, float], flags: dict[str, bool]
 
 
 def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: PolicyConfig,
-                ruled: set[str] = frozenset(), wordless: bool = False, corroborated: bool = False) -> Trigger | None:
+                ruled: set[str] = frozenset(), wordless: bool = False, short_ok: bool = False) -> Trigger | None:
     """A pathway climbed: enough distinct stages, enough weight, and the newest turn moved on it.
     `ruled`: the pathways written rules found on the newest turn; `wordless`: it says nothing of death,
-    dying or self-harm; `corroborated`: the heading reader corroborates the person's pattern
-    (`heading.corroborates`), which stands in for the missing weight (the trigger says so)."""
+    dying or self-harm; `short_ok`: a pathway short of its weight may open (the trigger says so)."""
     best = None
     horizon = now - cfg.stage_window_days * 86400
     # a person at risk's violence stages count on the self-harm pathway (`own_risk`)
@@ -585,7 +590,7 @@ def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: Pol
         if _voiced_pattern(window, pathway, seen, horizon, cfg):
             total = max(total, cfg.escalation_threshold)
         short = total < cfg.escalation_threshold
-        if pathway not in new_pathways or len(seen) < cfg.min_stages or (short and not corroborated):
+        if pathway not in new_pathways or len(seen) < cfg.min_stages or (short and not short_ok):
             continue
         # the turns that said the pathway's stages: where each was last seen, and the earlier turns of
         # the evidence ring that said one (a grievance on day 1, said again with a plan on day 3, is two)
@@ -622,8 +627,8 @@ def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: Pol
             cats = ["harassment/threatening"] + cats
         cites = tuple(dict.fromkeys(ev for _, ev in staged))
         trig = Trigger("escalation", list(cats), label, names, min(1.0, total / 4.0), max(r for r, _, _ in seen) / length,
-                       cites=cites, corroborated=short)
-        if best is None or (not trig.corroborated, trig.strength) > (not best.corroborated, best.strength):
+                       cites=cites, short=short)
+        if best is None or (not trig.short, trig.strength) > (not best.short, best.strength):
             best = trig
     return best
 
