@@ -181,10 +181,14 @@ BATCHES = {
           "session 58 (not kept; people_batch32_all_change36.json); joins FRESH in the next session",
     "33": "session 58, five more writers in the first style (batch33/WRITERS_BRIEF.md), written at the session's start, "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
-          "10 zh, 10 ko); measured whole once at 5d433f3 (people_batch33_all_at_5d433f3.json); unread",
+          "10 zh, 10 ko); measured whole once at 5d433f3 (people_batch33_all_at_5d433f3.json); unread; decided change 37 "
+          "with batch 34 in session 58 (its rule held, a guard failed: not kept; people_batch33_34_all_change37.json); "
+          "joins FRESH in the next session",
     "34": "session 58, five more writers in the first style (batch34/WRITERS_BRIEF.md), written after change 36 was decided, "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
-          "10 zh, 10 ko); unread and unmeasured",
+          "10 zh, 10 ko); measured whole once at c16342d (people_batch34_all_at_c16342d.json), and with batch 33 "
+          "(people_batch33_34_all_before_change37.json); unread; decided change 37 with batch 33 in session 58 (not "
+          "kept); joins FRESH in the next session",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
