@@ -191,10 +191,11 @@ BATCHES = {
           "kept); joins FRESH in the next session",
     "35": "session 58, eight writers in the first style with batch 36 (batch35/WRITERS_BRIEF.md), written for change 37b, "
           "whose guards settled it before they were measured: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, "
-          "3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); unread; unmeasured at the end of session 58",
+          "3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured once with batch 36 at ba3bf5b "
+          "(people_batch35_36_all_at_ba3bf5b.json); unread",
     "36": "session 58, written with batch 35 for change 37b (batch36/WRITERS_BRIEF.md): 40 escalating (16 en violence, "
-          "12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); unread; unmeasured at the end of "
-          "session 58",
+          "12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured once with batch 35 at "
+          "ba3bf5b (people_batch35_36_all_at_ba3bf5b.json); unread",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
