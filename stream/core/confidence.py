@@ -165,14 +165,15 @@ def confidence_floors(config, model: CaseConfidence | None) -> tuple[float, floa
     share of benign people ("5%") reads `model`'s cut for it, so it needs a model with that cut
     (`FloorError` otherwise). The short pathway floor (`short_pathway_confidence`) is read only when the
     policy opens short pathways (`short_pathways`); without a model none opens (the engine's `short_ok`)."""
-    out = []
-    for name in ("min_confidence", "min_confidence_support", "short_pathway_confidence"):
-        value = getattr(config, name)
-        if name == "short_pathway_confidence" and (getattr(config, "short_pathways", "off") == "off" or model is None):
-            out.append(0.0)
-            continue
-        if isinstance(value, str) and model is None:
-            raise FloorError(f"{name} {value!r} names a cut of the case confidence model, but none is loaded "
-                             f"({FILE_NAME})")
-        out.append(model.floor(value, name) if model is not None else float(value))
-    return out[0], out[1], out[2]
+    enforcement, support = _floor(config, model, "min_confidence"), _floor(config, model, "min_confidence_support")
+    opens_short = getattr(config, "short_pathways", "off") != "off" and model is not None
+    return enforcement, support, (_floor(config, model, "short_pathway_confidence") if opens_short else 0.0)
+
+
+def _floor(config, model: CaseConfidence | None, name: str) -> float:
+    """One of a policy's confidence floors as a number (`confidence_floors`)."""
+    value = getattr(config, name)
+    if isinstance(value, str) and model is None:
+        raise FloorError(f"{name} {value!r} names a cut of the case confidence model, but none is loaded "
+                         f"({FILE_NAME})")
+    return model.floor(value, name) if model is not None else float(value)

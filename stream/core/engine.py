@@ -315,16 +315,15 @@ class Detector:
         headed = None  # a pattern of the heading reader this turn completes: (the other turn, the lower reading)
         if towards_self is not None:
             heading.lean(window, towards_self)
+        horizon = turn.ts - cfg.retention_days * 86400  # readings are kept within the retention period
         if toward is not None:
-            horizon = turn.ts - cfg.retention_days * 86400
             heading.record(window, toward, turn.ts, turn.event_id, turn.user_id, horizon)
             if cfg.heading_cases:
                 headed = heading.pattern(window, turn.event_id, horizon, self.heading.threshold, cfg.pattern_min_span_minutes * 60)
         # a pathway short of its weight may open on its case's confidence (`policy.short_pathways`)
         short_ok = self.confidence is not None and (cfg.short_pathways == "confident" or (
             cfg.short_pathways == "corroborated" and self.heading is not None
-            and heading.corroborates(window, turn.ts - cfg.retention_days * 86400, self.heading.threshold,
-                                     cfg.pattern_min_span_minutes * 60)))
+            and heading.corroborates(window, horizon, self.heading.threshold, cfg.pattern_min_span_minutes * 60)))
         disclosed = False
         tells_of_another = framing.told_of_another(flags)
         if tells_of_another:  # told in words: frames their farewell acts as someone else's
