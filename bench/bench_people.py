@@ -24,7 +24,7 @@ whether their first case routes to support. Prints figures and ids only, never a
   python bench/bench_people.py --split sealed            # batch 1, the sealed two thirds
   python bench/bench_people.py --batch 2 --split all     # batch 2, never read
   python bench/bench_people.py --batch 4 --split sealed  # batch 4's sealed two thirds (measured whole once, unread)
-  python bench/bench_people.py --fresh                   # batches 6-31 pooled (FRESH: each measured whole before it was read)
+  python bench/bench_people.py --fresh                   # batches 6-34 pooled (FRESH: each measured whole before it was read)
   python bench/bench_people.py --written                 # benign people made of bench/written/'s safe rows
   python bench/bench_people.py --cjk-turns               # benign zh / ko people made of stage_turns(_cjk).jsonl's rows
   python bench/bench_people.py --batch 6 --split dev --policy p.json   # a case-policy setting tried on a dev third
@@ -178,28 +178,40 @@ BATCHES = {
     "32": "session 57, five more writers in the first style (batch32/WRITERS_BRIEF.md), written after change 35b was decided, "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
           "10 zh, 10 ko); measured whole once at 522323b (people_batch32_all_at_522323b.json); unread; decided change 36 in "
-          "session 58 (not kept; people_batch32_all_change36.json); joins FRESH in the next session",
+          "session 58 (not kept; people_batch32_all_change36.json); in FRESH since session 59",
     "33": "session 58, five more writers in the first style (batch33/WRITERS_BRIEF.md), written at the session's start, "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
           "10 zh, 10 ko); measured whole once at 5d433f3 (people_batch33_all_at_5d433f3.json); unread; decided change 37 "
           "with batch 34 in session 58 (its rule held, a guard failed: not kept; people_batch33_34_all_change37.json); "
-          "joins FRESH in the next session",
+          "in FRESH since session 59",
     "34": "session 58, five more writers in the first style (batch34/WRITERS_BRIEF.md), written after change 36 was decided, "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
           "10 zh, 10 ko); measured whole once at c16342d (people_batch34_all_at_c16342d.json), and with batch 33 "
           "(people_batch33_34_all_before_change37.json); unread; decided change 37 with batch 33 in session 58 (not "
-          "kept); joins FRESH in the next session",
+          "kept); in FRESH since session 59",
     "35": "session 58, eight writers in the first style with batch 36 (batch35/WRITERS_BRIEF.md), written for change 37b, "
           "whose guards settled it before they were measured: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, "
           "3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured once with batch 36 at ba3bf5b "
-          "(people_batch35_36_all_at_ba3bf5b.json); unread",
+          "(people_batch35_36_all_at_ba3bf5b.json); unread; decided change 38 with batch 36 in session 59 (not kept; "
+          "people_batch35_36_all_change38.json); joins FRESH in the next session",
     "36": "session 58, written with batch 35 for change 37b (batch36/WRITERS_BRIEF.md): 40 escalating (16 en violence, "
           "12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured once with batch 35 at "
-          "ba3bf5b (people_batch35_36_all_at_ba3bf5b.json); unread",
+          "ba3bf5b (people_batch35_36_all_at_ba3bf5b.json); unread; decided change 38 with batch 35 in session 59 (not "
+          "kept); joins FRESH in the next session",
+    "37": "session 59, five more writers in the first style (batch37/WRITERS_BRIEF.md), written at the session's start "
+          "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
+          "10 zh, 10 ko); measured whole once with batches 38 and 39 at 5663baa (people_batch37_39_all_at_5663baa.json); "
+          "unread",
+    "38": "session 59, written with batch 39 after change 38 was decided (batch38/WRITERS_BRIEF.md), for a later decision: "
+          "40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured "
+          "whole once with batches 37 and 39 at 5663baa (people_batch37_39_all_at_5663baa.json); unread",
+    "39": "session 59, written with batch 38 after change 38 was decided (batch39/WRITERS_BRIEF.md), for a later decision: "
+          "40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured "
+          "whole once with batches 37 and 38 at 5663baa (people_batch37_39_all_at_5663baa.json); unread",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
-FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31")
+FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32", "33", "34")
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
 SPLITS = ("dev", "sealed", "all")

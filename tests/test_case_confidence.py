@@ -264,3 +264,26 @@ def test_a_pathway_short_of_its_weight_opens_when_its_confidence_reaches_the_cut
     assert run_read(SHORT_PATHWAY, m, 0.9, PolicyConfig(short_pathways="confident", short_pathway_confidence=0.95)) == [], \
         "the case's confidence under the short pathway floor: nothing opens"
     assert run_read(SHORT_PATHWAY, None, 0.9, on) == [], "without a confidence model no short pathway opens"
+
+
+# two requests a day apart and no stage about anyone: the research and planning stages of the violence
+# pathway (2.0 of its 2.5), as a gamer's, a crime writer's or a security student's questions read
+# (written for this test)
+REQUESTS_ONLY = [turn(1, "[violence=0.3] what is the most lethal thing people keep in a garden shed", day=1),
+                 turn(2, "[violence=0.3] are there security cameras at the car park and what is his daily routine", day=2)]
+
+
+def test_about_a_person_a_pathway_short_of_its_weight_opens_only_when_one_of_its_stages_is_about_a_person():
+    """Change 38 (not kept, an option): requests alone (research, planning) are what the generated
+    benign people and a gamer's or a writer's questions look like; a grievance, a state of mind or a
+    date is about a person."""
+    m = CaseConfidence(("evidence",), (3.0,), bias=-1.0, cuts={"0.05": 0.8})
+    person = PolicyConfig(short_pathways="about-a-person")
+    opened = run_read(SHORT_PATHWAY, m, 0.9, person)
+    assert [(c["event"], c["stages"]) for c in opened] == [("open", ["grievance", "research"])]
+    assert "short of its weight" in opened[0]["reason"]
+    assert run_read(REQUESTS_ONLY, m, 0.9, person) == [], "research and planning alone: nothing opens"
+    confident = run_read(REQUESTS_ONLY, m, 0.9, PolicyConfig(short_pathways="confident"))
+    assert [(c["event"], c["stages"]) for c in confident] == [("open", ["research", "planning"])]
+    assert run_read(REQUESTS_ONLY, m, 0.9) == [] and run_read(SHORT_PATHWAY, m, 0.9) == [], "off by default"
+    assert run_read(SHORT_PATHWAY, None, 0.9, person) == [], "without a confidence model no short pathway opens"

@@ -42,7 +42,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 IMMINENT = frozenset({"harassment/threatening", "hate/threatening", "illicit/violent", "self-harm/intent",
                       "self-harm/instructions", "sexual/minors"})
 # What `short_pathways` may be: when a pathway short of its weight may open on its case's confidence.
-SHORT_PATHWAYS = ("off", "confident", "corroborated")
+SHORT_PATHWAYS = ("off", "confident", "corroborated", "about-a-person")
 # Explicit harm to a person: one severe reading is enough. Every other category needs corroboration.
 EXPLICIT = frozenset({"harassment/threatening", "hate/threatening", "self-harm/intent", "sexual/minors"})
 # ... but a threat reading is explicit only on a turn that also reads as violent ideation or imminence
@@ -146,13 +146,17 @@ class PolicyConfig:
     # confidence reads at least `short_pathway_confidence` (a number, or a share of benign people naming
     # one of the confidence model's `cuts`, as `min_confidence`): "confident"; "corroborated" asks as
     # well that two of the person's kept heading readings, apart in time, both read at least the
-    # reader's `pattern_threshold` (`heading.corroborates`; change 36); "off": never. Without a
-    # confidence model a short pathway never opens. The case reason says the pathway was short of its weight.
-    # Off by default (README, "Where a person is heading"): change 36 ("corroborated", session 58)
-    # found 39 more escalating people for 2 more benign ones on the written people 6-31, but the batch
-    # that decided it (32) moved by none; change 37 ("confident") found 8 more for 1 on two fresh
-    # batches, but flagged 10.67 instead of 2.67 per 1,000 of the escalation benchmark's generated
-    # benign people (everyday requests), whom the confidence model, fitted on written people, misreads.
+    # reader's `pattern_threshold` (`heading.corroborates`; change 36); "about-a-person" asks as well
+    # that one of the pathway's stages be about a person (not a request: research, planning; change 38);
+    # "off": never. Without a confidence model a short pathway never opens. The case reason says the
+    # pathway was short of its weight. Change 37 ("confident") found 8 more escalating people for 1 more
+    # benign one on two fresh batches, but flagged 10.67 instead of 2.67 per 1,000 of the escalation
+    # benchmark's generated benign people, every one of them on a pathway of two requests (research +
+    # planning: everyday requests around one dark-sounding prompt), which the confidence model, fitted
+    # on written people, misreads; change 36 ("corroborated") moved the batch that decided it by none;
+    # change 38 ("about-a-person") found 2 more for none on the two batches that decided it (it needed 3),
+    # kept fold A's generated benign people at 2.67 per 1,000 but took fold B's from 3.33 to 4.67, and
+    # gave 19 instead of 14 of 399 written people at risk an enforcement case first. Off by default.
     short_pathways: str = "off"
     short_pathway_confidence: float | str = "5%"
     # With a heading reader that reads direction (its `self` head): a case about to open or update on
@@ -592,6 +596,8 @@ def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: Pol
         short = total < cfg.escalation_threshold
         if pathway not in new_pathways or len(seen) < cfg.min_stages or (short and not short_ok):
             continue
+        if short and cfg.short_pathways == "about-a-person" and all(name in _REQUEST_STAGES for _, name, _ in seen):
+            continue  # requests alone (research, planning): a gamer's or a writer's questions look like them
         # the turns that said the pathway's stages: where each was last seen, and the earlier turns of
         # the evidence ring that said one (a grievance on day 1, said again with a plan on day 3, is two)
         said = {pathway, "violence"} if moved and pathway == "self-harm" else {pathway}
