@@ -57,3 +57,21 @@ def test_models_dir_flag_and_environment_are_honoured(tmp_path):
     assert ok.returncode == 0 and json.loads(ok.stdout)["event_id"] == "x"
     broken = run_cli("score", "--input", str(src), "--output", "-", env={"RISKSTREAM_MODELS_DIR": str(tmp_path)})
     assert broken.returncode != 0 and b"cannot load the models in " + str(tmp_path).encode() in broken.stderr
+
+
+def test_the_command_line_runs_one_blas_thread_per_process_unless_told_otherwise():
+    """Parallelism is processes (`replay --workers`); a second BLAS thread in each spun for about
+    17 % of a one-process replay's CPU-seconds (session 59). numpy loaded after `stream.cli` starts
+    no thread of its own; a thread count the caller set is kept."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    code = ("import os, stream.cli, numpy; print(len(os.listdir('/proc/self/task')), os.environ['OPENBLAS_NUM_THREADS'], "
+            "os.environ['OMP_NUM_THREADS'], os.environ['MKL_NUM_THREADS'])")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout.split() == ["1", "1", "1", "1"], out.stdout
+    mine = subprocess.run([sys.executable, "-c", code], env={**env, "OPENBLAS_NUM_THREADS": "3"}, capture_output=True,
+                          text=True, cwd=REPO, check=True)
+    assert mine.stdout.split()[1:] == ["3", "1", "1"], mine.stdout
