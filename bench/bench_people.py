@@ -201,19 +201,24 @@ BATCHES = {
     "37": "session 59, five more writers in the first style (batch37/WRITERS_BRIEF.md), written at the session's start "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
           "10 zh, 10 ko); measured whole once with batches 38 and 39 at 5663baa (people_batch37_39_all_at_5663baa.json); "
-          "unread",
+          "measured pooled with 37-41 at 2d421a8 "
+          "(people_batch37_41_all_at_2d421a8.json); unread",
     "38": "session 59, written with batch 39 after change 38 was decided (batch38/WRITERS_BRIEF.md), for a later decision: "
           "40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured "
-          "whole once with batches 37 and 39 at 5663baa (people_batch37_39_all_at_5663baa.json); unread",
+          "whole once with batches 37 and 39 at 5663baa (people_batch37_39_all_at_5663baa.json); measured pooled with 37-41 at 2d421a8 "
+          "(people_batch37_41_all_at_2d421a8.json); unread",
     "39": "session 59, written with batch 38 after change 38 was decided (batch39/WRITERS_BRIEF.md), for a later decision: "
           "40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured "
-          "whole once with batches 37 and 38 at 5663baa (people_batch37_39_all_at_5663baa.json); unread",
+          "whole once with batches 37 and 38 at 5663baa (people_batch37_39_all_at_5663baa.json); measured pooled with 37-41 at 2d421a8 "
+          "(people_batch37_41_all_at_2d421a8.json); unread",
     "40": "session 59, written with batch 41 at the session's end (batch40/WRITERS_BRIEF.md), for a later decision: 40 "
           "escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured "
-          "whole once with the other at 15b61f6 (people_batch40_41_all_at_15b61f6.json); unread",
+          "whole once with the other at 15b61f6 (people_batch40_41_all_at_15b61f6.json); measured pooled with 37-41 at 2d421a8 "
+          "(people_batch37_41_all_at_2d421a8.json); unread",
     "41": "session 59, written with batch 40 at the session's end (batch41/WRITERS_BRIEF.md), for a later decision: 40 "
           "escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured "
-          "whole once with the other at 15b61f6 (people_batch40_41_all_at_15b61f6.json); unread",
+          "whole once with the other at 15b61f6 (people_batch40_41_all_at_15b61f6.json); measured pooled with 37-41 at 2d421a8 "
+          "(people_batch37_41_all_at_2d421a8.json); unread",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
