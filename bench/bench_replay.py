@@ -46,9 +46,9 @@ from pathlib import Path
 
 import orjson
 
-# as the command line does (stream/cli/__init__.py): one BLAS thread, for the in-process replay below too
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+from stream.cli import one_blas_thread
+
+one_blas_thread()  # as the command line does, for the in-process replay below too
 HERE = Path(__file__).resolve().parent
 PAIRS = 2  # interleaved one- and two-process runs of the longer replay
 RESULTS = HERE / "results"

@@ -10,13 +10,20 @@ import importlib
 import os
 import sys
 
-# One BLAS / OpenMP thread per process unless the caller chose otherwise (set before anything loads
-# numpy): riskstream runs in parallel as processes (`replay --workers`, one worker per set of
-# partitions; the ONNX sessions already take one thread, RISKSTREAM_ORT_THREADS), and a second BLAS
-# thread in each spins for CPU-seconds without speed: a one-process replay of bench/realistic.py's
-# mix took 17.3 instead of 20.8 CPU-seconds, the same wall time and byte-identical output (session 59).
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def one_blas_thread() -> None:
+    """One BLAS / OpenMP thread per process unless the caller chose otherwise (call before anything
+    loads numpy): riskstream runs in parallel as processes (`replay --workers`, one worker per set of
+    partitions; the ONNX sessions already take one thread, RISKSTREAM_ORT_THREADS), and a second BLAS
+    thread in each spins for CPU-seconds without speed: a one-process replay of bench/realistic.py's
+    mix took 17.3 instead of 20.8 CPU-seconds, the same wall time and byte-identical output (session 59)."""
+    for var in BLAS_THREAD_VARS:
+        os.environ.setdefault(var, "1")
+
+
+one_blas_thread()  # every `riskstream` command, and what imports this module before numpy
 
 # Sub-command modules, in the order `--help` lists them.
 COMMANDS = (
