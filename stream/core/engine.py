@@ -321,9 +321,8 @@ class Detector:
             if cfg.heading_cases:
                 headed = heading.pattern(window, turn.event_id, horizon, self.heading.threshold, cfg.pattern_min_span_minutes * 60)
         # a pathway short of its weight may open on its case's confidence (`policy.short_pathways`)
-        short_ok = self.confidence is not None and (cfg.short_pathways in ("confident", "about-a-person") or (
-            cfg.short_pathways == "corroborated" and self.heading is not None
-            and heading.corroborates(window, horizon, self.heading.threshold, cfg.pattern_min_span_minutes * 60)))
+        short_ok = self.confidence is not None and pol.opens_short(cfg, lambda: self.heading is not None and heading.corroborates(
+            window, horizon, self.heading.threshold, cfg.pattern_min_span_minutes * 60))
         disclosed = False
         tells_of_another = framing.told_of_another(flags)
         if tells_of_another:  # told in words: frames their farewell acts as someone else's

@@ -13,6 +13,7 @@ one turn cites the earlier turns it rests on (`Trigger.cites`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 
 from stream.core.confidence import cut_name
@@ -575,6 +576,14 @@ def _severe(window: UserWindow, scores: dict[str, float], flags: dict[str, bool]
         if cats:
             return Trigger("severe-turn", sorted(cats, key=CATEGORIES.index), cites=(e.event_id,))
     return None
+
+
+def opens_short(cfg: PolicyConfig, corroborated: Callable[[], bool]) -> bool:
+    """Whether a pathway short of its weight may open on this turn (`short_pathways`; the engine asks only
+    with a confidence model loaded, whose cut then decides): "confident" and "about-a-person" always
+    ("about-a-person" then asks its stages in `_escalation`), "corroborated" when `corroborated()` says
+    the heading reader backs it (`heading.corroborates`), "off" never."""
+    return cfg.short_pathways in ("confident", "about-a-person") or (cfg.short_pathways == "corroborated" and corroborated())
 
 
 def _escalation(window: UserWindow, new_pathways: set[str], now: float, cfg: PolicyConfig,
