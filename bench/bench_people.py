@@ -24,7 +24,7 @@ whether their first case routes to support. Prints figures and ids only, never a
   python bench/bench_people.py --split sealed            # batch 1, the sealed two thirds
   python bench/bench_people.py --batch 2 --split all     # batch 2, never read
   python bench/bench_people.py --batch 4 --split sealed  # batch 4's sealed two thirds (measured whole once, unread)
-  python bench/bench_people.py --fresh                   # batches 6-34 pooled (FRESH: each measured whole before it was read)
+  python bench/bench_people.py --fresh                   # batches 6-36 pooled (FRESH: each measured whole before it was read)
   python bench/bench_people.py --written                 # benign people made of bench/written/'s safe rows
   python bench/bench_people.py --cjk-turns               # benign zh / ko people made of stage_turns(_cjk).jsonl's rows
   python bench/bench_people.py --batch 6 --split dev --policy p.json   # a case-policy setting tried on a dev third
@@ -193,11 +193,11 @@ BATCHES = {
           "whose guards settled it before they were measured: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, "
           "3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured once with batch 36 at ba3bf5b "
           "(people_batch35_36_all_at_ba3bf5b.json); unread; decided change 38 with batch 36 in session 59 (not kept; "
-          "people_batch35_36_all_change38.json); joins FRESH in the next session",
+          "people_batch35_36_all_change38.json); in FRESH since session 60",
     "36": "session 58, written with batch 35 for change 37b (batch36/WRITERS_BRIEF.md): 40 escalating (16 en violence, "
           "12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured once with batch 35 at "
           "ba3bf5b (people_batch35_36_all_at_ba3bf5b.json); unread; decided change 38 with batch 35 in session 59 (not "
-          "kept); joins FRESH in the next session",
+          "kept); in FRESH since session 60",
     "37": "session 59, five more writers in the first style (batch37/WRITERS_BRIEF.md), written at the session's start "
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
           "10 zh, 10 ko); measured whole once with batches 38 and 39 at 5663baa (people_batch37_39_all_at_5663baa.json); "
@@ -222,7 +222,7 @@ BATCHES = {
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
-FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32", "33", "34")
+FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32", "33", "34", "35", "36")
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
 SPLITS = ("dev", "sealed", "all")
