@@ -202,23 +202,28 @@ BATCHES = {
           "for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, "
           "10 zh, 10 ko); measured whole once with batches 38 and 39 at 5663baa (people_batch37_39_all_at_5663baa.json); "
           "measured pooled with 37-41 at 2d421a8 "
-          "(people_batch37_41_all_at_2d421a8.json); unread",
+          "(people_batch37_41_all_at_2d421a8.json); unread; measured again at 0d89b9e and decided change 39 in session 60 (not kept; "
+          "people_batch37_41_all_change39.json); joins FRESH in the next session",
     "38": "session 59, written with batch 39 after change 38 was decided (batch38/WRITERS_BRIEF.md), for a later decision: "
           "40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured "
           "whole once with batches 37 and 39 at 5663baa (people_batch37_39_all_at_5663baa.json); measured pooled with 37-41 at 2d421a8 "
-          "(people_batch37_41_all_at_2d421a8.json); unread",
+          "(people_batch37_41_all_at_2d421a8.json); unread; measured again at 0d89b9e and decided change 39 in session 60 (not kept; "
+          "people_batch37_41_all_change39.json); joins FRESH in the next session",
     "39": "session 59, written with batch 38 after change 38 was decided (batch39/WRITERS_BRIEF.md), for a later decision: "
           "40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured "
           "whole once with batches 37 and 38 at 5663baa (people_batch37_39_all_at_5663baa.json); measured pooled with 37-41 at 2d421a8 "
-          "(people_batch37_41_all_at_2d421a8.json); unread",
+          "(people_batch37_41_all_at_2d421a8.json); unread; measured again at 0d89b9e and decided change 39 in session 60 (not kept; "
+          "people_batch37_41_all_change39.json); joins FRESH in the next session",
     "40": "session 59, written with batch 41 at the session's end (batch40/WRITERS_BRIEF.md), for a later decision: 40 "
           "escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured "
           "whole once with the other at 15b61f6 (people_batch40_41_all_at_15b61f6.json); measured pooled with 37-41 at 2d421a8 "
-          "(people_batch37_41_all_at_2d421a8.json); unread",
+          "(people_batch37_41_all_at_2d421a8.json); unread; measured again at 0d89b9e and decided change 39 in session 60 (not kept; "
+          "people_batch37_41_all_change39.json); joins FRESH in the next session",
     "41": "session 59, written with batch 40 at the session's end (batch41/WRITERS_BRIEF.md), for a later decision: 40 "
           "escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured "
           "whole once with the other at 15b61f6 (people_batch40_41_all_at_15b61f6.json); measured pooled with 37-41 at 2d421a8 "
-          "(people_batch37_41_all_at_2d421a8.json); unread",
+          "(people_batch37_41_all_at_2d421a8.json); unread; measured again at 0d89b9e and decided change 39 in session 60 (not kept; "
+          "people_batch37_41_all_change39.json); joins FRESH in the next session",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
