@@ -116,7 +116,8 @@ def test_a_floor_named_as_a_share_of_benign_people_reads_the_models_cut():
     assert [c["trigger_event_id"] for c in named] == ["e2"], "the 5 % cut (0.8) holds back the one-turn case"
     lower, _, _ = run(rows, m, PolicyConfig.from_mapping({"min_confidence": "10 %"}))
     assert [c["event"] for c in lower] == ["open", "update"] and lower[0]["trigger_event_id"] == "e1"
-    assert Detector(TagScorer(), PolicyConfig(min_confidence_support="10%"), confidence=m).floors == (0.0, 0.5, 0.0)
+    assert Detector(TagScorer(), PolicyConfig(min_confidence_support="10%"), confidence=m).floors == (0.0, 0.5, 0.0, None), \
+        "the last: no trajectory case opens by default"
 
 
 def test_a_named_floor_the_model_cannot_resolve_stops_the_detector_at_start():
@@ -287,3 +288,33 @@ def test_about_a_person_a_pathway_short_of_its_weight_opens_only_when_one_of_its
     assert [(c["event"], c["stages"]) for c in confident] == [("open", ["research", "planning"])]
     assert run_read(REQUESTS_ONLY, m, 0.9) == [] and run_read(SHORT_PATHWAY, m, 0.9) == [], "off by default"
     assert run_read(SHORT_PATHWAY, None, 0.9, person) == [], "without a confidence model no short pathway opens"
+
+
+def _violence_trajectory():
+    """A trajectory model that fires on any violence reading (threshold 0)."""
+    from stream.core.trajectory import TrajectoryModel, feature_names
+
+    names = feature_names(3)
+    w = [2.0 if n in ("violence#1", "violence#2", "violence#3") else 0.0 for n in names]
+    return TrajectoryModel(14.0, 3, 0.1, tuple(w), -1.0, 0.0, "test")
+
+
+def test_a_trajectory_case_opens_only_when_its_confidence_reaches_the_trajectory_floor():
+    """Change 39 (not kept as a default): the trajectory rule opening cases of its own, each gated by its
+    case confidence (`trajectory_confidence`, here the model's 5 % cut); other rules' cases are not held to it."""
+    rows = [turn(1, "[violence=0.6] he laughs at me", conv="c1", day=1), turn(2, "[violence=0.6] y", conv="c2", day=3)]
+    turns = sorted((parse_turn(r) for r in rows), key=lambda t: t.order_key())
+
+    def cases(m, cfg=PolicyConfig(trajectory_cases=True, trajectory_confidence="5%")):
+        det = Detector(TagScorer(), cfg, confidence=m, trajectory=_violence_trajectory())
+        return [e.payload for _, effs in run_batch(det, turns, MemoryStore()) for e in effs if e.kind == "case"]
+
+    high = CaseConfidence(("rule:trajectory",), (3.0,), bias=-1.0, cuts={"0.05": 0.8})  # a trajectory case: 0.8808
+    got = cases(high)
+    assert [(c["rule"], c["trigger_event_id"]) for c in got] == [("trajectory", "e2")] and got[0]["confidence"] >= 0.8
+    low = CaseConfidence(("rule:trajectory",), (1.0,), bias=-1.0, cuts={"0.05": 0.8})  # 0.5: under the cut
+    assert cases(low) == [], "under its floor the trajectory case does not open"
+    assert [c["rule"] for c in cases(low, PolicyConfig(trajectory_cases=True, trajectory_confidence=0.4))] == ["trajectory"]
+    assert cases(high, PolicyConfig()) == [], "off by default"
+    assert cases(None) == [], "gated without a confidence model: none opens"
+    assert [c["rule"] for c in cases(None, PolicyConfig(trajectory_cases=True))] == ["trajectory"], "ungated: opens"

@@ -160,14 +160,28 @@ class CaseConfidence:
         return load_json(models_dir, FILE_NAME, cls.from_dict, CaseConfidenceFileError)
 
 
-def confidence_floors(config, model: CaseConfidence | None) -> tuple[float, float, float]:
-    """A policy's (enforcement, support, short pathway) confidence floors as numbers. A floor named as a
-    share of benign people ("5%") reads `model`'s cut for it, so it needs a model with that cut
+def confidence_floors(config, model: CaseConfidence | None) -> tuple[float, float, float, float | None]:
+    """A policy's (enforcement, support, short pathway, trajectory) confidence floors as numbers. A floor
+    named as a share of benign people ("5%") reads `model`'s cut for it, so it needs a model with that cut
     (`FloorError` otherwise). The short pathway floor (`short_pathway_confidence`) is read only when the
-    policy opens short pathways (`short_pathways`); without a model none opens (the engine's `short_ok`)."""
+    policy opens short pathways (`short_pathways`); without a model none opens (the engine's `short_ok`).
+    The trajectory floor (`trajectory_confidence`) is read only when the policy lets the trajectory model
+    open cases (`trajectory_cases`); None when no trajectory case may open (off, or gated without a model)."""
     enforcement, support = _floor(config, model, "min_confidence"), _floor(config, model, "min_confidence_support")
     opens_short = getattr(config, "short_pathways", "off") != "off" and model is not None
-    return enforcement, support, (_floor(config, model, "short_pathway_confidence") if opens_short else 0.0)
+    return (enforcement, support, (_floor(config, model, "short_pathway_confidence") if opens_short else 0.0),
+            trajectory_floor(config, model))
+
+
+def trajectory_floor(config, model: CaseConfidence | None) -> float | None:
+    """The floor a trajectory case's confidence must reach to open (`confidence_floors`): None when the policy
+    lets no trajectory case open, or gates them (`trajectory_confidence` a share or above 0) without a model."""
+    if not getattr(config, "trajectory_cases", False):
+        return None
+    gate = getattr(config, "trajectory_confidence", 0.0)
+    if model is None:
+        return None if isinstance(gate, str) or gate > 0.0 else 0.0
+    return _floor(config, model, "trajectory_confidence")
 
 
 def _floor(config, model: CaseConfidence | None, name: str) -> float:

@@ -100,7 +100,7 @@ class Detector:
         if confidence == "auto":
             confidence = CaseConfidence.load(getattr(scorer, "models_dir", None))
         self.confidence: CaseConfidence | None = confidence
-        self.floors = confidence_floors(self.config, self.confidence)  # (enforcement, support, short pathway)
+        self.floors = confidence_floors(self.config, self.confidence)  # (enforcement, support, short pathway, trajectory)
         self.model_version = model_version or getattr(scorer, "version", "")
         if self.trajectory is not None and not model_version:
             self.model_version += f"+{self.trajectory.version}"
@@ -403,6 +403,8 @@ class Detector:
         trigger = pol.evaluate(window, scores, flags, moved, turn.ts, cfg, ban, reading,
                                turn.event_id, ruled & {st.pathway for st in stages}, assembled, read_with, self.thresholds,
                                unsaid, wordless, headed, short_ok)
+        if trigger is not None and trigger.rule == "trajectory" and self.floors[3] is None:
+            trigger = None  # gated by a confidence model this detector does not have (`trajectory_confidence`)
         if trigger is not None and evidence is not None:
             if pol.towards_self(trigger, evidence, heading.direction(window), cfg):
                 trigger = pol.on_own_risk(trigger)  # a person heading towards themselves: supported, not punished
@@ -618,6 +620,8 @@ class Detector:
             floor = self.floors[case.route == "support"]
             if trigger.short:  # a pathway short of its weight: its own floor too (`short_pathway_confidence`)
                 floor = max(floor, self.floors[2])
+            if trigger.rule == "trajectory":  # the trajectory model's own case: its floor too (`trajectory_confidence`)
+                floor = max(floor, self.floors[3] or 0.0)
             if event == "open" and trigger.rule != "ban-evasion" and payload["confidence"] < floor:
                 window.case = before  # not opened (nothing emitted): a later turn may open it
                 return None

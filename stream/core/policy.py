@@ -92,6 +92,13 @@ class PolicyConfig:
     # benign (README, "How a case opens"). Off, it still reads every window, and the turn that tips its
     # pattern is kept as evidence for the other rules.
     trajectory_cases: bool = False
+    # With `trajectory_cases`: a trajectory case opens only when its case confidence reaches this (a
+    # number, or a share of benign people naming one of the confidence model's `cuts`, as
+    # `min_confidence`); without a confidence model a gated trajectory case does not open. 0: ungated.
+    # Change 39 (session 60, not kept) gated it at "5%": on batches 37-41 it found 3 more escalating
+    # people for 1 more benign one (the rule asked found minus flagged up by 3), and fold B of the
+    # escalation benchmark flagged two more generated fiction writers (3.33 -> 4.67 per 1,000).
+    trajectory_confidence: float | str = 0.0
     evidence_limit: int = 16  # ring of evidence references kept per user
     hindsight_limit: int = 3  # turns kept to cite in hindsight (a later stage read without support, `UserWindow.hindsight`)
     excerpt_chars: int = 400  # evidence excerpts are redacted and cut to this
@@ -179,7 +186,7 @@ class PolicyConfig:
             raise ValueError(f"self_direction must be between 0 and 1, got {self.self_direction}")
         if self.self_direction_weight < 0.0:
             raise ValueError(f"self_direction_weight must be at least 0, got {self.self_direction_weight}")
-        for name in ("min_confidence", "min_confidence_support", "short_pathway_confidence"):
+        for name in ("min_confidence", "min_confidence_support", "short_pathway_confidence", "trajectory_confidence"):
             value = getattr(self, name)
             if isinstance(value, str):
                 if cut_name(value) is None:
