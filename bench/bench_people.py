@@ -224,6 +224,9 @@ BATCHES = {
           "whole once with the other at 15b61f6 (people_batch40_41_all_at_15b61f6.json); measured pooled with 37-41 at 2d421a8 "
           "(people_batch37_41_all_at_2d421a8.json); unread; measured again at 0d89b9e and decided change 39 in session 60 (not kept; "
           "people_batch37_41_all_change39.json); joins FRESH in the next session",
+    "42": "session 60, five more writers in the first style (batch42/WRITERS_BRIEF.md), written after change 39 was "
+          "decided, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign "
+          "(46 en, 10 zh, 10 ko); unread",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
