@@ -39,8 +39,10 @@ import numpy as np  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from bench.bench_people import batch_files, layout, load  # noqa: E402
+from bench.bench_people import FRESH, batch_files, layout, load, recall_at  # noqa: E402
+from models.train.case_confidence import TRAIN_BATCHES as CONFIDENCE_TRAIN_BATCHES  # noqa: E402
 from models.train.trajectory import fit_logistic  # noqa: E402
+from stream.core import heading  # noqa: E402
 from stream.core import policy as pol  # noqa: E402
 from stream.core.engine import Detector  # noqa: E402
 from stream.core.events import parse_turn  # noqa: E402
@@ -60,7 +62,8 @@ def feature_names(detector: Detector) -> list[str]:
             + [f"progress:{p}" for p in PATHWAYS] + [f"ranks:{p}" for p in PATHWAYS]
             + [f"seen:{k}" for k in VOICED_KEYS]
             + ["user_evidence", "assistant_evidence", "evidence_conversations", "evidence_span_days", "log_turns",
-               "own_risk", "stage_conversations"])
+               "own_risk", "stage_conversations"]
+            + (["heading:1", "heading:2", "direction", "direction_weight"] if detector.heading is not None else []))
 
 
 def _empty():
@@ -89,16 +92,26 @@ def features(detector: Detector, window, now: float) -> list[float]:
             (max(e.ts for e in ev) - min(e.ts for e in ev)) / 86400 if ev else 0.0, math.log1p(window.turns),
             float(pol.own_risk(window, horizon)),
             float(len({v[1] for k, v in window.stages.items() if v[0] >= horizon and k not in VOICED_KEYS}))]
+    if detector.heading is not None:  # the heading reader's two highest readings and its direction (since session 60)
+        out += heading.readings(window, now - cfg.retention_days * 86400)[:2] + list(heading.direction(window))
     return out
 
 
-def collect(detector: Detector, batch: str) -> tuple[list, dict]:
-    """Rows (features, label or None, person, ts) after every user turn of the batch's dev third, and
-    person -> {kind, first_case_ts} from the rules' own case opens in the same replay."""
-    people = load(batch_files(batch), "dev")
-    turns, truth = layout(people)
+def collect(detector: Detector, batch: str, split: str = "dev") -> tuple[list, dict]:
+    """Rows (features, label or None, person, ts) after every user turn of the batch's `split` (its dev
+    third by default), and person -> {kind, first_case_ts, confidence} from the rules' own case events in
+    the same replay (confidence: the highest case confidence the person's events read, if any)."""
+    turns, truth = layout(load(batch_files(batch), split))
+    return collect_turns(detector, batch, turns, truth)
+
+
+def collect_turns(detector: Detector, batch: str, turns: list[dict], truth: list[dict]) -> tuple[list, dict]:
+    """`collect` for laid-out turns and their truth rows (a person: `person`, or else `user_id`)."""
+    for t in truth:
+        t.setdefault("person", t["user_id"])
     owner = {a: t for t in truth for a in (t.get("accounts") or [t["user_id"]])}
-    info = {f"{batch}/{t['person']}": {"kind": t["kind"], "case_ts": None, "category": t["category"]} for t in truth}
+    info = {f"{batch}/{t['person']}": {"kind": t["kind"], "case_ts": None, "category": t["category"], "confidence": None}
+            for t in truth}
     rows = []
 
     def on_turn(turn, window) -> None:
@@ -109,6 +122,9 @@ def collect(detector: Detector, batch: str) -> tuple[list, dict]:
         rows.append((features(detector, window, turn.ts), label, f"{batch}/{t['person']}", turn.ts))
 
     def on_effect(eff) -> None:
+        if eff.kind == "case" and "confidence" in eff.payload and owner.get(eff.payload["user_id"]) is not None:
+            rec = info[f"{batch}/{owner[eff.payload['user_id']]['person']}"]
+            rec["confidence"] = max(rec["confidence"] or 0.0, eff.payload["confidence"])
         if eff.kind == "case" and eff.payload.get("event") == "open":
             t = owner.get(eff.payload["user_id"])
             if t is not None:
@@ -127,7 +143,7 @@ def standardise(x: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return mu, np.where(sd > 1e-9, sd, 1.0)
 
 
-def evaluate(rows, info, c: float) -> dict:
+def evaluate(rows, info, c: float, batches=DEV_BATCHES, held: dict | None = None) -> dict:
     x = np.array([r[0] for r in rows], dtype=float)
     people = [r[2] for r in rows]
     batch_of = np.array([p.split("/", 1)[0] for p in people])
@@ -136,7 +152,8 @@ def evaluate(rows, info, c: float) -> dict:
     ts = np.array([r[3] for r in rows])
     out = {"c": c, "batches": {}}
     pooled = defaultdict(int)
-    for b in DEV_BATCHES:
+    held = {} if held is None else held  # each person's highest score from the reader fitted without their batch
+    for b in batches:
         train = labelled & (batch_of != b)
         count = defaultdict(int)
         for i in np.flatnonzero(train):
@@ -155,6 +172,7 @@ def evaluate(rows, info, c: float) -> dict:
                 gated[p] = max(gated.get(p, -np.inf), s[i])
         tr_benign = sorted((alone[p] for p in alone if p.split("/")[0] != b and info[p]["kind"] == "benign"), reverse=True)
         test = [p for p in alone if p.split("/")[0] == b]
+        held.update((p, float(alone[p])) for p in test)
         esc = [p for p in test if info[p]["kind"] == "escalating"]
         ben = [p for p in test if info[p]["kind"] == "benign"]
         rules_found = sum(info[p]["case_ts"] is not None for p in esc)
@@ -180,7 +198,82 @@ def evaluate(rows, info, c: float) -> dict:
         pooled["benign"] += len(ben)
         out["batches"][b] = res
     out["pooled"] = dict(pooled)
+    out["at_benign_rate"] = at_rates(held, info)
+    # the batches the committed case confidence model never trained on: there its readings are out of batch too
+    unseen = {p: v for p, v in held.items() if p.split("/", 1)[0] not in CONFIDENCE_TRAIN_BATCHES}
+    if unseen and unseen.keys() != held.keys():
+        out["at_benign_rate_unseen_by_confidence"] = at_rates(unseen, info)
     return out
+
+
+def at_rates(held: dict[str, float], info: dict) -> dict:
+    """Recall at 2 / 5 / 10 % of the benign people, every person scored out of batch and pooled: the reader
+    alone, the rules' cases ranked by their highest case confidence (the committed model's), and the two
+    together (a person counts at a rate when either ranking flags them at that rate: the benign people
+    either flags, together, are held to the rate by lowering both shares alike)."""
+    esc = [p for p in held if info[p]["kind"] == "escalating"]
+    ben = [p for p in held if info[p]["kind"] == "benign"]
+    conf = {p: (info[p]["confidence"] if info[p]["confidence"] is not None else -1.0) for p in held}
+    out = {}
+    for rate in (0.02, 0.05, 0.10):
+        row = {"reader": recall_at(held.get, esc, ben, rate), "confidence": recall_at(conf.get, esc, ben, rate)}
+        best = None
+        for k in range(int(rate * len(ben)), -1, -1):  # the largest equal share per ranking that keeps the union at the rate
+            cut_r = _cut([held[p] for p in ben], k)
+            cut_c = _cut([conf[p] for p in ben], k)
+            flagged = sum(held[p] > cut_r or conf[p] > cut_c for p in ben)
+            if flagged <= rate * len(ben):
+                best = round(sum(held[p] > cut_r or conf[p] > cut_c for p in esc) / len(esc), 4)
+                break
+        row["either"] = best
+        out[f"{rate:.2f}"] = row
+    return out
+
+
+def _cut(scores: list[float], k: int) -> float:
+    ranked = sorted(scores, reverse=True)
+    return ranked[k] if k < len(ranked) else min(ranked)
+
+
+def on_timelines(rows, info, tl_rows, tl_info, c: float) -> dict:
+    """The reader fitted on every written person (`rows`), its cuts at 2 / 5 / 10 % of the written benign
+    people read out of batch (`evaluate`'s pooled scores), applied to generated timeline people (`tl_rows`:
+    `riskstream simulate` out of family, collected with that fold's model set): escalating people found and
+    benign people flagged per 1,000 at each cut."""
+    x = np.array([r[0] for r in rows], dtype=float)
+    people = [r[2] for r in rows]
+    labelled = np.array([r[1] is not None for r in rows])
+    y = np.array([float(bool(r[1])) for r in rows])
+    count = defaultdict(int)
+    for i in np.flatnonzero(labelled):
+        count[people[i]] += 1
+    w = np.array([1.0 / count[p] if labelled[i] else 0.0 for i, p in enumerate(people)])
+    mu, sd = standardise(x, labelled)
+    beta, bias = fit_logistic(((x - mu) / sd)[labelled], y[labelled], w[labelled], c)
+    held: dict[str, float] = {}
+    evaluate(rows, info, c, sorted({p.split("/", 1)[0] for p in people}, key=lambda b: (len(b), b)), held)
+    ben = sorted((v for p, v in held.items() if info[p]["kind"] == "benign"), reverse=True)
+    tx = (np.array([r[0] for r in tl_rows], dtype=float) - mu) / sd
+    score: dict[str, float] = {}
+    for i, r in enumerate(tl_rows):
+        score[r[2]] = max(score.get(r[2], -np.inf), float(tx[i] @ beta + bias))
+    esc = [p for p in score if tl_info[p]["kind"] == "escalating"]
+    bn = [p for p in score if tl_info[p]["kind"] != "escalating"]
+    out = {"escalating": len(esc), "benign": len(bn)}
+    for rate in (0.02, 0.05, 0.10):
+        cut = _cut(ben, int(rate * len(ben)))
+        out[f"{rate:.2f}"] = {"found": round(sum(score[p] > cut for p in esc) / max(1, len(esc)), 4),
+                              "benign_per_1000": round(1000 * sum(score[p] > cut for p in bn) / max(1, len(bn)), 2)}
+    return out
+
+
+def _collect_timelines(spec: str) -> tuple[list, dict]:
+    """`collect_turns` of a `riskstream simulate` directory ("DIR=MODELS": collected with that model set)."""
+    where, models = spec.split("=", 1)
+    detector = Detector(load_default_scorer(models_dir=Path(models)))
+    turns = [json.loads(line) for line in (Path(where) / "turns.jsonl").read_text().splitlines() if line.strip()]
+    truth = [json.loads(line) for line in (Path(where) / "truth.jsonl").read_text().splitlines() if line.strip()]
+    return collect_turns(detector, Path(where).name, turns, truth)
 
 
 def main(argv=None) -> int:
@@ -188,7 +281,16 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "person_reader_probe.json")
     ap.add_argument("--cache", type=Path, help="keep / reuse the collected rows here (JSON)")
     ap.add_argument("--c", default="0.03,0.1,0.3,1")
+    ap.add_argument("--fresh", action="store_true",
+                    help="every person of the fresh batches (bench_people FRESH, split all) instead of six dev thirds")
+    ap.add_argument("--timelines", nargs="*", default=[], metavar="DIR=MODELS",
+                    help="`riskstream simulate` output directories (turns.jsonl, truth.jsonl), each with the model set "
+                         "to collect it with: the reader fitted on every written person is read on them")
+    ap.add_argument("--train-timelines", nargs="*", default=[], metavar="DIR=MODELS",
+                    help="`riskstream simulate` output directories (as --timelines) whose people the reader is also "
+                         "fitted on, in every fold (never held out, never in the written figures)")
     args = ap.parse_args(argv)
+    batches, split = (FRESH, "all") if args.fresh else (DEV_BATCHES, "dev")
     if args.cache and args.cache.exists():
         data = json.loads(args.cache.read_text())
         rows, info, names = [tuple(r) for r in data["rows"]], data["info"], data["names"]
@@ -196,18 +298,28 @@ def main(argv=None) -> int:
         detector = Detector(load_default_scorer())
         names = feature_names(detector)
         rows, info = [], {}
-        for b in DEV_BATCHES:
-            r, i = collect(detector, b)
+        for b in batches:
+            r, i = collect(detector, b, split)
             rows += r
             info.update(i)
             print(f"batch {b}: {len(i)} people, {len(r)} user turns", flush=True)
         if args.cache:
             args.cache.write_text(json.dumps({"rows": rows, "info": info, "names": names}))
-    result = {"probe": "person_reader", "features": len(names), "dev_batches": list(DEV_BATCHES),
-              "runs": [evaluate(rows, info, float(c)) for c in args.c.split(",")]}
+    for spec in args.train_timelines:
+        r, i = _collect_timelines(spec)
+        rows, info = rows + r, {**info, **i}
+        print(f"{spec}: {len(i)} people, {len(r)} user turns", flush=True)
+    result = {"probe": "person_reader", "features": len(names), "batches": list(batches), "split": split,
+              "train_timelines": args.train_timelines,
+              "runs": [evaluate(rows, info, float(c), batches) for c in args.c.split(",")]}
+    for spec in args.timelines:
+        tl_rows, tl_info = _collect_timelines(spec)
+        result.setdefault("timelines", {})[spec] = {c: on_timelines(rows, info, tl_rows, tl_info, float(c))
+                                                    for c in args.c.split(",")}
+        print(spec, json.dumps(result["timelines"][spec]), flush=True)
     args.out.write_text(json.dumps(result, indent=1, default=float) + "\n")
     for run in result["runs"]:
-        print(run["c"], json.dumps(run["pooled"], default=float))
+        print(run["c"], json.dumps(run["pooled"], default=float), json.dumps(run["at_benign_rate"]))
     return 0
 
 
