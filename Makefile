@@ -32,7 +32,8 @@ bench: $(STAMP) kafka-fetch
 # (farewell acts: affairs put in order with finality), models/trajectory.json (person-level model over the classifiers'
 # scores and the stages), models/heading_reader.json (how much a user turn reads as heading towards harm, fitted on
 # the written people batches), models/case_confidence.json (how likely a case's person is heading towards harm, over the
-# case events of the written people batches) and models/MODEL_CARD.md.
+# case events of the written people batches), models/person_reader.json (how much a person's whole window reads as
+# heading towards harm, fitted on the written people batches and generated people) and models/MODEL_CARD.md.
 TRAIN_VENV := .venv-train
 TRAIN_STAMP := $(TRAIN_VENV)/.installed
 TRAIN_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 RISKSTREAM_ORT_THREADS=1 PYTHONPATH=.
@@ -53,6 +54,7 @@ models: $(TRAIN_STAMP) $(STAMP)
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory --calibrate-folds A,B
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.heading_reader
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.case_confidence
+	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.person_reader
 	$(TRAIN_ENV) $(PY) -m models.train.card
 
 # Benchmark-only model set: the escalation benchmark's violence sources (ThreatGram, GoEmotions)

@@ -756,6 +756,38 @@ def case_confidence_section(models_dir: Path = MODELS) -> str:
     ])
 
 
+def person_reader_section(models_dir: Path = MODELS) -> str:
+    """The person reader (`person_reader.json`, trained by models/train/person_reader.py)."""
+    stored = _stored(models_dir / "person_reader.json")
+    if stored is None:
+        return ("## Person reader\n\nNot shipped: no window is read whole (`python -m models.train.person_reader` "
+                "builds one; README, \"A person reader\").")
+    p, d, t = stored
+    people = t.get("people") or {}
+    rows = ["| benign people flagged | **person reader, out of batch** | rules' cases by case confidence (committed model, in family on 6-24) |", "|---:|---:|---:|"] + [
+        f"| {float(rate):.0%} | **{m.get('reader')}** | {m.get('case_confidence')} |" for rate, m in (d.get("report") or {}).items()]
+    return "\n".join([
+        "## Person reader",
+        "",
+        f"`person_reader.json` ({d['version']}, sha256 `{_sha(p)}`): one logistic reader over the numbers a person's window "
+        "holds after each user turn (the trajectory model's features and logit, decayed risk per category, pathway "
+        "progress, the assistant's voiced concern, the evidence's turns, conversations and span, the heading reader's two "
+        "highest readings and direction; never text), read by the policy's `person` rule (`person_cases`, **off by "
+        "default**: change 40, README \"A person reader\"). Fitted on "
+        f"{people.get('written_escalating')} escalating and {people.get('written_benign')} benign hand-written people "
+        f"(batches {', '.join(t.get('batches', []))} of `bench/people/`) and {people.get('simulated')} generated people "
+        f"(`riskstream simulate {t.get('simulated')}`), each person weighing one; L2 strength C = {t.get('C')}. "
+        "**Out of batch** (each written batch read by a reader fitted without it), the share of escalating people read "
+        "above the cut a share of the written benign people reach; its stored cut is the 2 % one "
+        f"({d.get('cut'):.4f}):",
+        "",
+        *rows,
+        "",
+        "On the escalation benchmark's generated people out of family it flagged 2-5 more benign people per 1,000 "
+        "(the generator's nurses, read 0.93-0.97), which is why its rule is off.",
+    ])
+
+
 def _stored(p: Path) -> tuple[Path, dict, dict] | None:
     """A person-level model file stored with the classifiers: (its path, its JSON, its `training`
     record), or None when it is not there (the card then says so)."""
@@ -1068,7 +1100,8 @@ def main() -> None:
         table_sources=format_sources(res, markdown=True),
         bench=bench_section(),
         trajectory=trajectory_section() + "\n\n" + tagger_section() + "\n\n" + reply_reader_section() + "\n\n"
-        + farewell_reader_section() + "\n\n" + heading_reader_section() + "\n\n" + case_confidence_section(),
+        + farewell_reader_section() + "\n\n" + heading_reader_section() + "\n\n" + case_confidence_section()
+        + "\n\n" + person_reader_section(),
     ) + STATIC_DATA
     (MODELS / "MODEL_CARD.md").write_text(text, encoding="utf-8")
     (REPO / ".cache" / "dev_metrics.json").write_text(json.dumps(res, indent=1, sort_keys=True))

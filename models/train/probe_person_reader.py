@@ -18,6 +18,13 @@ Reported per held-out batch and pooled: the rules' own found / benign flagged, a
 cut-offs set on the *training* batches' benign people (flag 10 % / 20 % of them), and at the rules'
 own benign count (recall at equal benign flags). Figures and ids only.
 
+Since session 60: `--fresh` reads every person of the fresh batches instead (leave one batch out over them),
+with the heading reader's readings and direction among the features, and reports recall at 2 / 5 / 10 % of
+the benign people pooled out of batch (beside the rules' cases ranked by case confidence); `--train-timelines`
+adds generated people to every fold's fit and `--timelines` reads the reader fitted on everyone on generated
+people out of family (`bench/results/person_reader_probe_fresh.json`). What it found became the person reader
+(stream/core/person_reader.py, trained by models/train/person_reader.py, whose collection this reuses).
+
     .venv/bin/python -m models.train.probe_person_reader [--out bench/results/person_reader_probe.json]
 """
 
@@ -39,108 +46,13 @@ import numpy as np  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from bench.bench_people import FRESH, batch_files, layout, load, recall_at  # noqa: E402
+from bench.bench_people import FRESH, recall_at  # noqa: E402
 from models.train.case_confidence import TRAIN_BATCHES as CONFIDENCE_TRAIN_BATCHES  # noqa: E402
+from models.train.person_reader import collect_batch, collect_simulated, collector, standardise  # noqa: E402
 from models.train.trajectory import fit_logistic  # noqa: E402
-from stream.core import heading  # noqa: E402
-from stream.core import policy as pol  # noqa: E402
-from stream.core.engine import Detector  # noqa: E402
-from stream.core.events import parse_turn  # noqa: E402
-from stream.core.timeutil import parse_rfc3339  # noqa: E402
-from stream.drivers.replay import Lane, replay_lanes  # noqa: E402
-from stream.scoring import load_default_scorer  # noqa: E402
-from stream.taxonomy import CATEGORIES  # noqa: E402
+from stream.core import person_reader  # noqa: E402
 
 DEV_BATCHES = ("1", "3", "4", "5", "6", "7")
-PATHWAYS = ("violence", "self-harm")
-VOICED_KEYS = sorted(set(pol.VOICED.values()) | set(pol.VOICED_AGAIN.values()))
-
-
-def feature_names(detector: Detector) -> list[str]:
-    traj = [f"traj:{i}" for i in range(len(detector.trajectory.features(_empty(), 0.0)))] if detector.trajectory else []
-    return (traj + ["traj_logit"] + [f"risk:{c}" for c in CATEGORIES]
-            + [f"progress:{p}" for p in PATHWAYS] + [f"ranks:{p}" for p in PATHWAYS]
-            + [f"seen:{k}" for k in VOICED_KEYS]
-            + ["user_evidence", "assistant_evidence", "evidence_conversations", "evidence_span_days", "log_turns",
-               "own_risk", "stage_conversations"]
-            + (["heading:1", "heading:2", "direction", "direction_weight"] if detector.heading is not None else []))
-
-
-def _empty():
-    from stream.core.window import UserWindow
-    return UserWindow(user_id="")
-
-
-def features(detector: Detector, window, now: float) -> list[float]:
-    """What the window says about the person at `now`: no text, no ids; the numbers the rules read."""
-    cfg = detector.config
-    horizon = now - cfg.stage_window_days * 86400
-    out: list[float] = []
-    if detector.trajectory is not None:
-        f = detector.trajectory.features(window, now)
-        out += f + [detector.trajectory.logit(f)]
-    else:
-        out += [0.0]
-    out += [window.risk.get(c, 0.0) for c in CATEGORIES]
-    progress = pol.pathway_progress(window, now, cfg)
-    out += [sum(w for _, _, w in progress.get(p, ())) for p in PATHWAYS]
-    out += [len({r for r, _, _ in progress.get(p, ()) if r > 0}) for p in PATHWAYS]
-    out += [float(window.stages.get(k, (0.0,))[0] >= horizon) if k in window.stages else 0.0 for k in VOICED_KEYS]
-    ev = [e for e in window.evidence if e.ts >= horizon]
-    user = [e for e in ev if e.role == "user"]
-    out += [len(user), len(ev) - len(user), len({e.conversation_id for e in ev}),
-            (max(e.ts for e in ev) - min(e.ts for e in ev)) / 86400 if ev else 0.0, math.log1p(window.turns),
-            float(pol.own_risk(window, horizon)),
-            float(len({v[1] for k, v in window.stages.items() if v[0] >= horizon and k not in VOICED_KEYS}))]
-    if detector.heading is not None:  # the heading reader's two highest readings and its direction (since session 60)
-        out += heading.readings(window, now - cfg.retention_days * 86400)[:2] + list(heading.direction(window))
-    return out
-
-
-def collect(detector: Detector, batch: str, split: str = "dev") -> tuple[list, dict]:
-    """Rows (features, label or None, person, ts) after every user turn of the batch's `split` (its dev
-    third by default), and person -> {kind, first_case_ts, confidence} from the rules' own case events in
-    the same replay (confidence: the highest case confidence the person's events read, if any)."""
-    turns, truth = layout(load(batch_files(batch), split))
-    return collect_turns(detector, batch, turns, truth)
-
-
-def collect_turns(detector: Detector, batch: str, turns: list[dict], truth: list[dict]) -> tuple[list, dict]:
-    """`collect` for laid-out turns and their truth rows (a person: `person`, or else `user_id`)."""
-    for t in truth:
-        t.setdefault("person", t["user_id"])
-    owner = {a: t for t in truth for a in (t.get("accounts") or [t["user_id"]])}
-    info = {f"{batch}/{t['person']}": {"kind": t["kind"], "case_ts": None, "category": t["category"], "confidence": None}
-            for t in truth}
-    rows = []
-
-    def on_turn(turn, window) -> None:
-        t = owner.get(turn.user_id)
-        if t is None or turn.role != "user":
-            return
-        label = None if t["kind"] == "escalating" and turn.ts < parse_rfc3339(t["harm_inferable_at"]) else t["kind"] == "escalating"
-        rows.append((features(detector, window, turn.ts), label, f"{batch}/{t['person']}", turn.ts))
-
-    def on_effect(eff) -> None:
-        if eff.kind == "case" and "confidence" in eff.payload and owner.get(eff.payload["user_id"]) is not None:
-            rec = info[f"{batch}/{owner[eff.payload['user_id']]['person']}"]
-            rec["confidence"] = max(rec["confidence"] or 0.0, eff.payload["confidence"])
-        if eff.kind == "case" and eff.payload.get("event") == "open":
-            t = owner.get(eff.payload["user_id"])
-            if t is not None:
-                rec = info[f"{batch}/{t['person']}"]
-                ts = parse_rfc3339(eff.payload["opened_at"])
-                if rec["case_ts"] is None or ts < rec["case_ts"]:
-                    rec["case_ts"], rec["rule"], rec["route"] = ts, eff.payload.get("rule"), eff.payload.get("route")
-
-    replay_lanes([Lane(detector, {}, on_effect=on_effect, on_turn=on_turn)],
-                 sorted(map(parse_turn, turns), key=lambda t: t.order_key()))
-    return rows, info
-
-
-def standardise(x: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    mu, sd = x[mask].mean(0), x[mask].std(0)
-    return mu, np.where(sd > 1e-9, sd, 1.0)
 
 
 def evaluate(rows, info, c: float, batches=DEV_BATCHES, held: dict | None = None) -> dict:
@@ -268,12 +180,9 @@ def on_timelines(rows, info, tl_rows, tl_info, c: float) -> dict:
 
 
 def _collect_timelines(spec: str) -> tuple[list, dict]:
-    """`collect_turns` of a `riskstream simulate` directory ("DIR=MODELS": collected with that model set)."""
+    """The people of a `riskstream simulate` directory ("DIR=MODELS": read with that model set)."""
     where, models = spec.split("=", 1)
-    detector = Detector(load_default_scorer(models_dir=Path(models)))
-    turns = [json.loads(line) for line in (Path(where) / "turns.jsonl").read_text().splitlines() if line.strip()]
-    truth = [json.loads(line) for line in (Path(where) / "truth.jsonl").read_text().splitlines() if line.strip()]
-    return collect_turns(detector, Path(where).name, turns, truth)
+    return collect_simulated(collector(Path(models)), Path(where), Path(where).name)
 
 
 def main(argv=None) -> int:
@@ -295,11 +204,11 @@ def main(argv=None) -> int:
         data = json.loads(args.cache.read_text())
         rows, info, names = [tuple(r) for r in data["rows"]], data["info"], data["names"]
     else:
-        detector = Detector(load_default_scorer())
-        names = feature_names(detector)
+        detector = collector(None)
+        names = person_reader.feature_names(detector.trajectory, detector.heading is not None)
         rows, info = [], {}
         for b in batches:
-            r, i = collect(detector, b, split)
+            r, i = collect_batch(detector, b, split)
             rows += r
             info.update(i)
             print(f"batch {b}: {len(i)} people, {len(r)} user turns", flush=True)

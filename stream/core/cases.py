@@ -64,6 +64,10 @@ def reason_text(why: pol.Trigger, categories: list[str], evidence: list[Evidence
         head = (f"Heading reader: two turns apart in time read as heading towards harm ({why.strength:.2f} or more each): "
                 f"{', '.join(why.cites)} and {trigger.event_id}; on the {pathway} pathway by what the classifiers read "
                 f"across {len(convs)} conversation(s) of the evidence")
+    elif rule == "person":
+        head = (f"Person reader: the whole window reads as heading towards harm (probability {why.strength:.2f}, at or "
+                f"above the reader's cut) across {len(convs)} conversation(s) of the evidence; on the {pathway} pathway by "
+                f"what the classifiers read")
     elif rule == "trajectory" and why.score is not None and why.threshold is not None:
         peaks = "; ".join(f"{c} " + ", ".join(f"{p[2]} {p[0]:.2f}" for p in window.peaks.get(c, []))
                           for c in why.categories if window.peaks.get(c))

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from stream.core import context, framing, heading, hindsight, replies, retraction
+from stream.core import context, framing, heading, hindsight, person_reader, replies, retraction
 from stream.core import policy as pol
 from stream.core.cases import build_case_event, case_id_for
 from stream.core.confidence import CaseConfidence, confidence_floors
@@ -22,6 +22,7 @@ from stream.core.events import Turn
 from stream.core.farewell import SIGNAL as FAREWELL_SIGNAL
 from stream.core.farewell import FarewellReader
 from stream.core.heading import HeadingReader
+from stream.core.person_reader import PersonReader, PersonReaderFileError
 from stream.core.redaction import excerpt
 from stream.core.reply_reader import ReplyReader
 from stream.core.stages import BY_KEY, detect_stages
@@ -48,7 +49,7 @@ class Detector:
                  resources: dict | None = None, trajectory: TrajectoryModel | None | str = "auto",
                  tagger: tuple | None | str = "auto", reply_reader: "ReplyReader | None | str" = "auto",
                  farewell: "FarewellReader | None | str" = "auto", confidence: "CaseConfidence | None | str" = "auto",
-                 heading_reader: "HeadingReader | None | str" = "auto"):
+                 heading_reader: "HeadingReader | None | str" = "auto", person: "PersonReader | None | str" = "auto"):
         """`trajectory`: "auto" loads `trajectory.json` from the scorer's models directory, if any and
         unless the policy says `trajectory_model: false`; None disables the model (the fixed
         accumulation threshold applies). `tagger`: "auto" loads `stage_tagger.json` and the encoder
@@ -62,7 +63,9 @@ class Detector:
         `case_confidence.json` from the same directory, if any; None: cases carry no confidence (and
         the policy's confidence floors do not apply). `heading_reader`: "auto" loads `heading_reader.json`
         likewise when the tagger's embedder is there (it reads the same embeddings; zh / ko turns by USE);
-        None: no turn is read so, and the policy's `heading_floor` holds nothing back."""
+        None: no turn is read so, and the policy's `heading_floor` holds nothing back. `person`: "auto" loads
+        `person_reader.json` likewise (refused when it was fitted on other features than this detector's
+        windows give, e.g. without its trajectory model or heading reader); None: no "person" case."""
         from stream.resources import load_crisis_resources
 
         self.scorer = scorer
@@ -101,6 +104,12 @@ class Detector:
             confidence = CaseConfidence.load(getattr(scorer, "models_dir", None))
         self.confidence: CaseConfidence | None = confidence
         self.floors = confidence_floors(self.config, self.confidence)  # (enforcement, support, short pathway, trajectory)
+        if person == "auto":
+            person = PersonReader.load(getattr(scorer, "models_dir", None))
+        if person is not None and not person.fits(person_reader.feature_names(self.trajectory, self.heading is not None)):
+            raise PersonReaderFileError(f"{person_reader.FILE_NAME} ({person.version}) was fitted on other window features "
+                                        f"than these models give; retrain it ({person_reader.RETRAIN})")
+        self.person: PersonReader | None = person
         self.model_version = model_version or getattr(scorer, "version", "")
         if self.trajectory is not None and not model_version:
             self.model_version += f"+{self.trajectory.version}"
@@ -114,6 +123,8 @@ class Detector:
             self.model_version += f"+{self.heading.version}"
         if self.confidence is not None and not model_version:
             self.model_version += f"+{self.confidence.version}"
+        if self.person is not None and not model_version:
+            self.model_version += f"+{self.person.version}"
         thresholds = getattr(scorer, "threshold_map", None)
         self.thresholds: dict[str, float] = dict(thresholds) if thresholds else {c: 0.5 for c in CATEGORIES}
         # older ONNX graphs' last digits depend on a text's batch mates (see `read`); batch-invariant
@@ -405,6 +416,11 @@ class Detector:
                                unsaid, wordless, headed, short_ok)
         if trigger is not None and trigger.rule == "trajectory" and self.floors[3] is None:
             trigger = None  # gated by a confidence model this detector does not have (`trajectory_confidence`)
+        if trigger is None and evidence is not None and window.case is None and ban is None and self.person is not None \
+                and cfg.person_cases:  # no rule's case: the person reader reads the whole window
+            whole = self.person.score(person_reader.features(window, turn.ts, cfg, self.trajectory, self.heading is not None))
+            if whole > self.person.cut:  # above the score 2 % of the written benign people reach
+                trigger = pol.person_trigger(window, scores, whole, turn.event_id, turn.ts, cfg)
         if trigger is not None and evidence is not None:
             if pol.towards_self(trigger, evidence, heading.direction(window), cfg):
                 trigger = pol.on_own_risk(trigger)  # a person heading towards themselves: supported, not punished

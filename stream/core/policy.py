@@ -165,6 +165,13 @@ class PolicyConfig:
     # change 38 ("about-a-person") found 2 more for none on the two batches that decided it (it needed 3),
     # kept fold A's generated benign people at 2.67 per 1,000 but took fold B's from 3.33 to 4.67, and
     # gave 19 instead of 14 of 399 written people at risk an enforcement case first. Off by default.
+    # With a person reader (stream/core/person_reader.py, models/person_reader.json): a window it reads above
+    # its cut (the score 2 % of the written benign people reach out of batch) opens a case ("person" rule)
+    # when no other rule's does, on the pathway the classifiers lean to. Off by default: change 40 (session
+    # 60) found 12 more of 80 unread escalating people for no more benign ones, but gave two more people at
+    # risk an enforcement case first and flagged 2-5 more generated benign people per 1,000 on the
+    # escalation benchmark (the generator's nurses read 0.93-0.97): README, "A person reader".
+    person_cases: bool = False
     short_pathways: str = "off"
     short_pathway_confidence: float | str = "5%"
     # With a heading reader that reads direction (its `self` head): a case about to open or update on
@@ -225,7 +232,7 @@ class PolicyConfig:
 class Trigger:
     """Why a window warrants a case now."""
 
-    rule: str  # "severe-turn" | "escalation" | "heading" | "trajectory" | "accumulated" | "ban-evasion"
+    rule: str  # "severe-turn" | "escalation" | "heading" | "person" | "trajectory" | "accumulated" | "ban-evasion"
     categories: list[str]
     pathway: str | None = None
     stages: tuple[str, ...] = ()  # stages seen on the pathway, in pathway order
@@ -689,16 +696,31 @@ _SELF = ("self-harm", "self-harm/intent", "self-harm/instructions")
 _OTHERS = ("violence", "violence/graphic", "harassment", "harassment/threatening", "illicit/violent")
 
 
-def heading_trigger(window: UserWindow, turn_scores: dict[str, float], found: tuple[str, float]) -> Trigger:
-    """The case of a heading pattern (`heading.pattern`: the other turn, the lower reading): on the
-    self-harm pathway (support) when what the classifiers read in the window and the newest turn leans
-    towards self-harm, else on the violence pathway. The reader says someone is heading towards harm,
-    not whose: the classifiers' topic says that."""
+def leaning_pathway(window: UserWindow, turn_scores: dict[str, float]) -> str:
+    """The self-harm pathway when what the classifiers read in the window and the newest turn leans towards
+    self-harm, else the violence pathway: a reader that says someone is heading towards harm does not say
+    whose; the classifiers' topic does."""
     lean = sum(window.risk.get(c, 0.0) + turn_scores.get(c, 0.0) for c in _SELF) - sum(
         window.risk.get(c, 0.0) + turn_scores.get(c, 0.0) for c in _OTHERS)
-    pathway = "self-harm" if lean > 0 else "violence"
+    return "self-harm" if lean > 0 else "violence"
+
+
+def heading_trigger(window: UserWindow, turn_scores: dict[str, float], found: tuple[str, float]) -> Trigger:
+    """The case of a heading pattern (`heading.pattern`: the other turn, the lower reading), on the
+    pathway the classifiers lean to (`leaning_pathway`)."""
+    pathway = leaning_pathway(window, turn_scores)
     other, strength = found
     return Trigger("heading", list(PATHWAYS[pathway][0]), pathway, strength=round(strength, 4), cites=(other,))
+
+
+def person_trigger(window: UserWindow, turn_scores: dict[str, float], score: float, event_id: str, now: float,
+                   cfg: PolicyConfig) -> Trigger:
+    """The case of a window the person reader reads at its cut (`score`, stream/core/person_reader.py), on the
+    pathway the classifiers lean to (`leaning_pathway`), citing the window's recent evidence turns."""
+    pathway = leaning_pathway(window, turn_scores)
+    horizon = now - cfg.stage_window_days * 86400
+    cites = tuple(e.event_id for e in window.evidence if e.ts >= horizon and e.event_id != event_id)
+    return Trigger("person", list(PATHWAYS[pathway][0]), pathway, strength=round(score, 4), cites=cites[-6:])
 
 
 # Categories whose enforcement cases the heading reader may hold back: the pathways its training people
