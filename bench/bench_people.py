@@ -226,10 +226,12 @@ BATCHES = {
           "people_batch37_41_all_change39.json); joins FRESH in the next session",
     "42": "session 60, five more writers in the first style (batch42/WRITERS_BRIEF.md), written after change 39 was "
           "decided, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign "
-          "(46 en, 10 zh, 10 ko); measured whole once, pooled with batch 43, at 28b35e9 (people_batch42_43_all_at_28b35e9.json); unread",
+          "(46 en, 10 zh, 10 ko); measured whole once, pooled with batch 43, at 28b35e9 (people_batch42_43_all_at_28b35e9.json); unread; decided "
+          "change 40 with batch 43 in session 60 (not kept; people_batch42_43_all_change40.json); joins FRESH in the next session",
     "43": "session 60, written with batch 42 after change 39 was decided (batch43/WRITERS_BRIEF.md), for a later decision: "
           "40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured "
-          "whole once, pooled with batch 42, at 28b35e9 (people_batch42_43_all_at_28b35e9.json); unread",
+          "whole once, pooled with batch 42, at 28b35e9 (people_batch42_43_all_at_28b35e9.json); unread; decided change 40 "
+          "with batch 42 in session 60 (not kept); joins FRESH in the next session",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
