@@ -232,6 +232,11 @@ BATCHES = {
           "40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured "
           "whole once, pooled with batch 42, at 28b35e9 (people_batch42_43_all_at_28b35e9.json); unread; decided change 40 "
           "with batch 42 in session 60 (not kept); joins FRESH in the next session",
+    "44": "session 60, five more writers in the first style (batch44/WRITERS_BRIEF.md), written with batch 45 after change 40 was "
+          "decided, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign "
+          "(46 en, 10 zh, 10 ko); unread",
+    "45": "session 60, written with batch 44 after change 40 was decided (batch45/WRITERS_BRIEF.md), for a later decision: "
+          "40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); unread",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
