@@ -234,9 +234,11 @@ BATCHES = {
           "with batch 42 in session 60 (not kept); joins FRESH in the next session",
     "44": "session 60, five more writers in the first style (batch44/WRITERS_BRIEF.md), written with batch 45 after change 40 was "
           "decided, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign "
-          "(46 en, 10 zh, 10 ko); unread",
+          "(46 en, 10 zh, 10 ko); measured whole once, pooled with batch 45, at 6c16438 (people_batch44_45_all_at_6c16438.json); "
+          "unread",
     "45": "session 60, written with batch 44 after change 40 was decided (batch45/WRITERS_BRIEF.md), for a later decision: "
-          "40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); unread",
+          "40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured "
+          "whole once, pooled with batch 44, at 6c16438 (people_batch44_45_all_at_6c16438.json); unread",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
