@@ -756,19 +756,13 @@ def case_confidence_section(models_dir: Path = MODELS) -> str:
     ])
 
 
-def person_reader_section(models_dir: Path = MODELS) -> str:
-    """The person reader (`person_reader.json`, trained by models/train/person_reader.py)."""
-    stored = _stored(models_dir / "person_reader.json")
-    if stored is None:
-        return ("## Person reader\n\nNot shipped: no window is read whole (`python -m models.train.person_reader` "
-                "builds one; README, \"A person reader\").")
-    p, d, t = stored
+def _person_reader_lines(p: Path, d: dict, t: dict) -> list[str]:
+    """The person reader's section (`person_reader.json`, trained by models/train/person_reader.py; `_section`)."""
     people = t.get("people") or {}
-    rows = ["| benign people flagged | **person reader, out of batch** | rules' cases by case confidence (committed model, in family on 6-24) |", "|---:|---:|---:|"] + [
+    rows = ["| benign people flagged | **person reader, out of batch** | rules' cases by case confidence (committed model, "
+            "in family on 6-24) |", "|---:|---:|---:|"] + [
         f"| {float(rate):.0%} | **{m.get('reader')}** | {m.get('case_confidence')} |" for rate, m in (d.get("report") or {}).items()]
-    return "\n".join([
-        "## Person reader",
-        "",
+    return [
         f"`person_reader.json` ({d['version']}, sha256 `{_sha(p)}`): one logistic reader over the numbers a person's window "
         "holds after each user turn (the trajectory model's features and logit, decayed risk per category, pathway "
         "progress, the assistant's voiced concern, the evidence's turns, conversations and span, the heading reader's two "
@@ -785,7 +779,7 @@ def person_reader_section(models_dir: Path = MODELS) -> str:
         "",
         "On the escalation benchmark's generated people out of family it flagged 2-5 more benign people per 1,000 "
         "(the generator's nurses, read 0.93-0.97), which is why its rule is off.",
-    ])
+    ]
 
 
 def _stored(p: Path) -> tuple[Path, dict, dict] | None:
@@ -1101,7 +1095,9 @@ def main() -> None:
         bench=bench_section(),
         trajectory=trajectory_section() + "\n\n" + tagger_section() + "\n\n" + reply_reader_section() + "\n\n"
         + farewell_reader_section() + "\n\n" + heading_reader_section() + "\n\n" + case_confidence_section()
-        + "\n\n" + person_reader_section(),
+        + "\n\n" + _section(MODELS / "person_reader.json", "Person reader", "no window is read whole "
+                              "(`python -m models.train.person_reader` builds one; README, \"A person reader\").",
+                              _person_reader_lines),
     ) + STATIC_DATA
     (MODELS / "MODEL_CARD.md").write_text(text, encoding="utf-8")
     (REPO / ".cache" / "dev_metrics.json").write_text(json.dumps(res, indent=1, sort_keys=True))
