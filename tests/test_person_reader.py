@@ -96,9 +96,12 @@ def test_the_rule_reads_the_trajectory_models_features_when_the_detector_has_one
     assert got[0]["model_version"].endswith("+person-traj")
 
 
-def test_the_shipped_reader_fits_the_shipped_models_windows():
+def test_the_shipped_reader_fits_the_shipped_models_windows_and_is_read_only_when_its_rule_is_on():
     from stream.scoring import load_default_scorer
 
-    det = Detector(load_default_scorer())
+    scorer = load_default_scorer()
+    det = Detector(scorer, ON)
     assert det.person is not None and det.person.version in det.model_version, "models/person_reader.json loads"
     assert 0.5 < det.person.cut < 1.0
+    off = Detector(scorer)
+    assert off.person is None and "+person-" not in off.model_version, "off by default: not loaded, not named"

@@ -64,8 +64,9 @@ class Detector:
         the policy's confidence floors do not apply). `heading_reader`: "auto" loads `heading_reader.json`
         likewise when the tagger's embedder is there (it reads the same embeddings; zh / ko turns by USE);
         None: no turn is read so, and the policy's `heading_floor` holds nothing back. `person`: "auto" loads
-        `person_reader.json` likewise (refused when it was fitted on other features than this detector's
-        windows give, e.g. without its trajectory model or heading reader); None: no "person" case."""
+        `person_reader.json` likewise when the policy says `person_cases` (refused when it was fitted on other
+        features than this detector's windows give, e.g. without its trajectory model or heading reader);
+        None: no "person" case."""
         from stream.resources import load_crisis_resources
 
         self.scorer = scorer
@@ -104,8 +105,8 @@ class Detector:
             confidence = CaseConfidence.load(getattr(scorer, "models_dir", None))
         self.confidence: CaseConfidence | None = confidence
         self.floors = confidence_floors(self.config, self.confidence)  # (enforcement, support, short pathway, trajectory)
-        if person == "auto":
-            person = PersonReader.load(getattr(scorer, "models_dir", None))
+        if person == "auto":  # read only where the policy's person rule may open a case (`person_cases`)
+            person = PersonReader.load(getattr(scorer, "models_dir", None)) if self.config.person_cases else None
         if person is not None and not person.fits(person_reader.feature_names(self.trajectory, self.heading is not None)):
             raise PersonReaderFileError(f"{person_reader.FILE_NAME} ({person.version}) was fitted on other window features "
                                         f"than these models give; retrain it ({person_reader.RETRAIN})")
