@@ -457,10 +457,15 @@ def recall_at(score, esc: list[str], ben: list[str], rate: float) -> float | Non
     count). None without people of either kind."""
     if not esc or not ben:
         return None
-    ranked = sorted((score(p) for p in ben), reverse=True)
-    k = int(rate * len(ben))
-    cut = ranked[k] if k < len(ranked) else min(ranked)
+    cut = ranked_cut([score(p) for p in ben], int(rate * len(ben)))
     return round(sum(score(p) > cut for p in esc) / len(esc), 4)
+
+
+def ranked_cut(scores: list[float], k: int) -> float:
+    """The score ranked `k` from the top (0: the highest; past the end, the lowest): a person counts
+    above it only (`recall_at`)."""
+    ranked = sorted(scores, reverse=True)
+    return ranked[k] if k < len(ranked) else min(ranked)
 
 
 def summarise(truth: list[dict], first: dict[str, dict], head: dict) -> dict:

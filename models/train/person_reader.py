@@ -39,7 +39,7 @@ import numpy as np  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from bench.bench_people import FRESH, RATES, batch_files, layout, load, recall_at  # noqa: E402
+from bench.bench_people import FRESH, RATES, batch_files, layout, load, ranked_cut, recall_at  # noqa: E402
 from models.train.trajectory import fit_logistic  # noqa: E402
 from stream.core import person_reader  # noqa: E402
 from stream.core.engine import Detector  # noqa: E402
@@ -158,9 +158,7 @@ def out_of_batch(rows: list, written: list[str], c: float = C) -> dict[str, floa
 
 def cut_at(scores: list[float], rate: float) -> float:
     """The score ranked floor(rate x n) from the top (a person must read above it: bench_people.recall_at)."""
-    ranked = sorted(scores, reverse=True)
-    k = int(rate * len(ranked))
-    return ranked[k] if k < len(ranked) else min(ranked)
+    return ranked_cut(scores, int(rate * len(scores)))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -45,10 +45,9 @@ import numpy as np  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from bench.bench_people import FRESH, recall_at  # noqa: E402
+from bench.bench_people import FRESH, ranked_cut, recall_at  # noqa: E402
 from models.train.case_confidence import TRAIN_BATCHES as CONFIDENCE_TRAIN_BATCHES  # noqa: E402
-from models.train.person_reader import collect_batch, collect_simulated, collector, standardise  # noqa: E402
-from models.train.trajectory import fit_logistic  # noqa: E402
+from models.train.person_reader import collect_batch, collect_simulated, collector, cut_at, fit, highest  # noqa: E402
 from stream.core import person_reader  # noqa: E402
 
 DEV_BATCHES = ("1", "3", "4", "5", "6", "7")
@@ -65,15 +64,8 @@ def evaluate(rows, info, c: float, batches=DEV_BATCHES, held: dict | None = None
     pooled = defaultdict(int)
     held = {} if held is None else held  # each person's highest score from the reader fitted without their batch
     for b in batches:
-        train = labelled & (batch_of != b)
-        count = defaultdict(int)
-        for i in np.flatnonzero(train):
-            count[people[i]] += 1
-        w = np.array([1.0 / count[p] if train[i] else 0.0 for i, p in enumerate(people)])
-        mu, sd = standardise(x, train)
-        z = (x - mu) / sd
-        beta, bias = fit_logistic(z[train], y[train], w[train], c)
-        s = z @ beta + bias
+        mu, sd, beta, bias = fit(x, y, people, labelled & (batch_of != b), c)
+        s = ((x - mu) / sd) @ beta + bias
         alone: dict[str, float] = {}
         gated: dict[str, float] = {}
         for i, p in enumerate(people):
@@ -130,8 +122,8 @@ def at_rates(held: dict[str, float], info: dict) -> dict:
         row = {"reader": recall_at(held.get, esc, ben, rate), "confidence": recall_at(conf.get, esc, ben, rate)}
         best = None
         for k in range(int(rate * len(ben)), -1, -1):  # the largest equal share per ranking that keeps the union at the rate
-            cut_r = _cut([held[p] for p in ben], k)
-            cut_c = _cut([conf[p] for p in ben], k)
+            cut_r = ranked_cut([held[p] for p in ben], k)
+            cut_c = ranked_cut([conf[p] for p in ben], k)
             flagged = sum(held[p] > cut_r or conf[p] > cut_c for p in ben)
             if flagged <= rate * len(ben):
                 best = round(sum(held[p] > cut_r or conf[p] > cut_c for p in esc) / len(esc), 4)
@@ -141,38 +133,23 @@ def at_rates(held: dict[str, float], info: dict) -> dict:
     return out
 
 
-def _cut(scores: list[float], k: int) -> float:
-    ranked = sorted(scores, reverse=True)
-    return ranked[k] if k < len(ranked) else min(ranked)
-
-
 def on_timelines(rows, info, tl_rows, tl_info, c: float) -> dict:
     """The reader fitted on every written person (`rows`), its cuts at 2 / 5 / 10 % of the written benign
     people read out of batch (`evaluate`'s pooled scores), applied to generated timeline people (`tl_rows`:
     `riskstream simulate` out of family, collected with that fold's model set): escalating people found and
     benign people flagged per 1,000 at each cut."""
-    x = np.array([r[0] for r in rows], dtype=float)
     people = [r[2] for r in rows]
-    labelled = np.array([r[1] is not None for r in rows])
-    y = np.array([float(bool(r[1])) for r in rows])
-    count = defaultdict(int)
-    for i in np.flatnonzero(labelled):
-        count[people[i]] += 1
-    w = np.array([1.0 / count[p] if labelled[i] else 0.0 for i, p in enumerate(people)])
-    mu, sd = standardise(x, labelled)
-    beta, bias = fit_logistic(((x - mu) / sd)[labelled], y[labelled], w[labelled], c)
+    model = fit(np.array([r[0] for r in rows], dtype=float), np.array([float(bool(r[1])) for r in rows]), people,
+                np.array([r[1] is not None for r in rows]), c)
     held: dict[str, float] = {}
     evaluate(rows, info, c, sorted({p.split("/", 1)[0] for p in people}, key=lambda b: (len(b), b)), held)
-    ben = sorted((v for p, v in held.items() if info[p]["kind"] == "benign"), reverse=True)
-    tx = (np.array([r[0] for r in tl_rows], dtype=float) - mu) / sd
-    score: dict[str, float] = {}
-    for i, r in enumerate(tl_rows):
-        score[r[2]] = max(score.get(r[2], -np.inf), float(tx[i] @ beta + bias))
+    ben = [v for p, v in held.items() if info[p]["kind"] == "benign"]
+    score = highest(np.array([r[0] for r in tl_rows], dtype=float), [r[2] for r in tl_rows], model)
     esc = [p for p in score if tl_info[p]["kind"] == "escalating"]
     bn = [p for p in score if tl_info[p]["kind"] != "escalating"]
     out = {"escalating": len(esc), "benign": len(bn)}
     for rate in (0.02, 0.05, 0.10):
-        cut = _cut(ben, int(rate * len(ben)))
+        cut = cut_at(ben, rate)
         out[f"{rate:.2f}"] = {"found": round(sum(score[p] > cut for p in esc) / max(1, len(esc)), 4),
                               "benign_per_1000": round(1000 * sum(score[p] > cut for p in bn) / max(1, len(bn)), 2)}
     return out
