@@ -24,7 +24,7 @@ whether their first case routes to support. Prints figures and ids only, never a
   python bench/bench_people.py --split sealed            # batch 1, the sealed two thirds
   python bench/bench_people.py --batch 2 --split all     # batch 2, never read
   python bench/bench_people.py --batch 4 --split sealed  # batch 4's sealed two thirds (measured whole once, unread)
-  python bench/bench_people.py --fresh                   # batches 6-36 pooled (FRESH: each measured whole before it was read)
+  python bench/bench_people.py --fresh                   # batches 6-43 pooled (FRESH: each measured whole before it was read)
   python bench/bench_people.py --written                 # benign people made of bench/written/'s safe rows
   python bench/bench_people.py --cjk-turns               # benign zh / ko people made of stage_turns(_cjk).jsonl's rows
   python bench/bench_people.py --batch 6 --split dev --policy p.json   # a case-policy setting tried on a dev third
@@ -203,35 +203,35 @@ BATCHES = {
           "10 zh, 10 ko); measured whole once with batches 38 and 39 at 5663baa (people_batch37_39_all_at_5663baa.json); "
           "measured pooled with 37-41 at 2d421a8 "
           "(people_batch37_41_all_at_2d421a8.json); unread; measured again at 0d89b9e and decided change 39 in session 60 (not kept; "
-          "people_batch37_41_all_change39.json); joins FRESH in the next session",
+          "people_batch37_41_all_change39.json); in FRESH since session 61",
     "38": "session 59, written with batch 39 after change 38 was decided (batch38/WRITERS_BRIEF.md), for a later decision: "
           "40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured "
           "whole once with batches 37 and 39 at 5663baa (people_batch37_39_all_at_5663baa.json); measured pooled with 37-41 at 2d421a8 "
           "(people_batch37_41_all_at_2d421a8.json); unread; measured again at 0d89b9e and decided change 39 in session 60 (not kept; "
-          "people_batch37_41_all_change39.json); joins FRESH in the next session",
+          "people_batch37_41_all_change39.json); in FRESH since session 61",
     "39": "session 59, written with batch 38 after change 38 was decided (batch39/WRITERS_BRIEF.md), for a later decision: "
           "40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured "
           "whole once with batches 37 and 38 at 5663baa (people_batch37_39_all_at_5663baa.json); measured pooled with 37-41 at 2d421a8 "
           "(people_batch37_41_all_at_2d421a8.json); unread; measured again at 0d89b9e and decided change 39 in session 60 (not kept; "
-          "people_batch37_41_all_change39.json); joins FRESH in the next session",
+          "people_batch37_41_all_change39.json); in FRESH since session 61",
     "40": "session 59, written with batch 41 at the session's end (batch40/WRITERS_BRIEF.md), for a later decision: 40 "
           "escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured "
           "whole once with the other at 15b61f6 (people_batch40_41_all_at_15b61f6.json); measured pooled with 37-41 at 2d421a8 "
           "(people_batch37_41_all_at_2d421a8.json); unread; measured again at 0d89b9e and decided change 39 in session 60 (not kept; "
-          "people_batch37_41_all_change39.json); joins FRESH in the next session",
+          "people_batch37_41_all_change39.json); in FRESH since session 61",
     "41": "session 59, written with batch 40 at the session's end (batch41/WRITERS_BRIEF.md), for a later decision: 40 "
           "escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured "
           "whole once with the other at 15b61f6 (people_batch40_41_all_at_15b61f6.json); measured pooled with 37-41 at 2d421a8 "
           "(people_batch37_41_all_at_2d421a8.json); unread; measured again at 0d89b9e and decided change 39 in session 60 (not kept; "
-          "people_batch37_41_all_change39.json); joins FRESH in the next session",
+          "people_batch37_41_all_change39.json); in FRESH since session 61",
     "42": "session 60, five more writers in the first style (batch42/WRITERS_BRIEF.md), written after change 39 was "
           "decided, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign "
           "(46 en, 10 zh, 10 ko); measured whole once, pooled with batch 43, at 28b35e9 (people_batch42_43_all_at_28b35e9.json); unread; decided "
-          "change 40 with batch 43 in session 60 (not kept; people_batch42_43_all_change40.json); joins FRESH in the next session",
+          "change 40 with batch 43 in session 60 (not kept; people_batch42_43_all_change40.json); in FRESH since session 61",
     "43": "session 60, written with batch 42 after change 39 was decided (batch43/WRITERS_BRIEF.md), for a later decision: "
           "40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured "
           "whole once, pooled with batch 42, at 28b35e9 (people_batch42_43_all_at_28b35e9.json); unread; decided change 40 "
-          "with batch 42 in session 60 (not kept); joins FRESH in the next session",
+          "with batch 42 in session 60 (not kept); in FRESH since session 61",
     "44": "session 60, five more writers in the first style (batch44/WRITERS_BRIEF.md), written with batch 45 after change 40 was "
           "decided, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign "
           "(46 en, 10 zh, 10 ko); measured whole once, pooled with batch 45, at 6c16438 (people_batch44_45_all_at_6c16438.json); "
@@ -242,7 +242,7 @@ BATCHES = {
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
-FRESH = ("6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32", "33", "34", "35", "36")
+FRESH = tuple(str(b) for b in range(6, 44))
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
 SPLITS = ("dev", "sealed", "all")
