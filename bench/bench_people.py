@@ -235,10 +235,17 @@ BATCHES = {
     "44": "session 60, five more writers in the first style (batch44/WRITERS_BRIEF.md), written with batch 45 after change 40 was "
           "decided, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign "
           "(46 en, 10 zh, 10 ko); measured whole once, pooled with batch 45, at 6c16438 (people_batch44_45_all_at_6c16438.json); "
-          "unread",
+          "unread; measured again at 5b99d55 and decided change 41 in session 61 (its figures held, a suite guard did not: not kept; "
+          "people_batch44_45_all_change41.json; the same detection kept as change 41b on batches 46 and 47); "
+          "joins FRESH in the next session",
     "45": "session 60, written with batch 44 after change 40 was decided (batch45/WRITERS_BRIEF.md), for a later decision: "
           "40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured "
-          "whole once, pooled with batch 44, at 6c16438 (people_batch44_45_all_at_6c16438.json); unread",
+          "whole once, pooled with batch 44, at 6c16438 (people_batch44_45_all_at_6c16438.json); unread; decided change 41 with batch 44 in session 61 (not kept, see 44); "
+          "joins FRESH in the next session",
+    "46": "session 61, five more writers in the first style (batch46/WRITERS_BRIEF.md), written while change 41 was decided, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 47, at 5b99d55 (people_batch46_47_all_at_5b99d55.json); "
+          "unread; decided change 41b with batch 47 in session 61 (people_batch46_47_all_change41b.json); joins FRESH in the next session",
+    "47": "session 61, written with batch 46 while change 41 was decided (batch47/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 46, at 5b99d55 (people_batch46_47_all_at_5b99d55.json); "
+          "unread; decided change 41b with batch 46 in session 61 (people_batch46_47_all_change41b.json); joins FRESH in the next session",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.

@@ -75,10 +75,14 @@ def turns_of(user: str, texts: tuple[str, ...], per_day: bool = True) -> list[di
             for i, t in enumerate(texts)]
 
 
-def replay(tmp_path, rows: list[dict]) -> list[dict]:
+def replay(tmp_path, rows: list[dict], policy: dict | None = None) -> list[dict]:
     src, out, scores = tmp_path / "turns.jsonl", tmp_path / "cases.jsonl", tmp_path / "scores.jsonl"
     src.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    assert main(["replay", "--input", str(src), "--cases", str(out), "--scores", str(scores), "--no-progress"]) == 0
+    extra = []
+    if policy is not None:
+        (tmp_path / "policy.json").write_text(json.dumps(policy))
+        extra = ["--policy", str(tmp_path / "policy.json")]
+    assert main(["replay", "--input", str(src), "--cases", str(out), "--scores", str(scores), "--no-progress", *extra]) == 0
     cases = [json.loads(line) for line in out.read_text().splitlines()]
     for payload in [json.loads(line) for line in scores.read_text().splitlines()]:
         assert first_error("turn-score", payload) is None  # the tagger's readings travel as `model` signals
@@ -87,10 +91,10 @@ def replay(tmp_path, rows: list[dict]) -> list[dict]:
     return cases
 
 
-def replay_people(tmp_path, people: dict[str, list[list]]) -> list[dict]:
+def replay_people(tmp_path, people: dict[str, list[list]], policy: dict | None = None) -> list[dict]:
     """Replay each person's conversations (`conversations_of`), all in event-time order; the cases."""
     rows = [r for name, convs in people.items() for r in conversations_of(name, convs)]
-    return replay(tmp_path, sorted(rows, key=lambda r: r["ts"]))
+    return replay(tmp_path, sorted(rows, key=lambda r: r["ts"]), policy)
 
 @pytest.mark.parametrize("name", sorted(THREATS))
 def test_a_threat_built_over_three_conversations_opens_a_priority_1_case_citing_all_three(tmp_path, name):
@@ -283,12 +287,18 @@ VOICED_PEOPLE = {
 }
 
 
-def test_an_assistant_voicing_concern_completes_a_pattern_its_turns_alone_do_not(tmp_path):
-    cases = replay_people(tmp_path, VOICED_PEOPLE)
+@pytest.mark.parametrize("person_cases", [False, True])
+def test_an_assistant_voicing_concern_completes_a_pattern_its_turns_alone_do_not(tmp_path, person_cases):
+    cases = replay_people(tmp_path, VOICED_PEOPLE, {"person_cases": person_cases})
     by_user = {}
     for c in cases:
         by_user.setdefault(c["user_id"], []).append(c)
-    assert "helpful" not in by_user, "the same turns with plain replies open nothing"
+    if person_cases:  # change 41b (session 61): the person reader reads the same user turns as escalating on their own
+        # (grievance, the target's routine, a means: issue 14's neighbour-and-dog shape), replies or none
+        assert [(c["rule"], c["trigger_event_id"]) for c in by_user.get("helpful", ()) if c["event"] == "open"] == [
+            ("person", "helpful-4")]
+    else:
+        assert "helpful" not in by_user, "with the rules alone, the same turns with plain replies open nothing"
     assert "over-cautious" not in by_user, "concern about turns that show nothing is no case"
     opened = [c for c in by_user.get("concerned", ()) if c["event"] == "open"]
     assert opened and opened[0]["rule"] == "escalation" and opened[0]["route"] == "enforcement"

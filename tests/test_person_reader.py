@@ -5,6 +5,7 @@ import json
 import pytest
 
 from stream.core import person_reader
+from stream.core import policy as pol
 from stream.core.engine import Detector
 from stream.core.events import parse_turn
 from stream.core.person_reader import FILE_NAME, PersonReader, PersonReaderFileError
@@ -52,16 +53,30 @@ def test_a_window_read_above_the_cut_opens_a_person_case_when_no_rule_does():
     assert got[0]["route"] == "enforcement" and "Person reader" in got[0]["reason"]
     assert cases(VIOLENT[:1], reader(cut=0.9, risk_violence=10.0)) == [], "below its cut nothing opens"
     assert cases(VIOLENT, None) == [], "no reader, no person case: no other rule opens one on these turns"
-    assert cases(VIOLENT, reader(risk_violence=10.0), PolicyConfig()) == [], "off by default (change 40, not kept)"
+    assert cases(VIOLENT, reader(risk_violence=10.0), PolicyConfig(person_cases=False)) == [], "person_cases false: never"
+    assert PolicyConfig().person_cases, "on by default since change 41 (session 61)"
 
 
-def test_a_person_case_cites_the_earlier_evidence_and_follows_the_classifiers_lean():
+def test_a_person_case_cites_the_earlier_evidence_and_speaks_for_harm_to_others_only():
     got = cases(VIOLENT, reader(cut=0.9, risk_violence=10.0))  # needs both turns' risk
     assert [(c["rule"], c["trigger_event_id"]) for c in got] == [("person", "e2")]
     assert [e["event_id"] for e in got[0]["evidence"]] == ["e1", "e2"]
     sad = [turn(1, "[self-harm=0.6] nothing matters", conv="c1", day=1), turn(2, "[self-harm=0.6] y", conv="c2", day=3)]
-    own = cases(sad, reader(cut=0.9, risk_self_harm=10.0))
-    assert [(c["rule"], c["route"], c["categories"]) for c in own] == [("person", "support", ["self-harm"])]
+    assert cases(sad, reader(cut=0.9, risk_self_harm=10.0)) == [], \
+        "a window the classifiers read as leaning to self-harm: the rules and their support route keep it (change 41)"
+
+
+def test_a_person_whose_turns_read_as_heading_towards_themselves_gets_no_person_case():
+    w = UserWindow(user_id="u", risk={"violence": 1.0})
+    cfg = PolicyConfig(person_cases=True)
+    assert cfg.person_self_direction == 0.35
+    opens = lambda lean, c=cfg: pol.person_trigger(w, {}, 0.9, "e9", 0.0, c, lean)  # noqa: E731
+    assert opens((0.2, 3.0)).rule == "person" and opens((0.2, 3.0)).pathway == "violence"
+    assert opens((0.4, 3.0)) is None, "direction at or above person_self_direction over its weight: no case"
+    assert opens((0.4, 1.0)) is not None, "too few turns read for their mean to say anything"
+    assert opens((0.9, 3.0), PolicyConfig(person_cases=True, person_self_direction=0.0)) is not None, "0: off"
+    with pytest.raises(ValueError, match="person_self_direction"):
+        PolicyConfig(person_self_direction=1.5)
 
 
 def test_a_reader_fitted_on_other_features_is_refused_at_start():
@@ -100,8 +115,19 @@ def test_the_shipped_reader_fits_the_shipped_models_windows_and_is_read_only_whe
     from stream.scoring import load_default_scorer
 
     scorer = load_default_scorer()
-    det = Detector(scorer, ON)
-    assert det.person is not None and det.person.version in det.model_version, "models/person_reader.json loads"
+    det = Detector(scorer)
+    assert det.person is not None and det.person.version in det.model_version, "models/person_reader.json loads by default"
     assert 0.5 < det.person.cut < 1.0
-    off = Detector(scorer)
-    assert off.person is None and "+person-" not in off.model_version, "off by default: not loaded, not named"
+    off = Detector(scorer, PolicyConfig(person_cases=False))
+    assert off.person is None and "+person-" not in off.model_version, "its rule off: not loaded, not named"
+
+
+def test_a_detector_run_without_a_model_the_shipped_reader_reads_has_no_person_rule_instead_of_refusing_to_start():
+    from stream.scoring import load_default_scorer
+
+    scorer = load_default_scorer()
+    for det in (Detector(scorer, trajectory=None), Detector(scorer, PolicyConfig(trajectory_model=False)),
+                Detector(scorer, tagger=None)):  # no tagger's embedder: no heading reader
+        assert det.person is None and "+person-" not in det.model_version
+    with pytest.raises(PersonReaderFileError, match="other window features"):
+        Detector(scorer, trajectory=None, person=PersonReader.load(scorer.models_dir)), "a reader passed in must fit"

@@ -766,8 +766,9 @@ def _person_reader_lines(p: Path, d: dict, t: dict) -> list[str]:
         f"`person_reader.json` ({d['version']}, sha256 `{_sha(p)}`): one logistic reader over the numbers a person's window "
         "holds after each user turn (the trajectory model's features and logit, decayed risk per category, pathway "
         "progress, the assistant's voiced concern, the evidence's turns, conversations and span, the heading reader's two "
-        "highest readings and direction; never text), read by the policy's `person` rule (`person_cases`, **off by "
-        "default**: change 40, README \"A person reader\"). Fitted on "
+        "highest readings and direction; never text), read by the policy's `person` rule (`person_cases`, **on by "
+        "default since change 41b**: a case on the violence pathway only, never where the classifiers lean to self-harm or the "
+        "person's turns read as heading towards themselves; README \"A person reader\"). Fitted on "
         f"{people.get('written_escalating')} escalating and {people.get('written_benign')} benign hand-written people "
         f"(batches {', '.join(t.get('batches', []))} of `bench/people/`) and {people.get('simulated')} generated people "
         f"(`riskstream simulate {t.get('simulated')}`), each person weighing one; L2 strength C = {t.get('C')}. "
@@ -777,8 +778,9 @@ def _person_reader_lines(p: Path, d: dict, t: dict) -> list[str]:
         "",
         *rows,
         "",
-        "On the escalation benchmark's generated people out of family it flagged 2-5 more benign people per 1,000 "
-        "(the generator's nurses, read 0.93-0.97), which is why its rule is off.",
+        "On the escalation benchmark's generated people out of family, opening cases on both pathways (change 40), it "
+        "flagged 2-5 more benign people per 1,000 (the generator's nurses, whose overdose questions the fold's classifiers "
+        "read as self-harm); on the violence pathway only (change 41b) it flags none more in either fold.",
     ]
 
 

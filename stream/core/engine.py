@@ -64,9 +64,9 @@ class Detector:
         the policy's confidence floors do not apply). `heading_reader`: "auto" loads `heading_reader.json`
         likewise when the tagger's embedder is there (it reads the same embeddings; zh / ko turns by USE);
         None: no turn is read so, and the policy's `heading_floor` holds nothing back. `person`: "auto" loads
-        `person_reader.json` likewise when the policy says `person_cases` (refused when it was fitted on other
-        features than this detector's windows give, e.g. without its trajectory model or heading reader);
-        None: no "person" case."""
+        `person_reader.json` likewise when the policy says `person_cases` (left out when this detector runs without
+        the trajectory model or heading reader it reads, e.g. `trajectory_model: false`; refused when it was fitted
+        on other features than a detector with both gives: a stale file); None: no "person" case."""
         from stream.resources import load_crisis_resources
 
         self.scorer = scorer
@@ -107,6 +107,9 @@ class Detector:
         self.floors = confidence_floors(self.config, self.confidence)  # (enforcement, support, short pathway, trajectory)
         if person == "auto":  # read only where the policy's person rule may open a case (`person_cases`)
             person = PersonReader.load(getattr(scorer, "models_dir", None)) if self.config.person_cases else None
+            if person is not None and (self.trajectory is None or self.heading is None) and not person.fits(
+                    person_reader.feature_names(self.trajectory, self.heading is not None)):
+                person = None  # run without a model it reads (e.g. `trajectory_model: false`): no person rule
         if person is not None and not person.fits(person_reader.feature_names(self.trajectory, self.heading is not None)):
             raise PersonReaderFileError(f"{person_reader.FILE_NAME} ({person.version}) was fitted on other window features "
                                         f"than these models give; retrain it ({person_reader.RETRAIN})")
@@ -421,7 +424,7 @@ class Detector:
                 and cfg.person_cases:  # no rule's case: the person reader reads the whole window
             whole = self.person.score(person_reader.features(window, turn.ts, cfg, self.trajectory, self.heading is not None))
             if whole > self.person.cut:  # above the score 2 % of the written benign people reach
-                trigger = pol.person_trigger(window, scores, whole, turn.event_id, turn.ts, cfg)
+                trigger = pol.person_trigger(window, scores, whole, turn.event_id, turn.ts, cfg, heading.direction(window))
         if trigger is not None and evidence is not None:
             if pol.towards_self(trigger, evidence, heading.direction(window), cfg):
                 trigger = pol.on_own_risk(trigger)  # a person heading towards themselves: supported, not punished

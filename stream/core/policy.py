@@ -167,11 +167,17 @@ class PolicyConfig:
     # gave 19 instead of 14 of 399 written people at risk an enforcement case first. Off by default.
     # With a person reader (stream/core/person_reader.py, models/person_reader.json): a window it reads above
     # its cut (the score 2 % of the written benign people reach out of batch) opens a case ("person" rule)
-    # when no other rule's does, on the pathway the classifiers lean to. Off by default: change 40 (session
-    # 60) found 12 more of 80 unread escalating people for no more benign ones, but gave two more people at
-    # risk an enforcement case first and flagged 2-5 more generated benign people per 1,000 on the
-    # escalation benchmark (the generator's nurses read 0.93-0.97): README, "A person reader".
-    person_cases: bool = False
+    # when no other rule's does, on the violence pathway, and only where the harm reads as someone else's
+    # (`person_trigger`). On by default since change 41b (session 61): on unread batches 45 -> 54 and 48 -> 61
+    # of 80 escalating people found for 18 -> 18 and 22 -> 22 of 132 benign, the escalation benchmark's generated
+    # people unchanged in both folds.
+    # Change 40 (session 60, both pathways) gave people at risk enforcement cases and flagged the generator's
+    # nurses: README, "A person reader".
+    person_cases: bool = True
+    # The person rule opens no case when the person's turns read at least this much, on their mean, as heading
+    # towards themselves (the `self_direction` reading, over its weight), nor when the classifiers lean to
+    # self-harm (`person_trigger`); 0: the classifiers' lean alone decides.
+    person_self_direction: float = 0.35
     short_pathways: str = "off"
     short_pathway_confidence: float | str = "5%"
     # With a heading reader that reads direction (its `self` head): a case about to open or update on
@@ -189,8 +195,9 @@ class PolicyConfig:
             raise ValueError(f"heading_floor must be between 0 and 1, got {self.heading_floor}")
         if self.short_pathways not in SHORT_PATHWAYS:
             raise ValueError(f"short_pathways must be one of {', '.join(SHORT_PATHWAYS)}, got {self.short_pathways!r}")
-        if not 0.0 <= self.self_direction <= 1.0:
-            raise ValueError(f"self_direction must be between 0 and 1, got {self.self_direction}")
+        for name in ("self_direction", "person_self_direction"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
         if self.self_direction_weight < 0.0:
             raise ValueError(f"self_direction_weight must be at least 0, got {self.self_direction_weight}")
         for name in ("min_confidence", "min_confidence_support", "short_pathway_confidence", "trajectory_confidence"):
@@ -714,13 +721,21 @@ def heading_trigger(window: UserWindow, turn_scores: dict[str, float], found: tu
 
 
 def person_trigger(window: UserWindow, turn_scores: dict[str, float], score: float, event_id: str, now: float,
-                   cfg: PolicyConfig) -> Trigger:
+                   cfg: PolicyConfig, lean: tuple[float, float] = (0.0, 0.0)) -> Trigger | None:
     """The case of a window the person reader reads at its cut (`score`, stream/core/person_reader.py), on the
-    pathway the classifiers lean to (`leaning_pathway`), citing the window's recent evidence turns."""
-    pathway = leaning_pathway(window, turn_scores)
+    violence pathway, citing the window's recent evidence turns; None when the harm may be the person's own: the
+    classifiers lean to self-harm (`leaning_pathway`), or the person's turns read, on their mean, at least
+    `cfg.person_self_direction` as heading towards themselves (`lean`: `heading.direction`, over at least
+    `cfg.self_direction_weight` turns). The reader does not say whose harm it reads; read through models that never
+    saw their words, a nurse's overdose questions lean to self-harm as a person at risk's do, and the rules (with
+    their support route) keep that side."""
+    mean, weight = lean
+    if leaning_pathway(window, turn_scores) != "violence" or (
+            cfg.person_self_direction > 0.0 and weight >= cfg.self_direction_weight and mean >= cfg.person_self_direction):
+        return None
     horizon = now - cfg.stage_window_days * 86400
     cites = tuple(e.event_id for e in window.evidence if e.ts >= horizon and e.event_id != event_id)
-    return Trigger("person", list(PATHWAYS[pathway][0]), pathway, strength=round(score, 4), cites=cites[-6:])
+    return Trigger("person", list(PATHWAYS["violence"][0]), "violence", strength=round(score, 4), cites=cites[-6:])
 
 
 # Categories whose enforcement cases the heading reader may hold back: the pathways its training people
