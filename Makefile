@@ -70,6 +70,9 @@ holdout-models: $(TRAIN_STAMP) $(STAMP)
 # --fold F`), one per fold of stream/simulate/pools.py FOLDS: the fold's source families left out of
 # the classifiers, the stage tagger and the trajectory model's training timelines. Heads only once
 # the embedding cache (.cache/enc) is warm: about 17 minutes per fold here (the trajectory model is most of it).
+# The readers fitted on the written people (heading reader, case confidence, person reader) are copied in as
+# they ship: no fold's source families are written people (the person reader's generated in-family people
+# include 22 of fold A's reddit_cssrs tune half; README, "A person reader").
 OOF_FAMILIES := reddit_mh,reddit_cssrs,orbench,coconot,mtsamples
 OOF_FAMILIES_B := counsel_chat,diasafety,k_overrefusal
 oof-models: $(TRAIN_STAMP) $(STAMP)
@@ -83,6 +86,7 @@ oof-models: $(TRAIN_STAMP) $(STAMP)
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.reply_reader --models-dir .cache/oof-models-b
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.farewell_reader --models-dir .cache/oof-models-b
 	$(TRAIN_ENV) $(TRAIN_VENV)/bin/python -m models.train.trajectory --holdout $(OOF_FAMILIES_B) --calibrate-folds B --models-dir .cache/oof-models-b
+	for d in .cache/oof-models .cache/oof-models-b; do cp models/heading_reader.json models/case_confidence.json models/person_reader.json $$d/; done
 
 # Issue 13 probe, not part of `make models`: does fine-tuning MiniLM beat the frozen heads out of
 # family? Its own venv (PyPI's torch is the CUDA build, ~3 GB of wheels; the runtime never imports it),
