@@ -246,8 +246,10 @@ BATCHES = {
           "unread; decided change 41b with batch 47 in session 61 (people_batch46_47_all_change41b.json); joins FRESH in the next session",
     "47": "session 61, written with batch 46 while change 41 was decided (batch47/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 46, at 5b99d55 (people_batch46_47_all_at_5b99d55.json); "
           "unread; decided change 41b with batch 46 in session 61 (people_batch46_47_all_change41b.json); joins FRESH in the next session",
-    "48": "session 61, five more writers in the first style (batch48/WRITERS_BRIEF.md), written after change 41b was registered, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); unread, unmeasured",
-    "49": "session 61, written with batch 48 after change 41b was registered (batch49/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); unread, unmeasured",
+    "48": "session 61, five more writers in the first style (batch48/WRITERS_BRIEF.md), written after change 41b was registered, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 49, at 9714114 "
+          "(people_batch48_49_all_at_9714114.json): the baseline of the next decision; unread",
+    "49": "session 61, written with batch 48 after change 41b was registered (batch49/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 48, at 9714114 "
+          "(people_batch48_49_all_at_9714114.json): the baseline of the next decision; unread",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
