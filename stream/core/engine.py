@@ -105,12 +105,12 @@ class Detector:
             confidence = CaseConfidence.load(getattr(scorer, "models_dir", None))
         self.confidence: CaseConfidence | None = confidence
         self.floors = confidence_floors(self.config, self.confidence)  # (enforcement, support, short pathway, trajectory)
+        window_features = person_reader.feature_names(self.trajectory, self.heading is not None)
         if person == "auto":  # read only where the policy's person rule may open a case (`person_cases`)
             person = PersonReader.load(getattr(scorer, "models_dir", None)) if self.config.person_cases else None
-            if person is not None and (self.trajectory is None or self.heading is None) and not person.fits(
-                    person_reader.feature_names(self.trajectory, self.heading is not None)):
+            if person is not None and not person.fits(window_features) and (self.trajectory is None or self.heading is None):
                 person = None  # run without a model it reads (e.g. `trajectory_model: false`): no person rule
-        if person is not None and not person.fits(person_reader.feature_names(self.trajectory, self.heading is not None)):
+        if person is not None and not person.fits(window_features):
             raise PersonReaderFileError(f"{person_reader.FILE_NAME} ({person.version}) was fitted on other window features "
                                         f"than these models give; retrain it ({person_reader.RETRAIN})")
         self.person: PersonReader | None = person

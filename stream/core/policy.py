@@ -729,9 +729,7 @@ def person_trigger(window: UserWindow, turn_scores: dict[str, float], score: flo
     `cfg.self_direction_weight` turns). The reader does not say whose harm it reads; read through models that never
     saw their words, a nurse's overdose questions lean to self-harm as a person at risk's do, and the rules (with
     their support route) keep that side."""
-    mean, weight = lean
-    if leaning_pathway(window, turn_scores) != "violence" or (
-            cfg.person_self_direction > 0.0 and weight >= cfg.self_direction_weight and mean >= cfg.person_self_direction):
+    if leaning_pathway(window, turn_scores) != "violence" or reads_towards_self(lean, cfg.person_self_direction, cfg):
         return None
     horizon = now - cfg.stage_window_days * 86400
     cites = tuple(e.event_id for e in window.evidence if e.ts >= horizon and e.event_id != event_id)
@@ -745,6 +743,13 @@ HEADING_READS = frozenset({"harassment", "harassment/threatening", "illicit", "i
                            "violence/graphic", "self-harm", "self-harm/intent", "self-harm/instructions"})
 
 
+def reads_towards_self(lean: tuple[float, float], threshold: float, cfg: PolicyConfig) -> bool:
+    """Whether a person's turns read, on their mean (`lean`: `heading.direction`, the mean and its weight), at least
+    `threshold` as heading towards themselves, over at least `cfg.self_direction_weight` turns (0: never)."""
+    mean, weight = lean
+    return threshold > 0.0 and weight >= cfg.self_direction_weight and mean >= threshold
+
+
 def towards_self(trigger: Trigger, evidence: Evidence, lean: tuple[float, float], cfg: PolicyConfig) -> bool:
     """Whether a case's trigger goes to the self-harm pathway because the person reads as heading towards
     themselves (`lean`: the mean of their turns' readings and its weight, `heading.direction`): a trigger
@@ -752,8 +757,7 @@ def towards_self(trigger: Trigger, evidence: Evidence, lean: tuple[float, float]
     whose mean reads at least `cfg.self_direction` over `cfg.self_direction_weight`. Never moved: ban
     evasion, and a turn of explicit harm to a person (a threat with intent: issue 14 item 6 is about
     questions of methods and means, not threats)."""
-    mean, weight = lean
-    if cfg.self_direction <= 0.0 or weight < cfg.self_direction_weight or mean < cfg.self_direction:
+    if not reads_towards_self(lean, cfg.self_direction, cfg):
         return False
     if trigger.rule == "ban-evasion" or route(trigger.categories) != "enforcement" or not set(trigger.categories) <= HEADING_READS:
         return False
