@@ -250,8 +250,10 @@ BATCHES = {
           "(people_batch48_49_all_at_9714114.json): the baseline of the next decision; unread",
     "49": "session 61, written with batch 48 after change 41b was registered (batch49/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 48, at 9714114 "
           "(people_batch48_49_all_at_9714114.json): the baseline of the next decision; unread",
-    "50": "session 61, five more writers in the first style (batch50/WRITERS_BRIEF.md), written at the session's end, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); unread",
-    "51": "session 61, written with batch 50 at the session's end (batch51/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); unread",
+    "50": "session 61, five more writers in the first style (batch50/WRITERS_BRIEF.md), written at the session's end, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 51, at 60db59a "
+          "(people_batch50_51_all_at_60db59a.json); unread",
+    "51": "session 61, written with batch 50 at the session's end (batch51/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 50, at 60db59a "
+          "(people_batch50_51_all_at_60db59a.json); unread",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
