@@ -129,5 +129,5 @@ def test_a_detector_run_without_a_model_the_shipped_reader_reads_has_no_person_r
     for det in (Detector(scorer, trajectory=None), Detector(scorer, PolicyConfig(trajectory_model=False)),
                 Detector(scorer, tagger=None)):  # no tagger's embedder: no heading reader
         assert det.person is None and "+person-" not in det.model_version
-    with pytest.raises(PersonReaderFileError, match="other window features"):
-        Detector(scorer, trajectory=None, person=PersonReader.load(scorer.models_dir)), "a reader passed in must fit"
+    with pytest.raises(PersonReaderFileError, match="other window features"):  # a reader passed in must fit
+        Detector(scorer, trajectory=None, person=PersonReader.load(scorer.models_dir))
