@@ -24,7 +24,7 @@ whether their first case routes to support. Prints figures and ids only, never a
   python bench/bench_people.py --split sealed            # batch 1, the sealed two thirds
   python bench/bench_people.py --batch 2 --split all     # batch 2, never read
   python bench/bench_people.py --batch 4 --split sealed  # batch 4's sealed two thirds (measured whole once, unread)
-  python bench/bench_people.py --fresh                   # batches 6-43 pooled (FRESH: each measured whole before it was read)
+  python bench/bench_people.py --fresh                   # batches 6-47 pooled (FRESH: each measured whole before it was read)
   python bench/bench_people.py --written                 # benign people made of bench/written/'s safe rows
   python bench/bench_people.py --cjk-turns               # benign zh / ko people made of stage_turns(_cjk).jsonl's rows
   python bench/bench_people.py --batch 6 --split dev --policy p.json   # a case-policy setting tried on a dev third
@@ -237,15 +237,15 @@ BATCHES = {
           "(46 en, 10 zh, 10 ko); measured whole once, pooled with batch 45, at 6c16438 (people_batch44_45_all_at_6c16438.json); "
           "unread; measured again at 5b99d55 and decided change 41 in session 61 (its figures held, a suite guard did not: not kept; "
           "people_batch44_45_all_change41.json; the same detection kept as change 41b on batches 46 and 47); "
-          "joins FRESH in the next session",
+          "in FRESH since session 62",
     "45": "session 60, written with batch 44 after change 40 was decided (batch45/WRITERS_BRIEF.md), for a later decision: "
           "40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured "
           "whole once, pooled with batch 44, at 6c16438 (people_batch44_45_all_at_6c16438.json); unread; decided change 41 with batch 44 in session 61 (not kept, see 44); "
-          "joins FRESH in the next session",
+          "in FRESH since session 62",
     "46": "session 61, five more writers in the first style (batch46/WRITERS_BRIEF.md), written while change 41 was decided, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 47, at 5b99d55 (people_batch46_47_all_at_5b99d55.json); "
-          "unread; decided change 41b with batch 47 in session 61 (people_batch46_47_all_change41b.json); joins FRESH in the next session",
+          "unread; decided change 41b with batch 47 in session 61 (people_batch46_47_all_change41b.json); in FRESH since session 62",
     "47": "session 61, written with batch 46 while change 41 was decided (batch47/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 46, at 5b99d55 (people_batch46_47_all_at_5b99d55.json); "
-          "unread; decided change 41b with batch 46 in session 61 (people_batch46_47_all_change41b.json); joins FRESH in the next session",
+          "unread; decided change 41b with batch 46 in session 61 (people_batch46_47_all_change41b.json); in FRESH since session 62",
     "48": "session 61, five more writers in the first style (batch48/WRITERS_BRIEF.md), written after change 41b was registered, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 49, at 9714114 "
           "(people_batch48_49_all_at_9714114.json): the baseline of the next decision; unread",
     "49": "session 61, written with batch 48 after change 41b was registered (batch49/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 48, at 9714114 "
@@ -257,7 +257,7 @@ BATCHES = {
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
-FRESH = tuple(str(b) for b in range(6, 44))
+FRESH = tuple(str(b) for b in range(6, 48))
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
 SPLITS = ("dev", "sealed", "all")
