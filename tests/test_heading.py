@@ -294,6 +294,39 @@ def test_the_engine_sends_a_severe_method_question_of_a_person_heading_towards_t
     assert first_case(pol.PolicyConfig(self_direction=0.0), [2.4, 3.0])["route"] == "enforcement", "a policy can turn it off"
 
 
+def test_a_case_the_assistants_concern_opens_goes_to_support_for_a_person_heading_towards_themselves():
+    """Change 42: the escalation rule completed by the assistant's voiced concern (on its reply) routes as a
+    case a user turn opens does: to support when the person reads as heading towards themselves."""
+    from stream.core.engine import Detector
+    from stream.core.events import parse_turn
+    from tests.fakes import TagScorer
+
+    worry = "I won't help with that. It sounds like you're planning to hurt him."
+    rows = [("user", "[violence=0.1] where can I buy a rifle fast", "c1", "2026-10-01T09:00:00Z"),
+            ("assistant", worry, "c1", "2026-10-01T09:01:00Z"),
+            ("user", "[violence=0.1] ok forget that. what about something he would drink", "c2", "2026-10-04T09:00:00Z"),
+            ("assistant", worry, "c2", "2026-10-04T09:01:00Z")]
+
+    def cases(config: pol.PolicyConfig, lean: list[float]) -> list[dict]:
+        det = Detector(TagScorer(), config)
+        w, out = _window("u"), []
+        w.direction = list(lean)  # (as if read: the test scorer has no reader, so nothing adds to it)
+        for i, (role, text, conv, ts) in enumerate(rows):
+            turn = parse_turn({"event_id": f"m-{i}", "user_id": "u", "conversation_id": conv, "turn_index": i % 2,
+                               "role": role, "text": text, "ts": ts})
+            w.updated = w.updated or turn.ts  # (the lean is as of the first turn; three days later it has decayed some)
+            step = det.step(w, turn, det.score([turn])[0])
+            w, out = step.window, out + [e.payload for e in step.effects if e.kind == "case"]
+        return out
+
+    opened = cases(pol.PolicyConfig(), [1.0, 5.0])
+    assert [(c["rule"], c["route"], c["trigger_event_id"]) for c in opened] == [("escalation", "enforcement", "m-3")]
+    supported = cases(pol.PolicyConfig(), [4.0, 5.0])  # (a mean of 0.8 over five turns; three days on, half of it)
+    assert [(c["rule"], c["route"], c["trigger_event_id"]) for c in supported] == [("escalation", "support", "m-3")]
+    assert supported[0]["categories"] == ["self-harm"]
+    assert cases(pol.PolicyConfig(self_direction=0.0), [4.0, 5.0])[0]["route"] == "enforcement", "a policy can turn it off"
+
+
 def test_the_shipped_reader_reads_direction_and_a_zdr_turn_carries_it():
     from stream.scoring import load_default_scorer
     from stream.core.engine import Detector

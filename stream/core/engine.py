@@ -426,8 +426,7 @@ class Detector:
             if whole > self.person.cut:  # above the score 2 % of the written benign people reach
                 trigger = pol.person_trigger(window, scores, whole, turn.event_id, turn.ts, cfg, heading.direction(window))
         if trigger is not None and evidence is not None:
-            if pol.towards_self(trigger, evidence, heading.direction(window), cfg):
-                trigger = pol.on_own_risk(trigger)  # a person heading towards themselves: supported, not punished
+            trigger = self._own_risk(window, trigger, evidence)
             case_effect = self._case_effect(window, turn, trigger, evidence)
             if case_effect is not None:
                 effects.append(case_effect)
@@ -466,12 +465,21 @@ class Detector:
             return []
         evidence = self._evidence(turn, score, {}, {}, [], False, top=pol.PATHWAYS[trigger.pathway][0][0])
         push_bounded(window.evidence, evidence, self.config.evidence_limit)
+        trigger = self._own_risk(window, trigger, evidence)
         case_effect = self._case_effect(window, turn, trigger, evidence)
         if case_effect is None:
             return []
         if case_effect.payload["route"] == "support":
             return [case_effect, Effect("support", turn.user_id, support_event(case_effect.payload, turn.locale, self.resources))]
         return [case_effect]
+
+    def _own_risk(self, window: UserWindow, trigger: pol.Trigger, evidence: Evidence) -> pol.Trigger:
+        """The trigger on the self-harm pathway (support route) when the person reads as heading towards
+        themselves (`pol.towards_self`), else as it is: whichever rule opens the case, a user turn's or the
+        assistant's voiced concern (change 42), a person at risk is supported, not punished."""
+        if pol.towards_self(trigger, evidence, heading.direction(window), self.config):
+            return pol.on_own_risk(trigger)
+        return trigger
 
     # -- context-aware scoring (stream/core/context.py) ------------------------------------
     def _with_context(self, ctx: list[dict], turn: Turn,

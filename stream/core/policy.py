@@ -181,7 +181,8 @@ class PolicyConfig:
     short_pathways: str = "off"
     short_pathway_confidence: float | str = "5%"
     # With a heading reader that reads direction (its `self` head): a case about to open or update on
-    # the enforcement route goes to the self-harm pathway (support) instead when the person's user turns
+    # the enforcement route (whichever rule opens it, the assistant's voiced concern included since change
+    # 42) goes to the self-harm pathway (support) instead when the person's user turns
     # read, on their recent-weighted mean, at least this much as heading towards themselves, over a
     # weight of at least `self_direction_weight` turns (`towards_self` says what is never moved). 0: off.
     self_direction: float = 0.6
