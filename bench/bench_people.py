@@ -247,16 +247,19 @@ BATCHES = {
     "47": "session 61, written with batch 46 while change 41 was decided (batch47/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 46, at 5b99d55 (people_batch46_47_all_at_5b99d55.json); "
           "unread; decided change 41b with batch 46 in session 61 (people_batch46_47_all_change41b.json); in FRESH since session 62",
     "48": "session 61, five more writers in the first style (batch48/WRITERS_BRIEF.md), written after change 41b was registered, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 49, at 9714114 "
-          "(people_batch48_49_all_at_9714114.json): the baseline of the next decision; unread",
+          "(people_batch48_49_all_at_9714114.json); unread; reproduced at 81b669f and decided change 42 with batch 49 in session 62 "
+          "(kept; people_batch48_49_all_change42.json); joins FRESH in the next session",
     "49": "session 61, written with batch 48 after change 41b was registered (batch49/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 48, at 9714114 "
-          "(people_batch48_49_all_at_9714114.json): the baseline of the next decision; unread",
+          "(people_batch48_49_all_at_9714114.json); unread; decided change 42 with batch 48 in session 62 (kept); joins FRESH in the next session",
     "50": "session 61, five more writers in the first style (batch50/WRITERS_BRIEF.md), written at the session's end, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 51, at 60db59a "
           "(people_batch50_51_all_at_60db59a.json); unread",
     "51": "session 61, written with batch 50 at the session's end (batch51/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 50, at 60db59a "
           "(people_batch50_51_all_at_60db59a.json); unread",
     "52": "session 62, five more writers in the first style (batch52/WRITERS_BRIEF.md), written while change 42 was registered, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); "
-          "two writers wrote a helper file beside their output and one listed that directory's names (the brief says so); unread",
-    "53": "session 62, written with batch 52 while change 42 was registered (batch53/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); unread",
+          "two writers wrote a helper file beside their output and one listed that directory's names (the brief says so); measured whole once, "
+          "pooled with batch 53, at 04dc0fd (people_batch52_53_all_at_04dc0fd.json); unread",
+    "53": "session 62, written with batch 52 while change 42 was registered (batch53/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 52, at 04dc0fd "
+          "(people_batch52_53_all_at_04dc0fd.json); unread",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
