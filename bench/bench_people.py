@@ -260,6 +260,10 @@ BATCHES = {
           "pooled with batch 53, at 04dc0fd (people_batch52_53_all_at_04dc0fd.json); unread",
     "53": "session 62, written with batch 52 while change 42 was registered (batch53/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 52, at 04dc0fd "
           "(people_batch52_53_all_at_04dc0fd.json); unread",
+    "54": "session 62, five more writers in the first style (batch54/WRITERS_BRIEF.md), written after change 42 was decided, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); "
+          "measured whole once, pooled with batch 55, at 930b430 (people_batch54_55_all_at_930b430.json); unread",
+    "55": "session 62, written with batch 54 after change 42 was decided (batch55/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 54, at 930b430 "
+          "(people_batch54_55_all_at_930b430.json); unread",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
