@@ -252,9 +252,10 @@ BATCHES = {
     "49": "session 61, written with batch 48 after change 41b was registered (batch49/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 48, at 9714114 "
           "(people_batch48_49_all_at_9714114.json); unread; decided change 42 with batch 48 in session 62 (kept); joins FRESH in the next session",
     "50": "session 61, five more writers in the first style (batch50/WRITERS_BRIEF.md), written at the session's end, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 51, at 60db59a "
-          "(people_batch50_51_all_at_60db59a.json); unread",
+          "(people_batch50_51_all_at_60db59a.json); unread; reproduced at ae47ac6 and decided change 43 with batch 51 in session 62 "
+          "(not kept: a guard failed; people_batch50_51_all_change43.json); joins FRESH in the next session",
     "51": "session 61, written with batch 50 at the session's end (batch51/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 50, at 60db59a "
-          "(people_batch50_51_all_at_60db59a.json); unread",
+          "(people_batch50_51_all_at_60db59a.json); unread; decided change 43 with batch 50 in session 62 (not kept); joins FRESH in the next session",
     "52": "session 62, five more writers in the first style (batch52/WRITERS_BRIEF.md), written while change 42 was registered, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); "
           "two writers wrote a helper file beside their output and one listed that directory's names (the brief says so); measured whole once, "
           "pooled with batch 53, at 04dc0fd (people_batch52_53_all_at_04dc0fd.json); unread",
