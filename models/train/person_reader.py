@@ -51,7 +51,7 @@ from stream.drivers.replay import Lane, replay_lanes  # noqa: E402
 from stream.scoring import load_default_scorer  # noqa: E402
 
 C = 0.1  # inverse L2 strength (fit_logistic's c): the probe's runs at 0.03-1 read within a point of each other
-CUT_RATE = 0.05  # the stored cut: this share of the written benign people read above it, out of batch (change 43; 0.02 before)
+CUT_RATE = 0.02  # the stored cut: this share of the written benign people read above it, out of batch
 SIMULATED = ["--part", "tune", "--families", "in", "--seed", "5"]
 
 
@@ -190,7 +190,6 @@ def main(argv: list[str] | None = None) -> int:
               "people": {"written_escalating": len(esc), "written_benign": len(ben),
                          "simulated": sum(1 for p in info if p.startswith("simulated/"))},
               "rows": len(rows), "C": C, "cut_rate": CUT_RATE,
-              "cuts": {f"{r:.2f}": float(1.0 / (1.0 + np.exp(-cut_at([held[p] for p in ben], r)))) for r in RATES},
               "out_of_batch": {f"{r:.2f}": {"reader": recall_at(held.get, esc, ben, r), "case_confidence": recall_at(conf.get, esc, ben, r)}
                                for r in RATES}}
     body["training"] = {k: report[k] for k in ("batches", "simulated", "people", "rows", "C", "cut_rate")}
