@@ -270,21 +270,32 @@ def test_towards_self_moves_enforcement_triggers_of_a_person_reading_so_and_neve
         pol.PolicyConfig(self_direction_weight=-1.0)
 
 
-def test_the_engine_sends_a_severe_method_question_of_a_person_heading_towards_themselves_to_support():
+def _cases_of_a_person_leaning(config: pol.PolicyConfig, lean: list[float], rows: list[tuple]) -> list[dict]:
+    """The case events of one person's turns (role, text, conversation, turn index, ts) stepped through the
+    engine with the test scorer, the window's direction set to `lean` as of the first turn (the test scorer
+    has no reader, so nothing adds to it; it decays from there with the risk's half-life)."""
     from stream.core.engine import Detector
     from stream.core.events import parse_turn
     from tests.fakes import TagScorer
 
+    det = Detector(TagScorer(), config)
+    w, cases = _window("u"), []
+    w.direction = list(lean)
+    for i, (role, text, conv, index, ts) in enumerate(rows):
+        turn = parse_turn({"event_id": f"m-{i}", "user_id": "u", "conversation_id": conv, "turn_index": index,
+                           "role": role, "text": text, "ts": ts})
+        w.updated = w.updated or turn.ts
+        step = det.step(w, turn, det.score([turn])[0])
+        w, cases = step.window, cases + [e.payload for e in step.effects if e.kind == "case"]
+    return cases
+
+
+def test_the_engine_sends_a_severe_method_question_of_a_person_heading_towards_themselves_to_support():
+    rows = [("user", text, f"c{i}", 0, f"2026-10-0{1 + i}T21:00:00Z")  # (a day later the lean has decayed a little)
+            for i, text in enumerate(["[illicit/violent=0.97] where do people get one", "[illicit/violent=0.97] how fast"])]
+
     def first_case(config: pol.PolicyConfig, lean: list[float]) -> dict:
-        det = Detector(TagScorer(), config)
-        w, cases = _window("u"), []
-        w.direction = list(lean)  # (as if read: the test scorer has no reader, so nothing adds to it)
-        for i, text in enumerate(["[illicit/violent=0.97] where do people get one", "[illicit/violent=0.97] how fast"]):
-            turn = parse_turn({"event_id": f"m-{i}", "user_id": "u", "conversation_id": f"c{i}", "turn_index": 0, "role": "user",
-                               "text": text, "ts": f"2026-10-0{1 + i}T21:00:00Z"})
-            w.updated = w.updated or turn.ts  # (the lean is as of the first turn; a day later it has decayed a little)
-            step = det.step(w, turn, det.score([turn])[0])
-            w, cases = step.window, cases + [e.payload for e in step.effects if e.kind == "case"]
+        cases = _cases_of_a_person_leaning(config, lean, rows)
         assert cases, "two severe readings a day apart open a case"
         return cases[0]
 
@@ -297,27 +308,14 @@ def test_the_engine_sends_a_severe_method_question_of_a_person_heading_towards_t
 def test_a_case_the_assistants_concern_opens_goes_to_support_for_a_person_heading_towards_themselves():
     """Change 42: the escalation rule completed by the assistant's voiced concern (on its reply) routes as a
     case a user turn opens does: to support when the person reads as heading towards themselves."""
-    from stream.core.engine import Detector
-    from stream.core.events import parse_turn
-    from tests.fakes import TagScorer
-
     worry = "I won't help with that. It sounds like you're planning to hurt him."
-    rows = [("user", "[violence=0.1] where can I buy a rifle fast", "c1", "2026-10-01T09:00:00Z"),
-            ("assistant", worry, "c1", "2026-10-01T09:01:00Z"),
-            ("user", "[violence=0.1] ok forget that. what about something he would drink", "c2", "2026-10-04T09:00:00Z"),
-            ("assistant", worry, "c2", "2026-10-04T09:01:00Z")]
+    rows = [("user", "[violence=0.1] where can I buy a rifle fast", "c1", 0, "2026-10-01T09:00:00Z"),
+            ("assistant", worry, "c1", 1, "2026-10-01T09:01:00Z"),
+            ("user", "[violence=0.1] ok forget that. what about something he would drink", "c2", 0, "2026-10-04T09:00:00Z"),
+            ("assistant", worry, "c2", 1, "2026-10-04T09:01:00Z")]  # (three days on, the lean has decayed to half)
 
     def cases(config: pol.PolicyConfig, lean: list[float]) -> list[dict]:
-        det = Detector(TagScorer(), config)
-        w, out = _window("u"), []
-        w.direction = list(lean)  # (as if read: the test scorer has no reader, so nothing adds to it)
-        for i, (role, text, conv, ts) in enumerate(rows):
-            turn = parse_turn({"event_id": f"m-{i}", "user_id": "u", "conversation_id": conv, "turn_index": i % 2,
-                               "role": role, "text": text, "ts": ts})
-            w.updated = w.updated or turn.ts  # (the lean is as of the first turn; three days later it has decayed some)
-            step = det.step(w, turn, det.score([turn])[0])
-            w, out = step.window, out + [e.payload for e in step.effects if e.kind == "case"]
-        return out
+        return _cases_of_a_person_leaning(config, lean, rows)
 
     opened = cases(pol.PolicyConfig(), [1.0, 5.0])
     assert [(c["rule"], c["route"], c["trigger_event_id"]) for c in opened] == [("escalation", "enforcement", "m-3")]
