@@ -24,7 +24,7 @@ whether their first case routes to support. Prints figures and ids only, never a
   python bench/bench_people.py --split sealed            # batch 1, the sealed two thirds
   python bench/bench_people.py --batch 2 --split all     # batch 2, never read
   python bench/bench_people.py --batch 4 --split sealed  # batch 4's sealed two thirds (measured whole once, unread)
-  python bench/bench_people.py --fresh                   # batches 6-47 pooled (FRESH: each measured whole before it was read)
+  python bench/bench_people.py --fresh                   # batches 6-51 pooled (FRESH: each measured whole before it was read)
   python bench/bench_people.py --written                 # benign people made of bench/written/'s safe rows
   python bench/bench_people.py --cjk-turns               # benign zh / ko people made of stage_turns(_cjk).jsonl's rows
   python bench/bench_people.py --batch 6 --split dev --policy p.json   # a case-policy setting tried on a dev third
@@ -248,14 +248,14 @@ BATCHES = {
           "unread; decided change 41b with batch 46 in session 61 (people_batch46_47_all_change41b.json); in FRESH since session 62",
     "48": "session 61, five more writers in the first style (batch48/WRITERS_BRIEF.md), written after change 41b was registered, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 49, at 9714114 "
           "(people_batch48_49_all_at_9714114.json); unread; reproduced at 81b669f and decided change 42 with batch 49 in session 62 "
-          "(kept; people_batch48_49_all_change42.json); joins FRESH in the next session",
+          "(kept; people_batch48_49_all_change42.json); in FRESH since session 63",
     "49": "session 61, written with batch 48 after change 41b was registered (batch49/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 48, at 9714114 "
-          "(people_batch48_49_all_at_9714114.json); unread; decided change 42 with batch 48 in session 62 (kept); joins FRESH in the next session",
+          "(people_batch48_49_all_at_9714114.json); unread; decided change 42 with batch 48 in session 62 (kept); in FRESH since session 63",
     "50": "session 61, five more writers in the first style (batch50/WRITERS_BRIEF.md), written at the session's end, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 51, at 60db59a "
           "(people_batch50_51_all_at_60db59a.json); unread; reproduced at ae47ac6 and decided change 43 with batch 51 in session 62 "
-          "(not kept: a guard failed; people_batch50_51_all_change43.json); joins FRESH in the next session",
+          "(not kept: a guard failed; people_batch50_51_all_change43.json); in FRESH since session 63",
     "51": "session 61, written with batch 50 at the session's end (batch51/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 50, at 60db59a "
-          "(people_batch50_51_all_at_60db59a.json); unread; decided change 43 with batch 50 in session 62 (not kept); joins FRESH in the next session",
+          "(people_batch50_51_all_at_60db59a.json); unread; decided change 43 with batch 50 in session 62 (not kept); in FRESH since session 63",
     "52": "session 62, five more writers in the first style (batch52/WRITERS_BRIEF.md), written while change 42 was registered, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); "
           "two writers wrote a helper file beside their output and one listed that directory's names (the brief says so); measured whole once, "
           "pooled with batch 53, at 04dc0fd (people_batch52_53_all_at_04dc0fd.json); unread",
@@ -265,10 +265,14 @@ BATCHES = {
           "measured whole once, pooled with batch 55, at 930b430 (people_batch54_55_all_at_930b430.json); unread",
     "55": "session 62, written with batch 54 after change 42 was decided (batch55/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 54, at 930b430 "
           "(people_batch54_55_all_at_930b430.json); unread",
+    "56": "session 63, five more writers in the first style (batch56/WRITERS_BRIEF.md), written at the session's start, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 57, at 4e4ec3a "
+          "(people_batch56_57_all_at_4e4ec3a.json); unread",
+    "57": "session 63, written with batch 56 at the session's start (batch57/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 56, at 4e4ec3a "
+          "(people_batch56_57_all_at_4e4ec3a.json); unread",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
-FRESH = tuple(str(b) for b in range(6, 48))
+FRESH = tuple(str(b) for b in range(6, 52))
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)
 LOCALE = {"en": "en-US", "zh": "zh-CN", "ko": "ko-KR"}
 SPLITS = ("dev", "sealed", "all")
