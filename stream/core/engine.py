@@ -646,6 +646,8 @@ class Detector:
         if self.confidence is not None:
             payload["confidence"] = self.confidence.of(payload)
             floor = self.floors[case.route == "support"]
+            if "heading" in payload:  # the model read the person's turns: a near-certain misreading does not open
+                floor = max(floor, cfg.implausible_confidence)
             if trigger.short:  # a pathway short of its weight: its own floor too (`short_pathway_confidence`)
                 floor = max(floor, self.floors[2])
             if trigger.rule == "trajectory":  # the trajectory model's own case: its floor too (`trajectory_confidence`)

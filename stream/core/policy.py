@@ -136,6 +136,15 @@ class PolicyConfig:
     # when it is retrained (`confidence.confidence_floors`).
     min_confidence: float | str = 0.0
     min_confidence_support: float | str = 0.0
+    # With a case confidence model and a heading reader (the model's main inputs are the person's two
+    # highest heading readings, so without the reader it cannot read a person): a case of either route
+    # whose confidence reads below this does not open (a later, stronger event may), ban evasion apart.
+    # Not a ranking cut but a veto of the near-certain misreadings, one turn of hyperbole ("orgo final in
+    # 4 days and i genuinely want to die", "i am going to murder him" over a sink of dishes) read by a
+    # rule as a pattern or a severe turn: on the dev thirds of the written people 6-51 no escalating
+    # person's case read below 0.01 and 22 of 990 benign people were flagged only so (change 44); the
+    # lowest the escalation benchmark's generated people read is 0.013, the hand scenarios 0.065. 0: off.
+    implausible_confidence: float = 0.01
     # With a heading reader (stream/core/heading.py): an enforcement case opens only when one of the
     # person's turns within the retention period reads at least this as heading towards harm
     # (`held_back_by_heading` says what is never held back). Off by default: at 0.7 it held back far more
@@ -196,7 +205,7 @@ class PolicyConfig:
             raise ValueError(f"heading_floor must be between 0 and 1, got {self.heading_floor}")
         if self.short_pathways not in SHORT_PATHWAYS:
             raise ValueError(f"short_pathways must be one of {', '.join(SHORT_PATHWAYS)}, got {self.short_pathways!r}")
-        for name in ("self_direction", "person_self_direction"):
+        for name in ("self_direction", "person_self_direction", "implausible_confidence"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
         if self.self_direction_weight < 0.0:
