@@ -258,9 +258,10 @@ BATCHES = {
           "(people_batch50_51_all_at_60db59a.json); unread; decided change 43 with batch 50 in session 62 (not kept); in FRESH since session 63",
     "52": "session 62, five more writers in the first style (batch52/WRITERS_BRIEF.md), written while change 42 was registered, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); "
           "two writers wrote a helper file beside their output and one listed that directory's names (the brief says so); measured whole once, "
-          "pooled with batch 53, at 04dc0fd (people_batch52_53_all_at_04dc0fd.json); unread",
+          "pooled with batch 53, at 04dc0fd (people_batch52_53_all_at_04dc0fd.json); unread; decided change 44 with batch 53 in session 63 "
+          "(its rule and measured guards held, the suite did not: not kept; people_batch52_53_all_change44.json); joins FRESH in the next session",
     "53": "session 62, written with batch 52 while change 42 was registered (batch53/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 52, at 04dc0fd "
-          "(people_batch52_53_all_at_04dc0fd.json); unread",
+          "(people_batch52_53_all_at_04dc0fd.json); unread; decided change 44 with batch 52 in session 63 (not kept); joins FRESH in the next session",
     "54": "session 62, five more writers in the first style (batch54/WRITERS_BRIEF.md), written after change 42 was decided, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); "
           "measured whole once, pooled with batch 55, at 930b430 (people_batch54_55_all_at_930b430.json); unread",
     "55": "session 62, written with batch 54 after change 42 was decided (batch55/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 54, at 930b430 "

@@ -321,17 +321,18 @@ def test_a_trajectory_case_opens_only_when_its_confidence_reaches_the_trajectory
 
 
 def test_a_case_the_confidence_model_reads_as_implausible_opens_on_neither_route_and_only_where_the_reader_read_the_person():
-    """Change 44: a case whose confidence reads below `implausible_confidence` (0.01) does not open,
-    enforcement or support, when the case carries the heading reader's readings (the model's main
-    inputs); without a heading reader the model cannot read the person and the veto does not apply."""
+    """`implausible_confidence` (change 44, not kept: off by default): a case whose confidence reads below
+    it does not open, enforcement or support, when the case carries the heading reader's readings (the
+    model's main inputs); without a heading reader the model cannot read the person and the veto does not apply."""
     m = CaseConfidence(("heading:1",), (8.0,), bias=-6.0, cuts={})  # read 0: 0.0025; read 0.5: 0.1192
+    veto = PolicyConfig(implausible_confidence=0.01)
     threat, at_risk = [turn(1, f"{THREAT} x")], [turn(1, "[self-harm/intent=0.92] x")]
     for rows, route in ((threat, "enforcement"), (at_risk, "support")):
-        assert run_read(rows, m, 0.0) == [], f"a {route} case read as implausible opens"
-        opened = run_read(rows, m, 0.5)
+        assert run_read(rows, m, 0.0, veto) == [], f"a {route} case read as implausible opens"
+        opened = run_read(rows, m, 0.5, veto)
         assert [(c["event"], c["route"]) for c in opened] == [("open", route)] and opened[0]["confidence"] > 0.1
-        assert [c["route"] for c in run_read(rows, m, 0.0, PolicyConfig(implausible_confidence=0.0))] == [route], "0: off"
-        plain, _, _ = run(rows, m)
+        assert [c["route"] for c in run_read(rows, m, 0.0)] == [route], "off by default"
+        plain, _, _ = run(rows, m, veto)
         assert [c["route"] for c in plain] == [route] and "heading" not in plain[0], "no reader: no veto"
     with pytest.raises(ValueError, match="implausible_confidence must be between 0 and 1"):
         PolicyConfig(implausible_confidence=1.5)

@@ -139,12 +139,14 @@ class PolicyConfig:
     # With a case confidence model and a heading reader (the model's main inputs are the person's two
     # highest heading readings, so without the reader it cannot read a person): a case of either route
     # whose confidence reads below this does not open (a later, stronger event may), ban evasion apart.
-    # Not a ranking cut but a veto of the near-certain misreadings, one turn of hyperbole ("orgo final in
-    # 4 days and i genuinely want to die", "i am going to murder him" over a sink of dishes) read by a
-    # rule as a pattern or a severe turn: on the dev thirds of the written people 6-51 no escalating
-    # person's case read below 0.01 and 22 of 990 benign people were flagged only so (change 44); the
-    # lowest the escalation benchmark's generated people read is 0.013, the hand scenarios 0.065. 0: off.
-    implausible_confidence: float = 0.01
+    # A veto of near-certain misreadings, one turn of hyperbole ("orgo final in 4 days and i genuinely want
+    # to die", "i am going to murder him" over a sink of dishes) read by a rule as a pattern or a severe
+    # turn. Off by default: change 44 (session 63, 0.01) held its figures on the batches that decided it
+    # (benign flagged 27 -> 23 of 132, found unchanged) but failed the suite, whose worker tests' plain
+    # one- and two-turn threats ("I will kill you ... I am going to shoot you tomorrow morning") the
+    # heading reader, fitted on indirectly written people, reads 0.27 and lower: confidence 0.013 and
+    # below (README, "Case confidence"). 0: off.
+    implausible_confidence: float = 0.0
     # With a heading reader (stream/core/heading.py): an enforcement case opens only when one of the
     # person's turns within the retention period reads at least this as heading towards harm
     # (`held_back_by_heading` says what is never held back). Off by default: at 0.7 it held back far more
