@@ -268,9 +268,9 @@ BATCHES = {
     "55": "session 62, written with batch 54 after change 42 was decided (batch55/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 54, at 930b430 "
           "(people_batch54_55_all_at_930b430.json); unread; decided change 44b with batch 54 in session 63 (not kept); joins FRESH in the next session",
     "56": "session 63, five more writers in the first style (batch56/WRITERS_BRIEF.md), written at the session's start, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 57, at 4e4ec3a "
-          "(people_batch56_57_all_at_4e4ec3a.json); unread",
+          "(people_batch56_57_all_at_4e4ec3a.json); unread; decided change 45 with batch 57 in session 63 (kept; people_batch56_57_all_change45.json); joins FRESH in the next session",
     "57": "session 63, written with batch 56 at the session's start (batch57/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 56, at 4e4ec3a "
-          "(people_batch56_57_all_at_4e4ec3a.json); unread",
+          "(people_batch56_57_all_at_4e4ec3a.json); unread; decided change 45 with batch 56 in session 63 (kept); joins FRESH in the next session",
     "58": "session 63, five more writers in the first style (batch58/WRITERS_BRIEF.md), written while change 44 was decided, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 59, at edc07af "
           "(people_batch58_59_all_at_edc07af.json); unread",
     "59": "session 63, written with batch 58 while change 44 was decided (batch59/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); "
