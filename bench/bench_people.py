@@ -276,6 +276,11 @@ BATCHES = {
     "59": "session 63, written with batch 58 while change 44 was decided (batch59/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); "
           "one writer saved and deleted a helper script beside its output and listed that directory's names (the brief says so); measured whole once, pooled with batch 58, at edc07af "
           "(people_batch58_59_all_at_edc07af.json); unread",
+    "60": "session 63, five more writers in the first style (batch60/WRITERS_BRIEF.md), written at the session's end, for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); measured whole once, pooled with batch 61, at bc1bd5e "
+          "(people_batch60_61_all_at_bc1bd5e.json); unread",
+    "61": "session 63, written with batch 60 at the session's end (batch61/WRITERS_BRIEF.md), for a later decision: 40 escalating (16 en violence, 12 en at risk, 3 + 3 zh, 3 + 3 ko), 66 hard benign (46 en, 10 zh, 10 ko); "
+          "one writer's reply gave the premise of one benign person (the brief says so); measured whole once, pooled with batch 60, at bc1bd5e "
+          "(people_batch60_61_all_at_bc1bd5e.json); unread",
 }
 # Batches measured whole, once, before anyone on the detection side read a line of them (their dev
 # thirds may have been read since): pooled by `--fresh`, the README's headline.
