@@ -160,14 +160,19 @@ class CaseConfidence:
         return load_json(models_dir, FILE_NAME, cls.from_dict, CaseConfidenceFileError)
 
 
-def confidence_floors(config, model: CaseConfidence | None) -> tuple[float, float, float, float | None]:
+def confidence_floors(config, model: CaseConfidence | None, reads_person: bool = False) -> tuple[float, float, float, float | None]:
     """A policy's (enforcement, support, short pathway, trajectory) confidence floors as numbers. A floor
     named as a share of benign people ("5%") reads `model`'s cut for it, so it needs a model with that cut
-    (`FloorError` otherwise). The short pathway floor (`short_pathway_confidence`) is read only when the
-    policy opens short pathways (`short_pathways`); without a model none opens (the engine's `short_ok`).
+    (`FloorError` otherwise). With `reads_person` (a heading reader loaded: the model's main inputs are its
+    readings) the veto `implausible_confidence` raises both route floors. The short pathway floor
+    (`short_pathway_confidence`) is read only when the policy opens short pathways (`short_pathways`);
+    without a model none opens (the engine's `short_ok`).
     The trajectory floor (`trajectory_confidence`) is read only when the policy lets the trajectory model
     open cases (`trajectory_cases`); None when no trajectory case may open (off, or gated without a model)."""
     enforcement, support = _floor(config, model, "min_confidence"), _floor(config, model, "min_confidence_support")
+    if reads_person:
+        veto = getattr(config, "implausible_confidence", 0.0)
+        enforcement, support = max(enforcement, veto), max(support, veto)
     opens_short = getattr(config, "short_pathways", "off") != "off" and model is not None
     return (enforcement, support, (_floor(config, model, "short_pathway_confidence") if opens_short else 0.0),
             trajectory_floor(config, model))

@@ -104,7 +104,8 @@ class Detector:
         if confidence == "auto":
             confidence = CaseConfidence.load(getattr(scorer, "models_dir", None))
         self.confidence: CaseConfidence | None = confidence
-        self.floors = confidence_floors(self.config, self.confidence)  # (enforcement, support, short pathway, trajectory)
+        # (enforcement, support, short pathway, trajectory); with a heading reader every case carries its readings
+        self.floors = confidence_floors(self.config, self.confidence, reads_person=self.heading is not None)
         window_features = person_reader.feature_names(self.trajectory, self.heading is not None)
         if person == "auto":  # read only where the policy's person rule may open a case (`person_cases`)
             person = PersonReader.load(getattr(scorer, "models_dir", None)) if self.config.person_cases else None
@@ -646,8 +647,6 @@ class Detector:
         if self.confidence is not None:
             payload["confidence"] = self.confidence.of(payload)
             floor = self.floors[case.route == "support"]
-            if "heading" in payload:  # the model read the person's turns: a near-certain misreading does not open
-                floor = max(floor, cfg.implausible_confidence)
             if trigger.short:  # a pathway short of its weight: its own floor too (`short_pathway_confidence`)
                 floor = max(floor, self.floors[2])
             if trigger.rule == "trajectory":  # the trajectory model's own case: its floor too (`trajectory_confidence`)
